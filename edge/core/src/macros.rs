@@ -1,0 +1,171 @@
+//! Destination macros (DESIGN §4): `{click_id}` `{offer_id}` `{promoter_id}` `{sub1}`…`{sub5}`
+//! `{country}` `{ts}` filled with percent-encoded values; unknown `{…}` left as they are.
+
+use std::fmt::Write as _;
+
+use afftok_shared::{Country, Subs};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use uuid::Uuid;
+
+/// Everything but RFC 3986 unreserved characters is encoded in macro values.
+const VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Longest macro name looked for; a longer `{…}` is literal text.
+const MAX_NAME: usize = 16;
+
+/// The values a destination template can use.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MacroValues<'a> {
+    pub(crate) click_id: Uuid,
+    pub(crate) offer_id: u64,
+    pub(crate) promoter_id: u64,
+    pub(crate) subs: &'a Subs,
+    pub(crate) country: Option<Country>,
+    pub(crate) ts_millis: u64,
+}
+
+/// Fills `template`'s macros. Literal characters outside printable ASCII are percent-encoded
+/// too, so the result is always a valid `Location` header value.
+pub(crate) fn fill(template: &str, values: &MacroValues<'_>) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        push_literal(&mut out, &rest[..open]);
+        let after = &rest[open + 1..];
+        let name = after
+            .find('}')
+            .filter(|&close| close <= MAX_NAME)
+            .map(|close| &after[..close]);
+        match name.and_then(|name| push_value(&mut out, name, values).then_some(name)) {
+            Some(name) => rest = &after[name.len() + 1..],
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    push_literal(&mut out, rest);
+    out
+}
+
+fn push_literal(out: &mut String, text: &str) {
+    for c in text.chars() {
+        if c.is_ascii_graphic() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for byte in c.encode_utf8(&mut buf).bytes() {
+                let _ = write!(out, "%{byte:02X}");
+            }
+        }
+    }
+}
+
+/// Appends the value of macro `name`; false when `name` is not a macro.
+fn push_value(out: &mut String, name: &str, v: &MacroValues<'_>) -> bool {
+    match name {
+        "click_id" => {
+            let mut buf = Uuid::encode_buffer();
+            out.push_str(v.click_id.hyphenated().encode_lower(&mut buf));
+        }
+        "offer_id" => push_number(out, v.offer_id),
+        "promoter_id" => push_number(out, v.promoter_id),
+        "ts" => push_number(out, v.ts_millis),
+        "country" => {
+            if let Some(country) = v.country {
+                out.push_str(country.as_str());
+            }
+        }
+        "sub1" | "sub2" | "sub3" | "sub4" | "sub5" => {
+            let n = usize::from(name.as_bytes()[3] - b'0');
+            if let Some(sub) = v.subs.get(n) {
+                out.extend(utf8_percent_encode(sub, VALUE));
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn push_number(out: &mut String, n: u64) {
+    let _ = write!(out, "{n}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(subs: &Subs) -> MacroValues<'_> {
+        MacroValues {
+            click_id: Uuid::parse_str("019ab8a4-6d2b-7cc3-9a51-6f1e5f7d2a10").unwrap_or_default(),
+            offer_id: 42,
+            promoter_id: 1001,
+            subs,
+            country: Country::parse("US").ok(),
+            ts_millis: 1_795_559_486_123,
+        }
+    }
+
+    #[test]
+    fn fills_every_macro() {
+        let mut subs = Subs::default();
+        subs.set_first(1, "tik tok&x=1");
+        subs.set_first(5, "ünï/ç~._-");
+        let url = fill(
+            "https://shop.example/p?c={click_id}&o={offer_id}&p={promoter_id}&s1={sub1}&s2={sub2}&s5={sub5}&cc={country}&t={ts}",
+            &values(&subs),
+        );
+        assert_eq!(
+            url,
+            "https://shop.example/p?c=019ab8a4-6d2b-7cc3-9a51-6f1e5f7d2a10&o=42&p=1001\
+             &s1=tik%20tok%26x%3D1&s2=&s5=%C3%BCn%C3%AF%2F%C3%A7~._-&cc=US&t=1795559486123"
+        );
+    }
+
+    #[test]
+    fn unknown_and_broken_macros_stay_literal() {
+        let subs = Subs::default();
+        let v = values(&subs);
+        assert_eq!(
+            fill("https://a.example/{unknown}/{offer_id}", &v),
+            "https://a.example/{unknown}/42"
+        );
+        assert_eq!(
+            fill("https://a.example/{offer_id", &v),
+            "https://a.example/{offer_id"
+        );
+        assert_eq!(
+            fill("https://a.example/{{offer_id}}", &v),
+            "https://a.example/{42}"
+        );
+        assert_eq!(fill("https://a.example/}{", &v), "https://a.example/}{");
+        let long = format!("https://a.example/{{{}}}", "x".repeat(40));
+        assert_eq!(fill(&long, &v), long);
+    }
+
+    #[test]
+    fn unknown_country_is_empty() {
+        let subs = Subs::default();
+        let v = MacroValues {
+            country: None,
+            ..values(&subs)
+        };
+        assert_eq!(
+            fill("https://a.example/?c={country}&x", &v),
+            "https://a.example/?c=&x"
+        );
+    }
+
+    #[test]
+    fn non_ascii_literals_are_encoded() {
+        let subs = Subs::default();
+        assert_eq!(
+            fill("https://a.example/café?q=ü", &values(&subs)),
+            "https://a.example/caf%C3%A9?q=%C3%BC"
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! The edge core against a fake platform: one test binary, one module per area.
+
+mod fake;
+
+mod cache;
+mod postback;
+mod redirect;
+mod robustness;
