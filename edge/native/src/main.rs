@@ -1,1 +1,62 @@
-fn main() {}
+//! `afftok-edge`: configure from the environment, serve until SIGINT or SIGTERM.
+
+use std::process::ExitCode;
+
+use afftok_edge_native::{Config, Edge, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("afftok-edge: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.json_logs);
+    let edge = match Edge::build(&config).await {
+        Ok(edge) => edge,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("afftok-edge: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match edge.local_addr() {
+        Ok(addr) => {
+            println!("afftok-edge listening on http://{addr}");
+            tracing::info!(%addr, edge = %config.edge_name, "listening");
+        }
+        Err(e) => tracing::warn!(error = %e, "bound address unknown"),
+    }
+    match edge.run_until(shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,152 @@
+//! Events to the Redis Stream (DESIGN §6): one `XADD {stream} * event {json}` per event.
+//!
+//! Clicks are queued in memory and written by a background task in pipelined batches, so a
+//! redirect never waits for Redis. While Redis is slow or down the task retries with
+//! backoff and the queue (`AFFTOK_EVENT_BUFFER` events) absorbs the clicks; past that, click
+//! events are dropped and counted in the logs. Conversions are written before the postback
+//! is answered, so an accepted conversion is in Redis already.
+//!
+//! The stream is never trimmed here: the control plane trims what it has consumed, so an
+//! edge cannot delete events nobody has read.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use afftok_edge_core::PlatformError;
+use afftok_shared::Event;
+use afftok_shared::event::STREAM_FIELD;
+use redis::aio::ConnectionManager;
+use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::task::JoinHandle;
+
+/// Most events written in one pipeline.
+const BATCH: usize = 512;
+/// Longest wait between retries of a failed write.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Default)]
+struct Counters {
+    /// Events accepted by `emit` and not yet written.
+    unsent: AtomicUsize,
+    /// Click events dropped because the queue was full.
+    dropped: AtomicU64,
+}
+
+/// Where the request path sends events.
+#[derive(Clone)]
+pub struct EventSink {
+    queue: mpsc::Sender<Event>,
+    conn: ConnectionManager,
+    stream: Arc<str>,
+    counters: Arc<Counters>,
+}
+
+impl std::fmt::Debug for EventSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventSink")
+            .field("stream", &self.stream)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The background writer; [`EventPump::finish`] waits for the queue to drain.
+#[derive(Debug)]
+pub struct EventPump {
+    task: JoinHandle<()>,
+    counters: Arc<Counters>,
+}
+
+/// Starts the writer for `stream`; click events queue up to `capacity`.
+pub fn start(conn: ConnectionManager, stream: String, capacity: usize) -> (EventSink, EventPump) {
+    let (queue, rx) = mpsc::channel(capacity);
+    let counters = Arc::new(Counters::default());
+    let stream: Arc<str> = stream.into();
+    let task = tokio::spawn(pump(rx, conn.clone(), stream.clone(), counters.clone()));
+    (
+        EventSink {
+            queue,
+            conn,
+            stream,
+            counters: counters.clone(),
+        },
+        EventPump { task, counters },
+    )
+}
+
+impl EventSink {
+    /// Queues a click event; never waits.
+    pub fn emit(&self, event: Event) {
+        match self.queue.try_send(event) {
+            Ok(()) => {
+                self.counters.unsent.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(TrySendError::Full(_) | TrySendError::Closed(_)) => {
+                let dropped = self.counters.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+                // Log the 1st, 2nd, 4th, 8th… drop, not every one.
+                if dropped.is_power_of_two() {
+                    tracing::error!(dropped, "event queue full: click events are being dropped");
+                }
+            }
+        }
+    }
+
+    /// Writes a conversion event now; `Ok` once Redis has it.
+    pub async fn emit_durable(&self, event: &Event) -> Result<(), PlatformError> {
+        let json = serde_json::to_string(event)
+            .map_err(|e| PlatformError(format!("event does not serialize: {e}")))?;
+        let mut conn = self.conn.clone();
+        redis::cmd("XADD")
+            .arg(&*self.stream)
+            .arg("*")
+            .arg(STREAM_FIELD)
+            .arg(json)
+            .query_async::<String>(&mut conn)
+            .await
+            .map(drop)
+            .map_err(|e| PlatformError(format!("redis XADD {}: {e}", self.stream)))
+    }
+}
+
+impl EventPump {
+    /// Waits up to `grace` for every queued event to be written (call after the last
+    /// [`EventSink`] is dropped); returns how many were still unwritten.
+    pub async fn finish(self, grace: Duration) -> usize {
+        let _ = tokio::time::timeout(grace, self.task).await;
+        self.counters.unsent.load(Ordering::Relaxed)
+    }
+}
+
+async fn pump(
+    mut rx: mpsc::Receiver<Event>,
+    mut conn: ConnectionManager,
+    stream: Arc<str>,
+    counters: Arc<Counters>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    // recv_many returns as soon as one event is there: batches grow only under load.
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
+        let mut pipe = redis::pipe();
+        for event in batch.drain(..) {
+            match serde_json::to_string(&event) {
+                Ok(json) => {
+                    pipe.cmd("XADD")
+                        .arg(&*stream)
+                        .arg("*")
+                        .arg(STREAM_FIELD)
+                        .arg(json)
+                        .ignore();
+                }
+                Err(e) => tracing::error!(error = %e, "event does not serialize; skipped"),
+            }
+        }
+        let count = pipe.len();
+        let mut backoff = Duration::from_millis(50);
+        while let Err(e) = pipe.query_async::<()>(&mut conn).await {
+            tracing::warn!(error = %e, events = count, "writing events to Redis failed; retrying");
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+        counters.unsent.fetch_sub(count, Ordering::Relaxed);
+    }
+}

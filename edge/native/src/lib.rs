@@ -1,0 +1,20 @@
+//! `afftok-edge`: the self-hosted AffTok edge (DESIGN §5). The platform-neutral core
+//! (`afftok-edge-core`) behind an HTTP server, with Redis as its KV store and event stream.
+//!
+//! # Layout
+
+/// Settings from the environment.
+pub mod config;
+/// Events to the Redis Stream.
+pub mod events;
+/// KV entries in Redis.
+pub mod kv;
+/// The core's platform on a server.
+pub mod platform;
+/// The HTTP server and its lifecycle.
+pub mod server;
+/// Logging.
+pub mod telemetry;
+
+pub use config::Config;
+pub use server::Edge;

@@ -1,0 +1,712 @@
+//! The `afftok-edge` binary end to end: a real process, real Redis, real HTTP.
+//!
+//! Each test runs its own edge on a free port with its own KV prefix and stream, so tests
+//! run in parallel against the one Redis at `REDIS_URL` (default `redis://127.0.0.1:6379`).
+
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use afftok_shared::kv::{self, KeysDoc};
+use afftok_shared::{Event, Keyset, Link, Verdict};
+use base64::Engine as _;
+use redis::AsyncCommands as _;
+use redis::aio::MultiplexedConnection;
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use uuid::Uuid;
+
+const VECTORS: &str = include_str!("../../../shared/vectors/link-v1.json");
+const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+const CLICK: &str = "019ab8a4-6d2b-7cc3-9a51-6f1e5f7d2a10";
+/// Limit for anything awaited: a condition, never a fixed sleep.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+fn vector_keys() -> Vec<(u64, Vec<u8>)> {
+    let v: serde_json::Value = serde_json::from_str(VECTORS).expect("vectors parse");
+    v["keys"]
+        .as_object()
+        .expect("keys")
+        .iter()
+        .map(|(kid, secret)| {
+            let secret = base64::engine::general_purpose::STANDARD
+                .decode(secret.as_str().expect("string"))
+                .expect("base64");
+            (kid.parse().expect("kid"), secret)
+        })
+        .collect()
+}
+
+fn token(kid: u64, offer_id: u64, promoter_id: u64, expires_at: u64) -> String {
+    let mut keys = Keyset::new();
+    for (k, secret) in vector_keys() {
+        keys.insert(k, &secret).expect("valid key");
+    }
+    keys.sign(&Link {
+        kid,
+        offer_id,
+        promoter_id,
+        expires_at,
+    })
+    .expect("fits")
+}
+
+async fn redis_at(url: &str) -> MultiplexedConnection {
+    redis::Client::open(url)
+        .expect("redis url")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("test Redis reachable")
+}
+
+struct TestEdge {
+    child: Child,
+    base: String,
+    http: reqwest::Client,
+    redis: MultiplexedConnection,
+    prefix: String,
+    stream: String,
+    logs: Arc<Mutex<String>>,
+}
+
+impl TestEdge {
+    async fn start(env: &[(&str, &str)]) -> Self {
+        Self::start_with_redis(&redis_url(), env).await
+    }
+
+    /// Starts an edge on a free port with the vector keys in its KV.
+    async fn start_with_redis(url: &str, env: &[(&str, &str)]) -> Self {
+        let run = Uuid::new_v4().simple().to_string();
+        let prefix = format!("afftok-test:{run}:kv:");
+        let stream = format!("afftok-test:{run}:events");
+        let redis = redis_at(url).await;
+        let edge = Self {
+            child: spawn_edge(url, &prefix, &stream, env),
+            base: String::new(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            redis,
+            prefix,
+            stream,
+            logs: Arc::default(),
+        };
+        let mut keys = KeysDoc::new(1);
+        for (kid, secret) in vector_keys() {
+            keys.add_key(kid, &secret);
+        }
+        edge.put(kv::KEYS_KEY, &serde_json::to_string(&keys).expect("json"))
+            .await;
+        edge.listening().await
+    }
+
+    async fn listening(mut self) -> Self {
+        let stdout = self.child.stdout.take().expect("piped stdout");
+        let stderr = self.child.stderr.take().expect("piped stderr");
+        let logs = self.logs.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                logs.lock().expect("log lock").push_str(&(line + "\n"));
+            }
+        });
+        let mut lines = BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(PATIENCE, lines.next_line())
+            .await
+            .expect("edge starts in time")
+            .expect("stdout readable")
+            .unwrap_or_else(|| panic!("edge exited: {}", self.logs()));
+        self.base = line
+            .strip_prefix("afftok-edge listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        self
+    }
+
+    fn logs(&self) -> String {
+        self.logs.lock().expect("log lock").clone()
+    }
+
+    async fn put(&self, key: &str, value: &str) {
+        let mut redis = self.redis.clone();
+        let full = format!("{}{key}", self.prefix);
+        let _: () = redis.set_ex(&full, value, 600).await.expect("SET");
+    }
+
+    async fn put_offer(&self, id: u64, doc: serde_json::Value) {
+        self.put(&kv::offer_key(id), &doc.to_string()).await;
+    }
+
+    async fn put_postback_key(&self, key: &str, doc: serde_json::Value) {
+        self.put(
+            &kv::postback_key_key(&kv::postback_key_hash(key)),
+            &doc.to_string(),
+        )
+        .await;
+    }
+
+    fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .header("user-agent", BROWSER)
+    }
+
+    async fn events(&self) -> Vec<Event> {
+        let mut redis = self.redis.clone();
+        let entries: redis::streams::StreamRangeReply =
+            redis.xrange_all(&self.stream).await.expect("XRANGE");
+        entries
+            .ids
+            .iter()
+            .map(|entry| {
+                let json: String = entry.get("event").expect("an event field");
+                serde_json::from_str(&json).expect("a valid event")
+            })
+            .collect()
+    }
+
+    /// Waits until the stream holds `n` events.
+    async fn wait_for_events(&self, n: usize) -> Vec<Event> {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let events = self.events().await;
+            if events.len() >= n {
+                return events;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "only {} of {n} events arrived; logs:\n{}",
+                events.len(),
+                self.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// SIGTERM, then the exit status.
+    async fn stop(mut self) -> ExitStatus {
+        let pid = self.child.id().expect("running");
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let status = tokio::time::timeout(PATIENCE, self.child.wait())
+            .await
+            .expect("edge stops in time")
+            .expect("wait");
+        self.cleanup().await;
+        status
+    }
+
+    async fn cleanup(&self) {
+        let mut redis = self.redis.clone();
+        let keys: Vec<String> = redis
+            .keys(format!("{}*", self.prefix))
+            .await
+            .unwrap_or_default();
+        for key in keys.iter().chain([&self.stream]) {
+            let _: Result<(), _> = redis.del(key).await;
+        }
+    }
+}
+
+fn spawn_edge(redis_url: &str, prefix: &str, stream: &str, env: &[(&str, &str)]) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_afftok-edge"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("AFFTOK_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("AFFTOK_EDGE_LISTEN", "127.0.0.1:0")
+        .env("REDIS_URL", redis_url)
+        .env("AFFTOK_KV_PREFIX", prefix)
+        .env("AFFTOK_EVENT_STREAM", stream)
+        .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd.spawn().expect("afftok-edge starts")
+}
+
+fn click_id_in(location: &str) -> Uuid {
+    let text = location
+        .split("c=")
+        .nth(1)
+        .and_then(|s| s.split('&').next())
+        .expect("a c= parameter");
+    Uuid::parse_str(text).expect("a UUID")
+}
+
+fn clicks(events: &[Event]) -> Vec<&afftok_shared::ClickEvent> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Click(c) => Some(c),
+            Event::Conversion(_) => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn redirects_a_signed_link_and_records_the_click() {
+    let edge = TestEdge::start(&[("AFFTOK_EDGE_NAME", "native:test")]).await;
+    edge.put_offer(
+        42,
+        json!({"status": "active", "url": "https://shop.example/?c={click_id}&s={sub1}", "advertiser_id": 5}),
+    )
+    .await;
+    let resp = edge
+        .get(&format!("/c/{}?sub1=spring%20sale", token(1, 42, 1001, 0)))
+        .header("referer", "https://social.example/p/1")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 302);
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let location = resp.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let click_id = click_id_in(&location);
+    assert_eq!(click_id.get_version_num(), 7);
+    assert!(location.ends_with("&s=spring%20sale"), "{location}");
+
+    let events = edge.wait_for_events(1).await;
+    let click = clicks(&events)[0];
+    assert_eq!(click.id, click_id);
+    assert_eq!(click.verdict, Verdict::Ok);
+    assert_eq!(
+        (click.offer_id, click.promoter_id, click.kid),
+        (42, 1001, 1)
+    );
+    assert_eq!(click.ip, "127.0.0.1".parse().ok());
+    assert_eq!(click.country, None, "no country header configured");
+    assert_eq!(click.user_agent, BROWSER);
+    assert_eq!(click.referer.as_deref(), Some("https://social.example/p/1"));
+    assert_eq!(click.subs.get(1), Some("spring sale"));
+    assert_eq!(click.edge, "native:test");
+    assert!(edge.stop().await.success());
+}
+
+#[tokio::test]
+async fn refuses_bad_expired_and_unknown_links_without_events() {
+    let edge = TestEdge::start(&[]).await;
+    edge.put_offer(
+        1,
+        json!({"status": "active", "url": "https://a.example/", "advertiser_id": 5}),
+    )
+    .await;
+    let bad = edge
+        .get("/c/AQEq6QcAxS5cLCYfgCwwZ12ZY2fExQ")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(bad.status(), 404);
+    assert_eq!(bad.headers()["cache-control"], "no-store");
+    assert!(bad.text().await.expect("body").contains("Link not found"));
+    let expired = edge
+        .get(&format!("/c/{}", token(1, 1, 1, 1)))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(expired.status(), 410);
+    let unknown = edge
+        .get(&format!("/c/{}", token(1, 2, 1, 0)))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(unknown.status(), 404);
+    let health = edge.get("/healthz").send().await.expect("request");
+    assert_eq!(health.status(), 200);
+    let wrong_method = edge
+        .http
+        .delete(format!("{}/c/{}", edge.base, token(1, 1, 1, 0)))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(wrong_method.status(), 405);
+    // A good click afterwards is the only event.
+    let ok = edge
+        .get(&format!("/c/{}", token(1, 1, 1, 0)))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(ok.status(), 302);
+    let events = edge.wait_for_events(1).await;
+    assert_eq!(events.len(), 1);
+    assert!(edge.stop().await.success());
+}
+
+#[tokio::test]
+async fn bots_and_head_requests_are_redirected_and_marked() {
+    let edge = TestEdge::start(&[]).await;
+    edge.put_offer(
+        1,
+        json!({"status": "active", "url": "https://a.example/", "advertiser_id": 5}),
+    )
+    .await;
+    let path = format!("/c/{}", token(1, 1, 1, 0));
+    let bot = edge
+        .http
+        .get(format!("{}{path}", edge.base))
+        .header("user-agent", "facebookexternalhit/1.1")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(bot.status(), 302);
+    let head = edge
+        .http
+        .head(format!("{}{path}", edge.base))
+        .header("user-agent", BROWSER)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(head.status(), 302);
+    let events = edge.wait_for_events(2).await;
+    assert!(
+        clicks(&events).iter().all(|c| c.verdict == Verdict::Bot),
+        "{events:?}"
+    );
+    assert!(edge.stop().await.success());
+}
+
+#[tokio::test]
+async fn country_and_client_ip_come_from_the_configured_headers() {
+    let edge = TestEdge::start(&[
+        ("AFFTOK_COUNTRY_HEADER", "CF-IPCountry"),
+        ("AFFTOK_CLIENT_IP_HEADER", "X-Forwarded-For"),
+    ])
+    .await;
+    edge.put_offer(
+        1,
+        json!({"status": "active", "url": "https://a.example/{country}", "geo_allow": ["DE"], "fallback_url": "https://elsewhere.example/", "advertiser_id": 5}),
+    )
+    .await;
+    let path = format!("/c/{}", token(1, 1, 1, 0));
+    let from_de = edge
+        .get(&path)
+        .header("cf-ipcountry", "de")
+        .header("x-forwarded-for", "10.9.8.7, 198.51.100.23")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(from_de.headers()["location"], "https://a.example/DE");
+    let from_us = edge
+        .get(&path)
+        .header("cf-ipcountry", "US")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(from_us.headers()["location"], "https://elsewhere.example/");
+    let events = edge.wait_for_events(2).await;
+    let clicks = clicks(&events);
+    assert_eq!(
+        clicks[0].ip,
+        "198.51.100.23".parse().ok(),
+        "last X-Forwarded-For entry"
+    );
+    assert_eq!(clicks[0].verdict, Verdict::Ok);
+    assert_eq!(
+        clicks[1].ip,
+        "127.0.0.1".parse().ok(),
+        "no header: the peer address"
+    );
+    assert_eq!(clicks[1].verdict, Verdict::GeoBlocked);
+    assert!(edge.stop().await.success());
+}
+
+#[tokio::test]
+async fn postbacks_are_accepted_into_the_stream_or_refused() {
+    let edge = TestEdge::start(&[]).await;
+    edge.put_postback_key("adv-key-1", json!({"advertiser_id": 5}))
+        .await;
+    edge.put_postback_key(
+        "office-only",
+        json!({"advertiser_id": 6, "ip_allow": ["10.0.0.0/8"]}),
+    )
+    .await;
+
+    let accepted = edge
+        .get(&format!(
+            "/postback/adv-key-1?cid={CLICK}&order_id=A-1&amount=12.50&currency=usd"
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(accepted.status(), 200);
+    let answer: serde_json::Value = accepted.json().await.expect("json");
+    assert_eq!(answer["status"], "accepted");
+    // The conversion is in Redis before the answer: no waiting needed.
+    let events = edge.events().await;
+    let Some(Event::Conversion(conversion)) = events.first() else {
+        panic!("no conversion in the stream: {events:?}")
+    };
+    assert_eq!(answer["event_id"], conversion.id.to_string());
+    assert_eq!(conversion.advertiser_id, 5);
+    assert_eq!(conversion.click_id.to_string(), CLICK);
+    assert_eq!(conversion.txid.as_deref(), Some("A-1"));
+    assert_eq!(conversion.currency.map(|c| c.code()), Some("USD"));
+
+    let json_post = edge
+        .http
+        .post(format!("{}/postback/adv-key-1", edge.base))
+        .json(&json!({"click_id": CLICK, "amount": 3.5, "event": "lead"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(json_post.status(), 200);
+
+    let refused = [
+        ("/postback/unknown?click_id=x".to_owned(), 403, "forbidden"),
+        (
+            format!("/postback/office-only?click_id={CLICK}"),
+            403,
+            "forbidden",
+        ),
+        (
+            "/postback/adv-key-1?txid=1".to_owned(),
+            400,
+            "missing_click_id",
+        ),
+        (
+            "/postback/adv-key-1?click_id=zzz".to_owned(),
+            400,
+            "invalid_click_id",
+        ),
+        (
+            format!("/postback/adv-key-1?click_id={CLICK}&amount=1.00001"),
+            400,
+            "invalid_amount",
+        ),
+        (
+            format!("/postback/adv-key-1?click_id={CLICK}&currency=XYZ"),
+            400,
+            "invalid_currency",
+        ),
+    ];
+    for (path, status, code) in refused {
+        let resp = edge.get(&path).send().await.expect("request");
+        assert_eq!(resp.status(), status, "{path}");
+        let body: serde_json::Value = resp.json().await.expect("json");
+        assert_eq!(body["error"], code, "{path}");
+        assert_eq!(body["status"], "rejected");
+    }
+    let too_big = edge
+        .http
+        .post(format!("{}/postback/adv-key-1", edge.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("click_id={CLICK}&pad={}", "x".repeat(20_000)))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(too_big.status(), 413);
+
+    assert_eq!(edge.events().await.len(), 2, "only the accepted postbacks");
+    assert!(edge.stop().await.success());
+}
+
+#[tokio::test]
+async fn a_pause_reaches_the_edge_within_the_cache_ttl() {
+    let edge = TestEdge::start(&[("AFFTOK_KV_CACHE_SECS", "1")]).await;
+    edge.put_offer(
+        1,
+        json!({"status": "active", "url": "https://a.example/", "advertiser_id": 5}),
+    )
+    .await;
+    let path = format!("/c/{}", token(1, 1, 1, 0));
+    assert_eq!(edge.get(&path).send().await.expect("request").status(), 302);
+    edge.put_offer(
+        1,
+        json!({"status": "paused", "url": "https://a.example/", "advertiser_id": 5}),
+    )
+    .await;
+    let paused_at = tokio::time::Instant::now();
+    loop {
+        let status = edge.get(&path).send().await.expect("request").status();
+        if status == 404 {
+            break;
+        }
+        assert!(
+            paused_at.elapsed() < PATIENCE,
+            "the pause never reached the edge"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let events = edge.wait_for_events(2).await;
+    assert_eq!(
+        clicks(&events).last().map(|c| c.verdict),
+        Some(Verdict::OfferPaused)
+    );
+    assert!(edge.stop().await.success());
+}
+
+#[tokio::test]
+async fn sigterm_writes_every_queued_event_before_exiting() {
+    let edge = TestEdge::start(&[]).await;
+    edge.put_offer(
+        1,
+        json!({"status": "active", "url": "https://a.example/", "advertiser_id": 5}),
+    )
+    .await;
+    let path = format!("/c/{}", token(1, 1, 1, 0));
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..200 {
+        requests.spawn(edge.get(&path).send());
+    }
+    while let Some(resp) = requests.join_next().await {
+        assert_eq!(resp.expect("task").expect("request").status(), 302);
+    }
+    let stream = edge.stream.clone();
+    let mut redis = edge.redis.clone();
+    let status = edge.stop_keeping_stream().await;
+    assert!(status.success(), "exit status {status:?}");
+    let len: usize = redis.xlen(&stream).await.expect("XLEN");
+    assert_eq!(len, 200);
+    let _: Result<(), _> = redis.del(&stream).await;
+}
+
+#[tokio::test]
+async fn clicks_survive_a_redis_outage() {
+    // A private Redis this test can stop and start again.
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let mut server = start_redis(port).await;
+    let edge = TestEdge::start_with_redis(&url, &[]).await;
+    edge.put_offer(
+        1,
+        json!({"status": "active", "url": "https://a.example/", "advertiser_id": 5}),
+    )
+    .await;
+    edge.put_postback_key("k", json!({"advertiser_id": 5}))
+        .await;
+    let path = format!("/c/{}", token(1, 1, 1, 0));
+    let postback = format!("/postback/k?click_id={CLICK}");
+    assert_eq!(edge.get(&path).send().await.expect("request").status(), 302);
+    assert_eq!(
+        edge.get(&postback).send().await.expect("request").status(),
+        200
+    );
+    edge.wait_for_events(2).await;
+    // Keep the KV contents to restore them: this Redis keeps nothing on disk.
+    let keys = {
+        let mut redis = edge.redis.clone();
+        let names: Vec<String> = redis.keys(format!("{}*", edge.prefix)).await.expect("KEYS");
+        let mut pairs = Vec::new();
+        for name in names {
+            let value: String = redis.get(&name).await.expect("GET");
+            pairs.push((name, value));
+        }
+        pairs
+    };
+
+    server.kill().await.expect("redis stops");
+    // Cached routes keep redirecting while Redis is away; the clicks wait in memory.
+    for _ in 0..5 {
+        assert_eq!(edge.get(&path).send().await.expect("request").status(), 302);
+    }
+    // A postback cannot be made durable: 503, so the advertiser retries.
+    let refused = edge.get(&postback).send().await.expect("request");
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.headers()["retry-after"], "5");
+    let _server = start_redis(port).await;
+    let mut redis = redis_at(&url).await;
+    for (name, value) in keys {
+        let _: () = redis.set(name, value).await.expect("SET");
+    }
+    let fresh = TestEdge { redis, ..edge };
+    let events = fresh.wait_for_events(5).await;
+    assert_eq!(
+        clicks(&events).len(),
+        5,
+        "the 5 queued clicks arrive after the outage"
+    );
+    assert!(fresh.logs().contains("retrying"));
+    assert!(fresh.stop().await.success());
+}
+
+impl TestEdge {
+    async fn stop_keeping_stream(mut self) -> ExitStatus {
+        let pid = self.child.id().expect("running");
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        tokio::time::timeout(PATIENCE, self.child.wait())
+            .await
+            .expect("edge stops in time")
+            .expect("wait")
+    }
+}
+
+#[tokio::test]
+async fn invalid_configuration_exits_with_code_2_naming_the_variable() {
+    let output = Command::new(env!("CARGO_BIN_EXE_afftok-edge"))
+        .env("AFFTOK_EDGE_LISTEN", "not-an-address")
+        .output()
+        .await
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("AFFTOK_EDGE_LISTEN"));
+}
+
+#[tokio::test]
+async fn unreachable_redis_is_a_clear_start_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_afftok-edge"))
+        .env("AFFTOK_EDGE_LISTEN", "127.0.0.1:0")
+        .env(
+            "REDIS_URL",
+            format!("redis://:sekrit@127.0.0.1:{}", free_port()),
+        )
+        .output()
+        .await
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot reach Redis"), "{stderr}");
+    assert!(!stderr.contains("sekrit"), "the password leaked: {stderr}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn start_redis(port: u16) -> Child {
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("redis-server on PATH");
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "redis-server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child
+}
