@@ -87,6 +87,29 @@ pub struct Response {
     pub retry_after: Option<u32>,
 }
 
+/// The JSON body of a postback answer (DESIGN §4), fields in the documented order.
+#[derive(Debug, Default, serde::Serialize)]
+pub(crate) struct Answer {
+    pub(crate) status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) event_id: Option<uuid::Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) detail: Option<&'static str>,
+}
+
+impl Answer {
+    pub(crate) fn rejected(error: &'static str, detail: Option<&'static str>) -> Self {
+        Self {
+            status: "rejected",
+            error: Some(error),
+            detail,
+            event_id: None,
+        }
+    }
+}
+
 const HTML: &str = "text/html; charset=utf-8";
 const JSON: &str = "application/json";
 const TEXT: &str = "text/plain; charset=utf-8";
@@ -181,19 +204,20 @@ impl Response {
     }
 
     /// A JSON answer to a postback.
-    pub(crate) fn postback(status: u16, body: &serde_json::Value) -> Self {
-        Self::new(status, JSON, body.to_string())
+    pub(crate) fn postback(status: u16, answer: &Answer) -> Self {
+        // Plain strings and a UUID: serializing cannot fail.
+        Self::new(
+            status,
+            JSON,
+            serde_json::to_string(answer).unwrap_or_default(),
+        )
     }
 
     /// 413 for a postback body over [`MAX_BODY_BYTES`].
     pub fn body_too_large() -> Self {
         Self::postback(
             413,
-            &serde_json::json!({
-                "status": "rejected",
-                "error": "body_too_large",
-                "detail": "the body must be at most 16 KiB",
-            }),
+            &Answer::rejected("body_too_large", Some("the body must be at most 16 KiB")),
         )
     }
 

@@ -4,10 +4,9 @@ use afftok_shared::kv;
 use afftok_shared::postback::{self, BodyFormat};
 use afftok_shared::{ConversionEvent, Event, Timestamp};
 use percent_encoding::percent_decode_str;
-use serde_json::json;
 use uuid::Uuid;
 
-use crate::http::{MAX_BODY_BYTES, Method, Request, Response};
+use crate::http::{Answer, MAX_BODY_BYTES, Method, Request, Response};
 use crate::platform::Platform;
 use crate::routes;
 
@@ -38,10 +37,7 @@ pub(crate) async fn handle<P: Platform>(req: &Request<'_>, raw_key: &str, p: &P)
     let params = match postback::parse(req.query, body) {
         Ok(params) => params,
         Err(e) => {
-            return Response::postback(
-                400,
-                &json!({"status": "rejected", "error": e.code.as_str(), "detail": e.detail}),
-            );
+            return Response::postback(400, &Answer::rejected(e.code.as_str(), Some(e.detail)));
         }
     };
 
@@ -71,11 +67,18 @@ pub(crate) async fn handle<P: Platform>(req: &Request<'_>, raw_key: &str, p: &P)
 }
 
 fn accepted(id: Uuid) -> Response {
-    Response::postback(200, &json!({"status": "accepted", "event_id": id}))
+    Response::postback(
+        200,
+        &Answer {
+            status: "accepted",
+            event_id: Some(id),
+            ..Answer::default()
+        },
+    )
 }
 
 fn forbidden() -> Response {
-    Response::postback(403, &json!({"status": "rejected", "error": "forbidden"}))
+    Response::postback(403, &Answer::rejected("forbidden", None))
 }
 
 /// The KV or the event transport is down: the advertiser should retry, nothing was kept.
@@ -84,11 +87,12 @@ fn unavailable() -> Response {
         retry_after: Some(5),
         ..Response::postback(
             503,
-            &json!({
-                "status": "error",
-                "error": "unavailable",
-                "detail": "the conversion was not recorded; retry later",
-            }),
+            &Answer {
+                status: "error",
+                error: Some("unavailable"),
+                detail: Some("the conversion was not recorded; retry later"),
+                event_id: None,
+            },
         )
     }
 }

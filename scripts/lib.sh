@@ -1,0 +1,102 @@
+# Shared helpers for scripts/dev, scripts/test and scripts/bench. Source it; do not run it.
+#
+# Each ensure_* function checks first and only installs or starts what is missing, so a
+# second run is quick. Installing needs root or sudo (Debian packages).
+
+AFFTOK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else die "need root (or sudo) to run: $*"
+  fi
+}
+
+apt_install() {
+  step "installing $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# Waits up to $2 seconds (default 30) for the command in $1 to succeed.
+wait_for() {
+  local check="$1" limit="${2:-30}" i
+  for ((i = 0; i < limit * 10; i++)); do
+    if eval "$check" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null 2>&1 || die "cargo is missing: install Rust with rustup (https://rustup.rs)"
+  local have
+  have="$(rustup component list --installed 2>/dev/null || true)"
+  for component in clippy rustfmt; do
+    if ! grep -q "^$component" <<<"$have"; then
+      step "adding rust component $component"
+      rustup component add "$component"
+    fi
+  done
+  have="$(rustup target list --installed 2>/dev/null || true)"
+  for target in wasm32-unknown-unknown wasm32-wasip2; do
+    if ! grep -qx "$target" <<<"$have"; then
+      step "adding rust target $target"
+      rustup target add "$target"
+    fi
+  done
+}
+
+redis_host_port() {
+  local rest="${REDIS_URL#*://}"
+  rest="${rest#*@}"
+  rest="${rest%%/*}"
+  REDIS_HOST="${rest%%:*}"
+  REDIS_PORT="${rest##*:}"
+  [ "$REDIS_PORT" = "$rest" ] && REDIS_PORT=6379
+  return 0
+}
+
+ensure_redis() {
+  redis_host_port
+  if redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
+    return 0
+  fi
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server redis-tools
+  case "$REDIS_HOST" in
+    127.0.0.1 | localhost) ;;
+    *) die "Redis at $REDIS_HOST:$REDIS_PORT is not answering (REDIS_URL); start it or unset REDIS_URL" ;;
+  esac
+  step "starting Redis on 127.0.0.1:$REDIS_PORT"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+    --dir "${TMPDIR:-/tmp}" --logfile "${TMPDIR:-/tmp}/afftok-redis.log" >/dev/null
+  wait_for "redis-cli -h 127.0.0.1 -p $REDIS_PORT ping | grep -q PONG" 30 ||
+    die "Redis did not start (see ${TMPDIR:-/tmp}/afftok-redis.log)"
+}
+
+ensure_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    return 0
+  fi
+  command -v pg_ctlcluster >/dev/null 2>&1 || apt_install postgresql postgresql-client
+  step "starting PostgreSQL on 127.0.0.1:5432"
+  local version
+  version="$(ls /etc/postgresql | sort -V | tail -n 1)"
+  [ -n "$version" ] || die "no PostgreSQL cluster found under /etc/postgresql"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  wait_for "pg_isready -q -h 127.0.0.1 -p 5432" 30 || die "PostgreSQL did not start"
+  # A fresh Debian cluster wants passwords over TCP; the local test user connects without one.
+  if ! psql "$DATABASE_URL" -Atc 'select 1' >/dev/null 2>&1; then
+    local hba="/etc/postgresql/$version/main/pg_hba.conf"
+    step "allowing password-less loopback connections in $hba (development machine)"
+    as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+    wait_for "psql '$DATABASE_URL' -Atc 'select 1'" 30 || die "cannot connect to $DATABASE_URL"
+  fi
+}
