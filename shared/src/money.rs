@@ -3,8 +3,6 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// Most digits before the decimal point: an amount below 10^15 fits any sane column.
 pub const MAX_INTEGER_DIGITS: usize = 15;
 /// Most digits after the decimal point.
@@ -61,18 +59,7 @@ impl fmt::Display for Amount {
     }
 }
 
-impl Serialize for Amount {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Amount {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
-    }
-}
+crate::serde_as_text!(Amount);
 
 /// An ISO 4217 currency code, upper case.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,18 +107,7 @@ impl fmt::Display for Currency {
     }
 }
 
-impl Serialize for Currency {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.code())
-    }
-}
-
-impl<'de> Deserialize<'de> for Currency {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
-    }
-}
+crate::serde_as_text!(Currency);
 
 #[cfg(test)]
 mod tests {

@@ -3,8 +3,6 @@
 use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// An instant with millisecond precision, serialized as `2026-11-24T22:31:26.123Z`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(u64);
@@ -47,18 +45,7 @@ impl fmt::Display for Timestamp {
     }
 }
 
-impl Serialize for Timestamp {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Timestamp {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
-    }
-}
+crate::serde_as_text!(Timestamp);
 
 #[cfg(test)]
 mod tests {

@@ -21,7 +21,7 @@ pub(crate) async fn keyset<P: Platform>(p: &P) -> Result<Arc<Keyset>, Unavailabl
         p,
         &cache.keys,
         (),
-        kv::KEYS_KEY.to_owned(),
+        || kv::KEYS_KEY.to_owned(),
         |bytes| match bytes {
             None => Ok(Arc::new(Keyset::new())),
             Some(bytes) => KeysDoc::parse(bytes)?.to_keyset().map(Arc::new),
@@ -40,7 +40,7 @@ pub(crate) async fn offer<P: Platform>(
         p,
         &cache.offers,
         offer_id,
-        kv::offer_key(offer_id),
+        || kv::offer_key(offer_id),
         |bytes| {
             bytes
                 .map(OfferDoc::parse)
@@ -57,7 +57,7 @@ pub(crate) async fn postback_key<P: Platform>(
     hash: [u8; 32],
 ) -> Result<Option<Arc<PostbackKeyDoc>>, Unavailable> {
     let cache = p.cache();
-    let kv_key = kv::postback_key_key(&hash);
+    let kv_key = || kv::postback_key_key(&hash);
     load(p, &cache.postback_keys, hash, kv_key, |bytes| {
         bytes
             .map(PostbackKeyDoc::parse)
@@ -67,12 +67,13 @@ pub(crate) async fn postback_key<P: Platform>(
     .await
 }
 
-/// The cached value for `key`, (re)loaded from the KV entry `kv_key` when missing or stale.
+/// The cached value for `key`, (re)loaded from the KV entry named by `kv_key` when missing or
+/// stale (the name is only built then: a cache hit allocates nothing).
 async fn load<P, K, V>(
     p: &P,
     map: &TtlMap<K, V>,
     key: K,
-    kv_key: String,
+    kv_key: impl FnOnce() -> String,
     parse: impl FnOnce(Option<&[u8]>) -> Result<V, KvError>,
 ) -> Result<V, Unavailable>
 where
@@ -87,6 +88,7 @@ where
         Cached::Stale(value) => Some(value),
         Cached::Missing => None,
     };
+    let kv_key = kv_key();
     let fetched = match p.kv_get(&kv_key).await {
         Ok(bytes) => parse(bytes.as_deref())
             .map_err(|e| p.warn(&format!("edge KV entry {kv_key} is unusable: {e}"))),

@@ -5,9 +5,8 @@
 //! edge's public base URL, default `http://127.0.0.1:8787`). A demo key already in the KV is
 //! reused, so links printed by earlier runs keep working.
 
+use afftok_shared::Link;
 use afftok_shared::kv::{self, KeysDoc};
-use afftok_shared::{Keyset, Link};
-use base64::Engine as _;
 use rand::RngCore as _;
 use redis::AsyncCommands as _;
 
@@ -30,7 +29,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let existing: Option<Vec<u8>> = redis.get(&keys_key).await?;
     let existing = existing
         .and_then(|json| KeysDoc::parse(&json).ok())
-        .filter(|doc| doc.keys.contains_key(&DEMO_KID) && !doc.revoked.contains(&DEMO_KID));
+        .filter(|doc| {
+            doc.to_keyset()
+                .is_ok_and(|k| k.contains(DEMO_KID) && !k.is_revoked(DEMO_KID))
+        });
     let doc = match existing {
         Some(doc) => doc,
         None => {
@@ -42,9 +44,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             doc
         }
     };
-    let secret = base64::engine::general_purpose::STANDARD.decode(&doc.keys[&DEMO_KID])?;
-    let mut keyset = Keyset::new();
-    keyset.insert(DEMO_KID, &secret)?;
+    let keyset = doc.to_keyset()?;
 
     let offer = serde_json::json!({
         "status": "active",

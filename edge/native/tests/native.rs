@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use afftok_shared::kv::{self, KeysDoc};
-use afftok_shared::{Event, Keyset, Link, Verdict};
-use base64::Engine as _;
+use afftok_shared::vectors::link_token as token;
+use afftok_shared::{Event, Verdict, vectors};
 use redis::AsyncCommands as _;
 use redis::aio::MultiplexedConnection;
 use serde_json::json;
@@ -17,7 +17,6 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use uuid::Uuid;
 
-const VECTORS: &str = include_str!("../../../shared/vectors/link-v1.json");
 const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 const CLICK: &str = "019ab8a4-6d2b-7cc3-9a51-6f1e5f7d2a10";
 /// Limit for anything awaited: a condition, never a fixed sleep.
@@ -25,35 +24,6 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-fn vector_keys() -> Vec<(u64, Vec<u8>)> {
-    let v: serde_json::Value = serde_json::from_str(VECTORS).expect("vectors parse");
-    v["keys"]
-        .as_object()
-        .expect("keys")
-        .iter()
-        .map(|(kid, secret)| {
-            let secret = base64::engine::general_purpose::STANDARD
-                .decode(secret.as_str().expect("string"))
-                .expect("base64");
-            (kid.parse().expect("kid"), secret)
-        })
-        .collect()
-}
-
-fn token(kid: u64, offer_id: u64, promoter_id: u64, expires_at: u64) -> String {
-    let mut keys = Keyset::new();
-    for (k, secret) in vector_keys() {
-        keys.insert(k, &secret).expect("valid key");
-    }
-    keys.sign(&Link {
-        kid,
-        offer_id,
-        promoter_id,
-        expires_at,
-    })
-    .expect("fits")
 }
 
 async fn redis_at(url: &str) -> MultiplexedConnection {
@@ -98,7 +68,7 @@ impl TestEdge {
             logs: Arc::default(),
         };
         let mut keys = KeysDoc::new(1);
-        for (kid, secret) in vector_keys() {
+        for (kid, secret) in vectors::link_keys() {
             keys.add_key(kid, &secret);
         }
         edge.put(kv::KEYS_KEY, &serde_json::to_string(&keys).expect("json"))
@@ -190,17 +160,22 @@ impl TestEdge {
     }
 
     /// SIGTERM, then the exit status.
-    async fn stop(mut self) -> ExitStatus {
+    async fn terminate(&mut self) -> ExitStatus {
         let pid = self.child.id().expect("running");
         let killed = std::process::Command::new("kill")
             .args(["-TERM", &pid.to_string()])
             .status()
             .expect("kill runs");
         assert!(killed.success());
-        let status = tokio::time::timeout(PATIENCE, self.child.wait())
+        tokio::time::timeout(PATIENCE, self.child.wait())
             .await
             .expect("edge stops in time")
-            .expect("wait");
+            .expect("wait")
+    }
+
+    /// Stops the edge and removes what the test wrote to Redis.
+    async fn stop(mut self) -> ExitStatus {
+        let status = self.terminate().await;
         self.cleanup().await;
         status
     }
@@ -550,7 +525,7 @@ async fn a_pause_reaches_the_edge_within_the_cache_ttl() {
 
 #[tokio::test]
 async fn sigterm_writes_every_queued_event_before_exiting() {
-    let edge = TestEdge::start(&[]).await;
+    let mut edge = TestEdge::start(&[]).await;
     edge.put_offer(
         1,
         json!({"status": "active", "url": "https://a.example/", "advertiser_id": 5}),
@@ -564,13 +539,15 @@ async fn sigterm_writes_every_queued_event_before_exiting() {
     while let Some(resp) = requests.join_next().await {
         assert_eq!(resp.expect("task").expect("request").status(), 302);
     }
-    let stream = edge.stream.clone();
-    let mut redis = edge.redis.clone();
-    let status = edge.stop_keeping_stream().await;
+    let status = edge.terminate().await;
     assert!(status.success(), "exit status {status:?}");
-    let len: usize = redis.xlen(&stream).await.expect("XLEN");
-    assert_eq!(len, 200);
-    let _: Result<(), _> = redis.del(&stream).await;
+    let mut redis = edge.redis.clone();
+    let len: usize = redis.xlen(&edge.stream).await.expect("XLEN");
+    assert_eq!(
+        len, 200,
+        "every click answered before SIGTERM is in the stream"
+    );
+    edge.cleanup().await;
 }
 
 #[tokio::test]
@@ -630,20 +607,6 @@ async fn clicks_survive_a_redis_outage() {
     );
     assert!(fresh.logs().contains("retrying"));
     assert!(fresh.stop().await.success());
-}
-
-impl TestEdge {
-    async fn stop_keeping_stream(mut self) -> ExitStatus {
-        let pid = self.child.id().expect("running");
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .expect("kill runs");
-        tokio::time::timeout(PATIENCE, self.child.wait())
-            .await
-            .expect("edge stops in time")
-            .expect("wait")
-    }
 }
 
 #[tokio::test]

@@ -7,24 +7,7 @@ use std::time::Duration;
 
 use afftok_edge_core::{EdgeCache, Platform, PlatformError, Request, Response};
 use afftok_shared::kv::{self, KeysDoc};
-use afftok_shared::{Country, Event, Keyset, Link};
-use base64::Engine as _;
-
-const VECTORS: &str = include_str!("../../../../shared/vectors/link-v1.json");
-
-/// The vector file's keys (kids 1 and 7), as raw secrets.
-pub(crate) fn vector_keys() -> Vec<(u64, Vec<u8>)> {
-    let v: serde_json::Value = serde_json::from_str(VECTORS).expect("vectors parse");
-    let keys = v["keys"].as_object().expect("keys object");
-    keys.iter()
-        .map(|(kid, secret)| {
-            let secret = base64::engine::general_purpose::STANDARD
-                .decode(secret.as_str().expect("string"))
-                .expect("base64");
-            (kid.parse().expect("numeric kid"), secret)
-        })
-        .collect()
-}
+use afftok_shared::{Country, Event, vectors};
 
 pub(crate) const TTL: Duration = Duration::from_secs(10);
 /// 2026-11-24T22:31:26.123Z
@@ -74,7 +57,7 @@ impl Fake {
 
     pub(crate) fn put_keys(&self, revoked: &[u64]) {
         let mut doc = KeysDoc::new(1);
-        for (kid, secret) in vector_keys() {
+        for (kid, secret) in vectors::link_keys() {
             doc.add_key(kid, &secret);
         }
         doc.revoked = revoked.to_vec();
@@ -120,20 +103,7 @@ impl Fake {
 
 pub(crate) const BROWSER: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
 
-/// A token for `offer`/`promoter` signed with vector key `kid`.
-pub(crate) fn token(kid: u64, offer_id: u64, promoter_id: u64, expires_at: u64) -> String {
-    let mut keys = Keyset::new();
-    for (k, secret) in vector_keys() {
-        keys.insert(k, &secret).expect("valid");
-    }
-    keys.sign(&Link {
-        kid,
-        offer_id,
-        promoter_id,
-        expires_at,
-    })
-    .expect("fits")
-}
+pub(crate) use afftok_shared::vectors::link_token as token;
 
 impl Platform for Fake {
     async fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>, PlatformError> {

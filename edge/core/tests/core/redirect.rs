@@ -6,8 +6,6 @@ use afftok_shared::{Country, Verdict};
 use serde_json::json;
 use uuid::Uuid;
 
-const VECTORS: &str = include_str!("../../../../shared/vectors/link-v1.json");
-
 fn offer(url: &str) -> serde_json::Value {
     json!({"status": "active", "url": url, "advertiser_id": 5})
 }
@@ -137,7 +135,8 @@ fn subs_are_cut_to_128_bytes_and_only_sub1_to_sub5_count() {
 #[test]
 fn rule_1_bad_tokens_are_404_without_an_event() {
     let fake = with_offer();
-    let vectors: serde_json::Value = serde_json::from_str(VECTORS).expect("parses");
+    let vectors: serde_json::Value =
+        serde_json::from_str(afftok_shared::vectors::LINK_V1).expect("parses");
     let mut bad: Vec<String> = vectors["invalid"]
         .as_array()
         .expect("invalid list")
