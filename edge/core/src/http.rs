@@ -114,12 +114,20 @@ const HTML: &str = "text/html; charset=utf-8";
 const JSON: &str = "application/json";
 const TEXT: &str = "text/plain; charset=utf-8";
 
-fn page(title: &str, message: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"robots\" content=\"noindex\"><title>{title}</title></head>\
-         <body><h1>{title}</h1><p>{message}</p></body></html>\n"
-    )
+/// A small HTML page, built at compile time (refusals cost no allocation).
+macro_rules! page {
+    ($title:literal, $message:literal) => {
+        concat!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+            "<meta name=\"robots\" content=\"noindex\"><title>",
+            $title,
+            "</title></head><body><h1>",
+            $title,
+            "</h1><p>",
+            $message,
+            "</p></body></html>\n"
+        )
+    };
 }
 
 impl Response {
@@ -148,7 +156,7 @@ impl Response {
         Self::new(
             404,
             HTML,
-            page("Link not found", "This tracking link is not valid."),
+            page!("Link not found", "This tracking link is not valid."),
         )
     }
 
@@ -157,7 +165,7 @@ impl Response {
         Self::new(
             410,
             HTML,
-            page("Link expired", "This tracking link has expired."),
+            page!("Link expired", "This tracking link has expired."),
         )
     }
 
@@ -166,9 +174,9 @@ impl Response {
         Self::new(
             451,
             HTML,
-            page(
+            page!(
                 "Not available",
-                "This offer is not available in your country.",
+                "This offer is not available in your country."
             ),
         )
     }
@@ -180,7 +188,7 @@ impl Response {
             ..Self::new(
                 503,
                 HTML,
-                page("Temporarily unavailable", "Please try again in a moment."),
+                page!("Temporarily unavailable", "Please try again in a moment."),
             )
         }
     }
