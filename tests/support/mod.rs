@@ -1,0 +1,48 @@
+//! Helpers for the end-to-end tests: the repository's layout, a control-plane stand-in that
+//! receives signed event batches, and `wrangler dev` running the real worker in workerd.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The event receiver standing in for the control plane.
+pub mod receiver;
+/// The worker under `wrangler dev`.
+pub mod wrangler;
+
+/// Limit for anything the tests wait for (a condition, never a fixed sleep).
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+/// A free TCP port on loopback (bound then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, for at most [`PATIENCE`].
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
