@@ -156,3 +156,24 @@ ensure_edge_tools() {
   export ESBUILD_BIN="$AFFTOK_ROOT/node_modules/.bin/esbuild"
   export WRANGLER_SEND_METRICS=false
 }
+
+# The Spin test host (tools/spin-host): built from this repository, once per version of its
+# sources, into $AFFTOK_TOOLS/bin (about 8 minutes on 2 cores: it compiles wasmtime).
+spin_host_hash() {
+  (cd "$AFFTOK_ROOT" && find tools/spin-host -type f -not -path '*/target/*' | LC_ALL=C sort |
+    xargs sha256sum | sha256sum | cut -c1-16)
+}
+
+ensure_spin_host() {
+  local want have=""
+  want="$(spin_host_hash)"
+  [ -f "$AFFTOK_TOOLS/spin-host.version" ] && have="$(cat "$AFFTOK_TOOLS/spin-host.version")"
+  if [ "$want" = "$have" ] && [ -x "$AFFTOK_TOOLS/bin/afftok-spin-host" ]; then
+    export AFFTOK_SPIN_HOST="$AFFTOK_TOOLS/bin/afftok-spin-host"
+    return 0
+  fi
+  step "building the Spin test host (tools/spin-host) into $AFFTOK_TOOLS (once per version; several minutes)"
+  cargo install --locked --force --path "$AFFTOK_ROOT/tools/spin-host" --root "$AFFTOK_TOOLS"
+  echo "$want" >"$AFFTOK_TOOLS/spin-host.version"
+  export AFFTOK_SPIN_HOST="$AFFTOK_TOOLS/bin/afftok-spin-host"
+}

@@ -4,46 +4,15 @@
 
 use std::collections::BTreeSet;
 
-use afftok_shared::kv::{self, KeysDoc};
 use afftok_shared::vectors::{self, link_token};
 use afftok_shared::{Event, Verdict};
 use afftok_tests::eventually;
+use afftok_tests::fixtures::{self, BROWSER, POSTBACK_KEY, client};
 use afftok_tests::receiver::Receiver;
 use afftok_tests::wrangler::Worker;
-use serde_json::json;
 use uuid::Uuid;
 
 const SECRET: &str = "test-ingest-secret";
-const BROWSER: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15";
-const POSTBACK_KEY: &str = "pbk-e2e";
-
-/// The vector keys, an active offer for every vector offer id, a paused one, a postback key.
-fn kv_entries() -> Vec<(String, String)> {
-    let mut keys = KeysDoc::new(1);
-    for (kid, secret) in vectors::link_keys() {
-        keys.add_key(kid, &secret);
-    }
-    let mut entries = vec![(
-        kv::KEYS_KEY.to_owned(),
-        serde_json::to_string(&keys).unwrap_or_default(),
-    )];
-    for offer in [1u64, 42, 300000, 127] {
-        entries.push((
-            kv::offer_key(offer),
-            json!({"status": "active", "url": "https://dest.example/{offer_id}?c={click_id}&s={sub1}", "advertiser_id": 5})
-                .to_string(),
-        ));
-    }
-    entries.push((
-        kv::offer_key(2),
-        json!({"status": "paused", "url": "https://dest.example/", "advertiser_id": 5}).to_string(),
-    ));
-    entries.push((
-        kv::postback_key_key(&kv::postback_key_hash(POSTBACK_KEY)),
-        json!({"advertiser_id": 5}).to_string(),
-    ));
-    entries
-}
 
 /// The test copy of wrangler.toml retries after 1 s instead of 30 s, so retries fit a test.
 fn fast_retries(config: String) -> String {
@@ -60,37 +29,15 @@ async fn start(receiver: &Receiver, edit: impl Fn(String) -> String) -> Worker {
             ("CONTROL_PLANE_URL", receiver.url()),
             ("INGEST_SECRET", SECRET.to_owned()),
         ],
-        &kv_entries(),
+        &fixtures::edge_kv(),
         edit,
     )
     .await
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(BROWSER)
-        .build()
-        .unwrap_or_else(|e| panic!("client: {e}"))
-}
-
-/// Follows a link once; returns the status and the click id of a redirect.
+/// Follows a link on the worker once.
 async fn click(worker: &Worker, path: &str) -> (u16, Option<Uuid>) {
-    let resp = client()
-        .get(format!("{}{path}", worker.base))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-    assert_eq!(resp.headers()["cache-control"], "no-store", "{path}");
-    let status = resp.status().as_u16();
-    let click_id = resp
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .and_then(|l| l.split("c=").nth(1))
-        .and_then(|rest| rest.split('&').next())
-        .and_then(|id| Uuid::parse_str(id).ok());
-    (status, click_id)
+    fixtures::click(&worker.base, path).await
 }
 
 fn ids(events: &[Event]) -> BTreeSet<Uuid> {

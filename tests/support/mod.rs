@@ -4,8 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// The KV entries and HTTP helpers every edge test uses.
+pub mod fixtures;
 /// The event receiver standing in for the control plane.
 pub mod receiver;
+/// The Spin component under the Spin test host.
+pub mod spin_host;
 /// The worker under `wrangler dev`.
 pub mod wrangler;
 
