@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::{PATIENCE, eventually, free_port, repo_root};
+use crate::{PATIENCE, free_port, repo_root};
 
 /// A running `wrangler dev`.
 #[derive(Debug)]
@@ -149,19 +149,19 @@ impl Worker {
         };
         let client = reqwest::Client::new();
         let health = format!("{}/healthz", worker.base);
-        let started = tokio::time::timeout(
-            PATIENCE,
-            eventually("the worker to answer /healthz", || {
-                let request = client.get(&health).send();
-                async move { request.await.ok().filter(|r| r.status() == 200) }
-            }),
-        )
-        .await;
-        assert!(
-            started.is_ok(),
-            "wrangler dev did not start:\n{}",
-            worker.logs()
-        );
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let answer = client.get(&health).send().await;
+            if answer.is_ok_and(|r| r.status() == 200) {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "wrangler dev did not start:\n{}",
+                worker.logs()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         worker
     }
 
