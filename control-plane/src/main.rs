@@ -1,23 +1,11 @@
-//! `afftok`: the control plane's CLI. Only a skeleton so far: the service, its migrations
-//! and `edge push` arrive with the "Control plane" issue.
+//! `afftok`: the control plane's service and administration commands (see `cli`).
 
 use std::process::ExitCode;
 
-fn main() -> ExitCode {
-    let version = env!("CARGO_PKG_VERSION");
-    match std::env::args().nth(1).as_deref() {
-        Some("--version" | "version") => {
-            println!(
-                "afftok {version} (link token v{})",
-                afftok_shared::link::VERSION
-            );
-            ExitCode::SUCCESS
-        }
-        _ => {
-            eprintln!(
-                "afftok {version}: the control plane is not built yet; only `afftok --version` works."
-            );
-            ExitCode::from(2)
-        }
-    }
+use afftok_control_plane::cli::{Cli, run};
+use clap::Parser as _;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    run(Cli::parse()).await
 }

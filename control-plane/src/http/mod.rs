@@ -1,0 +1,163 @@
+//! The HTTP API: one router per area, merged here with the middleware every request goes
+//! through (request ids, tracing, metrics, body limit, rate limits, error logging) and the
+//! OpenAPI document they all contribute to.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::HeaderName;
+use axum::middleware::{self, Next};
+use axum::response::{Html, Response};
+use axum::routing::get;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, InternalCause};
+use crate::startup::AppState;
+
+/// Admins: review queue, approve, reject.
+pub mod admin;
+/// API keys.
+pub mod api_keys;
+/// Accounts and sessions.
+pub mod auth;
+/// Problem-answering extractors and authentication.
+pub mod extract;
+/// Health checks.
+pub mod health;
+/// Tracking links.
+pub mod links;
+/// The marketplace.
+pub mod marketplace;
+/// Prometheus metrics.
+pub mod metrics;
+/// Offers.
+pub mod offers;
+/// Rate limits.
+pub mod rate_limit;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "AffTok API", description = "The AffTok control plane: accounts, API keys, offers and their review, the marketplace and tracking links. Errors are application/problem+json (RFC 9457) with a stable `code`."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts and sessions"),
+        (name = "api-keys", description = "Keys for servers"),
+        (name = "offers", description = "Advertisers' offers and their workflow"),
+        (name = "admin", description = "Offer review"),
+        (name = "marketplace", description = "Approved offers for promoters"),
+        (name = "links", description = "Promoters' tracking links"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An access token from /v1/auth/login, or an API key (afk_live_…)",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::public_router())
+        .merge(auth::router())
+        .merge(api_keys::router())
+        .merge(offers::router())
+        .merge(admin::router())
+        .merge(marketplace::router())
+        .merge(links::router())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let (api, doc) = api_router().split_for_parts();
+    let doc_json = doc.to_pretty_json().unwrap_or_default();
+
+    // Rate limits: credential endpoints per IP, everything else under /v1 per caller.
+    let api = api.layer(middleware::from_fn_with_state(
+        state.clone(),
+        route_rate_limits,
+    ));
+
+    Router::new()
+        .merge(api)
+        .route("/openapi.json", get(move || async move {
+            ([(axum::http::header::CONTENT_TYPE, "application/json")], doc_json.clone())
+        }))
+        .route("/docs", get(docs_page))
+        .route("/metrics", get(metrics::exposition))
+        .fallback(|| async { ApiError::NotFound("route") })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::record))
+        .layer(middleware::from_fn(log_internal_errors))
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn route_rate_limits(
+    state: axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    if matches!(
+        path,
+        "/v1/auth/login" | "/v1/auth/register" | "/v1/auth/refresh"
+    ) {
+        rate_limit::limit_auth(state, req, next).await
+    } else if path.starts_with("/v1/") {
+        rate_limit::limit_api(state, req, next).await
+    } else {
+        next.run(req).await
+    }
+}
+
+/// Logs the cause of every 500 (the answer itself stays opaque).
+pub async fn log_internal_errors(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let response = next.run(req).await;
+    if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>() {
+        tracing::error!(%method, %path, cause = %cause, "internal error");
+    }
+    response
+}
+
+async fn docs_page() -> Html<String> {
+    Html(utoipa_scalar::Scalar::new(serde_json::json!({"url": "/openapi.json"})).to_html())
+}

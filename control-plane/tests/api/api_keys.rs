@@ -1,0 +1,396 @@
+use serde_json::{Value, json};
+
+use crate::helpers::{fields, problem, spawn_app};
+
+#[tokio::test]
+async fn a_key_is_shown_once_and_authenticates_within_its_scopes() {
+    let app = spawn_app().await;
+    let adv = app.advertiser("acme").await;
+    let resp = app
+        .post("/v1/api-keys")
+        .bearer_auth(&adv.token)
+        .json(&json!({"name": "server", "scopes": ["offers:read", "conversions:write", "offers:read"]}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 201);
+    let created: Value = resp.json().await.expect("json");
+    let key = created["key"].as_str().expect("secret shown").to_owned();
+    assert!(key.starts_with("afk_live_"));
+    assert!(key.starts_with(created["prefix"].as_str().expect("prefix")));
+    assert_eq!(
+        created["scopes"],
+        json!(["conversions:write", "offers:read"]),
+        "deduplicated, sorted"
+    );
+    assert_eq!(created["state"], "active");
+
+    // Listed without the secret.
+    let list: Value = app
+        .get("/v1/api-keys")
+        .bearer_auth(&adv.token)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let listed = &list["data"][0];
+    assert!(listed.get("key").is_none());
+    assert!(
+        !list.to_string().contains(&key[20..]),
+        "the secret never appears again"
+    );
+    // Stored as a hash only.
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT key_hash FROM api_keys")
+        .fetch_one(&app.db)
+        .await
+        .expect("row");
+    assert_eq!(stored.len(), 32);
+
+    // Authenticates, both ways of sending it.
+    let me: Value = app
+        .get("/v1/me")
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["authenticated_with"], "api_key");
+    assert_eq!(me["user"]["id"], adv.id);
+    assert_eq!(
+        app.get("/v1/offers")
+            .header("x-api-key", &key)
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200
+    );
+    // Only within its scopes.
+    let write = app
+        .post("/v1/offers")
+        .bearer_auth(&key)
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .expect("request");
+    let body = problem(write, 403, "forbidden").await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("offers:write"),
+        "{body}"
+    );
+    // last_used_at is recorded.
+    let list: Value = app
+        .get("/v1/api-keys")
+        .bearer_auth(&adv.token)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert!(list["data"][0]["last_used_at"].is_string());
+}
+
+#[tokio::test]
+async fn keys_cannot_manage_keys_and_scopes_follow_roles() {
+    let app = spawn_app().await;
+    let pat = app.promoter("pat").await;
+    let bad = app
+        .post("/v1/api-keys")
+        .bearer_auth(&pat.token)
+        .json(&json!({"name": "", "scopes": ["offers:write", "links:read"]}))
+        .send()
+        .await
+        .expect("request");
+    let body = problem(bad, 422, "validation_failed").await;
+    assert_eq!(fields(&body), ["name", "scopes[0]"]);
+    let empty = app
+        .post("/v1/api-keys")
+        .bearer_auth(&pat.token)
+        .json(&json!({"name": "x", "scopes": []}))
+        .send()
+        .await
+        .expect("request");
+    problem(empty, 422, "validation_failed").await;
+    let unknown = app
+        .post("/v1/api-keys")
+        .bearer_auth(&pat.token)
+        .json(&json!({"name": "x", "scopes": ["root"]}))
+        .send()
+        .await
+        .expect("request");
+    problem(unknown, 400, "invalid_body").await;
+
+    let created: Value = app
+        .post("/v1/api-keys")
+        .bearer_auth(&pat.token)
+        .json(&json!({"name": "bot", "scopes": ["links:read"]}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let key = created["key"].as_str().expect("key");
+    let mint = app
+        .post("/v1/api-keys")
+        .bearer_auth(key)
+        .json(&json!({"name": "y", "scopes": ["links:read"]}))
+        .send()
+        .await
+        .expect("request");
+    problem(mint, 403, "forbidden").await;
+    problem(
+        app.get("/v1/api-keys")
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request"),
+        403,
+        "forbidden",
+    )
+    .await;
+}
+
+async fn new_key(app: &crate::helpers::TestApp, token: &str) -> (String, String) {
+    let created: Value = app
+        .post("/v1/api-keys")
+        .bearer_auth(token)
+        .json(&json!({"name": "server", "scopes": ["offers:read"]}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    (
+        created["id"].as_str().expect("id").to_owned(),
+        created["key"].as_str().expect("key").to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn rotation_keeps_the_old_key_for_its_grace_period_only() {
+    let app = spawn_app().await;
+    let adv = app.advertiser("acme").await;
+    let (id, old) = new_key(&app, &adv.token).await;
+    let rotated = app
+        .post(&format!("/v1/api-keys/{id}/rotate"))
+        .bearer_auth(&adv.token)
+        .json(&json!({"grace_seconds": 3600}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(rotated.status(), 201);
+    let rotated: Value = rotated.json().await.expect("json");
+    let new = rotated["key"].as_str().expect("key").to_owned();
+    assert_ne!(new, old);
+    assert_eq!(rotated["name"], "server");
+    assert_eq!(rotated["scopes"], json!(["offers:read"]));
+    // Inside the grace period both work.
+    for key in [&old, &new] {
+        assert_eq!(
+            app.get("/v1/offers")
+                .bearer_auth(key)
+                .send()
+                .await
+                .expect("request")
+                .status(),
+            200
+        );
+    }
+    let list: Value = app
+        .get("/v1/api-keys")
+        .bearer_auth(&adv.token)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let old_view = list["data"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|k| k["id"] == id.as_str())
+        .expect("old listed")
+        .clone();
+    assert_eq!(old_view["state"], "expiring");
+    assert_eq!(old_view["replaced_by"], rotated["id"]);
+    // Once the grace period is over (moved into the past here), only the new key works.
+    sqlx::query("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1::uuid")
+        .bind(&id)
+        .execute(&app.db)
+        .await
+        .expect("update");
+    problem(
+        app.get("/v1/offers")
+            .bearer_auth(&old)
+            .send()
+            .await
+            .expect("request"),
+        401,
+        "unauthorized",
+    )
+    .await;
+    assert_eq!(
+        app.get("/v1/offers")
+            .bearer_auth(&new)
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200
+    );
+    // An expired key cannot be rotated again.
+    let again = app
+        .post(&format!("/v1/api-keys/{id}/rotate"))
+        .bearer_auth(&adv.token)
+        .send()
+        .await
+        .expect("request");
+    problem(again, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn rotation_with_no_grace_and_bad_grace() {
+    let app = spawn_app().await;
+    let adv = app.advertiser("acme").await;
+    let (id, old) = new_key(&app, &adv.token).await;
+    let bad = app
+        .post(&format!("/v1/api-keys/{id}/rotate"))
+        .bearer_auth(&adv.token)
+        .json(&json!({"grace_seconds": -1}))
+        .send()
+        .await
+        .expect("request");
+    problem(bad, 422, "validation_failed").await;
+    let now = app
+        .post(&format!("/v1/api-keys/{id}/rotate"))
+        .bearer_auth(&adv.token)
+        .json(&json!({"grace_seconds": 0}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(now.status(), 201);
+    problem(
+        app.get("/v1/offers")
+            .bearer_auth(&old)
+            .send()
+            .await
+            .expect("request"),
+        401,
+        "unauthorized",
+    )
+    .await;
+    // No body at all: the default grace period.
+    let (id2, old2) = new_key(&app, &adv.token).await;
+    let default = app
+        .post(&format!("/v1/api-keys/{id2}/rotate"))
+        .bearer_auth(&adv.token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(default.status(), 201);
+    assert_eq!(
+        app.get("/v1/offers")
+            .bearer_auth(&old2)
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn revocation_is_immediate_and_tenant_scoped() {
+    let app = spawn_app().await;
+    let adv = app.advertiser("acme").await;
+    let other = app.advertiser("globex").await;
+    let (id, key) = new_key(&app, &adv.token).await;
+    // Another user cannot see, rotate or revoke it.
+    problem(
+        app.delete(&format!("/v1/api-keys/{id}"))
+            .bearer_auth(&other.token)
+            .send()
+            .await
+            .expect("request"),
+        404,
+        "not_found",
+    )
+    .await;
+    problem(
+        app.post(&format!("/v1/api-keys/{id}/rotate"))
+            .bearer_auth(&other.token)
+            .send()
+            .await
+            .expect("request"),
+        404,
+        "not_found",
+    )
+    .await;
+    let theirs: Value = app
+        .get("/v1/api-keys")
+        .bearer_auth(&other.token)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(theirs["data"], json!([]));
+    assert_eq!(
+        app.get("/v1/offers")
+            .bearer_auth(&key)
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200
+    );
+    let revoked = app
+        .delete(&format!("/v1/api-keys/{id}"))
+        .bearer_auth(&adv.token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(revoked.status(), 204);
+    problem(
+        app.get("/v1/offers")
+            .bearer_auth(&key)
+            .send()
+            .await
+            .expect("request"),
+        401,
+        "unauthorized",
+    )
+    .await;
+    let list: Value = app
+        .get("/v1/api-keys")
+        .bearer_auth(&adv.token)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["data"][0]["state"], "revoked");
+    problem(
+        app.delete("/v1/api-keys/not-a-uuid")
+            .bearer_auth(&adv.token)
+            .send()
+            .await
+            .expect("request"),
+        400,
+        "invalid_path",
+    )
+    .await;
+}

@@ -1,0 +1,179 @@
+//! The `afftok` binary itself: admin creation, signing keys, migrate, bad configuration.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use afftok_shared::link::Link;
+use serde_json::json;
+
+use crate::helpers::{KEK_B64, PASSWORD, fresh_database, problem, spawn_app};
+
+fn afftok(db_url: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_afftok"))
+        .args(args)
+        .env("DATABASE_URL", db_url)
+        .env("AFFTOK_KEY_ENCRYPTION_KEY", KEK_B64)
+        .env_remove("AFFTOK_ADMIN_PASSWORD")
+        .env_remove("AFFTOK_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("afftok runs");
+    if let Some(mut input) = child.stdin.take() {
+        input.write_all(stdin.as_bytes()).expect("stdin");
+    }
+    let out = child.wait_with_output().expect("afftok exits");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn admin_create_then_sign_in() {
+    let app = spawn_app().await;
+    let (code, out, err) = afftok(
+        &app.db_url,
+        &["admin", "create", "--email", "root@afftok.test"],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("root@afftok.test"), "{out}");
+    assert!(
+        !out.contains(PASSWORD) && !err.contains(PASSWORD),
+        "the password is never echoed"
+    );
+    let admin = app.login("root@afftok.test", PASSWORD).await;
+    let queue = app
+        .get("/v1/admin/review-queue")
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(queue.status(), 200);
+    // Weak passwords and duplicates are refused.
+    let (code, _, err) = afftok(
+        &app.db_url,
+        &["admin", "create", "--email", "weak@afftok.test"],
+        "short\n",
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("password"), "{err}");
+    let (code, _, err) = afftok(
+        &app.db_url,
+        &["admin", "create", "--email", "ROOT@afftok.test"],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("email"), "{err}");
+}
+
+#[tokio::test]
+async fn keys_created_by_the_cli_sign_links_that_verify() {
+    let app = spawn_app().await;
+    let (code, out, err) = afftok(&app.db_url, &["keys", "create"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("created kid 1 (active)"), "{out}");
+    let (code, out, _) = afftok(&app.db_url, &["keys", "rotate"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("created kid 2 (active)"), "{out}");
+    let (code, _, err) = afftok(&app.db_url, &["keys", "revoke", "2"], "");
+    assert_eq!(code, 1, "the active key cannot be revoked");
+    assert!(err.contains("rotate"), "{err}");
+    let (code, out, _) = afftok(&app.db_url, &["keys", "list"], "");
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("1\tvalid") && out.contains("2\tactive"),
+        "{out}"
+    );
+
+    // A link joined now is signed with kid 2 and verifies against the CLI's keys.
+    let adv = app.advertiser("acme").await;
+    let admin = app.admin().await;
+    let pat = app.promoter("pat").await;
+    let offer = app.approved_offer(&adv, &admin, json!({})).await;
+    let link: serde_json::Value = app
+        .post(&format!("/v1/marketplace/offers/{offer}/join"))
+        .bearer_auth(&pat.token)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let kek = secrecy::ExposeSecret::expose_secret(app.settings.key_encryption_key.as_ref());
+    let (keys, active) = afftok_control_plane::db::signing_keys::keyset(&app.db, kek)
+        .await
+        .expect("keyset");
+    assert_eq!(active, Some(2));
+    let verified = keys
+        .verify(link["token"].as_str().expect("token"), 0)
+        .expect("verifies");
+    assert_eq!(
+        verified,
+        Link {
+            kid: 2,
+            offer_id: offer as u64,
+            promoter_id: pat.id as u64,
+            expires_at: 0
+        }
+    );
+
+    // Revoking kid 1 marks it revoked in the keyset the edges will get.
+    let (code, _, _) = afftok(&app.db_url, &["keys", "revoke", "1"], "");
+    assert_eq!(code, 0);
+    let (keys, _) = afftok_control_plane::db::signing_keys::keyset(&app.db, kek)
+        .await
+        .expect("keyset");
+    assert!(keys.is_revoked(1) && !keys.is_revoked(2));
+    // Secrets are stored encrypted: the ciphertext is not the key.
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT ciphertext FROM signing_keys WHERE kid = 2")
+        .fetch_one(&app.db)
+        .await
+        .expect("row");
+    assert_eq!(stored.len(), 32 + 16, "32 secret bytes and a GCM tag");
+}
+
+#[tokio::test]
+async fn keys_need_the_right_key_encryption_key() {
+    let app = spawn_app().await;
+    app.signing_key(true).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_afftok"))
+        .args(["keys", "list"])
+        .env("DATABASE_URL", &app.db_url)
+        .env(
+            "AFFTOK_KEY_ENCRYPTION_KEY",
+            "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+        )
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("AFFTOK_KEY_ENCRYPTION_KEY"));
+    let _ = problem;
+}
+
+#[tokio::test]
+async fn migrate_and_bad_configuration() {
+    let (_, url) = fresh_database().await;
+    let (code, out, err) = afftok(&url, &["migrate"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("migrations applied"));
+    let (code, _, _) = afftok(&url, &["migrate"], "");
+    assert_eq!(code, 0, "migrating twice is fine");
+    let (code, _, err) = afftok("mysql://nope", &["migrate"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("DATABASE_URL"), "{err}");
+    let serve = Command::new(env!("CARGO_BIN_EXE_afftok"))
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env_remove("AFFTOK_JWT_SECRET")
+        .output()
+        .expect("runs");
+    assert_eq!(serve.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&serve.stderr).contains("AFFTOK_INGEST_SECRET")
+            || String::from_utf8_lossy(&serve.stderr).contains("AFFTOK_JWT_SECRET")
+    );
+}

@@ -1,0 +1,315 @@
+use std::collections::HashMap;
+
+use afftok_control_plane::config::{Need, Settings};
+use afftok_control_plane::db::users::{self, NewUser};
+use afftok_control_plane::domain::password;
+use afftok_control_plane::domain::role::Role;
+use afftok_control_plane::startup::Application;
+use reqwest::{RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub(crate) const PASSWORD: &str = "correct horse battery";
+pub(crate) const KEK_B64: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+pub(crate) const JWT_SECRET: &str = "test-jwt-secret-test-jwt-secret!";
+
+/// The Postgres server the tests use, as a URL to its `postgres` database.
+pub(crate) fn admin_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// `admin_url` pointing at another database.
+pub(crate) fn url_of(database: &str) -> String {
+    let base = admin_url();
+    let (server, _) = base.rsplit_once('/').unwrap_or((base.as_str(), ""));
+    format!("{server}/{database}")
+}
+
+pub(crate) struct Options {
+    pub(crate) auth_per_minute: u32,
+    pub(crate) user_per_minute: u32,
+    pub(crate) api_key_per_minute: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            auth_per_minute: 100_000,
+            user_per_minute: 100_000,
+            api_key_per_minute: 100_000,
+        }
+    }
+}
+
+pub(crate) struct TestApp {
+    pub(crate) base: String,
+    pub(crate) db: PgPool,
+    pub(crate) db_url: String,
+    pub(crate) settings: Settings,
+    http: reqwest::Client,
+}
+
+/// An account signed in for a test.
+#[derive(Debug, Clone)]
+pub(crate) struct Account {
+    pub(crate) id: i64,
+    pub(crate) token: String,
+    pub(crate) refresh: String,
+    pub(crate) advertiser_id: Option<i64>,
+    pub(crate) email: String,
+}
+
+pub(crate) async fn spawn_app() -> TestApp {
+    spawn_with(Options::default()).await
+}
+
+pub(crate) fn settings_for(db_url: &str, redis_prefix: &str, opts: &Options) -> Settings {
+    let env: HashMap<&str, String> = HashMap::from([
+        ("AFFTOK_LISTEN", "127.0.0.1:0".to_owned()),
+        ("DATABASE_URL", db_url.to_owned()),
+        (
+            "REDIS_URL",
+            std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+        ),
+        ("AFFTOK_REDIS_KEY_PREFIX", redis_prefix.to_owned()),
+        ("AFFTOK_INGEST_SECRET", "test-ingest-secret".to_owned()),
+        ("AFFTOK_JWT_SECRET", JWT_SECRET.to_owned()),
+        ("AFFTOK_KEY_ENCRYPTION_KEY", KEK_B64.to_owned()),
+        ("AFFTOK_EDGE_BASE_URL", "https://edge.test".to_owned()),
+        ("AFFTOK_CLIENT_IP_HEADER", "x-test-client-ip".to_owned()),
+        ("AFFTOK_MAX_BODY_BYTES", "4096".to_owned()),
+        (
+            "AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE",
+            opts.auth_per_minute.to_string(),
+        ),
+        (
+            "AFFTOK_RATE_LIMIT_USER_PER_MINUTE",
+            opts.user_per_minute.to_string(),
+        ),
+        (
+            "AFFTOK_RATE_LIMIT_API_KEY_PER_MINUTE",
+            opts.api_key_per_minute.to_string(),
+        ),
+    ]);
+    Settings::from_sources(None, |name| env.get(name).cloned(), Need::Serve)
+        .expect("test settings are valid")
+}
+
+/// A fresh database named `afftok_test_*`.
+pub(crate) async fn fresh_database() -> (String, String) {
+    let name = format!("afftok_test_{}", Uuid::new_v4().simple());
+    let admin = PgPool::connect(&admin_url())
+        .await
+        .expect("test Postgres reachable");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .expect("create test database");
+    admin.close().await;
+    let url = url_of(&name);
+    (name, url)
+}
+
+pub(crate) async fn spawn_with(opts: Options) -> TestApp {
+    let (_, db_url) = fresh_database().await;
+    let prefix = format!("afftok-test:{}:", Uuid::new_v4().simple());
+    let settings = settings_for(&db_url, &prefix, &opts);
+    let app = Application::build(settings.clone())
+        .await
+        .expect("app builds");
+    let addr = app.local_addr().expect("bound");
+    let db = app.state().db.clone();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp {
+        base: format!("http://{addr}"),
+        db,
+        db_url,
+        settings,
+        http: reqwest::Client::new(),
+    }
+}
+
+impl TestApp {
+    pub(crate) fn get(&self, path: &str) -> RequestBuilder {
+        self.http.get(format!("{}{path}", self.base))
+    }
+
+    pub(crate) fn post(&self, path: &str) -> RequestBuilder {
+        self.http.post(format!("{}{path}", self.base))
+    }
+
+    pub(crate) fn patch(&self, path: &str) -> RequestBuilder {
+        self.http.patch(format!("{}{path}", self.base))
+    }
+
+    pub(crate) fn delete(&self, path: &str) -> RequestBuilder {
+        self.http.delete(format!("{}{path}", self.base))
+    }
+
+    pub(crate) async fn register(&self, role: &str, email: &str) -> Account {
+        let mut body =
+            json!({"role": role, "email": email, "password": PASSWORD, "display_name": email});
+        if role == "advertiser" {
+            body["company_name"] = json!(format!("{email} Inc"));
+        }
+        let resp = self
+            .post("/v1/auth/register")
+            .json(&body)
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(resp.status(), StatusCode::CREATED, "register {email}");
+        account(resp.json().await.expect("session"))
+    }
+
+    pub(crate) async fn advertiser(&self, name: &str) -> Account {
+        self.register("advertiser", &format!("{name}@adv.test"))
+            .await
+    }
+
+    pub(crate) async fn promoter(&self, name: &str) -> Account {
+        self.register("promoter", &format!("{name}@promo.test"))
+            .await
+    }
+
+    /// An admin, created the way `afftok admin create` does, then signed in.
+    pub(crate) async fn admin(&self) -> Account {
+        let email = format!("admin-{}@afftok.test", Uuid::new_v4().simple());
+        let hash = password::hash(PASSWORD).expect("hash");
+        users::create(
+            &self.db,
+            NewUser {
+                email: &email,
+                password_hash: &hash,
+                role: Role::Admin,
+                display_name: "Admin",
+                company: None,
+            },
+        )
+        .await
+        .expect("admin created");
+        self.login(&email, PASSWORD).await
+    }
+
+    pub(crate) async fn login(&self, email: &str, password: &str) -> Account {
+        let resp = self
+            .post("/v1/auth/login")
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(resp.status(), StatusCode::OK, "login {email}");
+        account(resp.json().await.expect("session"))
+    }
+
+    /// Creates an offer for `adv` from a valid base with `changes` applied.
+    pub(crate) async fn create_offer(&self, adv: &Account, changes: Value) -> Value {
+        let mut body = json!({
+            "name": "Spring sale",
+            "description": "Everything 20% off",
+            "category": "shopping",
+            "url_template": "https://shop.example/landing?c={click_id}&s={sub1}",
+            "payout_model": "cpa",
+            "payout_amount": "12.50",
+            "currency": "USD",
+        });
+        if let (Some(body), Some(changes)) = (body.as_object_mut(), changes.as_object()) {
+            for (k, v) in changes {
+                body.insert(k.clone(), v.clone());
+            }
+        }
+        let resp = self
+            .post("/v1/offers")
+            .bearer_auth(&adv.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("create offer");
+        let status = resp.status();
+        let body: Value = resp.json().await.expect("json");
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+
+    /// An offer of `adv`, submitted and approved by `admin`.
+    pub(crate) async fn approved_offer(
+        &self,
+        adv: &Account,
+        admin: &Account,
+        changes: Value,
+    ) -> i64 {
+        let id = self.create_offer(adv, changes).await["id"]
+            .as_i64()
+            .expect("id");
+        let submit = self
+            .post(&format!("/v1/offers/{id}/submit"))
+            .bearer_auth(&adv.token)
+            .send()
+            .await
+            .expect("submit");
+        assert_eq!(submit.status(), StatusCode::OK);
+        let approve = self
+            .post(&format!("/v1/admin/offers/{id}/approve"))
+            .bearer_auth(&admin.token)
+            .send()
+            .await
+            .expect("approve");
+        assert_eq!(approve.status(), StatusCode::OK);
+        id
+    }
+
+    /// Creates a link signing key as `afftok keys create` does.
+    pub(crate) async fn signing_key(&self, activate: bool) -> i64 {
+        let kek = secrecy::ExposeSecret::expose_secret(self.settings.key_encryption_key.as_ref());
+        afftok_control_plane::db::signing_keys::create(&self.db, kek, activate)
+            .await
+            .expect("signing key")
+            .kid
+    }
+}
+
+fn account(session: Value) -> Account {
+    Account {
+        id: session["user"]["id"].as_i64().expect("user id"),
+        token: session["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned(),
+        refresh: session["refresh_token"]
+            .as_str()
+            .expect("refresh token")
+            .to_owned(),
+        advertiser_id: session["user"]["advertiser"]["id"].as_i64(),
+        email: session["user"]["email"].as_str().expect("email").to_owned(),
+    }
+}
+
+/// Asserts a problem document with `status` and `code`; returns it.
+pub(crate) async fn problem(resp: Response, status: u16, code: &str) -> Value {
+    assert_eq!(resp.status().as_u16(), status, "status for {code}");
+    assert_eq!(
+        resp.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json"),
+    );
+    let body: Value = resp.json().await.expect("problem json");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert_eq!(body["type"], format!("urn:afftok:problem:{code}"));
+    body
+}
+
+/// The fields a validation problem names.
+pub(crate) fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter_map(|f| f["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
