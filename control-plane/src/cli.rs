@@ -1,6 +1,5 @@
 //! The `afftok` command line: `serve`, `migrate`, `admin create`, `keys create|rotate|revoke|list`.
 
-use std::io::Read as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -133,7 +132,7 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
                 _ => {
                     let mut line = String::new();
                     std::io::stdin()
-                        .read_to_string(&mut line)
+                        .read_line(&mut line)
                         .map_err(|e| format!("reading the password from standard input: {e}"))?;
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
