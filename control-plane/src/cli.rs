@@ -159,7 +159,7 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
         Command::Keys { command } => {
             let db = migrated(&settings).await?;
             let kek = settings.key_encryption_key.expose_secret();
-            if std::env::var("AFFTOK_KEY_ENCRYPTION_KEY").map_or(true, |v| v.is_empty()) {
+            if !settings.key_encryption_key_set {
                 return Err("AFFTOK_KEY_ENCRYPTION_KEY is required to manage signing keys".into());
             }
             match command {

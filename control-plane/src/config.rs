@@ -157,6 +157,9 @@ pub struct Settings {
     pub jwt: JwtSettings,
     /// Encrypts link signing keys at rest (32 bytes).
     pub key_encryption_key: std::sync::Arc<SecretBox<[u8; 32]>>,
+    /// Whether the key-encryption key was configured (commands that do not need it run
+    /// without one; the key commands refuse to).
+    pub key_encryption_key_set: bool,
     /// The edge's public base URL, without a trailing slash.
     pub edge_base_url: String,
     /// Logs as JSON lines.
@@ -268,6 +271,7 @@ impl Settings {
             };
         let ingest_secret = required(raw.ingest_secret, "AFFTOK_INGEST_SECRET", 16)?;
         let jwt_secret = required(raw.jwt_secret, "AFFTOK_JWT_SECRET", 32)?;
+        let key_encryption_key_set = raw.key_encryption_key.is_some();
         let kek = match raw.key_encryption_key {
             Some(text) => {
                 let bytes = base64::engine::general_purpose::STANDARD
@@ -344,6 +348,7 @@ impl Settings {
                 refresh_token_ttl: Duration::from_secs(raw.jwt.refresh_token_ttl_secs),
             },
             key_encryption_key: std::sync::Arc::new(SecretBox::new(Box::new(kek))),
+            key_encryption_key_set,
             edge_base_url,
             json_logs,
             client_ip_header: raw.client_ip_header.filter(|h| !h.trim().is_empty()),

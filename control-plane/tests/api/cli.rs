@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use afftok_shared::link::Link;
 use serde_json::json;
 
-use crate::helpers::{KEK_B64, PASSWORD, fresh_database, problem, spawn_app};
+use crate::helpers::{KEK_B64, PASSWORD, fresh_database, spawn_app};
 
 fn afftok(db_url: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_afftok"))
@@ -151,7 +151,25 @@ async fn keys_need_the_right_key_encryption_key() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("AFFTOK_KEY_ENCRYPTION_KEY"));
-    let _ = problem;
+    let missing = Command::new(env!("CARGO_BIN_EXE_afftok"))
+        .args(["keys", "create"])
+        .env("DATABASE_URL", &app.db_url)
+        .env_remove("AFFTOK_KEY_ENCRYPTION_KEY")
+        .env_remove("AFFTOK_CONFIG")
+        .output()
+        .expect("runs");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("AFFTOK_KEY_ENCRYPTION_KEY is required")
+    );
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM signing_keys")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(
+        count, 1,
+        "no key was created with a missing key-encryption key"
+    );
 }
 
 #[tokio::test]
