@@ -1,7 +1,9 @@
 -- Offers and their approval workflow:
 --   draft -> pending_review -> approved | rejected;  approved <-> paused;  any -> archived;
 --   rejected -> pending_review (resubmitted);  pending_review -> draft (withdrawn).
--- Only approved offers are pushed to the edge as active (paused ones as paused). Money is
+-- Editing what was reviewed (destination, payout, currency, window, geo) of an approved or
+-- paused offer sends it back to pending_review. Only approved offers are pushed to the edge
+-- as active (paused ones as paused). Money is
 -- NUMERIC, never float: payout_amount for CPA/CPL, payout_percent for CPS/RevShare.
 
 CREATE TABLE offers (
@@ -26,6 +28,8 @@ CREATE TABLE offers (
     status                    TEXT NOT NULL DEFAULT 'draft'
         CHECK (status IN ('draft', 'pending_review', 'approved', 'rejected', 'paused', 'archived')),
     rejection_reason          TEXT,
+    -- Who paused it: an advertiser cannot resume an offer an admin paused.
+    paused_by                 TEXT CHECK (paused_by IN ('advertiser', 'admin')),
     created_at                TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at                TIMESTAMPTZ NOT NULL DEFAULT now(),
     -- Fixed-amount models carry an amount, share models a percentage.

@@ -263,6 +263,16 @@ impl IntoResponse for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
+        // Text Postgres cannot store (a NUL byte that slipped past validation) is the
+        // client's input, not our failure.
+        if let sqlx::Error::Database(db) = &e
+            && matches!(db.code().as_deref(), Some("22021" | "22P05"))
+        {
+            return Self::BadRequest {
+                code: "invalid_text",
+                detail: "the request contains characters that cannot be stored".into(),
+            };
+        }
         Self::Internal(format!("database: {e}"))
     }
 }

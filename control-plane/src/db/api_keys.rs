@@ -114,6 +114,12 @@ pub async fn rotate(
     let Some(old) = old.filter(|k| k.is_live(now)) else {
         return Ok(None);
     };
+    if old.replaced_by.is_some() {
+        return Err(ApiError::conflict(
+            "already_rotated",
+            "this key was rotated already: rotate its successor instead",
+        ));
+    }
     let (new, key) = insert(&mut *tx, user_id, &old.name, &old.scopes).await?;
     let expires = match old.expires_at {
         Some(at) if at < now + grace => at,

@@ -41,8 +41,9 @@ fn visible(tenant: Tenant) -> Result<Option<i64>, ApiError> {
     }
 }
 
-/// Stores the promoter's link for an offer, unless one exists; returns the link either way
-/// and whether it was created now.
+/// Stores the promoter's link for an offer, unless one exists; returns the link and whether
+/// it was created now. An existing link whose key has been revoked is re-signed with the
+/// given (active) key: after a key leak, joining again gives a working link.
 pub async fn join(
     pool: &PgPool,
     promoter_id: i64,
@@ -50,18 +51,19 @@ pub async fn join(
     kid: i64,
     token: &str,
 ) -> Result<(LinkRow, bool), ApiError> {
-    let created = sqlx::query(
+    let created: bool = sqlx::query_scalar(
         "INSERT INTO links (promoter_id, offer_id, kid, token) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (promoter_id, offer_id) DO NOTHING",
+         ON CONFLICT (promoter_id, offer_id) DO UPDATE SET kid = EXCLUDED.kid, token = EXCLUDED.token
+           WHERE links.kid IN (SELECT kid FROM signing_keys WHERE revoked_at IS NOT NULL)
+         RETURNING xmax = 0",
     )
     .bind(promoter_id)
     .bind(offer_id)
     .bind(kid)
     .bind(token)
-    .execute(pool)
+    .fetch_optional(pool)
     .await?
-    .rows_affected()
-        == 1;
+    .unwrap_or(false);
     let row = sqlx::query_as::<_, LinkRow>(&format!(
         "{SELECT} WHERE l.promoter_id = $1 AND l.offer_id = $2"
     ))

@@ -53,6 +53,8 @@ pub struct OfferRow {
     pub status: String,
     /// Why an admin rejected it.
     pub rejection_reason: Option<String>,
+    /// Who paused it (advertiser or admin).
+    pub paused_by: Option<String>,
     /// Created.
     pub created_at: OffsetDateTime,
     /// Last changed.
@@ -101,7 +103,7 @@ impl OfferRow {
 
 const COLUMNS: &str = "id, advertiser_id, name, description, category, url_template, fallback_url, preview_url,
     payout_model, payout_amount, payout_percent, currency, attribution_window_hours, daily_cap, total_cap,
-    geo_allow, geo_deny, hold_conversions, status, rejection_reason, created_at, updated_at";
+    geo_allow, geo_deny, hold_conversions, status, rejection_reason, paused_by, created_at, updated_at";
 
 /// The tenant filter as two bind values: `($1::bigint IS NULL OR advertiser_id = $1) AND
 /// (NOT $2 OR status = 'approved')`. The only place a tenant becomes SQL for offers.
@@ -337,11 +339,20 @@ where
         ));
     }
     let f = edit(&current)?;
+    // What admins reviewed cannot change under a live offer: it goes back to review.
+    let reviewed = current.fields()?.reviewed_changes(&f);
+    let live = matches!(status, OfferStatus::Approved | OfferStatus::Paused);
+    let to = if live && !reviewed.is_empty() {
+        OfferStatus::PendingReview
+    } else {
+        status
+    };
     let row = sqlx::query_as::<_, OfferRow>(&format!(
         "UPDATE offers SET name = $2, description = $3, category = $4, url_template = $5, fallback_url = $6,
             preview_url = $7, payout_model = $8, payout_amount = $9, payout_percent = $10, currency = $11,
             attribution_window_hours = $12, daily_cap = $13, total_cap = $14, geo_allow = $15, geo_deny = $16,
-            hold_conversions = $17, updated_at = now()
+            hold_conversions = $17, status = $18,
+            paused_by = CASE WHEN $18 = 'paused' THEN paused_by END, updated_at = now()
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
@@ -361,9 +372,20 @@ where
     .bind(codes(&f.geo_allow))
     .bind(codes(&f.geo_deny))
     .bind(f.hold_conversions)
+    .bind(to.as_str())
     .fetch_one(&mut *tx)
     .await?;
-    record(&mut tx, id, actor, "edit", Some(status), Some(status), None).await?;
+    let detail = (to != status).then(|| format!("back to review: changed {}", reviewed.join(", ")));
+    record(
+        &mut tx,
+        id,
+        actor,
+        "edit",
+        Some(status),
+        Some(to),
+        detail.as_deref(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -380,17 +402,20 @@ pub async fn transition(
     let mut tx = pool.begin().await?;
     let current = get_for_update(&mut tx, tenant, id).await?;
     let from = current.status();
+    let paused_by = current.paused_by.as_deref().and_then(Actor::parse);
     let to = action
-        .apply(from, actor.1)
+        .apply(from, actor.1, paused_by)
         .map_err(|why| ApiError::conflict("illegal_transition", why))?;
     let row = sqlx::query_as::<_, OfferRow>(&format!(
         "UPDATE offers SET status = $2, updated_at = now(),
-            rejection_reason = CASE WHEN $2 = 'rejected' THEN $3 ELSE NULL END
+            rejection_reason = CASE WHEN $2 = 'rejected' THEN $3 ELSE NULL END,
+            paused_by = CASE WHEN $2 = 'paused' THEN $4 END
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
     .bind(to.as_str())
     .bind(reason)
+    .bind(actor.1.as_str())
     .fetch_one(&mut *tx)
     .await?;
     record(

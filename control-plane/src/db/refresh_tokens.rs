@@ -66,17 +66,34 @@ struct TokenRow {
 }
 
 /// Uses a refresh token once.
+///
+/// Every use takes a lock on the token's family first, so a reuse and a rotation in the same
+/// family never interleave: a reuse revokes every token the family has, including one a
+/// concurrent rotation just issued, and a rotation refuses a family that has been revoked.
 pub async fn rotate(
     pool: &PgPool,
     token: &str,
     ttl: std::time::Duration,
 ) -> Result<Refreshed, ApiError> {
+    let token_hash = hash(token);
+    let Some(family): Option<Uuid> =
+        sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
+            .bind(&token_hash)
+            .fetch_optional(pool)
+            .await?
+    else {
+        return Ok(Refreshed::Invalid);
+    };
     let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
+        .bind(family.to_string())
+        .execute(&mut *tx)
+        .await?;
     let row = sqlx::query_as::<_, TokenRow>(
         "SELECT id, family_id, user_id, expires_at, used_at, revoked_at
          FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
     )
-    .bind(hash(token))
+    .bind(&token_hash)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(TokenRow {
@@ -90,7 +107,13 @@ pub async fn rotate(
     else {
         return Ok(Refreshed::Invalid);
     };
-    if used_at.is_some() || revoked_at.is_some() {
+    let family_revoked: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL)",
+    )
+    .bind(family)
+    .fetch_one(&mut *tx)
+    .await?;
+    if used_at.is_some() || revoked_at.is_some() || family_revoked {
         sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL")
             .bind(family)
             .execute(&mut *tx)
@@ -127,15 +150,28 @@ pub async fn rotate(
     })
 }
 
-/// Revokes the family of `token` (logout); false if the token is unknown.
+/// Revokes the family of `token` (logout); false if the token is unknown. Takes the family
+/// lock like [`rotate`], so a successor issued concurrently is revoked too.
 pub async fn revoke_family(pool: &PgPool, token: &str) -> Result<bool, ApiError> {
-    let done = sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = now()
-         WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)
-           AND revoked_at IS NULL",
+    let Some(family): Option<Uuid> =
+        sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
+            .bind(hash(token))
+            .fetch_optional(pool)
+            .await?
+    else {
+        return Ok(false);
+    };
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
+        .bind(family.to_string())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
     )
-    .bind(hash(token))
-    .execute(pool)
+    .bind(family)
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() > 0)
+    tx.commit().await?;
+    Ok(true)
 }

@@ -13,3 +13,5 @@ pub mod offer;
 pub mod password;
 /// Roles and API key scopes.
 pub mod role;
+/// Free-text checks.
+pub mod text;

@@ -21,6 +21,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::text;
 use crate::error::FieldError;
 
 /// Where an offer is in its workflow.
@@ -113,6 +114,25 @@ pub enum Actor {
     Admin,
 }
 
+impl Actor {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Actor::Advertiser => "advertiser",
+            Actor::Admin => "admin",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "advertiser" => Some(Actor::Advertiser),
+            "admin" => Some(Actor::Admin),
+            _ => None,
+        }
+    }
+}
+
 impl Action {
     /// The stored name of the action.
     pub fn as_str(self) -> &'static str {
@@ -127,8 +147,14 @@ impl Action {
         }
     }
 
-    /// The status after this action from `from`, or why it is not allowed.
-    pub fn apply(self, from: OfferStatus, actor: Actor) -> Result<OfferStatus, String> {
+    /// The status after this action from `from`, or why it is not allowed. `paused_by` says
+    /// who paused a paused offer: only an admin resumes what an admin paused.
+    pub fn apply(
+        self,
+        from: OfferStatus,
+        actor: Actor,
+        paused_by: Option<Actor>,
+    ) -> Result<OfferStatus, String> {
         use OfferStatus::*;
         let allowed_actor = match self {
             Self::Submit | Self::Withdraw => actor == Actor::Advertiser,
@@ -144,6 +170,9 @@ impl Action {
                 },
                 self.as_str()
             ));
+        }
+        if self == Self::Resume && actor == Actor::Advertiser && paused_by == Some(Actor::Admin) {
+            return Err("an admin paused this offer: only an admin can resume it".to_owned());
         }
         let to = match (self, from) {
             (Self::Submit, Draft | Rejected) => PendingReview,
@@ -299,6 +328,32 @@ pub struct OfferFields {
     pub hold_conversions: bool,
 }
 
+impl OfferFields {
+    /// The reviewed fields that differ in `new`: changing them on a live offer needs a new
+    /// review (the destination, what it pays, to whom it is open).
+    pub fn reviewed_changes(&self, new: &OfferFields) -> Vec<&'static str> {
+        let mut changed = Vec::new();
+        let mut check = |name, differs: bool| {
+            if differs {
+                changed.push(name);
+            }
+        };
+        check("url_template", self.url_template != new.url_template);
+        check("fallback_url", self.fallback_url != new.fallback_url);
+        check("payout_model", self.payout_model != new.payout_model);
+        check("payout_amount", self.payout_amount != new.payout_amount);
+        check("payout_percent", self.payout_percent != new.payout_percent);
+        check("currency", self.currency != new.currency);
+        check(
+            "attribution_window_hours",
+            self.attribution_window_hours != new.attribution_window_hours,
+        );
+        check("geo_allow", self.geo_allow != new.geo_allow);
+        check("geo_deny", self.geo_deny != new.geo_deny);
+        changed
+    }
+}
+
 impl OfferInput {
     /// Checks a complete offer for creation.
     pub fn into_new(self) -> Result<OfferFields, Vec<FieldError>> {
@@ -320,6 +375,8 @@ impl OfferInput {
                 let n = n.trim().to_owned();
                 if n.is_empty() || n.chars().count() > 200 {
                     fail("name", "must be 1 to 200 characters");
+                } else if let Err(why) = text::check(&n, false) {
+                    fail("name", why);
                 }
                 n
             }
@@ -328,6 +385,8 @@ impl OfferInput {
             pick(self.description, current.map(|c| c.description.clone())).unwrap_or_default();
         if description.chars().count() > 5000 {
             fail("description", "must be at most 5000 characters");
+        } else if let Err(why) = text::check(&description, true) {
+            fail("description", why);
         }
         let category = match pick(self.category, current.map(|c| c.category.clone())) {
             None => {
@@ -712,6 +771,30 @@ mod tests {
     }
 
     #[test]
+    fn reviewed_fields() {
+        let current = input().into_new().expect("valid");
+        let cosmetic = OfferInput {
+            name: Some("New name".into()),
+            daily_cap: Some(Some(3)),
+            ..OfferInput::default()
+        };
+        assert!(
+            current
+                .reviewed_changes(&cosmetic.apply_to(Some(&current)).expect("valid"))
+                .is_empty()
+        );
+        let risky = OfferInput {
+            url_template: Some("https://elsewhere.example/{click_id}".into()),
+            payout_amount: Some(Some("1".into())),
+            ..OfferInput::default()
+        };
+        assert_eq!(
+            current.reviewed_changes(&risky.apply_to(Some(&current)).expect("valid")),
+            ["url_template", "payout_amount"]
+        );
+    }
+
+    #[test]
     fn caps_and_geo_consistency() {
         let o = OfferInput {
             daily_cap: Some(Some(10)),
@@ -734,25 +817,35 @@ mod tests {
         use Action::*;
         use Actor::*;
         use OfferStatus::*;
-        assert_eq!(Submit.apply(Draft, Advertiser), Ok(PendingReview));
-        assert_eq!(Submit.apply(Rejected, Advertiser), Ok(PendingReview));
-        assert_eq!(Withdraw.apply(PendingReview, Advertiser), Ok(Draft));
-        assert_eq!(Approve.apply(PendingReview, Admin), Ok(Approved));
-        assert_eq!(Reject.apply(PendingReview, Admin), Ok(Rejected));
-        assert_eq!(Pause.apply(Approved, Advertiser), Ok(Paused));
-        assert_eq!(Resume.apply(Paused, Admin), Ok(Approved));
-        assert_eq!(Archive.apply(Approved, Advertiser), Ok(Archived));
+        assert_eq!(Submit.apply(Draft, Advertiser, None), Ok(PendingReview));
+        assert_eq!(Submit.apply(Rejected, Advertiser, None), Ok(PendingReview));
+        assert_eq!(Withdraw.apply(PendingReview, Advertiser, None), Ok(Draft));
+        assert_eq!(Approve.apply(PendingReview, Admin, None), Ok(Approved));
+        assert_eq!(Reject.apply(PendingReview, Admin, None), Ok(Rejected));
+        assert_eq!(Pause.apply(Approved, Advertiser, None), Ok(Paused));
+        assert_eq!(Resume.apply(Paused, Admin, None), Ok(Approved));
+        assert_eq!(Archive.apply(Approved, Advertiser, None), Ok(Archived));
         // Illegal moves.
-        assert!(Approve.apply(Draft, Admin).is_err(), "no approving a draft");
         assert!(
-            Approve.apply(PendingReview, Advertiser).is_err(),
+            Approve.apply(Draft, Admin, None).is_err(),
+            "no approving a draft"
+        );
+        assert!(
+            Approve.apply(PendingReview, Advertiser, None).is_err(),
             "advertisers cannot approve"
         );
-        assert!(Submit.apply(PendingReview, Admin).is_err());
-        assert!(Pause.apply(Draft, Advertiser).is_err());
-        assert!(Resume.apply(Approved, Advertiser).is_err());
-        assert!(Archive.apply(Archived, Admin).is_err());
-        assert!(Submit.apply(Archived, Advertiser).is_err());
+        assert!(Submit.apply(PendingReview, Admin, None).is_err());
+        assert!(Pause.apply(Draft, Advertiser, None).is_err());
+        assert!(Resume.apply(Approved, Advertiser, None).is_err());
+        assert!(Archive.apply(Archived, Admin, None).is_err());
+        assert!(Submit.apply(Archived, Advertiser, None).is_err());
+        // Only an admin resumes what an admin paused.
+        assert!(Resume.apply(Paused, Advertiser, Some(Admin)).is_err());
+        assert_eq!(
+            Resume.apply(Paused, Advertiser, Some(Advertiser)),
+            Ok(Approved)
+        );
+        assert_eq!(Resume.apply(Paused, Admin, Some(Admin)), Ok(Approved));
         // Editing.
         assert!(
             Draft.editable()

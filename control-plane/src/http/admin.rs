@@ -9,6 +9,7 @@ use utoipa_axum::routes;
 use crate::db::offers;
 use crate::domain::offer::Action;
 use crate::domain::role::Scope;
+use crate::domain::text;
 use crate::error::ApiError;
 use crate::http::extract::{Auth, Json, Path, Query};
 use crate::http::offers::{OfferPage, OfferView, act, next_cursor, page_params};
@@ -81,6 +82,7 @@ pub async fn reject(
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(ApiError::field("reason", "must be 1 to 1000 characters"));
     }
+    text::check(reason, true).map_err(|why| ApiError::field("reason", why))?;
     act(&state, &principal, id, Action::Reject, Some(reason)).await
 }
 

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::db::api_keys::{self, ApiKeyRow};
 use crate::domain::role::Scope;
+use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::http::extract::{Auth, Json, Path};
 
@@ -131,6 +132,8 @@ pub async fn create(
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         errors.push(FieldError::new("name", "must be 1 to 100 characters"));
+    } else if let Err(why) = text::check(name, false) {
+        errors.push(FieldError::new("name", why));
     }
     if req.scopes.is_empty() {
         errors.push(FieldError::new("scopes", "must name at least one scope"));

@@ -13,7 +13,7 @@ use crate::auth::Credential;
 use crate::db::refresh_tokens::{self, Refreshed};
 use crate::db::users::{self, NewUser, UserRow};
 use crate::domain::role::{Role, Scope};
-use crate::domain::{email, password};
+use crate::domain::{email, password, text};
 use crate::error::{ApiError, FieldError};
 use crate::http::extract::{Auth, Json};
 use crate::startup::AppState;
@@ -188,6 +188,8 @@ pub async fn register(
             "display_name",
             "must be 1 to 100 characters",
         ));
+    } else if let Err(why) = text::check(&display_name, false) {
+        errors.push(FieldError::new("display_name", why));
     }
     let company = req.company_name.as_deref().map(str::trim);
     match (req.role, company) {
@@ -197,6 +199,9 @@ pub async fn register(
         )),
         (Role::Advertiser, Some(c)) if c.is_empty() || c.chars().count() > 200 => errors.push(
             FieldError::new("company_name", "must be 1 to 200 characters"),
+        ),
+        (Role::Advertiser, Some(c)) if text::check(c, false).is_err() => errors.push(
+            FieldError::new("company_name", "must not contain control characters"),
         ),
         (Role::Promoter, Some(_)) => {
             errors.push(FieldError::new("company_name", "is only for advertisers"))
@@ -232,7 +237,12 @@ pub async fn login(
     State(state): State<AppState>,
     Json(req): Json<LoginRequest>,
 ) -> Result<axum::Json<Session>, ApiError> {
-    let user = users::by_email(&state.db, req.email.trim()).await?;
+    // A malformed email cannot belong to an account: no lookup, same answer and timing.
+    let email = req.email.trim();
+    let user = match email::check(email) {
+        Ok(()) => users::by_email(&state.db, email).await?,
+        Err(_) => None,
+    };
     // Unknown emails cost the same hashing as known ones: timing does not tell them apart.
     let stored = user.as_ref().map_or_else(
         || password::dummy_hash().to_owned(),
@@ -276,7 +286,7 @@ pub async fn refresh(
             }))
         }
         Refreshed::Reused => Err(ApiError::Unauthorized(
-            "this refresh token was already used: the session is revoked, sign in again",
+            "this refresh token was already used or its session has ended: sign in again",
         )),
         Refreshed::Invalid => Err(ApiError::Unauthorized(
             "the refresh token is not valid or has expired",

@@ -16,6 +16,7 @@ use crate::db::{links, signing_keys};
 use crate::domain::cursor;
 use crate::domain::offer::PayoutModel;
 use crate::domain::role::Scope;
+use crate::domain::text;
 use crate::error::ApiError;
 use crate::http::extract::{Auth, Path, Query};
 use crate::http::links::LinkView;
@@ -89,6 +90,15 @@ pub enum SortBy {
     Payout,
 }
 
+impl SortBy {
+    fn as_str(self) -> &'static str {
+        match self {
+            SortBy::Newest => "newest",
+            SortBy::Payout => "payout",
+        }
+    }
+}
+
 /// Marketplace filters.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -109,6 +119,8 @@ pub struct MarketQuery {
 
 #[derive(Serialize, Deserialize)]
 struct MarketCursor {
+    /// The sort the cursor belongs to: `newest` or `payout`.
+    sort: String,
     key: Decimal,
     id: i64,
 }
@@ -138,22 +150,32 @@ pub async fn browse(
                 .map_err(|_| ApiError::field("country", "must be a two-letter country code"))?,
         ),
     };
+    let sort_by = q.sort.unwrap_or_default();
     let after = match q.cursor.as_deref() {
         None => None,
         Some(c) => {
             let pos: MarketCursor = cursor::decode(c)
                 .ok_or_else(|| ApiError::field("cursor", "is not a cursor this API gave out"))?;
+            if pos.sort != sort_by.as_str() {
+                return Err(ApiError::field("cursor", "belongs to another sort order"));
+            }
             Some((pos.key, pos.id))
         }
     };
-    let sort = match q.sort.unwrap_or_default() {
+    let category = match q.category.map(|c| c.trim().to_ascii_lowercase()) {
+        Some(c) if c.is_empty() || c.len() > 50 || text::check(&c, false).is_err() => {
+            return Err(ApiError::field("category", "must be a category slug"));
+        }
+        other => other,
+    };
+    let sort = match sort_by {
         SortBy::Newest => MarketSort::Newest,
         SortBy::Payout => MarketSort::Payout,
     };
     let rows = offers::marketplace(
         &state.db,
         &MarketFilter {
-            category: q.category.map(|c| c.trim().to_ascii_lowercase()),
+            category,
             payout_model: q.payout_model,
             country,
             sort,
@@ -167,6 +189,7 @@ pub async fn browse(
         .flatten()
         .map(|last| {
             cursor::encode(&MarketCursor {
+                sort: sort_by.as_str().to_owned(),
                 key: offers::market_key(last, sort),
                 id: last.id,
             })

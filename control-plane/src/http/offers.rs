@@ -62,6 +62,8 @@ pub struct OfferView {
     pub status: OfferStatus,
     /// Why it was rejected.
     pub rejection_reason: Option<String>,
+    /// Who paused it (`advertiser` or `admin`); only an admin resumes an admin's pause.
+    pub paused_by: Option<String>,
     /// Created.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -95,6 +97,7 @@ impl From<OfferRow> for OfferView {
             geo_deny: o.geo_deny,
             hold_conversions: o.hold_conversions,
             rejection_reason: o.rejection_reason,
+            paused_by: o.paused_by,
             created_at: o.created_at,
             updated_at: o.updated_at,
         }
@@ -252,7 +255,8 @@ pub async fn get(
 }
 
 /// Edits an offer (draft, rejected, approved or paused). Absent fields keep their value;
-/// `null` clears a nullable one.
+/// `null` clears a nullable one. Changing what was reviewed (destination, payout, currency,
+/// window, geo) of an approved or paused offer sends it back to review.
 #[utoipa::path(patch, path = "/v1/offers/{id}", tag = "offers", params(("id" = i64, Path)), request_body = OfferInput,
     security(("bearer" = [])),
     responses((status = 200, body = OfferView), (status = 404, description = "not_found"),

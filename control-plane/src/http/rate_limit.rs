@@ -170,8 +170,10 @@ pub async fn limit_api(State(state): State<AppState>, req: Request, next: Next) 
     let (parts, body) = req.into_parts();
     let limits = state.settings.rate_limits;
     let (subject, per_minute) = match presented_credential(&parts) {
+        // The whole key, hashed: knowing a key's public prefix does not let anyone spend
+        // its budget.
         Some(key) if api_key::prefix_of(key).is_some() => (
-            format!("key:{}", api_key::prefix_of(key).unwrap_or_default()),
+            format!("key:{}", hex::encode(&api_key::hash(key)[..16])),
             limits.api_key_per_minute,
         ),
         Some(token) => match state.jwt.verify(token) {
