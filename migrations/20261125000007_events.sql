@@ -15,7 +15,7 @@ CREATE TABLE clicks (
     advertiser_id BIGINT,
     kid           INTEGER NOT NULL,
     verdict       TEXT NOT NULL,
-    -- First ok click of this visitor on this offer and promoter this UTC day.
+    -- The earliest ok click of this visitor on this offer and promoter this UTC day.
     is_unique     BOOLEAN NOT NULL DEFAULT false,
     ip            INET,
     user_agent    TEXT NOT NULL DEFAULT '',
@@ -36,19 +36,23 @@ CREATE INDEX clicks_offer_ts ON clicks (offer_id, ts);
 CREATE INDEX clicks_promoter_ts ON clicks (promoter_id, ts);
 CREATE INDEX clicks_advertiser_ts ON clicks (advertiser_id, ts);
 
--- Visitors already counted as unique: (UTC day, offer, promoter, sha256(ip || ua)).
+-- The unique click of each (UTC day, offer, promoter, visitor = sha256(ip, user agent)): the
+-- earliest by (ts, id). An earlier click arriving later takes the place (see uniques.rs).
 CREATE TABLE click_uniques (
     day         DATE NOT NULL,
     offer_id    BIGINT NOT NULL,
     promoter_id BIGINT NOT NULL,
     visitor     BYTEA NOT NULL,
+    click_id    UUID NOT NULL,
+    click_ts    TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (day, offer_id, promoter_id, visitor)
 );
 
 -- Conversions, from postbacks (through events) and the conversion API. Every conversion is
 -- kept with its attribution status (DESIGN §7):
 --   pending -> unknown_click | rejected_advertiser_mismatch | out_of_window | duplicate
---              | over_cap | approved | pending_review;   approved -> reversed.
+--              | over_cap | approved | pending_review;
+--   pending_review -> approved | rejected (the advertiser's review);  approved -> reversed.
 -- A later conversion that wins a txid or cap slot back (it happened earlier) demotes the one
 -- that held it to duplicate / over_cap.
 CREATE TABLE conversions (
@@ -65,7 +69,7 @@ CREATE TABLE conversions (
     source          TEXT NOT NULL CHECK (source IN ('postback', 'api')),
     status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'unknown_click',
         'rejected_advertiser_mismatch', 'out_of_window', 'duplicate', 'over_cap', 'approved',
-        'pending_review', 'reversed')),
+        'pending_review', 'rejected', 'reversed')),
     -- Set once the click is found.
     offer_id        BIGINT,
     promoter_id     BIGINT,
@@ -99,13 +103,17 @@ CREATE TABLE conversion_audit (
 
 CREATE INDEX conversion_audit_conversion ON conversion_audit (conversion_id, id);
 
--- Events that could not be read, kept with the reason instead of being dropped.
+-- Events that could not be read, kept with the reason instead of being dropped. Kept once
+-- per payload (a redelivered batch adds nothing); `times_seen` counts the deliveries.
 CREATE TABLE dead_letters (
-    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    source      TEXT NOT NULL,
-    payload     TEXT NOT NULL,
-    reason      TEXT NOT NULL,
-    received_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source         TEXT NOT NULL,
+    payload        TEXT NOT NULL,
+    payload_sha256 BYTEA NOT NULL UNIQUE,
+    reason         TEXT NOT NULL,
+    times_seen     INTEGER NOT NULL DEFAULT 1,
+    received_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+    last_seen_at   TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
 -- Idempotency-Key of POST /v1/conversions: the first answer is replayed for the same key.

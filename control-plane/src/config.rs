@@ -20,6 +20,17 @@ const ENV: &[(&str, &str, Kind)] = &[
     ("REDIS_URL", "redis_url", Kind::Text),
     ("AFFTOK_EVENT_STREAM", "event_stream", Kind::Text),
     ("AFFTOK_REDIS_KEY_PREFIX", "redis_key_prefix", Kind::Text),
+    ("AFFTOK_STREAM_GROUP", "stream_group", Kind::Text),
+    (
+        "AFFTOK_ATTRIBUTION_WAIT_SECS",
+        "attribution_wait_secs",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_STREAM_CLAIM_IDLE_MS",
+        "stream_claim_idle_ms",
+        Kind::Integer,
+    ),
     ("AFFTOK_INGEST_SECRET", "ingest_secret", Kind::Text),
     ("AFFTOK_JWT_SECRET", "jwt_secret", Kind::Text),
     (
@@ -91,6 +102,9 @@ struct Raw {
     redis_url: String,
     redis_key_prefix: String,
     event_stream: String,
+    stream_group: String,
+    attribution_wait_secs: u64,
+    stream_claim_idle_ms: u64,
     ingest_secret: Option<String>,
     jwt_secret: Option<String>,
     key_encryption_key: Option<String>,
@@ -151,6 +165,12 @@ pub struct Settings {
     pub redis_key_prefix: String,
     /// Stream of events from the native and Spin edges.
     pub event_stream: String,
+    /// Consumer group reading the stream.
+    pub stream_group: String,
+    /// How long a conversion waits for its click.
+    pub attribution_wait: Duration,
+    /// How long a stream entry stays pending with a consumer before another takes it over.
+    pub stream_claim_idle: Duration,
     /// Key of the `Afftok-Signature` on event batches.
     pub ingest_secret: SecretString,
     /// Token settings.
@@ -329,6 +349,15 @@ impl Settings {
                 return Err(err(var, "must be at least 1"));
             }
         }
+        if raw.attribution_wait_secs == 0 {
+            return Err(err("AFFTOK_ATTRIBUTION_WAIT_SECS", "must be at least 1"));
+        }
+        if raw.stream_claim_idle_ms < 100 {
+            return Err(err("AFFTOK_STREAM_CLAIM_IDLE_MS", "must be at least 100"));
+        }
+        if raw.stream_group.trim().is_empty() {
+            return Err(err("AFFTOK_STREAM_GROUP", "must not be empty"));
+        }
         let max_body_bytes = usize::try_from(raw.max_body_bytes)
             .ok()
             .filter(|n| (1024..=16 * 1024 * 1024).contains(n))
@@ -339,6 +368,9 @@ impl Settings {
             redis_url: raw.redis_url.into(),
             redis_key_prefix: raw.redis_key_prefix,
             event_stream: raw.event_stream,
+            stream_group: raw.stream_group,
+            attribution_wait: Duration::from_secs(raw.attribution_wait_secs),
+            stream_claim_idle: Duration::from_millis(raw.stream_claim_idle_ms),
             ingest_secret: ingest_secret.into(),
             jwt: JwtSettings {
                 secret: jwt_secret.into(),

@@ -18,7 +18,15 @@ pub mod domain;
 pub mod error;
 /// The HTTP API.
 pub mod http;
+/// Event ingestion: one path for HTTP batches and the Redis Stream.
+pub mod ingest;
+/// Background work: the stream consumer, the pending-conversion sweeper, partitions.
+pub mod jobs;
+/// Live counters in Redis.
+pub mod live;
 /// Building and running the service.
 pub mod startup;
 /// Logging.
 pub mod telemetry;
+/// Unique clicks, whatever order clicks arrive in.
+pub mod uniques;

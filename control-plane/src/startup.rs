@@ -85,6 +85,9 @@ impl Application {
             .run(&db)
             .await
             .map_err(|e| format!("migrations failed: {e}"))?;
+        crate::ingest::ensure_partitions(&db, 2)
+            .await
+            .map_err(|e| format!("creating click partitions failed: {e}"))?;
         let redis = connect_redis(&settings).await?;
         let listener = TcpListener::bind(settings.listen)
             .await
@@ -110,17 +113,21 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, then lets open requests finish.
+    /// Serves (and runs the background jobs: the event stream reader, the sweeper) until
+    /// `shutdown` resolves, then lets open requests and the batch being stored finish.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let jobs = crate::jobs::Jobs::start(self.state.clone());
         let app = http::router(self.state);
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        jobs.stop().await;
+        served
     }
 }

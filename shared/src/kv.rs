@@ -241,6 +241,11 @@ impl IpAllowList {
             .map(Self)
     }
 
+    /// The networks as text (`203.0.113.0/24`), as stored and pushed.
+    pub fn entries(&self) -> Vec<String> {
+        self.0.iter().map(|net| net.to_string()).collect()
+    }
+
     /// Whether the list is empty (any address allowed).
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -4,14 +4,22 @@
 
 /// API keys.
 pub mod api_keys;
+/// Clicks: lists.
+pub mod clicks;
+/// Conversions: attribution, review, lists.
+pub mod conversions;
 /// Tracking links.
 pub mod links;
 /// Offers and their history.
 pub mod offers;
+/// Postback keys.
+pub mod postback_keys;
 /// Refresh tokens.
 pub mod refresh_tokens;
 /// Link signing keys.
 pub mod signing_keys;
+/// Stats from the rollups.
+pub mod stats;
 /// Users and advertisers.
 pub mod users;
 

@@ -3,6 +3,8 @@
 
 /// API key format, generation and hashing.
 pub mod api_key;
+/// Attribution statuses, the window rule and payouts.
+pub mod attribution;
 /// Opaque pagination cursors.
 pub mod cursor;
 /// Email address checks.

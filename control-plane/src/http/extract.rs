@@ -56,6 +56,30 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     }
 }
 
+/// A raw body; an oversized or unreadable one answers with a problem document.
+#[derive(Debug, Clone, Default)]
+pub struct Body(pub axum::body::Bytes);
+
+impl<S> FromRequest<S> for Body
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::body::Bytes::from_request(req, state).await {
+            Ok(bytes) => Ok(Body(bytes)),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge)
+            }
+            Err(e) => Err(ApiError::BadRequest {
+                code: "invalid_body",
+                detail: e.body_text().into(),
+            }),
+        }
+    }
+}
+
 /// Query parameters; unknown or malformed ones answer 400.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);

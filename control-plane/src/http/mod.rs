@@ -24,10 +24,18 @@ pub mod admin;
 pub mod api_keys;
 /// Accounts and sessions.
 pub mod auth;
+/// Clicks.
+pub mod clicks;
+/// Conversions.
+pub mod conversions;
+/// CSV answers.
+pub mod csv;
 /// Problem-answering extractors and authentication.
 pub mod extract;
 /// Health checks.
 pub mod health;
+/// Event batches from the edges.
+pub mod ingest;
 /// Tracking links.
 pub mod links;
 /// The marketplace.
@@ -36,12 +44,16 @@ pub mod marketplace;
 pub mod metrics;
 /// Offers.
 pub mod offers;
+/// Postback keys.
+pub mod postback_keys;
 /// Rate limits.
 pub mod rate_limit;
+/// Stats.
+pub mod stats;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "AffTok API", description = "The AffTok control plane: accounts, API keys, offers and their review, the marketplace and tracking links. Errors are application/problem+json (RFC 9457) with a stable `code`."),
+    info(title = "AffTok API", description = "The AffTok control plane: accounts, API keys, offers and their review, the marketplace and tracking links, conversions, clicks and stats. Errors are application/problem+json (RFC 9457) with a stable `code`."),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Accounts and sessions"),
@@ -50,6 +62,11 @@ pub mod rate_limit;
         (name = "admin", description = "Offer review"),
         (name = "marketplace", description = "Approved offers for promoters"),
         (name = "links", description = "Promoters' tracking links"),
+        (name = "conversions", description = "Conversions: report, list, review, reverse"),
+        (name = "clicks", description = "The click log"),
+        (name = "stats", description = "Stats and live counters"),
+        (name = "postback-keys", description = "Advertisers' postback keys"),
+        (name = "ingest", description = "Event batches from the edges (signed)"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]
@@ -88,6 +105,11 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(marketplace::router())
         .merge(links::router())
+        .merge(conversions::router())
+        .merge(clicks::router())
+        .merge(stats::router())
+        .merge(postback_keys::router())
+        .merge(ingest::router().layer(DefaultBodyLimit::max(ingest::MAX_BATCH_BYTES)))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
 }

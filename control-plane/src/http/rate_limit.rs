@@ -107,10 +107,13 @@ impl RateLimiter {
 }
 
 /// The caller's IP: the configured trusted header, else the peer.
-pub fn client_ip(parts: &Parts, state: &AppState) -> Option<IpAddr> {
+pub fn client_ip(
+    headers: &axum::http::HeaderMap,
+    peer: Option<SocketAddr>,
+    state: &AppState,
+) -> Option<IpAddr> {
     if let Some(header) = &state.settings.client_ip_header
-        && let Some(ip) = parts
-            .headers
+        && let Some(ip) = headers
             .get(header.as_str())
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').map(str::trim).find(|s| !s.is_empty()))
@@ -118,10 +121,14 @@ pub fn client_ip(parts: &Parts, state: &AppState) -> Option<IpAddr> {
     {
         return Some(ip.to_canonical());
     }
+    peer.map(|addr| addr.ip().to_canonical())
+}
+
+fn peer(parts: &Parts) -> Option<SocketAddr> {
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_canonical())
+        .map(|ConnectInfo(addr)| *addr)
 }
 
 async fn apply(
@@ -159,7 +166,8 @@ async fn apply(
 /// Login, register and refresh: per client IP.
 pub async fn limit_auth(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
-    let ip = client_ip(&parts, &state).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let ip = client_ip(&parts.headers, peer(&parts), &state)
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     let req = Request::from_parts(parts, body);
     let per_minute = state.settings.rate_limits.auth_per_minute;
     apply(&state, format!("auth:{ip}"), per_minute, req, next).await
@@ -187,6 +195,7 @@ pub async fn limit_api(State(state): State<AppState>, req: Request, next: Next) 
 }
 
 fn ip_subject(parts: &Parts, state: &AppState) -> String {
-    let ip = client_ip(parts, state).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let ip = client_ip(&parts.headers, peer(parts), state)
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     format!("ip:{ip}")
 }

@@ -31,6 +31,7 @@ pub(crate) struct Options {
     pub(crate) auth_per_minute: u32,
     pub(crate) user_per_minute: u32,
     pub(crate) api_key_per_minute: u32,
+    pub(crate) attribution_wait_secs: u64,
 }
 
 impl Default for Options {
@@ -39,6 +40,7 @@ impl Default for Options {
             auth_per_minute: 100_000,
             user_per_minute: 100_000,
             api_key_per_minute: 100_000,
+            attribution_wait_secs: 86_400,
         }
     }
 }
@@ -74,6 +76,13 @@ pub(crate) fn settings_for(db_url: &str, redis_prefix: &str, opts: &Options) -> 
             std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
         ),
         ("AFFTOK_REDIS_KEY_PREFIX", redis_prefix.to_owned()),
+        // Each test reads its own stream: parallel tests must not take each other's events.
+        ("AFFTOK_EVENT_STREAM", format!("{redis_prefix}events")),
+        ("AFFTOK_STREAM_CLAIM_IDLE_MS", "500".to_owned()),
+        (
+            "AFFTOK_ATTRIBUTION_WAIT_SECS",
+            opts.attribution_wait_secs.to_string(),
+        ),
         ("AFFTOK_INGEST_SECRET", "test-ingest-secret".to_owned()),
         ("AFFTOK_JWT_SECRET", JWT_SECRET.to_owned()),
         ("AFFTOK_KEY_ENCRYPTION_KEY", KEK_B64.to_owned()),

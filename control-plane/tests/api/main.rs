@@ -2,13 +2,19 @@
 //! prefix and a server on a free port (`helpers::spawn_app`).
 
 mod helpers;
+mod tracking;
 
 mod api_keys;
+mod attribution;
 mod auth;
 mod cli;
+mod conversions;
 mod errors;
 mod hardening;
 mod health;
+mod ingest;
 mod marketplace;
 mod offers;
+mod postback_keys;
 mod rate_limits;
+mod stats;

@@ -1,0 +1,535 @@
+//! Event ingestion: one path for the signed HTTP batches (Cloudflare) and the Redis Stream
+//! (Spin, native). Each event is parsed on its own: a malformed one goes to `dead_letters`
+//! with the reason, the rest of the batch is stored. Clicks and conversions are written with
+//! multi-row inserts (`UNNEST`) and `ON CONFLICT DO NOTHING`, so a batch delivered twice
+//! changes nothing the second time. Clicks and their rollups commit together; conversions are
+//! then attributed one by one (with pending ones whose click just landed), and the live
+//! counters are bumped last.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use afftok_shared::{ClickEvent, ConversionEvent, Event, Verdict};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::db::conversions;
+use crate::error::ApiError;
+use crate::live::{self, Bump, Scopes};
+use crate::startup::AppState;
+use crate::uniques;
+
+/// What became of a batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Report {
+    /// Events stored now.
+    pub stored: usize,
+    /// Events already stored (redelivered).
+    pub duplicates: usize,
+    /// Events kept aside as unreadable.
+    pub dead_lettered: usize,
+}
+
+fn ts(event_ts: afftok_shared::Timestamp) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(event_ts.unix_millis()) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Ok => "ok",
+        Verdict::Bot => "bot",
+        Verdict::OfferPaused => "offer_paused",
+        Verdict::GeoBlocked => "geo_blocked",
+        Verdict::Expired => "expired",
+    }
+}
+
+/// The visitor of a click: SHA-256 of its IP and User-Agent (no IP is kept in the key).
+fn visitor(click: &ClickEvent) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(
+        click
+            .ip
+            .map(|ip| ip.to_string())
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    h.update([0]);
+    h.update(click.user_agent.as_bytes());
+    h.finalize().to_vec()
+}
+
+fn i64_of(value: u64, what: &str) -> Result<i64, String> {
+    i64::try_from(value).map_err(|_| format!("{what} {value} is out of range"))
+}
+
+/// Parses and stores a batch of events given as JSON texts. `source` names where they came
+/// from in dead letters (`http`, `stream`).
+pub async fn ingest(state: &AppState, source: &str, texts: &[String]) -> Result<Report, ApiError> {
+    let mut report = Report::default();
+    let mut clicks: Vec<ClickEvent> = Vec::new();
+    let mut conversions_in: Vec<ConversionEvent> = Vec::new();
+    let mut dead: Vec<(&str, String)> = Vec::new();
+    let mut seen = HashSet::new();
+    for text in texts {
+        match serde_json::from_str::<Event>(text) {
+            Ok(event) => {
+                // Readers must hold ids in i64: refuse what does not fit rather than wrap.
+                let fits = match &event {
+                    Event::Click(c) => i64_of(c.offer_id, "offer_id")
+                        .and(i64_of(c.promoter_id, "promoter_id"))
+                        .map(drop)
+                        .and(i64_of(c.kid, "kid").and_then(|k| {
+                            i32::try_from(k)
+                                .map(drop)
+                                .map_err(|_| "kid out of range".to_owned())
+                        })),
+                    Event::Conversion(c) => i64_of(c.advertiser_id, "advertiser_id").map(drop),
+                };
+                if let Err(why) = fits {
+                    dead.push((text, why));
+                    continue;
+                }
+                if !seen.insert(event.id()) {
+                    report.duplicates += 1;
+                    continue;
+                }
+                match event {
+                    Event::Click(c) => clicks.push(c),
+                    Event::Conversion(c) => conversions_in.push(c),
+                }
+            }
+            Err(e) => dead.push((text, format!("not a valid event: {e}"))),
+        }
+    }
+
+    let mut tx = state.db.begin().await?;
+    if !dead.is_empty() {
+        store_dead_letters(&mut tx, source, &dead).await?;
+        report.dead_lettered = dead.len();
+    }
+    let (new_clicks, bumps) = store_clicks(&mut tx, &clicks).await?;
+    report.stored += new_clicks.len();
+    report.duplicates += clicks.len() - new_clicks.len();
+    let new_conversions = store_conversions(&mut tx, &conversions_in).await?;
+    report.stored += new_conversions.len();
+    report.duplicates += conversions_in.len() - new_conversions.len();
+    tx.commit().await?;
+
+    // Attribute every pending conversion of the batch and every one waiting for a click of the
+    // batch, new or redelivered: a redelivery after a crash between the commit above and
+    // attribution finishes the work instead of leaving conversions pending.
+    let mut all_bumps = bumps;
+    let conversion_ids: Vec<Uuid> = conversions_in.iter().map(|c| c.id).collect();
+    let click_ids: Vec<Uuid> = clicks.iter().map(|c| c.id).collect();
+    for id in conversions::pending_among(&state.db, &conversion_ids, &click_ids).await? {
+        all_bumps.extend(conversions::attribute(&state.db, id).await?.bumps);
+    }
+    live::apply(&state.redis, &state.settings.redis_key_prefix, &all_bumps).await;
+    Ok(report)
+}
+
+/// Keeps unreadable events, once per payload (a redelivery bumps `times_seen`).
+async fn store_dead_letters(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    source: &str,
+    dead: &[(&str, String)],
+) -> Result<(), ApiError> {
+    let mut by_hash: BTreeMap<Vec<u8>, (String, &str)> = BTreeMap::new();
+    for (payload, reason) in dead {
+        let hash = Sha256::digest(payload.as_bytes()).to_vec();
+        // Postgres text cannot hold NUL; the hash is of the payload as received.
+        by_hash
+            .entry(hash)
+            .or_insert_with(|| (payload.replace('\0', "\u{fffd}"), reason.as_str()));
+    }
+    let hashes: Vec<Vec<u8>> = by_hash.keys().cloned().collect();
+    let payloads: Vec<&str> = by_hash.values().map(|(p, _)| p.as_str()).collect();
+    let reasons: Vec<&str> = by_hash.values().map(|(_, r)| *r).collect();
+    sqlx::query(
+        "INSERT INTO dead_letters (source, payload, payload_sha256, reason)
+         SELECT $1, * FROM UNNEST($2::text[], $3::bytea[], $4::text[])
+         ON CONFLICT (payload_sha256) DO UPDATE SET
+             times_seen = dead_letters.times_seen + 1, last_seen_at = now()",
+    )
+    .bind(source)
+    .bind(&payloads)
+    .bind(&hashes)
+    .bind(&reasons)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+type RollupKey = (OffsetDateTime, i64, i64, i64, String, String);
+
+/// The `stats_clicks` row a click counts in: its 15-minute bucket and dimensions.
+fn rollup_key(
+    at: OffsetDateTime,
+    offer: i64,
+    promoter: i64,
+    advertiser: i64,
+    country: Option<&str>,
+    sub1: Option<&str>,
+) -> RollupKey {
+    let secs = at.unix_timestamp();
+    let bucket = OffsetDateTime::from_unix_timestamp(secs - secs.rem_euclid(900)).unwrap_or(at);
+    (
+        bucket,
+        offer,
+        promoter,
+        advertiser,
+        country.unwrap_or_default().to_owned(),
+        sub1.map(|s| s.replace('\0', "")).unwrap_or_default(),
+    )
+}
+
+/// The columns of `stats_clicks` rows to upsert.
+#[derive(Default)]
+struct RollupColumns {
+    bucket: Vec<OffsetDateTime>,
+    offer: Vec<i64>,
+    promoter: Vec<i64>,
+    advertiser: Vec<i64>,
+    country: Vec<String>,
+    sub1: Vec<String>,
+    clicks: Vec<i64>,
+    uniques: Vec<i64>,
+    filtered: Vec<i64>,
+}
+
+/// Stores new clicks, their uniqueness and rollups; returns the ids stored now and the live
+/// counter changes.
+async fn store_clicks(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    clicks: &[ClickEvent],
+) -> Result<(Vec<Uuid>, Vec<(Scopes, Bump)>), ApiError> {
+    if clicks.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let offer_ids: Vec<i64> = clicks
+        .iter()
+        .map(|c| c.offer_id as i64)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let owners: HashMap<i64, i64> =
+        sqlx::query_as::<_, (i64, i64)>("SELECT id, advertiser_id FROM offers WHERE id = ANY($1)")
+            .bind(&offer_ids)
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .collect();
+    let n = clicks.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut tss = Vec::with_capacity(n);
+    let mut offers = Vec::with_capacity(n);
+    let mut promoters = Vec::with_capacity(n);
+    let mut advertisers = Vec::with_capacity(n);
+    let mut kids = Vec::with_capacity(n);
+    let mut verdicts = Vec::with_capacity(n);
+    let mut ips: Vec<Option<String>> = Vec::with_capacity(n);
+    let mut uas = Vec::with_capacity(n);
+    let mut referers = Vec::with_capacity(n);
+    let mut countries = Vec::with_capacity(n);
+    let mut subs: [Vec<Option<String>>; 5] = Default::default();
+    let mut edges = Vec::with_capacity(n);
+    for c in clicks {
+        ids.push(c.id);
+        tss.push(ts(c.ts));
+        offers.push(c.offer_id as i64);
+        promoters.push(c.promoter_id as i64);
+        advertisers.push(owners.get(&(c.offer_id as i64)).copied());
+        kids.push(c.kid as i32);
+        verdicts.push(verdict_name(c.verdict));
+        ips.push(c.ip.map(|ip| ip.to_string()));
+        uas.push(c.user_agent.replace('\0', ""));
+        referers.push(c.referer.as_ref().map(|r| r.replace('\0', "")));
+        countries.push(c.country.map(|c| c.as_str().to_owned()));
+        for (i, sub) in subs.iter_mut().enumerate() {
+            sub.push(c.subs.get(i + 1).map(|s| s.replace('\0', "")));
+        }
+        edges.push(c.edge.replace('\0', ""));
+    }
+    let inserted: Vec<Uuid> = sqlx::query_scalar(
+        "INSERT INTO clicks (id, ts, offer_id, promoter_id, advertiser_id, kid, verdict, ip, user_agent, referer,
+                             country, sub1, sub2, sub3, sub4, sub5, edge)
+         SELECT id, ts, offer_id, promoter_id, advertiser_id, kid, verdict, ip::inet, ua, referer, country,
+                s1, s2, s3, s4, s5, edge
+         FROM UNNEST($1::uuid[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[], $6::int[], $7::text[],
+                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+                     $15::text[], $16::text[], $17::text[])
+              AS t(id, ts, offer_id, promoter_id, advertiser_id, kid, verdict, ip, ua, referer, country,
+                   s1, s2, s3, s4, s5, edge)
+         ON CONFLICT DO NOTHING
+         RETURNING id",
+    )
+    .bind(&ids)
+    .bind(&tss)
+    .bind(&offers)
+    .bind(&promoters)
+    .bind(&advertisers)
+    .bind(&kids)
+    .bind(&verdicts)
+    .bind(&ips)
+    .bind(&uas)
+    .bind(&referers)
+    .bind(&countries)
+    .bind(&subs[0])
+    .bind(&subs[1])
+    .bind(&subs[2])
+    .bind(&subs[3])
+    .bind(&subs[4])
+    .bind(&edges)
+    .fetch_all(&mut **tx)
+    .await?;
+    let inserted_set: HashSet<Uuid> = inserted.iter().copied().collect();
+    let new: Vec<&ClickEvent> = clicks
+        .iter()
+        .filter(|c| inserted_set.contains(&c.id))
+        .collect();
+
+    // Uniqueness: the earliest ok click of a visitor per offer, promoter and UTC day, among
+    // clicks on offers this control plane knows (the ones counted).
+    let candidates: Vec<uniques::Candidate> = new
+        .iter()
+        .filter(|c| c.verdict.is_counted() && owners.contains_key(&(c.offer_id as i64)))
+        .map(|c| uniques::Candidate {
+            key: (
+                ts(c.ts).date(),
+                c.offer_id as i64,
+                c.promoter_id as i64,
+                visitor(c),
+            ),
+            id: c.id,
+            ts: ts(c.ts),
+        })
+        .collect();
+    let unique = uniques::assign(tx, &candidates).await?;
+
+    // Rollups by 15-minute bucket, offer, promoter, country and sub1.
+    let mut rollups: BTreeMap<RollupKey, (i64, i64, i64)> = BTreeMap::new();
+    let mut bumps = Vec::new();
+    for c in &new {
+        let offer_id = c.offer_id as i64;
+        let Some(&advertiser) = owners.get(&offer_id) else {
+            // A click on an offer this control plane does not know is stored, not counted.
+            continue;
+        };
+        let at = ts(c.ts);
+        let key = rollup_key(
+            at,
+            offer_id,
+            c.promoter_id as i64,
+            advertiser,
+            c.country.as_ref().map(|c| c.as_str()),
+            c.subs.get(1),
+        );
+        let entry = rollups.entry(key).or_default();
+        let counted = c.verdict.is_counted();
+        if counted {
+            entry.0 += 1;
+        } else {
+            entry.2 += 1;
+        }
+        if unique.first_seen.contains(&c.id) || unique.took_over.contains(&c.id) {
+            entry.1 += 1;
+        }
+        bumps.push((
+            Scopes {
+                offer_id,
+                promoter_id: c.promoter_id as i64,
+                advertiser_id: Some(advertiser),
+            },
+            // A click taking the place of a later one of the same UTC day leaves the day's
+            // unique count as it was.
+            Bump::Click {
+                ts: at,
+                counted,
+                unique: unique.first_seen.contains(&c.id),
+            },
+        ));
+    }
+    for d in &unique.displaced {
+        let Some(advertiser) = d.advertiser_id else {
+            continue;
+        };
+        let key = rollup_key(
+            d.ts,
+            d.offer_id,
+            d.promoter_id,
+            advertiser,
+            d.country.as_deref(),
+            d.sub1.as_deref(),
+        );
+        rollups.entry(key).or_default().1 -= 1;
+    }
+    if !rollups.is_empty() {
+        let mut cols = RollupColumns::default();
+        for ((bucket, offer, promoter, advertiser, country, sub1), (clicks, uniques, filtered)) in
+            rollups
+        {
+            cols.bucket.push(bucket);
+            cols.offer.push(offer);
+            cols.promoter.push(promoter);
+            cols.advertiser.push(advertiser);
+            cols.country.push(country);
+            cols.sub1.push(sub1);
+            cols.clicks.push(clicks);
+            cols.uniques.push(uniques);
+            cols.filtered.push(filtered);
+        }
+        sqlx::query(
+            "INSERT INTO stats_clicks (bucket, offer_id, promoter_id, advertiser_id, country, sub1,
+                                       clicks, unique_clicks, filtered_clicks)
+             SELECT * FROM UNNEST($1::timestamptz[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
+                                  $7::bigint[], $8::bigint[], $9::bigint[])
+             ON CONFLICT (bucket, offer_id, promoter_id, country, sub1) DO UPDATE SET
+                 clicks = stats_clicks.clicks + EXCLUDED.clicks,
+                 unique_clicks = stats_clicks.unique_clicks + EXCLUDED.unique_clicks,
+                 filtered_clicks = stats_clicks.filtered_clicks + EXCLUDED.filtered_clicks",
+        )
+        .bind(&cols.bucket)
+        .bind(&cols.offer)
+        .bind(&cols.promoter)
+        .bind(&cols.advertiser)
+        .bind(&cols.country)
+        .bind(&cols.sub1)
+        .bind(&cols.clicks)
+        .bind(&cols.uniques)
+        .bind(&cols.filtered)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok((inserted, bumps))
+}
+
+/// Stores new conversions as pending; returns the ids stored now.
+async fn store_conversions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    conversions_in: &[ConversionEvent],
+) -> Result<Vec<Uuid>, ApiError> {
+    if conversions_in.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<NewConversion> = conversions_in
+        .iter()
+        .map(|c| NewConversion::from_event(c, "postback"))
+        .collect();
+    insert_conversions(tx, &rows).await
+}
+
+/// A conversion to store (from an event or the API).
+#[derive(Debug, Clone)]
+pub struct NewConversion {
+    /// Event id.
+    pub id: Uuid,
+    /// When.
+    pub ts: OffsetDateTime,
+    /// Reporting advertiser.
+    pub advertiser_id: i64,
+    /// Claimed click.
+    pub click_id: Uuid,
+    /// Transaction id.
+    pub txid: Option<String>,
+    /// Amount.
+    pub amount: Option<Decimal>,
+    /// Amount currency.
+    pub currency: Option<String>,
+    /// Event name.
+    pub event: String,
+    /// Caller IP.
+    pub ip: Option<String>,
+    /// Edge name, or `api`.
+    pub edge: String,
+    /// postback or api.
+    pub source: &'static str,
+}
+
+impl NewConversion {
+    fn from_event(c: &ConversionEvent, source: &'static str) -> Self {
+        Self {
+            id: c.id,
+            ts: ts(c.ts),
+            advertiser_id: c.advertiser_id as i64,
+            click_id: c.click_id,
+            txid: c.txid.as_ref().map(|t| t.replace('\0', "")),
+            amount: c.amount.as_ref().and_then(|a| a.as_str().parse().ok()),
+            currency: c.currency.map(|c| c.code().to_owned()),
+            event: c.event.clone(),
+            ip: c.ip.map(|ip| ip.to_string()),
+            edge: c.edge.replace('\0', ""),
+            source,
+        }
+    }
+}
+
+/// Inserts conversions (pending), skipping ids already stored; returns the new ids.
+pub async fn insert_conversions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    rows: &[NewConversion],
+) -> Result<Vec<Uuid>, ApiError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let tss: Vec<OffsetDateTime> = rows.iter().map(|r| r.ts).collect();
+    let advertisers: Vec<i64> = rows.iter().map(|r| r.advertiser_id).collect();
+    let clicks: Vec<Uuid> = rows.iter().map(|r| r.click_id).collect();
+    let txids: Vec<Option<String>> = rows.iter().map(|r| r.txid.clone()).collect();
+    let amounts: Vec<Option<Decimal>> = rows.iter().map(|r| r.amount).collect();
+    let currencies: Vec<Option<String>> = rows.iter().map(|r| r.currency.clone()).collect();
+    let events: Vec<String> = rows.iter().map(|r| r.event.clone()).collect();
+    let ips: Vec<Option<String>> = rows.iter().map(|r| r.ip.clone()).collect();
+    let edges: Vec<String> = rows.iter().map(|r| r.edge.clone()).collect();
+    let sources: Vec<&str> = rows.iter().map(|r| r.source).collect();
+    Ok(sqlx::query_scalar(
+        "INSERT INTO conversions (id, ts, advertiser_id, click_id, txid, amount, currency, event, ip, edge, source)
+         SELECT id, ts, advertiser_id, click_id, txid, amount, currency, event, ip::inet, edge, source
+         FROM UNNEST($1::uuid[], $2::timestamptz[], $3::bigint[], $4::uuid[], $5::text[], $6::numeric[],
+                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+              AS t(id, ts, advertiser_id, click_id, txid, amount, currency, event, ip, edge, source)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id",
+    )
+    .bind(&ids)
+    .bind(&tss)
+    .bind(&advertisers)
+    .bind(&clicks)
+    .bind(&txids)
+    .bind(&amounts)
+    .bind(&currencies)
+    .bind(&events)
+    .bind(&ips)
+    .bind(&edges)
+    .bind(&sources)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+/// Creates the click partitions of this month and the next `ahead` months.
+pub async fn ensure_partitions(pool: &PgPool, ahead: u8) -> Result<(), ApiError> {
+    let today = OffsetDateTime::now_utc().date();
+    let (mut year, mut month) = (today.year(), u8::from(today.month()));
+    for _ in 0..=ahead {
+        let (next_year, next_month) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+        let name = format!("clicks_y{year}m{month:02}");
+        let sql = format!(
+            "CREATE TABLE IF NOT EXISTS {name} PARTITION OF clicks
+             FOR VALUES FROM ('{year}-{month:02}-01 00:00:00+00') TO ('{next_year}-{next_month:02}-01 00:00:00+00')"
+        );
+        if let Err(e) = sqlx::query(&sql).execute(pool).await {
+            // Rows already in the default partition for that month block creating it; the
+            // clicks are safe there, only less pruned.
+            tracing::warn!(partition = %name, error = %e, "click partition not created");
+        }
+        (year, month) = (next_year, next_month);
+    }
+    Ok(())
+}

@@ -1,0 +1,247 @@
+//! Background work, started with the server and stopped with it:
+//! - the Redis Stream consumer (events from Spin and native edges),
+//! - the sweeper that finishes interrupted attributions and marks conversions whose click
+//!   never came as `unknown_click`,
+//! - click partitions for the coming months.
+
+use std::time::Duration;
+
+use redis::AsyncCommands as _;
+use redis::aio::ConnectionManager;
+use redis::streams::{
+    StreamAutoClaimOptions, StreamAutoClaimReply, StreamId, StreamReadOptions, StreamReadReply,
+};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::db::conversions;
+use crate::ingest;
+use crate::startup::{self, AppState};
+
+/// Entries read per batch.
+const BATCH: usize = 500;
+
+/// The running jobs.
+pub struct Jobs {
+    stop: watch::Sender<bool>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Jobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jobs")
+            .field("running", &self.handles.len())
+            .finish()
+    }
+}
+
+impl Jobs {
+    /// Starts every job.
+    pub fn start(state: AppState) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let handles = vec![
+            tokio::spawn(consume_stream(state.clone(), stopped.clone())),
+            tokio::spawn(sweep(state, stopped)),
+        ];
+        Self { stop, handles }
+    }
+
+    /// Asks every job to stop and waits for them (a batch being stored is finished).
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for handle in self.handles {
+            let _ = tokio::time::timeout(Duration::from_secs(10), handle).await;
+        }
+    }
+}
+
+async fn stopped_or_after(stop: &mut watch::Receiver<bool>, wait: Duration) -> bool {
+    if *stop.borrow() {
+        return true;
+    }
+    tokio::select! {
+        _ = stop.changed() => true,
+        () = tokio::time::sleep(wait) => *stop.borrow(),
+    }
+}
+
+/// Attributes pending conversions whose click is already stored (a process stopped between
+/// storing and attributing).
+async fn retry_attribution(state: &AppState) -> Result<usize, crate::error::ApiError> {
+    let ids = conversions::pending_with_click(&state.db, 1000).await?;
+    let mut bumps = Vec::new();
+    for id in &ids {
+        bumps.extend(conversions::attribute(&state.db, *id).await?.bumps);
+    }
+    crate::live::apply(&state.redis, &state.settings.redis_key_prefix, &bumps).await;
+    Ok(ids.len())
+}
+
+/// Every 30 s (sooner with a short wait): interrupted attributions are finished; pending
+/// conversions older than the wait become unknown_click. Hourly: partitions for the next
+/// months exist.
+async fn sweep(state: AppState, mut stop: watch::Receiver<bool>) {
+    // Often enough that a conversion is marked within a quarter of the wait after it expires.
+    let every = (state.settings.attribution_wait / 4)
+        .clamp(Duration::from_millis(250), Duration::from_secs(30));
+    let mut partitions_checked: Option<tokio::time::Instant> = None;
+    loop {
+        if partitions_checked.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
+            partitions_checked = Some(tokio::time::Instant::now());
+            if let Err(e) = ingest::ensure_partitions(&state.db, 2).await {
+                tracing::warn!(error = %e, "partition maintenance failed");
+            }
+        }
+        match retry_attribution(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(conversions = n, "interrupted attributions finished"),
+            Err(e) => tracing::warn!(error = %e, "retrying attribution failed"),
+        }
+        match conversions::expire_pending(&state.db, state.settings.attribution_wait).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                conversions = n,
+                "conversions without a click marked unknown_click"
+            ),
+            Err(e) => tracing::warn!(error = %e, "expiring pending conversions failed"),
+        }
+        if stopped_or_after(&mut stop, every).await {
+            return;
+        }
+    }
+}
+
+/// Reads the event stream with the consumer group: own pending entries first (after a failed
+/// store), then new ones; takes over entries a dead consumer left pending; acknowledges and
+/// deletes entries once stored.
+async fn consume_stream(state: AppState, mut stop: watch::Receiver<bool>) {
+    // Blocking reads need a connection of their own: they would hold up everyone else's
+    // commands on the shared one.
+    let mut conn = loop {
+        match startup::connect_redis(&state.settings).await {
+            Ok(conn) => break conn,
+            Err(e) => {
+                tracing::warn!(error = %e, "stream consumer cannot reach Redis; retrying");
+                if stopped_or_after(&mut stop, Duration::from_secs(2)).await {
+                    return;
+                }
+            }
+        }
+    };
+    let stream = state.settings.event_stream.clone();
+    let group = state.settings.stream_group.clone();
+    let consumer = format!("cp-{}", uuid::Uuid::new_v4().simple());
+    // From the start of the stream: events written before the first start are not skipped.
+    let created: Result<(), _> = conn.xgroup_create_mkstream(&stream, &group, "0").await;
+    if let Err(e) = created
+        && !e.to_string().contains("BUSYGROUP")
+    {
+        tracing::warn!(error = %e, "cannot create the stream consumer group");
+    }
+    let mut backoff = Duration::from_millis(100);
+    let claim_idle = state.settings.stream_claim_idle;
+    let claim_every = claim_idle.min(Duration::from_secs(10));
+    let claim_idle_ms = u64::try_from(claim_idle.as_millis()).unwrap_or(u64::MAX);
+    let mut last_claim: Option<tokio::time::Instant> = None;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        if last_claim.is_none_or(|at| at.elapsed() >= claim_every) {
+            last_claim = Some(tokio::time::Instant::now());
+            let claimed: Result<StreamAutoClaimReply, _> = conn
+                .xautoclaim_options(
+                    &stream,
+                    &group,
+                    &consumer,
+                    claim_idle_ms,
+                    "0-0",
+                    StreamAutoClaimOptions::default().count(BATCH),
+                )
+                .await;
+            match claimed {
+                Ok(reply) if !reply.claimed.is_empty() => {
+                    tracing::info!(
+                        entries = reply.claimed.len(),
+                        "took over entries a stopped consumer left pending"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "taking over pending stream entries failed"),
+            }
+        }
+        // Own pending entries first: they failed to store before.
+        let pending = read(&mut conn, &stream, &group, &consumer, "0", None).await;
+        let entries = match pending {
+            Ok(entries) if !entries.is_empty() => Ok(entries),
+            Ok(_) => read(&mut conn, &stream, &group, &consumer, ">", Some(1000)).await,
+            Err(e) => Err(e),
+        };
+        let entries = match entries {
+            Ok(entries) => entries,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the event stream failed");
+                if stopped_or_after(&mut stop, backoff).await {
+                    return;
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        if entries.is_empty() {
+            continue;
+        }
+        let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
+        let texts: Vec<String> = entries.iter().map(entry_text).collect();
+        match ingest::ingest(&state, "stream", &texts).await {
+            Ok(report) => {
+                backoff = Duration::from_millis(100);
+                tracing::debug!(?report, "stream batch stored");
+                let mut pipe = redis::pipe();
+                pipe.cmd("XACK").arg(&stream).arg(&group).arg(&ids).ignore();
+                pipe.cmd("XDEL").arg(&stream).arg(&ids).ignore();
+                if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+                    // Not acknowledged: they will be read again and stored again, harmlessly.
+                    tracing::warn!(error = %e, "acknowledging stream entries failed");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, entries = ids.len(), "storing a stream batch failed; it stays pending");
+                if stopped_or_after(&mut stop, backoff).await {
+                    return;
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+async fn read(
+    conn: &mut ConnectionManager,
+    stream: &str,
+    group: &str,
+    consumer: &str,
+    from: &str,
+    block_ms: Option<usize>,
+) -> Result<Vec<StreamId>, redis::RedisError> {
+    let mut options = StreamReadOptions::default()
+        .group(group, consumer)
+        .count(BATCH);
+    if let Some(ms) = block_ms {
+        options = options.block(ms);
+    }
+    let reply: Option<StreamReadReply> = conn.xread_options(&[stream], &[from], &options).await?;
+    Ok(reply
+        .map(|r| r.keys.into_iter().flat_map(|k| k.ids).collect())
+        .unwrap_or_default())
+}
+
+/// The `event` field of an entry as text; an entry without one becomes a dead letter through
+/// the normal path (its text is not an event).
+fn entry_text(entry: &StreamId) -> String {
+    match entry.map.get(afftok_shared::event::STREAM_FIELD) {
+        Some(redis::Value::BulkString(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+        Some(redis::Value::SimpleString(s)) => s.clone(),
+        _ => format!("stream entry {} has no `event` field", entry.id),
+    }
+}

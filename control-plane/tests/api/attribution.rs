@@ -1,0 +1,586 @@
+//! Attribution (DESIGN §7): every conversion ends in its documented state, payouts are exact,
+//! and the advertiser's review and reversals are audited.
+
+use redis::AsyncCommands as _;
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::helpers::{Options, problem};
+use crate::tracking::{Click, Conversion, Market, at, market, market_with};
+
+impl Market {
+    async fn conversion(&self, token: &str, id: Uuid) -> Value {
+        let resp = self
+            .app
+            .get(&format!("/v1/conversions/{id}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get conversion");
+        assert_eq!(resp.status(), 200);
+        resp.json().await.expect("json")
+    }
+
+    /// Sends a click and a conversion `after` it; returns the conversion.
+    async fn convert(&self, click: &Click, conversion: Conversion) -> Conversion {
+        self.app.ingest(&[click.event(), conversion.event()]).await;
+        conversion
+    }
+}
+
+#[tokio::test]
+async fn a_conversion_before_its_click_waits_and_is_attributed_when_it_lands() {
+    let m = market(json!({})).await;
+    let t0 = OffsetDateTime::now_utc() - Duration::hours(1);
+    let mut click = Click::new(m.offer, m.promoter.id, t0);
+    click.sub1 = Some("spring-campaign".to_owned());
+    let conv =
+        Conversion::new(m.advertiser_id(), click.id, t0 + Duration::minutes(10)).txid("ORD-1");
+
+    m.app.ingest(&[conv.event()]).await;
+    let waiting = m.conversion(&m.adv.token, conv.id).await;
+    assert_eq!(waiting["status"], "pending");
+    assert_eq!(waiting["offer_id"], Value::Null);
+    // Not the promoter's yet: nothing ties it to them.
+    let resp = m
+        .app
+        .get(&format!("/v1/conversions/{}", conv.id))
+        .bearer_auth(&m.promoter.token)
+        .send()
+        .await
+        .expect("request");
+    problem(resp, 404, "not_found").await;
+
+    // The click arrives through the stream, as from a native edge.
+    let mut redis = m.app.redis().await;
+    let _: String = redis
+        .xadd(
+            &m.app.settings.event_stream,
+            "*",
+            &[("event", click.event().to_string())],
+        )
+        .await
+        .expect("xadd");
+    m.app
+        .eventually(
+            &format!(
+                "SELECT count(*) FROM conversions WHERE id = '{}' AND status = 'approved'",
+                conv.id
+            ),
+            1,
+        )
+        .await;
+    let done = m.conversion(&m.promoter.token, conv.id).await;
+    assert_eq!(done["status"], "approved");
+    assert_eq!(done["offer_id"], m.offer);
+    assert_eq!(done["promoter_id"], m.promoter.id);
+    assert_eq!(done["payout"], "12.50");
+    assert_eq!(done["payout_currency"], "USD");
+    assert_eq!(done["sub1"], "spring-campaign");
+    assert_eq!(done["country"], "US");
+    assert_eq!(done["txid"], "ORD-1");
+}
+
+#[tokio::test]
+async fn each_rule_ends_in_its_documented_state() {
+    let m = market(json!({"attribution_window_hours": 24})).await;
+    let adv = m.advertiser_id();
+    let t = OffsetDateTime::now_utc() - Duration::days(3);
+    let click = |secs: i64| Click::new(m.offer, m.promoter.id, t + Duration::seconds(secs));
+
+    // The window is inclusive: exactly 24 h after the click is in, a millisecond more is out,
+    // and a conversion before its click is out.
+    let c1 = click(1);
+    let at_edge = m
+        .convert(
+            &c1,
+            Conversion::new(adv, c1.id, c1.ts + Duration::hours(24)),
+        )
+        .await;
+    let c2 = click(2);
+    let late = m
+        .convert(
+            &c2,
+            Conversion::new(
+                adv,
+                c2.id,
+                c2.ts + Duration::hours(24) + Duration::milliseconds(1),
+            ),
+        )
+        .await;
+    let c3 = click(3);
+    let early = m
+        .convert(
+            &c3,
+            Conversion::new(adv, c3.id, c3.ts - Duration::seconds(1)),
+        )
+        .await;
+    assert_eq!(m.app.status_of(at_edge.id).await, "approved");
+    assert_eq!(m.app.status_of(late.id).await, "out_of_window");
+    assert_eq!(m.app.status_of(early.id).await, "out_of_window");
+
+    // One conversion per (offer, txid), even on another click.
+    let c4 = click(4);
+    let c5 = click(5);
+    let first = m
+        .convert(
+            &c4,
+            Conversion::new(adv, c4.id, c4.ts + Duration::minutes(1)).txid("TX-1"),
+        )
+        .await;
+    let again = m
+        .convert(
+            &c5,
+            Conversion::new(adv, c5.id, c5.ts + Duration::minutes(2)).txid("TX-1"),
+        )
+        .await;
+    assert_eq!(m.app.status_of(first.id).await, "approved");
+    assert_eq!(m.app.status_of(again.id).await, "duplicate");
+    // Without a txid: one per click and event.
+    let c6 = click(6);
+    let plain = m
+        .convert(
+            &c6,
+            Conversion::new(adv, c6.id, c6.ts + Duration::minutes(1)),
+        )
+        .await;
+    let plain_again = Conversion::new(adv, c6.id, c6.ts + Duration::minutes(2));
+    let mut lead = Conversion::new(adv, c6.id, c6.ts + Duration::minutes(3));
+    lead.event = "lead".to_owned();
+    m.app.ingest(&[plain_again.event(), lead.event()]).await;
+    assert_eq!(m.app.status_of(plain.id).await, "approved");
+    assert_eq!(m.app.status_of(plain_again.id).await, "duplicate");
+    assert_eq!(m.app.status_of(lead.id).await, "approved");
+
+    // Decided in conversion-time order: an earlier conversion arriving late takes its txid
+    // back, and the one that held it becomes the duplicate, with an audit record.
+    let c7 = click(7);
+    let later = m
+        .convert(
+            &c7,
+            Conversion::new(adv, c7.id, c7.ts + Duration::hours(2)).txid("TX-2"),
+        )
+        .await;
+    let c8 = click(8);
+    let earlier = m
+        .convert(
+            &c8,
+            Conversion::new(adv, c8.id, c8.ts + Duration::hours(1)).txid("TX-2"),
+        )
+        .await;
+    assert_eq!(m.app.status_of(earlier.id).await, "approved");
+    assert_eq!(m.app.status_of(later.id).await, "duplicate");
+    let audit: Value = m
+        .app
+        .get(&format!("/v1/conversions/{}/audit", later.id))
+        .bearer_auth(&m.adv.token)
+        .send()
+        .await
+        .expect("audit")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(audit["data"][0]["from_status"], "approved", "{audit}");
+    assert_eq!(audit["data"][0]["to_status"], "duplicate");
+    assert_eq!(audit["data"][0]["actor_id"], Value::Null);
+
+    // Another advertiser's postback key cannot claim this offer's click.
+    let globex = m.app.advertiser("globex").await;
+    let c9 = click(9);
+    let foreign = m
+        .convert(
+            &c9,
+            Conversion::new(
+                globex.advertiser_id.expect("advertiser"),
+                c9.id,
+                c9.ts + Duration::minutes(1),
+            ),
+        )
+        .await;
+    assert_eq!(
+        m.app.status_of(foreign.id).await,
+        "rejected_advertiser_mismatch"
+    );
+    // Recorded where its sender sees it, not where acme does.
+    assert_eq!(
+        m.conversion(&globex.token, foreign.id).await["status"],
+        "rejected_advertiser_mismatch"
+    );
+    let resp = m
+        .app
+        .get(&format!("/v1/conversions/{}", foreign.id))
+        .bearer_auth(&m.adv.token)
+        .send()
+        .await
+        .expect("request");
+    problem(resp, 404, "not_found").await;
+
+    // Only the approved ones count: at_edge, first, plain, lead, earlier.
+    let counted: i64 = sqlx::query_scalar("SELECT sum(conversions)::bigint FROM stats_conversions")
+        .fetch_one(&m.app.db)
+        .await
+        .expect("sum");
+    assert_eq!(counted, 5);
+    let payout: rust_decimal::Decimal =
+        sqlx::query_scalar("SELECT sum(payout) FROM stats_conversions")
+            .fetch_one(&m.app.db)
+            .await
+            .expect("sum");
+    assert_eq!(payout, rust_decimal::Decimal::new(6250, 2));
+}
+
+#[tokio::test]
+async fn a_conversion_whose_click_never_comes_is_kept_as_unknown_click() {
+    let m = market_with(
+        Options {
+            attribution_wait_secs: 1,
+            ..Options::default()
+        },
+        json!({}),
+    )
+    .await;
+    let conv = Conversion::new(m.advertiser_id(), Uuid::now_v7(), OffsetDateTime::now_utc());
+    m.app.ingest(&[conv.event()]).await;
+    assert_eq!(m.app.status_of(conv.id).await, "pending");
+    m.app
+        .eventually(
+            "SELECT count(*) FROM conversions WHERE status = 'unknown_click'",
+            1,
+        )
+        .await;
+    let kept = m.conversion(&m.adv.token, conv.id).await;
+    assert_eq!(kept["status"], "unknown_click");
+    assert_eq!(kept["click_id"], json!(conv.click_id));
+    // A click arriving after the wait changes nothing.
+    let mut click = Click::new(m.offer, m.promoter.id, OffsetDateTime::now_utc());
+    click.id = conv.click_id;
+    m.app.ingest(&[click.event()]).await;
+    assert_eq!(m.app.status_of(conv.id).await, "unknown_click");
+}
+
+#[tokio::test]
+async fn caps_are_taken_in_conversion_time_order_and_over_cap_is_kept() {
+    let m = market(json!({"daily_cap": 2, "total_cap": 3, "attribution_window_hours": 720})).await;
+    let adv = m.advertiser_id();
+    let day1 = at("2026-11-20T10:00:00Z");
+    let day2 = at("2026-11-21T10:00:00Z");
+    let mut convert_at = Vec::new();
+    for ts in [
+        day1,
+        day1 + Duration::hours(1),
+        day1 + Duration::hours(2),
+        day2,
+        day2 + Duration::hours(1),
+    ] {
+        let click = Click::new(m.offer, m.promoter.id, ts - Duration::minutes(5));
+        convert_at.push(m.convert(&click, Conversion::new(adv, click.id, ts)).await);
+    }
+    let statuses = |list: &[Conversion]| {
+        let list = list.to_vec();
+        let app = &m.app;
+        async move {
+            let mut out = Vec::new();
+            for c in &list {
+                out.push(app.status_of(c.id).await);
+            }
+            out
+        }
+    };
+    assert_eq!(
+        statuses(&convert_at).await,
+        ["approved", "approved", "over_cap", "approved", "over_cap"]
+    );
+
+    // An earlier conversion of day 1 arrives late: it takes day 1's second slot, whose holder
+    // is now over the daily cap; the total cap still holds three.
+    let click = Click::new(m.offer, m.promoter.id, day1 - Duration::hours(1));
+    let early = m
+        .convert(
+            &click,
+            Conversion::new(adv, click.id, day1 - Duration::minutes(30)),
+        )
+        .await;
+    assert_eq!(m.app.status_of(early.id).await, "approved");
+    assert_eq!(
+        statuses(&convert_at).await,
+        ["approved", "over_cap", "over_cap", "approved", "over_cap"]
+    );
+    let approved: i64 =
+        sqlx::query_scalar("SELECT sum(conversions)::bigint FROM stats_conversions")
+            .fetch_one(&m.app.db)
+            .await
+            .expect("sum");
+    assert_eq!(approved, 3, "the rollup follows the demotion");
+}
+
+#[tokio::test]
+async fn payouts_are_exact_to_the_cent() {
+    let m = market(json!({
+        "payout_model": "revshare", "payout_amount": null, "payout_percent": "10",
+    }))
+    .await;
+    let adv = m.advertiser_id();
+    let t = OffsetDateTime::now_utc() - Duration::hours(2);
+    let mut expected = Vec::new();
+    for (i, (amount, currency, payout)) in [
+        ("0.25", "USD", "0.02"),  // 0.025: half to even, down
+        ("0.35", "USD", "0.04"),  // 0.035: half to even, up
+        ("19.99", "USD", "2.00"), // 1.999
+        ("0.125", "USD", "0.01"), // 0.0125
+        ("1234.5678", "EUR", "123.46"),
+        ("1.2345", "KWD", "0.1234"), // 0.12345, four places for a three-decimal currency
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let click = Click::new(m.offer, m.promoter.id, t + Duration::seconds(i as i64));
+        let conv = m
+            .convert(
+                &click,
+                Conversion::new(adv, click.id, click.ts + Duration::minutes(1))
+                    .txid(&format!("O-{i}"))
+                    .amount(amount, currency),
+            )
+            .await;
+        expected.push((conv.id, payout, currency));
+    }
+    for (id, payout, currency) in expected {
+        let c = m.conversion(&m.adv.token, id).await;
+        assert_eq!(c["status"], "approved");
+        assert_eq!(c["payout"], payout, "{c}");
+        assert_eq!(c["payout_currency"], currency);
+    }
+
+    // CPA: the fixed amount, whatever the sale.
+    let cpa = m
+        .app
+        .approved_offer(
+            &m.adv,
+            &m.admin,
+            json!({"payout_amount": "7.35", "currency": "EUR"}),
+        )
+        .await;
+    let click = Click::new(cpa, m.promoter.id, t);
+    let conv = m
+        .convert(
+            &click,
+            Conversion::new(adv, click.id, t + Duration::minutes(1)).amount("999.99", "USD"),
+        )
+        .await;
+    let c = m.conversion(&m.adv.token, conv.id).await;
+    assert_eq!(
+        (c["payout"].as_str(), c["payout_currency"].as_str()),
+        (Some("7.35"), Some("EUR"))
+    );
+    assert_eq!(c["amount"], "999.99");
+
+    // The totals add up exactly per currency.
+    let today = OffsetDateTime::now_utc().date();
+    let from = (today - Duration::days(1)).to_string();
+    let stats: Value = m
+        .app
+        .get(&format!("/v1/stats?from={from}&to={today}"))
+        .bearer_auth(&m.adv.token)
+        .send()
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        stats["totals"]["payout"],
+        json!({"USD": "2.07", "EUR": "130.81", "KWD": "0.1234"}),
+        "{stats}"
+    );
+    assert_eq!(
+        stats["totals"]["revenue"],
+        json!({"USD": "1020.705", "EUR": "1234.5678", "KWD": "1.2345"}),
+        "{stats}"
+    );
+}
+
+#[tokio::test]
+async fn held_conversions_are_reviewed_and_approved_ones_reversed_with_an_audit_trail() {
+    let m = market(json!({"hold_conversions": true})).await;
+    let adv = m.advertiser_id();
+    let t = OffsetDateTime::now_utc() - Duration::minutes(30);
+    let c1 = Click::new(m.offer, m.promoter.id, t);
+    let c2 = Click::new(m.offer, m.promoter.id, t + Duration::seconds(1));
+    let held = m
+        .convert(
+            &c1,
+            Conversion::new(adv, c1.id, t + Duration::minutes(1)).txid("H-1"),
+        )
+        .await;
+    let refused = m
+        .convert(
+            &c2,
+            Conversion::new(adv, c2.id, t + Duration::minutes(2)).txid("H-2"),
+        )
+        .await;
+    assert_eq!(m.app.status_of(held.id).await, "pending_review");
+    // A held conversion keeps its txid: a copy is a duplicate.
+    let copy = Conversion::new(adv, c2.id, t + Duration::minutes(3)).txid("H-1");
+    m.app.ingest(&[copy.event()]).await;
+    assert_eq!(m.app.status_of(copy.id).await, "duplicate");
+
+    let act = |id: Uuid, action: &'static str, token: String, body: Option<Value>| {
+        let app = &m.app;
+        async move {
+            let mut req = app
+                .post(&format!("/v1/conversions/{id}/{action}"))
+                .bearer_auth(token);
+            if let Some(body) = body {
+                req = req.json(&body);
+            }
+            req.send().await.expect("request")
+        }
+    };
+    let live = || async {
+        let v: Value = m
+            .app
+            .get("/v1/stats/live")
+            .bearer_auth(&m.adv.token)
+            .send()
+            .await
+            .expect("live")
+            .json()
+            .await
+            .expect("json");
+        v["conversions"].as_i64().unwrap_or(-1)
+    };
+    assert_eq!(live().await, 0, "held conversions are not counted yet");
+
+    // Only the offer's advertiser decides; the promoter may not, another advertiser sees nothing.
+    problem(
+        act(held.id, "approve", m.promoter.token.clone(), None).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let globex = m.app.advertiser("globex").await;
+    problem(
+        act(held.id, "approve", globex.token.clone(), None).await,
+        404,
+        "not_found",
+    )
+    .await;
+    // Held ones are approved or rejected, not reversed.
+    problem(
+        act(held.id, "reverse", m.adv.token.clone(), None).await,
+        409,
+        "illegal_transition",
+    )
+    .await;
+
+    let resp = act(held.id, "approve", m.adv.token.clone(), None).await;
+    assert_eq!(resp.status(), 200);
+    let approved: Value = resp.json().await.expect("json");
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(live().await, 1);
+    let resp = act(
+        refused.id,
+        "reject",
+        m.adv.token.clone(),
+        Some(json!({"reason": "test order"})),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(m.app.status_of(refused.id).await, "rejected");
+    problem(
+        act(refused.id, "approve", m.adv.token.clone(), None).await,
+        409,
+        "illegal_transition",
+    )
+    .await;
+
+    // Reversal (a refund): it leaves the stats and the live counters.
+    let resp = act(
+        held.id,
+        "reverse",
+        m.adv.token.clone(),
+        Some(json!({"reason": "refunded"})),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(m.app.status_of(held.id).await, "reversed");
+    assert_eq!(live().await, 0);
+    let counted: i64 = sqlx::query_scalar("SELECT sum(conversions)::bigint FROM stats_conversions")
+        .fetch_one(&m.app.db)
+        .await
+        .expect("sum");
+    assert_eq!(counted, 0);
+    problem(
+        act(held.id, "reverse", m.adv.token.clone(), None).await,
+        409,
+        "illegal_transition",
+    )
+    .await;
+    // Bad reasons are refused before anything changes.
+    problem(
+        act(
+            refused.id,
+            "reverse",
+            m.adv.token.clone(),
+            Some(json!({"reason": "x".repeat(1001)})),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    problem(
+        act(
+            refused.id,
+            "reverse",
+            m.adv.token.clone(),
+            Some(json!({"why": 1})),
+        )
+        .await,
+        400,
+        "invalid_body",
+    )
+    .await;
+
+    let audit: Value = m
+        .app
+        .get(&format!("/v1/conversions/{}/audit", held.id))
+        .bearer_auth(&m.promoter.token)
+        .send()
+        .await
+        .expect("audit")
+        .json()
+        .await
+        .expect("json");
+    let trail: Vec<(String, String, Value, Value)> = audit["data"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            (
+                e["from_status"].as_str().unwrap_or("").to_owned(),
+                e["to_status"].as_str().unwrap_or("").to_owned(),
+                e["actor_id"].clone(),
+                e["reason"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        trail,
+        vec![
+            (
+                "pending_review".to_owned(),
+                "approved".to_owned(),
+                json!(m.adv.id),
+                Value::Null
+            ),
+            (
+                "approved".to_owned(),
+                "reversed".to_owned(),
+                json!(m.adv.id),
+                json!("refunded")
+            ),
+        ]
+    );
+}

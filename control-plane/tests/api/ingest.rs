@@ -1,0 +1,369 @@
+//! Ingest (DESIGN §6): signed HTTP batches and the Redis Stream feed one path that stores each
+//! event once, keeps unreadable ones aside and never loses an accepted one.
+
+use redis::AsyncCommands as _;
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
+
+use crate::helpers::problem;
+use crate::tracking::{Click, Conversion, batch_body, market, now_secs};
+
+/// A moment a few minutes ago, but today (UTC): live counters are per UTC day.
+fn recently() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    (now - Duration::minutes(5)).max(now.replace_time(time::Time::MIDNIGHT))
+}
+
+async fn count(db: &sqlx::PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(db).await.expect(sql)
+}
+
+#[tokio::test]
+async fn duplicate_batches_and_events_change_nothing() {
+    let m = market(json!({})).await;
+    let t0 = recently();
+    let first = Click::new(m.offer, m.promoter.id, t0);
+    let mut second = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(1));
+    second.ip = "203.0.113.10".to_owned();
+    let mut bot = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(2));
+    bot.verdict = "bot";
+    let conv = Conversion::new(m.advertiser_id(), first.id, t0 + Duration::seconds(30)).txid("T-1");
+    let events = vec![
+        first.event(),
+        second.event(),
+        bot.event(),
+        conv.event(),
+        first.event(),
+    ];
+
+    let report = m.app.ingest(&events).await;
+    assert_eq!(
+        report,
+        json!({"stored": 4, "duplicates": 1, "dead_lettered": 0})
+    );
+    let again = m.app.ingest(&events).await;
+    assert_eq!(
+        again,
+        json!({"stored": 0, "duplicates": 5, "dead_lettered": 0})
+    );
+
+    let db = &m.app.db;
+    assert_eq!(count(db, "SELECT count(*) FROM clicks").await, 3);
+    assert_eq!(count(db, "SELECT count(*) FROM conversions").await, 1);
+    assert_eq!(m.app.status_of(conv.id).await, "approved");
+    assert_eq!(
+        count(db, "SELECT sum(clicks)::bigint FROM stats_clicks").await,
+        2
+    );
+    assert_eq!(
+        count(db, "SELECT sum(unique_clicks)::bigint FROM stats_clicks").await,
+        2
+    );
+    assert_eq!(
+        count(db, "SELECT sum(filtered_clicks)::bigint FROM stats_clicks").await,
+        1
+    );
+    assert_eq!(
+        count(db, "SELECT sum(conversions)::bigint FROM stats_conversions").await,
+        1
+    );
+
+    // The same events through the stream (a native edge retrying) are duplicates too; a new
+    // click in the same entries shows the batch was read.
+    let marker = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(3));
+    let mut redis = m.app.redis().await;
+    for event in events.iter().chain([&marker.event()]) {
+        let _: String = redis
+            .xadd(
+                &m.app.settings.event_stream,
+                "*",
+                &[("event", event.to_string())],
+            )
+            .await
+            .expect("xadd");
+    }
+    m.app.eventually("SELECT count(*) FROM clicks", 4).await;
+    assert_eq!(count(db, "SELECT count(*) FROM conversions").await, 1);
+    assert_eq!(
+        count(db, "SELECT sum(clicks)::bigint FROM stats_clicks").await,
+        3
+    );
+
+    // Live counters saw each event once.
+    let live: Value = m
+        .app
+        .get("/v1/stats/live")
+        .bearer_auth(&m.admin.token)
+        .send()
+        .await
+        .expect("live")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(live["clicks"], 3, "{live}");
+    assert_eq!(live["filtered_clicks"], 1, "{live}");
+    assert_eq!(live["conversions"], 1, "{live}");
+    assert_eq!(live["payout"], json!({"USD": "12.5"}), "{live}");
+}
+
+#[tokio::test]
+async fn a_bad_event_is_dead_lettered_and_the_rest_stored() {
+    let m = market(json!({})).await;
+    let t0 = recently();
+    let good = Click::new(m.offer, m.promoter.id, t0);
+    let conv = Conversion::new(m.advertiser_id(), good.id, t0 + Duration::seconds(5));
+    let mut huge = good.event();
+    huge["id"] = json!(uuid::Uuid::now_v7());
+    huge["offer_id"] = json!(u64::MAX);
+    let events = vec![
+        good.event(),
+        json!({"type": "click", "id": "not-a-uuid"}),
+        json!(42),
+        json!({"type": "teleport", "id": uuid::Uuid::now_v7()}),
+        huge,
+        conv.event(),
+    ];
+    let report = m.app.ingest(&events).await;
+    assert_eq!(
+        report,
+        json!({"stored": 2, "duplicates": 0, "dead_lettered": 4})
+    );
+    assert_eq!(m.app.status_of(conv.id).await, "approved");
+    let letters: Vec<(String, String, String, i32)> =
+        sqlx::query_as("SELECT source, payload, reason, times_seen FROM dead_letters ORDER BY id")
+            .fetch_all(&m.app.db)
+            .await
+            .expect("dead letters");
+    assert_eq!(letters.len(), 4);
+    assert!(
+        letters
+            .iter()
+            .all(|(source, _, reason, seen)| source == "http" && !reason.is_empty() && *seen == 1)
+    );
+    let out_of_range = letters
+        .iter()
+        .find(|(_, payload, _, _)| payload.contains("18446744073709551615"))
+        .expect("the u64 offer id is kept");
+    assert!(
+        out_of_range.2.contains("out of range"),
+        "{}",
+        out_of_range.2
+    );
+    assert!(letters.iter().any(|(_, p, _, _)| p == "42"));
+
+    // Redelivered: nothing new stored, the letters counted, not copied.
+    let report = m.app.ingest(&events).await;
+    assert_eq!(
+        report,
+        json!({"stored": 0, "duplicates": 2, "dead_lettered": 4})
+    );
+    assert_eq!(
+        count(&m.app.db, "SELECT count(*) FROM dead_letters").await,
+        4
+    );
+    assert_eq!(
+        count(
+            &m.app.db,
+            "SELECT min(times_seen)::bigint FROM dead_letters"
+        )
+        .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn replayed_mis_signed_stale_and_malformed_batches_are_refused() {
+    let m = market(json!({})).await;
+    let app = &m.app;
+    let click = Click::new(m.offer, m.promoter.id, recently());
+    let body = batch_body(&[click.event()]);
+    let now = now_secs();
+    let send = |body: String, signature: Option<String>| async move {
+        let mut req = app
+            .post("/internal/v1/events")
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(s) = signature {
+            req = req.header("Afftok-Signature", s);
+        }
+        req.send().await.expect("request")
+    };
+
+    problem(send(body.clone(), None).await, 401, "unauthorized").await;
+    problem(
+        send(body.clone(), Some("v1=abc".to_owned())).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    let wrong_key = afftok_shared::batch::sign(b"another secret!!", now, body.as_bytes());
+    problem(
+        send(body.clone(), Some(wrong_key)).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    let other_body = batch_body(&[Click::new(m.offer, m.promoter.id, recently()).event()]);
+    problem(
+        send(other_body, Some(app.signature(now, &body))).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    for t in [now - 301, now + 301] {
+        let stale = send(body.clone(), Some(app.signature(t, &body))).await;
+        let p = problem(stale, 401, "unauthorized").await;
+        assert!(p["detail"].as_str().unwrap_or("").contains("300"), "{p}");
+    }
+    assert_eq!(count(&app.db, "SELECT count(*) FROM clicks").await, 0);
+
+    // Accepted once; the same signed request again is a replay.
+    let signature = app.signature(now, &body);
+    let ok = send(body.clone(), Some(signature.clone())).await;
+    assert_eq!(ok.status(), 200);
+    problem(send(body.clone(), Some(signature)).await, 409, "replayed").await;
+    assert_eq!(count(&app.db, "SELECT count(*) FROM clicks").await, 1);
+
+    // Signed but not a batch: 400, and a corrected resend is not taken for a replay.
+    for bad in ["[]", "{\"events\": 5}", "not json"] {
+        let resp = send(bad.to_owned(), Some(app.signature(now, bad))).await;
+        problem(resp, 400, "invalid_batch").await;
+    }
+    let resp = send("[]".to_owned(), Some(app.signature(now, "[]"))).await;
+    problem(resp, 400, "invalid_batch").await;
+
+    // The route takes batches over the API's general body limit, up to 4 MiB.
+    let many: Vec<Value> = (0..40)
+        .map(|i| {
+            Click::new(
+                m.offer,
+                m.promoter.id,
+                recently() + Duration::milliseconds(i),
+            )
+            .event()
+        })
+        .collect();
+    let body = batch_body(&many);
+    assert!(body.len() > 4096);
+    let resp = send(body.clone(), Some(app.signature(now, &body))).await;
+    assert_eq!(resp.status(), 200);
+    let too_big = format!("{{\"events\": [\"{}\"]}}", "x".repeat(5 * 1024 * 1024));
+    let resp = send(too_big.clone(), Some(app.signature(now, &too_big))).await;
+    problem(resp, 413, "payload_too_large").await;
+}
+
+#[tokio::test]
+async fn the_stream_is_read_acknowledged_and_trimmed() {
+    let m = market(json!({})).await;
+    let stream = m.app.settings.event_stream.clone();
+    let mut redis = m.app.redis().await;
+    let t0 = recently();
+    let clicks: Vec<Click> = (0..25)
+        .map(|i| Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(i)))
+        .collect();
+    for c in &clicks {
+        let _: String = redis
+            .xadd(&stream, "*", &[("event", c.event().to_string())])
+            .await
+            .expect("xadd");
+    }
+    // An entry without the event field and one that is not an event become dead letters.
+    let _: String = redis
+        .xadd(&stream, "*", &[("something", "else")])
+        .await
+        .expect("xadd");
+    let _: String = redis
+        .xadd(&stream, "*", &[("event", "{\"type\":\"click\"}")])
+        .await
+        .expect("xadd");
+    m.app.eventually("SELECT count(*) FROM clicks", 25).await;
+    m.app
+        .eventually(
+            "SELECT count(*) FROM dead_letters WHERE source = 'stream'",
+            2,
+        )
+        .await;
+    // Acknowledged and deleted once stored.
+    let group = m.app.settings.stream_group.clone();
+    for _ in 0..50 {
+        let len: usize = redis.xlen(&stream).await.expect("xlen");
+        if len == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let len: usize = redis.xlen(&stream).await.expect("xlen");
+    assert_eq!(len, 0);
+    let pending: redis::streams::StreamPendingReply =
+        redis.xpending(&stream, &group).await.expect("xpending");
+    assert_eq!(pending.count(), 0);
+}
+
+#[tokio::test]
+async fn entries_a_dead_reader_left_pending_are_taken_over_and_stored_once() {
+    let m = market(json!({})).await;
+    let stream = m.app.settings.event_stream.clone();
+    let group = m.app.settings.stream_group.clone();
+    let mut redis = m.app.redis().await;
+    // The service's reader has created the group by now.
+    for _ in 0..100 {
+        let groups: redis::streams::StreamInfoGroupsReply =
+            redis.xinfo_groups(&stream).await.unwrap_or_default();
+        if !groups.groups.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let t0 = recently();
+    let clicks: Vec<Click> = (0..5)
+        .map(|i| Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(i)))
+        .collect();
+    // The dead reader had stored the first one before it died, unacknowledged.
+    m.app.ingest(&[clicks[0].event()]).await;
+
+    // Another reader takes the entries as they are written (in one transaction, so the
+    // service's blocked read cannot get them first) and dies without acknowledging them.
+    let mut tx = redis::pipe();
+    tx.atomic();
+    for c in &clicks {
+        tx.cmd("XADD")
+            .arg(&stream)
+            .arg("*")
+            .arg("event")
+            .arg(c.event().to_string())
+            .ignore();
+    }
+    tx.cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg(&group)
+        .arg("dead-reader")
+        .arg("COUNT")
+        .arg(100)
+        .arg("STREAMS")
+        .arg(&stream)
+        .arg(">");
+    let (taken,): (redis::streams::StreamReadReply,) =
+        tx.query_async(&mut redis).await.expect("transaction");
+    let taken: usize = taken.keys.iter().map(|k| k.ids.len()).sum();
+    assert_eq!(taken, 5, "the dead reader holds every entry");
+    assert_eq!(count(&m.app.db, "SELECT count(*) FROM clicks").await, 1);
+
+    // Once they are idle long enough (500 ms here), the service takes them over.
+    m.app.eventually("SELECT count(*) FROM clicks", 5).await;
+    for _ in 0..50 {
+        let pending: redis::streams::StreamPendingReply =
+            redis.xpending(&stream, &group).await.expect("xpending");
+        if pending.count() == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let pending: redis::streams::StreamPendingReply =
+        redis.xpending(&stream, &group).await.expect("xpending");
+    assert_eq!(pending.count(), 0, "acknowledged after the takeover");
+    assert_eq!(
+        count(&m.app.db, "SELECT sum(clicks)::bigint FROM stats_clicks").await,
+        5,
+        "each counted once"
+    );
+}

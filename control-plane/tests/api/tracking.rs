@@ -1,0 +1,255 @@
+//! Events as the edges send them (DESIGN §6), signed batches, and a small market to send them
+//! to: an admin, an advertiser, a promoter and an approved offer.
+
+use std::time::Duration;
+
+use afftok_shared::batch;
+use reqwest::Response;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+use crate::helpers::{Account, Options, TestApp, spawn_with};
+
+/// Everyone needed to send clicks and conversions.
+pub(crate) struct Market {
+    pub(crate) app: TestApp,
+    pub(crate) admin: Account,
+    pub(crate) adv: Account,
+    pub(crate) promoter: Account,
+    pub(crate) offer: i64,
+}
+
+impl Market {
+    pub(crate) fn advertiser_id(&self) -> i64 {
+        self.adv.advertiser_id.expect("an advertiser account")
+    }
+}
+
+/// A market whose offer has the default terms (CPA 12.50 USD) with `changes`.
+pub(crate) async fn market(changes: Value) -> Market {
+    market_with(Options::default(), changes).await
+}
+
+pub(crate) async fn market_with(opts: Options, changes: Value) -> Market {
+    let app = spawn_with(opts).await;
+    let admin = app.admin().await;
+    let adv = app.advertiser("acme").await;
+    let promoter = app.promoter("pat").await;
+    let offer = app.approved_offer(&adv, &admin, changes).await;
+    Market {
+        app,
+        admin,
+        adv,
+        promoter,
+        offer,
+    }
+}
+
+/// An RFC 3339 instant.
+pub(crate) fn at(text: &str) -> OffsetDateTime {
+    OffsetDateTime::parse(text, &Rfc3339).expect("an RFC 3339 instant")
+}
+
+/// An event timestamp: RFC 3339 in UTC with milliseconds.
+pub(crate) fn stamp(ts: OffsetDateTime) -> String {
+    let ts = ts.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        ts.year(),
+        u8::from(ts.month()),
+        ts.day(),
+        ts.hour(),
+        ts.minute(),
+        ts.second(),
+        ts.millisecond()
+    )
+}
+
+/// A UUIDv7 carrying `ts`, as the edge mints click ids.
+pub(crate) fn v7(ts: OffsetDateTime) -> Uuid {
+    let nanos = ts.unix_timestamp_nanos();
+    let secs = u64::try_from(nanos.div_euclid(1_000_000_000)).expect("after 1970");
+    let sub = u32::try_from(nanos.rem_euclid(1_000_000_000)).expect("fits");
+    // Random bits keep ids distinct within one millisecond.
+    let mut id = *Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, secs, sub)).as_bytes();
+    id[8..].copy_from_slice(&Uuid::new_v4().as_bytes()[8..]);
+    id[8] = (id[8] & 0x3f) | 0x80;
+    Uuid::from_bytes(id)
+}
+
+/// A click as the edge reports it.
+#[derive(Debug, Clone)]
+pub(crate) struct Click {
+    pub(crate) id: Uuid,
+    pub(crate) ts: OffsetDateTime,
+    pub(crate) offer_id: i64,
+    pub(crate) promoter_id: i64,
+    pub(crate) verdict: &'static str,
+    pub(crate) ip: String,
+    pub(crate) user_agent: String,
+    pub(crate) country: Option<String>,
+    pub(crate) sub1: Option<String>,
+}
+
+impl Click {
+    /// An ok click from one visitor.
+    pub(crate) fn new(offer_id: i64, promoter_id: i64, ts: OffsetDateTime) -> Self {
+        Self {
+            id: v7(ts),
+            ts,
+            offer_id,
+            promoter_id,
+            verdict: "ok",
+            ip: "203.0.113.9".to_owned(),
+            user_agent: "Mozilla/5.0 (test)".to_owned(),
+            country: Some("US".to_owned()),
+            sub1: None,
+        }
+    }
+
+    pub(crate) fn event(&self) -> Value {
+        let mut subs = json!({});
+        if let Some(s) = &self.sub1 {
+            subs["sub1"] = json!(s);
+        }
+        json!({
+            "type": "click", "id": self.id, "ts": stamp(self.ts), "offer_id": self.offer_id,
+            "promoter_id": self.promoter_id, "kid": 1, "verdict": self.verdict, "ip": self.ip,
+            "user_agent": self.user_agent, "referer": null, "country": self.country,
+            "subs": subs, "edge": "native:test",
+        })
+    }
+}
+
+/// A conversion as the edge reports a postback.
+#[derive(Debug, Clone)]
+pub(crate) struct Conversion {
+    pub(crate) id: Uuid,
+    pub(crate) ts: OffsetDateTime,
+    pub(crate) advertiser_id: i64,
+    pub(crate) click_id: Uuid,
+    pub(crate) txid: Option<String>,
+    pub(crate) amount: Option<String>,
+    pub(crate) currency: Option<String>,
+    pub(crate) event: String,
+}
+
+impl Conversion {
+    pub(crate) fn new(advertiser_id: i64, click_id: Uuid, ts: OffsetDateTime) -> Self {
+        Self {
+            id: v7(ts),
+            ts,
+            advertiser_id,
+            click_id,
+            txid: None,
+            amount: None,
+            currency: None,
+            event: "conversion".to_owned(),
+        }
+    }
+
+    pub(crate) fn txid(mut self, txid: &str) -> Self {
+        self.txid = Some(txid.to_owned());
+        self
+    }
+
+    pub(crate) fn amount(mut self, amount: &str, currency: &str) -> Self {
+        self.amount = Some(amount.to_owned());
+        self.currency = Some(currency.to_owned());
+        self
+    }
+
+    pub(crate) fn event(&self) -> Value {
+        json!({
+            "type": "conversion", "id": self.id, "ts": stamp(self.ts),
+            "advertiser_id": self.advertiser_id, "click_id": self.click_id, "txid": self.txid,
+            "amount": self.amount, "currency": self.currency, "event": self.event,
+            "ip": "198.51.100.7", "edge": "native:test",
+        })
+    }
+}
+
+/// The body of a batch of `events`.
+pub(crate) fn batch_body(events: &[Value]) -> String {
+    json!({ "events": events }).to_string()
+}
+
+pub(crate) fn now_secs() -> u64 {
+    u64::try_from(OffsetDateTime::now_utc().unix_timestamp()).expect("after 1970")
+}
+
+impl TestApp {
+    /// The signature the Cloudflare consumer would send for `body` at `t`.
+    pub(crate) fn signature(&self, t: u64, body: &str) -> String {
+        let secret = secrecy::ExposeSecret::expose_secret(&self.settings.ingest_secret);
+        batch::sign(secret.as_bytes(), t, body.as_bytes())
+    }
+
+    /// POSTs `body` to the ingest route with `signature`.
+    pub(crate) async fn send_signed(&self, body: String, signature: &str) -> Response {
+        self.post("/internal/v1/events")
+            .header(batch::SIGNATURE_HEADER, signature)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("ingest request")
+    }
+
+    /// Sends a batch signed now (each send gets a signature of its own, as the consumer's
+    /// retries do).
+    pub(crate) async fn send_batch(&self, events: &[Value]) -> Response {
+        let body = batch_body(events);
+        // A distinct t per call: the same signature twice is a replay.
+        static SKEW: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let skew = SKEW.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 200;
+        let signature = self.signature(now_secs() - skew, &body);
+        self.send_signed(body, &signature).await
+    }
+
+    /// Sends a batch and returns the report, which must be a 200.
+    pub(crate) async fn ingest(&self, events: &[Value]) -> Value {
+        let resp = self.send_batch(events).await;
+        let status = resp.status();
+        let body: Value = resp.json().await.expect("json");
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// A conversion's status, from the database.
+    pub(crate) async fn status_of(&self, conversion: Uuid) -> String {
+        sqlx::query_scalar("SELECT status FROM conversions WHERE id = $1")
+            .bind(conversion)
+            .fetch_one(&self.db)
+            .await
+            .expect("the conversion is stored")
+    }
+
+    /// Waits (up to 20 s) until `query` returns `expected`.
+    pub(crate) async fn eventually(&self, query: &str, expected: i64) {
+        let mut last = -1;
+        for _ in 0..200 {
+            last = sqlx::query_scalar::<_, i64>(query)
+                .fetch_one(&self.db)
+                .await
+                .expect("query");
+            if last == expected {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{query} stayed {last}, expected {expected}");
+    }
+
+    /// The Redis connection of the test.
+    pub(crate) async fn redis(&self) -> redis::aio::MultiplexedConnection {
+        let url = secrecy::ExposeSecret::expose_secret(&self.settings.redis_url);
+        redis::Client::open(url)
+            .expect("redis url")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis reachable")
+    }
+}
