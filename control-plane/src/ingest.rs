@@ -131,6 +131,7 @@ pub async fn ingest(state: &AppState, source: &str, texts: &[String]) -> Result<
         all_bumps.extend(conversions::attribute(&state.db, id).await?.bumps);
     }
     live::apply(&state.redis, &state.settings.redis_key_prefix, &all_bumps).await;
+    state.metrics.count_events(source, &report);
     Ok(report)
 }
 

@@ -1,4 +1,5 @@
-//! Prometheus metrics: requests by route template, method and status, and their latency.
+//! Prometheus metrics: requests by route template, method and status, and their latency;
+//! events ingested by source and outcome.
 //! One registry per application (tests run several in one process).
 
 use std::time::Instant;
@@ -18,6 +19,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    events: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -53,13 +55,23 @@ impl Metrics {
             labels,
         )
         .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        let events = IntCounterVec::new(
+            Opts::new(
+                "afftok_events_total",
+                "Events from the edges by source (http, stream) and outcome (stored, duplicate, dead_lettered)",
+            ),
+            &["source", "outcome"],
+        )
+        .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
         // Registering fresh metrics in a fresh registry cannot collide.
         let _ = registry.register(Box::new(requests.clone()));
         let _ = registry.register(Box::new(latency.clone()));
+        let _ = registry.register(Box::new(events.clone()));
         Self {
             registry,
             requests,
             latency,
+            events,
         }
     }
 
@@ -68,6 +80,19 @@ impl Metrics {
         let labels = [method, route, status.as_str()];
         self.requests.with_label_values(&labels).inc();
         self.latency.with_label_values(&labels).observe(seconds);
+    }
+
+    /// Counts what became of a batch of events.
+    pub fn count_events(&self, source: &str, report: &crate::ingest::Report) {
+        for (outcome, n) in [
+            ("stored", report.stored),
+            ("duplicate", report.duplicates),
+            ("dead_lettered", report.dead_lettered),
+        ] {
+            self.events
+                .with_label_values(&[source, outcome])
+                .inc_by(n as u64);
+        }
     }
 
     /// The text exposition format.

@@ -104,6 +104,24 @@ async fn duplicate_batches_and_events_change_nothing() {
     assert_eq!(live["filtered_clicks"], 1, "{live}");
     assert_eq!(live["conversions"], 1, "{live}");
     assert_eq!(live["payout"], json!({"USD": "12.5"}), "{live}");
+
+    let metrics = m
+        .app
+        .get("/metrics")
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    for line in [
+        "afftok_events_total{outcome=\"stored\",source=\"http\"} 4",
+        "afftok_events_total{outcome=\"duplicate\",source=\"http\"} 6",
+        "afftok_events_total{outcome=\"stored\",source=\"stream\"} 1",
+        "afftok_events_total{outcome=\"duplicate\",source=\"stream\"} 5",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
 }
 
 #[tokio::test]
