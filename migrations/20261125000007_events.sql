@@ -76,7 +76,8 @@ CREATE TABLE conversions (
     click_ts        TIMESTAMPTZ,
     country         TEXT,
     sub1            TEXT,
-    payout          NUMERIC(19, 4),
+    -- up to 100% of an amount below 10^15, rounded up: one more integer digit than amounts
+    payout          NUMERIC(20, 4),
     payout_currency TEXT,
     attributed_at   TIMESTAMPTZ,
     received_at     TIMESTAMPTZ NOT NULL DEFAULT now()
@@ -87,6 +88,8 @@ CREATE INDEX conversions_pending_age ON conversions (received_at) WHERE status =
 CREATE INDEX conversions_txid ON conversions (offer_id, txid) WHERE txid IS NOT NULL;
 CREATE INDEX conversions_click_event ON conversions (click_id, event);
 CREATE INDEX conversions_offer_ts ON conversions (offer_id, ts);
+-- The conversions holding a cap slot, counted for caps (at most the cap's size is read).
+CREATE INDEX conversions_slots ON conversions (offer_id, ts, id) WHERE status IN ('approved', 'pending_review');
 CREATE INDEX conversions_advertiser_ts ON conversions (advertiser_id, ts, id);
 CREATE INDEX conversions_promoter_ts ON conversions (promoter_id, ts, id);
 

@@ -32,8 +32,9 @@ CREATE TABLE stats_conversions (
     payout_currency  TEXT NOT NULL,
     revenue_currency TEXT NOT NULL,
     conversions      BIGINT NOT NULL DEFAULT 0,
-    payout           NUMERIC(19, 4) NOT NULL DEFAULT 0,
-    revenue          NUMERIC(19, 4) NOT NULL DEFAULT 0,
+    -- Sums of NUMERIC(19, 4) values: unbounded, so no sum can overflow.
+    payout           NUMERIC NOT NULL DEFAULT 0,
+    revenue          NUMERIC NOT NULL DEFAULT 0,
     PRIMARY KEY (bucket, offer_id, promoter_id, country, sub1, payout_currency, revenue_currency)
 );
 

@@ -12,7 +12,6 @@ use afftok_shared::{ClickEvent, ConversionEvent, Event, Verdict};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::PgPool;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -68,6 +67,68 @@ fn i64_of(value: u64, what: &str) -> Result<i64, String> {
     i64::try_from(value).map_err(|_| format!("{what} {value} is out of range"))
 }
 
+/// Longest `edge` name kept.
+const MAX_EDGE_LEN: usize = 64;
+
+/// Postgres text cannot hold NUL.
+fn clean(text: &str, max: usize) -> String {
+    afftok_shared::event::truncate(text, max).replace('\0', "")
+}
+
+/// Reads one event and checks what the edge guarantees but a reader must not take on trust;
+/// the error says why it was set aside.
+fn read_event(text: &str) -> Result<Event, String> {
+    let event = serde_json::from_str::<Event>(text)
+        .map_err(|e| format!("not a valid event: {e}").replace('\0', "\u{fffd}"))?;
+    match event {
+        Event::Click(mut c) => {
+            // Ids are i64 in Postgres: refuse what does not fit rather than wrap.
+            i64_of(c.offer_id, "offer_id")?;
+            i64_of(c.promoter_id, "promoter_id")?;
+            i32::try_from(c.kid).map_err(|_| format!("kid {} is out of range", c.kid))?;
+            // A click id is the UUIDv7 the edge minted at the click's time: the time in the id
+            // is the click's `ts`, so the id alone identifies the stored row.
+            let id_millis =
+                c.id.get_timestamp()
+                    .filter(|_| c.id.get_version_num() == 7)
+                    .map(|t| {
+                        let (secs, nanos) = t.to_unix();
+                        u128::from(secs) * 1000 + u128::from(nanos / 1_000_000)
+                    });
+            if id_millis != Some(u128::from(c.ts.unix_millis())) {
+                return Err("the click id is not the UUIDv7 of the click's ts".to_owned());
+            }
+            c.user_agent = clean(&c.user_agent, afftok_shared::event::MAX_USER_AGENT_LEN);
+            c.referer = c
+                .referer
+                .map(|r| clean(&r, afftok_shared::event::MAX_REFERER_LEN));
+            c.edge = clean(&c.edge, MAX_EDGE_LEN);
+            let mut subs = afftok_shared::event::Subs::default();
+            for n in 1..=5 {
+                if let Some(sub) = c.subs.get(n) {
+                    subs.set_first(n, &clean(sub, afftok_shared::event::MAX_SUB_LEN));
+                }
+            }
+            c.subs = subs;
+            Ok(Event::Click(c))
+        }
+        Event::Conversion(mut c) => {
+            i64_of(c.advertiser_id, "advertiser_id")?;
+            if !afftok_shared::postback::valid_event(&c.event) {
+                return Err("event must be 1 to 64 characters of A-Z, a-z, 0-9, _ . -".to_owned());
+            }
+            if c.txid
+                .as_deref()
+                .is_some_and(|t| !afftok_shared::postback::valid_txid(t))
+            {
+                return Err("txid must be at most 128 bytes without control characters".to_owned());
+            }
+            c.edge = clean(&c.edge, MAX_EDGE_LEN);
+            Ok(Event::Conversion(c))
+        }
+    }
+}
+
 /// Parses and stores a batch of events given as JSON texts. `source` names where they came
 /// from in dead letters (`http`, `stream`).
 pub async fn ingest(state: &AppState, source: &str, texts: &[String]) -> Result<Report, ApiError> {
@@ -77,24 +138,8 @@ pub async fn ingest(state: &AppState, source: &str, texts: &[String]) -> Result<
     let mut dead: Vec<(&str, String)> = Vec::new();
     let mut seen = HashSet::new();
     for text in texts {
-        match serde_json::from_str::<Event>(text) {
+        match read_event(text) {
             Ok(event) => {
-                // Readers must hold ids in i64: refuse what does not fit rather than wrap.
-                let fits = match &event {
-                    Event::Click(c) => i64_of(c.offer_id, "offer_id")
-                        .and(i64_of(c.promoter_id, "promoter_id"))
-                        .map(drop)
-                        .and(i64_of(c.kid, "kid").and_then(|k| {
-                            i32::try_from(k)
-                                .map(drop)
-                                .map_err(|_| "kid out of range".to_owned())
-                        })),
-                    Event::Conversion(c) => i64_of(c.advertiser_id, "advertiser_id").map(drop),
-                };
-                if let Err(why) = fits {
-                    dead.push((text, why));
-                    continue;
-                }
                 if !seen.insert(event.id()) {
                     report.duplicates += 1;
                     continue;
@@ -104,9 +149,13 @@ pub async fn ingest(state: &AppState, source: &str, texts: &[String]) -> Result<
                     Event::Conversion(c) => conversions_in.push(c),
                 }
             }
-            Err(e) => dead.push((text, format!("not a valid event: {e}"))),
+            Err(why) => dead.push((text, why)),
         }
     }
+    // Rows are written in id order, so concurrent deliveries of overlapping batches lock them
+    // in the same order (no deadlocks).
+    clicks.sort_by_key(|c| c.id);
+    conversions_in.sort_by_key(|c| c.id);
 
     let mut tx = state.db.begin().await?;
     if !dead.is_empty() {
@@ -124,15 +173,40 @@ pub async fn ingest(state: &AppState, source: &str, texts: &[String]) -> Result<
     // Attribute every pending conversion of the batch and every one waiting for a click of the
     // batch, new or redelivered: a redelivery after a crash between the commit above and
     // attribution finishes the work instead of leaving conversions pending.
+    // A conversion whose attribution fails stays pending (the sweeper retries it) and does not
+    // hold up the batch, which is stored.
     let mut all_bumps = bumps;
     let conversion_ids: Vec<Uuid> = conversions_in.iter().map(|c| c.id).collect();
     let click_ids: Vec<Uuid> = clicks.iter().map(|c| c.id).collect();
-    for id in conversions::pending_among(&state.db, &conversion_ids, &click_ids).await? {
-        all_bumps.extend(conversions::attribute(&state.db, id).await?.bumps);
+    match conversions::pending_among(&state.db, &conversion_ids, &click_ids).await {
+        Ok(pending) => all_bumps.extend(conversions::attribute_all(&state.db, &pending).await),
+        Err(e) => {
+            tracing::warn!(error = %e, "finding conversions to attribute failed; the sweeper will")
+        }
     }
     live::apply(&state.redis, &state.settings.redis_key_prefix, &all_bumps).await;
     state.metrics.count_events(source, &report);
     Ok(report)
+}
+
+/// Sets one event aside that could not be stored, with the reason.
+pub async fn dead_letter(
+    state: &AppState,
+    source: &str,
+    text: &str,
+    reason: &str,
+) -> Result<(), ApiError> {
+    let mut tx = state.db.begin().await?;
+    store_dead_letters(&mut tx, source, &[(text, reason.replace('\0', "\u{fffd}"))]).await?;
+    tx.commit().await?;
+    state.metrics.count_events(
+        source,
+        &Report {
+            dead_lettered: 1,
+            ..Report::default()
+        },
+    );
+    Ok(())
 }
 
 /// Keeps unreadable events, once per payload (a redelivery bumps `times_seen`).
@@ -186,7 +260,7 @@ fn rollup_key(
         promoter,
         advertiser,
         country.unwrap_or_default().to_owned(),
-        sub1.map(|s| s.replace('\0', "")).unwrap_or_default(),
+        sub1.unwrap_or_default().to_owned(),
     )
 }
 
@@ -238,7 +312,7 @@ async fn store_clicks(
     let mut uas = Vec::with_capacity(n);
     let mut referers = Vec::with_capacity(n);
     let mut countries = Vec::with_capacity(n);
-    let mut subs: [Vec<Option<String>>; 5] = Default::default();
+    let mut subs: [Vec<Option<&str>>; 5] = Default::default();
     let mut edges = Vec::with_capacity(n);
     for c in clicks {
         ids.push(c.id);
@@ -249,13 +323,13 @@ async fn store_clicks(
         kids.push(c.kid as i32);
         verdicts.push(verdict_name(c.verdict));
         ips.push(c.ip.map(|ip| ip.to_string()));
-        uas.push(c.user_agent.replace('\0', ""));
-        referers.push(c.referer.as_ref().map(|r| r.replace('\0', "")));
+        uas.push(c.user_agent.as_str());
+        referers.push(c.referer.as_deref());
         countries.push(c.country.map(|c| c.as_str().to_owned()));
         for (i, sub) in subs.iter_mut().enumerate() {
-            sub.push(c.subs.get(i + 1).map(|s| s.replace('\0', "")));
+            sub.push(c.subs.get(i + 1));
         }
-        edges.push(c.edge.replace('\0', ""));
+        edges.push(c.edge.as_str());
     }
     let inserted: Vec<Uuid> = sqlx::query_scalar(
         "INSERT INTO clicks (id, ts, offer_id, promoter_id, advertiser_id, kid, verdict, ip, user_agent, referer,
@@ -459,12 +533,12 @@ impl NewConversion {
             ts: ts(c.ts),
             advertiser_id: c.advertiser_id as i64,
             click_id: c.click_id,
-            txid: c.txid.as_ref().map(|t| t.replace('\0', "")),
+            txid: c.txid.clone(),
             amount: c.amount.as_ref().and_then(|a| a.as_str().parse().ok()),
             currency: c.currency.map(|c| c.code().to_owned()),
             event: c.event.clone(),
             ip: c.ip.map(|ip| ip.to_string()),
-            edge: c.edge.replace('\0', ""),
+            edge: c.edge.clone(),
             source,
         }
     }
@@ -508,29 +582,4 @@ pub async fn insert_conversions(
     .bind(&sources)
     .fetch_all(&mut **tx)
     .await?)
-}
-
-/// Creates the click partitions of this month and the next `ahead` months.
-pub async fn ensure_partitions(pool: &PgPool, ahead: u8) -> Result<(), ApiError> {
-    let today = OffsetDateTime::now_utc().date();
-    let (mut year, mut month) = (today.year(), u8::from(today.month()));
-    for _ in 0..=ahead {
-        let (next_year, next_month) = if month == 12 {
-            (year + 1, 1)
-        } else {
-            (year, month + 1)
-        };
-        let name = format!("clicks_y{year}m{month:02}");
-        let sql = format!(
-            "CREATE TABLE IF NOT EXISTS {name} PARTITION OF clicks
-             FOR VALUES FROM ('{year}-{month:02}-01 00:00:00+00') TO ('{next_year}-{next_month:02}-01 00:00:00+00')"
-        );
-        if let Err(e) = sqlx::query(&sql).execute(pool).await {
-            // Rows already in the default partition for that month block creating it; the
-            // clicks are safe there, only less pruned.
-            tracing::warn!(partition = %name, error = %e, "click partition not created");
-        }
-        (year, month) = (next_year, next_month);
-    }
-    Ok(())
 }

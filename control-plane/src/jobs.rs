@@ -69,17 +69,14 @@ async fn stopped_or_after(stop: &mut watch::Receiver<bool>, wait: Duration) -> b
 /// storing and attributing).
 async fn retry_attribution(state: &AppState) -> Result<usize, crate::error::ApiError> {
     let ids = conversions::pending_with_click(&state.db, 1000).await?;
-    let mut bumps = Vec::new();
-    for id in &ids {
-        bumps.extend(conversions::attribute(&state.db, *id).await?.bumps);
-    }
+    let bumps = conversions::attribute_all(&state.db, &ids).await;
     crate::live::apply(&state.redis, &state.settings.redis_key_prefix, &bumps).await;
     Ok(ids.len())
 }
 
 /// Every 30 s (sooner with a short wait): interrupted attributions are finished; pending
 /// conversions older than the wait become unknown_click. Hourly: partitions for the next
-/// months exist.
+/// months exist; idempotency keys older than a day are forgotten.
 async fn sweep(state: AppState, mut stop: watch::Receiver<bool>) {
     // Often enough that a conversion is marked within a quarter of the wait after it expires.
     let every = (state.settings.attribution_wait / 4)
@@ -88,8 +85,11 @@ async fn sweep(state: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         if partitions_checked.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
             partitions_checked = Some(tokio::time::Instant::now());
-            if let Err(e) = ingest::ensure_partitions(&state.db, 2).await {
+            if let Err(e) = crate::partitions::ensure(&state.db, 2).await {
                 tracing::warn!(error = %e, "partition maintenance failed");
+            }
+            if let Err(e) = conversions::expire_idempotency_keys(&state.db).await {
+                tracing::warn!(error = %e, "forgetting old idempotency keys failed");
             }
         }
         match retry_attribution(&state).await {
@@ -197,23 +197,80 @@ async fn consume_stream(state: AppState, mut stop: watch::Receiver<bool>) {
             Ok(report) => {
                 backoff = Duration::from_millis(100);
                 tracing::debug!(?report, "stream batch stored");
-                let mut pipe = redis::pipe();
-                pipe.cmd("XACK").arg(&stream).arg(&group).arg(&ids).ignore();
-                pipe.cmd("XDEL").arg(&stream).arg(&ids).ignore();
-                if let Err(e) = pipe.query_async::<()>(&mut conn).await {
-                    // Not acknowledged: they will be read again and stored again, harmlessly.
-                    tracing::warn!(error = %e, "acknowledging stream entries failed");
-                }
+                acknowledge(&mut conn, &stream, &group, &ids).await;
             }
             Err(e) => {
                 tracing::warn!(error = %e, entries = ids.len(), "storing a stream batch failed; it stays pending");
-                if stopped_or_after(&mut stop, backoff).await {
-                    return;
+                // One entry the store keeps failing on must not hold up the stream: store them
+                // one by one, and set aside one that failed MAX_DELIVERIES times.
+                let stored =
+                    one_by_one(&state, &mut conn, (&stream, &group), &entries, &texts).await;
+                if stored == 0 {
+                    if stopped_or_after(&mut stop, backoff).await {
+                        return;
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
             }
         }
     }
+}
+
+/// Deliveries after which an entry that cannot be stored becomes a dead letter.
+const MAX_DELIVERIES: usize = 5;
+
+async fn acknowledge(conn: &mut ConnectionManager, stream: &str, group: &str, ids: &[String]) {
+    let mut pipe = redis::pipe();
+    pipe.cmd("XACK").arg(stream).arg(group).arg(ids).ignore();
+    pipe.cmd("XDEL").arg(stream).arg(ids).ignore();
+    if let Err(e) = pipe.query_async::<()>(conn).await {
+        // Not acknowledged: they will be read again and stored again, harmlessly.
+        tracing::warn!(error = %e, "acknowledging stream entries failed");
+    }
+}
+
+/// Stores entries one at a time after their batch failed; returns how many were stored or
+/// set aside (0: everything failed, likely the database is away).
+async fn one_by_one(
+    state: &AppState,
+    conn: &mut ConnectionManager,
+    (stream, group): (&str, &str),
+    entries: &[StreamId],
+    texts: &[String],
+) -> usize {
+    let mut done = 0;
+    for (entry, text) in entries.iter().zip(texts) {
+        let id = std::slice::from_ref(&entry.id);
+        match ingest::ingest(state, "stream", std::slice::from_ref(text)).await {
+            Ok(_) => {
+                acknowledge(conn, stream, group, id).await;
+                done += 1;
+            }
+            Err(e) => {
+                let deliveries: usize = conn
+                    .xpending_count::<_, _, _, _, _, redis::streams::StreamPendingCountReply>(
+                        stream, group, &entry.id, &entry.id, 1,
+                    )
+                    .await
+                    .ok()
+                    .and_then(|r| r.ids.first().map(|p| p.times_delivered))
+                    .unwrap_or(0);
+                if deliveries < MAX_DELIVERIES {
+                    continue;
+                }
+                let reason = format!("could not be stored after {deliveries} deliveries: {e}");
+                match ingest::dead_letter(state, "stream", text, &reason).await {
+                    Ok(()) => {
+                        tracing::error!(entry = %entry.id, error = %e, "stream entry set aside as a dead letter");
+                        acknowledge(conn, stream, group, id).await;
+                        done += 1;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot set a stream entry aside"),
+                }
+            }
+        }
+    }
+    done
 }
 
 async fn read(

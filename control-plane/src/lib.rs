@@ -24,6 +24,8 @@ pub mod ingest;
 pub mod jobs;
 /// Live counters in Redis.
 pub mod live;
+/// Monthly click partitions.
+pub mod partitions;
 /// Building and running the service.
 pub mod startup;
 /// Logging.

@@ -55,11 +55,14 @@ fn day_key(prefix: &str, ts: OffsetDateTime, scope: &str) -> String {
     )
 }
 
+/// Money as integer ten-thousandths; absurd amounts saturate instead of wrapping.
 fn ten_thousandths(amount: Decimal) -> i64 {
-    (amount * Decimal::from(10_000))
-        .trunc()
-        .try_into()
-        .unwrap_or(0)
+    let scaled = amount.checked_mul(Decimal::from(10_000)).map(|d| d.trunc());
+    match scaled.and_then(|d| i64::try_from(d).ok()) {
+        Some(n) => n,
+        None if amount.is_sign_negative() => i64::MIN,
+        None => i64::MAX,
+    }
 }
 
 /// Applies the bumps; failures are logged, never fatal (Postgres holds the truth).

@@ -85,7 +85,7 @@ impl Application {
             .run(&db)
             .await
             .map_err(|e| format!("migrations failed: {e}"))?;
-        crate::ingest::ensure_partitions(&db, 2)
+        crate::partitions::ensure(&db, 2)
             .await
             .map_err(|e| format!("creating click partitions failed: {e}"))?;
         let redis = connect_redis(&settings).await?;

@@ -209,6 +209,22 @@ impl<'a> Found<'a> {
     }
 }
 
+/// Whether `txid` is a valid transaction id: at most [`MAX_TXID_LEN`] bytes, no control
+/// characters.
+pub fn valid_txid(txid: &str) -> bool {
+    txid.len() <= MAX_TXID_LEN && !txid.chars().any(char::is_control)
+}
+
+/// Whether `event` is a valid event name: 1 to [`MAX_EVENT_LEN`] bytes of
+/// `[A-Za-z0-9_.-]`.
+pub fn valid_event(event: &str) -> bool {
+    !event.is_empty()
+        && event.len() <= MAX_EVENT_LEN
+        && event
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
 /// Reads a postback's parameters from its query string and, for a POST, its body. Body
 /// values win over query values; the canonical name wins over its aliases.
 pub fn parse(
@@ -249,7 +265,7 @@ pub fn parse(
                 "txid must be at most 128 bytes",
             ));
         }
-        Some(Value::Text(text)) if text.chars().any(char::is_control) => {
+        Some(Value::Text(text)) if !valid_txid(&text) => {
             return Err(ParamError::new(
                 Code::InvalidTxid,
                 "txid must not contain control characters",
@@ -297,14 +313,7 @@ pub fn parse(
     };
     let event = match get(Param::Event) {
         None => DEFAULT_EVENT.to_owned(),
-        Some(Value::Text(text))
-            if text.len() <= MAX_EVENT_LEN
-                && text
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')) =>
-        {
-            text.into_owned()
-        }
+        Some(Value::Text(text)) if valid_event(&text) => text.into_owned(),
         Some(_) => {
             return Err(ParamError::new(
                 Code::InvalidEvent,

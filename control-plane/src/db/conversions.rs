@@ -6,6 +6,8 @@
 //! happened earlier than the one holding its txid or cap slot takes the slot back, and the
 //! holder is demoted (to duplicate or over_cap), with an audit record.
 
+use std::collections::{HashMap, HashSet};
+
 use afftok_shared::Currency;
 use rust_decimal::Decimal;
 use sqlx::{FromRow, PgPool, Postgres, Transaction};
@@ -202,39 +204,90 @@ async fn set_status(
     Ok(())
 }
 
+/// Attributes conversions one by one; a failure is logged and leaves that conversion pending
+/// (the sweeper retries it) without stopping the others. Returns the live counter changes.
+pub async fn attribute_all(pool: &PgPool, ids: &[Uuid]) -> Vec<(Scopes, Bump)> {
+    let mut bumps = Vec::new();
+    for id in ids {
+        match attribute(pool, *id).await {
+            Ok(outcome) => bumps.extend(outcome.bumps),
+            Err(e) => {
+                tracing::warn!(conversion = %id, error = %e, "attribution failed; it stays pending")
+            }
+        }
+    }
+    bumps
+}
+
+/// The payout of a conversion that takes a slot under `o`'s terms.
+fn payout_for(
+    o: &OfferTerms,
+    amount: Option<Decimal>,
+    currency: Option<&str>,
+) -> Result<attribution::Payout, ApiError> {
+    let terms = PayoutTerms {
+        model: o.payout_model.parse().unwrap_or(PayoutModel::Cpa),
+        amount: o.payout_amount,
+        percent: o.payout_percent,
+        currency: Currency::parse(&o.currency).map_err(ApiError::internal)?,
+    };
+    let amount_currency = currency.and_then(|c| Currency::parse(c).ok());
+    Ok(attribution::payout(&terms, amount, amount_currency))
+}
+
+/// Takes the offer's attribution lock: every decision that depends on other conversions of
+/// the offer (duplicates, caps, reviews, reversals) is made under it, one at a time, and it
+/// is taken before any row lock so that they are always taken in the same order.
+async fn lock_offer(tx: &mut Transaction<'_, Postgres>, offer_id: i64) -> Result<(), ApiError> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(offer_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Attributes a pending conversion if its click is there; a conversion already decided is
 /// left alone. Returns what changed.
 pub async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiError> {
     let mut out = Outcome::default();
-    let mut tx = pool.begin().await?;
-    let Some(conv) = sqlx::query_as::<_, ConversionRow>(&format!(
-        "SELECT {COLUMNS} FROM conversions WHERE id = $1 FOR UPDATE"
-    ))
+    // Which offer to lock: the click's (read without locks; a stored click never changes).
+    let Some((status, click_id)) = sqlx::query_as::<_, (String, Uuid)>(
+        "SELECT status, click_id FROM conversions WHERE id = $1",
+    )
     .bind(id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(pool)
     .await?
     else {
         return Ok(out);
     };
-    if conv.status() != ConversionStatus::Pending {
-        out.status = Some(conv.status());
+    let status: ConversionStatus = status.parse().unwrap_or(ConversionStatus::Pending);
+    if status != ConversionStatus::Pending {
+        out.status = Some(status);
         return Ok(out);
     }
     let click = sqlx::query_as::<_, ClickFacts>(
         "SELECT offer_id, promoter_id, ts, country, sub1 FROM clicks WHERE id = $1 LIMIT 1",
     )
-    .bind(conv.click_id)
-    .fetch_optional(&mut *tx)
+    .bind(click_id)
+    .fetch_optional(pool)
     .await?;
     let Some(click) = click else {
         out.status = Some(ConversionStatus::Pending);
         return Ok(out);
     };
-    // One decision at a time per offer.
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(click.offer_id)
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = pool.begin().await?;
+    lock_offer(&mut tx, click.offer_id).await?;
+    let conv = sqlx::query_as::<_, ConversionRow>(&format!(
+        "SELECT {COLUMNS} FROM conversions WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if conv.status() != ConversionStatus::Pending {
+        // Decided meanwhile (another batch carried the same conversion or its click).
+        out.status = Some(conv.status());
+        return Ok(out);
+    }
     let offer = sqlx::query_as::<_, OfferTerms>(
         "SELECT advertiser_id, payout_model, payout_amount, payout_percent, currency, attribution_window_hours,
                 daily_cap, total_cap, hold_conversions
@@ -243,19 +296,25 @@ pub async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiError> {
     .bind(click.offer_id)
     .fetch_optional(&mut *tx)
     .await?;
-
-    let mut status = match &offer {
-        None => ConversionStatus::RejectedAdvertiserMismatch,
-        Some(o) if o.advertiser_id != conv.advertiser_id => {
-            ConversionStatus::RejectedAdvertiserMismatch
-        }
-        Some(o) if !attribution::in_window(click.ts, conv.ts, o.attribution_window_hours) => {
-            ConversionStatus::OutOfWindow
-        }
-        Some(_) => ConversionStatus::Approved,
+    let Some(o) = offer.filter(|o| o.advertiser_id == conv.advertiser_id) else {
+        // Another advertiser's click (or an offer unknown here): recorded, and nothing of the
+        // click is copied into a row its reporter can read.
+        sqlx::query("UPDATE conversions SET status = 'rejected_advertiser_mismatch', attributed_at = now() WHERE id = $1")
+            .bind(conv.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        out.status = Some(ConversionStatus::RejectedAdvertiserMismatch);
+        return Ok(out);
     };
-    let mut payout = None;
-    if let (ConversionStatus::Approved, Some(_)) = (status, &offer) {
+
+    let mut status = if attribution::in_window(click.ts, conv.ts, o.attribution_window_hours) {
+        ConversionStatus::Approved
+    } else {
+        ConversionStatus::OutOfWindow
+    };
+    let mut freed_slots = false;
+    if status == ConversionStatus::Approved {
         // Duplicates: the same (offer, txid), or without txid the same (click, event).
         let holder = sqlx::query_as::<_, ConversionRow>(&format!(
             "SELECT {COLUMNS} FROM conversions
@@ -283,64 +342,64 @@ pub async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiError> {
                     &mut out,
                 )
                 .await?;
+                freed_slots = true;
             }
         }
     }
-    if let (ConversionStatus::Approved, Some(o)) = (status, &offer) {
+    if status == ConversionStatus::Approved {
         // Caps: daily by the UTC day of the conversion's ts, then total.
         for (cap, daily) in [(o.daily_cap, true), (o.total_cap, false)] {
             let Some(cap) = cap else { continue };
-            let holders = sqlx::query_as::<_, ConversionRow>(&format!(
-                "SELECT {COLUMNS} FROM conversions
-                 WHERE offer_id = $1 AND status IN ('approved', 'pending_review') AND id <> $2
-                   AND (NOT $3 OR (ts >= date_trunc('day', $4 AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-                                   AND ts < (date_trunc('day', $4 AT TIME ZONE 'UTC') + interval '1 day') AT TIME ZONE 'UTC'))
-                 ORDER BY ts DESC, id DESC
-                 FOR UPDATE"
+            let scope = "offer_id = $1 AND status IN ('approved', 'pending_review') AND id <> $2
+                AND (NOT $3 OR (ts >= date_trunc('day', $4 AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                                AND ts < (date_trunc('day', $4 AT TIME ZONE 'UTC') + interval '1 day') AT TIME ZONE 'UTC'))";
+            let taken: i64 =
+                sqlx::query_scalar(&format!("SELECT count(*) FROM conversions WHERE {scope}"))
+                    .bind(click.offer_id)
+                    .bind(conv.id)
+                    .bind(daily)
+                    .bind(conv.ts)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if taken < i64::from(cap) {
+                continue;
+            }
+            let latest = sqlx::query_as::<_, ConversionRow>(&format!(
+                "SELECT {COLUMNS} FROM conversions WHERE {scope} ORDER BY ts DESC, id DESC LIMIT 1 FOR UPDATE"
             ))
             .bind(click.offer_id)
             .bind(conv.id)
             .bind(daily)
             .bind(conv.ts)
-            .fetch_all(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-            if holders.len() < usize::try_from(cap).unwrap_or(0) {
-                continue;
-            }
-            let latest = &holders[0];
-            if (latest.ts, latest.id) > (conv.ts, conv.id) {
-                let why = if daily {
-                    "an earlier conversion took its daily cap slot"
-                } else {
-                    "an earlier conversion took its cap slot"
-                };
-                set_status(
-                    &mut tx,
-                    latest,
-                    ConversionStatus::OverCap,
-                    None,
-                    Some(why),
-                    &mut out,
-                )
-                .await?;
-            } else {
-                status = ConversionStatus::OverCap;
-                break;
+            match latest {
+                Some(latest) if (latest.ts, latest.id) > (conv.ts, conv.id) => {
+                    let why = if daily {
+                        "an earlier conversion took its daily cap slot"
+                    } else {
+                        "an earlier conversion took its cap slot"
+                    };
+                    set_status(
+                        &mut tx,
+                        &latest,
+                        ConversionStatus::OverCap,
+                        None,
+                        Some(why),
+                        &mut out,
+                    )
+                    .await?;
+                }
+                _ => {
+                    status = ConversionStatus::OverCap;
+                    break;
+                }
             }
         }
     }
-    if let (ConversionStatus::Approved, Some(o)) = (status, &offer) {
-        let terms = PayoutTerms {
-            model: o.payout_model.parse().unwrap_or(PayoutModel::Cpa),
-            amount: o.payout_amount,
-            percent: o.payout_percent,
-            currency: Currency::parse(&o.currency).map_err(ApiError::internal)?,
-        };
-        let amount_currency = conv
-            .currency
-            .as_deref()
-            .and_then(|c| Currency::parse(c).ok());
-        payout = Some(attribution::payout(&terms, conv.amount, amount_currency));
+    let mut payout = None;
+    if status == ConversionStatus::Approved {
+        payout = Some(payout_for(&o, conv.amount, conv.currency.as_deref())?);
         if o.hold_conversions {
             status = ConversionStatus::PendingReview;
         }
@@ -364,9 +423,91 @@ pub async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiError> {
     if status == ConversionStatus::Approved {
         out.bumps.extend(rollup(&mut tx, &row, 1).await?);
     }
+    if freed_slots {
+        rebalance_caps(&mut tx, click.offer_id, &o, &mut out).await?;
+    }
     tx.commit().await?;
     out.status = Some(status);
     Ok(out)
+}
+
+/// A conversion's duplicate key: its txid, or without one its click and event.
+fn duplicate_key(row: &ConversionRow) -> (Option<String>, Option<(Uuid, String)>) {
+    match &row.txid {
+        Some(txid) => (Some(txid.clone()), None),
+        None => (None, Some((row.click_id, row.event.clone()))),
+    }
+}
+
+/// Re-decides the offer's cap slots in conversion-time order after a demotion freed one: a
+/// slot holder beyond the caps becomes over_cap, an over_cap conversion that now fits takes
+/// the slot (unless its txid is held). The result is what processing every conversion in
+/// `(ts, id)` order would give, whatever order they arrived in.
+async fn rebalance_caps(
+    tx: &mut Transaction<'_, Postgres>,
+    offer_id: i64,
+    o: &OfferTerms,
+    out: &mut Outcome,
+) -> Result<(), ApiError> {
+    if o.daily_cap.is_none() && o.total_cap.is_none() {
+        return Ok(());
+    }
+    let rows = sqlx::query_as::<_, ConversionRow>(&format!(
+        "SELECT {COLUMNS} FROM conversions
+         WHERE offer_id = $1 AND status IN ('approved', 'pending_review', 'over_cap')
+         ORDER BY ts, id FOR UPDATE"
+    ))
+    .bind(offer_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let held: HashSet<_> = rows
+        .iter()
+        .filter(|r| r.status().claims_slot())
+        .map(duplicate_key)
+        .collect();
+    let mut per_day: HashMap<time::Date, i32> = HashMap::new();
+    let mut total = 0;
+    for row in rows {
+        let day = row.ts.to_offset(time::UtcOffset::UTC).date();
+        let used = per_day.entry(day).or_default();
+        let fits =
+            o.daily_cap.is_none_or(|cap| *used < cap) && o.total_cap.is_none_or(|cap| total < cap);
+        if row.status().claims_slot() {
+            if fits {
+                *used += 1;
+                total += 1;
+            } else {
+                set_status(
+                    tx,
+                    &row,
+                    ConversionStatus::OverCap,
+                    None,
+                    Some("earlier conversions took the cap"),
+                    out,
+                )
+                .await?;
+            }
+        } else if fits && !held.contains(&duplicate_key(&row)) {
+            let payout = payout_for(o, row.amount, row.currency.as_deref())?;
+            let row = sqlx::query_as::<_, ConversionRow>(&format!(
+                "UPDATE conversions SET payout = $2, payout_currency = $3 WHERE id = $1 RETURNING {COLUMNS}"
+            ))
+            .bind(row.id)
+            .bind(payout.amount)
+            .bind(payout.currency.code())
+            .fetch_one(&mut **tx)
+            .await?;
+            let to = if o.hold_conversions {
+                ConversionStatus::PendingReview
+            } else {
+                ConversionStatus::Approved
+            };
+            set_status(tx, &row, to, None, Some("a cap slot freed up"), out).await?;
+            *used += 1;
+            total += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Pending conversions among `ids` or waiting for any of `click_ids`, oldest first.
@@ -399,12 +540,28 @@ pub async fn pending_with_click(pool: &PgPool, limit: i64) -> Result<Vec<Uuid>, 
     .await?)
 }
 
+/// How long an `Idempotency-Key` of `POST /v1/conversions` is remembered.
+pub const IDEMPOTENCY_KEY_HOURS: i32 = 24;
+
+/// Forgets idempotency keys older than [`IDEMPOTENCY_KEY_HOURS`].
+pub async fn expire_idempotency_keys(pool: &PgPool) -> Result<u64, ApiError> {
+    Ok(sqlx::query(
+        "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)",
+    )
+    .bind(IDEMPOTENCY_KEY_HOURS)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
 /// Marks conversions that waited longer than `wait` for their click as unknown_click.
 pub async fn expire_pending(pool: &PgPool, wait: std::time::Duration) -> Result<u64, ApiError> {
     let done = sqlx::query(
         "WITH expired AS (
              UPDATE conversions SET status = 'unknown_click', attributed_at = now()
              WHERE status = 'pending' AND received_at < now() - $1::interval
+               -- one whose click is stored is being (or will be) attributed, not expired
+               AND NOT EXISTS (SELECT 1 FROM clicks WHERE clicks.id = conversions.click_id)
              RETURNING id)
          INSERT INTO conversion_audit (conversion_id, from_status, to_status, reason)
          SELECT id, 'pending', 'unknown_click', 'no click arrived in time' FROM expired",
@@ -499,7 +656,18 @@ pub async fn decide(
     actor: i64,
     reason: Option<&str>,
 ) -> Result<(ConversionRow, Outcome), ApiError> {
+    // The offer's lock first, as attribution takes it (a conversion's offer is set once).
+    let offer_id: Option<i64> =
+        sqlx::query_scalar("SELECT offer_id FROM conversions WHERE advertiser_id = $1 AND id = $2")
+            .bind(advertiser_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(ApiError::NotFound("conversion"))?;
     let mut tx = pool.begin().await?;
+    if let Some(offer_id) = offer_id {
+        lock_offer(&mut tx, offer_id).await?;
+    }
     let row = sqlx::query_as::<_, ConversionRow>(&format!(
         "SELECT {COLUMNS} FROM conversions WHERE advertiser_id = $1 AND id = $2 FOR UPDATE"
     ))

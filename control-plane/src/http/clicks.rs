@@ -14,7 +14,7 @@ use crate::db::clicks::{self, ClickRow, ListFilter};
 use crate::domain::cursor;
 use crate::domain::role::Scope;
 use crate::error::ApiError;
-use crate::http::conversions::{instant, page_limit};
+use crate::http::conversions::{in_range, instant, page_limit};
 use crate::http::csv::{Csv, wants_csv};
 use crate::http::extract::{Auth, Query};
 use crate::startup::AppState;
@@ -116,7 +116,11 @@ pub async fn list(
     let csv = wants_csv(q.format.as_deref(), &headers)?;
     let limit = page_limit(q.limit, csv)?;
     let to = instant("to", q.to.as_deref())?.unwrap_or_else(OffsetDateTime::now_utc);
-    let from = instant("from", q.from.as_deref())?.unwrap_or(to - Duration::days(7));
+    let from = match instant("from", q.from.as_deref())? {
+        Some(from) => from,
+        // `to` is at least in 1970, so a week before it exists.
+        None => to.checked_sub(Duration::days(7)).unwrap_or(to),
+    };
     if from >= to {
         return Err(ApiError::field("from", "must be before to"));
     }
@@ -135,6 +139,7 @@ pub async fn list(
         None => None,
         Some(c) => {
             let p: Position = cursor::decode(c)
+                .filter(|p: &Position| in_range(p.ts).is_some())
                 .ok_or_else(|| ApiError::field("cursor", "is not a cursor this API gave out"))?;
             Some((p.ts, p.id))
         }

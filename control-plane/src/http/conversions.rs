@@ -159,14 +159,24 @@ pub(crate) fn instant(
 ) -> Result<Option<OffsetDateTime>, ApiError> {
     value
         .map(|v| {
-            OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).map_err(|_| {
-                ApiError::field(
-                    field,
-                    "must be an RFC 3339 instant such as 2026-11-24T00:00:00Z",
-                )
-            })
+            OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+                .ok()
+                .and_then(in_range)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        field,
+                        "must be an RFC 3339 instant between 1970 and 9000, such as 2026-11-24T00:00:00Z",
+                    )
+                })
         })
         .transpose()
+}
+
+/// `t` in UTC when it lies between the years 1970 and 9000 (what Postgres and the time
+/// crate both represent with room to spare for ranges around it).
+pub(crate) fn in_range(t: OffsetDateTime) -> Option<OffsetDateTime> {
+    t.checked_to_offset(time::UtcOffset::UTC)
+        .filter(|t| (1970..=9000).contains(&t.year()))
 }
 
 /// The page size: 1–200 for JSON, up to 10000 for CSV.
@@ -197,6 +207,7 @@ pub async fn list(
         None => None,
         Some(c) => {
             let p: Position = cursor::decode(c)
+                .filter(|p: &Position| in_range(p.ts).is_some())
                 .ok_or_else(|| ApiError::field("cursor", "is not a cursor this API gave out"))?;
             Some((p.ts, p.id))
         }
@@ -294,7 +305,7 @@ pub struct Reported {
 #[utoipa::path(post, path = "/v1/conversions", tag = "conversions", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "1-255 printable characters")),
     request_body(content = String, description = "click_id, txid, amount, currency, event (and their aliases)"),
-    responses((status = 201, body = Reported), (status = 200, body = Reported, description = "replayed for an Idempotency-Key"),
+    responses((status = 201, body = Reported, description = "accepted; a repeated Idempotency-Key gets the first answer again, with `Idempotent-Replayed: true`"),
               (status = 400, description = "missing_click_id, invalid_amount, …"), (status = 409, description = "idempotency_key_reused: the key came with another request")))]
 pub async fn report(
     State(state): State<AppState>,
@@ -352,14 +363,24 @@ pub async fn report(
         .bind(key)
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some((hash, _, response)) = prior {
+        if let Some((hash, status, response)) = prior {
             if hash != request_hash {
                 return Err(ApiError::conflict(
                     "idempotency_key_reused",
                     "this Idempotency-Key was used with another request",
                 ));
             }
-            return Ok((StatusCode::OK, axum::Json(response)).into_response());
+            // The first answer again, marked as a replay.
+            let status = u16::try_from(status)
+                .ok()
+                .and_then(|s| StatusCode::from_u16(s).ok())
+                .unwrap_or(StatusCode::CREATED);
+            return Ok((
+                status,
+                [("idempotent-replayed", "true")],
+                axum::Json(response),
+            )
+                .into_response());
         }
     }
     let id = Uuid::now_v7();

@@ -8,6 +8,7 @@ use axum::http::HeaderMap;
 use redis::AsyncCommands as _;
 use secrecy::ExposeSecret;
 use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -36,7 +37,7 @@ pub async fn events(
         .and_then(|v| v.to_str().ok())
         .ok_or(ApiError::Unauthorized("Afftok-Signature is required"))?;
     let secret = state.settings.ingest_secret.expose_secret().as_bytes();
-    batch::verify(secret, signature, &body, now_secs()).map_err(|e| match e {
+    let t = batch::verify(secret, signature, &body, now_secs()).map_err(|e| match e {
         SignatureError::Malformed => ApiError::Unauthorized("Afftok-Signature is malformed"),
         SignatureError::OutsideWindow => {
             ApiError::Unauthorized("Afftok-Signature is stale: t is more than 300 s away")
@@ -45,12 +46,17 @@ pub async fn events(
             ApiError::Unauthorized("Afftok-Signature does not match the body")
         }
     })?;
-    // A valid signature is accepted once: a replay within the window is refused.
+    // A signed (t, body) is accepted once: a replay within the window is refused, however
+    // its header is spelled (the key is what was signed, not the header's text).
+    let signed = {
+        let mut h = Sha256::new();
+        h.update(t.to_string().as_bytes());
+        h.update(b".");
+        h.update(&body);
+        hex::encode(h.finalize())
+    };
     let mut conn = state.redis.clone();
-    let seen_key = format!(
-        "{}ingest:seen:{}",
-        state.settings.redis_key_prefix, signature
-    );
+    let seen_key = format!("{}ingest:seen:{signed}", state.settings.redis_key_prefix);
     let first: bool = redis::cmd("SET")
         .arg(&seen_key)
         .arg(1)

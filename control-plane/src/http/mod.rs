@@ -136,6 +136,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound("route") })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(state.clone(), metrics::record))
+        // A panic is a bug, but still answers a problem document (and is logged below).
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_answer))
         .layer(middleware::from_fn(log_internal_errors))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
@@ -167,6 +169,15 @@ async fn route_rate_limits(
     } else {
         next.run(req).await
     }
+}
+
+fn panic_answer(cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let cause = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic");
+    axum::response::IntoResponse::into_response(ApiError::internal(format!("panic: {cause}")))
 }
 
 /// Logs the cause of every 500 (the answer itself stays opaque).

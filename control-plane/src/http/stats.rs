@@ -132,7 +132,14 @@ fn date(field: &str, value: &str) -> Result<Date, ApiError> {
         value,
         time::macros::format_description!("[year]-[month]-[day]"),
     )
-    .map_err(|_| ApiError::field(field, "must be a date such as 2026-11-24"))
+    .ok()
+    .filter(|d| (1970..=9000).contains(&d.year()))
+    .ok_or_else(|| {
+        ApiError::field(
+            field,
+            "must be a date between 1970 and 9000, such as 2026-11-24",
+        )
+    })
 }
 
 /// Stats by period in the caller's time zone; scoped to the caller (promoters: their links;

@@ -253,9 +253,13 @@ async fn a_conversion_whose_click_never_comes_is_kept_as_unknown_click() {
     assert_eq!(kept["status"], "unknown_click");
     assert_eq!(kept["click_id"], json!(conv.click_id));
     // A click arriving after the wait changes nothing.
-    let mut click = Click::new(m.offer, m.promoter.id, OffsetDateTime::now_utc());
-    click.id = conv.click_id;
+    let click = Click::with_id(m.offer, m.promoter.id, conv.click_id);
     m.app.ingest(&[click.event()]).await;
+    assert_eq!(
+        m.app.ingest(&[click.event()]).await["duplicates"],
+        1,
+        "the click is stored"
+    );
     assert_eq!(m.app.status_of(conv.id).await, "unknown_click");
 }
 
@@ -583,4 +587,177 @@ async fn held_conversions_are_reviewed_and_approved_ones_reversed_with_an_audit_
             ),
         ]
     );
+}
+
+#[tokio::test]
+async fn a_freed_slot_goes_to_the_conversion_that_should_have_had_it() {
+    // With a daily cap of one: H (day 2, txid T) takes day 2's slot, Z (day 2, later) is over
+    // the cap. Then C (day 1, txid T) arrives: H becomes its duplicate, and day 2's slot goes
+    // to Z, as if all three had arrived in time order.
+    let m = market(json!({"daily_cap": 1, "attribution_window_hours": 720})).await;
+    let adv = m.advertiser_id();
+    let day1 = at("2026-11-20T10:00:00Z");
+    let day2 = at("2026-11-21T10:00:00Z");
+    let ch = Click::new(m.offer, m.promoter.id, day2 - Duration::minutes(5));
+    let h = m
+        .convert(&ch, Conversion::new(adv, ch.id, day2).txid("T"))
+        .await;
+    let cz = Click::new(m.offer, m.promoter.id, day2);
+    let z = m
+        .convert(
+            &cz,
+            Conversion::new(adv, cz.id, day2 + Duration::hours(1)).txid("Z"),
+        )
+        .await;
+    assert_eq!(m.app.status_of(h.id).await, "approved");
+    assert_eq!(m.app.status_of(z.id).await, "over_cap");
+    let cc = Click::new(m.offer, m.promoter.id, day1 - Duration::minutes(5));
+    let c = m
+        .convert(&cc, Conversion::new(adv, cc.id, day1).txid("T"))
+        .await;
+    assert_eq!(m.app.status_of(c.id).await, "approved");
+    assert_eq!(m.app.status_of(h.id).await, "duplicate");
+    assert_eq!(m.app.status_of(z.id).await, "approved");
+    let promoted = m.conversion(&m.adv.token, z.id).await;
+    assert_eq!(promoted["payout"], "12.50");
+    let audit: Value = m
+        .app
+        .get(&format!("/v1/conversions/{}/audit", z.id))
+        .bearer_auth(&m.adv.token)
+        .send()
+        .await
+        .expect("audit")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(audit["data"][0]["from_status"], "over_cap", "{audit}");
+    assert_eq!(audit["data"][0]["to_status"], "approved");
+    let (conversions, payout): (i64, rust_decimal::Decimal) =
+        sqlx::query_as("SELECT sum(conversions)::bigint, sum(payout) FROM stats_conversions")
+            .fetch_one(&m.app.db)
+            .await
+            .expect("sums");
+    assert_eq!(
+        (conversions, payout),
+        (2, rust_decimal::Decimal::new(2500, 2))
+    );
+}
+
+#[tokio::test]
+async fn a_conversion_on_another_advertisers_click_reveals_nothing_of_the_click() {
+    let m = market(json!({})).await;
+    let globex = m.app.advertiser("globex").await;
+    let mut click = Click::new(
+        m.offer,
+        m.promoter.id,
+        OffsetDateTime::now_utc() - Duration::hours(1),
+    );
+    click.sub1 = Some("secret-campaign".to_owned());
+    let conv = Conversion::new(
+        globex.advertiser_id.expect("advertiser"),
+        click.id,
+        OffsetDateTime::now_utc() - Duration::minutes(30),
+    );
+    m.app.ingest(&[click.event(), conv.event()]).await;
+    let seen = m.conversion(&globex.token, conv.id).await;
+    assert_eq!(seen["status"], "rejected_advertiser_mismatch");
+    for field in ["offer_id", "promoter_id", "country", "sub1", "payout"] {
+        assert_eq!(seen[field], Value::Null, "{field}: {seen}");
+    }
+    // Not the promoter's either: it is not attributed to them.
+    let resp = m
+        .app
+        .get(&format!("/v1/conversions/{}", conv.id))
+        .bearer_auth(&m.promoter.token)
+        .send()
+        .await
+        .expect("request");
+    problem(resp, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn the_largest_amounts_add_up_exactly() {
+    let m = market(json!({
+        "payout_model": "revshare", "payout_amount": null, "payout_percent": "100",
+    }))
+    .await;
+    let adv = m.advertiser_id();
+    let t = OffsetDateTime::now_utc().replace_time(time::Time::MIDNIGHT) + Duration::minutes(1);
+    let mut events = Vec::new();
+    for i in 0..3 {
+        let click = Click::new(m.offer, m.promoter.id, t + Duration::seconds(i));
+        let conv = Conversion::new(adv, click.id, t + Duration::seconds(i + 10))
+            .txid(&format!("BIG-{i}"))
+            .amount("999999999999999.9999", "USD");
+        events.extend([click.event(), conv.event()]);
+    }
+    m.app.ingest(&events).await;
+    let approved: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM conversions WHERE status = 'approved'")
+            .fetch_one(&m.app.db)
+            .await
+            .expect("count");
+    assert_eq!(approved, 3, "one 15-minute bucket holds all three");
+    let day = t.date().to_string();
+    let stats: Value = m
+        .app
+        .get(&format!("/v1/stats?from={day}&to={day}"))
+        .bearer_auth(&m.adv.token)
+        .send()
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        stats["totals"]["revenue"]["USD"], "2999999999999999.9997",
+        "{stats}"
+    );
+    assert_eq!(
+        stats["totals"]["payout"]["USD"], "3000000000000000",
+        "{stats}"
+    );
+}
+
+#[tokio::test]
+async fn an_attribution_interrupted_by_a_crash_is_finished_by_the_sweeper() {
+    // A short wait makes the sweeper run every 2 s; a conversion whose click is stored is
+    // attributed, not expired as unknown_click.
+    let m = market_with(
+        Options {
+            attribution_wait_secs: 8,
+            ..Options::default()
+        },
+        json!({}),
+    )
+    .await;
+    let click = Click::new(
+        m.offer,
+        m.promoter.id,
+        OffsetDateTime::now_utc() - Duration::minutes(3),
+    );
+    m.app.ingest(&[click.event()]).await;
+    // Stored, but the process stopped before attributing it (and no redelivery came).
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO conversions (id, ts, advertiser_id, click_id, event, edge, source)
+         VALUES ($1, now(), $2, $3, 'conversion', 'native:test', 'postback')",
+    )
+    .bind(id)
+    .bind(m.advertiser_id())
+    .bind(click.id)
+    .execute(&m.app.db)
+    .await
+    .expect("insert");
+    m.app
+        .eventually(
+            &format!("SELECT count(*) FROM conversions WHERE id = '{id}' AND status = 'approved'"),
+            1,
+        )
+        .await;
+    let counted: i64 = sqlx::query_scalar("SELECT sum(conversions)::bigint FROM stats_conversions")
+        .fetch_one(&m.app.db)
+        .await
+        .expect("sum");
+    assert_eq!(counted, 1);
 }

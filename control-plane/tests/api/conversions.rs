@@ -161,7 +161,14 @@ async fn the_conversion_api_takes_the_postback_parameters_and_honours_idempotenc
     assert_eq!(first.status(), 201);
     let first: Value = first.json().await.expect("json");
     let again = send("retry-1", "A-4").await;
-    assert_eq!(again.status(), 200);
+    assert_eq!(again.status(), 201);
+    assert_eq!(
+        again
+            .headers()
+            .get("idempotent-replayed")
+            .and_then(|v| v.to_str().ok()),
+        Some("true")
+    );
     let again: Value = again.json().await.expect("json");
     assert_eq!(again["event_id"], first["event_id"]);
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM conversions WHERE txid = 'A-4'")
@@ -297,6 +304,14 @@ async fn lists_page_filter_export_and_stay_within_the_tenant() {
     assert_eq!(filtered["data"].as_array().map(Vec::len), Some(4));
     let none = list(m.adv.token.clone(), format!("?offer_id={globex_offer}")).await;
     assert_eq!(none["data"], json!([]));
+    // A cursor forged with an instant Postgres cannot take.
+    let forged_cursor = format!(
+        "?cursor={}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            json!({"ts": "9999-12-31T23:00:00-05:00", "id": Uuid::nil()}).to_string(),
+        )
+    );
     for (query, field) in [
         ("?status=lost", None),
         ("?limit=0", Some("limit")),
@@ -304,6 +319,9 @@ async fn lists_page_filter_export_and_stay_within_the_tenant() {
         ("?cursor=abc", Some("cursor")),
         ("?format=xml", Some("format")),
         ("?colour=red", None),
+        ("?from=9999-12-31T23:00:00-05:00", Some("from")),
+        ("?to=0001-01-01T00:00:00Z", Some("to")),
+        (forged_cursor.as_str(), Some("cursor")),
     ] {
         let resp = m
             .app
@@ -396,6 +414,20 @@ async fn lists_page_filter_export_and_stay_within_the_tenant() {
         1 + 9,
         "acme's offer: 9 clicks"
     );
+    for query in [
+        "/v1/clicks?to=9999-12-31T23:00:00-05:00",
+        "/v1/clicks?from=0001-01-01T00:00:00Z",
+        &format!("/v1/clicks{forged_cursor}"),
+    ] {
+        let resp = m
+            .app
+            .get(query)
+            .bearer_auth(&m.adv.token)
+            .send()
+            .await
+            .expect("request");
+        problem(resp, 422, "validation_failed").await;
+    }
     let resp = m
         .app
         .get("/v1/clicks?verdict=maybe")

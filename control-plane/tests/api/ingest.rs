@@ -385,3 +385,241 @@ async fn entries_a_dead_reader_left_pending_are_taken_over_and_stored_once() {
         "each counted once"
     );
 }
+
+#[tokio::test]
+async fn events_breaking_the_rules_are_set_aside_not_the_batch() {
+    let m = market(json!({})).await;
+    let t0 = recently();
+    let good = Click::new(m.offer, m.promoter.id, t0);
+    let conv = Conversion::new(m.advertiser_id(), good.id, t0 + Duration::seconds(5));
+    let mut nul_id = good.event();
+    nul_id["id"] = json!("\u{0}abc");
+    let mut long_event = conv.event();
+    long_event["id"] = json!(crate::tracking::v7(t0));
+    long_event["event"] = json!("e".repeat(100_000));
+    let mut control_txid = conv.event();
+    control_txid["id"] = json!(crate::tracking::v7(t0));
+    control_txid["txid"] = json!("line\nbreak");
+    // A click id that is not the UUIDv7 of the click's time could be stored twice.
+    let mut wrong_time = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(1)).event();
+    wrong_time["ts"] = json!(crate::tracking::stamp(t0 + Duration::hours(1)));
+    let mut v4 = good.event();
+    v4["id"] = json!(uuid::Uuid::new_v4());
+    // Text fields are cut to the edge's limits and lose NULs, never refused.
+    let mut noisy = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(2));
+    noisy.user_agent = format!("agent\u{0}{}", "x".repeat(2000));
+    noisy.sub1 = Some(format!("s\u{0}{}", "y".repeat(300)));
+
+    let report = m
+        .app
+        .ingest(&[
+            good.event(),
+            nul_id,
+            long_event,
+            control_txid,
+            wrong_time,
+            v4,
+            noisy.event(),
+            conv.event(),
+        ])
+        .await;
+    assert_eq!(
+        report,
+        json!({"stored": 3, "duplicates": 0, "dead_lettered": 5})
+    );
+    assert_eq!(m.app.status_of(conv.id).await, "approved");
+    let reasons: Vec<String> =
+        sqlx::query_scalar("SELECT reason FROM dead_letters ORDER BY reason")
+            .fetch_all(&m.app.db)
+            .await
+            .expect("reasons");
+    assert!(reasons.iter().all(|r| !r.contains('\0')));
+    for expected in [
+        "event must be",
+        "txid must be",
+        "not the UUIDv7",
+        "not a valid event",
+    ] {
+        assert!(
+            reasons.iter().any(|r| r.contains(expected)),
+            "{expected} in {reasons:?}"
+        );
+    }
+    let (ua, sub1): (String, String) =
+        sqlx::query_as("SELECT user_agent, sub1 FROM clicks WHERE id = $1")
+            .bind(noisy.id)
+            .fetch_one(&m.app.db)
+            .await
+            .expect("the noisy click");
+    assert_eq!(ua.len(), 511, "512 bytes less the NUL");
+    assert!(ua.starts_with("agentxx"));
+    assert_eq!(sub1.len(), 127);
+}
+
+#[tokio::test]
+async fn a_replay_is_refused_however_its_header_is_spelled() {
+    let m = market(json!({})).await;
+    let body = batch_body(&[Click::new(m.offer, m.promoter.id, recently()).event()]);
+    let now = now_secs();
+    let signature = m.app.signature(now, &body);
+    assert_eq!(
+        m.app.send_signed(body.clone(), &signature).await.status(),
+        200
+    );
+    let hex = signature.split_once("v1=").map(|(_, h)| h).unwrap_or("");
+    for variant in [
+        format!("{signature},x=1"),
+        format!("t={now},v1={}", hex.to_uppercase()),
+        format!("t={now},v1={hex},v1={}", "0".repeat(64)),
+        format!("v1={hex},t={now}"),
+    ] {
+        let resp = m.app.send_signed(body.clone(), &variant).await;
+        assert_ne!(resp.status(), 200, "{variant}");
+        assert!(
+            matches!(resp.status().as_u16(), 401 | 409),
+            "{variant}: {}",
+            resp.status()
+        );
+    }
+}
+
+#[tokio::test]
+async fn concurrent_overlapping_batches_in_any_order_are_all_stored() {
+    let m = market(json!({})).await;
+    let t0 = recently();
+    // Fresh clicks each round: only rows nobody committed yet can make writers wait on each
+    // other (a Cloudflare retry of a batch still being stored, a stream takeover).
+    for round in 0..10 {
+        let clicks: Vec<Value> = (0..200)
+            .map(|i| {
+                let at = t0 + Duration::milliseconds(round * 10_000 + i * 7);
+                let mut c = Click::new(m.offer, m.promoter.id, at);
+                c.ip = format!("198.18.0.{}", i % 50);
+                c.event()
+            })
+            .collect();
+        let reversed: Vec<Value> = clicks.iter().rev().cloned().collect();
+        let (a, b, c) = tokio::join!(
+            m.app.send_batch(&clicks),
+            m.app.send_batch(&reversed),
+            m.app.send_batch(&clicks[50..150])
+        );
+        for resp in [a, b, c] {
+            assert_eq!(resp.status(), 200, "round {round}");
+        }
+    }
+    assert_eq!(count(&m.app.db, "SELECT count(*) FROM clicks").await, 2000);
+    assert_eq!(
+        count(&m.app.db, "SELECT sum(clicks)::bigint FROM stats_clicks").await,
+        2000
+    );
+    // 50 visitors a day (the rounds fall in one or two UTC days).
+    let uniques = count(
+        &m.app.db,
+        "SELECT sum(unique_clicks)::bigint FROM stats_clicks",
+    )
+    .await;
+    let days = count(
+        &m.app.db,
+        "SELECT count(DISTINCT day)::bigint FROM click_uniques",
+    )
+    .await;
+    assert_eq!(uniques, 50 * days);
+}
+
+#[tokio::test]
+async fn a_stream_entry_that_cannot_be_stored_is_set_aside_and_the_rest_flows() {
+    let m = market(json!({})).await;
+    // The database refuses one click, as a bug might.
+    sqlx::query(
+        "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+             IF NEW.user_agent = 'poison' THEN RAISE EXCEPTION 'poisoned click'; END IF;
+             RETURN NEW;
+         END $$",
+    )
+    .execute(&m.app.db)
+    .await
+    .expect("function");
+    sqlx::query(
+        "CREATE TRIGGER refuse_poison BEFORE INSERT ON clicks FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
+    )
+    .execute(&m.app.db)
+    .await
+    .expect("trigger");
+    let t0 = recently();
+    let mut poison = Click::new(m.offer, m.promoter.id, t0);
+    poison.user_agent = "poison".to_owned();
+    let fine: Vec<Click> = (1..4)
+        .map(|i| Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(i)))
+        .collect();
+    let mut redis = m.app.redis().await;
+    let stream = m.app.settings.event_stream.clone();
+    for c in std::iter::once(&poison).chain(&fine) {
+        let _: String = redis
+            .xadd(&stream, "*", &[("event", c.event().to_string())])
+            .await
+            .expect("xadd");
+    }
+    // The others are stored right away, one by one.
+    m.app.eventually("SELECT count(*) FROM clicks", 3).await;
+    // The poisoned one is retried, then kept aside with the reason, and acknowledged.
+    m.app
+        .eventually(
+            "SELECT count(*) FROM dead_letters WHERE source = 'stream' AND reason LIKE '%poisoned click%'",
+            1,
+        )
+        .await;
+    for _ in 0..50 {
+        let len: usize = redis.xlen(&stream).await.expect("xlen");
+        if len == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let len: usize = redis.xlen(&stream).await.expect("xlen");
+    assert_eq!(len, 0);
+    // And the stream keeps flowing.
+    let later = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(10));
+    let _: String = redis
+        .xadd(&stream, "*", &[("event", later.event().to_string())])
+        .await
+        .expect("xadd");
+    m.app.eventually("SELECT count(*) FROM clicks", 4).await;
+}
+
+#[tokio::test]
+async fn clicks_outside_every_partition_move_in_when_their_month_is_created() {
+    let m = market(json!({})).await;
+    let now = OffsetDateTime::now_utc();
+    // Five months ahead: no partition yet, so the default partition takes it.
+    let ahead = now + Duration::days(5 * 31);
+    let click = Click::new(m.offer, m.promoter.id, ahead);
+    m.app.ingest(&[click.event()]).await;
+    let partition = |id: uuid::Uuid| {
+        let db = m.app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT tableoid::regclass::text FROM clicks WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&db)
+            .await
+            .expect("stored")
+        }
+    };
+    assert_eq!(partition(click.id).await, "clicks_default");
+    afftok_control_plane::partitions::ensure(&m.app.db, 7)
+        .await
+        .expect("partitions");
+    let d = ahead.date();
+    assert_eq!(
+        partition(click.id).await,
+        format!("clicks_y{}m{:02}", d.year(), u8::from(d.month()))
+    );
+    assert_eq!(count(&m.app.db, "SELECT count(*) FROM clicks").await, 1);
+    // Idempotent.
+    afftok_control_plane::partitions::ensure(&m.app.db, 7)
+        .await
+        .expect("partitions");
+}

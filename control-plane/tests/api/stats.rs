@@ -543,6 +543,9 @@ async fn stats_parameters_are_checked() {
         ("from=2020-01-01&to=2026-01-01", Some("to")),
         ("from=2026-01-01&to=2026-01-02&country=USA", Some("country")),
         ("from=2026-01-01&to=2026-01-02&offer_id=x", None),
+        // Dates whose day after would be year 10000.
+        ("from=9999-12-30&to=9999-12-31", Some("from")),
+        ("from=1969-12-31&to=1970-01-01", Some("from")),
     ] {
         let resp = m
             .app

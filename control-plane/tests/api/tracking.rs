@@ -109,6 +109,17 @@ impl Click {
         }
     }
 
+    /// An ok click whose id is `id` (a UUIDv7), at the time that id carries.
+    pub(crate) fn with_id(offer_id: i64, promoter_id: i64, id: Uuid) -> Self {
+        let (secs, nanos) = id.get_timestamp().expect("a UUIDv7").to_unix();
+        let ts = OffsetDateTime::from_unix_timestamp(secs as i64).expect("time")
+            + Duration::from_millis(u64::from(nanos / 1_000_000));
+        Self {
+            id,
+            ..Self::new(offer_id, promoter_id, ts)
+        }
+    }
+
     pub(crate) fn event(&self) -> Value {
         let mut subs = json!({});
         if let Some(s) = &self.sub1 {
