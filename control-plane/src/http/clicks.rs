@@ -11,10 +11,9 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::db::clicks::{self, ClickRow, ListFilter};
-use crate::domain::cursor;
 use crate::domain::role::Scope;
 use crate::error::ApiError;
-use crate::http::conversions::{in_range, instant, page_limit};
+use crate::http::conversions::{instant, next_time_cursor, page_limit, time_cursor};
 use crate::http::csv::{Csv, wants_csv};
 use crate::http::extract::{Auth, Query};
 use crate::startup::AppState;
@@ -95,13 +94,6 @@ pub struct ClickQuery {
     pub format: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Position {
-    #[serde(with = "time::serde::rfc3339")]
-    ts: OffsetDateTime,
-    id: Uuid,
-}
-
 /// The caller's clicks (promoters: on their links; advertisers: on their offers; admins:
 /// all), newest first, in a time range.
 #[utoipa::path(get, path = "/v1/clicks", tag = "clicks", params(ClickQuery), security(("bearer" = [])),
@@ -135,15 +127,7 @@ pub async fn list(
             "must be ok, bot, offer_paused or geo_blocked",
         ));
     }
-    let before = match q.cursor.as_deref() {
-        None => None,
-        Some(c) => {
-            let p: Position = cursor::decode(c)
-                .filter(|p: &Position| in_range(p.ts).is_some())
-                .ok_or_else(|| ApiError::field("cursor", "is not a cursor this API gave out"))?;
-            Some((p.ts, p.id))
-        }
-    };
+    let before = time_cursor(q.cursor.as_deref())?;
     let rows = clicks::list(
         &state.db,
         principal.tenant(),
@@ -157,12 +141,7 @@ pub async fn list(
         },
     )
     .await?;
-    let next_cursor = (rows.len() as i64 == limit)
-        .then(|| {
-            rows.last()
-                .map(|r| cursor::encode(&Position { ts: r.ts, id: r.id }))
-        })
-        .flatten();
+    let next_cursor = next_time_cursor(rows.last().map(|r| (r.ts, r.id)), rows.len(), limit);
     let data: Vec<ClickView> = rows.into_iter().map(ClickView::from).collect();
     if csv {
         let mut out = Csv::new(&[

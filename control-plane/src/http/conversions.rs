@@ -145,13 +145,6 @@ pub struct ListQuery {
     pub format: Option<String>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Position {
-    #[serde(with = "time::serde::rfc3339")]
-    ts: OffsetDateTime,
-    id: Uuid,
-}
-
 /// Parses an RFC 3339 instant from a query value.
 pub(crate) fn instant(
     field: &str,
@@ -179,6 +172,39 @@ pub(crate) fn in_range(t: OffsetDateTime) -> Option<OffsetDateTime> {
         .filter(|t| (1970..=9000).contains(&t.year()))
 }
 
+/// A position in a list ordered by (time, id), newest first.
+#[derive(Serialize, Deserialize)]
+struct TimePosition {
+    #[serde(with = "time::serde::rfc3339")]
+    ts: OffsetDateTime,
+    id: Uuid,
+}
+
+/// Reads a `cursor` given out by [`next_time_cursor`].
+pub(crate) fn time_cursor(
+    cursor: Option<&str>,
+) -> Result<Option<(OffsetDateTime, Uuid)>, ApiError> {
+    cursor
+        .map(|c| {
+            cursor::decode::<TimePosition>(c)
+                .and_then(|p| Some((in_range(p.ts)?, p.id)))
+                .ok_or_else(|| ApiError::field("cursor", "is not a cursor this API gave out"))
+        })
+        .transpose()
+}
+
+/// The cursor of the page after one that ended at `last` with `len` rows of `limit`.
+pub(crate) fn next_time_cursor(
+    last: Option<(OffsetDateTime, Uuid)>,
+    len: usize,
+    limit: i64,
+) -> Option<String> {
+    if len as i64 != limit {
+        return None;
+    }
+    last.map(|(ts, id)| cursor::encode(&TimePosition { ts, id }))
+}
+
 /// The page size: 1–200 for JSON, up to 10000 for CSV.
 pub(crate) fn page_limit(limit: Option<u32>, csv: bool) -> Result<i64, ApiError> {
     let max = if csv { 10_000 } else { cursor::MAX_LIMIT };
@@ -203,15 +229,7 @@ pub async fn list(
     principal.require(Scope::StatsRead)?;
     let csv = wants_csv(q.format.as_deref(), &headers)?;
     let limit = page_limit(q.limit, csv)?;
-    let before = match q.cursor.as_deref() {
-        None => None,
-        Some(c) => {
-            let p: Position = cursor::decode(c)
-                .filter(|p: &Position| in_range(p.ts).is_some())
-                .ok_or_else(|| ApiError::field("cursor", "is not a cursor this API gave out"))?;
-            Some((p.ts, p.id))
-        }
-    };
+    let before = time_cursor(q.cursor.as_deref())?;
     let filter = ListFilter {
         status: q.status,
         offer_id: q.offer_id,
@@ -221,12 +239,7 @@ pub async fn list(
         limit,
     };
     let rows = conversions::list(&state.db, principal.tenant(), &filter).await?;
-    let next_cursor = (rows.len() as i64 == limit)
-        .then(|| {
-            rows.last()
-                .map(|r| cursor::encode(&Position { ts: r.ts, id: r.id }))
-        })
-        .flatten();
+    let next_cursor = next_time_cursor(rows.last().map(|r| (r.ts, r.id)), rows.len(), limit);
     let data: Vec<ConversionView> = rows.into_iter().map(ConversionView::from).collect();
     if csv {
         let mut out = Csv::new(&[

@@ -173,14 +173,8 @@ async fn each_rule_ends_in_its_documented_state() {
     assert_eq!(m.app.status_of(later.id).await, "duplicate");
     let audit: Value = m
         .app
-        .get(&format!("/v1/conversions/{}/audit", later.id))
-        .bearer_auth(&m.adv.token)
-        .send()
-        .await
-        .expect("audit")
-        .json()
-        .await
-        .expect("json");
+        .get_json(&format!("/v1/conversions/{}/audit", later.id), &m.adv.token)
+        .await;
     assert_eq!(audit["data"][0]["from_status"], "approved", "{audit}");
     assert_eq!(audit["data"][0]["to_status"], "duplicate");
     assert_eq!(audit["data"][0]["actor_id"], Value::Null);
@@ -384,14 +378,8 @@ async fn payouts_are_exact_to_the_cent() {
     let from = (today - Duration::days(1)).to_string();
     let stats: Value = m
         .app
-        .get(&format!("/v1/stats?from={from}&to={today}"))
-        .bearer_auth(&m.adv.token)
-        .send()
-        .await
-        .expect("stats")
-        .json()
-        .await
-        .expect("json");
+        .get_json(&format!("/v1/stats?from={from}&to={today}"), &m.adv.token)
+        .await;
     assert_eq!(
         stats["totals"]["payout"],
         json!({"USD": "2.07", "EUR": "130.81", "KWD": "0.1234"}),
@@ -442,16 +430,7 @@ async fn held_conversions_are_reviewed_and_approved_ones_reversed_with_an_audit_
         }
     };
     let live = || async {
-        let v: Value = m
-            .app
-            .get("/v1/stats/live")
-            .bearer_auth(&m.adv.token)
-            .send()
-            .await
-            .expect("live")
-            .json()
-            .await
-            .expect("json");
+        let v: Value = m.app.get_json("/v1/stats/live", &m.adv.token).await;
         v["conversions"].as_i64().unwrap_or(-1)
     };
     assert_eq!(live().await, 0, "held conversions are not counted yet");
@@ -549,14 +528,11 @@ async fn held_conversions_are_reviewed_and_approved_ones_reversed_with_an_audit_
 
     let audit: Value = m
         .app
-        .get(&format!("/v1/conversions/{}/audit", held.id))
-        .bearer_auth(&m.promoter.token)
-        .send()
-        .await
-        .expect("audit")
-        .json()
-        .await
-        .expect("json");
+        .get_json(
+            &format!("/v1/conversions/{}/audit", held.id),
+            &m.promoter.token,
+        )
+        .await;
     let trail: Vec<(String, String, Value, Value)> = audit["data"]
         .as_array()
         .expect("entries")
@@ -622,14 +598,8 @@ async fn a_freed_slot_goes_to_the_conversion_that_should_have_had_it() {
     assert_eq!(promoted["payout"], "12.50");
     let audit: Value = m
         .app
-        .get(&format!("/v1/conversions/{}/audit", z.id))
-        .bearer_auth(&m.adv.token)
-        .send()
-        .await
-        .expect("audit")
-        .json()
-        .await
-        .expect("json");
+        .get_json(&format!("/v1/conversions/{}/audit", z.id), &m.adv.token)
+        .await;
     assert_eq!(audit["data"][0]["from_status"], "over_cap", "{audit}");
     assert_eq!(audit["data"][0]["to_status"], "approved");
     let (conversions, payout): (i64, rust_decimal::Decimal) =
@@ -701,14 +671,8 @@ async fn the_largest_amounts_add_up_exactly() {
     let day = t.date().to_string();
     let stats: Value = m
         .app
-        .get(&format!("/v1/stats?from={day}&to={day}"))
-        .bearer_auth(&m.adv.token)
-        .send()
-        .await
-        .expect("stats")
-        .json()
-        .await
-        .expect("json");
+        .get_json(&format!("/v1/stats?from={day}&to={day}"), &m.adv.token)
+        .await;
     assert_eq!(
         stats["totals"]["revenue"]["USD"], "2999999999999999.9997",
         "{stats}"

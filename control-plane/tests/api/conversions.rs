@@ -366,39 +366,15 @@ async fn lists_page_filter_export_and_stay_within_the_tenant() {
     // Clicks: the promoter's own, bots marked, no IP or user agent given out.
     let clicks: Value = m
         .app
-        .get("/v1/clicks?limit=50")
-        .bearer_auth(&m.promoter.token)
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+        .get_json("/v1/clicks?limit=50", &m.promoter.token)
+        .await;
     let data = clicks["data"].as_array().expect("data");
     assert_eq!(data.len(), 8, "seven ok clicks and the bot");
     assert!(data.iter().all(|c| c["promoter_id"] == m.promoter.id));
     assert!(!clicks.to_string().contains("203.0.113.9"));
-    let bots: Value = m
-        .app
-        .get("/v1/clicks?verdict=bot")
-        .bearer_auth(&m.adv.token)
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let bots: Value = m.app.get_json("/v1/clicks?verdict=bot", &m.adv.token).await;
     assert_eq!(bots["data"].as_array().map(Vec::len), Some(1));
-    let globex_clicks: Value = m
-        .app
-        .get("/v1/clicks")
-        .bearer_auth(&globex.token)
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let globex_clicks: Value = m.app.get_json("/v1/clicks", &globex.token).await;
     assert_eq!(globex_clicks["data"].as_array().map(Vec::len), Some(1));
     let resp = m
         .app

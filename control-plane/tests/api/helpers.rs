@@ -145,6 +145,20 @@ impl TestApp {
         self.http.get(format!("{}{path}", self.base))
     }
 
+    /// GETs `path` as the holder of `token`; the answer must be 200 with JSON.
+    pub(crate) async fn get_json(&self, path: &str, token: &str) -> Value {
+        let resp = self
+            .get(path)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        let body: Value = resp.json().await.expect("json");
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
     pub(crate) fn post(&self, path: &str) -> RequestBuilder {
         self.http.post(format!("{}{path}", self.base))
     }

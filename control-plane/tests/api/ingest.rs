@@ -90,16 +90,7 @@ async fn duplicate_batches_and_events_change_nothing() {
     );
 
     // Live counters saw each event once.
-    let live: Value = m
-        .app
-        .get("/v1/stats/live")
-        .bearer_auth(&m.admin.token)
-        .send()
-        .await
-        .expect("live")
-        .json()
-        .await
-        .expect("json");
+    let live: Value = m.app.get_json("/v1/stats/live", &m.admin.token).await;
     assert_eq!(live["clicks"], 3, "{live}");
     assert_eq!(live["filtered_clicks"], 1, "{live}");
     assert_eq!(live["conversions"], 1, "{live}");

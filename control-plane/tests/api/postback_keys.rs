@@ -39,30 +39,14 @@ async fn postback_keys_are_shown_once_listed_and_revoked() {
         .expect("row");
     assert_eq!(hash, Sha256::digest(key.as_bytes()).to_vec());
 
-    let list: Value = app
-        .get("/v1/postback-keys")
-        .bearer_auth(&adv.token)
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let list: Value = app.get_json("/v1/postback-keys", &adv.token).await;
     assert_eq!(list["data"].as_array().map(Vec::len), Some(1));
     assert!(!list.to_string().contains(&key[8..]), "never shown again");
     let id = list["data"][0]["id"].as_str().expect("id").to_owned();
 
     // Another advertiser neither sees nor revokes it; promoters have no postback keys.
     let globex = app.advertiser("globex").await;
-    let theirs: Value = app
-        .get("/v1/postback-keys")
-        .bearer_auth(&globex.token)
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let theirs: Value = app.get_json("/v1/postback-keys", &globex.token).await;
     assert_eq!(theirs["data"], json!([]));
     let resp = app
         .delete(&format!("/v1/postback-keys/{id}"))
@@ -87,15 +71,7 @@ async fn postback_keys_are_shown_once_listed_and_revoked() {
         .await
         .expect("request");
     assert_eq!(resp.status(), 204);
-    let list: Value = app
-        .get("/v1/postback-keys")
-        .bearer_auth(&adv.token)
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let list: Value = app.get_json("/v1/postback-keys", &adv.token).await;
     assert_eq!(list["data"][0]["state"], "revoked");
     // Revoking again is a no-op that keeps the first revocation time.
     let resp = app
@@ -105,15 +81,7 @@ async fn postback_keys_are_shown_once_listed_and_revoked() {
         .await
         .expect("request");
     assert_eq!(resp.status(), 204);
-    let again: Value = app
-        .get("/v1/postback-keys")
-        .bearer_auth(&adv.token)
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let again: Value = app.get_json("/v1/postback-keys", &adv.token).await;
     assert_eq!(
         again["data"][0]["revoked_at"],
         list["data"][0]["revoked_at"]

@@ -607,14 +607,8 @@ async fn live_counters_follow_events_per_scope() {
         let app = &m.app;
         async move {
             let v: Value = app
-                .get(&format!("/v1/stats/live{query}"))
-                .bearer_auth(&who.token)
-                .send()
-                .await
-                .expect("live")
-                .json()
-                .await
-                .expect("json");
+                .get_json(&format!("/v1/stats/live{query}"), &who.token)
+                .await;
             v
         }
     };
