@@ -273,6 +273,17 @@ impl From<sqlx::Error> for ApiError {
                 detail: "the request contains characters that cannot be stored".into(),
             };
         }
+        // The database being away is a 503 (retry later), not a bug.
+        if matches!(
+            e,
+            sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+        ) {
+            tracing::warn!(error = %e, "database unavailable");
+            return Self::Unavailable("the database is unavailable; try again shortly");
+        }
         Self::Internal(format!("database: {e}"))
     }
 }

@@ -246,6 +246,8 @@ async fn one_by_one(
                 acknowledge(conn, stream, group, id).await;
                 done += 1;
             }
+            // The database is away: nothing can be stored now, nothing is set aside.
+            Err(crate::error::ApiError::Unavailable(_)) => break,
             Err(e) => {
                 let deliveries: usize = conn
                     .xpending_count::<_, _, _, _, _, redis::streams::StreamPendingCountReply>(

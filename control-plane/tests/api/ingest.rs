@@ -614,3 +614,17 @@ async fn clicks_outside_every_partition_move_in_when_their_month_is_created() {
         .await
         .expect("partitions");
 }
+
+#[tokio::test]
+async fn without_the_database_a_batch_is_refused_as_unavailable_and_can_be_sent_again() {
+    let m = market(json!({})).await;
+    let body = batch_body(&[Click::new(m.offer, m.promoter.id, recently()).event()]);
+    let signature = m.app.signature(now_secs(), &body);
+    // The pool closes: every query fails as when Postgres is down.
+    m.app.db.close().await;
+    let resp = m.app.send_signed(body.clone(), &signature).await;
+    problem(resp, 503, "unavailable").await;
+    // Not remembered as seen: the same signed batch is not taken for a replay.
+    let resp = m.app.send_signed(body, &signature).await;
+    problem(resp, 503, "unavailable").await;
+}

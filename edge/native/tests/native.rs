@@ -504,8 +504,10 @@ async fn a_pause_reaches_the_edge_within_the_cache_ttl() {
     )
     .await;
     let paused_at = tokio::time::Instant::now();
+    let mut requests = 1;
     loop {
         let status = edge.get(&path).send().await.expect("request").status();
+        requests += 1;
         if status == 404 {
             break;
         }
@@ -515,7 +517,8 @@ async fn a_pause_reaches_the_edge_within_the_cache_ttl() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let events = edge.wait_for_events(2).await;
+    // Every request's event, the last one (written last) with the paused verdict.
+    let events = edge.wait_for_events(requests).await;
     assert_eq!(
         clicks(&events).last().map(|c| c.verdict),
         Some(Verdict::OfferPaused)
