@@ -1,15 +1,17 @@
-//! The `afftok` command line: `serve`, `migrate`, `admin create`, `keys create|rotate|revoke|list`.
+//! The `afftok` command line: `serve`, `migrate`, `admin create`,
+//! `keys create|rotate|activate|revoke|list`, `edge push`.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret;
 
-use crate::config::{Need, Settings};
+use crate::config::{Need, Settings, TargetKind};
 use crate::db::users::{self, NewUser};
 use crate::db::{self as database, signing_keys};
 use crate::domain::role::Role;
 use crate::domain::{email, password};
+use crate::edge_push::{push, target::Target};
 use crate::startup::{self, Application};
 use crate::telemetry;
 
@@ -45,6 +47,32 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// The edge config (DESIGN §5): keys, offer routes and postback keys in the edges' KV.
+    Edge {
+        /// What to do.
+        #[command(subcommand)]
+        command: EdgeCommand,
+    },
+}
+
+/// The edge config.
+#[derive(Debug, Subcommand)]
+pub enum EdgeCommand {
+    /// Make the targets hold exactly what Postgres says: writes only what changed, deletes
+    /// what should no longer exist. Without --target: the targets of AFFTOK_EDGE_TARGETS.
+    Push {
+        /// redis, cloudflare or wrangler-local (repeat for several).
+        #[arg(long = "target", value_parser = parse_target)]
+        targets: Vec<TargetKind>,
+        /// Print the changes (+ added, ~ changed, - deleted) without making them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+fn parse_target(name: &str) -> Result<TargetKind, String> {
+    TargetKind::parse(name)
+        .ok_or_else(|| format!("{name:?} is not one of redis, cloudflare, wrangler-local"))
 }
 
 /// Admin accounts.
@@ -71,10 +99,22 @@ pub enum KeysCommand {
         #[arg(long)]
         activate: bool,
     },
-    /// Create a key and sign new links with it; old links keep working until their key is
-    /// revoked.
-    Rotate,
-    /// Revoke a key: links signed with it stop working once the edges see it.
+    /// Create a key, push it to every edge target, wait until every edge has it, then sign
+    /// new links with it; old links keep working until their key is revoked.
+    Rotate {
+        /// Seconds to wait between the push and the switch: edges cache the keys for up to
+        /// 30 s, and Cloudflare KV may take up to 60 s more to reach every location.
+        /// Default: 30, or 90 when a cloudflare target is configured.
+        #[arg(long)]
+        wait: Option<u64>,
+    },
+    /// Sign new links with an existing key (after it reached the edges).
+    Activate {
+        /// The key id.
+        kid: i64,
+    },
+    /// Revoke a key and push the revocation to every edge target: links signed with it stop
+    /// working once the edges see it.
     Revoke {
         /// The key id.
         kid: i64,
@@ -156,6 +196,7 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
             println!("admin {} created (user id {})", user.email, user.id);
             Ok(())
         }
+        Command::Edge { command } => edge(&settings, command).await,
         Command::Keys { command } => {
             let db = migrated(&settings).await?;
             let kek = settings.key_encryption_key.expose_secret();
@@ -173,20 +214,52 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
                         if key.active { " (active)" } else { "" }
                     );
                 }
-                KeysCommand::Rotate => {
-                    let key = signing_keys::create(&db, kek, true)
+                KeysCommand::Rotate { wait } => {
+                    let targets = targets(&settings, &settings.edge_push.targets).await?;
+                    let key = signing_keys::create(&db, kek, false)
                         .await
                         .map_err(|e| e.message())?;
+                    println!("created kid {}", key.kid);
+                    if !key.active {
+                        push_keys(&db, kek, &targets).await.map_err(|e| {
+                            format!(
+                                "{e}\nkid {} exists but does not sign links yet: once the edges have it, run `afftok keys activate {}`",
+                                key.kid, key.kid
+                            )
+                        })?;
+                        let cloudflare = targets.iter().any(|t| t.kind() == TargetKind::Cloudflare);
+                        let wait = wait.unwrap_or(if cloudflare { 90 } else { 30 });
+                        if wait > 0 {
+                            println!("waiting {wait} s for every edge to see it");
+                            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                        }
+                        signing_keys::activate(&db, key.kid)
+                            .await
+                            .map_err(|e| e.message())?;
+                        push_keys(&db, kek, &targets).await?;
+                    }
                     println!(
-                        "created kid {} (active): new links are signed with it",
+                        "kid {} is active: new links are signed with it; links of older kids keep working until revoked",
                         key.kid
                     );
                 }
+                KeysCommand::Activate { kid } => {
+                    let targets = targets(&settings, &settings.edge_push.targets).await?;
+                    let key = signing_keys::activate(&db, kid)
+                        .await
+                        .map_err(|e| e.message())?;
+                    push_keys(&db, kek, &targets).await?;
+                    println!("kid {} is active: new links are signed with it", key.kid);
+                }
                 KeysCommand::Revoke { kid } => {
+                    let targets = targets(&settings, &settings.edge_push.targets).await?;
                     let key = signing_keys::revoke(&db, kid)
                         .await
                         .map_err(|e| e.message())?;
                     println!("revoked kid {}", key.kid);
+                    push_keys(&db, kek, &targets).await.map_err(|e| {
+                        format!("{e}\nthe revocation is queued: the service pushes it once the target works")
+                    })?;
                 }
                 KeysCommand::List => {
                     // Decrypting proves the key-encryption key matches.
@@ -207,6 +280,91 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Builds the edge targets, connecting to Redis only when one of them needs it.
+async fn targets(settings: &Settings, kinds: &[TargetKind]) -> Result<Vec<Target>, String> {
+    let redis = if kinds.contains(&TargetKind::Redis) {
+        Some(startup::connect_redis(settings).await?)
+    } else {
+        None
+    };
+    kinds
+        .iter()
+        .map(|&kind| {
+            Target::build(kind, &settings.edge_push, redis.as_ref()).map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// Pushes the `keys` entry to every target now (the service's push job would too, but the
+/// key commands must know it landed before they go on).
+async fn push_keys(db: &sqlx::PgPool, kek: &[u8; 32], targets: &[Target]) -> Result<(), String> {
+    let keys = std::iter::once(afftok_shared::kv::KEYS_KEY.to_owned()).collect();
+    push::these(db, kek, targets, &keys)
+        .await
+        .map_err(|e| e.to_string())?;
+    let names: Vec<_> = targets.iter().map(Target::name).collect();
+    if names.is_empty() {
+        println!("no edge target configured (AFFTOK_EDGE_TARGETS): nothing pushed");
+    } else {
+        println!("keys pushed to {}", names.join(", "));
+    }
+    Ok(())
+}
+
+async fn edge(settings: &Settings, command: EdgeCommand) -> Result<(), String> {
+    let EdgeCommand::Push {
+        targets: kinds,
+        dry_run,
+    } = command;
+    if !settings.key_encryption_key_set {
+        return Err("AFFTOK_KEY_ENCRYPTION_KEY is required to push the keys".into());
+    }
+    let kinds = if kinds.is_empty() {
+        settings.edge_push.targets.clone()
+    } else {
+        kinds
+    };
+    if kinds.is_empty() {
+        return Err(
+            "no target: pass --target redis|cloudflare|wrangler-local or set AFFTOK_EDGE_TARGETS"
+                .into(),
+        );
+    }
+    let db = migrated(settings).await?;
+    let kek = settings.key_encryption_key.expose_secret();
+    for target in targets(settings, &kinds).await? {
+        let name = target.name();
+        let mut shown = 0;
+        let plan = push::full(&db, kek, &target, dry_run, |done, total| {
+            // Progress for large pushes, at most every 10%.
+            if total >= 1000 && (done * 10 / total > shown || done == total) {
+                shown = done * 10 / total;
+                eprintln!("{name}: {done}/{total} entries");
+            }
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        if dry_run {
+            for line in plan.describe() {
+                println!("{name}: {line}");
+            }
+        }
+        let added = plan
+            .put
+            .iter()
+            .filter(|(_, c)| *c == crate::edge_push::plan::Change::Added)
+            .count();
+        println!(
+            "{name}: {} {added} added, {} changed, {} deleted, {} unchanged",
+            if dry_run { "would push" } else { "pushed" },
+            plan.put.len() - added,
+            plan.delete.len(),
+            plan.unchanged
+        );
+    }
+    Ok(())
 }
 
 async fn migrated(settings: &Settings) -> Result<sqlx::PgPool, String> {

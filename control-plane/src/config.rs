@@ -54,6 +54,50 @@ const ENV: &[(&str, &str, Kind)] = &[
         "jwt.refresh_token_ttl_secs",
         Kind::Integer,
     ),
+    ("AFFTOK_EDGE_TARGETS", "edge_push.targets", Kind::Text),
+    ("AFFTOK_KV_PREFIX", "edge_push.kv_prefix", Kind::Text),
+    (
+        "AFFTOK_EDGE_PUSH_INTERVAL_MS",
+        "edge_push.interval_ms",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_CLOUDFLARE_API_BASE",
+        "edge_push.cloudflare.api_base",
+        Kind::Text,
+    ),
+    (
+        "AFFTOK_CLOUDFLARE_ACCOUNT_ID",
+        "edge_push.cloudflare.account_id",
+        Kind::Text,
+    ),
+    (
+        "AFFTOK_CLOUDFLARE_KV_NAMESPACE_ID",
+        "edge_push.cloudflare.namespace_id",
+        Kind::Text,
+    ),
+    (
+        "AFFTOK_CLOUDFLARE_API_TOKEN",
+        "edge_push.cloudflare.api_token",
+        Kind::Text,
+    ),
+    ("AFFTOK_WRANGLER_DIR", "edge_push.wrangler.dir", Kind::Text),
+    (
+        "AFFTOK_WRANGLER_CONFIG",
+        "edge_push.wrangler.config",
+        Kind::Text,
+    ),
+    (
+        "AFFTOK_WRANGLER_KV_BINDING",
+        "edge_push.wrangler.binding",
+        Kind::Text,
+    ),
+    (
+        "AFFTOK_WRANGLER_PERSIST_TO",
+        "edge_push.wrangler.persist_to",
+        Kind::Text,
+    ),
+    ("AFFTOK_WRANGLER_BIN", "edge_push.wrangler.bin", Kind::Text),
     (
         "AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE",
         "rate_limits.auth_per_minute",
@@ -114,6 +158,223 @@ struct Raw {
     max_body_bytes: u64,
     jwt: RawJwt,
     rate_limits: RateLimits,
+    edge_push: RawEdgePush,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEdgePush {
+    targets: String,
+    kv_prefix: String,
+    interval_ms: u64,
+    cloudflare: RawCloudflare,
+    wrangler: RawWrangler,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCloudflare {
+    api_base: String,
+    account_id: Option<String>,
+    namespace_id: Option<String>,
+    api_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWrangler {
+    dir: String,
+    config: String,
+    binding: String,
+    persist_to: Option<String>,
+    bin: Option<String>,
+}
+
+/// An edge KV the control plane pushes its config to (DESIGN §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TargetKind {
+    /// Redis, read by the native and Spin edges.
+    Redis,
+    /// Cloudflare KV through the Cloudflare API.
+    Cloudflare,
+    /// The local KV of `wrangler dev`.
+    WranglerLocal,
+}
+
+impl TargetKind {
+    /// Every target, by name.
+    pub const ALL: [Self; 3] = [Self::Redis, Self::Cloudflare, Self::WranglerLocal];
+
+    /// Its name in settings and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Redis => "redis",
+            Self::Cloudflare => "cloudflare",
+            Self::WranglerLocal => "wrangler-local",
+        }
+    }
+
+    /// The target named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name.trim())
+    }
+}
+
+impl fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The Cloudflare API and the KV namespace the worker reads (the token shows as redacted).
+#[derive(Debug, Clone)]
+pub struct CloudflareSettings {
+    /// Base of the API (`https://api.cloudflare.com/client/v4`; a test server in tests).
+    pub api_base: String,
+    /// Account id.
+    pub account_id: Option<String>,
+    /// KV namespace id (the `id` of `EDGE_KV` in wrangler.toml).
+    pub namespace_id: Option<String>,
+    /// API token with Workers KV write permission.
+    pub api_token: Option<SecretString>,
+}
+
+/// How to reach the local KV of `wrangler dev`.
+#[derive(Debug, Clone)]
+pub struct WranglerSettings {
+    /// The directory holding the wrangler configuration (the repository root).
+    pub dir: std::path::PathBuf,
+    /// The wrangler configuration file, relative to `dir`.
+    pub config: String,
+    /// The KV binding the worker reads.
+    pub binding: String,
+    /// wrangler's `--persist-to` directory, if `wrangler dev` was started with one.
+    pub persist_to: Option<String>,
+    /// The wrangler executable (default: `node_modules/.bin/wrangler` under `dir`).
+    pub bin: Option<String>,
+}
+
+/// Where and how often the edge config is pushed.
+#[derive(Clone)]
+pub struct EdgePushSettings {
+    /// Targets the control plane keeps up to date by itself (and `afftok edge push` uses
+    /// when no `--target` is given).
+    pub targets: Vec<TargetKind>,
+    /// Prefix of the KV keys in Redis (the native edge's `AFFTOK_KV_PREFIX`).
+    pub kv_prefix: String,
+    /// How often queued changes are looked for.
+    pub interval: Duration,
+    /// The Cloudflare target.
+    pub cloudflare: CloudflareSettings,
+    /// The wrangler-local target.
+    pub wrangler: WranglerSettings,
+}
+
+impl fmt::Debug for EdgePushSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EdgePushSettings")
+            .field("targets", &self.targets)
+            .field("kv_prefix", &self.kv_prefix)
+            .field("interval", &self.interval)
+            .field("wrangler", &self.wrangler)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EdgePushSettings {
+    /// Checks that `kind` has what it needs (the Cloudflare target its ids and token).
+    pub fn check_target(&self, kind: TargetKind) -> Result<(), ConfigError> {
+        if kind == TargetKind::Cloudflare {
+            let cf = &self.cloudflare;
+            for (var, missing) in [
+                ("AFFTOK_CLOUDFLARE_ACCOUNT_ID", cf.account_id.is_none()),
+                (
+                    "AFFTOK_CLOUDFLARE_KV_NAMESPACE_ID",
+                    cf.namespace_id.is_none(),
+                ),
+                ("AFFTOK_CLOUDFLARE_API_TOKEN", cf.api_token.is_none()),
+            ] {
+                if missing {
+                    return Err(err(var, "is required by the cloudflare edge target"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn edge_push(raw: RawEdgePush) -> Result<EdgePushSettings, ConfigError> {
+    let mut targets = Vec::new();
+    let names = raw.targets.trim();
+    let names = if names == "none" { "" } else { names };
+    for name in names.split(',').filter(|n| !n.trim().is_empty()) {
+        let kind = TargetKind::parse(name).ok_or_else(|| {
+            err(
+                "AFFTOK_EDGE_TARGETS",
+                format!("{name:?} is not one of redis, cloudflare, wrangler-local (or none)"),
+            )
+        })?;
+        if !targets.contains(&kind) {
+            targets.push(kind);
+        }
+    }
+    if raw.kv_prefix.chars().any(char::is_whitespace) {
+        return Err(err("AFFTOK_KV_PREFIX", "must not contain spaces"));
+    }
+    if !(100..=3_600_000).contains(&raw.interval_ms) {
+        return Err(err(
+            "AFFTOK_EDGE_PUSH_INTERVAL_MS",
+            "must be 100 to 3600000",
+        ));
+    }
+    let api_base = raw.cloudflare.api_base.trim_end_matches('/').to_owned();
+    if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
+        return Err(err(
+            "AFFTOK_CLOUDFLARE_API_BASE",
+            "must start with https:// or http://",
+        ));
+    }
+    let id = |value: Option<String>, var: &str| -> Result<Option<String>, ConfigError> {
+        match value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+            Some(v)
+                if v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+            {
+                Ok(Some(v))
+            }
+            Some(_) => Err(err(var, "may hold only letters, digits, - and _")),
+            None => Ok(None),
+        }
+    };
+    let settings = EdgePushSettings {
+        targets,
+        kv_prefix: raw.kv_prefix,
+        interval: Duration::from_millis(raw.interval_ms),
+        cloudflare: CloudflareSettings {
+            api_base,
+            account_id: id(raw.cloudflare.account_id, "AFFTOK_CLOUDFLARE_ACCOUNT_ID")?,
+            namespace_id: id(
+                raw.cloudflare.namespace_id,
+                "AFFTOK_CLOUDFLARE_KV_NAMESPACE_ID",
+            )?,
+            api_token: raw
+                .cloudflare
+                .api_token
+                .filter(|t| !t.trim().is_empty())
+                .map(SecretString::from),
+        },
+        wrangler: WranglerSettings {
+            dir: raw.wrangler.dir.into(),
+            config: raw.wrangler.config,
+            binding: raw.wrangler.binding,
+            persist_to: raw.wrangler.persist_to.filter(|p| !p.trim().is_empty()),
+            bin: raw.wrangler.bin.filter(|b| !b.trim().is_empty()),
+        },
+    };
+    for &kind in &settings.targets {
+        settings.check_target(kind)?;
+    }
+    Ok(settings)
 }
 
 #[derive(Deserialize)]
@@ -190,6 +451,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Rate limits.
     pub rate_limits: RateLimits,
+    /// Pushing the edge config.
+    pub edge_push: EdgePushSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -203,6 +466,7 @@ impl fmt::Debug for Settings {
             .field("client_ip_header", &self.client_ip_header)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("rate_limits", &self.rate_limits)
+            .field("edge_push", &self.edge_push)
             .finish_non_exhaustive()
     }
 }
@@ -362,6 +626,7 @@ impl Settings {
             .ok()
             .filter(|n| (1024..=16 * 1024 * 1024).contains(n))
             .ok_or_else(|| err("AFFTOK_MAX_BODY_BYTES", "must be 1 KiB to 16 MiB"))?;
+        let edge_push = edge_push(raw.edge_push)?;
         Ok(Self {
             listen,
             database_url: database_url.into(),
@@ -386,6 +651,7 @@ impl Settings {
             client_ip_header: raw.client_ip_header.filter(|h| !h.trim().is_empty()),
             max_body_bytes,
             rate_limits: limits,
+            edge_push,
         })
     }
 
@@ -506,6 +772,10 @@ mod tests {
             ("AFFTOK_ACCESS_TOKEN_TTL_SECS", "ten"),
             ("AFFTOK_RATE_LIMIT_USER_PER_MINUTE", "0"),
             ("AFFTOK_MAX_BODY_BYTES", "10"),
+            ("AFFTOK_EDGE_TARGETS", "redis,s3"),
+            ("AFFTOK_EDGE_TARGETS", "cloudflare"),
+            ("AFFTOK_EDGE_PUSH_INTERVAL_MS", "5"),
+            ("AFFTOK_CLOUDFLARE_API_BASE", "ftp://x"),
         ] {
             let mut vars = SERVE.to_vec();
             vars.push((var, value));

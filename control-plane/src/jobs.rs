@@ -2,7 +2,9 @@
 //! - the Redis Stream consumer (events from Spin and native edges),
 //! - the sweeper that finishes interrupted attributions and marks conversions whose click
 //!   never came as `unknown_click`,
-//! - click partitions for the coming months.
+//! - click partitions for the coming months,
+//! - the edge config push: queued changes (offers, keys, postback keys) reach every edge
+//!   target within a second or so, retried with backoff while a target fails.
 
 use std::time::Duration;
 
@@ -41,7 +43,8 @@ impl Jobs {
         let (stop, stopped) = watch::channel(false);
         let handles = vec![
             tokio::spawn(consume_stream(state.clone(), stopped.clone())),
-            tokio::spawn(sweep(state, stopped)),
+            tokio::spawn(sweep(state.clone(), stopped.clone())),
+            tokio::spawn(push_edge_config(state, stopped)),
         ];
         Self { stop, handles }
     }
@@ -62,6 +65,59 @@ async fn stopped_or_after(stop: &mut watch::Receiver<bool>, wait: Duration) -> b
     tokio::select! {
         _ = stop.changed() => true,
         () = tokio::time::sleep(wait) => *stop.borrow(),
+    }
+}
+
+/// Pushes queued edge config changes to the configured targets. A failed round is retried
+/// after a growing pause (up to a minute); the changes stay queued in Postgres meanwhile.
+async fn push_edge_config(state: AppState, mut stop: watch::Receiver<bool>) {
+    use secrecy::ExposeSecret as _;
+
+    use crate::edge_push::{push, target::Target};
+
+    let settings = &state.settings.edge_push;
+    let mut targets = Vec::new();
+    for &kind in &settings.targets {
+        match Target::build(kind, settings, Some(&state.redis)) {
+            Ok(target) => targets.push(target),
+            Err(e) => {
+                tracing::error!(target_name = kind.name(), error = %e, "edge target unusable")
+            }
+        }
+    }
+    let kek = *state.settings.key_encryption_key.expose_secret();
+    let mut failures: u32 = 0;
+    loop {
+        let wait = match push::queued(&state.db, &kek, &targets).await {
+            Ok(round) => {
+                failures = 0;
+                for target in &targets {
+                    state
+                        .metrics
+                        .count_edge_push(target.name(), "pushed", round.keys);
+                }
+                if round.keys > 0 {
+                    tracing::info!(entries = round.keys, "edge config pushed");
+                }
+                if round.more {
+                    Duration::ZERO
+                } else {
+                    settings.interval
+                }
+            }
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                for target in &targets {
+                    state.metrics.count_edge_push(target.name(), "failed", 1);
+                }
+                tracing::warn!(error = %e, failures, "edge config push failed; it stays queued");
+                (settings.interval * 2u32.saturating_pow(failures.min(8)))
+                    .min(Duration::from_secs(60))
+            }
+        };
+        if stopped_or_after(&mut stop, wait).await {
+            return;
+        }
     }
 }
 

@@ -14,6 +14,8 @@ pub mod crypto;
 pub mod db;
 /// Rules without I/O: roles, passwords, offers, API keys, cursors.
 pub mod domain;
+/// Pushing keys, offer routes and postback keys to the edges' KV.
+pub mod edge_push;
 /// The error type and its problem documents.
 pub mod error;
 /// The HTTP API.

@@ -146,3 +146,69 @@ pub async fn keyset(pool: &PgPool, kek: &[u8; 32]) -> Result<(Keyset, Option<i64
     }
     Ok((keyset, active))
 }
+
+/// The edge's `keys` entry (DESIGN §5): the secrets of every key not revoked, the revoked
+/// kids (their secrets never leave the database again) and the active kid. `None` while no
+/// key is active: the edge then refuses every link.
+pub async fn edge_document(
+    executor: impl sqlx::PgExecutor<'_>,
+    kek: &[u8; 32],
+) -> Result<Option<afftok_shared::kv::KeysDoc>, ApiError> {
+    let rows = sqlx::query_as::<_, SealedKey>(
+        "SELECT kid, nonce, ciphertext, active, revoked_at FROM signing_keys ORDER BY kid",
+    )
+    .fetch_all(executor)
+    .await?;
+    let Some(active) = rows.iter().find(|r| r.active).map(|r| r.kid) else {
+        return Ok(None);
+    };
+    let mut doc =
+        afftok_shared::kv::KeysDoc::new(u64::try_from(active).map_err(ApiError::internal)?);
+    for row in rows {
+        let kid = u64::try_from(row.kid).map_err(ApiError::internal)?;
+        if row.revoked_at.is_some() {
+            doc.revoked.push(kid);
+        } else {
+            let secret = crypto::open(kek, row.kid, &row.nonce, &row.ciphertext)
+                .map_err(ApiError::internal)?;
+            doc.add_key(kid, &secret);
+        }
+    }
+    Ok(Some(doc))
+}
+
+/// Makes `kid` the key new links are signed with.
+pub async fn activate(pool: &PgPool, kid: i64) -> Result<SigningKeyRow, ApiError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("LOCK TABLE signing_keys IN EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await?;
+    let row = sqlx::query_as::<_, SigningKeyRow>(
+        "SELECT kid, active, created_at, activated_at, revoked_at FROM signing_keys WHERE kid = $1",
+    )
+    .bind(kid)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ApiError::NotFound("signing key"))?;
+    if row.revoked_at.is_some() {
+        return Err(ApiError::conflict(
+            "key_revoked",
+            format!("kid {kid} is revoked and cannot sign links again"),
+        ));
+    }
+    if row.active {
+        return Ok(row);
+    }
+    sqlx::query("UPDATE signing_keys SET active = false WHERE active")
+        .execute(&mut *tx)
+        .await?;
+    let row = sqlx::query_as::<_, SigningKeyRow>(
+        "UPDATE signing_keys SET active = true, activated_at = now() WHERE kid = $1
+         RETURNING kid, active, created_at, activated_at, revoked_at",
+    )
+    .bind(kid)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}

@@ -1,5 +1,5 @@
 //! Prometheus metrics: requests by route template, method and status, and their latency;
-//! events ingested by source and outcome.
+//! events ingested by source and outcome; edge config entries pushed by target and outcome.
 //! One registry per application (tests run several in one process).
 
 use std::time::Instant;
@@ -20,6 +20,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     events: IntCounterVec,
+    edge_push: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -63,15 +64,25 @@ impl Metrics {
             &["source", "outcome"],
         )
         .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        let edge_push = IntCounterVec::new(
+            Opts::new(
+                "afftok_edge_push_total",
+                "Queued edge config entries by target and outcome (pushed, failed)",
+            ),
+            &["target", "outcome"],
+        )
+        .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
         // Registering fresh metrics in a fresh registry cannot collide.
         let _ = registry.register(Box::new(requests.clone()));
         let _ = registry.register(Box::new(latency.clone()));
         let _ = registry.register(Box::new(events.clone()));
+        let _ = registry.register(Box::new(edge_push.clone()));
         Self {
             registry,
             requests,
             latency,
             events,
+            edge_push,
         }
     }
 
@@ -93,6 +104,13 @@ impl Metrics {
                 .with_label_values(&[source, outcome])
                 .inc_by(n as u64);
         }
+    }
+
+    /// Counts queued edge config entries pushed to (or failed on) a target.
+    pub fn count_edge_push(&self, target: &str, outcome: &str, entries: usize) {
+        self.edge_push
+            .with_label_values(&[target, outcome])
+            .inc_by(entries as u64);
     }
 
     /// The text exposition format.

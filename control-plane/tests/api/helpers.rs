@@ -32,6 +32,8 @@ pub(crate) struct Options {
     pub(crate) user_per_minute: u32,
     pub(crate) api_key_per_minute: u32,
     pub(crate) attribution_wait_secs: u64,
+    /// More settings, as environment variables (they win over the test defaults).
+    pub(crate) env: Vec<(&'static str, String)>,
 }
 
 impl Default for Options {
@@ -41,6 +43,7 @@ impl Default for Options {
             user_per_minute: 100_000,
             api_key_per_minute: 100_000,
             attribution_wait_secs: 86_400,
+            env: Vec::new(),
         }
     }
 }
@@ -68,7 +71,7 @@ pub(crate) async fn spawn_app() -> TestApp {
 }
 
 pub(crate) fn settings_for(db_url: &str, redis_prefix: &str, opts: &Options) -> Settings {
-    let env: HashMap<&str, String> = HashMap::from([
+    let mut env: HashMap<&str, String> = HashMap::from([
         ("AFFTOK_LISTEN", "127.0.0.1:0".to_owned()),
         ("DATABASE_URL", db_url.to_owned()),
         (
@@ -79,6 +82,9 @@ pub(crate) fn settings_for(db_url: &str, redis_prefix: &str, opts: &Options) -> 
         // Each test reads its own stream: parallel tests must not take each other's events.
         ("AFFTOK_EVENT_STREAM", format!("{redis_prefix}events")),
         ("AFFTOK_STREAM_CLAIM_IDLE_MS", "500".to_owned()),
+        // Each test pushes the edge config under its own prefix, quickly.
+        ("AFFTOK_KV_PREFIX", format!("{redis_prefix}kv:")),
+        ("AFFTOK_EDGE_PUSH_INTERVAL_MS", "100".to_owned()),
         (
             "AFFTOK_ATTRIBUTION_WAIT_SECS",
             opts.attribution_wait_secs.to_string(),
@@ -102,6 +108,7 @@ pub(crate) fn settings_for(db_url: &str, redis_prefix: &str, opts: &Options) -> 
             opts.api_key_per_minute.to_string(),
         ),
     ]);
+    env.extend(opts.env.iter().cloned());
     Settings::from_sources(None, |name| env.get(name).cloned(), Need::Serve)
         .expect("test settings are valid")
 }

@@ -9,6 +9,7 @@ mod attribution;
 mod auth;
 mod cli;
 mod conversions;
+mod edge_push;
 mod errors;
 mod hardening;
 mod health;

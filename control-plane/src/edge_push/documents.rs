@@ -1,0 +1,154 @@
+//! The entries Postgres says the edges should have (DESIGN §5):
+//!
+//! - `keys`: every signing key not revoked, the revoked kids and the active kid (absent while
+//!   no key is active);
+//! - `offer:{id}` for every offer past its draft: `approved` is `active`; `paused` is `paused`
+//!   with its fallback URL; `pending_review`, `rejected` and `archived` are `paused` without
+//!   a fallback (their links answer 404 but their clicks are still recorded, and an edit
+//!   waiting for review never reaches visitors); drafts have no entry (no link exists);
+//! - `pbk:{sha256}` for every postback key not revoked.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use afftok_shared::Country;
+use afftok_shared::kv::{self, IpAllowList, OfferDoc, OfferStatus, PostbackKeyDoc};
+use sqlx::{FromRow, PgPool};
+
+use super::PushError;
+use crate::db::signing_keys;
+
+#[derive(FromRow)]
+struct OfferRow {
+    id: i64,
+    advertiser_id: i64,
+    status: String,
+    url_template: String,
+    fallback_url: Option<String>,
+    geo_allow: Vec<String>,
+    geo_deny: Vec<String>,
+}
+
+#[derive(FromRow)]
+struct PostbackKeyRow {
+    key_hash: Vec<u8>,
+    advertiser_id: i64,
+    ip_allow: Vec<String>,
+}
+
+/// Every entry the edges should have, by key.
+pub async fn all(db: &PgPool, kek: &[u8; 32]) -> Result<BTreeMap<String, String>, PushError> {
+    load(db, kek, None).await
+}
+
+/// The entries for `keys` as they should be now: `None` where the entry should not exist.
+pub async fn these(
+    db: &PgPool,
+    kek: &[u8; 32],
+    keys: &BTreeSet<String>,
+) -> Result<BTreeMap<String, Option<String>>, PushError> {
+    let found = load(db, kek, Some(keys)).await?;
+    Ok(keys
+        .iter()
+        .map(|key| (key.clone(), found.get(key).cloned()))
+        .collect())
+}
+
+async fn load(
+    db: &PgPool,
+    kek: &[u8; 32],
+    only: Option<&BTreeSet<String>>,
+) -> Result<BTreeMap<String, String>, PushError> {
+    let mut out = BTreeMap::new();
+    if only.is_none_or(|keys| keys.contains(kv::KEYS_KEY))
+        && let Some(doc) = signing_keys::edge_document(db, kek).await?
+    {
+        out.insert(kv::KEYS_KEY.to_owned(), to_json(&doc)?);
+    }
+
+    let offer_ids: Option<Vec<i64>> = only.map(|keys| {
+        keys.iter()
+            .filter_map(|k| k.strip_prefix("offer:")?.parse().ok())
+            .collect()
+    });
+    if offer_ids.as_ref().is_none_or(|ids| !ids.is_empty()) {
+        let rows = sqlx::query_as::<_, OfferRow>(
+            "SELECT id, advertiser_id, status, url_template, fallback_url, geo_allow, geo_deny
+             FROM offers
+             WHERE status <> 'draft' AND ($1::bigint[] IS NULL OR id = ANY($1))
+             ORDER BY id",
+        )
+        .bind(offer_ids)
+        .fetch_all(db)
+        .await?;
+        for row in rows {
+            let id = row.id;
+            match offer_document(row) {
+                Ok(doc) => {
+                    out.insert(kv::offer_key(id.unsigned_abs()), to_json(&doc)?);
+                }
+                // Pushing it would make every edge keep its previous entry; leaving it out
+                // makes its links 404, which is what an unusable route deserves.
+                Err(why) => {
+                    tracing::error!(offer_id = id, %why, "offer left out of the edge config")
+                }
+            }
+        }
+    }
+
+    let hashes: Option<Vec<Vec<u8>>> = only.map(|keys| {
+        keys.iter()
+            .filter_map(|k| hex::decode(k.strip_prefix("pbk:")?).ok())
+            .filter(|h| h.len() == 32)
+            .collect()
+    });
+    if hashes.as_ref().is_none_or(|h| !h.is_empty()) {
+        let rows = sqlx::query_as::<_, PostbackKeyRow>(
+            "SELECT key_hash, advertiser_id, ip_allow FROM postback_keys
+             WHERE revoked_at IS NULL AND ($1::bytea[] IS NULL OR key_hash = ANY($1))",
+        )
+        .bind(hashes)
+        .fetch_all(db)
+        .await?;
+        for row in rows {
+            let Ok(hash) = <[u8; 32]>::try_from(row.key_hash.as_slice()) else {
+                continue;
+            };
+            let ip_allow = IpAllowList::parse(&row.ip_allow)
+                .map_err(|e| PushError(format!("a stored postback key allowlist: {e}")))?;
+            let doc = PostbackKeyDoc {
+                advertiser_id: row.advertiser_id.unsigned_abs(),
+                ip_allow,
+            };
+            out.insert(kv::postback_key_key(&hash), to_json(&doc)?);
+        }
+    }
+    Ok(out)
+}
+
+fn offer_document(row: OfferRow) -> Result<OfferDoc, String> {
+    let (status, fallback_url) = match row.status.as_str() {
+        "approved" => (OfferStatus::Active, row.fallback_url),
+        "paused" => (OfferStatus::Paused, row.fallback_url),
+        _ => (OfferStatus::Paused, None),
+    };
+    let countries = |codes: &[String]| -> Result<Vec<Country>, String> {
+        codes
+            .iter()
+            .map(|c| Country::parse(c).map_err(|_| format!("{c:?} is not a country code")))
+            .collect()
+    };
+    let doc = OfferDoc {
+        status,
+        url: row.url_template,
+        fallback_url,
+        geo_allow: countries(&row.geo_allow)?,
+        geo_deny: countries(&row.geo_deny)?,
+        advertiser_id: row.advertiser_id.unsigned_abs(),
+    };
+    doc.validate().map_err(|e| e.to_string())?;
+    Ok(doc)
+}
+
+fn to_json(doc: &impl serde::Serialize) -> Result<String, PushError> {
+    serde_json::to_string(doc).map_err(|e| PushError(format!("encoding an entry: {e}")))
+}

@@ -1,0 +1,82 @@
+//! Pushing the edge config (DESIGN §5) from Postgres to the KV every edge reads.
+//!
+//! - [`documents`] computes the entries Postgres says the edges should have;
+//! - [`plan`] compares them with what a target holds (by SHA-256 of each value);
+//! - [`target`] writes and deletes entries in Redis, Cloudflare KV or a local `wrangler dev`;
+//! - [`push`] runs a full push (`afftok edge push`) and the queued pushes of single
+//!   entries that the push job ([`crate::jobs`]) and the key commands make.
+
+use std::fmt;
+
+use sha2::{Digest as _, Sha256};
+
+/// The Cloudflare API target.
+pub mod cloudflare;
+/// The entries the edges should have.
+pub mod documents;
+/// Differences between what should be and what is.
+pub mod plan;
+/// Full and queued pushes.
+pub mod push;
+/// The Redis target.
+pub mod redis;
+/// Every target behind one type.
+pub mod target;
+/// The local `wrangler dev` target.
+pub mod wrangler;
+
+/// One KV entry: its key and its JSON value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// `keys`, `offer:{id}` or `pbk:{hash}`.
+    pub key: String,
+    /// The JSON document.
+    pub value: String,
+}
+
+impl fmt::Debug for Entry {
+    // The `keys` value holds secrets: only the key and a digest are ever shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry")
+            .field("key", &self.key)
+            .field("sha256", &digest(&self.value))
+            .finish()
+    }
+}
+
+impl Entry {
+    /// The SHA-256 of the value, as lowercase hex.
+    pub fn digest(&self) -> String {
+        digest(&self.value)
+    }
+}
+
+/// SHA-256 of a value, as lowercase hex: how targets tell whether an entry changed.
+pub fn digest(value: &str) -> String {
+    hex::encode(Sha256::digest(value.as_bytes()))
+}
+
+/// Whether a KV key is one the control plane manages (so a full push may delete it).
+pub fn is_edge_key(key: &str) -> bool {
+    key == afftok_shared::kv::KEYS_KEY || key.starts_with("offer:") || key.starts_with("pbk:")
+}
+
+/// A push that did not complete. The message names the target and never holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PushError(pub String);
+
+impl From<crate::error::ApiError> for PushError {
+    fn from(e: crate::error::ApiError) -> Self {
+        Self(format!(
+            "reading the edge config from Postgres: {}",
+            e.message()
+        ))
+    }
+}
+
+impl From<sqlx::Error> for PushError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::from(crate::error::ApiError::from(e))
+    }
+}
