@@ -773,7 +773,6 @@ mod tests {
             ("AFFTOK_RATE_LIMIT_USER_PER_MINUTE", "0"),
             ("AFFTOK_MAX_BODY_BYTES", "10"),
             ("AFFTOK_EDGE_TARGETS", "redis,s3"),
-            ("AFFTOK_EDGE_TARGETS", "cloudflare"),
             ("AFFTOK_EDGE_PUSH_INTERVAL_MS", "5"),
             ("AFFTOK_CLOUDFLARE_API_BASE", "ftp://x"),
         ] {
@@ -782,6 +781,14 @@ mod tests {
             let e = Settings::from_sources(None, env(&vars), Need::Serve).expect_err(var);
             assert_eq!(e.setting, var, "{value}");
         }
+        // The cloudflare target names the setting it lacks.
+        let mut vars = SERVE.to_vec();
+        vars.push(("AFFTOK_EDGE_TARGETS", "redis,cloudflare"));
+        let e = Settings::from_sources(None, env(&vars), Need::Serve).expect_err("cloudflare");
+        assert_eq!(e.setting, "AFFTOK_CLOUDFLARE_ACCOUNT_ID");
+        vars.push(("AFFTOK_EDGE_TARGETS", "none"));
+        let s = Settings::from_sources(None, env(&vars), Need::Serve).expect("none");
+        assert!(s.edge_push.targets.is_empty());
         let e = Settings::from_sources(Some("nonsense = 1"), env(SERVE), Need::Serve)
             .expect_err("unknown key");
         assert!(e.problem.contains("nonsense"), "{e}");
