@@ -6,6 +6,9 @@ use std::time::Duration;
 
 /// The KV entries and HTTP helpers every edge test uses.
 pub mod fixtures;
+/// The whole platform in one process: the control plane, the native edge, a gate in front
+/// of the control plane's event ingest, and API helpers.
+pub mod platform;
 /// The event receiver standing in for the control plane.
 pub mod receiver;
 /// The Spin component under the Spin test host.

@@ -165,6 +165,11 @@ impl Worker {
         worker
     }
 
+    /// The directory of its wrangler.toml copy; its KV lives in `state/` there.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     /// Everything wrangler printed so far.
     pub fn logs(&self) -> String {
         self.logs

@@ -1,0 +1,366 @@
+//! The spine, end to end, with every piece real: the control plane on Postgres and Redis, the
+//! Cloudflare worker in workerd (`wrangler dev`) sending its events through the local queue,
+//! the native edge on Redis, and the edge config pushed by the control plane itself to Redis
+//! and to wrangler's local KV.
+//!
+//! An advertiser registers, creates an offer, an admin approves it, a promoter joins it and
+//! takes the link; the link is clicked through both edges; the advertiser's server posts
+//! conversions to the edges' postback URL; both sides read the click and the attributed
+//! conversion, with the right payout, in their stats. Then the same with the conversion
+//! arriving before its click's batch. Then a pause, a key rotation and a revocation reach
+//! both edges.
+
+use afftok_tests::fixtures::{self, client};
+use afftok_tests::platform::{ControlPlane, Gate, INGEST_SECRET, NativeEdge, Run};
+use afftok_tests::wrangler::Worker;
+use afftok_tests::{eventually, repo_root};
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Edges cache KV reads this long here (the default is 10 s), so pushes show quickly.
+const CACHE_SECS: u64 = 2;
+
+/// Every piece, wired together.
+struct Platform {
+    cp: ControlPlane,
+    worker: Worker,
+    native: NativeEdge,
+    gate: Gate,
+}
+
+impl Platform {
+    async fn start() -> Self {
+        let run = Run::new();
+        // The worker needs the control plane's URL and the control plane the worker's KV
+        // directory: the gate's URL comes first, and it forwards once the control plane runs.
+        let gate = Gate::start().await;
+        let worker = Worker::start(
+            &[
+                ("CONTROL_PLANE_URL", gate.url.clone()),
+                ("INGEST_SECRET", INGEST_SECRET.to_owned()),
+                ("KV_CACHE_SECS", CACHE_SECS.to_string()),
+            ],
+            &[],
+            |config| {
+                assert!(config.contains("retry_delay = 30"), "wrangler.toml changed");
+                config.replace("retry_delay = 30", "retry_delay = 1")
+            },
+        )
+        .await;
+        let wrangler_bin = repo_root().join("node_modules/.bin/wrangler");
+        let cp = ControlPlane::start(
+            &run,
+            &[
+                ("AFFTOK_EDGE_TARGETS", "redis,wrangler-local".to_owned()),
+                ("AFFTOK_WRANGLER_DIR", worker.dir().display().to_string()),
+                ("AFFTOK_WRANGLER_CONFIG", "wrangler.toml".to_owned()),
+                ("AFFTOK_WRANGLER_PERSIST_TO", "state".to_owned()),
+                ("AFFTOK_WRANGLER_BIN", wrangler_bin.display().to_string()),
+            ],
+        )
+        .await;
+        gate.forward_to(&cp.base);
+        let native = NativeEdge::start(&run, CACHE_SECS).await;
+        Self {
+            cp,
+            worker,
+            native,
+            gate,
+        }
+    }
+}
+
+/// The accounts and the offer of one market.
+struct Market {
+    admin: String,
+    adv: String,
+    promoter: String,
+    offer: i64,
+    /// The link's path (`/c/{token}`), the same on every edge.
+    link: String,
+    postback_key: String,
+}
+
+async fn market(cp: &ControlPlane) -> Market {
+    cp.signing_key(true).await;
+    let admin = cp.admin().await;
+    let adv = cp.register("advertiser", "ads@acme.e2e").await;
+    let offer = cp
+        .post(
+            201,
+            "/v1/offers",
+            &adv,
+            json!({
+                "name": "Spring sale", "category": "shopping",
+                "url_template": "https://shop.example/landing?c={click_id}&s={sub1}",
+                "payout_model": "cpa", "payout_amount": "2.50", "currency": "USD",
+            }),
+        )
+        .await["id"]
+        .as_i64()
+        .expect("offer id");
+    cp.post(200, &format!("/v1/offers/{offer}/submit"), &adv, json!({}))
+        .await;
+    cp.post(
+        200,
+        &format!("/v1/admin/offers/{offer}/approve"),
+        &admin,
+        json!({}),
+    )
+    .await;
+    let key = cp
+        .post(
+            201,
+            "/v1/postback-keys",
+            &adv,
+            json!({"name": "shop server", "ip_allow": []}),
+        )
+        .await;
+    let postback_key = key["key"].as_str().expect("key shown once").to_owned();
+    assert!(
+        key["postback_url"]
+            .as_str()
+            .is_some_and(|u| u.contains(&format!("/postback/{postback_key}?click_id="))),
+        "{key}"
+    );
+    let promoter = cp.register("promoter", "pat@promo.e2e").await;
+    let link = cp
+        .post(
+            201,
+            &format!("/v1/marketplace/offers/{offer}/join"),
+            &promoter,
+            json!({}),
+        )
+        .await;
+    let token = link["token"].as_str().expect("token");
+    Market {
+        admin,
+        adv,
+        promoter,
+        offer,
+        link: format!("/c/{token}"),
+        postback_key,
+    }
+}
+
+/// Clicks `path` on `base` until the edge has the pushed config and redirects; the click id.
+async fn click_through(base: &str, path: &str) -> Uuid {
+    eventually(&format!("a redirect from {base}{path}"), || async {
+        match fixtures::click(base, path).await {
+            (302, Some(id)) => Some(id),
+            _ => None,
+        }
+    })
+    .await
+}
+
+/// Posts a conversion for `click` through `edge`'s postback URL.
+async fn postback(edge: &str, key: &str, click: Uuid, txid: &str) {
+    let resp = client()
+        .get(format!(
+            "{edge}/postback/{key}?click_id={click}&txid={txid}"
+        ))
+        .send()
+        .await
+        .expect("postback");
+    let status = resp.status();
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "accepted", "{body}");
+}
+
+fn today() -> String {
+    let d = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// The totals of today's stats as `token` sees them, once they show `clicks` and
+/// `conversions`.
+async fn stats_show(cp: &ControlPlane, token: &str, clicks: i64, conversions: i64) -> Value {
+    let day = today();
+    let path = format!("/v1/stats?from={day}&to={day}&granularity=day");
+    eventually(
+        &format!("stats with {clicks} clicks, {conversions} conversions"),
+        || async {
+            let totals = cp.get(&path, token).await["totals"].clone();
+            (totals["clicks"] == clicks && totals["conversions"] == conversions).then_some(totals)
+        },
+    )
+    .await
+}
+
+fn amount(v: &Value) -> f64 {
+    v.as_str().and_then(|s| s.parse().ok()).unwrap_or(f64::NAN)
+}
+
+async fn conversion_of(cp: &ControlPlane, token: &str, click: Uuid) -> Option<Value> {
+    let page = cp.get("/v1/conversions?limit=100", token).await;
+    page["data"]
+        .as_array()?
+        .iter()
+        .find(|c| c["click_id"] == click.to_string())
+        .cloned()
+}
+
+#[tokio::test]
+async fn a_click_and_its_conversion_through_both_edges_reach_both_tenants_stats() {
+    let p = Platform::start().await;
+    let m = market(&p.cp).await;
+
+    // The control plane pushed the config to both edges by itself.
+    let via_worker = click_through(&p.worker.base, &format!("{}?sub1=bio", m.link)).await;
+    let via_native = click_through(&p.native.base, &m.link).await;
+    postback(&p.worker.base, &m.postback_key, via_worker, "order-1").await;
+    postback(&p.native.base, &m.postback_key, via_native, "order-2").await;
+
+    // Both tenants see two clicks and two approved conversions paying 2.50 each.
+    for token in [&m.promoter, &m.adv] {
+        let totals = stats_show(&p.cp, token, 2, 2).await;
+        assert_eq!(amount(&totals["payout"]["USD"]), 5.0, "{totals}");
+    }
+    for click in [via_worker, via_native] {
+        let conversion = conversion_of(&p.cp, &m.adv, click)
+            .await
+            .expect("the conversion is listed for the advertiser");
+        assert_eq!(conversion["status"], "approved", "{conversion}");
+        assert_eq!(conversion["payout"], "2.50");
+        assert_eq!(conversion["offer_id"], m.offer);
+        let mine = conversion_of(&p.cp, &m.promoter, click).await;
+        assert!(mine.is_some(), "the promoter sees its conversion");
+    }
+    let clicks = p.cp.get("/v1/clicks?limit=100", &m.promoter).await;
+    let edges: Vec<&str> = clicks["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["edge"].as_str())
+        .collect();
+    assert!(
+        edges.iter().any(|e| e.starts_with("cloudflare")),
+        "{clicks}"
+    );
+    assert!(edges.iter().any(|e| e.starts_with("native")), "{clicks}");
+
+    // A conversion that arrives before its click's batch waits, then is attributed: the
+    // worker's click batch is held back at the gate while the conversion goes through the
+    // native edge's stream.
+    p.gate.close();
+    let held_before = p.gate.held();
+    let late = click_through(&p.worker.base, &m.link).await;
+    eventually("the click batch to be held back", || async {
+        (p.gate.held() > held_before).then_some(())
+    })
+    .await;
+    postback(&p.native.base, &m.postback_key, late, "order-3").await;
+    let waiting = eventually("the early conversion to be stored", || async {
+        conversion_of(&p.cp, &m.adv, late).await
+    })
+    .await;
+    assert_eq!(waiting["status"], "pending", "{waiting}");
+    p.gate.open();
+    let done = eventually("the early conversion to be attributed", || async {
+        conversion_of(&p.cp, &m.adv, late)
+            .await
+            .filter(|c| c["status"] == "approved")
+    })
+    .await;
+    assert_eq!(done["payout"], "2.50");
+    let totals = stats_show(&p.cp, &m.promoter, 3, 3).await;
+    assert_eq!(amount(&totals["payout"]["USD"]), 7.5, "{totals}");
+    // The admin sees everything; another promoter sees none of it.
+    stats_show(&p.cp, &m.admin, 3, 3).await;
+    let other = p.cp.register("promoter", "other@promo.e2e").await;
+    stats_show(&p.cp, &other, 0, 0).await;
+}
+
+#[tokio::test]
+async fn pauses_rotations_and_revocations_reach_both_edges() {
+    let p = Platform::start().await;
+    let m = market(&p.cp).await;
+    let edges = [p.worker.base.clone(), p.native.base.clone()];
+    for edge in &edges {
+        click_through(edge, &m.link).await;
+    }
+
+    // Paused (no fallback URL): the link stops redirecting on both edges, then resumes.
+    p.cp.post(
+        200,
+        &format!("/v1/offers/{}/pause", m.offer),
+        &m.adv,
+        json!({}),
+    )
+    .await;
+    for edge in &edges {
+        eventually(
+            &format!("{edge} to stop redirecting the paused offer"),
+            || async { (fixtures::click(edge, &m.link).await.0 == 404).then_some(()) },
+        )
+        .await;
+    }
+    p.cp.post(
+        200,
+        &format!("/v1/offers/{}/resume", m.offer),
+        &m.adv,
+        json!({}),
+    )
+    .await;
+    for edge in &edges {
+        click_through(edge, &m.link).await;
+    }
+
+    // Rotation: a new active key; links signed with the old one keep working on both edges.
+    let old_kid = p.cp.get("/v1/links", &m.promoter).await["data"][0]["kid"]
+        .as_i64()
+        .expect("kid");
+    let new_kid = p.cp.signing_key(true).await;
+    assert_ne!(old_kid, new_kid);
+    eventually("the new key to reach Redis", || async {
+        let mut conn = redis::Client::open(
+            std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+        )
+        .ok()?
+        .get_multiplexed_async_connection()
+        .await
+        .ok()?;
+        let keys: Option<String> = redis::AsyncCommands::get(
+            &mut conn,
+            format!("{}keys", p.cp.settings.edge_push.kv_prefix),
+        )
+        .await
+        .ok()?;
+        let doc = afftok_shared::kv::KeysDoc::parse(keys?.as_bytes()).ok()?;
+        (doc.active == new_kid.unsigned_abs()).then_some(())
+    })
+    .await;
+    for edge in &edges {
+        click_through(edge, &m.link).await;
+    }
+    // Revoking the old key reaches both edges: its links stop working there.
+    afftok_control_plane::db::signing_keys::revoke(&p.cp.db, old_kid)
+        .await
+        .expect("revoke");
+    for edge in &edges {
+        eventually(
+            &format!("{edge} to refuse the revoked key's link"),
+            || async { (fixtures::click(edge, &m.link).await.0 == 404).then_some(()) },
+        )
+        .await;
+    }
+    // Joining again re-signs the link with the active key, which both edges accept.
+    let link =
+        p.cp.expect(
+            200,
+            Method::POST,
+            &format!("/v1/marketplace/offers/{}/join", m.offer),
+            Some(&m.promoter),
+            None,
+        )
+        .await;
+    assert_eq!(link["kid"], new_kid, "{link}");
+    let fresh = format!("/c/{}", link["token"].as_str().expect("token"));
+    assert_ne!(fresh, m.link);
+    for edge in &edges {
+        click_through(edge, &fresh).await;
+    }
+}

@@ -1,0 +1,381 @@
+//! The platform's real pieces for end-to-end tests: the control plane (`afftok serve`'s
+//! application, on a fresh database), the native edge (`afftok-edge`'s server), both in this
+//! process on free ports, with a run prefix of their own in Redis; a gate in front of the
+//! control plane's event ingest; and the API calls a user makes.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use afftok_control_plane::config::{Need, Settings};
+use afftok_control_plane::startup::Application;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+/// The ingest secret shared by the control plane and the worker.
+pub const INGEST_SECRET: &str = "e2e-ingest-secret";
+/// Every account's password.
+pub const PASSWORD: &str = "a long e2e password";
+const KEK_B64: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+fn postgres_url(database: &str) -> String {
+    let base = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let (server, _) = base.rsplit_once('/').unwrap_or((base.as_str(), ""));
+    format!("{server}/{database}")
+}
+
+/// A run's names in Redis: its KV prefix and event stream.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Prefix of everything this run puts in Redis.
+    pub prefix: String,
+}
+
+impl Run {
+    /// A fresh run.
+    pub fn new() -> Self {
+        Self {
+            prefix: format!("afftok-e2e:{}:", uuid::Uuid::new_v4().simple()),
+        }
+    }
+
+    /// The edge KV prefix.
+    pub fn kv_prefix(&self) -> String {
+        format!("{}kv:", self.prefix)
+    }
+
+    /// The event stream.
+    pub fn stream(&self) -> String {
+        format!("{}events", self.prefix)
+    }
+}
+
+impl Default for Run {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The control plane, serving.
+#[derive(Debug)]
+pub struct ControlPlane {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Its database.
+    pub db: PgPool,
+    /// Its settings.
+    pub settings: Settings,
+    http: reqwest::Client,
+}
+
+impl ControlPlane {
+    /// Starts the control plane on a fresh database, with the run's Redis names and
+    /// `extra` settings (environment variables) over the test defaults.
+    pub async fn start(run: &Run, extra: &[(&str, String)]) -> Self {
+        let name = format!("afftok_e2e_{}", uuid::Uuid::new_v4().simple());
+        let admin = PgPool::connect(&postgres_url("postgres"))
+            .await
+            .unwrap_or_else(|e| panic!("Postgres: {e}"));
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("create database: {e}"));
+        admin.close().await;
+        let mut env: HashMap<&str, String> = HashMap::from([
+            ("AFFTOK_LISTEN", "127.0.0.1:0".to_owned()),
+            ("DATABASE_URL", postgres_url(&name)),
+            ("REDIS_URL", redis_url()),
+            ("AFFTOK_REDIS_KEY_PREFIX", run.prefix.clone()),
+            ("AFFTOK_EVENT_STREAM", run.stream()),
+            ("AFFTOK_KV_PREFIX", run.kv_prefix()),
+            ("AFFTOK_EDGE_TARGETS", "redis".to_owned()),
+            ("AFFTOK_EDGE_PUSH_INTERVAL_MS", "100".to_owned()),
+            ("AFFTOK_STREAM_CLAIM_IDLE_MS", "1000".to_owned()),
+            ("AFFTOK_INGEST_SECRET", INGEST_SECRET.to_owned()),
+            (
+                "AFFTOK_JWT_SECRET",
+                "e2e-jwt-secret-e2e-jwt-secret-e2e".to_owned(),
+            ),
+            ("AFFTOK_KEY_ENCRYPTION_KEY", KEK_B64.to_owned()),
+            ("AFFTOK_EDGE_BASE_URL", "https://edge.e2e.test".to_owned()),
+        ]);
+        env.extend(extra.iter().cloned());
+        let settings = Settings::from_sources(None, |n| env.get(n).cloned(), Need::Serve)
+            .unwrap_or_else(|e| panic!("settings: {e}"));
+        let app = Application::build(settings.clone())
+            .await
+            .unwrap_or_else(|e| panic!("control plane: {e}"));
+        let addr = app
+            .local_addr()
+            .unwrap_or_else(|e| panic!("control plane address: {e}"));
+        let db = app.state().db.clone();
+        tokio::spawn(app.run_until(std::future::pending()));
+        Self {
+            base: format!("http://{addr}"),
+            db,
+            settings,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The key-encryption key.
+    pub fn kek(&self) -> [u8; 32] {
+        *secrecy::ExposeSecret::expose_secret(self.settings.key_encryption_key.as_ref())
+    }
+
+    /// Creates a link signing key as `afftok keys create [--activate]` does.
+    pub async fn signing_key(&self, activate: bool) -> i64 {
+        afftok_control_plane::db::signing_keys::create(&self.db, &self.kek(), activate)
+            .await
+            .unwrap_or_else(|e| panic!("signing key: {e}"))
+            .kid
+    }
+
+    /// Sends `method path` with an optional bearer token and JSON body; the status and the
+    /// JSON answer (`null` when there is none).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Like [`Self::call`], requiring `expected`; the answer.
+    pub async fn expect(
+        &self,
+        expected: u16,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Value {
+        let (status, answer) = self.call(method.clone(), path, token, body).await;
+        assert_eq!(status, expected, "{method} {path}: {answer}");
+        answer
+    }
+
+    /// Registers an account (`role` promoter or advertiser); its access token.
+    pub async fn register(&self, role: &str, email: &str) -> String {
+        let mut body =
+            json!({"role": role, "email": email, "password": PASSWORD, "display_name": email});
+        if role == "advertiser" {
+            body["company_name"] = json!("E2E Inc");
+        }
+        let answer = self
+            .expect(
+                201,
+                reqwest::Method::POST,
+                "/v1/auth/register",
+                None,
+                Some(body),
+            )
+            .await;
+        answer["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// An admin, created as `afftok admin create` does; its access token.
+    pub async fn admin(&self) -> String {
+        use afftok_control_plane::db::users::{self, NewUser};
+        let email = format!("admin-{}@e2e.test", uuid::Uuid::new_v4().simple());
+        let hash = afftok_control_plane::domain::password::hash(PASSWORD)
+            .unwrap_or_else(|e| panic!("hash: {e}"));
+        users::create(
+            &self.db,
+            NewUser {
+                email: &email,
+                password_hash: &hash,
+                role: afftok_control_plane::domain::role::Role::Admin,
+                display_name: "Admin",
+                company: None,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("admin: {}", e.message()));
+        let answer = self
+            .expect(
+                200,
+                reqwest::Method::POST,
+                "/v1/auth/login",
+                None,
+                Some(json!({"email": email, "password": PASSWORD})),
+            )
+            .await;
+        answer["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// GETs `path` as `token`, requiring 200.
+    pub async fn get(&self, path: &str, token: &str) -> Value {
+        self.expect(200, reqwest::Method::GET, path, Some(token), None)
+            .await
+    }
+
+    /// POSTs to `path` as `token`, requiring `expected`.
+    pub async fn post(&self, expected: u16, path: &str, token: &str, body: Value) -> Value {
+        self.expect(
+            expected,
+            reqwest::Method::POST,
+            path,
+            Some(token),
+            Some(body),
+        )
+        .await
+    }
+}
+
+/// The native edge (`afftok-edge`), serving.
+#[derive(Debug)]
+pub struct NativeEdge {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl NativeEdge {
+    /// Starts the native edge on the run's KV and stream, caching KV reads for `cache_secs`.
+    pub async fn start(run: &Run, cache_secs: u64) -> Self {
+        let env: HashMap<&str, String> = HashMap::from([
+            ("AFFTOK_EDGE_LISTEN", "127.0.0.1:0".to_owned()),
+            ("REDIS_URL", redis_url()),
+            ("AFFTOK_KV_PREFIX", run.kv_prefix()),
+            ("AFFTOK_EVENT_STREAM", run.stream()),
+            ("AFFTOK_KV_CACHE_SECS", cache_secs.to_string()),
+        ]);
+        let config = afftok_edge_native::Config::from_lookup(|n| env.get(n).cloned())
+            .unwrap_or_else(|e| panic!("edge config: {e:?}"));
+        let edge = afftok_edge_native::Edge::build(&config)
+            .await
+            .unwrap_or_else(|e| panic!("edge: {e}"));
+        let addr = edge
+            .local_addr()
+            .unwrap_or_else(|e| panic!("edge address: {e}"));
+        tokio::spawn(edge.run_until(std::future::pending()));
+        Self {
+            base: format!("http://{addr}"),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct GateState {
+    upstream: Mutex<Option<String>>,
+    closed: AtomicBool,
+    held: AtomicUsize,
+}
+
+/// Stands between the worker's queue consumer and the control plane's
+/// `POST /internal/v1/events`: forwards batches as they are (headers and body, so the
+/// signature still holds) while open; answers 503 while closed or before it knows where
+/// the control plane is, so the queue retries them later.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    /// `http://127.0.0.1:PORT`: the worker's CONTROL_PLANE_URL.
+    pub url: String,
+    state: Arc<GateState>,
+}
+
+impl Gate {
+    /// Starts a gate that forwards nowhere yet.
+    pub async fn start() -> Self {
+        let state = Arc::new(GateState::default());
+        let app = axum::Router::new()
+            .route("/internal/v1/events", axum::routing::post(forward))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("gate: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("gate address: {e}"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            url: format!("http://{addr}"),
+            state,
+        }
+    }
+
+    /// Forwards to `base` from now on.
+    pub fn forward_to(&self, base: &str) {
+        *self
+            .state
+            .upstream
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(base.to_owned());
+    }
+
+    /// Holds every batch back (answers 503) until [`Self::open`].
+    pub fn close(&self) {
+        self.state.closed.store(true, Ordering::SeqCst);
+    }
+
+    /// Forwards batches again.
+    pub fn open(&self) {
+        self.state.closed.store(false, Ordering::SeqCst);
+    }
+
+    /// Batches held back so far.
+    pub fn held(&self) -> usize {
+        self.state.held.load(Ordering::SeqCst)
+    }
+}
+
+async fn forward(State(gate): State<Arc<GateState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let upstream = gate
+        .upstream
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let Some(upstream) = upstream.filter(|_| !gate.closed.load(Ordering::SeqCst)) else {
+        gate.held.fetch_add(1, Ordering::SeqCst);
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let mut req = reqwest::Client::new()
+        .post(format!("{upstream}/internal/v1/events"))
+        .body(body);
+    for name in ["afftok-signature", "content-type"] {
+        if let Some(value) = headers.get(name).and_then(|v| v.to_str().ok()) {
+            req = req.header(name, value);
+        }
+    }
+    match req.send().await {
+        Ok(resp) => {
+            let status =
+                StatusCode::from_u16(resp.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+            (status, resp.bytes().await.unwrap_or_default()).into_response()
+        }
+        Err(_) => StatusCode::BAD_GATEWAY.into_response(),
+    }
+}
