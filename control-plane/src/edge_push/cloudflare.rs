@@ -16,9 +16,8 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
-use serde_json::json;
 
-use super::{Entry, PushError, is_edge_key};
+use super::{Entry, PushError, bulk_pair, is_edge_key, recorded_digest};
 use crate::config::CloudflareSettings;
 
 /// Entries per bulk request (the API's limit).
@@ -128,13 +127,7 @@ impl CloudflareTarget {
                 if !is_edge_key(&key.name) {
                     continue;
                 }
-                let sha = key
-                    .metadata
-                    .as_ref()
-                    .and_then(|m| m.get("sha256"))
-                    .and_then(|s| s.as_str())
-                    .unwrap_or_default()
-                    .to_owned();
+                let sha = recorded_digest(key.metadata.as_ref());
                 out.insert(key.name, sha);
             }
             cursor = page
@@ -161,12 +154,7 @@ impl CloudflareTarget {
                 }
                 end += 1;
             }
-            let body: Vec<_> = entries[start..end]
-                .iter()
-                .map(
-                    |e| json!({"key": e.key, "value": e.value, "metadata": {"sha256": e.digest()}}),
-                )
-                .collect();
+            let body: Vec<_> = entries[start..end].iter().map(bulk_pair).collect();
             let _: Envelope<serde_json::Value> = self
                 .send("bulk write", || self.client.put(&url).json(&body))
                 .await?;

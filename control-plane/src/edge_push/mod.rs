@@ -56,6 +56,21 @@ pub fn digest(value: &str) -> String {
     hex::encode(Sha256::digest(value.as_bytes()))
 }
 
+/// An entry as a bulk write carries it, with its digest as metadata (Cloudflare and
+/// wrangler-local).
+pub fn bulk_pair(entry: &Entry) -> serde_json::Value {
+    serde_json::json!({"key": entry.key, "value": entry.value, "metadata": {"sha256": entry.digest()}})
+}
+
+/// The digest recorded in an entry's metadata; empty when there is none (so it is rewritten).
+pub fn recorded_digest(metadata: Option<&serde_json::Value>) -> String {
+    metadata
+        .and_then(|m| m.get("sha256"))
+        .and_then(|s| s.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Whether a KV key is one the control plane manages (so a full push may delete it).
 pub fn is_edge_key(key: &str) -> bool {
     key == afftok_shared::kv::KEYS_KEY || key.starts_with("offer:") || key.starts_with("pbk:")

@@ -7,10 +7,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Deserialize;
-use serde_json::json;
 use tokio::process::Command;
 
-use super::{Entry, PushError, is_edge_key};
+use super::{Entry, PushError, bulk_pair, is_edge_key, recorded_digest};
 use crate::config::WranglerSettings;
 
 /// Entries per wrangler call.
@@ -97,13 +96,7 @@ impl WranglerTarget {
             .into_iter()
             .filter(|k| is_edge_key(&k.name))
             .map(|k| {
-                let sha = k
-                    .metadata
-                    .as_ref()
-                    .and_then(|m| m.get("sha256"))
-                    .and_then(|s| s.as_str())
-                    .unwrap_or_default()
-                    .to_owned();
+                let sha = recorded_digest(k.metadata.as_ref());
                 (k.name, sha)
             })
             .collect())
@@ -112,12 +105,7 @@ impl WranglerTarget {
     /// Writes entries.
     pub async fn put(&self, entries: &[Entry]) -> Result<(), PushError> {
         for chunk in entries.chunks(CHUNK) {
-            let body: Vec<_> = chunk
-                .iter()
-                .map(
-                    |e| json!({"key": e.key, "value": e.value, "metadata": {"sha256": e.digest()}}),
-                )
-                .collect();
+            let body: Vec<_> = chunk.iter().map(bulk_pair).collect();
             let file = TempJson::write(&body)?;
             let path = file.path_str()?;
             self.run("kv bulk put", self.kv(&["bulk", "put", &path]))

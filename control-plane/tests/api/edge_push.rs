@@ -242,13 +242,13 @@ fn afftok(env: &[(&str, String)], args: &[&str]) -> (i32, String, String) {
     )
 }
 
-#[tokio::test]
-async fn edge_push_is_incremental_idempotent_and_has_a_dry_run() {
-    // A database and a KV prefix of its own, and no service running: only the CLI pushes.
+/// A database and a KV prefix of its own, with no service running (only the CLI pushes),
+/// and the environment the CLI needs for them.
+async fn cli_env() -> (String, Vec<(&'static str, String)>) {
     let (_, db_url) = fresh_database().await;
     let prefix = format!("afftok-test:{}:kv:", uuid::Uuid::new_v4().simple());
     let env = vec![
-        ("DATABASE_URL", db_url.clone()),
+        ("DATABASE_URL", db_url),
         ("AFFTOK_KEY_ENCRYPTION_KEY", KEK_B64.to_owned()),
         ("AFFTOK_KV_PREFIX", prefix.clone()),
         ("AFFTOK_EDGE_TARGETS", "redis".to_owned()),
@@ -257,6 +257,12 @@ async fn edge_push_is_incremental_idempotent_and_has_a_dry_run() {
             std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
         ),
     ];
+    (prefix, env)
+}
+
+#[tokio::test]
+async fn edge_push_is_incremental_idempotent_and_has_a_dry_run() {
+    let (prefix, env) = cli_env().await;
     let (code, _, err) = afftok(&env, &["keys", "create"]);
     assert_eq!(code, 0, "{err}");
     let mut conn = redis().await;
@@ -340,14 +346,7 @@ async fn edge_push_is_incremental_idempotent_and_has_a_dry_run() {
 
 #[tokio::test]
 async fn keys_rotate_pushes_the_new_key_before_signing_with_it() {
-    let (_, db_url) = fresh_database().await;
-    let prefix = format!("afftok-test:{}:kv:", uuid::Uuid::new_v4().simple());
-    let env = vec![
-        ("DATABASE_URL", db_url.clone()),
-        ("AFFTOK_KEY_ENCRYPTION_KEY", KEK_B64.to_owned()),
-        ("AFFTOK_KV_PREFIX", prefix.clone()),
-        ("AFFTOK_EDGE_TARGETS", "redis".to_owned()),
-    ];
+    let (prefix, env) = cli_env().await;
     let mut conn = redis().await;
     let keys_doc = |value: Option<String>| KeysDoc::parse(value.unwrap_or_default().as_bytes());
     let (code, _, err) = afftok(&env, &["keys", "create"]);
