@@ -244,11 +244,11 @@ fn afftok(env: &[(&str, String)], args: &[&str]) -> (i32, String, String) {
 
 /// A database and a KV prefix of its own, with no service running (only the CLI pushes),
 /// and the environment the CLI needs for them.
-async fn cli_env() -> (String, Vec<(&'static str, String)>) {
+async fn cli_env() -> (String, Vec<(&'static str, String)>, String) {
     let (_, db_url) = fresh_database().await;
     let prefix = format!("afftok-test:{}:kv:", uuid::Uuid::new_v4().simple());
     let env = vec![
-        ("DATABASE_URL", db_url),
+        ("DATABASE_URL", db_url.clone()),
         ("AFFTOK_KEY_ENCRYPTION_KEY", KEK_B64.to_owned()),
         ("AFFTOK_KV_PREFIX", prefix.clone()),
         ("AFFTOK_EDGE_TARGETS", "redis".to_owned()),
@@ -257,14 +257,26 @@ async fn cli_env() -> (String, Vec<(&'static str, String)>) {
             std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
         ),
     ];
-    (prefix, env)
+    (prefix, env, db_url)
 }
 
 #[tokio::test]
 async fn edge_push_is_incremental_idempotent_and_has_a_dry_run() {
-    let (prefix, env) = cli_env().await;
+    let (prefix, env, db_url) = cli_env().await;
     let (code, _, err) = afftok(&env, &["keys", "create"]);
     assert_eq!(code, 0, "{err}");
+    // Enough postback keys for a push that shows its progress.
+    let db = sqlx::PgPool::connect(&db_url).await.expect("database");
+    sqlx::query(
+        "WITH a AS (INSERT INTO advertisers (name) VALUES ('Bulk') RETURNING id)
+         INSERT INTO postback_keys (id, advertiser_id, name, prefix, key_hash)
+         SELECT gen_random_uuid(), a.id, 'k' || i, 'pbk_' || i, sha256(('k' || i)::bytea)
+         FROM a, generate_series(1, 1200) AS i",
+    )
+    .execute(&db)
+    .await
+    .expect("postback keys");
+    db.close().await;
     let mut conn = redis().await;
     // A stale offer entry and someone else's key under the same prefix.
     let _: () = conn
@@ -281,7 +293,7 @@ async fn edge_push_is_incremental_idempotent_and_has_a_dry_run() {
     assert!(out.contains("redis: + keys"), "{out}");
     assert!(out.contains("redis: - offer:999"), "{out}");
     assert!(
-        out.contains("would push 1 added, 0 changed, 1 deleted, 0 unchanged"),
+        out.contains("would push 1201 added, 0 changed, 1 deleted, 0 unchanged"),
         "{out}"
     );
     let secret_free = !out.contains("\"keys\":{");
@@ -292,8 +304,12 @@ async fn edge_push_is_incremental_idempotent_and_has_a_dry_run() {
     let (code, out, err) = afftok(&env, &["edge", "push"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("redis: pushed 1 added, 0 changed, 1 deleted, 0 unchanged"),
+        out.contains("redis: pushed 1201 added, 0 changed, 1 deleted, 0 unchanged"),
         "{out}"
+    );
+    assert!(
+        err.contains("redis: 500/1202 entries") && err.contains("redis: 1202/1202 entries"),
+        "progress is shown: {err}"
     );
     let keys: Option<String> = conn.get(format!("{prefix}keys")).await.expect("GET");
     assert!(KeysDoc::parse(keys.unwrap_or_default().as_bytes()).is_ok());
@@ -310,7 +326,7 @@ async fn edge_push_is_incremental_idempotent_and_has_a_dry_run() {
     let (code, out, _) = afftok(&env, &["edge", "push"]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("pushed 0 added, 0 changed, 0 deleted, 1 unchanged"),
+        out.contains("pushed 0 added, 0 changed, 0 deleted, 1201 unchanged"),
         "{out}"
     );
     let _: () = conn
@@ -319,7 +335,7 @@ async fn edge_push_is_incremental_idempotent_and_has_a_dry_run() {
         .expect("SET");
     let (_, out, _) = afftok(&env, &["edge", "push"]);
     assert!(
-        out.contains("pushed 0 added, 1 changed, 0 deleted, 0 unchanged"),
+        out.contains("pushed 0 added, 1 changed, 0 deleted, 1200 unchanged"),
         "{out}"
     );
 
@@ -346,7 +362,7 @@ async fn edge_push_is_incremental_idempotent_and_has_a_dry_run() {
 
 #[tokio::test]
 async fn keys_rotate_pushes_the_new_key_before_signing_with_it() {
-    let (prefix, env) = cli_env().await;
+    let (prefix, env, _) = cli_env().await;
     let mut conn = redis().await;
     let keys_doc = |value: Option<String>| KeysDoc::parse(value.unwrap_or_default().as_bytes());
     let (code, _, err) = afftok(&env, &["keys", "create"]);
