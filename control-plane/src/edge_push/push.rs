@@ -39,6 +39,9 @@ pub async fn full(
     let current = target.snapshot().await?;
     let plan = Plan::between(&desired, &current);
     if dry_run || plan.is_empty() {
+        // Ends the transaction now: a dropped one would keep the lock until its connection
+        // is next used.
+        tx.commit().await?;
         return Ok(plan);
     }
     let total = plan.put.len() + plan.delete.len();
@@ -99,6 +102,7 @@ pub async fn queued(db: &PgPool, kek: &[u8; 32], targets: &[Target]) -> Result<R
         .fetch_one(&mut *tx)
         .await?;
     if !locked {
+        tx.commit().await?;
         return Ok(Round::default());
     }
     let rows: Vec<(i64, String)> =
@@ -107,13 +111,22 @@ pub async fn queued(db: &PgPool, kek: &[u8; 32], targets: &[Target]) -> Result<R
             .fetch_all(&mut *tx)
             .await?;
     if rows.is_empty() {
+        tx.commit().await?;
         return Ok(Round::default());
     }
     let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
     let keys: BTreeSet<String> = rows.into_iter().map(|(_, key)| key).collect();
-    let values = documents::these(db, kek, &keys).await?;
-    for target in targets {
-        apply(target, &values).await?;
+    let pushed = async {
+        let values = documents::these(db, kek, &keys).await?;
+        for target in targets {
+            apply(target, &values).await?;
+        }
+        Ok::<_, PushError>(())
+    }
+    .await;
+    if let Err(e) = pushed {
+        tx.rollback().await?;
+        return Err(e);
     }
     sqlx::query("DELETE FROM edge_outbox WHERE id = ANY($1)")
         .bind(&ids)
