@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 
 use super::documents;
 use super::plan::Plan;
@@ -18,9 +18,53 @@ const PUSH_LOCK: i64 = 0x6166_6674_6f6b_6564;
 /// Most queued rows taken per round.
 const ROUND: i64 = 1000;
 
+/// Ends the transaction holding the push lock whatever `result` is: a transaction that is
+/// only dropped keeps its lock on the pooled connection until that connection is next
+/// used, and every other push waits for it until then.
+async fn end<T>(
+    tx: Transaction<'_, Postgres>,
+    result: Result<T, PushError>,
+) -> Result<T, PushError> {
+    match result {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Begins a transaction holding the push lock, waiting for it.
+async fn lock(db: &PgPool) -> Result<Transaction<'static, Postgres>, PushError> {
+    let mut tx = db.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(PUSH_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// Begins a transaction holding the push lock; `None` while another push holds it.
+async fn try_lock(db: &PgPool) -> Result<Option<Transaction<'static, Postgres>>, PushError> {
+    let mut tx = db.begin().await?;
+    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+        .bind(PUSH_LOCK)
+        .fetch_one(&mut *tx)
+        .await?;
+    if locked {
+        Ok(Some(tx))
+    } else {
+        end(tx, Ok(())).await?;
+        Ok(None)
+    }
+}
+
 /// Makes `target` hold exactly the entries Postgres says it should, writing only what
-/// differs and deleting what should no longer exist. With `dry_run` nothing is written.
-/// `progress(done, total)` is called after each write.
+/// differs and deleting what should no longer exist. With `dry_run` nothing is written (and
+/// no lock is taken). `progress(done, total)` is called after each write.
 pub async fn full(
     db: &PgPool,
     kek: &[u8; 32],
@@ -28,37 +72,34 @@ pub async fn full(
     dry_run: bool,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Plan, PushError> {
-    let mut tx = db.begin().await?;
-    if !dry_run {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(PUSH_LOCK)
-            .execute(&mut *tx)
-            .await?;
+    let plan = async {
+        let desired = documents::all(db, kek).await?;
+        let current = target.snapshot().await?;
+        Ok(Plan::between(&desired, &current))
+    };
+    if dry_run {
+        return plan.await;
     }
-    let desired = documents::all(db, kek).await?;
-    let current = target.snapshot().await?;
-    let plan = Plan::between(&desired, &current);
-    if dry_run || plan.is_empty() {
-        // Ends the transaction now: a dropped one would keep the lock until its connection
-        // is next used.
-        tx.commit().await?;
-        return Ok(plan);
+    let tx = lock(db).await?;
+    let pushed = async {
+        let plan = plan.await?;
+        let total = plan.put.len() + plan.delete.len();
+        let mut done = 0;
+        let entries: Vec<Entry> = plan.put.iter().map(|(e, _)| e.clone()).collect();
+        for chunk in entries.chunks(target.batch()) {
+            target.put(chunk).await?;
+            done += chunk.len();
+            progress(done, total);
+        }
+        for chunk in plan.delete.chunks(target.batch()) {
+            target.delete(chunk).await?;
+            done += chunk.len();
+            progress(done, total);
+        }
+        Ok(plan)
     }
-    let total = plan.put.len() + plan.delete.len();
-    let mut done = 0;
-    let entries: Vec<Entry> = plan.put.iter().map(|(e, _)| e.clone()).collect();
-    for chunk in entries.chunks(target.batch()) {
-        target.put(chunk).await?;
-        done += chunk.len();
-        progress(done, total);
-    }
-    for chunk in plan.delete.chunks(target.batch()) {
-        target.delete(chunk).await?;
-        done += chunk.len();
-        progress(done, total);
-    }
-    tx.commit().await?;
-    Ok(plan)
+    .await;
+    end(tx, pushed).await
 }
 
 /// Pushes the current value (or the absence) of `keys` to every target, waiting for any
@@ -69,17 +110,16 @@ pub async fn these(
     targets: &[Target],
     keys: &BTreeSet<String>,
 ) -> Result<(), PushError> {
-    let mut tx = db.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(PUSH_LOCK)
-        .execute(&mut *tx)
-        .await?;
-    let values = documents::these(db, kek, keys).await?;
-    for target in targets {
-        apply(target, &values).await?;
+    let tx = lock(db).await?;
+    let pushed = async {
+        let values = documents::these(db, kek, keys).await?;
+        for target in targets {
+            apply(target, &values).await?;
+        }
+        Ok(())
     }
-    tx.commit().await?;
-    Ok(())
+    .await;
+    end(tx, pushed).await
 }
 
 /// What one round of the push job did.
@@ -96,47 +136,35 @@ pub struct Round {
 /// failure leaves them queued for the next round. If another push holds the lock, nothing
 /// is done this round.
 pub async fn queued(db: &PgPool, kek: &[u8; 32], targets: &[Target]) -> Result<Round, PushError> {
-    let mut tx = db.begin().await?;
-    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
-        .bind(PUSH_LOCK)
-        .fetch_one(&mut *tx)
-        .await?;
-    if !locked {
-        tx.commit().await?;
+    let Some(mut tx) = try_lock(db).await? else {
         return Ok(Round::default());
-    }
-    let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, key FROM edge_outbox ORDER BY id LIMIT $1")
-            .bind(ROUND)
-            .fetch_all(&mut *tx)
-            .await?;
-    if rows.is_empty() {
-        tx.commit().await?;
-        return Ok(Round::default());
-    }
-    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-    let keys: BTreeSet<String> = rows.into_iter().map(|(_, key)| key).collect();
-    let pushed = async {
+    };
+    let round = async {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, key FROM edge_outbox ORDER BY id LIMIT $1")
+                .bind(ROUND)
+                .fetch_all(&mut *tx)
+                .await?;
+        if rows.is_empty() {
+            return Ok(Round::default());
+        }
+        let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+        let keys: BTreeSet<String> = rows.into_iter().map(|(_, key)| key).collect();
         let values = documents::these(db, kek, &keys).await?;
         for target in targets {
             apply(target, &values).await?;
         }
-        Ok::<_, PushError>(())
+        sqlx::query("DELETE FROM edge_outbox WHERE id = ANY($1)")
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await?;
+        Ok(Round {
+            keys: keys.len(),
+            more: ids.len() as i64 == ROUND,
+        })
     }
     .await;
-    if let Err(e) = pushed {
-        tx.rollback().await?;
-        return Err(e);
-    }
-    sqlx::query("DELETE FROM edge_outbox WHERE id = ANY($1)")
-        .bind(&ids)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(Round {
-        keys: keys.len(),
-        more: ids.len() as i64 == ROUND,
-    })
+    end(tx, round).await
 }
 
 async fn apply(

@@ -67,7 +67,7 @@ impl Metrics {
         let edge_push = IntCounterVec::new(
             Opts::new(
                 "afftok_edge_push_total",
-                "Queued edge config entries by target and outcome (pushed, failed)",
+                "Queued edge config pushes by target: entries pushed (outcome pushed) and failed rounds (outcome failed; a round fails for every target at once)",
             ),
             &["target", "outcome"],
         )

@@ -55,6 +55,15 @@ fn offer_doc(value: Option<&str>) -> Option<OfferDoc> {
     value.map(|v| OfferDoc::parse(v.as_bytes()).expect("a valid offer entry"))
 }
 
+/// The offer entry at `key`, once the app has pushed it with `status`.
+async fn offer_when(app: &TestApp, key: &str, status: OfferStatus) -> OfferDoc {
+    let value = entry_when(app, key, |v| {
+        offer_doc(v).is_some_and(|d| d.status == status)
+    })
+    .await;
+    offer_doc(value.as_deref()).expect("an offer entry")
+}
+
 async fn offer_action(app: &TestApp, token: &str, path: &str) {
     let resp = app
         .post(path)
@@ -97,14 +106,7 @@ async fn offer_changes_reach_redis_by_themselves() {
         &format!("/v1/admin/offers/{id}/approve"),
     )
     .await;
-    let doc = offer_doc(
-        entry_when(&app, &key, |v| {
-            offer_doc(v).is_some_and(|d| d.status == OfferStatus::Active)
-        })
-        .await
-        .as_deref(),
-    )
-    .expect("entry");
+    let doc = offer_when(&app, &key, OfferStatus::Active).await;
     assert_eq!(
         doc.url,
         "https://shop.example/landing?c={click_id}&s={sub1}"
@@ -121,23 +123,13 @@ async fn offer_changes_reach_redis_by_themselves() {
 
     // Paused by its advertiser (with its fallback), then resumed.
     offer_action(&app, &adv.token, &format!("/v1/offers/{id}/pause")).await;
-    let doc = offer_doc(
-        entry_when(&app, &key, |v| {
-            offer_doc(v).is_some_and(|d| d.status == OfferStatus::Paused)
-        })
-        .await
-        .as_deref(),
-    )
-    .expect("entry");
+    let doc = offer_when(&app, &key, OfferStatus::Paused).await;
     assert_eq!(
         doc.fallback_url.as_deref(),
         Some("https://shop.example/sorry")
     );
     offer_action(&app, &adv.token, &format!("/v1/offers/{id}/resume")).await;
-    entry_when(&app, &key, |v| {
-        offer_doc(v).is_some_and(|d| d.status == OfferStatus::Active)
-    })
-    .await;
+    offer_when(&app, &key, OfferStatus::Active).await;
 
     // Nothing stays queued once pushed.
     let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM edge_outbox")
