@@ -1,5 +1,5 @@
 //! The `afftok` command line: `serve`, `migrate`, `admin create`,
-//! `keys create|rotate|activate|revoke|list`, `edge push`.
+//! `keys create|rotate|activate|revoke|list`, `edge push`, `stats rebuild`.
 
 use std::process::ExitCode;
 
@@ -53,6 +53,21 @@ pub enum Command {
         #[command(subcommand)]
         command: EdgeCommand,
     },
+    /// The stats rollups.
+    Stats {
+        /// What to do.
+        #[command(subcommand)]
+        command: StatsCommand,
+    },
+}
+
+/// The stats rollups.
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Recompute every rollup from the stored clicks and conversions (after repairing data
+    /// by hand, or loading rows that did not come through ingestion). Ingestion waits while
+    /// it runs; stats keep answering with the old numbers until it commits.
+    Rebuild,
 }
 
 /// The edge config.
@@ -197,6 +212,22 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
             Ok(())
         }
         Command::Edge { command } => edge(&settings, command).await,
+        Command::Stats {
+            command: StatsCommand::Rebuild,
+        } => {
+            let db = migrated(&settings).await?;
+            let started = std::time::Instant::now();
+            let done = crate::db::rollups::rebuild(&db)
+                .await
+                .map_err(|e| e.message())?;
+            println!(
+                "stats rebuilt in {:.1} s: {} click rollup rows, {} conversion rollup rows",
+                started.elapsed().as_secs_f64(),
+                done.click_rows,
+                done.conversion_rows
+            );
+            Ok(())
+        }
         Command::Keys { command } => {
             let db = migrated(&settings).await?;
             let kek = settings.key_encryption_key.expose_secret();

@@ -31,6 +31,11 @@ const ENV: &[(&str, &str, Kind)] = &[
         "stream_claim_idle_ms",
         Kind::Integer,
     ),
+    (
+        "AFFTOK_STATS_FOLD_INTERVAL_MS",
+        "stats_fold_interval_ms",
+        Kind::Integer,
+    ),
     ("AFFTOK_INGEST_SECRET", "ingest_secret", Kind::Text),
     ("AFFTOK_JWT_SECRET", "jwt_secret", Kind::Text),
     (
@@ -149,6 +154,7 @@ struct Raw {
     stream_group: String,
     attribution_wait_secs: u64,
     stream_claim_idle_ms: u64,
+    stats_fold_interval_ms: u64,
     ingest_secret: Option<String>,
     jwt_secret: Option<String>,
     key_encryption_key: Option<String>,
@@ -432,6 +438,9 @@ pub struct Settings {
     pub attribution_wait: Duration,
     /// How long a stream entry stays pending with a consumer before another takes it over.
     pub stream_claim_idle: Duration,
+    /// How often the per-scope stats sums appended by ingestion are folded into the scope
+    /// rollups (readers add up what is not folded yet: this bounds their work).
+    pub stats_fold_interval: Duration,
     /// Key of the `Afftok-Signature` on event batches.
     pub ingest_secret: SecretString,
     /// Token settings.
@@ -619,6 +628,12 @@ impl Settings {
         if raw.stream_claim_idle_ms < 100 {
             return Err(err("AFFTOK_STREAM_CLAIM_IDLE_MS", "must be at least 100"));
         }
+        if !(100..=3_600_000).contains(&raw.stats_fold_interval_ms) {
+            return Err(err(
+                "AFFTOK_STATS_FOLD_INTERVAL_MS",
+                "must be 100 to 3600000",
+            ));
+        }
         if raw.stream_group.trim().is_empty() {
             return Err(err("AFFTOK_STREAM_GROUP", "must not be empty"));
         }
@@ -636,6 +651,7 @@ impl Settings {
             stream_group: raw.stream_group,
             attribution_wait: Duration::from_secs(raw.attribution_wait_secs),
             stream_claim_idle: Duration::from_millis(raw.stream_claim_idle_ms),
+            stats_fold_interval: Duration::from_millis(raw.stats_fold_interval_ms),
             ingest_secret: ingest_secret.into(),
             jwt: JwtSettings {
                 secret: jwt_secret.into(),

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::conversions;
+use crate::db::rollups::{self, ClickCounts, ClickKey};
 use crate::error::ApiError;
 use crate::live::{self, Bump, Scopes};
 use crate::startup::AppState;
@@ -132,6 +133,15 @@ fn read_event(text: &str) -> Result<Event, String> {
 /// Parses and stores a batch of events given as JSON texts. `source` names where they came
 /// from in dead letters (`http`, `stream`).
 pub async fn ingest(state: &AppState, source: &str, texts: &[String]) -> Result<Report, ApiError> {
+    match ingest_once(state, source, texts).await {
+        // Another delivery of the same clicks committed while this one was storing them:
+        // the second time they are found stored.
+        Err(ApiError::Conflict { code: RACED, .. }) => ingest_once(state, source, texts).await,
+        done => done,
+    }
+}
+
+async fn ingest_once(state: &AppState, source: &str, texts: &[String]) -> Result<Report, ApiError> {
     let mut report = Report::default();
     let mut clicks: Vec<ClickEvent> = Vec::new();
     let mut conversions_in: Vec<ConversionEvent> = Vec::new();
@@ -241,45 +251,62 @@ async fn store_dead_letters(
     Ok(())
 }
 
-type RollupKey = (OffsetDateTime, i64, i64, i64, String, String);
+/// The conflict a batch meets when another delivery of its clicks committed first.
+const RACED: &str = "raced_delivery";
 
-/// The `stats_clicks` row a click counts in: its 15-minute bucket and dimensions.
-fn rollup_key(
-    at: OffsetDateTime,
-    offer: i64,
-    promoter: i64,
-    advertiser: i64,
-    country: Option<&str>,
-    sub1: Option<&str>,
-) -> RollupKey {
-    let secs = at.unix_timestamp();
-    let bucket = OffsetDateTime::from_unix_timestamp(secs - secs.rem_euclid(900)).unwrap_or(at);
-    (
-        bucket,
-        offer,
-        promoter,
-        advertiser,
-        country.unwrap_or_default().to_owned(),
-        sub1.unwrap_or_default().to_owned(),
-    )
+/// A CSV field for COPY: quoted (so an empty text is not NULL), quotes doubled; `None` is
+/// NULL.
+fn csv_field(out: &mut String, value: Option<&str>) {
+    if let Some(v) = value {
+        out.push('"');
+        for ch in v.chars() {
+            if ch == '"' {
+                out.push('"');
+            }
+            out.push(ch);
+        }
+        out.push('"');
+    }
 }
 
-/// The columns of `stats_clicks` rows to upsert.
-#[derive(Default)]
-struct RollupColumns {
-    bucket: Vec<OffsetDateTime>,
-    offer: Vec<i64>,
-    promoter: Vec<i64>,
-    advertiser: Vec<i64>,
-    country: Vec<String>,
-    sub1: Vec<String>,
-    clicks: Vec<i64>,
-    uniques: Vec<i64>,
-    filtered: Vec<i64>,
+/// One `clicks` row as a CSV line, in the column order of the COPY in `store_clicks`.
+fn click_csv(out: &mut String, c: &ClickEvent, advertiser: Option<i64>, unique: bool) {
+    use std::fmt::Write as _;
+    let at = ts(c.ts)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let _ = write!(
+        out,
+        "{},{at},{},{},{},{},{},{},",
+        c.id,
+        c.offer_id,
+        c.promoter_id,
+        advertiser.map(|a| a.to_string()).unwrap_or_default(),
+        c.kid,
+        verdict_name(c.verdict),
+        if unique { 't' } else { 'f' }
+    );
+    if let Some(ip) = c.ip {
+        let _ = write!(out, "{ip}");
+    }
+    out.push(',');
+    csv_field(out, Some(&c.user_agent));
+    out.push(',');
+    csv_field(out, c.referer.as_deref());
+    out.push(',');
+    csv_field(out, c.country.as_ref().map(|c| c.as_str()));
+    for n in 1..=5 {
+        out.push(',');
+        csv_field(out, c.subs.get(n));
+    }
+    out.push(',');
+    csv_field(out, Some(&c.edge));
+    out.push('\n');
 }
 
-/// Stores new clicks, their uniqueness and rollups; returns the ids stored now and the live
-/// counter changes.
+/// Stores new clicks with their uniqueness and rollups; returns the ids stored now and the
+/// live counter changes. A click already stored (a redelivery) is left as it is: its
+/// uniqueness and counts were settled when it was first stored.
 async fn store_clicks(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     clicks: &[ClickEvent],
@@ -300,78 +327,38 @@ async fn store_clicks(
             .await?
             .into_iter()
             .collect();
-    let n = clicks.len();
-    let mut ids = Vec::with_capacity(n);
-    let mut tss = Vec::with_capacity(n);
-    let mut offers = Vec::with_capacity(n);
-    let mut promoters = Vec::with_capacity(n);
-    let mut advertisers = Vec::with_capacity(n);
-    let mut kids = Vec::with_capacity(n);
-    let mut verdicts = Vec::with_capacity(n);
-    let mut ips: Vec<Option<String>> = Vec::with_capacity(n);
-    let mut uas = Vec::with_capacity(n);
-    let mut referers = Vec::with_capacity(n);
-    let mut countries = Vec::with_capacity(n);
-    let mut subs: [Vec<Option<&str>>; 5] = Default::default();
-    let mut edges = Vec::with_capacity(n);
-    for c in clicks {
-        ids.push(c.id);
-        tss.push(ts(c.ts));
-        offers.push(c.offer_id as i64);
-        promoters.push(c.promoter_id as i64);
-        advertisers.push(owners.get(&(c.offer_id as i64)).copied());
-        kids.push(c.kid as i32);
-        verdicts.push(verdict_name(c.verdict));
-        ips.push(c.ip.map(|ip| ip.to_string()));
-        uas.push(c.user_agent.as_str());
-        referers.push(c.referer.as_deref());
-        countries.push(c.country.map(|c| c.as_str().to_owned()));
-        for (i, sub) in subs.iter_mut().enumerate() {
-            sub.push(c.subs.get(i + 1));
-        }
-        edges.push(c.edge.as_str());
-    }
-    let inserted: Vec<Uuid> = sqlx::query_scalar(
-        "INSERT INTO clicks (id, ts, offer_id, promoter_id, advertiser_id, kid, verdict, ip, user_agent, referer,
-                             country, sub1, sub2, sub3, sub4, sub5, edge)
-         SELECT id, ts, offer_id, promoter_id, advertiser_id, kid, verdict, ip::inet, ua, referer, country,
-                s1, s2, s3, s4, s5, edge
-         FROM UNNEST($1::uuid[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[], $6::int[], $7::text[],
-                     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-                     $15::text[], $16::text[], $17::text[])
-              AS t(id, ts, offer_id, promoter_id, advertiser_id, kid, verdict, ip, ua, referer, country,
-                   s1, s2, s3, s4, s5, edge)
-         ON CONFLICT DO NOTHING
-         RETURNING id",
-    )
-    .bind(&ids)
-    .bind(&tss)
-    .bind(&offers)
-    .bind(&promoters)
-    .bind(&advertisers)
-    .bind(&kids)
-    .bind(&verdicts)
-    .bind(&ips)
-    .bind(&uas)
-    .bind(&referers)
-    .bind(&countries)
-    .bind(&subs[0])
-    .bind(&subs[1])
-    .bind(&subs[2])
-    .bind(&subs[3])
-    .bind(&subs[4])
-    .bind(&edges)
-    .fetch_all(&mut **tx)
-    .await?;
-    let inserted_set: HashSet<Uuid> = inserted.iter().copied().collect();
-    let new: Vec<&ClickEvent> = clicks
+    let all_ids: Vec<Uuid> = clicks.iter().map(|c| c.id).collect();
+    let (earliest, latest) = clicks.iter().map(|c| ts(c.ts)).fold(
+        (None, None),
+        |(lo, hi): (Option<OffsetDateTime>, Option<OffsetDateTime>), t| {
+            (
+                Some(lo.map_or(t, |lo| lo.min(t))),
+                Some(hi.map_or(t, |hi| hi.max(t))),
+            )
+        },
+    );
+    // The ts range lets Postgres look in the partitions that can hold them only.
+    let stored_before: HashSet<Uuid> =
+        sqlx::query_scalar("SELECT id FROM clicks WHERE id = ANY($1) AND ts >= $2 AND ts <= $3")
+            .bind(&all_ids)
+            .bind(earliest)
+            .bind(latest)
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .collect();
+    let fresh: Vec<&ClickEvent> = clicks
         .iter()
-        .filter(|c| inserted_set.contains(&c.id))
+        .filter(|c| !stored_before.contains(&c.id))
         .collect();
+    if fresh.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
 
-    // Uniqueness: the earliest ok click of a visitor per offer, promoter and UTC day, among
-    // clicks on offers this control plane knows (the ones counted).
-    let candidates: Vec<uniques::Candidate> = new
+    // Uniqueness first, so each click is written once with its flag: the earliest ok click
+    // of a visitor per offer, promoter and UTC day, among clicks on offers this control plane
+    // knows (the ones counted).
+    let candidates: Vec<uniques::Candidate> = fresh
         .iter()
         .filter(|c| c.verdict.is_counted() && owners.contains_key(&(c.offer_id as i64)))
         .map(|c| uniques::Candidate {
@@ -386,34 +373,65 @@ async fn store_clicks(
         })
         .collect();
     let unique = uniques::assign(tx, &candidates).await?;
+    let is_unique = |id: &Uuid| unique.first_seen.contains(id) || unique.took_over.contains(id);
 
-    // Rollups by 15-minute bucket, offer, promoter, country and sub1.
-    let mut rollups: BTreeMap<RollupKey, (i64, i64, i64)> = BTreeMap::new();
+    // COPY is the fastest way in. The clicks are new (checked above): a delivery of the same
+    // clicks racing this one makes the COPY fail on the primary key, and the caller runs
+    // the batch again, when they are found stored.
+    let mut csv = String::with_capacity(fresh.len() * 320);
+    for c in &fresh {
+        click_csv(
+            &mut csv,
+            c,
+            owners.get(&(c.offer_id as i64)).copied(),
+            is_unique(&c.id),
+        );
+    }
+    let mut copy = tx
+        .copy_in_raw(
+            "COPY clicks (id, ts, offer_id, promoter_id, advertiser_id, kid, verdict, is_unique, ip,
+                          user_agent, referer, country, sub1, sub2, sub3, sub4, sub5, edge)
+             FROM STDIN WITH (FORMAT csv)",
+        )
+        .await?;
+    copy.send(csv.into_bytes()).await?;
+    if let Err(e) = copy.finish().await {
+        if crate::error::is_unique_violation(&e, None) {
+            return Err(ApiError::conflict(
+                RACED,
+                "another delivery stored these clicks first",
+            ));
+        }
+        return Err(e.into());
+    }
+    let inserted: Vec<Uuid> = fresh.iter().map(|c| c.id).collect();
+    let inserted_set: HashSet<Uuid> = inserted.iter().copied().collect();
+
+    // Rollups by 15-minute bucket, offer, promoter, country and sub1 (and per scope).
+    let mut counts: BTreeMap<ClickKey, ClickCounts> = BTreeMap::new();
     let mut bumps = Vec::new();
-    for c in &new {
+    for c in fresh.iter().filter(|c| inserted_set.contains(&c.id)) {
         let offer_id = c.offer_id as i64;
         let Some(&advertiser) = owners.get(&offer_id) else {
             // A click on an offer this control plane does not know is stored, not counted.
             continue;
         };
         let at = ts(c.ts);
-        let key = rollup_key(
+        let key = ClickKey::new(
             at,
-            offer_id,
-            c.promoter_id as i64,
-            advertiser,
+            (offer_id, c.promoter_id as i64, advertiser),
             c.country.as_ref().map(|c| c.as_str()),
             c.subs.get(1),
         );
-        let entry = rollups.entry(key).or_default();
+        let entry = counts.entry(key).or_default();
         let counted = c.verdict.is_counted();
         if counted {
-            entry.0 += 1;
+            entry.clicks += 1;
         } else {
-            entry.2 += 1;
+            entry.filtered_clicks += 1;
         }
-        if unique.first_seen.contains(&c.id) || unique.took_over.contains(&c.id) {
-            entry.1 += 1;
+        if is_unique(&c.id) {
+            entry.unique_clicks += 1;
         }
         bumps.push((
             Scopes {
@@ -434,53 +452,15 @@ async fn store_clicks(
         let Some(advertiser) = d.advertiser_id else {
             continue;
         };
-        let key = rollup_key(
+        let key = ClickKey::new(
             d.ts,
-            d.offer_id,
-            d.promoter_id,
-            advertiser,
+            (d.offer_id, d.promoter_id, advertiser),
             d.country.as_deref(),
             d.sub1.as_deref(),
         );
-        rollups.entry(key).or_default().1 -= 1;
+        counts.entry(key).or_default().unique_clicks -= 1;
     }
-    if !rollups.is_empty() {
-        let mut cols = RollupColumns::default();
-        for ((bucket, offer, promoter, advertiser, country, sub1), (clicks, uniques, filtered)) in
-            rollups
-        {
-            cols.bucket.push(bucket);
-            cols.offer.push(offer);
-            cols.promoter.push(promoter);
-            cols.advertiser.push(advertiser);
-            cols.country.push(country);
-            cols.sub1.push(sub1);
-            cols.clicks.push(clicks);
-            cols.uniques.push(uniques);
-            cols.filtered.push(filtered);
-        }
-        sqlx::query(
-            "INSERT INTO stats_clicks (bucket, offer_id, promoter_id, advertiser_id, country, sub1,
-                                       clicks, unique_clicks, filtered_clicks)
-             SELECT * FROM UNNEST($1::timestamptz[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
-                                  $7::bigint[], $8::bigint[], $9::bigint[])
-             ON CONFLICT (bucket, offer_id, promoter_id, country, sub1) DO UPDATE SET
-                 clicks = stats_clicks.clicks + EXCLUDED.clicks,
-                 unique_clicks = stats_clicks.unique_clicks + EXCLUDED.unique_clicks,
-                 filtered_clicks = stats_clicks.filtered_clicks + EXCLUDED.filtered_clicks",
-        )
-        .bind(&cols.bucket)
-        .bind(&cols.offer)
-        .bind(&cols.promoter)
-        .bind(&cols.advertiser)
-        .bind(&cols.country)
-        .bind(&cols.sub1)
-        .bind(&cols.clicks)
-        .bind(&cols.uniques)
-        .bind(&cols.filtered)
-        .execute(&mut **tx)
-        .await?;
-    }
+    rollups::add_clicks(tx, &counts).await?;
     Ok((inserted, bumps))
 }
 

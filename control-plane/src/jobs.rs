@@ -4,7 +4,8 @@
 //!   never came as `unknown_click`,
 //! - click partitions for the coming months,
 //! - the edge config push: queued changes (offers, keys, postback keys) reach every edge
-//!   target within a second or so, retried with backoff while a target fails.
+//!   target within a second or so, retried with backoff while a target fails,
+//! - folding the per-scope stats sums appended by ingestion into the scope rollups.
 
 use std::time::Duration;
 
@@ -44,6 +45,7 @@ impl Jobs {
         let handles = vec![
             tokio::spawn(consume_stream(state.clone(), stopped.clone())),
             tokio::spawn(sweep(state.clone(), stopped.clone())),
+            tokio::spawn(compact_rollups(state.clone(), stopped.clone())),
             tokio::spawn(push_edge_config(state, stopped)),
         ];
         Self { stop, handles }
@@ -121,6 +123,19 @@ async fn push_edge_config(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// Folds the per-scope sums appended by ingestion and attribution into the scope rollups,
+/// every `stats_fold_interval`.
+async fn compact_rollups(state: AppState, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = crate::db::rollups::compact(&state.db).await {
+            tracing::warn!(error = %e, "folding the stats sums failed; they are folded next time");
+        }
+        if stopped_or_after(&mut stop, state.settings.stats_fold_interval).await {
+            return;
+        }
+    }
+}
+
 /// Attributes pending conversions whose click is already stored (a process stopped between
 /// storing and attributing).
 async fn retry_attribution(state: &AppState) -> Result<usize, crate::error::ApiError> {
@@ -167,9 +182,71 @@ async fn sweep(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Reads the event stream with the consumer group: own pending entries first (after a failed
-/// store), then new ones; takes over entries a dead consumer left pending; acknowledges and
-/// deletes entries once stored.
+/// Batches the stream consumer stores at once: while one batch is in Postgres, the next is
+/// read and parsed, and two batches keep both the database and this process busy.
+const IN_FLIGHT: usize = 3;
+
+/// How a batch went.
+enum BatchOutcome {
+    /// Stored and acknowledged.
+    Stored,
+    /// Not (wholly) stored: its entries stay pending and are read again.
+    Failed {
+        /// Entries stored (or set aside) one by one after the batch failed.
+        rescued: usize,
+    },
+}
+
+/// Stores one batch and acknowledges what was stored; a batch that fails is stored entry by
+/// entry, so one entry the store keeps refusing does not hold up the stream.
+async fn store_batch(
+    state: AppState,
+    (stream, group): (String, String),
+    entries: Vec<StreamId>,
+) -> BatchOutcome {
+    let mut conn = state.redis.clone();
+    let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
+    let texts: Vec<String> = entries.iter().map(entry_text).collect();
+    match ingest::ingest(&state, "stream", &texts).await {
+        Ok(report) => {
+            tracing::debug!(?report, "stream batch stored");
+            acknowledge(&mut conn, &stream, &group, &ids).await;
+            BatchOutcome::Stored
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, entries = ids.len(), "storing a stream batch failed; it stays pending");
+            let rescued = one_by_one(&state, &mut conn, (&stream, &group), &entries, &texts).await;
+            BatchOutcome::Failed { rescued }
+        }
+    }
+}
+
+/// Takes in a finished batch; returns whether to wait before reading again.
+fn settle(
+    done: Result<BatchOutcome, tokio::task::JoinError>,
+    read_pending: &mut bool,
+    backoff: &mut Duration,
+) -> bool {
+    match done {
+        Ok(BatchOutcome::Stored) => {
+            *backoff = Duration::from_millis(100);
+            false
+        }
+        Ok(BatchOutcome::Failed { rescued }) => {
+            *read_pending = true;
+            rescued == 0
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "a stream batch task failed");
+            *read_pending = true;
+            false
+        }
+    }
+}
+
+/// Reads the event stream with the consumer group and stores up to [`IN_FLIGHT`] batches at
+/// once: own pending entries first (at start, and after a batch failed), then new ones; takes
+/// over entries a dead consumer left pending; acknowledges and deletes entries once stored.
 async fn consume_stream(state: AppState, mut stop: watch::Receiver<bool>) {
     // Blocking reads need a connection of their own: they would hold up everyone else's
     // commands on the shared one.
@@ -199,9 +276,37 @@ async fn consume_stream(state: AppState, mut stop: watch::Receiver<bool>) {
     let claim_every = claim_idle.min(Duration::from_secs(10));
     let claim_idle_ms = u64::try_from(claim_idle.as_millis()).unwrap_or(u64::MAX);
     let mut last_claim: Option<tokio::time::Instant> = None;
+    let mut batches: tokio::task::JoinSet<BatchOutcome> = tokio::task::JoinSet::new();
+    // Own pending entries are read (from "0") only with no batch in flight, so an entry is
+    // never in two batches at once.
+    let mut read_pending = true;
     loop {
         if *stop.borrow() {
+            // Batches being stored are finished.
+            while batches.join_next().await.is_some() {}
             return;
+        }
+        // Finished batches; a failed one means its entries are to be read again.
+        let mut wait = false;
+        while let Some(done) = batches.try_join_next() {
+            wait |= settle(done, &mut read_pending, &mut backoff);
+        }
+        let busy = batches.len() >= IN_FLIGHT || (read_pending && !batches.is_empty());
+        if busy {
+            tokio::select! {
+                _ = stop.changed() => {}
+                Some(done) = batches.join_next() => wait |= settle(done, &mut read_pending, &mut backoff),
+            }
+        }
+        if wait {
+            // A whole batch failed (the database is likely away): wait before retrying.
+            if stopped_or_after(&mut stop, backoff).await {
+                continue;
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+        if busy {
+            continue;
         }
         if last_claim.is_none_or(|at| at.elapsed() >= claim_every) {
             last_claim = Some(tokio::time::Instant::now());
@@ -221,24 +326,32 @@ async fn consume_stream(state: AppState, mut stop: watch::Receiver<bool>) {
                         entries = reply.claimed.len(),
                         "took over entries a stopped consumer left pending"
                     );
+                    read_pending = true;
+                    if !batches.is_empty() {
+                        continue;
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "taking over pending stream entries failed"),
             }
         }
-        // Own pending entries first: they failed to store before.
-        let pending = read(&mut conn, &stream, &group, &consumer, "0", None).await;
-        let entries = match pending {
-            Ok(entries) if !entries.is_empty() => Ok(entries),
-            Ok(_) => read(&mut conn, &stream, &group, &consumer, ">", Some(1000)).await,
-            Err(e) => Err(e),
+        let entries = if read_pending {
+            match read(&mut conn, &stream, &group, &consumer, "0", None).await {
+                Ok(entries) if entries.is_empty() => {
+                    read_pending = false;
+                    continue;
+                }
+                other => other,
+            }
+        } else {
+            read(&mut conn, &stream, &group, &consumer, ">", Some(1000)).await
         };
         let entries = match entries {
             Ok(entries) => entries,
             Err(e) => {
                 tracing::warn!(error = %e, "reading the event stream failed");
                 if stopped_or_after(&mut stop, backoff).await {
-                    return;
+                    continue;
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(5));
                 continue;
@@ -247,28 +360,11 @@ async fn consume_stream(state: AppState, mut stop: watch::Receiver<bool>) {
         if entries.is_empty() {
             continue;
         }
-        let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
-        let texts: Vec<String> = entries.iter().map(entry_text).collect();
-        match ingest::ingest(&state, "stream", &texts).await {
-            Ok(report) => {
-                backoff = Duration::from_millis(100);
-                tracing::debug!(?report, "stream batch stored");
-                acknowledge(&mut conn, &stream, &group, &ids).await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, entries = ids.len(), "storing a stream batch failed; it stays pending");
-                // One entry the store keeps failing on must not hold up the stream: store them
-                // one by one, and set aside one that failed MAX_DELIVERIES times.
-                let stored =
-                    one_by_one(&state, &mut conn, (&stream, &group), &entries, &texts).await;
-                if stored == 0 {
-                    if stopped_or_after(&mut stop, backoff).await {
-                        return;
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
-            }
-        }
+        batches.spawn(store_batch(
+            state.clone(),
+            (stream.clone(), group.clone()),
+            entries,
+        ));
     }
 }
 

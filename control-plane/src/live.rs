@@ -65,12 +65,14 @@ fn ten_thousandths(amount: Decimal) -> i64 {
     }
 }
 
-/// Applies the bumps; failures are logged, never fatal (Postgres holds the truth).
+/// Applies the bumps; failures are logged, never fatal (Postgres holds the truth). The
+/// increments are summed first, so a batch costs one `HINCRBY` per hash and field it touches
+/// (plus one `EXPIRE` per hash), not one per event.
 pub async fn apply(redis: &ConnectionManager, prefix: &str, bumps: &[(Scopes, Bump)]) {
     if bumps.is_empty() {
         return;
     }
-    let mut pipe = redis::pipe();
+    let mut sums: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
     for (scopes, bump) in bumps {
         let mut names = vec![
             "all".to_owned(),
@@ -118,12 +120,19 @@ pub async fn apply(redis: &ConnectionManager, prefix: &str, bumps: &[(Scopes, Bu
             ),
         };
         for name in &names {
-            let key = day_key(prefix, ts, name);
+            let hash = sums.entry(day_key(prefix, ts, name)).or_default();
             for (field, by) in &fields {
-                pipe.cmd("HINCRBY").arg(&key).arg(field).arg(*by).ignore();
+                let sum = hash.entry(field.clone()).or_default();
+                *sum = sum.saturating_add(*by);
             }
-            pipe.cmd("EXPIRE").arg(&key).arg(3 * 86_400).ignore();
         }
+    }
+    let mut pipe = redis::pipe();
+    for (key, fields) in &sums {
+        for (field, by) in fields {
+            pipe.cmd("HINCRBY").arg(key).arg(field).arg(*by).ignore();
+        }
+        pipe.cmd("EXPIRE").arg(key).arg(3 * 86_400).ignore();
     }
     let mut conn = redis.clone();
     if let Err(e) = pipe.query_async::<()>(&mut conn).await {

@@ -85,7 +85,10 @@ fn columns<'a>(candidates: impl Iterator<Item = &'a Candidate>) -> Columns {
     c
 }
 
-/// Assigns uniqueness for newly stored ok clicks and updates `clicks.is_unique`.
+/// Decides the uniqueness of ok clicks about to be stored: records the winners in
+/// `click_uniques` and clears `clicks.is_unique` of stored clicks they displace. The caller
+/// stores the new clicks with the flag ([`Outcome::first_seen`] or [`Outcome::took_over`]),
+/// so each click is written once.
 pub async fn assign(
     tx: &mut Transaction<'_, Postgres>,
     candidates: &[Candidate],
@@ -183,20 +186,5 @@ pub async fn assign(
         }
     }
 
-    let (ids, tss): (Vec<Uuid>, Vec<OffsetDateTime>) = best
-        .values()
-        .filter(|c| out.first_seen.contains(&c.id) || out.took_over.contains(&c.id))
-        .map(|c| (c.id, c.ts))
-        .unzip();
-    if !ids.is_empty() {
-        sqlx::query(
-            "UPDATE clicks SET is_unique = true
-             WHERE (id, ts) IN (SELECT * FROM UNNEST($1::uuid[], $2::timestamptz[]))",
-        )
-        .bind(&ids)
-        .bind(&tss)
-        .execute(&mut **tx)
-        .await?;
-    }
     Ok(out)
 }

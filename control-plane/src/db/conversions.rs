@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::Tenant;
+use crate::db::rollups;
 use crate::domain::attribution::{self, ConversionStatus, PayoutTerms};
 use crate::domain::offer::PayoutModel;
 use crate::error::ApiError;
@@ -104,6 +105,16 @@ pub struct Outcome {
     pub status: Option<ConversionStatus>,
     /// Live counter changes.
     pub bumps: Vec<(Scopes, Bump)>,
+    /// Rollup changes, written together just before the transaction commits.
+    counts: Vec<rollups::ConversionCount>,
+}
+
+/// Writes the rollup changes collected in `out`, then commits.
+async fn commit(mut tx: Transaction<'_, Postgres>, out: &mut Outcome) -> Result<(), ApiError> {
+    rollups::add_conversions(&mut tx, &out.counts).await?;
+    out.counts.clear();
+    tx.commit().await?;
+    Ok(())
 }
 
 fn scopes(row: &ConversionRow) -> Option<Scopes> {
@@ -124,42 +135,27 @@ fn revenue_of(row: &ConversionRow) -> (Decimal, String) {
     )
 }
 
-/// Adds (`sign` 1) or removes (-1) an approved conversion from the rollup; returns the live
-/// counter change.
-async fn rollup(
-    tx: &mut Transaction<'_, Postgres>,
-    row: &ConversionRow,
-    sign: i64,
-) -> Result<Option<(Scopes, Bump)>, ApiError> {
+/// Adds (`sign` 1) or removes (-1) an approved conversion from the rollups (written at
+/// commit) and the live counters (bumped after it).
+fn rollup(row: &ConversionRow, sign: i64, out: &mut Outcome) {
     let Some(scopes) = scopes(row) else {
-        return Ok(None);
+        return;
     };
     let payout = row.payout.unwrap_or_default();
     let payout_currency = row.payout_currency.clone().unwrap_or_default();
     let (revenue, revenue_currency) = revenue_of(row);
-    sqlx::query(
-        "INSERT INTO stats_conversions (bucket, offer_id, promoter_id, advertiser_id, country, sub1,
-             payout_currency, revenue_currency, conversions, payout, revenue)
-         VALUES (date_bin('15 minutes', $1, TIMESTAMPTZ '2000-01-01 00:00:00+00'), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (bucket, offer_id, promoter_id, country, sub1, payout_currency, revenue_currency) DO UPDATE SET
-             conversions = stats_conversions.conversions + EXCLUDED.conversions,
-             payout = stats_conversions.payout + EXCLUDED.payout,
-             revenue = stats_conversions.revenue + EXCLUDED.revenue",
-    )
-    .bind(row.ts)
-    .bind(scopes.offer_id)
-    .bind(scopes.promoter_id)
-    .bind(row.advertiser_id)
-    .bind(row.country.clone().unwrap_or_default())
-    .bind(row.sub1.clone().unwrap_or_default())
-    .bind(&payout_currency)
-    .bind(&revenue_currency)
-    .bind(sign)
-    .bind(Decimal::from(sign) * payout)
-    .bind(Decimal::from(sign) * revenue)
-    .execute(&mut **tx)
-    .await?;
-    Ok(Some((
+    out.counts.push(rollups::ConversionCount {
+        ts: row.ts,
+        offer_id: scopes.offer_id,
+        promoter_id: scopes.promoter_id,
+        advertiser_id: row.advertiser_id,
+        country: row.country.clone().unwrap_or_default(),
+        sub1: row.sub1.clone().unwrap_or_default(),
+        payout: (payout, payout_currency.clone()),
+        revenue: (revenue, revenue_currency.clone()),
+        sign,
+    });
+    out.bumps.push((
         scopes,
         Bump::Conversion {
             ts: row.ts,
@@ -167,7 +163,7 @@ async fn rollup(
             payout: (payout, payout_currency),
             revenue: (revenue, revenue_currency),
         },
-    )))
+    ));
 }
 
 async fn set_status(
@@ -198,15 +194,25 @@ async fn set_status(
     let was = from == ConversionStatus::Approved;
     let is = to == ConversionStatus::Approved;
     if was != is {
-        let bump = rollup(tx, row, if is { 1 } else { -1 }).await?;
-        out.bumps.extend(bump);
+        rollup(row, if is { 1 } else { -1 }, out);
     }
     Ok(())
 }
 
-/// Attributes conversions one by one; a failure is logged and leaves that conversion pending
-/// (the sweeper retries it) without stopping the others. Returns the live counter changes.
+/// Attributes conversions (oldest first) and returns the live counter changes. They are
+/// decided in one transaction holding every offer's lock (taken in offer order, so two
+/// batches never wait on each other in a circle); if that fails, one by one, where a
+/// failure is logged and leaves that conversion pending (the sweeper retries it) without
+/// stopping the others.
 pub async fn attribute_all(pool: &PgPool, ids: &[Uuid]) -> Vec<(Scopes, Bump)> {
+    if ids.len() > 1 {
+        match attribute_together(pool, ids).await {
+            Ok(bumps) => return bumps,
+            Err(e) => {
+                tracing::warn!(conversions = ids.len(), error = %e, "attributing a batch failed; one by one")
+            }
+        }
+    }
     let mut bumps = Vec::new();
     for id in ids {
         match attribute(pool, *id).await {
@@ -246,6 +252,72 @@ async fn lock_offer(tx: &mut Transaction<'_, Postgres>, offer_id: i64) -> Result
     Ok(())
 }
 
+/// The click a conversion claims, if stored. A click id minted by an edge is a UUIDv7 whose
+/// time is the click's: with it, only the partition that can hold the click is searched.
+async fn click_of(
+    exec: impl sqlx::PgExecutor<'_>,
+    click_id: Uuid,
+) -> Result<Option<ClickFacts>, ApiError> {
+    let ts = click_id
+        .get_timestamp()
+        .filter(|_| click_id.get_version_num() == 7)
+        .and_then(|t| {
+            let (secs, nanos) = t.to_unix();
+            OffsetDateTime::from_unix_timestamp_nanos(
+                i128::from(secs) * 1_000_000_000 + i128::from(nanos / 1_000_000) * 1_000_000,
+            )
+            .ok()
+        });
+    Ok(sqlx::query_as::<_, ClickFacts>(
+        "SELECT offer_id, promoter_id, ts, country, sub1 FROM clicks
+         WHERE id = $1 AND ($2::timestamptz IS NULL OR ts = $2) LIMIT 1",
+    )
+    .bind(click_id)
+    .bind(ts)
+    .fetch_optional(exec)
+    .await?)
+}
+
+async fn attribute_together(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<(Scopes, Bump)>, ApiError> {
+    // Which offers to lock: those of the conversions' clicks (a stored click never changes).
+    let offers: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT k.offer_id FROM conversions c JOIN clicks k ON k.id = c.click_id
+         WHERE c.id = ANY($1) AND c.status = 'pending' ORDER BY 1",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    let mut tx = pool.begin().await?;
+    for &offer in &offers {
+        lock_offer(&mut tx, offer).await?;
+    }
+    let mut out = Outcome::default();
+    for &id in ids {
+        let Some(conv) = sqlx::query_as::<_, ConversionRow>(&format!(
+            "SELECT {COLUMNS} FROM conversions WHERE id = $1 FOR UPDATE"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            continue;
+        };
+        if conv.status() != ConversionStatus::Pending {
+            continue;
+        }
+        // A click that landed after the offers were read belongs to an offer not locked
+        // here: that conversion is left to its click's batch (or the sweeper).
+        match click_of(&mut *tx, conv.click_id).await? {
+            Some(click) if offers.binary_search(&click.offer_id).is_ok() => {
+                decide_pending(&mut tx, conv, click, &mut out).await?;
+            }
+            _ => {}
+        }
+    }
+    commit(tx, &mut out).await?;
+    Ok(out.bumps)
+}
+
 /// Attributes a pending conversion if its click is there; a conversion already decided is
 /// left alone. Returns what changed.
 pub async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiError> {
@@ -265,13 +337,7 @@ pub async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiError> {
         out.status = Some(status);
         return Ok(out);
     }
-    let click = sqlx::query_as::<_, ClickFacts>(
-        "SELECT offer_id, promoter_id, ts, country, sub1 FROM clicks WHERE id = $1 LIMIT 1",
-    )
-    .bind(click_id)
-    .fetch_optional(pool)
-    .await?;
-    let Some(click) = click else {
+    let Some(click) = click_of(pool, click_id).await? else {
         out.status = Some(ConversionStatus::Pending);
         return Ok(out);
     };
@@ -288,24 +354,36 @@ pub async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiError> {
         out.status = Some(conv.status());
         return Ok(out);
     }
+    let status = decide_pending(&mut tx, conv, click, &mut out).await?;
+    commit(tx, &mut out).await?;
+    out.status = Some(status);
+    Ok(out)
+}
+
+/// Decides a pending conversion (locked, with its offer's lock held) whose click is `click`,
+/// in DESIGN §7's order; returns its status.
+async fn decide_pending(
+    tx: &mut Transaction<'_, Postgres>,
+    conv: ConversionRow,
+    click: ClickFacts,
+    out: &mut Outcome,
+) -> Result<ConversionStatus, ApiError> {
     let offer = sqlx::query_as::<_, OfferTerms>(
         "SELECT advertiser_id, payout_model, payout_amount, payout_percent, currency, attribution_window_hours,
                 daily_cap, total_cap, hold_conversions
          FROM offers WHERE id = $1",
     )
     .bind(click.offer_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let Some(o) = offer.filter(|o| o.advertiser_id == conv.advertiser_id) else {
         // Another advertiser's click (or an offer unknown here): recorded, and nothing of the
         // click is copied into a row its reporter can read.
         sqlx::query("UPDATE conversions SET status = 'rejected_advertiser_mismatch', attributed_at = now() WHERE id = $1")
             .bind(conv.id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        tx.commit().await?;
-        out.status = Some(ConversionStatus::RejectedAdvertiserMismatch);
-        return Ok(out);
+        return Ok(ConversionStatus::RejectedAdvertiserMismatch);
     };
 
     let mut status = if attribution::in_window(click.ts, conv.ts, o.attribution_window_hours) {
@@ -327,19 +405,19 @@ pub async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiError> {
         .bind(&conv.txid)
         .bind(conv.click_id)
         .bind(&conv.event)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
         if let Some(holder) = holder {
             if (holder.ts, holder.id) < (conv.ts, conv.id) {
                 status = ConversionStatus::Duplicate;
             } else {
                 set_status(
-                    &mut tx,
+                    tx,
                     &holder,
                     ConversionStatus::Duplicate,
                     None,
                     Some("an earlier conversion took its txid"),
-                    &mut out,
+                    out,
                 )
                 .await?;
                 freed_slots = true;
@@ -359,7 +437,7 @@ pub async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiError> {
                     .bind(conv.id)
                     .bind(daily)
                     .bind(conv.ts)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut **tx)
                     .await?;
             if taken < i64::from(cap) {
                 continue;
@@ -371,7 +449,7 @@ pub async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiError> {
             .bind(conv.id)
             .bind(daily)
             .bind(conv.ts)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
             match latest {
                 Some(latest) if (latest.ts, latest.id) > (conv.ts, conv.id) => {
@@ -380,15 +458,8 @@ pub async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiError> {
                     } else {
                         "an earlier conversion took its cap slot"
                     };
-                    set_status(
-                        &mut tx,
-                        &latest,
-                        ConversionStatus::OverCap,
-                        None,
-                        Some(why),
-                        &mut out,
-                    )
-                    .await?;
+                    set_status(tx, &latest, ConversionStatus::OverCap, None, Some(why), out)
+                        .await?;
                 }
                 _ => {
                     status = ConversionStatus::OverCap;
@@ -418,17 +489,15 @@ pub async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiError> {
     .bind(&click.sub1)
     .bind(payout.map(|p| p.amount))
     .bind(payout.map(|p| p.currency.code().to_owned()))
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     if status == ConversionStatus::Approved {
-        out.bumps.extend(rollup(&mut tx, &row, 1).await?);
+        rollup(&row, 1, out);
     }
     if freed_slots {
-        rebalance_caps(&mut tx, click.offer_id, &o, &mut out).await?;
+        rebalance_caps(tx, click.offer_id, &o, out).await?;
     }
-    tx.commit().await?;
-    out.status = Some(status);
-    Ok(out)
+    Ok(status)
 }
 
 /// A conversion's duplicate key: its txid, or without one its click and event.
@@ -697,7 +766,7 @@ pub async fn decide(
     .bind(id)
     .fetch_one(&mut *tx)
     .await?;
-    tx.commit().await?;
+    commit(tx, &mut out).await?;
     out.status = Some(to);
     Ok((row, out))
 }

@@ -16,6 +16,8 @@ pub mod offers;
 pub mod postback_keys;
 /// Refresh tokens.
 pub mod refresh_tokens;
+/// Writing the stats rollups (by dimension and by scope) and rebuilding them.
+pub mod rollups;
 /// Link signing keys.
 pub mod signing_keys;
 /// Stats from the rollups.

@@ -1,10 +1,12 @@
-//! Stats from the rollups (`stats_clicks`, `stats_conversions`), grouped by period in the
-//! caller's time zone and by a dimension. Raw clicks are never scanned.
+//! Stats from the rollups (see `rollups`), grouped by period in the caller's time zone and by
+//! a dimension. Raw clicks are never scanned: a request for one tenant's numbers per period
+//! reads that tenant's per-scope rollup (one row per 15 minutes); a split or a filter reads
+//! the rollups by dimension.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use rust_decimal::Decimal;
-use sqlx::{FromRow, PgPool};
+use sqlx::{FromRow, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
 use crate::auth::Tenant;
@@ -67,10 +69,8 @@ impl GroupBy {
 /// A stats request, checked.
 #[derive(Debug, Clone)]
 pub struct Query {
-    /// From (inclusive, an instant).
-    pub from: OffsetDateTime,
-    /// To (exclusive).
-    pub to: OffsetDateTime,
+    /// The range and its periods.
+    pub periods: Periods,
     /// IANA time zone for periods.
     pub tz: String,
     /// Period length.
@@ -122,14 +122,191 @@ struct ConvAgg {
     revenue: Decimal,
 }
 
-/// Whether Postgres knows the time zone.
+/// Whether Postgres knows the time zone. The names are read once (a scan of
+/// `pg_timezone_names` costs tens of milliseconds) and kept for the life of the process.
 pub async fn valid_tz(pool: &PgPool, tz: &str) -> Result<bool, ApiError> {
-    Ok(
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)")
-            .bind(tz)
-            .fetch_one(pool)
-            .await?,
+    static NAMES: tokio::sync::OnceCell<HashSet<String>> = tokio::sync::OnceCell::const_new();
+    let names = NAMES
+        .get_or_try_init(|| async {
+            let names: Vec<String> = sqlx::query_scalar("SELECT name FROM pg_timezone_names")
+                .fetch_all(pool)
+                .await?;
+            Ok::<_, ApiError>(names.into_iter().collect())
+        })
+        .await?;
+    Ok(names.contains(tz))
+}
+
+/// Which rollups answer a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// One scope's totals (`stats_scope_*`): `t` 0, `a` advertiser, `p` promoter.
+    Scope(&'static str, i64),
+    /// The rollups by dimension (`stats_clicks`, `stats_conversions`).
+    Dimensions,
+}
+
+/// The per-scope rollups answer a request that neither splits nor filters beyond one
+/// tenant: the platform, one advertiser or one promoter.
+fn source(tenant: Tenant, q: &Query) -> Source {
+    if q.group_by != GroupBy::None || q.offer_id.is_some() || q.country.is_some() {
+        return Source::Dimensions;
+    }
+    match (tenant, q.promoter_id) {
+        (Tenant::Admin, None) => Source::Scope("t", 0),
+        (Tenant::Admin, Some(p)) => Source::Scope("p", p),
+        (Tenant::Advertiser(a), None) => Source::Scope("a", a),
+        (Tenant::Promoter(p), None) => Source::Scope("p", p),
+        (Tenant::Promoter(p), Some(other)) if other == p => Source::Scope("p", p),
+        _ => Source::Dimensions,
+    }
+}
+
+/// The range of a request and its periods, computed once in the database (it knows the
+/// time zones).
+#[derive(Debug, Clone)]
+pub struct Periods {
+    /// From (inclusive, an instant): the first day's start in the time zone.
+    pub from: OffsetDateTime,
+    /// To (exclusive): the day after the last day, in the time zone.
+    pub to: OffsetDateTime,
+    /// Days, weeks and months: each period's start as an instant, in order (hours: empty,
+    /// each bucket's local hour is computed instead).
+    starts: Vec<OffsetDateTime>,
+    /// The periods' starts in local time: their labels.
+    labels: Vec<time::PrimitiveDateTime>,
+    /// Whether every period boundary is a whole UTC hour, so hourly buckets never straddle
+    /// one (true in most zones for days, weeks and months).
+    whole_hours: bool,
+}
+
+/// The range from `from_day` to `to_day` (inclusive) in `tz`, and its periods.
+pub async fn periods(
+    pool: &PgPool,
+    (from_day, to_day): (time::Date, time::Date),
+    tz: &str,
+    granularity: Granularity,
+) -> Result<Periods, ApiError> {
+    let unit = match granularity {
+        // An hour repeated when clocks go back has one local label for two UTC hours: hours
+        // are found per bucket.
+        Granularity::Hour => None,
+        g => Some(g.sql()),
+    };
+    let (from, to, starts, labels, whole_hours): (
+        OffsetDateTime,
+        OffsetDateTime,
+        Vec<OffsetDateTime>,
+        Vec<time::PrimitiveDateTime>,
+        Option<bool>,
+    ) = sqlx::query_as(
+        "WITH r AS (SELECT ($1::date::timestamp AT TIME ZONE $3) AS lo,
+                           (($2::date + 1)::timestamp AT TIME ZONE $3) AS hi),
+              s AS (SELECT g AS label, g AT TIME ZONE $3 AS start
+                    FROM r, generate_series(date_trunc($4, r.lo AT TIME ZONE $3),
+                                            (r.hi AT TIME ZONE $3) - interval '1 microsecond',
+                                            ('1 ' || $4)::interval) g
+                    WHERE $4 IS NOT NULL)
+         SELECT r.lo, r.hi,
+                coalesce((SELECT array_agg(start ORDER BY label) FROM s), '{}'),
+                coalesce((SELECT array_agg(label ORDER BY label) FROM s), '{}'),
+                (SELECT bool_and(extract(epoch FROM start)::bigint % 3600 = 0) FROM s)
+                    AND extract(epoch FROM r.hi)::bigint % 3600 = 0
+         FROM r",
     )
+    .bind(from_day)
+    .bind(to_day)
+    .bind(tz)
+    .bind(unit)
+    .fetch_one(pool)
+    .await?;
+    Ok(Periods {
+        from,
+        to,
+        starts,
+        labels,
+        whole_hours: unit.is_some() && whole_hours == Some(true),
+    })
+}
+
+/// `SELECT period, grp, {columns} FROM {table} WHERE ... GROUP BY 1, 2{extra_group}` for
+/// one request, with only the predicates it needs (each shape of request gets its own
+/// prepared statement, whose plan then fits it).
+fn select<'q>(
+    tenant: Tenant,
+    q: &'q Query,
+    columns: &str,
+    (scope_table, dims_table): (&str, &str),
+    extra_group: &str,
+) -> QueryBuilder<'q, Postgres> {
+    let source = source(tenant, q);
+    let group = match source {
+        Source::Scope(..) => GroupBy::None.sql(),
+        Source::Dimensions => q.group_by.sql(),
+    };
+    let p = &q.periods;
+    let mut b = QueryBuilder::new("SELECT ");
+    if q.granularity == Granularity::Hour {
+        b.push("date_trunc('hour', bucket AT TIME ZONE ");
+        b.push_bind(q.tz.as_str());
+        b.push(")");
+    } else {
+        // Each bucket finds its period by a binary search among the periods' starts.
+        b.push("(")
+            .push_bind(&p.labels)
+            .push("::timestamp[])[width_bucket(bucket, ");
+        b.push_bind(&p.starts).push("::timestamptz[])]");
+    }
+    b.push(format!(" AS period, {group} AS grp, {columns} FROM "));
+    let range = |b: &mut QueryBuilder<'q, Postgres>| {
+        b.push(" AND bucket >= ").push_bind(p.from);
+        b.push(" AND bucket < ").push_bind(p.to);
+    };
+    match source {
+        Source::Scope(scope, id) => {
+            // The folded rows (hourly when no period boundary falls inside an hour) and the
+            // sums appended since the last fold (see `rollups`).
+            let folded = if p.whole_hours {
+                format!("{scope_table}_hourly")
+            } else {
+                scope_table.to_owned()
+            };
+            b.push("(");
+            for (i, table) in [folded, format!("{scope_table}_delta")].iter().enumerate() {
+                if i > 0 {
+                    b.push(" UNION ALL ");
+                }
+                b.push(format!("SELECT * FROM {table} WHERE scope = "));
+                b.push_bind(scope).push(" AND scope_id = ").push_bind(id);
+                range(&mut b);
+            }
+            b.push(") s");
+        }
+        Source::Dimensions => {
+            b.push(dims_table).push(" WHERE true");
+            match tenant {
+                Tenant::Admin => {}
+                Tenant::Advertiser(a) => {
+                    b.push(" AND advertiser_id = ").push_bind(a);
+                }
+                Tenant::Promoter(p) => {
+                    b.push(" AND promoter_id = ").push_bind(p);
+                }
+            }
+            if let Some(offer) = q.offer_id {
+                b.push(" AND offer_id = ").push_bind(offer);
+            }
+            if let Some(promoter) = q.promoter_id {
+                b.push(" AND promoter_id = ").push_bind(promoter);
+            }
+            if let Some(country) = &q.country {
+                b.push(" AND country = ").push_bind(country.as_str());
+            }
+            range(&mut b);
+        }
+    }
+    b.push(" GROUP BY 1, 2").push(extra_group);
+    b
 }
 
 /// Rows keyed by (period start in the time zone, group).
@@ -138,50 +315,29 @@ pub async fn query(
     tenant: Tenant,
     q: &Query,
 ) -> Result<BTreeMap<(time::PrimitiveDateTime, String), Row>, ApiError> {
-    let (advertiser, promoter) = match tenant {
-        Tenant::Admin => (None, None),
-        Tenant::Advertiser(a) => (Some(a), None),
-        Tenant::Promoter(p) => (None, Some(p)),
-    };
-    let filter =
-        "($4::bigint IS NULL OR advertiser_id = $4) AND ($5::bigint IS NULL OR promoter_id = $5)
-        AND ($6::bigint IS NULL OR offer_id = $6) AND ($7::bigint IS NULL OR promoter_id = $7)
-        AND ($8::text IS NULL OR country = $8) AND bucket >= $1 AND bucket < $2";
-    let period = format!(
-        "date_trunc('{}', bucket AT TIME ZONE $3)",
-        q.granularity.sql()
+    // The two reads run at once, on two connections.
+    let mut clicks_query = select(
+        tenant,
+        q,
+        "sum(clicks)::bigint AS clicks, sum(unique_clicks)::bigint AS unique_clicks,
+         sum(filtered_clicks)::bigint AS filtered_clicks",
+        ("stats_scope_clicks", "stats_clicks"),
+        "",
     );
-    let group = q.group_by.sql();
-    let clicks = sqlx::query_as::<_, ClickAgg>(&format!(
-        "SELECT {period} AS period, {group} AS grp, sum(clicks)::bigint AS clicks,
-                sum(unique_clicks)::bigint AS unique_clicks, sum(filtered_clicks)::bigint AS filtered_clicks
-         FROM stats_clicks WHERE {filter} GROUP BY 1, 2"
-    ))
-    .bind(q.from)
-    .bind(q.to)
-    .bind(&q.tz)
-    .bind(advertiser)
-    .bind(promoter)
-    .bind(q.offer_id)
-    .bind(q.promoter_id)
-    .bind(&q.country)
-    .fetch_all(pool)
-    .await?;
-    let conversions = sqlx::query_as::<_, ConvAgg>(&format!(
-        "SELECT {period} AS period, {group} AS grp, payout_currency, revenue_currency,
-                sum(conversions)::bigint AS conversions, sum(payout) AS payout, sum(revenue) AS revenue
-         FROM stats_conversions WHERE {filter} GROUP BY 1, 2, 3, 4"
-    ))
-    .bind(q.from)
-    .bind(q.to)
-    .bind(&q.tz)
-    .bind(advertiser)
-    .bind(promoter)
-    .bind(q.offer_id)
-    .bind(q.promoter_id)
-    .bind(&q.country)
-    .fetch_all(pool)
-    .await?;
+    let mut conversions_query = select(
+        tenant,
+        q,
+        "payout_currency, revenue_currency, sum(conversions)::bigint AS conversions,
+         sum(payout) AS payout, sum(revenue) AS revenue",
+        ("stats_scope_conversions", "stats_conversions"),
+        ", 3, 4",
+    );
+    let (clicks, conversions) = tokio::try_join!(
+        clicks_query.build_query_as::<ClickAgg>().fetch_all(pool),
+        conversions_query
+            .build_query_as::<ConvAgg>()
+            .fetch_all(pool),
+    )?;
     let mut rows: BTreeMap<(time::PrimitiveDateTime, String), Row> = BTreeMap::new();
     for c in clicks {
         let row = rows.entry((c.period, c.grp)).or_default();

@@ -209,18 +209,10 @@ pub async fn stats(
             "must be a two-letter country code",
         ));
     }
-    // The range in the caller's zone, as instants.
-    let bounds: (OffsetDateTime, OffsetDateTime) = sqlx::query_as(
-        "SELECT ($1::date::timestamp AT TIME ZONE $3), (($2::date + 1)::timestamp AT TIME ZONE $3)",
-    )
-    .bind(from_day)
-    .bind(to_day)
-    .bind(&tz)
-    .fetch_one(&state.db)
-    .await?;
+    // The range in the caller's zone, as instants, and its periods.
+    let periods = stats::periods(&state.db, (from_day, to_day), &tz, granularity).await?;
     let q = StatsQuery {
-        from: bounds.0,
-        to: bounds.1,
+        periods,
         tz: tz.clone(),
         granularity,
         group_by,

@@ -8,8 +8,10 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-use crate::helpers::{Account, fields, problem};
-use crate::tracking::{Click, Conversion, Market, at, market};
+use afftok_control_plane::db::rollups;
+
+use crate::helpers::{Account, Options, fields, problem};
+use crate::tracking::{Click, Conversion, Market, at, market, market_with};
 
 /// xorshift64*: a fixed, seeded sequence so failures reproduce.
 struct Rng(u64);
@@ -642,4 +644,152 @@ async fn live_counters_follow_events_per_scope() {
     let globex = m.app.advertiser("globex").await;
     let theirs = live(globex, String::new()).await;
     assert_eq!(theirs["clicks"], 0);
+}
+
+/// Sums by currency.
+type Money = BTreeMap<String, Decimal>;
+
+/// Per period, the sum of every group's numbers (a split answer added back up).
+fn per_period(answer: &Value) -> BTreeMap<String, Numbers> {
+    let mut out: BTreeMap<String, (Numbers, Money, Money)> = BTreeMap::new();
+    for ((period, _), n) in rows_of(answer) {
+        let (sum, payout, revenue) = out.entry(period).or_default();
+        sum.clicks += n.clicks;
+        sum.unique_clicks += n.unique_clicks;
+        sum.filtered_clicks += n.filtered_clicks;
+        sum.conversions += n.conversions;
+        for (into, from) in [(&mut *payout, &n.payout), (&mut *revenue, &n.revenue)] {
+            for (currency, amount) in from {
+                *into.entry(currency.clone()).or_default() +=
+                    amount.parse::<Decimal>().expect("a decimal");
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(period, (mut n, payout, revenue))| {
+            let text = |m: BTreeMap<String, Decimal>| {
+                m.into_iter()
+                    .filter(|(_, v)| !v.is_zero())
+                    .map(|(k, v)| (k, v.normalize().to_string()))
+                    .collect()
+            };
+            n.payout = text(payout);
+            n.revenue = text(revenue);
+            (period, n)
+        })
+        .collect()
+}
+
+async fn count(m: &Market, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&m.app.db)
+        .await
+        .expect("count")
+}
+
+/// The per-tenant rollups (quarter-hour and hourly, their sums before and after folding)
+/// and the rollups by dimension answer the same, and so do all of them after a rebuild.
+#[tokio::test]
+async fn every_rollup_answers_the_same_folded_or_not_and_after_a_rebuild() {
+    // Folding waits an hour: the sums stay appended until the test folds them.
+    let opts = Options {
+        env: vec![("AFFTOK_STATS_FOLD_INTERVAL_MS", "3600000".to_owned())],
+        ..Options::default()
+    };
+    let m = market_with(
+        opts,
+        json!({"payout_amount": "2.00", "attribution_window_hours": 720}),
+    )
+    .await;
+    let globex = m.app.advertiser("globex").await;
+    let quinn = m.app.promoter("quinn").await;
+    generate(&m, &globex, &[m.promoter.id, quinn.id]).await;
+    // Around New York's change to summer time (2026-03-08 07:00 UTC): local days are 23
+    // hours long there, and hourly rollups still fit them.
+    let dst: Vec<Value> = [
+        "2026-03-08T06:30:00Z", // 01:30 EST, March 8
+        "2026-03-08T07:30:00Z", // 03:30 EDT, March 8
+        "2026-03-09T03:59:00Z", // 23:59 EDT, March 8
+        "2026-03-09T04:00:00Z", // 00:00 EDT, March 9
+        "2026-03-09T05:14:00Z",
+    ]
+    .iter()
+    .map(|t| Click::new(m.offer, m.promoter.id, at(t)).event())
+    .collect();
+    m.app.ingest(&dst).await;
+    assert!(count(&m, "SELECT count(*) FROM stats_scope_clicks_delta").await > 0);
+    assert!(count(&m, "SELECT count(*) FROM stats_scope_conversions_delta").await > 0);
+
+    let range = "from=2026-01-27&to=2026-03-10";
+    let asks: Vec<(&Account, String)> = vec![
+        (&m.admin, format!("{range}&granularity=day")),
+        (
+            &m.admin,
+            format!("{range}&granularity=week&tz=Asia/Kolkata"),
+        ),
+        (
+            &m.adv,
+            format!("{range}&granularity=month&tz=America/New_York"),
+        ),
+        (
+            &m.adv,
+            "from=2026-03-06&to=2026-03-10&tz=America/New_York".to_owned(),
+        ),
+        (&m.promoter, format!("{range}&tz=Pacific/Chatham")),
+        (&quinn, format!("{range}&granularity=week&tz=Europe/Paris")),
+        (
+            &m.promoter,
+            "from=2026-03-07&to=2026-03-09&granularity=hour&tz=America/New_York".to_owned(),
+        ),
+    ];
+    let answers = async || {
+        let mut all = Vec::new();
+        for (who, query) in &asks {
+            let whole = stats(&m, who, query).await;
+            // The same numbers split by offer (read from the rollups by dimension).
+            let split = stats(&m, who, &format!("{query}&group_by=offer")).await;
+            let whole_rows: BTreeMap<String, Numbers> = rows_of(&whole)
+                .into_iter()
+                .map(|((period, _), n)| (period, n))
+                .collect();
+            assert!(!whole_rows.is_empty(), "{query}");
+            assert_eq!(
+                whole_rows,
+                per_period(&split),
+                "{query}: per tenant vs by dimension"
+            );
+            all.push(whole_rows);
+        }
+        all
+    };
+    let appended = answers().await;
+
+    let folded = rollups::compact(&m.app.db).await.expect("fold");
+    assert!(folded > 0);
+    assert_eq!(
+        count(&m, "SELECT count(*) FROM stats_scope_clicks_delta").await,
+        0
+    );
+    assert_eq!(
+        count(&m, "SELECT count(*) FROM stats_scope_conversions_delta").await,
+        0
+    );
+    assert!(count(&m, "SELECT count(*) FROM stats_scope_clicks_hourly").await > 0);
+    assert_eq!(answers().await, appended, "after folding");
+    // Folding again finds nothing and changes nothing.
+    assert_eq!(rollups::compact(&m.app.db).await.expect("fold"), 0);
+
+    let rebuilt = rollups::rebuild(&m.app.db).await.expect("rebuild");
+    assert!(rebuilt.click_rows > 0 && rebuilt.conversion_rows > 0);
+    assert_eq!(answers().await, appended, "after a rebuild");
+
+    // The hourly rows add up to the quarter-hour ones.
+    let (quarter, hourly): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT sum(clicks)::bigint FROM stats_scope_clicks),
+                (SELECT sum(clicks)::bigint FROM stats_scope_clicks_hourly)",
+    )
+    .fetch_one(&m.app.db)
+    .await
+    .expect("sums");
+    assert_eq!(quarter, hourly);
 }

@@ -1,0 +1,495 @@
+//! Row 3: events per second persisted by the control plane, from signed HTTP batches (the
+//! Cloudflare queue consumer's path) and from the Redis Stream (the native and Spin edges'
+//! path), against `COPY` of the same rows into the same tables with psql. Each path starts on
+//! a fresh database with the same offers. Also the control plane's peak memory (row 6).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+use crate::Ctx;
+use crate::procs::{self, Service};
+use crate::results::{Figure, Row};
+use crate::traffic::{self, CLICK_COLUMNS, CONVERSION_COLUMNS, Generated};
+
+const INGEST_SECRET: &str = "bench-ingest-secret-0123456789";
+/// What a Cloudflare queue batch holds at most (wrangler.toml `max_batch_size`).
+const HTTP_BATCH: usize = 100;
+/// Batches in flight (Cloudflare runs several queue consumers at once).
+const HTTP_IN_FLIGHT: usize = 8;
+const ADVERTISERS: usize = 20;
+const OFFERS_PER_ADVERTISER: usize = 5;
+const PROMOTERS: usize = 2_000;
+
+/// The control plane's settings for a row.
+pub fn serve_env(ctx: &Ctx, db_url: &str, port: u16, row: &str) -> Vec<(String, String)> {
+    let prefix = ctx.redis_prefix(row);
+    [
+        ("DATABASE_URL", db_url.to_owned()),
+        ("REDIS_URL", ctx.redis_url.clone()),
+        ("AFFTOK_LISTEN", format!("127.0.0.1:{port}")),
+        ("AFFTOK_INGEST_SECRET", INGEST_SECRET.to_owned()),
+        (
+            "AFFTOK_JWT_SECRET",
+            "bench-jwt-secret-0123456789abcdef0123456789".to_owned(),
+        ),
+        (
+            "AFFTOK_KEY_ENCRYPTION_KEY",
+            "YmVuY2gta2V5LWVuY3J5cHRpb24ta2V5LTAxMjM0NTY=".to_owned(),
+        ),
+        ("AFFTOK_EVENT_STREAM", format!("{prefix}events")),
+        ("AFFTOK_REDIS_KEY_PREFIX", prefix.clone()),
+        ("AFFTOK_KV_PREFIX", format!("{prefix}kv:")),
+        ("AFFTOK_EDGE_TARGETS", "none".to_owned()),
+        ("AFFTOK_LOG_FORMAT", "text".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// Starts `afftok serve` on a database.
+pub async fn serve(
+    ctx: &Ctx,
+    db_url: &str,
+    row: &str,
+    extra: &[(&str, &str)],
+) -> Result<Service, String> {
+    let port = procs::free_port()?;
+    let mut env = serve_env(ctx, db_url, port, row);
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    Service::start(
+        "afftok serve",
+        &ctx.afftok,
+        &["serve"],
+        &env,
+        format!("http://127.0.0.1:{port}"),
+        ctx.log(&format!("control-plane-{row}")),
+    )
+    .await
+}
+
+async fn prepare(
+    ctx: &Ctx,
+    name: &str,
+    g_range: (OffsetDateTime, OffsetDateTime),
+) -> Result<(PgPool, Vec<(i64, i64)>), String> {
+    let db = crate::pg::fresh(ctx, name).await?;
+    crate::pg::partitions(&db, g_range.0, g_range.1).await?;
+    let offers = crate::pg::seed_offers(&db, ADVERTISERS, OFFERS_PER_ADVERTISER).await?;
+    Ok((db, offers))
+}
+
+/// Checks a path stored every event, counted every ok click and attributed every conversion.
+async fn check(db: &PgPool, g: &Generated, path: Path) -> Result<(), String> {
+    let path = path.name();
+    let (clicks, conversions, pending, approved): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM clicks), (SELECT count(*) FROM conversions),
+                (SELECT count(*) FROM conversions WHERE status = 'pending'),
+                (SELECT count(*) FROM conversions WHERE status = 'approved')",
+    )
+    .fetch_one(db)
+    .await
+    .map_err(|e| e.to_string())?;
+    if (clicks as usize, conversions as usize) != (g.clicks, g.conversions) {
+        return Err(format!(
+            "{path}: stored {clicks} clicks and {conversions} conversions, expected {} and {}",
+            g.clicks, g.conversions
+        ));
+    }
+    if path != "copy" {
+        let (ok, counted): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM clicks WHERE verdict = 'ok'),
+                    (SELECT sum(clicks)::bigint FROM (SELECT clicks FROM stats_scope_clicks WHERE scope = 't'
+                                                      UNION ALL
+                                                      SELECT clicks FROM stats_scope_clicks_delta WHERE scope = 't') s)",
+        )
+        .fetch_one(db)
+        .await
+        .map_err(|e| e.to_string())?;
+        if Some(ok) != counted || pending != 0 || approved == 0 {
+            return Err(format!(
+                "{path}: {ok} ok clicks but {counted:?} in the rollups; {pending} conversions still pending, {approved} approved"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One measured run of a path.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    secs: f64,
+    rate: f64,
+    /// CPU seconds: (control plane, PostgreSQL).
+    cpu: (f64, f64),
+    rss_mib: f64,
+}
+
+/// The run with the median rate (runs are noisy on a shared machine: disks, checkpoints).
+fn median(mut runs: Vec<Run>) -> (Run, Vec<f64>) {
+    runs.sort_by(|a, b| a.rate.total_cmp(&b.rate));
+    let rates = runs
+        .iter()
+        .map(|r| crate::results::round3(r.rate))
+        .collect();
+    (runs[runs.len() / 2], rates)
+}
+
+/// Which path a run takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    Copy,
+    Http,
+    Stream,
+}
+
+impl Path {
+    fn name(self) -> &'static str {
+        match self {
+            Path::Copy => "copy",
+            Path::Http => "http",
+            Path::Stream => "stream",
+        }
+    }
+}
+
+/// Runs the row.
+pub async fn run(ctx: &Ctx) -> Result<Vec<Row>, String> {
+    let n = if ctx.quick { 20_000 } else { 100_000 };
+    let runs = if ctx.quick { 1 } else { 3 };
+    let now = OffsetDateTime::now_utc();
+    let end_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
+    let range = (
+        now - time::Duration::minutes(15),
+        now + time::Duration::minutes(5),
+    );
+    let name = format!("afftok_bench_ingest_{}", ctx.run);
+    println!("    {n} events a run, {runs} run(s) of each path");
+    let g = {
+        // The offers are the same in every fresh database: seeded in the same order.
+        let (db, offers) = prepare(ctx, &name, range).await?;
+        db.close().await;
+        traffic::generate(n, &offers, (1_000, PROMOTERS), end_ms, 600)
+    };
+    let dir = std::env::temp_dir().join(format!("afftok-bench-{}", ctx.run));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let result = async {
+        let mut measured = Vec::new();
+        for path in [Path::Copy, Path::Http, Path::Stream] {
+            let mut all = Vec::new();
+            for _ in 0..runs {
+                all.push(one_run(ctx, path, &name, range, &g, &dir).await?);
+                ctx.drop_database(&name).await;
+            }
+            measured.push(median(all));
+        }
+        Ok::<_, String>(measured)
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    if result.is_err() {
+        ctx.drop_database(&name).await;
+    }
+    let measured = result?;
+    let pg_version = crate::pg::server_version(ctx).await?;
+    rows(n, &g, &measured, &pg_version)
+}
+
+async fn one_run(
+    ctx: &Ctx,
+    path: Path,
+    name: &str,
+    range: (OffsetDateTime, OffsetDateTime),
+    g: &Generated,
+    dir: &std::path::Path,
+) -> Result<Run, String> {
+    println!("    {} run", path.name());
+    let (db, _) = prepare(ctx, name, range).await?;
+    let url = crate::pg::url_of(ctx, name);
+    let cp = match path {
+        Path::Copy => None,
+        Path::Http => Some(serve(ctx, &url, "ingest-http", &[]).await?),
+        Path::Stream => Some(serve(ctx, &url, "ingest-stream", &[]).await?),
+    };
+    // Every run starts right after a checkpoint, so none pays for another's dirty pages.
+    sqlx::query("CHECKPOINT")
+        .execute(&db)
+        .await
+        .map_err(|e| format!("CHECKPOINT: {e}"))?;
+    let (pg_cpu, cp_cpu) = (
+        procs::postgres_cpu_secs(),
+        cp.as_ref().map_or(0.0, Service::cpu_secs),
+    );
+    let secs = match (&cp, path) {
+        (_, Path::Copy) => copy(&url, g, dir).await?,
+        (Some(cp), Path::Http) => post_batches(&cp.base, &g.events).await?,
+        (Some(cp), Path::Stream) => {
+            let stream = format!("{}events", ctx.redis_prefix("ingest-stream"));
+            through_stream(ctx, &stream, &g.events, cp).await?
+        }
+        (None, _) => unreachable!("every path but COPY has a control plane"),
+    };
+    let cpu = (
+        cp.as_ref().map_or(0.0, Service::cpu_secs) - cp_cpu,
+        procs::postgres_cpu_secs() - pg_cpu,
+    );
+    let rss_mib = match cp {
+        Some(cp) => {
+            let rss = cp.peak_rss_mib()?;
+            cp.stop().await?;
+            rss
+        }
+        None => 0.0,
+    };
+    check(&db, g, path).await?;
+    db.close().await;
+    Ok(Run {
+        secs,
+        rate: g.events.len() as f64 / secs,
+        cpu,
+        rss_mib,
+    })
+}
+
+/// COPY of the same rows with psql; returns the seconds it took.
+async fn copy(url: &str, g: &Generated, dir: &std::path::Path) -> Result<f64, String> {
+    let clicks_csv = dir.join("clicks.csv");
+    let conversions_csv = dir.join("conversions.csv");
+    std::fs::write(&clicks_csv, &g.clicks_csv).map_err(|e| e.to_string())?;
+    std::fs::write(&conversions_csv, &g.conversions_csv).map_err(|e| e.to_string())?;
+    let copy_clicks = format!(
+        "\\copy clicks ({CLICK_COLUMNS}) FROM '{}' WITH (FORMAT csv)",
+        clicks_csv.display()
+    );
+    let copy_conversions = format!(
+        "\\copy conversions ({CONVERSION_COLUMNS}) FROM '{}' WITH (FORMAT csv)",
+        conversions_csv.display()
+    );
+    let started = Instant::now();
+    procs::run(
+        std::path::Path::new("psql"),
+        &[
+            url,
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            &copy_clicks,
+            "-c",
+            &copy_conversions,
+        ],
+        &[],
+    )
+    .await?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+fn rows(
+    n: usize,
+    g: &Generated,
+    measured: &[(Run, Vec<f64>)],
+    pg_version: &str,
+) -> Result<Vec<Row>, String> {
+    let [
+        (copy, copy_rates),
+        (http, http_rates),
+        (stream, stream_rates),
+    ] = measured
+    else {
+        return Err("three paths expected".to_owned());
+    };
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let runs = copy_rates.len();
+    let data = format!(
+        "{n} events a run ({} clicks, {} conversions; {PROMOTERS} promoters, {} offers, 10 minutes of event \
+         time); {runs} run(s) of each path, each on a fresh database with the same offers right after a \
+         CHECKPOINT, the median shown; PostgreSQL {pg_version} and Redis on the same machine, nothing pinned; \
+         {cores} cores",
+        g.clicks,
+        g.conversions,
+        ADVERTISERS * OFFERS_PER_ADVERTISER,
+    );
+    let baseline = Figure::new("COPY with psql", copy.rate)
+        .with("seconds", copy.secs)
+        .with("postgres_cpu_s", copy.cpu.1);
+    let mut baseline_runs = baseline.clone();
+    baseline_runs
+        .extra
+        .insert("runs".to_owned(), copy_rates.clone().into());
+    let row = |id: &str, title: &str, name: &str, run: &Run, rates: &[f64], how: &str| {
+        let mut subject = Figure::new(name, run.rate)
+            .with("seconds", run.secs)
+            .with("control_plane_cpu_s", run.cpu.0)
+            .with("postgres_cpu_s", run.cpu.1);
+        subject
+            .extra
+            .insert("runs".to_owned(), rates.to_vec().into());
+        Row {
+            id: id.to_owned(),
+            title: title.to_owned(),
+            metric: "events/s".to_owned(),
+            subject,
+            baseline: Some(baseline_runs.clone()),
+            ratio: Some(run.rate / copy.rate),
+            target: "≥ 0.6× COPY".to_owned(),
+            met: run.rate / copy.rate >= 0.6,
+            how: format!("{how}; {data}"),
+            notes: Some(format!(
+                "CPU used per run: the control plane {:.1} s, PostgreSQL {:.1} s (COPY: PostgreSQL {:.1} s); \
+                 besides storing the rows, the control plane decides unique clicks, keeps two levels of \
+                 rollups, attributes the conversions and bumps the live counters",
+                run.cpu.0, run.cpu.1, copy.cpu.1
+            )),
+        }
+    };
+    Ok(vec![
+        row(
+            "ingest-http",
+            "Ingest, signed HTTP batches",
+            "POST /internal/v1/events",
+            http,
+            http_rates,
+            &format!(
+                "batches of {HTTP_BATCH} events, {HTTP_IN_FLIGHT} in flight, timed until the last was answered"
+            ),
+        ),
+        row(
+            "ingest-stream",
+            "Ingest, Redis Stream",
+            "stream consumer",
+            stream,
+            stream_rates,
+            "every event added to the stream (pipelined XADD) while the consumer reads; timed until the last \
+             entry was acknowledged",
+        ),
+        Row {
+            id: "control-plane-memory".to_owned(),
+            title: "Control plane memory".to_owned(),
+            metric: "MiB".to_owned(),
+            subject: Figure::new("afftok serve (peak RSS)", http.rss_mib.max(stream.rss_mib))
+                .with("http_path_mib", http.rss_mib)
+                .with("stream_path_mib", stream.rss_mib),
+            baseline: None,
+            ratio: None,
+            target: "≤ 256 MiB".to_owned(),
+            met: http.rss_mib.max(stream.rss_mib) <= 256.0,
+            how: "VmHWM of the afftok serve process at the end of the median ingest runs"
+                .to_owned(),
+            notes: None,
+        },
+    ])
+}
+
+/// Posts the events in signed batches, several at a time; returns the seconds until the last
+/// batch was answered.
+async fn post_batches(base: &str, events: &[String]) -> Result<f64, String> {
+    let bodies: Arc<Vec<String>> = Arc::new(
+        events
+            .chunks(HTTP_BATCH)
+            .map(|chunk| format!("{{\"events\":[{}]}}", chunk.join(",")))
+            .collect(),
+    );
+    let next = Arc::new(AtomicUsize::new(0));
+    let client = reqwest::Client::new();
+    let url = format!("{base}/internal/v1/events");
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..HTTP_IN_FLIGHT {
+        let (bodies, next, client, url) =
+            (bodies.clone(), next.clone(), client.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut stored = 0u64;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(body) = bodies.get(i) else {
+                    return Ok::<u64, String>(stored);
+                };
+                let t = OffsetDateTime::now_utc().unix_timestamp() as u64;
+                let signature =
+                    afftok_shared::batch::sign(INGEST_SECRET.as_bytes(), t, body.as_bytes());
+                let response = client
+                    .post(&url)
+                    .header(afftok_shared::batch::SIGNATURE_HEADER, signature)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .map_err(|e| format!("posting batch {i}: {e}"))?;
+                let status = response.status();
+                let report: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
+                if !status.is_success() {
+                    return Err(format!("batch {i} answered {status}: {report}"));
+                }
+                stored += report["stored"].as_u64().unwrap_or(0);
+            }
+        }));
+    }
+    let mut stored = 0;
+    for task in tasks {
+        stored += task.await.map_err(|e| e.to_string())??;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    if stored as usize != events.len() {
+        return Err(format!(
+            "the batches stored {stored} of {} events",
+            events.len()
+        ));
+    }
+    Ok(secs)
+}
+
+/// Adds the events to the stream the control plane reads; returns the seconds until every
+/// entry was acknowledged (the consumer deletes entries once stored).
+async fn through_stream(
+    ctx: &Ctx,
+    stream: &str,
+    events: &[String],
+    cp: &Service,
+) -> Result<f64, String> {
+    let client = redis::Client::open(ctx.redis_url.as_str()).map_err(|e| e.to_string())?;
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .map_err(|e| format!("Redis: {e}"))?;
+    let started = Instant::now();
+    for chunk in events.chunks(1_000) {
+        let mut pipe = redis::pipe();
+        for event in chunk {
+            pipe.cmd("XADD")
+                .arg(stream)
+                .arg("*")
+                .arg(afftok_shared::event::STREAM_FIELD)
+                .arg(event)
+                .ignore();
+        }
+        pipe.query_async::<()>(&mut conn)
+            .await
+            .map_err(|e| format!("XADD: {e}"))?;
+    }
+    let limit = Duration::from_secs(if ctx.quick { 120 } else { 900 });
+    loop {
+        let left: usize = redis::cmd("XLEN")
+            .arg(stream)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        if left == 0 {
+            return Ok(started.elapsed().as_secs_f64());
+        }
+        if started.elapsed() > limit {
+            return Err(format!(
+                "{left} stream entries still not stored after {limit:?}; the control plane's log:\n{}",
+                cp.log_tail()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
