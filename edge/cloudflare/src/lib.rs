@@ -10,8 +10,15 @@
 //! Bindings (wrangler.toml): KV namespace `EDGE_KV`, queue producer `EVENTS`, vars
 //! `CONTROL_PLANE_URL` and `KV_CACHE_SECS`, secret `INGEST_SECRET`.
 
+use std::future::Future as _;
+use std::task::{Context as TaskContext, Poll, Waker};
+
+use wasm_bindgen::prelude::*;
+use worker::worker_sys::{self, web_sys};
 use worker::{Context, Env, MessageBatch, event};
 
+/// The JavaScript helpers of a request (js/glue.js).
+mod glue;
 /// Sending signed batches to the control plane.
 pub mod ingest;
 /// The core's platform on Workers.
@@ -24,9 +31,27 @@ pub const KV_BINDING: &str = "EDGE_KV";
 /// The queue producer binding.
 pub const QUEUE_BINDING: &str = "EVENTS";
 
-#[event(fetch)]
-async fn fetch(req: worker::Request, env: Env, ctx: Context) -> worker::Result<worker::Response> {
-    translate::serve(req, env, ctx).await
+/// The `fetch` handler (exported to the runtime as `fetch`; worker-build's shim calls it).
+///
+/// A click whose KV entries are cached needs nothing asynchronous, so the answer is computed
+/// right away and returned as a `Response`; only when the core has to wait (a KV read, a
+/// request body, a conversion being queued) is a `Promise` returned, driven by the
+/// `wasm-bindgen` executor. Both are what the runtime accepts from a fetch handler, and the
+/// fast path skips the promise, its microtasks and the executor's scheduling.
+#[wasm_bindgen(js_name = fetch)]
+pub fn fetch(req: web_sys::Request, env: Env, ctx: worker_sys::Context) -> JsValue {
+    let mut answer = Box::pin(translate::serve(req, env, ctx));
+    // Polled once with a waker that does nothing: if it is pending, the executor polls it
+    // again at once (registering its own waker) before anything it waits for can complete.
+    match answer
+        .as_mut()
+        .poll(&mut TaskContext::from_waker(Waker::noop()))
+    {
+        Poll::Ready(response) => response.into(),
+        Poll::Pending => {
+            js_sys::futures::future_to_promise(async move { Ok(answer.await.into()) }).into()
+        }
+    }
 }
 
 #[event(queue)]

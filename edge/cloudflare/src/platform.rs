@@ -1,19 +1,43 @@
 //! The core's [`Platform`] on Workers: the `EDGE_KV` namespace, the `EVENTS` queue (sent
-//! after the response through `wait_until`), `cf.country`, `CF-Connecting-IP`, the JS clock,
+//! after the response through `waitUntil`), `cf.country`, `CF-Connecting-IP`, the JS clock,
 //! `crypto.getRandomValues`, and the isolate's memory for the KV cache.
 
+use std::cell::RefCell;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use afftok_edge_core::{EdgeCache, Platform, PlatformError};
+use afftok_edge_core::{EdgeCache, Platform, PlatformError, event_json};
 use afftok_shared::{Country, Event};
-use worker::{Context, Env};
+use wasm_bindgen::prelude::*;
+use worker::Env;
+use worker::worker_sys::Context;
 
-use crate::{KV_BINDING, QUEUE_BINDING, ingest};
+use crate::{KV_BINDING, QUEUE_BINDING, glue, ingest};
 
 /// One cache per isolate: it lives as long as the isolate serves requests.
 static CACHE: OnceLock<EdgeCache> = OnceLock::new();
+
+/// Random bytes drawn from `crypto.getRandomValues` a few kilobytes at a time (a click id
+/// takes ten), so a click does not cross into the runtime for them.
+struct RandomPool {
+    bytes: [u8; 4096],
+    used: usize,
+}
+
+thread_local! {
+    static RANDOM: RefCell<RandomPool> = const {
+        RefCell::new(RandomPool { bytes: [0; 4096], used: 4096 })
+    };
+    /// What the runtime calls when the queue refuses an event: made once per isolate.
+    static FALLBACK: Closure<dyn Fn(Env, String, String) -> js_sys::Promise> =
+        Closure::new(|env: Env, json: String, error: String| {
+            js_sys::futures::future_to_promise(async move {
+                post_directly(&env, json, &error).await;
+                Ok(JsValue::UNDEFINED)
+            })
+        });
+}
 
 /// The platform of one request.
 pub struct WorkerPlatform<'a> {
@@ -22,6 +46,8 @@ pub struct WorkerPlatform<'a> {
     ip: Option<IpAddr>,
     country: Option<Country>,
     edge_name: String,
+    /// The request's time: the runtime's clock does not move while a request computes.
+    now_millis: u64,
 }
 
 impl std::fmt::Debug for WorkerPlatform<'_> {
@@ -52,6 +78,8 @@ impl<'a> WorkerPlatform<'a> {
                 Some(colo) if !colo.is_empty() => format!("cloudflare:{colo}"),
                 _ => "cloudflare".to_owned(),
             },
+            // Milliseconds since the epoch fit a u64 for the next 500 million years.
+            now_millis: js_sys::Date::now() as u64,
         }
     }
 
@@ -82,17 +110,25 @@ impl Platform for WorkerPlatform<'_> {
     }
 
     fn now_millis(&self) -> u64 {
-        worker::Date::now().as_millis()
+        self.now_millis
     }
 
     fn fill_random(&self, buf: &mut [u8]) {
-        if getrandom::fill(buf).is_err() {
-            // crypto.getRandomValues does not fail in Workers; if it ever did, a click id
-            // would still be unique by its timestamp and the JS Math.random fallback.
-            for b in buf.iter_mut() {
-                *b = (js_sys::Math::random() * 256.0) as u8;
+        RANDOM.with_borrow_mut(|pool| {
+            if buf.len() > pool.bytes.len() {
+                fill_from_runtime(buf);
+                return;
             }
-        }
+            if pool.used + buf.len() > pool.bytes.len() {
+                fill_from_runtime(&mut pool.bytes);
+                pool.used = 0;
+            }
+            let end = pool.used + buf.len();
+            buf.copy_from_slice(&pool.bytes[pool.used..end]);
+            // Bytes handed out are never handed out again.
+            pool.bytes[pool.used..end].fill(0);
+            pool.used = end;
+        });
     }
 
     fn visitor_ip(&self) -> Option<IpAddr> {
@@ -108,11 +144,9 @@ impl Platform for WorkerPlatform<'_> {
     }
 
     fn emit(&self, event: Event) {
-        let env = self.env.clone();
-        self.ctx.wait_until(async move {
-            if let Err(e) = send_event(&env, &event).await {
-                worker::console_error!("click event {} lost: {e}", event.id());
-            }
+        let json = event_json::to_string(&event);
+        FALLBACK.with(|fallback| {
+            glue::send_event_after_response(self.ctx, self.env, &json, fallback.as_ref());
         });
     }
 
@@ -125,11 +159,29 @@ impl Platform for WorkerPlatform<'_> {
     }
 }
 
+fn fill_from_runtime(buf: &mut [u8]) {
+    if getrandom::fill(buf).is_err() {
+        // crypto.getRandomValues does not fail in Workers; if it ever did, a click id would
+        // still be unique by its timestamp and the JS Math.random fallback.
+        for b in buf.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+}
+
+/// A click event the queue refused, sent straight to the control plane as a batch of one
+/// instead of being dropped.
+async fn post_directly(env: &Env, json: String, queue_error: &str) {
+    worker::console_warn!("queue send failed ({queue_error}); posting the event directly");
+    if let Err(direct) = ingest::post_batch(env, &[json]).await {
+        worker::console_error!("click event lost: queue: {queue_error}; direct: {direct}");
+    }
+}
+
 /// Queues an event; if the queue refuses it, sends it straight to the control plane as a
 /// batch of one instead of dropping it.
 async fn send_event(env: &Env, event: &Event) -> Result<(), String> {
-    let json =
-        serde_json::to_string(event).map_err(|e| format!("event does not serialize: {e}"))?;
+    let json = event_json::to_string(event);
     let queued = match env.queue(QUEUE_BINDING) {
         Ok(queue) => queue.send(json.clone()).await.map_err(|e| e.to_string()),
         Err(e) => Err(format!("queue binding {QUEUE_BINDING}: {e}")),

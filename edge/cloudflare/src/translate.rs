@@ -1,82 +1,98 @@
 //! Worker requests in, worker responses out: the only place that knows both shapes.
 
 use afftok_edge_core::{MAX_BODY_BYTES, Method, Request, Response};
-use wasm_bindgen::JsValue;
-use worker::{Context, Env, Headers};
+use js_sys::futures::JsFuture;
+use wasm_bindgen::{JsCast as _, JsValue};
+use worker::Env;
+use worker::worker_sys::Context;
+use worker::worker_sys::web_sys;
 
+use crate::glue::{self, Field, Fields};
 use crate::platform::WorkerPlatform;
 
-pub(crate) async fn serve(
-    mut req: worker::Request,
-    env: Env,
-    ctx: Context,
-) -> worker::Result<worker::Response> {
-    let method = Method::from_name(req.method().as_ref());
-    let url = req.url()?;
-    let headers = req.headers();
-    let header = |name: &str| headers.get(name).ok().flatten();
-    let (user_agent, referer, content_type) = (
-        header("user-agent"),
-        header("referer"),
-        header("content-type"),
-    );
-    let connecting_ip = header("cf-connecting-ip");
+pub(crate) async fn serve(req: web_sys::Request, env: Env, ctx: Context) -> web_sys::Response {
+    let fields = Fields::of(&req);
+    let method = Method::from_name(fields.get(Field::Method).unwrap_or(""));
+    let url = fields.get(Field::Url).unwrap_or("");
+    let (path, query) = path_and_query(url);
     let body = if method == Method::Post {
-        let declared = header("content-length").and_then(|v| v.parse::<usize>().ok());
+        let declared = fields
+            .get(Field::ContentLength)
+            .and_then(|v| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-            return into_worker(Response::body_too_large());
+            return glue::response(&Response::body_too_large());
         }
-        req.bytes().await?
+        match read_body(&req).await {
+            Ok(body) if body.len() <= MAX_BODY_BYTES => body,
+            Ok(_) => return glue::response(&Response::body_too_large()),
+            Err(e) => {
+                worker::console_error!("request body could not be read: {e:?}");
+                return glue::internal_error();
+            }
+        }
     } else {
         Vec::new()
     };
-    let cf = cf_object(&req);
     let platform = WorkerPlatform::new(
         &env,
         &ctx,
-        connecting_ip.as_deref(),
-        cf_string(&cf, "country").as_deref(),
-        cf_string(&cf, "colo").as_deref(),
+        fields.get(Field::ConnectingIp),
+        fields.get(Field::CfCountry),
+        fields.get(Field::CfColo),
     );
     let core_req = Request {
         method,
-        path: url.path(),
-        query: url.query().unwrap_or(""),
-        user_agent: user_agent.as_deref(),
-        referer: referer.as_deref(),
-        content_type: content_type.as_deref(),
+        path,
+        query,
+        user_agent: fields.get(Field::UserAgent),
+        referer: fields.get(Field::Referer),
+        content_type: fields.get(Field::ContentType),
         body: &body,
     };
-    into_worker(afftok_edge_core::handle(&core_req, &platform).await)
+    glue::response(&afftok_edge_core::handle(&core_req, &platform).await)
 }
 
-/// The request's `cf` object, read with `Reflect` so a missing property is `None`, never a
-/// trap (the typed getters unwrap).
-fn cf_object(req: &worker::Request) -> JsValue {
-    let raw: &JsValue = req.inner().as_ref();
-    js_sys::Reflect::get(raw, &JsValue::from_str("cf")).unwrap_or(JsValue::UNDEFINED)
+async fn read_body(req: &web_sys::Request) -> Result<Vec<u8>, JsValue> {
+    let buffer = JsFuture::from(req.array_buffer()?).await?;
+    let buffer: js_sys::ArrayBuffer = buffer.dyn_into()?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
-fn cf_string(cf: &JsValue, name: &str) -> Option<String> {
-    if !cf.is_object() {
-        return None;
+/// The path (still percent-encoded) and the query (without `?`) of a serialized absolute
+/// URL, as the runtime hands it over: the first `/` after the host starts the path, and in
+/// a serialized URL `?` and `#` only ever delimit the query and the fragment.
+fn path_and_query(url: &str) -> (&str, &str) {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[after_scheme..];
+    let Some(slash) = rest.find('/') else {
+        return ("/", "");
+    };
+    let rest = &rest[slash..];
+    let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
+    rest.split_once('?').unwrap_or((rest, ""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_queries() {
+        assert_eq!(
+            path_and_query("https://e.example/c/AQ-_x?sub1=a&sub2=b"),
+            ("/c/AQ-_x", "sub1=a&sub2=b")
+        );
+        assert_eq!(
+            path_and_query("http://127.0.0.1:8787/healthz"),
+            ("/healthz", "")
+        );
+        assert_eq!(path_and_query("https://e.example/c/x?"), ("/c/x", ""));
+        assert_eq!(path_and_query("https://e.example/c/x#frag"), ("/c/x", ""));
+        assert_eq!(path_and_query("https://e.example/p?q=1#f?g"), ("/p", "q=1"));
+        assert_eq!(path_and_query("https://e.example"), ("/", ""));
+        assert_eq!(
+            path_and_query("https://user:pw@e.example:443/a%2Fb?x=%3F"),
+            ("/a%2Fb", "x=%3F")
+        );
     }
-    js_sys::Reflect::get(cf, &JsValue::from_str(name))
-        .ok()
-        .and_then(|v| v.as_string())
-}
-
-fn into_worker(resp: Response) -> worker::Result<worker::Response> {
-    let headers = Headers::new();
-    for (name, value) in resp.headers() {
-        headers.set(name, &value)?;
-    }
-    let response = worker::Response::builder()
-        .with_status(resp.status)
-        .with_headers(headers);
-    Ok(if resp.body.is_empty() {
-        response.empty()
-    } else {
-        response.fixed(resp.body.into_owned().into_bytes())
-    })
 }

@@ -18,6 +18,8 @@ pub mod bot;
 pub mod cache;
 /// The redirect.
 mod click;
+/// Events as JSON, fast.
+pub mod event_json;
 /// Requests and responses.
 pub mod http;
 /// Destination URL macros.

@@ -1,8 +1,6 @@
 //! Destination macros (DESIGN §4): `{click_id}` `{offer_id}` `{promoter_id}` `{sub1}`…`{sub5}`
 //! `{country}` `{ts}` filled with percent-encoded values; unknown `{…}` left as they are.
 
-use std::fmt::Write as _;
-
 use afftok_shared::{Country, Subs};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use uuid::Uuid;
@@ -53,16 +51,31 @@ pub(crate) fn fill(template: &str, values: &MacroValues<'_>) -> String {
 }
 
 fn push_literal(out: &mut String, text: &str) {
-    for c in text.chars() {
-        if c.is_ascii_graphic() {
-            out.push(c);
-        } else {
-            let mut buf = [0u8; 4];
-            for byte in c.encode_utf8(&mut buf).bytes() {
-                let _ = write!(out, "%{byte:02X}");
-            }
+    let mut rest = text;
+    while !rest.is_empty() {
+        // Runs of printable ASCII (all of a well-formed URL) are copied as they are.
+        let plain = rest
+            .bytes()
+            .position(|b| !b.is_ascii_graphic())
+            .unwrap_or(rest.len());
+        out.push_str(&rest[..plain]);
+        rest = &rest[plain..];
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        let mut buf = [0u8; 4];
+        for byte in c.encode_utf8(&mut buf).bytes() {
+            push_percent(out, byte);
         }
+        rest = &rest[c.len_utf8()..];
     }
+}
+
+fn push_percent(out: &mut String, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push('%');
+    out.push(char::from(HEX[usize::from(byte >> 4)]));
+    out.push(char::from(HEX[usize::from(byte & 0xf)]));
 }
 
 /// Appends the value of macro `name`; false when `name` is not a macro.
@@ -91,8 +104,22 @@ fn push_value(out: &mut String, name: &str, v: &MacroValues<'_>) -> bool {
     true
 }
 
-fn push_number(out: &mut String, n: u64) {
-    let _ = write!(out, "{n}");
+/// `n` in decimal, without the formatting machinery (the hot path fills two or three).
+fn push_number(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // n % 10 < 10: the cast cannot truncate.
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
 }
 
 #[cfg(test)]
@@ -145,6 +172,15 @@ mod tests {
         assert_eq!(fill("https://a.example/}{", &v), "https://a.example/}{");
         let long = format!("https://a.example/{{{}}}", "x".repeat(40));
         assert_eq!(fill(&long, &v), long);
+    }
+
+    #[test]
+    fn numbers_in_decimal() {
+        for n in [0, 7, 10, 42, 1001, 1_795_559_486_123, u64::MAX] {
+            let mut out = String::new();
+            push_number(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::http::HeaderName;
+use hyper::header::HeaderName;
 
 /// The edge's settings.
 #[derive(Clone)]

@@ -1,7 +1,8 @@
 //! Events to the Redis Stream (DESIGN §6): one `XADD {stream} * event {json}` per event.
 //!
 //! Clicks are queued in memory and written by a background task in pipelined batches, so a
-//! redirect never waits for Redis. While Redis is slow or down the task retries with
+//! redirect never waits for Redis; the task has a connection of its own for them
+//! ([`crate::resp`]). While Redis is slow or down the task retries with
 //! backoff and the queue (`AFFTOK_EVENT_BUFFER` events) absorbs the clicks; past that, click
 //! events are dropped and counted in the logs. Conversions are written before the postback
 //! is answered, so an accepted conversion is in Redis already.
@@ -13,12 +14,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use afftok_edge_core::PlatformError;
+use afftok_edge_core::{PlatformError, event_json};
 use afftok_shared::Event;
 use afftok_shared::event::STREAM_FIELD;
+use redis::ConnectionInfo;
 use redis::aio::ConnectionManager;
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::task::JoinHandle;
+
+use crate::resp;
 
 /// Most events written in one pipeline.
 const BATCH: usize = 512;
@@ -57,12 +61,23 @@ pub struct EventPump {
     counters: Arc<Counters>,
 }
 
-/// Starts the writer for `stream`; click events queue up to `capacity`.
-pub fn start(conn: ConnectionManager, stream: String, capacity: usize) -> (EventSink, EventPump) {
+/// Starts the writer for `stream`; click events queue up to `capacity`. Conversions go
+/// through `conn`; clicks through a connection of the writer's own to what `info` names.
+pub fn start(
+    conn: ConnectionManager,
+    info: ConnectionInfo,
+    stream: String,
+    capacity: usize,
+) -> (EventSink, EventPump) {
     let (queue, rx) = mpsc::channel(capacity);
     let counters = Arc::new(Counters::default());
     let stream: Arc<str> = stream.into();
-    let task = tokio::spawn(pump(rx, conn.clone(), stream.clone(), counters.clone()));
+    let task = tokio::spawn(pump(
+        rx,
+        resp::Connection::new(info),
+        stream.clone(),
+        counters.clone(),
+    ));
     (
         EventSink {
             queue,
@@ -93,8 +108,7 @@ impl EventSink {
 
     /// Writes a conversion event now; `Ok` once Redis has it.
     pub async fn emit_durable(&self, event: &Event) -> Result<(), PlatformError> {
-        let json = serde_json::to_string(event)
-            .map_err(|e| PlatformError(format!("event does not serialize: {e}")))?;
+        let json = event_json::to_string(event);
         let mut conn = self.conn.clone();
         redis::cmd("XADD")
             .arg(&*self.stream)
@@ -119,30 +133,35 @@ impl EventPump {
 
 async fn pump(
     mut rx: mpsc::Receiver<Event>,
-    mut conn: ConnectionManager,
+    mut conn: resp::Connection,
     stream: Arc<str>,
     counters: Arc<Counters>,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
+    let mut commands = Vec::with_capacity(BATCH * 640);
+    let mut json = Vec::with_capacity(1024);
     // recv_many returns as soon as one event is there: batches grow only under load.
     while rx.recv_many(&mut batch, BATCH).await > 0 {
-        let mut pipe = redis::pipe();
+        commands.clear();
+        let count = batch.len();
         for event in batch.drain(..) {
-            match serde_json::to_string(&event) {
-                Ok(json) => {
-                    pipe.cmd("XADD")
-                        .arg(&*stream)
-                        .arg("*")
-                        .arg(STREAM_FIELD)
-                        .arg(json)
-                        .ignore();
-                }
-                Err(e) => tracing::error!(error = %e, "event does not serialize; skipped"),
-            }
+            json.clear();
+            event_json::write(&event, &mut json);
+            resp::encode(
+                &mut commands,
+                &[
+                    b"XADD",
+                    stream.as_bytes(),
+                    b"*",
+                    STREAM_FIELD.as_bytes(),
+                    &json,
+                ],
+            );
         }
-        let count = pipe.len();
         let mut backoff = Duration::from_millis(50);
-        while let Err(e) = pipe.query_async::<()>(&mut conn).await {
+        while let Err(e) = conn.send(&commands, count).await {
+            // The whole batch is sent again: entries Redis took before the failure are then
+            // in the stream twice, which readers deduplicate by event id (DESIGN §6).
             tracing::warn!(error = %e, events = count, "writing events to Redis failed; retrying");
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);

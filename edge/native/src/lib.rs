@@ -11,6 +11,8 @@ pub mod events;
 pub mod kv;
 /// The core's platform on a server.
 pub mod platform;
+/// The click writer's raw RESP connection to Redis.
+pub mod resp;
 /// The HTTP server and its lifecycle.
 pub mod server;
 /// Logging.

@@ -1,11 +1,35 @@
 //! `afftok-edge`: configure from the environment, serve until SIGINT or SIGTERM.
 
+use std::num::NonZeroUsize;
 use std::process::ExitCode;
 
 use afftok_edge_native::{Config, Edge, telemetry};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // One worker thread per core the process may run on (its CPU affinity, e.g. `taskset`).
+    // On a single core, tokio's single-threaded scheduler: the same work without the
+    // cross-thread queues and wake-ups of the work-stealing one.
+    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let runtime = if cores == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(cores)
+            .enable_all()
+            .build()
+    };
+    match runtime {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("afftok-edge: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {

@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use afftok_edge_core::{EdgeCache, Platform, PlatformError};
 use afftok_shared::{Country, Event};
-use axum::http::{HeaderMap, HeaderName};
+use hyper::header::{HeaderMap, HeaderName};
 use rand::RngCore as _;
 
 use crate::events::EventSink;

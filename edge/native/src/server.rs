@@ -1,6 +1,10 @@
 //! The HTTP server: every request goes to the core; the server only translates.
+//!
+//! It is hyper's HTTP/1.1 connection driver with one service function, without a router or
+//! extractors: the edge has three paths, all routed by the core, and on one core the
+//! framework layers cost a noticeable share of a redirect (scripts/bench-edge).
 
-use std::borrow::Cow;
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -8,12 +12,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use afftok_edge_core::{EdgeCache, MAX_BODY_BYTES, Method, Request, Response};
-use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, REFERER, USER_AGENT};
-use axum::http::{HeaderMap, HeaderName};
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{
+    ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue,
+    LOCATION, REFERER, RETRY_AFTER, USER_AGENT,
+};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::config::Config;
 use crate::events::{self, EventPump};
@@ -59,11 +68,12 @@ impl Edge {
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(Duration::from_secs(2)))
             .set_number_of_retries(3);
-        let conn = ConnectionManager::new_with_config(client, redis_config)
+        let conn = ConnectionManager::new_with_config(client.clone(), redis_config)
             .await
             .map_err(StartError::Redis)?;
         let (events, pump) = events::start(
             conn.clone(),
+            client.get_connection_info().clone(),
             config.event_stream.clone(),
             config.event_buffer,
         );
@@ -96,15 +106,29 @@ impl Edge {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
-        let app = axum::Router::new().fallback(serve).with_state(self.shared);
-        axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
-        // The router, and with it the last event sink, is gone: the queue drains.
-        let unsent = self.pump.finish(SHUTDOWN_GRACE).await;
+        let Self {
+            shared,
+            pump,
+            listener,
+        } = self;
+        let graceful = GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => serve_connection(stream, peer, &shared, &graceful),
+                    Err(e) => accept_failed(e).await,
+                },
+                () = &mut shutdown => break,
+            }
+        }
+        // No new connections; open ones finish their request in flight, idle ones close.
+        drop(listener);
+        graceful.shutdown().await;
+        // The connections, and with them every other event sink, are gone: the queue
+        // drains once this last one goes.
+        drop(shared);
+        let unsent = pump.finish(SHUTDOWN_GRACE).await;
         if unsent > 0 {
             tracing::error!(unsent, "shutting down with events not written to Redis");
         } else {
@@ -114,11 +138,49 @@ impl Edge {
     }
 }
 
+fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: &Arc<Shared>,
+    graceful: &GracefulShutdown,
+) {
+    // Answers are one small write each: sending them at once beats waiting for an ACK.
+    let _ = stream.set_nodelay(true);
+    let shared = shared.clone();
+    let service = service_fn(move |request| {
+        let shared = shared.clone();
+        async move { Ok::<_, Infallible>(serve(&shared, peer, request).await) }
+    });
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let conn = graceful.watch(conn);
+    tokio::spawn(async move {
+        if let Err(e) = conn.await {
+            tracing::debug!(error = %e, %peer, "connection ended with an error");
+        }
+    });
+}
+
+/// Accepting fails for a connection reset before it was accepted (nothing to do) or for a
+/// lack of resources such as file descriptors (wait, so that connections close).
+async fn accept_failed(e: io::Error) {
+    if matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accept failed; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
 async fn serve(
-    State(shared): State<Arc<Shared>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: axum::extract::Request,
-) -> axum::response::Response {
+    shared: &Shared,
+    peer: SocketAddr,
+    request: hyper::Request<Incoming>,
+) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let method = Method::from_name(parts.method.as_str());
     let body = if method == Method::Post {
@@ -128,14 +190,14 @@ async fn serve(
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-            return into_axum(Response::body_too_large());
+            return into_hyper(Response::body_too_large());
         }
-        match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-            Ok(bytes) => bytes,
-            Err(_) => return into_axum(Response::body_too_large()),
+        match Limited::new(body, MAX_BODY_BYTES).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => return into_hyper(Response::body_too_large()),
         }
     } else {
-        Default::default()
+        Bytes::new()
     };
     let req = Request {
         method,
@@ -147,7 +209,7 @@ async fn serve(
         body: &body,
     };
     let platform = shared.for_request(&parts.headers, peer);
-    into_axum(afftok_edge_core::handle(&req, &platform).await)
+    into_hyper(afftok_edge_core::handle(&req, &platform).await)
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
@@ -156,20 +218,42 @@ fn header<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
         .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
 }
 
-fn into_axum(resp: Response) -> axum::response::Response {
-    let mut builder = axum::http::Response::builder().status(resp.status);
-    for (name, value) in resp.headers() {
-        builder = builder.header(name, value.as_ref());
-    }
+/// The core's answer as hyper's. The header names and the fixed values are constants, so
+/// only a redirect's `Location` is copied (and checked).
+fn into_hyper(resp: Response) -> hyper::Response<Full<Bytes>> {
     let body = match resp.body {
-        Cow::Borrowed(text) => Body::from(text),
-        Cow::Owned(text) => Body::from(text),
+        std::borrow::Cow::Borrowed(text) => Bytes::from_static(text.as_bytes()),
+        std::borrow::Cow::Owned(text) => Bytes::from(text),
     };
-    builder.body(body).unwrap_or_else(|e| {
-        // The core only produces printable ASCII headers; this is a bug, not bad input.
-        tracing::error!(error = %e, "response could not be built");
-        let mut fallback = axum::response::Response::new(Body::from("internal error\n"));
-        *fallback.status_mut() = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
-        fallback
-    })
+    let mut out = hyper::Response::new(Full::new(body));
+    *out.status_mut() = hyper::StatusCode::from_u16(resp.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = out.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(resp.content_type));
+    if let Some(location) = resp.location {
+        match HeaderValue::from_maybe_shared(Bytes::from(location)) {
+            Ok(value) => {
+                headers.insert(LOCATION, value);
+            }
+            Err(e) => {
+                // The core only produces printable ASCII locations; this is a bug, not bad
+                // input.
+                tracing::error!(error = %e, "redirect location is not a header value");
+                let mut fallback =
+                    hyper::Response::new(Full::new(Bytes::from_static(b"internal error\n")));
+                *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
+                return fallback;
+            }
+        }
+    }
+    if resp.no_store {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if let Some(allow) = resp.allow {
+        headers.insert(ALLOW, HeaderValue::from_static(allow));
+    }
+    if let Some(seconds) = resp.retry_after {
+        headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    out
 }

@@ -1,0 +1,185 @@
+//! The JavaScript side of a click, one call each (js/glue.js): reading the request, building
+//! the response, queueing the event after it.
+//!
+//! Every call between Wasm and the Workers runtime costs far more than the Rust work of a
+//! redirect (a crossing, usually a runtime object, a string copy). Through the `worker`
+//! crate's types a click took about thirty of them and four promises; here it takes three.
+
+use wasm_bindgen::prelude::*;
+use worker::Env;
+use worker::worker_sys::Context;
+use worker::worker_sys::web_sys;
+
+#[wasm_bindgen(module = "/js/glue.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = requestFields)]
+    fn request_fields(request: &web_sys::Request) -> String;
+
+    #[wasm_bindgen(js_name = response)]
+    #[allow(clippy::too_many_arguments)]
+    fn response_by_index(
+        status: u16,
+        content_type: u32,
+        location: Option<&str>,
+        no_store: bool,
+        allow: Option<&str>,
+        retry_after: Option<u32>,
+        body: Option<&str>,
+    ) -> web_sys::Response;
+
+    #[wasm_bindgen(js_name = response)]
+    #[allow(clippy::too_many_arguments)]
+    fn response_by_name(
+        status: u16,
+        content_type: &str,
+        location: Option<&str>,
+        no_store: bool,
+        allow: Option<&str>,
+        retry_after: Option<u32>,
+        body: Option<&str>,
+    ) -> web_sys::Response;
+
+    #[wasm_bindgen(js_name = sendAfterResponse)]
+    fn send_after_response(ctx: &Context, env: &Env, json: &str, fallback: &JsValue);
+}
+
+/// What the edge reads from a request.
+#[derive(Debug)]
+pub(crate) struct Fields {
+    text: String,
+    /// Where each field starts and ends in `text`.
+    spans: [(usize, usize); FIELDS],
+}
+
+const FIELDS: usize = 9;
+
+/// The order of the fields in [`request_fields`]' answer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Field {
+    Method = 0,
+    Url,
+    UserAgent,
+    Referer,
+    ContentType,
+    ContentLength,
+    ConnectingIp,
+    CfCountry,
+    CfColo,
+}
+
+impl Fields {
+    /// Reads them, in one call.
+    pub(crate) fn of(request: &web_sys::Request) -> Self {
+        Self::parse(request_fields(request))
+    }
+
+    fn parse(text: String) -> Self {
+        let mut spans = [(0, 0); FIELDS];
+        let mut start = 0;
+        for (i, span) in spans.iter_mut().enumerate() {
+            let end = match text[start..].find('\n') {
+                Some(at) if i + 1 < FIELDS => start + at,
+                _ => text.len(),
+            };
+            *span = (start, end);
+            start = (end + 1).min(text.len());
+        }
+        Self { text, spans }
+    }
+
+    /// A field's value, `None` when absent.
+    pub(crate) fn get(&self, field: Field) -> Option<&str> {
+        let (start, end) = self.spans[field as usize];
+        Some(&self.text[start..end]).filter(|value| *value != "\0")
+    }
+}
+
+/// Content types the JavaScript side knows by index (the same order as its table).
+const CONTENT_TYPES: [&str; 3] = [
+    "text/plain; charset=utf-8",
+    "text/html; charset=utf-8",
+    "application/json",
+];
+
+/// The core's answer as a runtime `Response`, in one call.
+pub(crate) fn response(resp: &afftok_edge_core::Response) -> web_sys::Response {
+    let body = (!resp.body.is_empty()).then_some(&*resp.body);
+    let location = resp.location.as_deref();
+    match CONTENT_TYPES.iter().position(|t| *t == resp.content_type) {
+        Some(index) => response_by_index(
+            resp.status,
+            // Three entries: the index fits.
+            index as u32,
+            location,
+            resp.no_store,
+            resp.allow,
+            resp.retry_after,
+            body,
+        ),
+        None => response_by_name(
+            resp.status,
+            resp.content_type,
+            location,
+            resp.no_store,
+            resp.allow,
+            resp.retry_after,
+            body,
+        ),
+    }
+}
+
+/// 500, for a failure of the runtime itself (not of the request).
+pub(crate) fn internal_error() -> web_sys::Response {
+    response_by_index(
+        500,
+        0,
+        None,
+        false,
+        None,
+        None,
+        Some("INTERNAL SERVER ERROR"),
+    )
+}
+
+/// Queues `json` on `EVENTS` after the response; if the queue refuses it, `fallback`
+/// (a JavaScript function of `(env, json, error)` returning a promise) delivers it.
+pub(crate) fn send_event_after_response(ctx: &Context, env: &Env, json: &str, fallback: &JsValue) {
+    send_after_response(ctx, env, json, fallback);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_split_and_absent_ones() {
+        let f = Fields::parse(
+            "GET\nhttps://e.example/c/x?sub1=a\nMozilla/5.0\n\0\n\0\n\0\n203.0.113.9\nUS\nFRA"
+                .into(),
+        );
+        assert_eq!(f.get(Field::Method), Some("GET"));
+        assert_eq!(f.get(Field::Url), Some("https://e.example/c/x?sub1=a"));
+        assert_eq!(f.get(Field::UserAgent), Some("Mozilla/5.0"));
+        assert_eq!(f.get(Field::Referer), None);
+        assert_eq!(f.get(Field::ConnectingIp), Some("203.0.113.9"));
+        assert_eq!(f.get(Field::CfColo), Some("FRA"));
+        let empty = Fields::parse("GET\nhttps://e.example/\n\n".into());
+        assert_eq!(empty.get(Field::UserAgent), Some(""));
+        assert_eq!(empty.get(Field::CfColo), Some(""));
+    }
+
+    #[test]
+    fn the_content_type_table_matches_the_core() {
+        for resp in [
+            afftok_edge_core::Response::redirect("https://a.example/".into()),
+            afftok_edge_core::Response::link_not_found(),
+            afftok_edge_core::Response::body_too_large(),
+        ] {
+            assert!(
+                CONTENT_TYPES.contains(&resp.content_type),
+                "{}",
+                resp.content_type
+            );
+        }
+    }
+}
