@@ -21,7 +21,9 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use afftok_shared::Keyset;
-use afftok_shared::kv::{OfferDoc, PostbackKeyDoc};
+use afftok_shared::kv::PostbackKeyDoc;
+
+use crate::routes::Route;
 
 /// TTL used when the adapter does not choose one.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(10);
@@ -37,7 +39,7 @@ pub const MAX_ENTRIES: usize = 10_000;
 pub struct EdgeCache {
     ttl_ms: u64,
     pub(crate) keys: TtlMap<(), Arc<Keyset>>,
-    pub(crate) offers: TtlMap<u64, Option<Arc<OfferDoc>>>,
+    pub(crate) offers: TtlMap<u64, Option<Arc<Route>>>,
     pub(crate) postback_keys: TtlMap<[u8; 32], Option<Arc<PostbackKeyDoc>>>,
 }
 

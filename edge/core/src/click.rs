@@ -1,15 +1,16 @@
 //! `GET /c/{token}`: the redirect (DESIGN §4, rules 1–7).
 
 use afftok_shared::event::{MAX_REFERER_LEN, MAX_USER_AGENT_LEN, truncate};
-use afftok_shared::kv::{OfferDoc, OfferStatus};
+use afftok_shared::kv::OfferStatus;
 use afftok_shared::link::{self, LinkError};
 use afftok_shared::{ClickEvent, Event, Subs, Timestamp, Verdict};
 use uuid::Uuid;
 
+use crate::bot;
 use crate::http::{Method, Request, Response};
-use crate::macros::{self, MacroValues};
+use crate::macros::MacroValues;
 use crate::platform::Platform;
-use crate::{bot, routes};
+use crate::routes::{self, Route};
 
 pub(crate) async fn handle<P: Platform>(req: &Request<'_>, token: &str, p: &P) -> Response {
     // Rule 1, structure first: garbage never costs a KV read.
@@ -68,15 +69,15 @@ pub(crate) async fn handle<P: Platform>(req: &Request<'_>, token: &str, p: &P) -
 }
 
 /// Rules 4–7 for a known offer.
-fn decide(req: &Request<'_>, offer: &OfferDoc, values: &MacroValues<'_>) -> (Verdict, Response) {
-    let fallback_or = |refusal: fn() -> Response| match &offer.fallback_url {
-        Some(fallback) => Response::redirect(macros::fill(fallback, values)),
+fn decide(req: &Request<'_>, offer: &Route, values: &MacroValues<'_>) -> (Verdict, Response) {
+    let fallback_or = |refusal: fn() -> Response| match &offer.fallback {
+        Some(fallback) => Response::redirect(fallback.fill(values)),
         None => refusal(),
     };
-    if offer.status == OfferStatus::Paused {
+    if offer.doc.status == OfferStatus::Paused {
         return (Verdict::OfferPaused, fallback_or(Response::link_not_found));
     }
-    if !offer.allows_country(values.country) {
+    if !offer.doc.allows_country(values.country) {
         return (
             Verdict::GeoBlocked,
             fallback_or(Response::unavailable_in_country),
@@ -87,10 +88,7 @@ fn decide(req: &Request<'_>, offer: &OfferDoc, values: &MacroValues<'_>) -> (Ver
     } else {
         Verdict::Ok
     };
-    (
-        verdict,
-        Response::redirect(macros::fill(&offer.url, values)),
-    )
+    (verdict, Response::redirect(offer.url.fill(values)))
 }
 
 /// A UUIDv7: the click's millisecond, then 74 random bits.

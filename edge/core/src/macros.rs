@@ -26,28 +26,113 @@ pub(crate) struct MacroValues<'a> {
     pub(crate) ts_millis: u64,
 }
 
-/// Fills `template`'s macros. Literal characters outside printable ASCII are percent-encoded
-/// too, so the result is always a valid `Location` header value.
-pub(crate) fn fill(template: &str, values: &MacroValues<'_>) -> String {
-    let mut out = String::with_capacity(template.len() + 64);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        push_literal(&mut out, &rest[..open]);
-        let after = &rest[open + 1..];
-        let name = after
-            .find('}')
-            .filter(|&close| close <= MAX_NAME)
-            .map(|close| &after[..close]);
-        match name.and_then(|name| push_value(&mut out, name, values).then_some(name)) {
-            Some(name) => rest = &after[name.len() + 1..],
-            None => {
-                out.push('{');
-                rest = after;
+/// A destination template, parsed once when its KV entry is loaded: the literal text (with
+/// characters outside printable ASCII already percent-encoded) and the macros in between,
+/// so a click only copies and fills.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Template {
+    /// All the literal text, one piece after another.
+    text: String,
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// `text[start..end]`.
+    Literal(usize, usize),
+    Macro(Macro),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Macro {
+    ClickId,
+    OfferId,
+    PromoterId,
+    Country,
+    Ts,
+    /// `{sub1}`…`{sub5}`.
+    Sub(usize),
+}
+
+impl Macro {
+    fn named(name: &str) -> Option<Self> {
+        Some(match name {
+            "click_id" => Self::ClickId,
+            "offer_id" => Self::OfferId,
+            "promoter_id" => Self::PromoterId,
+            "country" => Self::Country,
+            "ts" => Self::Ts,
+            "sub1" => Self::Sub(1),
+            "sub2" => Self::Sub(2),
+            "sub3" => Self::Sub(3),
+            "sub4" => Self::Sub(4),
+            "sub5" => Self::Sub(5),
+            _ => return None,
+        })
+    }
+}
+
+impl Template {
+    /// Splits `template` into literal text and macros; unknown or overlong `{…}` stay text.
+    pub(crate) fn parse(template: &str) -> Self {
+        let mut t = Self {
+            text: String::with_capacity(template.len()),
+            parts: Vec::new(),
+        };
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            t.literal(&rest[..open]);
+            let after = &rest[open + 1..];
+            let found = after
+                .find('}')
+                .filter(|&close| close <= MAX_NAME)
+                .and_then(|close| Macro::named(&after[..close]).map(|m| (m, close)));
+            match found {
+                Some((m, close)) => {
+                    t.parts.push(Part::Macro(m));
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    t.literal("{");
+                    rest = after;
+                }
             }
         }
+        t.literal(rest);
+        t
     }
-    push_literal(&mut out, rest);
-    out
+
+    fn literal(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let start = self.text.len();
+        push_literal(&mut self.text, text);
+        match self.parts.last_mut() {
+            // Next to the previous piece of text: one piece.
+            Some(Part::Literal(_, end)) if *end == start => *end = self.text.len(),
+            _ => self.parts.push(Part::Literal(start, self.text.len())),
+        }
+    }
+
+    /// The URL for one click.
+    pub(crate) fn fill(&self, values: &MacroValues<'_>) -> String {
+        let mut out = String::with_capacity(self.text.len() + 64);
+        for part in &self.parts {
+            match *part {
+                Part::Literal(start, end) => out.push_str(&self.text[start..end]),
+                Part::Macro(m) => push_value(&mut out, m, values),
+            }
+        }
+        out
+    }
+}
+
+/// Fills `template`'s macros. Literal characters outside printable ASCII are percent-encoded
+/// too, so the result is always a valid `Location` header value.
+#[cfg(test)]
+pub(crate) fn fill(template: &str, values: &MacroValues<'_>) -> String {
+    Template::parse(template).fill(values)
 }
 
 fn push_literal(out: &mut String, text: &str) {
@@ -78,30 +163,27 @@ fn push_percent(out: &mut String, byte: u8) {
     out.push(char::from(HEX[usize::from(byte & 0xf)]));
 }
 
-/// Appends the value of macro `name`; false when `name` is not a macro.
-fn push_value(out: &mut String, name: &str, v: &MacroValues<'_>) -> bool {
-    match name {
-        "click_id" => {
+/// Appends the value of a macro.
+fn push_value(out: &mut String, m: Macro, v: &MacroValues<'_>) {
+    match m {
+        Macro::ClickId => {
             let mut buf = Uuid::encode_buffer();
             out.push_str(v.click_id.hyphenated().encode_lower(&mut buf));
         }
-        "offer_id" => push_number(out, v.offer_id),
-        "promoter_id" => push_number(out, v.promoter_id),
-        "ts" => push_number(out, v.ts_millis),
-        "country" => {
+        Macro::OfferId => push_number(out, v.offer_id),
+        Macro::PromoterId => push_number(out, v.promoter_id),
+        Macro::Ts => push_number(out, v.ts_millis),
+        Macro::Country => {
             if let Some(country) = v.country {
                 out.push_str(country.as_str());
             }
         }
-        "sub1" | "sub2" | "sub3" | "sub4" | "sub5" => {
-            let n = usize::from(name.as_bytes()[3] - b'0');
+        Macro::Sub(n) => {
             if let Some(sub) = v.subs.get(n) {
                 out.extend(utf8_percent_encode(sub, VALUE));
             }
         }
-        _ => return false,
     }
-    true
 }
 
 /// `n` in decimal, without the formatting machinery (the hot path fills two or three).
@@ -117,13 +199,14 @@ fn push_number(out: &mut String, mut n: u64) {
             break;
         }
     }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
+    // ASCII digits only: always UTF-8.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or("0"));
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::strategy::Strategy as _;
+
     use super::*;
 
     fn values(subs: &Subs) -> MacroValues<'_> {
@@ -172,6 +255,56 @@ mod tests {
         assert_eq!(fill("https://a.example/}{", &v), "https://a.example/}{");
         let long = format!("https://a.example/{{{}}}", "x".repeat(40));
         assert_eq!(fill(&long, &v), long);
+    }
+
+    /// The filling as it was done before templates were parsed once: the oracle.
+    fn fill_directly(template: &str, values: &MacroValues<'_>) -> String {
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            push_literal(&mut out, &rest[..open]);
+            let after = &rest[open + 1..];
+            let name = after
+                .find('}')
+                .filter(|&close| close <= MAX_NAME)
+                .map(|close| &after[..close]);
+            match name.and_then(|name| Macro::named(name).map(|m| (m, name))) {
+                Some((m, name)) => {
+                    push_value(&mut out, m, values);
+                    rest = &after[name.len() + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        push_literal(&mut out, rest);
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsed_templates_fill_like_the_text(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "[a-z/?&=:.é ]{0,6}",
+                    proptest::sample::select(vec![
+                        "{", "}", "{{", "{click_id}", "{offer_id}", "{promoter_id}", "{sub1}",
+                        "{sub2}", "{sub5}", "{sub6}", "{country}", "{ts}", "{unknown}",
+                        "{averyveryverylongname}",
+                    ]).prop_map(str::to_owned),
+                ],
+                0..12,
+            ),
+            sub in "\\PC{0,8}",
+        ) {
+            let template: String = pieces.concat();
+            let mut subs = Subs::default();
+            subs.set_first(1, &sub);
+            let v = values(&subs);
+            proptest::prop_assert_eq!(fill(&template, &v), fill_directly(&template, &v));
+        }
     }
 
     #[test]

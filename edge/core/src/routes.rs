@@ -8,7 +8,27 @@ use afftok_shared::Keyset;
 use afftok_shared::kv::{self, KeysDoc, KvError, OfferDoc, PostbackKeyDoc};
 
 use crate::cache::{Cached, RETRY_AFTER_ERROR, TtlMap};
+use crate::macros::Template;
 use crate::platform::Platform;
+
+/// An offer as the redirect uses it: its KV document with the destination templates parsed
+/// (once per load, not once per click).
+#[derive(Debug)]
+pub(crate) struct Route {
+    pub(crate) doc: OfferDoc,
+    pub(crate) url: Template,
+    pub(crate) fallback: Option<Template>,
+}
+
+impl Route {
+    fn new(doc: OfferDoc) -> Self {
+        Self {
+            url: Template::parse(&doc.url),
+            fallback: doc.fallback_url.as_deref().map(Template::parse),
+            doc,
+        }
+    }
+}
 
 /// The KV could not be read and nothing usable is cached: answer 503.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +54,7 @@ pub(crate) async fn keyset<P: Platform>(p: &P) -> Result<Arc<Keyset>, Unavailabl
 pub(crate) async fn offer<P: Platform>(
     p: &P,
     offer_id: u64,
-) -> Result<Option<Arc<OfferDoc>>, Unavailable> {
+) -> Result<Option<Arc<Route>>, Unavailable> {
     let cache = p.cache();
     load(
         p,
@@ -45,7 +65,7 @@ pub(crate) async fn offer<P: Platform>(
             bytes
                 .map(OfferDoc::parse)
                 .transpose()
-                .map(|doc| doc.map(Arc::new))
+                .map(|doc| doc.map(|doc| Arc::new(Route::new(doc))))
         },
     )
     .await

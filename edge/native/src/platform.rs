@@ -43,6 +43,10 @@ impl Shared {
                 .and_then(ip_from_header)
                 .unwrap_or_else(|| peer.ip().to_canonical()),
             country: header(&self.country_header).and_then(Country::from_header),
+            now_millis: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+                .unwrap_or(0),
         }
     }
 }
@@ -64,6 +68,9 @@ pub struct RequestPlatform<'a> {
     shared: &'a Shared,
     ip: IpAddr,
     country: Option<Country>,
+    /// The request's time, read once: a redirect takes microseconds, and the core asks for
+    /// the time several times (cache freshness, the click id, the event).
+    now_millis: u64,
 }
 
 impl Platform for RequestPlatform<'_> {
@@ -76,10 +83,7 @@ impl Platform for RequestPlatform<'_> {
     }
 
     fn now_millis(&self) -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-            .unwrap_or(0)
+        self.now_millis
     }
 
     fn fill_random(&self, buf: &mut [u8]) {
