@@ -133,13 +133,20 @@ fn read_event(text: &str) -> Result<Event, String> {
 /// Parses and stores a batch of events given as JSON texts. `source` names where they came
 /// from in dead letters (`http`, `stream`).
 pub async fn ingest(state: &AppState, source: &str, texts: &[String]) -> Result<Report, ApiError> {
-    match ingest_once(state, source, texts).await {
-        // Another delivery of the same clicks committed while this one was storing them:
-        // the second time they are found stored.
-        Err(ApiError::Conflict { code: RACED, .. }) => ingest_once(state, source, texts).await,
-        done => done,
+    // Another delivery of some of the same clicks committed while this one was storing them:
+    // the next time they are found stored. Each lost race means another delivery committed
+    // more of this batch, so the loop ends; the bound only guards against a bug there.
+    let mut attempts = 1;
+    loop {
+        match ingest_once(state, source, texts).await {
+            Err(ApiError::Conflict { code: RACED, .. }) if attempts < MAX_ATTEMPTS => attempts += 1,
+            done => return done,
+        }
     }
 }
+
+/// How many times a batch is tried when other deliveries of its clicks keep committing first.
+const MAX_ATTEMPTS: usize = 16;
 
 async fn ingest_once(state: &AppState, source: &str, texts: &[String]) -> Result<Report, ApiError> {
     let mut report = Report::default();
