@@ -107,9 +107,7 @@ async fn check(db: &PgPool, g: &Generated, path: Path) -> Result<(), String> {
     if path != "copy" {
         let (ok, counted): (i64, Option<i64>) = sqlx::query_as(
             "SELECT (SELECT count(*) FROM clicks WHERE verdict = 'ok'),
-                    (SELECT sum(clicks)::bigint FROM (SELECT clicks FROM stats_scope_clicks WHERE scope = 't'
-                                                      UNION ALL
-                                                      SELECT clicks FROM stats_scope_clicks_delta WHERE scope = 't') s)",
+                    (SELECT sum(clicks)::bigint FROM stats_clicks)",
         )
         .fetch_one(db)
         .await

@@ -215,7 +215,22 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
         Command::Stats {
             command: StatsCommand::Rebuild,
         } => {
-            let db = migrated(&settings).await?;
+            use sqlx::ConnectOptions as _;
+            // Its statements run for minutes on big tables: that is expected, not worth a
+            // slow-statement warning each.
+            let options: sqlx::postgres::PgConnectOptions = settings
+                .database_url()
+                .parse()
+                .map_err(|e| format!("DATABASE_URL: {e}"))?;
+            let db = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(2)
+                .connect_with(options.disable_statement_logging())
+                .await
+                .map_err(|e| format!("cannot connect to Postgres (DATABASE_URL): {e}"))?;
+            database::MIGRATOR
+                .run(&db)
+                .await
+                .map_err(|e| format!("migrations failed: {e}"))?;
             let started = std::time::Instant::now();
             let done = crate::db::rollups::rebuild(&db)
                 .await
