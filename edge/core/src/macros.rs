@@ -187,20 +187,8 @@ fn push_value(out: &mut String, m: Macro, v: &MacroValues<'_>) {
 }
 
 /// `n` in decimal, without the formatting machinery (the hot path fills two or three).
-fn push_number(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        // n % 10 < 10: the cast cannot truncate.
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // ASCII digits only: always UTF-8.
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or("0"));
+fn push_number(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 #[cfg(test)]
