@@ -1,4 +1,4 @@
-// The benchmark's stand-in for Cloudflare KV and Queues inside workerd (bench/edge/workerd.mjs
+// The benchmark's stand-in for Cloudflare KV and Queues inside workerd (bench/edge/workerd.capnp.in
 // binds both workers' EDGE_KV and EVENTS to it).
 //
 // - KV: workerd's KV binding sends `GET /{key}?urlencoded=true`; the entries come from the

@@ -112,9 +112,11 @@ async fn check(db: &PgPool, g: &Generated, path: Path) -> Result<(), String> {
         .fetch_one(db)
         .await
         .map_err(|e| e.to_string())?;
-        if Some(ok) != counted || pending != 0 || approved == 0 {
+        // Every generated conversion claims an ok click of its own advertiser's offer.
+        if Some(ok) != counted || pending != 0 || approved as usize != g.conversions {
             return Err(format!(
-                "{path}: {ok} ok clicks but {counted:?} in the rollups; {pending} conversions still pending, {approved} approved"
+                "{path}: {ok} ok clicks but {counted:?} in the rollups; {pending} conversions still pending, {approved} of {} approved",
+                g.conversions
             ));
         }
     }
@@ -346,6 +348,7 @@ fn rows(
                  rollups, attributes the conversions and bumps the live counters",
                 run.cpu.0, run.cpu.1, copy.cpu.1
             )),
+            extra: serde_json::Map::new(),
         }
     };
     Ok(vec![
@@ -382,6 +385,7 @@ fn rows(
             how: "VmHWM of the afftok serve process at the end of the median ingest runs"
                 .to_owned(),
             notes: None,
+            extra: serde_json::Map::new(),
         },
     ])
 }

@@ -281,5 +281,6 @@ async fn measure(ctx: &Ctx, name: &str) -> Result<Vec<Row>, String> {
             p.n
         ),
         notes: None,
+        extra: serde_json::Map::new(),
     }])
 }

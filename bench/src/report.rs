@@ -35,9 +35,12 @@ fn number(x: f64) -> String {
 fn figure(f: &crate::results::Figure, metric: &str) -> String {
     let mut text = format!("{} {}", number(f.value), metric);
     let mut extras = Vec::new();
-    for key in ["p50_ms", "p99_ms"] {
+    for key in ["p50_ms", "p99_ms", "half_load_p99_ms"] {
         if let Some(v) = f.extra.get(key).and_then(Value::as_f64) {
-            let label = key.trim_end_matches("_ms");
+            let label = match key {
+                "half_load_p99_ms" => "p99 at half load",
+                _ => key.trim_end_matches("_ms"),
+            };
             if !metric.contains(&format!("({label})")) {
                 extras.push(format!("{label} {} ms", number(v)));
             }

@@ -62,6 +62,9 @@ pub struct Row {
     /// Anything else a reader needs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Further figures a row's script adds (kept in results.json as they came).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }
 
 /// Appends rows to the results file (JSON Lines) and prints them.

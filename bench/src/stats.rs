@@ -406,6 +406,12 @@ pub async fn run(ctx: &Ctx, clicks: Option<u64>, regenerate: bool) -> Result<Vec
             baseline.push(started.elapsed());
         }
         let got = from_api(&answer)?;
+        if expected.is_empty() {
+            return Err(format!(
+                "{}: the raw rows hold nothing in the range: nothing to compare",
+                title
+            ));
+        }
         if got != expected {
             let differing: Vec<String> = expected
                 .iter()
@@ -453,6 +459,7 @@ pub async fn run(ctx: &Ctx, clicks: Option<u64>, regenerate: bool) -> Result<Vec
                 OFFERS / OFFERS_PER_ADVERTISER
             ),
             notes: None,
+            extra: serde_json::Map::new(),
         });
     }
     cp.stop().await?;

@@ -411,13 +411,13 @@ async fn store_clicks(
         }
         return Err(e.into());
     }
+    // The COPY stored every fresh click (or failed above).
     let inserted: Vec<Uuid> = fresh.iter().map(|c| c.id).collect();
-    let inserted_set: HashSet<Uuid> = inserted.iter().copied().collect();
 
     // Rollups by 15-minute bucket, offer, promoter, country and sub1 (and per scope).
     let mut counts: BTreeMap<ClickKey, ClickCounts> = BTreeMap::new();
     let mut bumps = Vec::new();
-    for c in fresh.iter().filter(|c| inserted_set.contains(&c.id)) {
+    for c in &fresh {
         let offer_id = c.offer_id as i64;
         let Some(&advertiser) = owners.get(&offer_id) else {
             // A click on an offer this control plane does not know is stored, not counted.

@@ -183,7 +183,7 @@ async fn sweep(state: AppState, mut stop: watch::Receiver<bool>) {
 }
 
 /// Batches the stream consumer stores at once: while one batch is in Postgres, the next is
-/// read and parsed, and two batches keep both the database and this process busy.
+/// read and parsed, and three keep both the database and this process busy.
 const IN_FLIGHT: usize = 3;
 
 /// How a batch went.

@@ -359,13 +359,21 @@ pub async fn rebuild(pool: &PgPool) -> Result<Rebuilt, ApiError> {
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "TRUNCATE stats_clicks, stats_scope_clicks, stats_scope_clicks_hourly, stats_scope_clicks_delta,
-                  stats_conversions, stats_scope_conversions, stats_scope_conversions_hourly,
-                  stats_scope_conversions_delta",
-    )
-    .execute(&mut *tx)
-    .await?;
+    // DELETE, not TRUNCATE: TRUNCATE's lock would hold stats reads up until the commit.
+    for table in [
+        "stats_clicks",
+        "stats_scope_clicks",
+        "stats_scope_clicks_hourly",
+        "stats_scope_clicks_delta",
+        "stats_conversions",
+        "stats_scope_conversions",
+        "stats_scope_conversions_hourly",
+        "stats_scope_conversions_delta",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut *tx)
+            .await?;
+    }
     // The same counting as ingestion: clicks on offers known here (advertiser set), ok ones
     // counted, the others filtered; conversions that are approved, by their own time.
     let click_rows = sqlx::query(

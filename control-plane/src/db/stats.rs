@@ -211,6 +211,7 @@ pub async fn periods(
                 coalesce((SELECT array_agg(start ORDER BY label) FROM s), '{}'),
                 coalesce((SELECT array_agg(label ORDER BY label) FROM s), '{}'),
                 (SELECT bool_and(extract(epoch FROM start)::bigint % 3600 = 0) FROM s)
+                    AND extract(epoch FROM r.lo)::bigint % 3600 = 0
                     AND extract(epoch FROM r.hi)::bigint % 3600 = 0
          FROM r",
     )

@@ -39,8 +39,10 @@ extern "C" {
         body: Option<&str>,
     ) -> web_sys::Response;
 
+    /// Queues `json` on `EVENTS` after the response; if the queue refuses it, `fallback`
+    /// (a JavaScript function of `(env, json, error)` returning a promise) delivers it.
     #[wasm_bindgen(js_name = sendAfterResponse)]
-    fn send_after_response(ctx: &Context, env: &Env, json: &str, fallback: &JsValue);
+    pub(crate) fn send_after_response(ctx: &Context, env: &Env, json: &str, fallback: &JsValue);
 }
 
 /// What the edge reads from a request.
@@ -139,12 +141,6 @@ pub(crate) fn internal_error() -> web_sys::Response {
         None,
         Some("INTERNAL SERVER ERROR"),
     )
-}
-
-/// Queues `json` on `EVENTS` after the response; if the queue refuses it, `fallback`
-/// (a JavaScript function of `(env, json, error)` returning a promise) delivers it.
-pub(crate) fn send_event_after_response(ctx: &Context, env: &Env, json: &str, fallback: &JsValue) {
-    send_after_response(ctx, env, json, fallback);
 }
 
 #[cfg(test)]

@@ -33,7 +33,9 @@ thread_local! {
     static FALLBACK: Closure<dyn Fn(Env, String, String) -> js_sys::Promise> =
         Closure::new(|env: Env, json: String, error: String| {
             js_sys::futures::future_to_promise(async move {
-                post_directly(&env, json, &error).await;
+                if let Err(lost) = post_directly(&env, json, &error).await {
+                    worker::console_error!("click event lost: {lost}");
+                }
                 Ok(JsValue::UNDEFINED)
             })
         });
@@ -146,7 +148,7 @@ impl Platform for WorkerPlatform<'_> {
     fn emit(&self, event: Event) {
         let json = event_json::to_string(&event);
         FALLBACK.with(|fallback| {
-            glue::send_event_after_response(self.ctx, self.env, &json, fallback.as_ref());
+            glue::send_after_response(self.ctx, self.env, &json, fallback.as_ref());
         });
     }
 
@@ -169,13 +171,13 @@ fn fill_from_runtime(buf: &mut [u8]) {
     }
 }
 
-/// A click event the queue refused, sent straight to the control plane as a batch of one
+/// An event the queue refused, sent straight to the control plane as a batch of one
 /// instead of being dropped.
-async fn post_directly(env: &Env, json: String, queue_error: &str) {
+async fn post_directly(env: &Env, json: String, queue_error: &str) -> Result<(), String> {
     worker::console_warn!("queue send failed ({queue_error}); posting the event directly");
-    if let Err(direct) = ingest::post_batch(env, &[json]).await {
-        worker::console_error!("click event lost: queue: {queue_error}; direct: {direct}");
-    }
+    ingest::post_batch(env, &[json])
+        .await
+        .map_err(|direct| format!("queue: {queue_error}; direct: {direct}"))
 }
 
 /// Queues an event; if the queue refuses it, sends it straight to the control plane as a
@@ -188,11 +190,6 @@ async fn send_event(env: &Env, event: &Event) -> Result<(), String> {
     };
     match queued {
         Ok(()) => Ok(()),
-        Err(queue_error) => {
-            worker::console_warn!("queue send failed ({queue_error}); posting the event directly");
-            ingest::post_batch(env, &[json])
-                .await
-                .map_err(|direct| format!("queue: {queue_error}; direct: {direct}"))
-        }
+        Err(queue_error) => post_directly(env, json, &queue_error).await,
     }
 }

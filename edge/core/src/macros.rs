@@ -2,7 +2,7 @@
 //! `{country}` `{ts}` filled with percent-encoded values; unknown `{…}` left as they are.
 
 use afftok_shared::{Country, Subs};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
 use uuid::Uuid;
 
 /// Everything but RFC 3986 unreserved characters is encoded in macro values.
@@ -11,6 +11,9 @@ const VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
+
+/// Literal template text: only what is not printable ASCII (controls, space, non-ASCII).
+const LITERAL: &AsciiSet = &CONTROLS.add(b' ');
 
 /// Longest macro name looked for; a longer `{…}` is literal text.
 const MAX_NAME: usize = 16;
@@ -136,31 +139,7 @@ pub(crate) fn fill(template: &str, values: &MacroValues<'_>) -> String {
 }
 
 fn push_literal(out: &mut String, text: &str) {
-    let mut rest = text;
-    while !rest.is_empty() {
-        // Runs of printable ASCII (all of a well-formed URL) are copied as they are.
-        let plain = rest
-            .bytes()
-            .position(|b| !b.is_ascii_graphic())
-            .unwrap_or(rest.len());
-        out.push_str(&rest[..plain]);
-        rest = &rest[plain..];
-        let Some(c) = rest.chars().next() else {
-            break;
-        };
-        let mut buf = [0u8; 4];
-        for byte in c.encode_utf8(&mut buf).bytes() {
-            push_percent(out, byte);
-        }
-        rest = &rest[c.len_utf8()..];
-    }
-}
-
-fn push_percent(out: &mut String, byte: u8) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.push('%');
-    out.push(char::from(HEX[usize::from(byte >> 4)]));
-    out.push(char::from(HEX[usize::from(byte & 0xf)]));
+    out.extend(utf8_percent_encode(text, LITERAL));
 }
 
 /// Appends the value of a macro.
@@ -296,15 +275,6 @@ mod tests {
     }
 
     #[test]
-    fn numbers_in_decimal() {
-        for n in [0, 7, 10, 42, 1001, 1_795_559_486_123, u64::MAX] {
-            let mut out = String::new();
-            push_number(&mut out, n);
-            assert_eq!(out, n.to_string());
-        }
-    }
-
-    #[test]
     fn unknown_country_is_empty() {
         let subs = Subs::default();
         let v = MacroValues {
@@ -323,6 +293,10 @@ mod tests {
         assert_eq!(
             fill("https://a.example/café?q=ü", &values(&subs)),
             "https://a.example/caf%C3%A9?q=%C3%BC"
+        );
+        assert_eq!(
+            fill("https://a.example/a b\t\u{7f}?q=~!\"%", &values(&subs)),
+            "https://a.example/a%20b%09%7F?q=~!\"%"
         );
     }
 }

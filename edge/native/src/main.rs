@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use afftok_edge_native::{Config, Edge, telemetry};
 
 fn main() -> ExitCode {
-    // One worker thread per core the process may run on (its CPU affinity, e.g. `taskset`).
+    // tokio's default: one worker thread per core the process may run on (its CPU affinity,
+    // e.g. `taskset`; TOKIO_WORKER_THREADS overrides it).
     // On a single core, tokio's single-threaded scheduler: the same work without the
     // cross-thread queues and wake-ups of the work-stealing one.
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
@@ -16,7 +17,6 @@ fn main() -> ExitCode {
             .build()
     } else {
         tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(cores)
             .enable_all()
             .build()
     };
