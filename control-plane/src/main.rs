@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use afftok_control_plane::cli::{Cli, run};
+use afftok_control_plane::app::cli::{Cli, run};
 use clap::Parser as _;
 
 #[tokio::main]

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use afftok_control_plane::config::{Need, Settings};
-use afftok_control_plane::startup::Application;
+use afftok_control_plane::app::Application;
+use afftok_control_plane::app::config::{Need, Settings};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -134,7 +134,7 @@ impl ControlPlane {
 
     /// Creates a link signing key as `afftok keys create [--activate]` does.
     pub async fn signing_key(&self, activate: bool) -> i64 {
-        afftok_control_plane::db::signing_keys::create(&self.db, &self.kek(), activate)
+        afftok_control_plane::links::signing_keys::create(&self.db, &self.kek(), activate)
             .await
             .unwrap_or_else(|e| panic!("signing key: {e}"))
             .kid
@@ -205,16 +205,16 @@ impl ControlPlane {
 
     /// An admin, created as `afftok admin create` does; its access token.
     pub async fn admin(&self) -> String {
-        use afftok_control_plane::db::users::{self, NewUser};
+        use afftok_control_plane::accounts::{self, NewUser};
         let email = format!("admin-{}@e2e.test", uuid::Uuid::new_v4().simple());
-        let hash = afftok_control_plane::domain::password::hash(PASSWORD)
+        let hash = afftok_control_plane::accounts::password::hash(PASSWORD)
             .unwrap_or_else(|e| panic!("hash: {e}"));
-        users::create(
+        accounts::create_user(
             &self.db,
             NewUser {
                 email: &email,
                 password_hash: &hash,
-                role: afftok_control_plane::domain::role::Role::Admin,
+                role: afftok_control_plane::accounts::Role::Admin,
                 display_name: "Admin",
                 company: None,
             },

@@ -18,7 +18,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 
 use super::{Entry, PushError, bulk_pair, is_edge_key, recorded_digest};
-use crate::config::CloudflareSettings;
+use crate::app::config::CloudflareSettings;
 
 /// Entries per bulk request (the API's limit).
 const BULK: usize = 10_000;

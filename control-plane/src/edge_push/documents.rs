@@ -15,7 +15,7 @@ use afftok_shared::kv::{self, IpAllowList, OfferDoc, OfferStatus, PostbackKeyDoc
 use sqlx::{FromRow, PgPool};
 
 use super::PushError;
-use crate::db::signing_keys;
+use crate::links::signing_keys;
 
 #[derive(FromRow)]
 struct OfferRow {

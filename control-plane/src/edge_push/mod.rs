@@ -4,7 +4,7 @@
 //! - [`plan`] compares them with what a target holds (by SHA-256 of each value);
 //! - [`target`] writes and deletes entries in Redis, Cloudflare KV or a local `wrangler dev`;
 //! - [`push`] runs a full push (`afftok edge push`) and the queued pushes of single
-//!   entries that the push job ([`crate::jobs`]) and the key commands make.
+//!   entries that the push job ([`job`]) and the key commands make.
 
 use std::fmt;
 
@@ -14,6 +14,8 @@ use sha2::{Digest as _, Sha256};
 pub mod cloudflare;
 /// The entries the edges should have.
 pub mod documents;
+/// The push job.
+mod job;
 /// Differences between what should be and what is.
 pub mod plan;
 /// Full and queued pushes.
@@ -22,6 +24,8 @@ pub mod push;
 pub mod redis;
 /// Every target behind one type.
 pub mod target;
+
+pub use job::push_edge_config;
 /// The local `wrangler dev` target.
 pub mod wrangler;
 
@@ -81,8 +85,8 @@ pub fn is_edge_key(key: &str) -> bool {
 #[error("{0}")]
 pub struct PushError(pub String);
 
-impl From<crate::error::ApiError> for PushError {
-    fn from(e: crate::error::ApiError) -> Self {
+impl From<crate::kernel::error::ApiError> for PushError {
+    fn from(e: crate::kernel::error::ApiError) -> Self {
         Self(format!(
             "reading the edge config from Postgres: {}",
             e.message()
@@ -92,6 +96,6 @@ impl From<crate::error::ApiError> for PushError {
 
 impl From<sqlx::Error> for PushError {
     fn from(e: sqlx::Error) -> Self {
-        Self::from(crate::error::ApiError::from(e))
+        Self::from(crate::kernel::error::ApiError::from(e))
     }
 }

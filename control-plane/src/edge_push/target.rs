@@ -8,7 +8,7 @@ use super::cloudflare::CloudflareTarget;
 use super::redis::RedisTarget;
 use super::wrangler::WranglerTarget;
 use super::{Entry, PushError};
-use crate::config::{EdgePushSettings, TargetKind};
+use crate::app::config::{EdgePushSettings, TargetKind};
 
 /// An edge KV to push to.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tokio::process::Command;
 
 use super::{Entry, PushError, bulk_pair, is_edge_key, recorded_digest};
-use crate::config::WranglerSettings;
+use crate::app::config::WranglerSettings;
 
 /// Entries per wrangler call.
 const CHUNK: usize = 10_000;

@@ -5,7 +5,7 @@ use axum::http::header::{ACCEPT, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
-use crate::error::ApiError;
+use crate::kernel::error::ApiError;
 
 /// Whether the caller asked for CSV (`format=csv` or `Accept: text/csv`).
 pub fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> Result<bool, ApiError> {

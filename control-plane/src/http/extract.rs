@@ -7,11 +7,10 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::auth::{Credential, Principal};
-use crate::db;
-use crate::domain::api_key;
-use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::accounts::api_key;
+use crate::accounts::{Credential, Principal};
+use crate::app::startup::AppState;
+use crate::kernel::error::ApiError;
 
 /// A JSON body; malformed JSON, a wrong content type, an oversized body or fields that do
 /// not fit answer 4xx with a problem document.
@@ -162,7 +161,7 @@ impl FromRequestParts<AppState> for Auth {
         let credential = presented_credential(parts)
             .ok_or(ApiError::Unauthorized("send an access token or an API key"))?;
         let principal = if credential.starts_with(api_key::PREFIX) {
-            let (key, user) = db::api_keys::authenticate(&state.db, credential)
+            let (key, user) = crate::accounts::authenticate_api_key(&state.db, credential)
                 .await?
                 .ok_or(ApiError::Unauthorized("the API key is not valid"))?;
             Principal {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::startup::AppState;
+use crate::app::startup::AppState;
 
 /// A health answer.
 #[derive(Debug, Serialize, ToSchema)]

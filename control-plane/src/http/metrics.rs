@@ -12,7 +12,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
-use crate::startup::AppState;
+use crate::app::startup::AppState;
 
 /// The registry and the request metrics.
 pub struct Metrics {
@@ -94,7 +94,7 @@ impl Metrics {
     }
 
     /// Counts what became of a batch of events.
-    pub fn count_events(&self, source: &str, report: &crate::ingest::Report) {
+    pub fn count_events(&self, source: &str, report: &crate::tracking::Report) {
         for (outcome, n) in [
             ("stored", report.stored),
             ("duplicate", report.duplicates),

@@ -15,41 +15,19 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, InternalCause};
-use crate::startup::AppState;
+use crate::app::startup::AppState;
+use crate::kernel::error::{ApiError, InternalCause};
 
-/// Admins: review queue, approve, reject.
-pub mod admin;
-/// API keys.
-pub mod api_keys;
-/// Accounts and sessions.
-pub mod auth;
-/// Clicks.
-pub mod clicks;
-/// Conversions.
-pub mod conversions;
 /// CSV answers.
 pub mod csv;
 /// Problem-answering extractors and authentication.
 pub mod extract;
 /// Health checks.
 pub mod health;
-/// Event batches from the edges.
-pub mod ingest;
-/// Tracking links.
-pub mod links;
-/// The marketplace.
-pub mod marketplace;
 /// Prometheus metrics.
 pub mod metrics;
-/// Offers.
-pub mod offers;
-/// Postback keys.
-pub mod postback_keys;
 /// Rate limits.
 pub mod rate_limit;
-/// Stats.
-pub mod stats;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -98,18 +76,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(auth::public_router())
-        .merge(auth::router())
-        .merge(api_keys::router())
-        .merge(offers::router())
-        .merge(admin::router())
-        .merge(marketplace::router())
-        .merge(links::router())
-        .merge(conversions::router())
-        .merge(clicks::router())
-        .merge(stats::router())
-        .merge(postback_keys::router())
-        .merge(ingest::router().layer(DefaultBodyLimit::max(ingest::MAX_BATCH_BYTES)))
+        .merge(crate::accounts::public_router())
+        .merge(crate::accounts::router())
+        .merge(crate::offers::router())
+        .merge(crate::links::router())
+        .merge(crate::conversions::router())
+        .merge(crate::tracking::router())
+        .merge(crate::stats::router())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
 }

@@ -19,10 +19,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use redis::aio::ConnectionManager;
 
-use crate::domain::api_key;
-use crate::error::ApiError;
+use crate::accounts::api_key;
+use crate::app::startup::AppState;
 use crate::http::extract::presented_credential;
-use crate::startup::AppState;
+use crate::kernel::error::ApiError;
 
 const GCRA: &str = r"
 local now_parts = redis.call('TIME')

@@ -106,7 +106,7 @@ async fn keys_created_by_the_cli_sign_links_that_verify() {
         .await
         .expect("json");
     let kek = secrecy::ExposeSecret::expose_secret(app.settings.key_encryption_key.as_ref());
-    let (keys, active) = afftok_control_plane::db::signing_keys::keyset(&app.db, kek)
+    let (keys, active) = afftok_control_plane::links::signing_keys::keyset(&app.db, kek)
         .await
         .expect("keyset");
     assert_eq!(active, Some(2));
@@ -126,7 +126,7 @@ async fn keys_created_by_the_cli_sign_links_that_verify() {
     // Revoking kid 1 marks it revoked in the keyset the edges will get.
     let (code, _, _) = afftok(&app.db_url, &["keys", "revoke", "1"], "");
     assert_eq!(code, 0);
-    let (keys, _) = afftok_control_plane::db::signing_keys::keyset(&app.db, kek)
+    let (keys, _) = afftok_control_plane::links::signing_keys::keyset(&app.db, kek)
         .await
         .expect("keyset");
     assert!(keys.is_revoked(1) && !keys.is_revoked(2));

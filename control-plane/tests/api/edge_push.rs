@@ -163,7 +163,7 @@ async fn keys_and_postback_keys_reach_redis_and_revocations_follow() {
 
     let second = app.signing_key(true).await;
     let kek = app.settings.key_encryption_key.expose_secret();
-    afftok_control_plane::db::signing_keys::revoke(&app.db, first)
+    afftok_control_plane::links::signing_keys::revoke(&app.db, first)
         .await
         .expect("revoke");
     let keys = entry_when(&app, "keys", |v| {
@@ -180,7 +180,7 @@ async fn keys_and_postback_keys_reach_redis_and_revocations_follow() {
         "a revoked key's secret is no longer shipped"
     );
     // The pushed document is exactly what the control plane signs with.
-    let (keyset, _) = afftok_control_plane::db::signing_keys::keyset(&app.db, kek)
+    let (keyset, _) = afftok_control_plane::links::signing_keys::keyset(&app.db, kek)
         .await
         .expect("keyset");
     let link = afftok_shared::Link {
@@ -622,7 +622,7 @@ async fn the_cloudflare_target_speaks_the_cloudflare_api() {
     );
     settings.edge_push.targets.clear();
     let target = Target::build(
-        afftok_control_plane::config::TargetKind::Cloudflare,
+        afftok_control_plane::app::config::TargetKind::Cloudflare,
         &settings.edge_push,
         None,
     )
@@ -694,7 +694,7 @@ async fn the_cloudflare_target_speaks_the_cloudflare_api() {
     let mut wrong = settings.edge_push.clone();
     wrong.cloudflare.api_token = Some("wrong-token".to_owned().into());
     let bad = Target::build(
-        afftok_control_plane::config::TargetKind::Cloudflare,
+        afftok_control_plane::app::config::TargetKind::Cloudflare,
         &wrong,
         None,
     )

@@ -251,7 +251,7 @@ async fn joining_again_after_a_key_revocation_gives_a_working_link() {
         .expect("json");
     assert_eq!(first["kid"], old_kid);
     let new_kid = app.signing_key(true).await;
-    afftok_control_plane::db::signing_keys::revoke(&app.db, old_kid)
+    afftok_control_plane::links::signing_keys::revoke(&app.db, old_kid)
         .await
         .expect("revoked");
     let again = app
@@ -266,7 +266,7 @@ async fn joining_again_after_a_key_revocation_gives_a_working_link() {
     assert_eq!(again["kid"], new_kid);
     assert_ne!(again["token"], first["token"]);
     let kek = secrecy::ExposeSecret::expose_secret(app.settings.key_encryption_key.as_ref());
-    let (keys, _) = afftok_control_plane::db::signing_keys::keyset(&app.db, kek)
+    let (keys, _) = afftok_control_plane::links::signing_keys::keyset(&app.db, kek)
         .await
         .expect("keyset");
     assert!(

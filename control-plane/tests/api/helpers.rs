@@ -1,10 +1,10 @@
 use std::collections::HashMap;
 
-use afftok_control_plane::config::{Need, Settings};
-use afftok_control_plane::db::users::{self, NewUser};
-use afftok_control_plane::domain::password;
-use afftok_control_plane::domain::role::Role;
-use afftok_control_plane::startup::Application;
+use afftok_control_plane::accounts::Role;
+use afftok_control_plane::accounts::password;
+use afftok_control_plane::accounts::{self, NewUser};
+use afftok_control_plane::app::Application;
+use afftok_control_plane::app::config::{Need, Settings};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -208,7 +208,7 @@ impl TestApp {
     pub(crate) async fn admin(&self) -> Account {
         let email = format!("admin-{}@afftok.test", Uuid::new_v4().simple());
         let hash = password::hash(PASSWORD).expect("hash");
-        users::create(
+        accounts::create_user(
             &self.db,
             NewUser {
                 email: &email,
@@ -293,7 +293,7 @@ impl TestApp {
     /// Creates a link signing key as `afftok keys create` does.
     pub(crate) async fn signing_key(&self, activate: bool) -> i64 {
         let kek = secrecy::ExposeSecret::expose_secret(self.settings.key_encryption_key.as_ref());
-        afftok_control_plane::db::signing_keys::create(&self.db, kek, activate)
+        afftok_control_plane::links::signing_keys::create(&self.db, kek, activate)
             .await
             .expect("signing key")
             .kid

@@ -603,7 +603,7 @@ async fn clicks_outside_every_partition_move_in_when_their_month_is_created() {
         }
     };
     assert_eq!(partition(click.id).await, "clicks_default");
-    afftok_control_plane::partitions::ensure(&m.app.db, 7)
+    afftok_control_plane::tracking::partitions::ensure(&m.app.db, 7)
         .await
         .expect("partitions");
     let d = ahead.date();
@@ -613,7 +613,7 @@ async fn clicks_outside_every_partition_move_in_when_their_month_is_created() {
     );
     assert_eq!(count(&m.app.db, "SELECT count(*) FROM clicks").await, 1);
     // Idempotent.
-    afftok_control_plane::partitions::ensure(&m.app.db, 7)
+    afftok_control_plane::tracking::partitions::ensure(&m.app.db, 7)
         .await
         .expect("partitions");
 }

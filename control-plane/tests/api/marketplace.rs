@@ -6,7 +6,7 @@ use crate::helpers::{problem, spawn_app};
 
 async fn keyset_from_db(app: &crate::helpers::TestApp) -> Keyset {
     let kek = secrecy::ExposeSecret::expose_secret(app.settings.key_encryption_key.as_ref());
-    afftok_control_plane::db::signing_keys::keyset(&app.db, kek)
+    afftok_control_plane::links::signing_keys::keyset(&app.db, kek)
         .await
         .expect("keyset")
         .0

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-use afftok_control_plane::db::rollups;
+use afftok_control_plane::stats as rollups;
 
 use crate::helpers::{Account, Options, fields, problem};
 use crate::tracking::{Click, Conversion, Market, at, market, market_with};

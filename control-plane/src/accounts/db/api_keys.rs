@@ -1,0 +1,189 @@
+//! API keys (see the api_keys migration). Every query is scoped to the owning user.
+
+use sqlx::{FromRow, PgPool};
+use subtle::ConstantTimeEq as _;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::accounts::Scope;
+use crate::accounts::api_key;
+use crate::accounts::db::users::{self, UserRow};
+use crate::kernel::error::ApiError;
+
+/// A stored key (never its secret).
+#[derive(Debug, Clone, FromRow)]
+pub struct ApiKeyRow {
+    /// Id.
+    pub id: Uuid,
+    /// Owner.
+    pub user_id: i64,
+    /// Label.
+    pub name: String,
+    /// `afk_live_<public>`.
+    pub prefix: String,
+    /// SHA-256 of the whole key.
+    pub key_hash: Vec<u8>,
+    /// Scope names.
+    pub scopes: Vec<String>,
+    /// Created.
+    pub created_at: OffsetDateTime,
+    /// Last authenticated a request (updated at most once a minute).
+    pub last_used_at: Option<OffsetDateTime>,
+    /// When it stops working (set by rotation).
+    pub expires_at: Option<OffsetDateTime>,
+    /// When it was revoked.
+    pub revoked_at: Option<OffsetDateTime>,
+    /// Its successor after a rotation.
+    pub replaced_by: Option<Uuid>,
+}
+
+impl ApiKeyRow {
+    /// The scopes (stored names are valid).
+    pub fn scopes(&self) -> Vec<Scope> {
+        self.scopes.iter().filter_map(|s| Scope::parse(s)).collect()
+    }
+
+    /// Whether the key authenticates at `now`.
+    pub fn is_live(&self, now: OffsetDateTime) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|at| now < at)
+    }
+}
+
+const COLUMNS: &str = "id, user_id, name, prefix, key_hash, scopes, created_at, last_used_at, expires_at, revoked_at, replaced_by";
+
+async fn insert(
+    pool: impl sqlx::PgExecutor<'_>,
+    user_id: i64,
+    name: &str,
+    scopes: &[String],
+) -> Result<(ApiKeyRow, String), ApiError> {
+    let new = api_key::generate();
+    let row = sqlx::query_as::<_, ApiKeyRow>(&format!(
+        "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+    ))
+    .bind(Uuid::now_v7())
+    .bind(user_id)
+    .bind(name)
+    .bind(&new.prefix)
+    .bind(new.hash.as_slice())
+    .bind(scopes)
+    .fetch_one(pool)
+    .await?;
+    Ok((row, new.key))
+}
+
+/// Creates a key; returns it with its secret (shown once).
+pub(crate) async fn create(
+    pool: &PgPool,
+    user_id: i64,
+    name: &str,
+    scopes: &[Scope],
+) -> Result<(ApiKeyRow, String), ApiError> {
+    let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
+    insert(pool, user_id, name, &scopes).await
+}
+
+/// The user's keys, newest first.
+pub(crate) async fn list(pool: &PgPool, user_id: i64) -> Result<Vec<ApiKeyRow>, ApiError> {
+    Ok(sqlx::query_as::<_, ApiKeyRow>(&format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
+    ))
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Rotates one of the user's live keys: a successor with the same name and scopes is
+/// created, and the old key expires after `grace`. `None` if there is no such live key.
+pub(crate) async fn rotate(
+    pool: &PgPool,
+    user_id: i64,
+    id: Uuid,
+    grace: Duration,
+) -> Result<Option<(ApiKeyRow, String)>, ApiError> {
+    let mut tx = pool.begin().await?;
+    let old = sqlx::query_as::<_, ApiKeyRow>(&format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE id = $1 AND user_id = $2 FOR UPDATE"
+    ))
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let now = OffsetDateTime::now_utc();
+    let Some(old) = old.filter(|k| k.is_live(now)) else {
+        return Ok(None);
+    };
+    if old.replaced_by.is_some() {
+        return Err(ApiError::conflict(
+            "already_rotated",
+            "this key was rotated already: rotate its successor instead",
+        ));
+    }
+    let (new, key) = insert(&mut *tx, user_id, &old.name, &old.scopes).await?;
+    let expires = match old.expires_at {
+        Some(at) if at < now + grace => at,
+        _ => now + grace,
+    };
+    sqlx::query("UPDATE api_keys SET expires_at = $2, replaced_by = $3 WHERE id = $1")
+        .bind(id)
+        .bind(expires)
+        .bind(new.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some((new, key)))
+}
+
+/// Revokes one of the user's keys at once; false if there is no such key.
+pub(crate) async fn revoke(pool: &PgPool, user_id: i64, id: Uuid) -> Result<bool, ApiError> {
+    let done = sqlx::query(
+        "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND user_id = $2",
+    )
+    .bind(id)
+    .bind(user_id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// The live key `key` and its user, if the key is valid.
+pub async fn authenticate(
+    pool: &PgPool,
+    key: &str,
+) -> Result<Option<(ApiKeyRow, UserRow)>, ApiError> {
+    let Some(prefix) = api_key::prefix_of(key) else {
+        return Ok(None);
+    };
+    let row = sqlx::query_as::<_, ApiKeyRow>(&format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE prefix = $1"
+    ))
+    .bind(prefix)
+    .fetch_optional(pool)
+    .await?;
+    let now = OffsetDateTime::now_utc();
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let matches: bool = row
+        .key_hash
+        .as_slice()
+        .ct_eq(api_key::hash(key).as_slice())
+        .into();
+    if !matches || !row.is_live(now) {
+        return Ok(None);
+    }
+    if row
+        .last_used_at
+        .is_none_or(|at| now - at > Duration::minutes(1))
+    {
+        sqlx::query("UPDATE api_keys SET last_used_at = now() WHERE id = $1")
+            .bind(row.id)
+            .execute(pool)
+            .await?;
+    }
+    let Some(user) = users::by_id(pool, row.user_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some((row, user)))
+}

@@ -1,0 +1,177 @@
+//! Rotating refresh tokens with reuse detection (see the accounts migration).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::Rng as _;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::kernel::error::ApiError;
+
+fn hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Issues a token for `user_id`, in `family` (or a new family); returns the token.
+pub(crate) async fn issue(
+    pool: &PgPool,
+    user_id: i64,
+    family: Option<Uuid>,
+    ttl: std::time::Duration,
+) -> Result<String, ApiError> {
+    let token = format!(
+        "afr_{}",
+        URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 32]>())
+    );
+    sqlx::query(
+        "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(family.unwrap_or_else(Uuid::now_v7))
+    .bind(user_id)
+    .bind(hash(&token))
+    .bind(OffsetDateTime::now_utc() + ttl)
+    .execute(pool)
+    .await?;
+    Ok(token)
+}
+
+/// What presenting a refresh token led to.
+#[derive(Debug)]
+pub(crate) enum Refreshed {
+    /// The token was good: here is its successor, for this user.
+    Rotated {
+        /// The user.
+        user_id: i64,
+        /// The next token.
+        token: String,
+    },
+    /// The token had been used or revoked already: its family is now revoked.
+    Reused,
+    /// No such token, or expired.
+    Invalid,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: Uuid,
+    family_id: Uuid,
+    user_id: i64,
+    expires_at: OffsetDateTime,
+    used_at: Option<OffsetDateTime>,
+    revoked_at: Option<OffsetDateTime>,
+}
+
+/// Uses a refresh token once.
+///
+/// Every use takes a lock on the token's family first, so a reuse and a rotation in the same
+/// family never interleave: a reuse revokes every token the family has, including one a
+/// concurrent rotation just issued, and a rotation refuses a family that has been revoked.
+pub(crate) async fn rotate(
+    pool: &PgPool,
+    token: &str,
+    ttl: std::time::Duration,
+) -> Result<Refreshed, ApiError> {
+    let token_hash = hash(token);
+    let Some(family): Option<Uuid> =
+        sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
+            .bind(&token_hash)
+            .fetch_optional(pool)
+            .await?
+    else {
+        return Ok(Refreshed::Invalid);
+    };
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
+        .bind(family.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let row = sqlx::query_as::<_, TokenRow>(
+        "SELECT id, family_id, user_id, expires_at, used_at, revoked_at
+         FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+    )
+    .bind(&token_hash)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(TokenRow {
+        id,
+        family_id: family,
+        user_id,
+        expires_at,
+        used_at,
+        revoked_at,
+    }) = row
+    else {
+        return Ok(Refreshed::Invalid);
+    };
+    let family_revoked: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL)",
+    )
+    .bind(family)
+    .fetch_one(&mut *tx)
+    .await?;
+    if used_at.is_some() || revoked_at.is_some() || family_revoked {
+        sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL")
+            .bind(family)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Ok(Refreshed::Reused);
+    }
+    if expires_at <= OffsetDateTime::now_utc() {
+        return Ok(Refreshed::Invalid);
+    }
+    sqlx::query("UPDATE refresh_tokens SET used_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let next = format!(
+        "afr_{}",
+        URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 32]>())
+    );
+    sqlx::query(
+        "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(family)
+    .bind(user_id)
+    .bind(hash(&next))
+    .bind(OffsetDateTime::now_utc() + ttl)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Refreshed::Rotated {
+        user_id,
+        token: next,
+    })
+}
+
+/// Revokes the family of `token` (logout); false if the token is unknown. Takes the family
+/// lock like [`rotate`], so a successor issued concurrently is revoked too.
+pub(crate) async fn revoke_family(pool: &PgPool, token: &str) -> Result<bool, ApiError> {
+    let Some(family): Option<Uuid> =
+        sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
+            .bind(hash(token))
+            .fetch_optional(pool)
+            .await?
+    else {
+        return Ok(false);
+    };
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
+        .bind(family.to_string())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(family)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}

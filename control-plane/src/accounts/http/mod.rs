@@ -1,0 +1,18 @@
+//! The accounts API: registration and sessions, API keys.
+
+mod api_keys;
+mod sessions;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::AppState;
+
+/// Routes that need no credentials (register, login, refresh).
+pub fn public_router() -> OpenApiRouter<AppState> {
+    sessions::public_router()
+}
+
+/// Routes for authenticated callers.
+pub fn router() -> OpenApiRouter<AppState> {
+    sessions::router().merge(api_keys::router())
+}

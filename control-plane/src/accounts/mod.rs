@@ -1,0 +1,18 @@
+//! Accounts: users (promoters, advertisers with their company, admins), sessions (access
+//! tokens and rotating refresh tokens), API keys, and the principal every request resolves
+//! to. Other features call what is re-exported here.
+
+mod db;
+mod http;
+/// Access tokens (JWT).
+pub mod jwt;
+mod principal;
+mod rules;
+
+pub use db::api_keys::{ApiKeyRow, authenticate as authenticate_api_key};
+pub use db::users::{NewUser, UserRow, by_id as user_by_id, create as create_user};
+pub use http::{public_router, router};
+pub use principal::{Credential, Principal};
+pub use rules::api_key;
+pub use rules::password;
+pub use rules::role::{Role, Scope};

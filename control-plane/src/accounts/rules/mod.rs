@@ -1,0 +1,8 @@
+//! Account rules without I/O.
+
+/// API key format, generation and hashing.
+pub mod api_key;
+/// Password hashing (argon2id).
+pub mod password;
+/// Roles and API key scopes.
+pub(super) mod role;

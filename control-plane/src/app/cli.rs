@@ -1,0 +1,453 @@
+//! The `afftok` command line: `serve`, `migrate`, `admin create`,
+//! `keys create|rotate|activate|revoke|list`, `edge push`, `stats rebuild`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
+
+use crate::accounts::Role;
+use crate::accounts::password;
+use crate::accounts::{self, NewUser};
+use crate::app::MIGRATOR;
+use crate::app::config::{Need, Settings, TargetKind};
+use crate::app::startup::{self, Application};
+use crate::app::telemetry;
+use crate::edge_push::{push, target::Target};
+use crate::kernel::email;
+use crate::links::signing_keys;
+
+/// The AffTok control plane.
+#[derive(Debug, Parser)]
+#[command(
+    name = "afftok",
+    version,
+    about = "AffTok control plane: the API service and its administration"
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (migrates first). Settings: config/defaults.toml and AFFTOK_* variables.
+    Serve,
+    /// Apply the database migrations (DATABASE_URL).
+    Migrate,
+    /// Manage admin accounts.
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Manage link signing keys (AFFTOK_KEY_ENCRYPTION_KEY encrypts them at rest).
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// The edge config (DESIGN §5): keys, offer routes and postback keys in the edges' KV.
+    Edge {
+        /// What to do.
+        #[command(subcommand)]
+        command: EdgeCommand,
+    },
+    /// The stats rollups.
+    Stats {
+        /// What to do.
+        #[command(subcommand)]
+        command: StatsCommand,
+    },
+}
+
+/// The stats rollups.
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Recompute every rollup from the stored clicks and conversions (after repairing data
+    /// by hand, or loading rows that did not come through ingestion). Ingestion waits while
+    /// it runs; stats keep answering with the old numbers until it commits.
+    Rebuild,
+}
+
+/// The edge config.
+#[derive(Debug, Subcommand)]
+pub enum EdgeCommand {
+    /// Make the targets hold exactly what Postgres says: writes only what changed, deletes
+    /// what should no longer exist. Without --target: the targets of AFFTOK_EDGE_TARGETS.
+    Push {
+        /// redis, cloudflare or wrangler-local (repeat for several).
+        #[arg(long = "target", value_parser = parse_target)]
+        targets: Vec<TargetKind>,
+        /// Print the changes (+ added, ~ changed, - deleted) without making them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+fn parse_target(name: &str) -> Result<TargetKind, String> {
+    TargetKind::parse(name)
+        .ok_or_else(|| format!("{name:?} is not one of redis, cloudflare, wrangler-local"))
+}
+
+/// Admin accounts.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an admin. The password is read from standard input (one line) or from
+    /// AFFTOK_ADMIN_PASSWORD, never from the command line.
+    Create {
+        /// Email to sign in with.
+        #[arg(long)]
+        email: String,
+        /// Name shown to others.
+        #[arg(long, default_value = "Admin")]
+        display_name: String,
+    },
+}
+
+/// Link signing keys.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key (active if no key is, or with --activate).
+    Create {
+        /// Sign new links with it from now on.
+        #[arg(long)]
+        activate: bool,
+    },
+    /// Create a key, push it to every edge target, wait until every edge has it, then sign
+    /// new links with it; old links keep working until their key is revoked.
+    Rotate {
+        /// Seconds to wait between the push and the switch: edges cache the keys for up to
+        /// 30 s, and Cloudflare KV may take up to 60 s more to reach every location.
+        /// Default: 30, or 90 when a cloudflare target is configured.
+        #[arg(long)]
+        wait: Option<u64>,
+    },
+    /// Sign new links with an existing key (after it reached the edges).
+    Activate {
+        /// The key id.
+        kid: i64,
+    },
+    /// Revoke a key and push the revocation to every edge target: links signed with it stop
+    /// working once the edges see it.
+    Revoke {
+        /// The key id.
+        kid: i64,
+    },
+    /// List the keys.
+    List,
+}
+
+/// Runs a command; the exit code says how it went.
+pub async fn run(cli: Cli) -> ExitCode {
+    let need = match cli.command {
+        Command::Serve => Need::Serve,
+        _ => Need::DatabaseOnly,
+    };
+    let settings = match Settings::load(need) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("afftok: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.json_logs);
+    match execute(cli.command, settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("afftok: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command, settings: Settings) -> Result<(), String> {
+    match command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            let db = startup::connect_db(&settings).await?;
+            MIGRATOR
+                .run(&db)
+                .await
+                .map_err(|e| format!("migrations failed: {e}"))?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    email: address,
+                    display_name,
+                },
+        } => {
+            let db = migrated(&settings).await?;
+            email::check(&address).map_err(|why| format!("--email {why}"))?;
+            let password = match std::env::var("AFFTOK_ADMIN_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .map_err(|e| format!("reading the password from standard input: {e}"))?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            password::check_strength(&password).map_err(|why| format!("the password {why}"))?;
+            let hash = tokio::task::spawn_blocking(move || password::hash(&password))
+                .await
+                .map_err(|e| e.to_string())??;
+            let user = accounts::create_user(
+                &db,
+                NewUser {
+                    email: &address,
+                    password_hash: &hash,
+                    role: Role::Admin,
+                    display_name: &display_name,
+                    company: None,
+                },
+            )
+            .await
+            .map_err(|e| e.message())?;
+            println!("admin {} created (user id {})", user.email, user.id);
+            Ok(())
+        }
+        Command::Edge { command } => edge(&settings, command).await,
+        Command::Stats {
+            command: StatsCommand::Rebuild,
+        } => {
+            use sqlx::ConnectOptions as _;
+            // Its statements run for minutes on big tables: that is expected, not worth a
+            // slow-statement warning each.
+            let options: sqlx::postgres::PgConnectOptions = settings
+                .database_url()
+                .parse()
+                .map_err(|e| format!("DATABASE_URL: {e}"))?;
+            let db = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(2)
+                .connect_with(options.disable_statement_logging())
+                .await
+                .map_err(|e| format!("cannot connect to Postgres (DATABASE_URL): {e}"))?;
+            MIGRATOR
+                .run(&db)
+                .await
+                .map_err(|e| format!("migrations failed: {e}"))?;
+            let started = std::time::Instant::now();
+            let done = crate::stats::rebuild(&db).await.map_err(|e| e.message())?;
+            println!(
+                "stats rebuilt in {:.1} s: {} click rollup rows, {} conversion rollup rows",
+                started.elapsed().as_secs_f64(),
+                done.click_rows,
+                done.conversion_rows
+            );
+            Ok(())
+        }
+        Command::Keys { command } => {
+            let db = migrated(&settings).await?;
+            let kek = settings.key_encryption_key.expose_secret();
+            if !settings.key_encryption_key_set {
+                return Err("AFFTOK_KEY_ENCRYPTION_KEY is required to manage signing keys".into());
+            }
+            match command {
+                KeysCommand::Create { activate } => {
+                    let key = signing_keys::create(&db, kek, activate)
+                        .await
+                        .map_err(|e| e.message())?;
+                    println!(
+                        "created kid {}{}",
+                        key.kid,
+                        if key.active { " (active)" } else { "" }
+                    );
+                }
+                KeysCommand::Rotate { wait } => {
+                    let targets = targets(&settings, &settings.edge_push.targets).await?;
+                    let key = signing_keys::create(&db, kek, false)
+                        .await
+                        .map_err(|e| e.message())?;
+                    println!("created kid {}", key.kid);
+                    if !key.active {
+                        push_keys(&db, kek, &targets).await.map_err(|e| {
+                            format!(
+                                "{e}\nkid {} exists but does not sign links yet: once the edges have it, run `afftok keys activate {}`",
+                                key.kid, key.kid
+                            )
+                        })?;
+                        let cloudflare = targets.iter().any(|t| t.kind() == TargetKind::Cloudflare);
+                        let wait = wait.unwrap_or(if cloudflare { 90 } else { 30 });
+                        if wait > 0 {
+                            println!("waiting {wait} s for every edge to see it");
+                            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+                        }
+                        signing_keys::activate(&db, key.kid)
+                            .await
+                            .map_err(|e| e.message())?;
+                        push_keys(&db, kek, &targets).await?;
+                    }
+                    println!(
+                        "kid {} is active: new links are signed with it; links of older kids keep working until revoked",
+                        key.kid
+                    );
+                }
+                KeysCommand::Activate { kid } => {
+                    let targets = targets(&settings, &settings.edge_push.targets).await?;
+                    let key = signing_keys::activate(&db, kid)
+                        .await
+                        .map_err(|e| e.message())?;
+                    push_keys(&db, kek, &targets).await?;
+                    println!("kid {} is active: new links are signed with it", key.kid);
+                }
+                KeysCommand::Revoke { kid } => {
+                    let targets = targets(&settings, &settings.edge_push.targets).await?;
+                    let key = signing_keys::revoke(&db, kid)
+                        .await
+                        .map_err(|e| e.message())?;
+                    println!("revoked kid {}", key.kid);
+                    push_keys(&db, kek, &targets).await.map_err(|e| {
+                        format!("{e}\nthe revocation is queued: the service pushes it once the target works")
+                    })?;
+                }
+                KeysCommand::List => {
+                    // Decrypting proves the key-encryption key matches.
+                    signing_keys::keyset(&db, kek)
+                        .await
+                        .map_err(|e| e.message())?;
+                    println!("kid\tstate\tcreated");
+                    for key in signing_keys::list(&db).await.map_err(|e| e.message())? {
+                        let state = match (key.active, key.revoked_at) {
+                            (_, Some(_)) => "revoked",
+                            (true, None) => "active",
+                            (false, None) => "valid",
+                        };
+                        println!("{}\t{state}\t{}", key.kid, key.created_at);
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Builds the edge targets, connecting to Redis only when one of them needs it.
+async fn targets(settings: &Settings, kinds: &[TargetKind]) -> Result<Vec<Target>, String> {
+    let redis = if kinds.contains(&TargetKind::Redis) {
+        Some(startup::connect_redis(settings).await?)
+    } else {
+        None
+    };
+    kinds
+        .iter()
+        .map(|&kind| {
+            Target::build(kind, &settings.edge_push, redis.as_ref()).map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// Pushes the `keys` entry to every target now (the service's push job would too, but the
+/// key commands must know it landed before they go on).
+async fn push_keys(db: &sqlx::PgPool, kek: &[u8; 32], targets: &[Target]) -> Result<(), String> {
+    let keys = std::iter::once(afftok_shared::kv::KEYS_KEY.to_owned()).collect();
+    push::these(db, kek, targets, &keys)
+        .await
+        .map_err(|e| e.to_string())?;
+    let names: Vec<_> = targets.iter().map(Target::name).collect();
+    if names.is_empty() {
+        println!("no edge target configured (AFFTOK_EDGE_TARGETS): nothing pushed");
+    } else {
+        println!("keys pushed to {}", names.join(", "));
+    }
+    Ok(())
+}
+
+async fn edge(settings: &Settings, command: EdgeCommand) -> Result<(), String> {
+    let EdgeCommand::Push {
+        targets: kinds,
+        dry_run,
+    } = command;
+    if !settings.key_encryption_key_set {
+        return Err("AFFTOK_KEY_ENCRYPTION_KEY is required to push the keys".into());
+    }
+    let kinds = if kinds.is_empty() {
+        settings.edge_push.targets.clone()
+    } else {
+        kinds
+    };
+    if kinds.is_empty() {
+        return Err(
+            "no target: pass --target redis|cloudflare|wrangler-local or set AFFTOK_EDGE_TARGETS"
+                .into(),
+        );
+    }
+    let db = migrated(settings).await?;
+    let kek = settings.key_encryption_key.expose_secret();
+    for target in targets(settings, &kinds).await? {
+        let name = target.name();
+        let mut shown = 0;
+        let plan = push::full(&db, kek, &target, dry_run, |done, total| {
+            // Progress for large pushes, at most every 10%.
+            if total >= 1000 && (done * 10 / total > shown || done == total) {
+                shown = done * 10 / total;
+                eprintln!("{name}: {done}/{total} entries");
+            }
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        if dry_run {
+            for line in plan.describe() {
+                println!("{name}: {line}");
+            }
+        }
+        let added = plan
+            .put
+            .iter()
+            .filter(|(_, c)| *c == crate::edge_push::plan::Change::Added)
+            .count();
+        println!(
+            "{name}: {} {added} added, {} changed, {} deleted, {} unchanged",
+            if dry_run { "would push" } else { "pushed" },
+            plan.put.len() - added,
+            plan.delete.len(),
+            plan.unchanged
+        );
+    }
+    Ok(())
+}
+
+async fn migrated(settings: &Settings) -> Result<sqlx::PgPool, String> {
+    let db = startup::connect_db(settings).await?;
+    MIGRATOR
+        .run(&db)
+        .await
+        .map_err(|e| format!("migrations failed: {e}"))?;
+    Ok(db)
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    let app = Application::build(settings).await?;
+    let addr = app.local_addr().map_err(|e| e.to_string())?;
+    println!("afftok listening on http://{addr}");
+    tracing::info!(%addr, "listening");
+    app.run_until(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        if let Ok(mut terminate) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            tokio::select! {
+                _ = interrupt => {}
+                _ = terminate.recv() => {}
+            }
+        } else {
+            let _ = interrupt.await;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,822 @@
+//! Settings: `config/defaults.toml` (built in), then the file named by `AFFTOK_CONFIG` if
+//! any, then environment variables (each setting's variable is listed in the defaults file).
+//! Everything is checked at start-up, so a bad setting stops `afftok serve` with a message
+//! naming it instead of failing later.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use base64::Engine as _;
+use secrecy::{ExposeSecret, SecretBox, SecretString};
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../../config/defaults.toml");
+
+/// Where each environment variable goes, and what it holds.
+const ENV: &[(&str, &str, Kind)] = &[
+    ("AFFTOK_LISTEN", "listen", Kind::Text),
+    ("DATABASE_URL", "database_url", Kind::Text),
+    ("REDIS_URL", "redis_url", Kind::Text),
+    ("AFFTOK_EVENT_STREAM", "event_stream", Kind::Text),
+    ("AFFTOK_REDIS_KEY_PREFIX", "redis_key_prefix", Kind::Text),
+    ("AFFTOK_STREAM_GROUP", "stream_group", Kind::Text),
+    (
+        "AFFTOK_ATTRIBUTION_WAIT_SECS",
+        "attribution_wait_secs",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_STREAM_CLAIM_IDLE_MS",
+        "stream_claim_idle_ms",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_STATS_FOLD_INTERVAL_MS",
+        "stats_fold_interval_ms",
+        Kind::Integer,
+    ),
+    ("AFFTOK_INGEST_SECRET", "ingest_secret", Kind::Text),
+    ("AFFTOK_JWT_SECRET", "jwt_secret", Kind::Text),
+    (
+        "AFFTOK_KEY_ENCRYPTION_KEY",
+        "key_encryption_key",
+        Kind::Text,
+    ),
+    ("AFFTOK_EDGE_BASE_URL", "edge_base_url", Kind::Text),
+    ("AFFTOK_LOG_FORMAT", "log_format", Kind::Text),
+    ("AFFTOK_CLIENT_IP_HEADER", "client_ip_header", Kind::Text),
+    ("AFFTOK_MAX_BODY_BYTES", "max_body_bytes", Kind::Integer),
+    ("AFFTOK_JWT_ISSUER", "jwt.issuer", Kind::Text),
+    ("AFFTOK_JWT_AUDIENCE", "jwt.audience", Kind::Text),
+    (
+        "AFFTOK_ACCESS_TOKEN_TTL_SECS",
+        "jwt.access_token_ttl_secs",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_REFRESH_TOKEN_TTL_SECS",
+        "jwt.refresh_token_ttl_secs",
+        Kind::Integer,
+    ),
+    ("AFFTOK_EDGE_TARGETS", "edge_push.targets", Kind::Text),
+    ("AFFTOK_KV_PREFIX", "edge_push.kv_prefix", Kind::Text),
+    (
+        "AFFTOK_EDGE_PUSH_INTERVAL_MS",
+        "edge_push.interval_ms",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_CLOUDFLARE_API_BASE",
+        "edge_push.cloudflare.api_base",
+        Kind::Text,
+    ),
+    (
+        "AFFTOK_CLOUDFLARE_ACCOUNT_ID",
+        "edge_push.cloudflare.account_id",
+        Kind::Text,
+    ),
+    (
+        "AFFTOK_CLOUDFLARE_KV_NAMESPACE_ID",
+        "edge_push.cloudflare.namespace_id",
+        Kind::Text,
+    ),
+    (
+        "AFFTOK_CLOUDFLARE_API_TOKEN",
+        "edge_push.cloudflare.api_token",
+        Kind::Text,
+    ),
+    ("AFFTOK_WRANGLER_DIR", "edge_push.wrangler.dir", Kind::Text),
+    (
+        "AFFTOK_WRANGLER_CONFIG",
+        "edge_push.wrangler.config",
+        Kind::Text,
+    ),
+    (
+        "AFFTOK_WRANGLER_KV_BINDING",
+        "edge_push.wrangler.binding",
+        Kind::Text,
+    ),
+    (
+        "AFFTOK_WRANGLER_PERSIST_TO",
+        "edge_push.wrangler.persist_to",
+        Kind::Text,
+    ),
+    ("AFFTOK_WRANGLER_BIN", "edge_push.wrangler.bin", Kind::Text),
+    (
+        "AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE",
+        "rate_limits.auth_per_minute",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_RATE_LIMIT_USER_PER_MINUTE",
+        "rate_limits.user_per_minute",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_RATE_LIMIT_API_KEY_PER_MINUTE",
+        "rate_limits.api_key_per_minute",
+        Kind::Integer,
+    ),
+];
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Integer,
+}
+
+/// A setting that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{setting}: {problem}")]
+pub struct ConfigError {
+    /// The setting (its environment variable, or its key in the file).
+    pub setting: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+fn err(setting: impl Into<String>, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting: setting.into(),
+        problem: problem.into(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    listen: String,
+    database_url: Option<String>,
+    redis_url: String,
+    redis_key_prefix: String,
+    event_stream: String,
+    stream_group: String,
+    attribution_wait_secs: u64,
+    stream_claim_idle_ms: u64,
+    stats_fold_interval_ms: u64,
+    ingest_secret: Option<String>,
+    jwt_secret: Option<String>,
+    key_encryption_key: Option<String>,
+    edge_base_url: String,
+    log_format: String,
+    client_ip_header: Option<String>,
+    max_body_bytes: u64,
+    jwt: RawJwt,
+    rate_limits: RateLimits,
+    edge_push: RawEdgePush,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEdgePush {
+    targets: String,
+    kv_prefix: String,
+    interval_ms: u64,
+    cloudflare: RawCloudflare,
+    wrangler: RawWrangler,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCloudflare {
+    api_base: String,
+    account_id: Option<String>,
+    namespace_id: Option<String>,
+    api_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWrangler {
+    dir: String,
+    config: String,
+    binding: String,
+    persist_to: Option<String>,
+    bin: Option<String>,
+}
+
+/// An edge KV the control plane pushes its config to (DESIGN §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TargetKind {
+    /// Redis, read by the native and Spin edges.
+    Redis,
+    /// Cloudflare KV through the Cloudflare API.
+    Cloudflare,
+    /// The local KV of `wrangler dev`.
+    WranglerLocal,
+}
+
+impl TargetKind {
+    /// Every target, by name.
+    pub const ALL: [Self; 3] = [Self::Redis, Self::Cloudflare, Self::WranglerLocal];
+
+    /// Its name in settings and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Redis => "redis",
+            Self::Cloudflare => "cloudflare",
+            Self::WranglerLocal => "wrangler-local",
+        }
+    }
+
+    /// The target named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name.trim())
+    }
+}
+
+impl fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The Cloudflare API and the KV namespace the worker reads (the token shows as redacted).
+#[derive(Debug, Clone)]
+pub struct CloudflareSettings {
+    /// Base of the API (`https://api.cloudflare.com/client/v4`; a test server in tests).
+    pub api_base: String,
+    /// Account id.
+    pub account_id: Option<String>,
+    /// KV namespace id (the `id` of `EDGE_KV` in wrangler.toml).
+    pub namespace_id: Option<String>,
+    /// API token with Workers KV write permission.
+    pub api_token: Option<SecretString>,
+}
+
+/// How to reach the local KV of `wrangler dev`.
+#[derive(Debug, Clone)]
+pub struct WranglerSettings {
+    /// The directory holding the wrangler configuration (the repository root).
+    pub dir: std::path::PathBuf,
+    /// The wrangler configuration file, relative to `dir`.
+    pub config: String,
+    /// The KV binding the worker reads.
+    pub binding: String,
+    /// wrangler's `--persist-to` directory, if `wrangler dev` was started with one.
+    pub persist_to: Option<String>,
+    /// The wrangler executable (default: `node_modules/.bin/wrangler` under `dir`).
+    pub bin: Option<String>,
+}
+
+/// Where and how often the edge config is pushed.
+#[derive(Clone)]
+pub struct EdgePushSettings {
+    /// Targets the control plane keeps up to date by itself (and `afftok edge push` uses
+    /// when no `--target` is given).
+    pub targets: Vec<TargetKind>,
+    /// Prefix of the KV keys in Redis (the native edge's `AFFTOK_KV_PREFIX`).
+    pub kv_prefix: String,
+    /// How often queued changes are looked for.
+    pub interval: Duration,
+    /// The Cloudflare target.
+    pub cloudflare: CloudflareSettings,
+    /// The wrangler-local target.
+    pub wrangler: WranglerSettings,
+}
+
+impl fmt::Debug for EdgePushSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EdgePushSettings")
+            .field("targets", &self.targets)
+            .field("kv_prefix", &self.kv_prefix)
+            .field("interval", &self.interval)
+            .field("wrangler", &self.wrangler)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EdgePushSettings {
+    /// Checks that `kind` has what it needs (the Cloudflare target its ids and token).
+    pub fn check_target(&self, kind: TargetKind) -> Result<(), ConfigError> {
+        if kind == TargetKind::Cloudflare {
+            let cf = &self.cloudflare;
+            for (var, missing) in [
+                ("AFFTOK_CLOUDFLARE_ACCOUNT_ID", cf.account_id.is_none()),
+                (
+                    "AFFTOK_CLOUDFLARE_KV_NAMESPACE_ID",
+                    cf.namespace_id.is_none(),
+                ),
+                ("AFFTOK_CLOUDFLARE_API_TOKEN", cf.api_token.is_none()),
+            ] {
+                if missing {
+                    return Err(err(var, "is required by the cloudflare edge target"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn edge_push(raw: RawEdgePush) -> Result<EdgePushSettings, ConfigError> {
+    let mut targets = Vec::new();
+    let names = raw.targets.trim();
+    let names = if names == "none" { "" } else { names };
+    for name in names.split(',').filter(|n| !n.trim().is_empty()) {
+        let kind = TargetKind::parse(name).ok_or_else(|| {
+            err(
+                "AFFTOK_EDGE_TARGETS",
+                format!("{name:?} is not one of redis, cloudflare, wrangler-local (or none)"),
+            )
+        })?;
+        if !targets.contains(&kind) {
+            targets.push(kind);
+        }
+    }
+    if raw.kv_prefix.chars().any(char::is_whitespace) {
+        return Err(err("AFFTOK_KV_PREFIX", "must not contain spaces"));
+    }
+    if !(100..=3_600_000).contains(&raw.interval_ms) {
+        return Err(err(
+            "AFFTOK_EDGE_PUSH_INTERVAL_MS",
+            "must be 100 to 3600000",
+        ));
+    }
+    let api_base = raw.cloudflare.api_base.trim_end_matches('/').to_owned();
+    if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
+        return Err(err(
+            "AFFTOK_CLOUDFLARE_API_BASE",
+            "must start with https:// or http://",
+        ));
+    }
+    let id = |value: Option<String>, var: &str| -> Result<Option<String>, ConfigError> {
+        match value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+            Some(v)
+                if v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+            {
+                Ok(Some(v))
+            }
+            Some(_) => Err(err(var, "may hold only letters, digits, - and _")),
+            None => Ok(None),
+        }
+    };
+    let settings = EdgePushSettings {
+        targets,
+        kv_prefix: raw.kv_prefix,
+        interval: Duration::from_millis(raw.interval_ms),
+        cloudflare: CloudflareSettings {
+            api_base,
+            account_id: id(raw.cloudflare.account_id, "AFFTOK_CLOUDFLARE_ACCOUNT_ID")?,
+            namespace_id: id(
+                raw.cloudflare.namespace_id,
+                "AFFTOK_CLOUDFLARE_KV_NAMESPACE_ID",
+            )?,
+            api_token: raw
+                .cloudflare
+                .api_token
+                .filter(|t| !t.trim().is_empty())
+                .map(SecretString::from),
+        },
+        wrangler: WranglerSettings {
+            dir: raw.wrangler.dir.into(),
+            config: raw.wrangler.config,
+            binding: raw.wrangler.binding,
+            persist_to: raw.wrangler.persist_to.filter(|p| !p.trim().is_empty()),
+            bin: raw.wrangler.bin.filter(|b| !b.trim().is_empty()),
+        },
+    };
+    for &kind in &settings.targets {
+        settings.check_target(kind)?;
+    }
+    Ok(settings)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJwt {
+    issuer: String,
+    audience: String,
+    access_token_ttl_secs: u64,
+    refresh_token_ttl_secs: u64,
+}
+
+/// Requests per minute allowed, per subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    /// Login and register, per client IP.
+    pub auth_per_minute: u32,
+    /// Per user signed in with an access token.
+    pub user_per_minute: u32,
+    /// Per API key.
+    pub api_key_per_minute: u32,
+}
+
+/// Access and refresh token settings.
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    /// The HS256 key.
+    pub secret: SecretString,
+    /// `iss` of issued tokens, required of presented ones.
+    pub issuer: String,
+    /// `aud` of issued tokens, required of presented ones.
+    pub audience: String,
+    /// Lifetime of access tokens.
+    pub access_token_ttl: Duration,
+    /// Lifetime of refresh tokens.
+    pub refresh_token_ttl: Duration,
+}
+
+/// The control plane's settings, checked.
+#[derive(Clone)]
+pub struct Settings {
+    /// Where `serve` listens.
+    pub listen: SocketAddr,
+    /// Postgres (may hold a password).
+    pub database_url: SecretString,
+    /// Redis (may hold a password).
+    pub redis_url: SecretString,
+    /// Prefix of the control plane's own Redis keys.
+    pub redis_key_prefix: String,
+    /// Stream of events from the native and Spin edges.
+    pub event_stream: String,
+    /// Consumer group reading the stream.
+    pub stream_group: String,
+    /// How long a conversion waits for its click.
+    pub attribution_wait: Duration,
+    /// How long a stream entry stays pending with a consumer before another takes it over.
+    pub stream_claim_idle: Duration,
+    /// How often the per-scope stats sums appended by ingestion are folded into the scope
+    /// rollups (readers add up what is not folded yet: this bounds their work).
+    pub stats_fold_interval: Duration,
+    /// Key of the `Afftok-Signature` on event batches.
+    pub ingest_secret: SecretString,
+    /// Token settings.
+    pub jwt: JwtSettings,
+    /// Encrypts link signing keys at rest (32 bytes).
+    pub key_encryption_key: std::sync::Arc<SecretBox<[u8; 32]>>,
+    /// Whether the key-encryption key was configured (commands that do not need it run
+    /// without one; the key commands refuse to).
+    pub key_encryption_key_set: bool,
+    /// The edge's public base URL, without a trailing slash.
+    pub edge_base_url: String,
+    /// Logs as JSON lines.
+    pub json_logs: bool,
+    /// Header with the caller's IP set by a trusted proxy.
+    pub client_ip_header: Option<String>,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+    /// Rate limits.
+    pub rate_limits: RateLimits,
+    /// Pushing the edge config.
+    pub edge_push: EdgePushSettings,
+}
+
+impl fmt::Debug for Settings {
+    // Secrets are never shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("event_stream", &self.event_stream)
+            .field("edge_base_url", &self.edge_base_url)
+            .field("json_logs", &self.json_logs)
+            .field("client_ip_header", &self.client_ip_header)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("rate_limits", &self.rate_limits)
+            .field("edge_push", &self.edge_push)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which settings a command needs: `migrate` needs only the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Everything `serve` uses.
+    Serve,
+    /// The database (and, for key commands, the key-encryption key).
+    DatabaseOnly,
+}
+
+impl Settings {
+    /// Reads the defaults, `AFFTOK_CONFIG` and the process environment.
+    pub fn load(need: Need) -> Result<Self, ConfigError> {
+        let file = match std::env::var("AFFTOK_CONFIG") {
+            Ok(path) if !path.is_empty() => Some(
+                std::fs::read_to_string(&path)
+                    .map_err(|e| err("AFFTOK_CONFIG", format!("cannot read {path}: {e}")))?,
+            ),
+            _ => None,
+        };
+        Self::from_sources(file.as_deref(), |name| std::env::var(name).ok(), need)
+    }
+
+    /// Builds settings from an optional override file and an environment lookup.
+    pub fn from_sources(
+        file: Option<&str>,
+        env: impl Fn(&str) -> Option<String>,
+        need: Need,
+    ) -> Result<Self, ConfigError> {
+        let mut table: toml::Table = DEFAULTS
+            .parse()
+            .map_err(|e| err("config/defaults.toml", format!("{e}")))?;
+        if let Some(file) = file {
+            let over: toml::Table = file
+                .parse()
+                .map_err(|e| err("AFFTOK_CONFIG", format!("not valid TOML: {e}")))?;
+            merge(&mut table, over);
+        }
+        for &(var, key, kind) in ENV {
+            let Some(value) = env(var).filter(|v| !v.trim().is_empty()) else {
+                continue;
+            };
+            let value = match kind {
+                Kind::Text => toml::Value::String(value),
+                Kind::Integer => toml::Value::Integer(
+                    value
+                        .trim()
+                        .parse()
+                        .map_err(|_| err(var, format!("{value:?} is not a whole number")))?,
+                ),
+            };
+            set(&mut table, key, value);
+        }
+        let raw: Raw = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| err("configuration", e.to_string()))?;
+        Self::check(raw, need)
+    }
+
+    fn check(raw: Raw, need: Need) -> Result<Self, ConfigError> {
+        let serving = need == Need::Serve;
+        let listen = raw.listen.parse().map_err(|_| {
+            err(
+                "AFFTOK_LISTEN",
+                format!("{:?} is not an address", raw.listen),
+            )
+        })?;
+        let database_url = raw
+            .database_url
+            .ok_or_else(|| err("DATABASE_URL", "is required"))?;
+        if !database_url.starts_with("postgres://") && !database_url.starts_with("postgresql://") {
+            return Err(err("DATABASE_URL", "must start with postgres://"));
+        }
+        let required =
+            |value: Option<String>, var: &str, min: usize| -> Result<String, ConfigError> {
+                match value {
+                    Some(v) if v.len() >= min => Ok(v),
+                    Some(_) => Err(err(var, format!("must be at least {min} bytes"))),
+                    None if serving => Err(err(var, "is required")),
+                    // Commands that do not use it get a placeholder they never read.
+                    None => Ok("x".repeat(min)),
+                }
+            };
+        let ingest_secret = required(raw.ingest_secret, "AFFTOK_INGEST_SECRET", 16)?;
+        let jwt_secret = required(raw.jwt_secret, "AFFTOK_JWT_SECRET", 32)?;
+        let key_encryption_key_set = raw.key_encryption_key.is_some();
+        let kek = match raw.key_encryption_key {
+            Some(text) => {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(text.trim())
+                    .map_err(|_| err("AFFTOK_KEY_ENCRYPTION_KEY", "is not base64"))?;
+                <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+                    err(
+                        "AFFTOK_KEY_ENCRYPTION_KEY",
+                        "must be base64 of exactly 32 bytes",
+                    )
+                })?
+            }
+            None if serving => return Err(err("AFFTOK_KEY_ENCRYPTION_KEY", "is required")),
+            None => [0u8; 32],
+        };
+        let edge_base_url = raw.edge_base_url.trim_end_matches('/').to_owned();
+        if !(edge_base_url.starts_with("http://") || edge_base_url.starts_with("https://")) {
+            return Err(err(
+                "AFFTOK_EDGE_BASE_URL",
+                "must start with http:// or https://",
+            ));
+        }
+        let json_logs = match raw.log_format.as_str() {
+            "text" => false,
+            "json" => true,
+            other => {
+                return Err(err(
+                    "AFFTOK_LOG_FORMAT",
+                    format!("{other:?} is neither text nor json"),
+                ));
+            }
+        };
+        if raw.jwt.access_token_ttl_secs == 0 || raw.jwt.access_token_ttl_secs > 86_400 {
+            return Err(err(
+                "AFFTOK_ACCESS_TOKEN_TTL_SECS",
+                "must be 1 to 86400 seconds",
+            ));
+        }
+        if raw.jwt.refresh_token_ttl_secs < raw.jwt.access_token_ttl_secs {
+            return Err(err(
+                "AFFTOK_REFRESH_TOKEN_TTL_SECS",
+                "must be at least the access token lifetime",
+            ));
+        }
+        let limits = raw.rate_limits;
+        for (var, value) in [
+            ("AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE", limits.auth_per_minute),
+            ("AFFTOK_RATE_LIMIT_USER_PER_MINUTE", limits.user_per_minute),
+            (
+                "AFFTOK_RATE_LIMIT_API_KEY_PER_MINUTE",
+                limits.api_key_per_minute,
+            ),
+        ] {
+            if value == 0 {
+                return Err(err(var, "must be at least 1"));
+            }
+        }
+        if raw.attribution_wait_secs == 0 {
+            return Err(err("AFFTOK_ATTRIBUTION_WAIT_SECS", "must be at least 1"));
+        }
+        if raw.stream_claim_idle_ms < 100 {
+            return Err(err("AFFTOK_STREAM_CLAIM_IDLE_MS", "must be at least 100"));
+        }
+        if !(100..=3_600_000).contains(&raw.stats_fold_interval_ms) {
+            return Err(err(
+                "AFFTOK_STATS_FOLD_INTERVAL_MS",
+                "must be 100 to 3600000",
+            ));
+        }
+        if raw.stream_group.trim().is_empty() {
+            return Err(err("AFFTOK_STREAM_GROUP", "must not be empty"));
+        }
+        let max_body_bytes = usize::try_from(raw.max_body_bytes)
+            .ok()
+            .filter(|n| (1024..=16 * 1024 * 1024).contains(n))
+            .ok_or_else(|| err("AFFTOK_MAX_BODY_BYTES", "must be 1 KiB to 16 MiB"))?;
+        let edge_push = edge_push(raw.edge_push)?;
+        Ok(Self {
+            listen,
+            database_url: database_url.into(),
+            redis_url: raw.redis_url.into(),
+            redis_key_prefix: raw.redis_key_prefix,
+            event_stream: raw.event_stream,
+            stream_group: raw.stream_group,
+            attribution_wait: Duration::from_secs(raw.attribution_wait_secs),
+            stream_claim_idle: Duration::from_millis(raw.stream_claim_idle_ms),
+            stats_fold_interval: Duration::from_millis(raw.stats_fold_interval_ms),
+            ingest_secret: ingest_secret.into(),
+            jwt: JwtSettings {
+                secret: jwt_secret.into(),
+                issuer: raw.jwt.issuer,
+                audience: raw.jwt.audience,
+                access_token_ttl: Duration::from_secs(raw.jwt.access_token_ttl_secs),
+                refresh_token_ttl: Duration::from_secs(raw.jwt.refresh_token_ttl_secs),
+            },
+            key_encryption_key: std::sync::Arc::new(SecretBox::new(Box::new(kek))),
+            key_encryption_key_set,
+            edge_base_url,
+            json_logs,
+            client_ip_header: raw.client_ip_header.filter(|h| !h.trim().is_empty()),
+            max_body_bytes,
+            rate_limits: limits,
+            edge_push,
+        })
+    }
+
+    /// The Postgres URL.
+    pub fn database_url(&self) -> &str {
+        self.database_url.expose_secret()
+    }
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+fn set(table: &mut toml::Table, path: &str, value: toml::Value) {
+    match path.split_once('.') {
+        Some((head, rest)) => {
+            let entry = table
+                .entry(head.to_owned())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(inner) = entry {
+                set(inner, rest, value);
+            }
+        }
+        None => {
+            table.insert(path.to_owned(), value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const SERVE: &[(&str, &str)] = &[
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1/afftok"),
+        ("AFFTOK_INGEST_SECRET", "0123456789abcdef"),
+        ("AFFTOK_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        (
+            "AFFTOK_KEY_ENCRYPTION_KEY",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        ),
+    ];
+
+    #[test]
+    fn defaults_and_required_secrets() {
+        let s = Settings::from_sources(None, env(SERVE), Need::Serve).expect("valid");
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.event_stream, "afftok:events");
+        assert_eq!(s.jwt.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(s.rate_limits.auth_per_minute, 20);
+        assert_eq!(s.key_encryption_key.expose_secret()[31], 31);
+        for missing in [
+            "DATABASE_URL",
+            "AFFTOK_INGEST_SECRET",
+            "AFFTOK_JWT_SECRET",
+            "AFFTOK_KEY_ENCRYPTION_KEY",
+        ] {
+            let partial: Vec<_> = SERVE
+                .iter()
+                .copied()
+                .filter(|(k, _)| *k != missing)
+                .collect();
+            let e = Settings::from_sources(None, env(&partial), Need::Serve).expect_err(missing);
+            assert_eq!(e.setting, missing);
+        }
+    }
+
+    #[test]
+    fn migrate_needs_only_the_database() {
+        let s = Settings::from_sources(None, env(&SERVE[..1]), Need::DatabaseOnly).expect("valid");
+        assert!(s.database_url().starts_with("postgres://"));
+    }
+
+    #[test]
+    fn environment_beats_file_beats_defaults() {
+        let file = "listen = \"0.0.0.0:9000\"\n[jwt]\naccess_token_ttl_secs = 60\n";
+        let mut vars = SERVE.to_vec();
+        let s = Settings::from_sources(Some(file), env(&vars), Need::Serve).expect("valid");
+        assert_eq!(s.listen.port(), 9000);
+        assert_eq!(s.jwt.access_token_ttl, Duration::from_secs(60));
+        assert_eq!(s.jwt.issuer, "afftok", "untouched defaults stay");
+        vars.push(("AFFTOK_LISTEN", "127.0.0.1:7000"));
+        vars.push(("AFFTOK_ACCESS_TOKEN_TTL_SECS", "120"));
+        let s = Settings::from_sources(Some(file), env(&vars), Need::Serve).expect("valid");
+        assert_eq!(s.listen.port(), 7000);
+        assert_eq!(s.jwt.access_token_ttl, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn bad_values_name_their_setting() {
+        for (var, value) in [
+            ("AFFTOK_LISTEN", "nowhere"),
+            ("DATABASE_URL", "mysql://x"),
+            ("AFFTOK_JWT_SECRET", "short"),
+            ("AFFTOK_INGEST_SECRET", "short"),
+            ("AFFTOK_KEY_ENCRYPTION_KEY", "AAEC"),
+            ("AFFTOK_KEY_ENCRYPTION_KEY", "!!!"),
+            ("AFFTOK_EDGE_BASE_URL", "edge.example"),
+            ("AFFTOK_LOG_FORMAT", "xml"),
+            ("AFFTOK_ACCESS_TOKEN_TTL_SECS", "0"),
+            ("AFFTOK_ACCESS_TOKEN_TTL_SECS", "ten"),
+            ("AFFTOK_RATE_LIMIT_USER_PER_MINUTE", "0"),
+            ("AFFTOK_MAX_BODY_BYTES", "10"),
+            ("AFFTOK_EDGE_TARGETS", "redis,s3"),
+            ("AFFTOK_EDGE_PUSH_INTERVAL_MS", "5"),
+            ("AFFTOK_CLOUDFLARE_API_BASE", "ftp://x"),
+        ] {
+            let mut vars = SERVE.to_vec();
+            vars.push((var, value));
+            let e = Settings::from_sources(None, env(&vars), Need::Serve).expect_err(var);
+            assert_eq!(e.setting, var, "{value}");
+        }
+        // The cloudflare target names the setting it lacks.
+        let mut vars = SERVE.to_vec();
+        vars.push(("AFFTOK_EDGE_TARGETS", "redis,cloudflare"));
+        let e = Settings::from_sources(None, env(&vars), Need::Serve).expect_err("cloudflare");
+        assert_eq!(e.setting, "AFFTOK_CLOUDFLARE_ACCOUNT_ID");
+        vars.push(("AFFTOK_EDGE_TARGETS", "none"));
+        let s = Settings::from_sources(None, env(&vars), Need::Serve).expect("none");
+        assert!(s.edge_push.targets.is_empty());
+        let e = Settings::from_sources(Some("nonsense = 1"), env(SERVE), Need::Serve)
+            .expect_err("unknown key");
+        assert!(e.problem.contains("nonsense"), "{e}");
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let s = Settings::from_sources(None, env(SERVE), Need::Serve).expect("valid");
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("0123456789abcdef") && !shown.contains("postgres://"),
+            "{shown}"
+        );
+    }
+}

@@ -1,0 +1,882 @@
+//! Conversions: attribution (DESIGN §7), the advertiser's review and reversal, lists.
+//!
+//! Attribution of one conversion runs in one transaction holding an advisory lock on the
+//! offer, so the decisions that depend on other conversions (duplicates, caps) are made one
+//! at a time per offer. They follow the conversions' own order, `(ts, id)`: a conversion that
+//! happened earlier than the one holding its txid or cap slot takes the slot back, and the
+//! holder is demoted (to duplicate or over_cap), with an audit record.
+
+use std::collections::{HashMap, HashSet};
+
+use afftok_shared::Currency;
+use rust_decimal::Decimal;
+use sqlx::{FromRow, PgPool, Postgres, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::conversions::rules::{self as attribution, ConversionStatus, PayoutTerms};
+use crate::kernel::Tenant;
+use crate::kernel::error::ApiError;
+use crate::kernel::event_time;
+use crate::offers::PayoutModel;
+use crate::stats as rollups;
+use crate::stats::live::{Bump, Scopes};
+use afftok_shared::ConversionEvent;
+
+/// A stored conversion.
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct ConversionRow {
+    /// Event id.
+    pub id: Uuid,
+    /// When it happened (the edge's or the API's time).
+    pub ts: OffsetDateTime,
+    /// The advertiser who reported it.
+    pub advertiser_id: i64,
+    /// The click it claims.
+    pub click_id: Uuid,
+    /// Transaction id.
+    pub txid: Option<String>,
+    /// Sale amount.
+    pub amount: Option<Decimal>,
+    /// Amount currency.
+    pub currency: Option<String>,
+    /// Event name.
+    pub event: String,
+    /// postback or api.
+    pub source: String,
+    /// Attribution status.
+    pub status: String,
+    /// The click's offer.
+    pub offer_id: Option<i64>,
+    /// The click's promoter.
+    pub promoter_id: Option<i64>,
+    /// The click's country.
+    pub country: Option<String>,
+    /// The click's sub1.
+    pub sub1: Option<String>,
+    /// Payout.
+    pub payout: Option<Decimal>,
+    /// Payout currency.
+    pub payout_currency: Option<String>,
+    /// When attribution decided.
+    pub attributed_at: Option<OffsetDateTime>,
+}
+
+impl ConversionRow {
+    /// The status (stored names are valid).
+    pub(crate) fn status(&self) -> ConversionStatus {
+        self.status.parse().unwrap_or(ConversionStatus::Pending)
+    }
+}
+
+const COLUMNS: &str = "id, ts, advertiser_id, click_id, txid, amount, currency, event, edge, source, status,
+    offer_id, promoter_id, click_ts, country, sub1, payout, payout_currency, attributed_at, received_at";
+
+#[derive(Debug, FromRow)]
+struct ClickFacts {
+    offer_id: i64,
+    promoter_id: i64,
+    ts: OffsetDateTime,
+    country: Option<String>,
+    sub1: Option<String>,
+}
+
+#[derive(Debug, FromRow)]
+struct OfferTerms {
+    advertiser_id: i64,
+    payout_model: String,
+    payout_amount: Option<Decimal>,
+    payout_percent: Option<Decimal>,
+    currency: String,
+    attribution_window_hours: i32,
+    daily_cap: Option<i32>,
+    total_cap: Option<i32>,
+    hold_conversions: bool,
+}
+
+/// What attribution did, for the live counters (applied after commit).
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    /// The conversion's status now.
+    pub status: Option<ConversionStatus>,
+    /// Live counter changes.
+    pub bumps: Vec<(Scopes, Bump)>,
+    /// Rollup changes, written together just before the transaction commits.
+    counts: Vec<rollups::ConversionCount>,
+}
+
+/// Writes the rollup changes collected in `out`, then commits.
+async fn commit(mut tx: Transaction<'_, Postgres>, out: &mut Outcome) -> Result<(), ApiError> {
+    rollups::add_conversions(&mut tx, &out.counts).await?;
+    out.counts.clear();
+    tx.commit().await?;
+    Ok(())
+}
+
+fn scopes(row: &ConversionRow) -> Option<Scopes> {
+    Some(Scopes {
+        offer_id: row.offer_id?,
+        promoter_id: row.promoter_id?,
+        advertiser_id: Some(row.advertiser_id),
+    })
+}
+
+fn revenue_of(row: &ConversionRow) -> (Decimal, String) {
+    (
+        row.amount.unwrap_or_default(),
+        row.currency
+            .clone()
+            .or_else(|| row.payout_currency.clone())
+            .unwrap_or_default(),
+    )
+}
+
+/// Adds (`sign` 1) or removes (-1) an approved conversion from the rollups (written at
+/// commit) and the live counters (bumped after it).
+fn rollup(row: &ConversionRow, sign: i64, out: &mut Outcome) {
+    let Some(scopes) = scopes(row) else {
+        return;
+    };
+    let payout = row.payout.unwrap_or_default();
+    let payout_currency = row.payout_currency.clone().unwrap_or_default();
+    let (revenue, revenue_currency) = revenue_of(row);
+    out.counts.push(rollups::ConversionCount {
+        ts: row.ts,
+        offer_id: scopes.offer_id,
+        promoter_id: scopes.promoter_id,
+        advertiser_id: row.advertiser_id,
+        country: row.country.clone().unwrap_or_default(),
+        sub1: row.sub1.clone().unwrap_or_default(),
+        payout: (payout, payout_currency.clone()),
+        revenue: (revenue, revenue_currency.clone()),
+        sign,
+    });
+    out.bumps.push((
+        scopes,
+        Bump::Conversion {
+            ts: row.ts,
+            sign,
+            payout: (payout, payout_currency),
+            revenue: (revenue, revenue_currency),
+        },
+    ));
+}
+
+async fn set_status(
+    tx: &mut Transaction<'_, Postgres>,
+    row: &ConversionRow,
+    to: ConversionStatus,
+    actor: Option<i64>,
+    reason: Option<&str>,
+    out: &mut Outcome,
+) -> Result<(), ApiError> {
+    let from = row.status();
+    sqlx::query("UPDATE conversions SET status = $2 WHERE id = $1")
+        .bind(row.id)
+        .bind(to.as_str())
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO conversion_audit (conversion_id, actor_id, from_status, to_status, reason)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(row.id)
+    .bind(actor)
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(reason)
+    .execute(&mut **tx)
+    .await?;
+    let was = from == ConversionStatus::Approved;
+    let is = to == ConversionStatus::Approved;
+    if was != is {
+        rollup(row, if is { 1 } else { -1 }, out);
+    }
+    Ok(())
+}
+
+/// Attributes conversions (oldest first) and returns the live counter changes. They are
+/// decided in one transaction holding every offer's lock (taken in offer order, so two
+/// batches never wait on each other in a circle); if that fails, one by one, where a
+/// failure is logged and leaves that conversion pending (the sweeper retries it) without
+/// stopping the others.
+pub async fn attribute_all(pool: &PgPool, ids: &[Uuid]) -> Vec<(Scopes, Bump)> {
+    if ids.len() > 1 {
+        match attribute_together(pool, ids).await {
+            Ok(bumps) => return bumps,
+            Err(e) => {
+                tracing::warn!(conversions = ids.len(), error = %e, "attributing a batch failed; one by one")
+            }
+        }
+    }
+    let mut bumps = Vec::new();
+    for id in ids {
+        match attribute(pool, *id).await {
+            Ok(outcome) => bumps.extend(outcome.bumps),
+            Err(e) => {
+                tracing::warn!(conversion = %id, error = %e, "attribution failed; it stays pending")
+            }
+        }
+    }
+    bumps
+}
+
+/// The payout of a conversion that takes a slot under `o`'s terms.
+fn payout_for(
+    o: &OfferTerms,
+    amount: Option<Decimal>,
+    currency: Option<&str>,
+) -> Result<attribution::Payout, ApiError> {
+    let terms = PayoutTerms {
+        model: o.payout_model.parse().unwrap_or(PayoutModel::Cpa),
+        amount: o.payout_amount,
+        percent: o.payout_percent,
+        currency: Currency::parse(&o.currency).map_err(ApiError::internal)?,
+    };
+    let amount_currency = currency.and_then(|c| Currency::parse(c).ok());
+    Ok(attribution::payout(&terms, amount, amount_currency))
+}
+
+/// Takes the offer's attribution lock: every decision that depends on other conversions of
+/// the offer (duplicates, caps, reviews, reversals) is made under it, one at a time, and it
+/// is taken before any row lock so that they are always taken in the same order.
+async fn lock_offer(tx: &mut Transaction<'_, Postgres>, offer_id: i64) -> Result<(), ApiError> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(offer_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The click a conversion claims, if stored. A click id minted by an edge is a UUIDv7 whose
+/// time is the click's: with it, only the partition that can hold the click is searched.
+async fn click_of(
+    exec: impl sqlx::PgExecutor<'_>,
+    click_id: Uuid,
+) -> Result<Option<ClickFacts>, ApiError> {
+    let ts = click_id
+        .get_timestamp()
+        .filter(|_| click_id.get_version_num() == 7)
+        .and_then(|t| {
+            let (secs, nanos) = t.to_unix();
+            OffsetDateTime::from_unix_timestamp_nanos(
+                i128::from(secs) * 1_000_000_000 + i128::from(nanos / 1_000_000) * 1_000_000,
+            )
+            .ok()
+        });
+    Ok(sqlx::query_as::<_, ClickFacts>(
+        "SELECT offer_id, promoter_id, ts, country, sub1 FROM clicks
+         WHERE id = $1 AND ($2::timestamptz IS NULL OR ts = $2) LIMIT 1",
+    )
+    .bind(click_id)
+    .bind(ts)
+    .fetch_optional(exec)
+    .await?)
+}
+
+async fn attribute_together(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<(Scopes, Bump)>, ApiError> {
+    // Which offers to lock: those of the conversions' clicks (a stored click never changes).
+    let offers: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT k.offer_id FROM conversions c JOIN clicks k ON k.id = c.click_id
+         WHERE c.id = ANY($1) AND c.status = 'pending' ORDER BY 1",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    let mut tx = pool.begin().await?;
+    for &offer in &offers {
+        lock_offer(&mut tx, offer).await?;
+    }
+    let mut out = Outcome::default();
+    for &id in ids {
+        let Some(conv) = sqlx::query_as::<_, ConversionRow>(&format!(
+            "SELECT {COLUMNS} FROM conversions WHERE id = $1 FOR UPDATE"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            continue;
+        };
+        if conv.status() != ConversionStatus::Pending {
+            continue;
+        }
+        // A click that landed after the offers were read belongs to an offer not locked
+        // here: that conversion is left to its click's batch (or the sweeper).
+        match click_of(&mut *tx, conv.click_id).await? {
+            Some(click) if offers.binary_search(&click.offer_id).is_ok() => {
+                decide_pending(&mut tx, conv, click, &mut out).await?;
+            }
+            _ => {}
+        }
+    }
+    commit(tx, &mut out).await?;
+    Ok(out.bumps)
+}
+
+/// Attributes a pending conversion if its click is there; a conversion already decided is
+/// left alone. Returns what changed.
+pub(crate) async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiError> {
+    let mut out = Outcome::default();
+    // Which offer to lock: the click's (read without locks; a stored click never changes).
+    let Some((status, click_id)) = sqlx::query_as::<_, (String, Uuid)>(
+        "SELECT status, click_id FROM conversions WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(out);
+    };
+    let status: ConversionStatus = status.parse().unwrap_or(ConversionStatus::Pending);
+    if status != ConversionStatus::Pending {
+        out.status = Some(status);
+        return Ok(out);
+    }
+    let Some(click) = click_of(pool, click_id).await? else {
+        out.status = Some(ConversionStatus::Pending);
+        return Ok(out);
+    };
+    let mut tx = pool.begin().await?;
+    lock_offer(&mut tx, click.offer_id).await?;
+    let conv = sqlx::query_as::<_, ConversionRow>(&format!(
+        "SELECT {COLUMNS} FROM conversions WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if conv.status() != ConversionStatus::Pending {
+        // Decided meanwhile (another batch carried the same conversion or its click).
+        out.status = Some(conv.status());
+        return Ok(out);
+    }
+    let status = decide_pending(&mut tx, conv, click, &mut out).await?;
+    commit(tx, &mut out).await?;
+    out.status = Some(status);
+    Ok(out)
+}
+
+/// Decides a pending conversion (locked, with its offer's lock held) whose click is `click`,
+/// in DESIGN §7's order; returns its status.
+async fn decide_pending(
+    tx: &mut Transaction<'_, Postgres>,
+    conv: ConversionRow,
+    click: ClickFacts,
+    out: &mut Outcome,
+) -> Result<ConversionStatus, ApiError> {
+    let offer = sqlx::query_as::<_, OfferTerms>(
+        "SELECT advertiser_id, payout_model, payout_amount, payout_percent, currency, attribution_window_hours,
+                daily_cap, total_cap, hold_conversions
+         FROM offers WHERE id = $1",
+    )
+    .bind(click.offer_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(o) = offer.filter(|o| o.advertiser_id == conv.advertiser_id) else {
+        // Another advertiser's click (or an offer unknown here): recorded, and nothing of the
+        // click is copied into a row its reporter can read.
+        sqlx::query("UPDATE conversions SET status = 'rejected_advertiser_mismatch', attributed_at = now() WHERE id = $1")
+            .bind(conv.id)
+            .execute(&mut **tx)
+            .await?;
+        return Ok(ConversionStatus::RejectedAdvertiserMismatch);
+    };
+
+    let mut status = if attribution::in_window(click.ts, conv.ts, o.attribution_window_hours) {
+        ConversionStatus::Approved
+    } else {
+        ConversionStatus::OutOfWindow
+    };
+    let mut freed_slots = false;
+    if status == ConversionStatus::Approved {
+        // Duplicates: the same (offer, txid), or without txid the same (click, event).
+        let holder = sqlx::query_as::<_, ConversionRow>(&format!(
+            "SELECT {COLUMNS} FROM conversions
+             WHERE offer_id = $1 AND status IN ('approved', 'pending_review') AND id <> $2
+               AND CASE WHEN $3::text IS NOT NULL THEN txid = $3 ELSE click_id = $4 AND event = $5 AND txid IS NULL END
+             FOR UPDATE"
+        ))
+        .bind(click.offer_id)
+        .bind(conv.id)
+        .bind(&conv.txid)
+        .bind(conv.click_id)
+        .bind(&conv.event)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(holder) = holder {
+            if (holder.ts, holder.id) < (conv.ts, conv.id) {
+                status = ConversionStatus::Duplicate;
+            } else {
+                set_status(
+                    tx,
+                    &holder,
+                    ConversionStatus::Duplicate,
+                    None,
+                    Some("an earlier conversion took its txid"),
+                    out,
+                )
+                .await?;
+                freed_slots = true;
+            }
+        }
+    }
+    if status == ConversionStatus::Approved {
+        // Caps: daily by the UTC day of the conversion's ts, then total.
+        for (cap, daily) in [(o.daily_cap, true), (o.total_cap, false)] {
+            let Some(cap) = cap else { continue };
+            let scope = "offer_id = $1 AND status IN ('approved', 'pending_review') AND id <> $2
+                AND (NOT $3 OR (ts >= date_trunc('day', $4 AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+                                AND ts < (date_trunc('day', $4 AT TIME ZONE 'UTC') + interval '1 day') AT TIME ZONE 'UTC'))";
+            let taken: i64 =
+                sqlx::query_scalar(&format!("SELECT count(*) FROM conversions WHERE {scope}"))
+                    .bind(click.offer_id)
+                    .bind(conv.id)
+                    .bind(daily)
+                    .bind(conv.ts)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            if taken < i64::from(cap) {
+                continue;
+            }
+            let latest = sqlx::query_as::<_, ConversionRow>(&format!(
+                "SELECT {COLUMNS} FROM conversions WHERE {scope} ORDER BY ts DESC, id DESC LIMIT 1 FOR UPDATE"
+            ))
+            .bind(click.offer_id)
+            .bind(conv.id)
+            .bind(daily)
+            .bind(conv.ts)
+            .fetch_optional(&mut **tx)
+            .await?;
+            match latest {
+                Some(latest) if (latest.ts, latest.id) > (conv.ts, conv.id) => {
+                    let why = if daily {
+                        "an earlier conversion took its daily cap slot"
+                    } else {
+                        "an earlier conversion took its cap slot"
+                    };
+                    set_status(tx, &latest, ConversionStatus::OverCap, None, Some(why), out)
+                        .await?;
+                }
+                _ => {
+                    status = ConversionStatus::OverCap;
+                    break;
+                }
+            }
+        }
+    }
+    let mut payout = None;
+    if status == ConversionStatus::Approved {
+        payout = Some(payout_for(&o, conv.amount, conv.currency.as_deref())?);
+        if o.hold_conversions {
+            status = ConversionStatus::PendingReview;
+        }
+    }
+    let row = sqlx::query_as::<_, ConversionRow>(&format!(
+        "UPDATE conversions SET status = $2, offer_id = $3, promoter_id = $4, click_ts = $5, country = $6, sub1 = $7,
+             payout = $8, payout_currency = $9, attributed_at = now()
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(conv.id)
+    .bind(status.as_str())
+    .bind(click.offer_id)
+    .bind(click.promoter_id)
+    .bind(click.ts)
+    .bind(&click.country)
+    .bind(&click.sub1)
+    .bind(payout.map(|p| p.amount))
+    .bind(payout.map(|p| p.currency.code().to_owned()))
+    .fetch_one(&mut **tx)
+    .await?;
+    if status == ConversionStatus::Approved {
+        rollup(&row, 1, out);
+    }
+    if freed_slots {
+        rebalance_caps(tx, click.offer_id, &o, out).await?;
+    }
+    Ok(status)
+}
+
+/// A conversion's duplicate key: its txid, or without one its click and event.
+fn duplicate_key(row: &ConversionRow) -> (Option<String>, Option<(Uuid, String)>) {
+    match &row.txid {
+        Some(txid) => (Some(txid.clone()), None),
+        None => (None, Some((row.click_id, row.event.clone()))),
+    }
+}
+
+/// Re-decides the offer's cap slots in conversion-time order after a demotion freed one: a
+/// slot holder beyond the caps becomes over_cap, an over_cap conversion that now fits takes
+/// the slot (unless its txid is held). The result is what processing every conversion in
+/// `(ts, id)` order would give, whatever order they arrived in.
+async fn rebalance_caps(
+    tx: &mut Transaction<'_, Postgres>,
+    offer_id: i64,
+    o: &OfferTerms,
+    out: &mut Outcome,
+) -> Result<(), ApiError> {
+    if o.daily_cap.is_none() && o.total_cap.is_none() {
+        return Ok(());
+    }
+    let rows = sqlx::query_as::<_, ConversionRow>(&format!(
+        "SELECT {COLUMNS} FROM conversions
+         WHERE offer_id = $1 AND status IN ('approved', 'pending_review', 'over_cap')
+         ORDER BY ts, id FOR UPDATE"
+    ))
+    .bind(offer_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let held: HashSet<_> = rows
+        .iter()
+        .filter(|r| r.status().claims_slot())
+        .map(duplicate_key)
+        .collect();
+    let mut per_day: HashMap<time::Date, i32> = HashMap::new();
+    let mut total = 0;
+    for row in rows {
+        let day = row.ts.to_offset(time::UtcOffset::UTC).date();
+        let used = per_day.entry(day).or_default();
+        let fits =
+            o.daily_cap.is_none_or(|cap| *used < cap) && o.total_cap.is_none_or(|cap| total < cap);
+        if row.status().claims_slot() {
+            if fits {
+                *used += 1;
+                total += 1;
+            } else {
+                set_status(
+                    tx,
+                    &row,
+                    ConversionStatus::OverCap,
+                    None,
+                    Some("earlier conversions took the cap"),
+                    out,
+                )
+                .await?;
+            }
+        } else if fits && !held.contains(&duplicate_key(&row)) {
+            let payout = payout_for(o, row.amount, row.currency.as_deref())?;
+            let row = sqlx::query_as::<_, ConversionRow>(&format!(
+                "UPDATE conversions SET payout = $2, payout_currency = $3 WHERE id = $1 RETURNING {COLUMNS}"
+            ))
+            .bind(row.id)
+            .bind(payout.amount)
+            .bind(payout.currency.code())
+            .fetch_one(&mut **tx)
+            .await?;
+            let to = if o.hold_conversions {
+                ConversionStatus::PendingReview
+            } else {
+                ConversionStatus::Approved
+            };
+            set_status(tx, &row, to, None, Some("a cap slot freed up"), out).await?;
+            *used += 1;
+            total += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Pending conversions among `ids` or waiting for any of `click_ids`, oldest first.
+pub async fn pending_among(
+    pool: &PgPool,
+    ids: &[Uuid],
+    click_ids: &[Uuid],
+) -> Result<Vec<Uuid>, ApiError> {
+    if ids.is_empty() && click_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM conversions WHERE status = 'pending' AND (id = ANY($1) OR click_id = ANY($2)) ORDER BY ts, id",
+    )
+    .bind(ids)
+    .bind(click_ids)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Pending conversions whose click is stored (attribution was interrupted), oldest first.
+pub(crate) async fn pending_with_click(pool: &PgPool, limit: i64) -> Result<Vec<Uuid>, ApiError> {
+    Ok(sqlx::query_scalar(
+        "SELECT c.id FROM conversions c
+         WHERE c.status = 'pending' AND EXISTS (SELECT 1 FROM clicks k WHERE k.id = c.click_id)
+         ORDER BY c.ts, c.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// How long an `Idempotency-Key` of `POST /v1/conversions` is remembered.
+pub(crate) const IDEMPOTENCY_KEY_HOURS: i32 = 24;
+
+/// Forgets idempotency keys older than [`IDEMPOTENCY_KEY_HOURS`].
+pub(crate) async fn expire_idempotency_keys(pool: &PgPool) -> Result<u64, ApiError> {
+    Ok(sqlx::query(
+        "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)",
+    )
+    .bind(IDEMPOTENCY_KEY_HOURS)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
+/// Marks conversions that waited longer than `wait` for their click as unknown_click.
+pub(crate) async fn expire_pending(
+    pool: &PgPool,
+    wait: std::time::Duration,
+) -> Result<u64, ApiError> {
+    let done = sqlx::query(
+        "WITH expired AS (
+             UPDATE conversions SET status = 'unknown_click', attributed_at = now()
+             WHERE status = 'pending' AND received_at < now() - $1::interval
+               -- one whose click is stored is being (or will be) attributed, not expired
+               AND NOT EXISTS (SELECT 1 FROM clicks WHERE clicks.id = conversions.click_id)
+             RETURNING id)
+         INSERT INTO conversion_audit (conversion_id, from_status, to_status, reason)
+         SELECT id, 'pending', 'unknown_click', 'no click arrived in time' FROM expired",
+    )
+    .bind(format!("{} seconds", wait.as_secs()))
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The one place a tenant becomes SQL for conversions: `$1` advertiser, `$2` promoter.
+fn visible(tenant: Tenant) -> (Option<i64>, Option<i64>) {
+    match tenant {
+        Tenant::Admin => (None, None),
+        Tenant::Advertiser(a) => (Some(a), None),
+        Tenant::Promoter(p) => (None, Some(p)),
+    }
+}
+
+const VISIBLE: &str =
+    "($1::bigint IS NULL OR advertiser_id = $1) AND ($2::bigint IS NULL OR promoter_id = $2)";
+
+/// One conversion the tenant may see.
+pub(crate) async fn get(
+    pool: &PgPool,
+    tenant: Tenant,
+    id: Uuid,
+) -> Result<Option<ConversionRow>, ApiError> {
+    let (a, p) = visible(tenant);
+    Ok(sqlx::query_as::<_, ConversionRow>(&format!(
+        "SELECT {COLUMNS} FROM conversions WHERE {VISIBLE} AND id = $3"
+    ))
+    .bind(a)
+    .bind(p)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Filters for lists.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ListFilter {
+    /// Only this status.
+    pub status: Option<ConversionStatus>,
+    /// Only this offer.
+    pub offer_id: Option<i64>,
+    /// From this instant (inclusive).
+    pub from: Option<OffsetDateTime>,
+    /// Before this instant.
+    pub to: Option<OffsetDateTime>,
+    /// After this position (newest first).
+    pub before: Option<(OffsetDateTime, Uuid)>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// The tenant's conversions, newest first.
+pub(crate) async fn list(
+    pool: &PgPool,
+    tenant: Tenant,
+    f: &ListFilter,
+) -> Result<Vec<ConversionRow>, ApiError> {
+    let (a, p) = visible(tenant);
+    let (before_ts, before_id) = f.before.map_or((None, None), |(t, i)| (Some(t), Some(i)));
+    Ok(sqlx::query_as::<_, ConversionRow>(&format!(
+        "SELECT {COLUMNS} FROM conversions WHERE {VISIBLE}
+           AND ($3::text IS NULL OR status = $3) AND ($4::bigint IS NULL OR offer_id = $4)
+           AND ($5::timestamptz IS NULL OR ts >= $5) AND ($6::timestamptz IS NULL OR ts < $6)
+           AND ($7::timestamptz IS NULL OR (ts, id) < ($7, $8))
+         ORDER BY ts DESC, id DESC LIMIT $9"
+    ))
+    .bind(a)
+    .bind(p)
+    .bind(f.status.map(ConversionStatus::as_str))
+    .bind(f.offer_id)
+    .bind(f.from)
+    .bind(f.to)
+    .bind(before_ts)
+    .bind(before_id)
+    .bind(f.limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The advertiser's decision on one of its conversions: approve or reject a held one,
+/// reverse an approved one. Returns the row after and the live counter change.
+pub(crate) async fn decide(
+    pool: &PgPool,
+    advertiser_id: i64,
+    id: Uuid,
+    to: ConversionStatus,
+    actor: i64,
+    reason: Option<&str>,
+) -> Result<(ConversionRow, Outcome), ApiError> {
+    // The offer's lock first, as attribution takes it (a conversion's offer is set once).
+    let offer_id: Option<i64> =
+        sqlx::query_scalar("SELECT offer_id FROM conversions WHERE advertiser_id = $1 AND id = $2")
+            .bind(advertiser_id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(ApiError::NotFound("conversion"))?;
+    let mut tx = pool.begin().await?;
+    if let Some(offer_id) = offer_id {
+        lock_offer(&mut tx, offer_id).await?;
+    }
+    let row = sqlx::query_as::<_, ConversionRow>(&format!(
+        "SELECT {COLUMNS} FROM conversions WHERE advertiser_id = $1 AND id = $2 FOR UPDATE"
+    ))
+    .bind(advertiser_id)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ApiError::NotFound("conversion"))?;
+    let from = row.status();
+    let allowed = matches!(
+        (from, to),
+        (ConversionStatus::PendingReview, ConversionStatus::Approved)
+            | (ConversionStatus::PendingReview, ConversionStatus::Rejected)
+            | (ConversionStatus::Approved, ConversionStatus::Reversed)
+    );
+    if !allowed {
+        return Err(ApiError::conflict(
+            "illegal_transition",
+            format!("a conversion that is {from} cannot become {to}"),
+        ));
+    }
+    let mut out = Outcome::default();
+    set_status(&mut tx, &row, to, Some(actor), reason, &mut out).await?;
+    let row = sqlx::query_as::<_, ConversionRow>(&format!(
+        "SELECT {COLUMNS} FROM conversions WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    commit(tx, &mut out).await?;
+    out.status = Some(to);
+    Ok((row, out))
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct AuditRow {
+    /// Who (none: attribution itself).
+    pub actor_id: Option<i64>,
+    /// Before.
+    pub from_status: String,
+    /// After.
+    pub to_status: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// The audit trail of a conversion.
+pub(crate) async fn audit(pool: &PgPool, id: Uuid) -> Result<Vec<AuditRow>, ApiError> {
+    Ok(sqlx::query_as::<_, AuditRow>(
+        "SELECT actor_id, from_status, to_status, reason, at FROM conversion_audit WHERE conversion_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// A conversion to store (from an event or the API).
+#[derive(Debug, Clone)]
+pub struct NewConversion {
+    /// Event id.
+    pub id: Uuid,
+    /// When.
+    pub ts: OffsetDateTime,
+    /// Reporting advertiser.
+    pub advertiser_id: i64,
+    /// Claimed click.
+    pub click_id: Uuid,
+    /// Transaction id.
+    pub txid: Option<String>,
+    /// Amount.
+    pub amount: Option<Decimal>,
+    /// Amount currency.
+    pub currency: Option<String>,
+    /// Event name.
+    pub event: String,
+    /// Caller IP.
+    pub ip: Option<String>,
+    /// Edge name, or `api`.
+    pub edge: String,
+    /// postback or api.
+    pub source: &'static str,
+}
+
+impl NewConversion {
+    /// The row of a conversion event from an edge.
+    pub fn from_event(c: &ConversionEvent, source: &'static str) -> Self {
+        Self {
+            id: c.id,
+            ts: event_time(c.ts),
+            advertiser_id: c.advertiser_id as i64,
+            click_id: c.click_id,
+            txid: c.txid.clone(),
+            amount: c.amount.as_ref().and_then(|a| a.as_str().parse().ok()),
+            currency: c.currency.map(|c| c.code().to_owned()),
+            event: c.event.clone(),
+            ip: c.ip.map(|ip| ip.to_string()),
+            edge: c.edge.clone(),
+            source,
+        }
+    }
+}
+
+/// Inserts conversions (pending), skipping ids already stored; returns the new ids.
+pub async fn insert_conversions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    rows: &[NewConversion],
+) -> Result<Vec<Uuid>, ApiError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let tss: Vec<OffsetDateTime> = rows.iter().map(|r| r.ts).collect();
+    let advertisers: Vec<i64> = rows.iter().map(|r| r.advertiser_id).collect();
+    let clicks: Vec<Uuid> = rows.iter().map(|r| r.click_id).collect();
+    let txids: Vec<Option<String>> = rows.iter().map(|r| r.txid.clone()).collect();
+    let amounts: Vec<Option<Decimal>> = rows.iter().map(|r| r.amount).collect();
+    let currencies: Vec<Option<String>> = rows.iter().map(|r| r.currency.clone()).collect();
+    let events: Vec<String> = rows.iter().map(|r| r.event.clone()).collect();
+    let ips: Vec<Option<String>> = rows.iter().map(|r| r.ip.clone()).collect();
+    let edges: Vec<String> = rows.iter().map(|r| r.edge.clone()).collect();
+    let sources: Vec<&str> = rows.iter().map(|r| r.source).collect();
+    Ok(sqlx::query_scalar(
+        "INSERT INTO conversions (id, ts, advertiser_id, click_id, txid, amount, currency, event, ip, edge, source)
+         SELECT id, ts, advertiser_id, click_id, txid, amount, currency, event, ip::inet, edge, source
+         FROM UNNEST($1::uuid[], $2::timestamptz[], $3::bigint[], $4::uuid[], $5::text[], $6::numeric[],
+                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+              AS t(id, ts, advertiser_id, click_id, txid, amount, currency, event, ip, edge, source)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id",
+    )
+    .bind(&ids)
+    .bind(&tss)
+    .bind(&advertisers)
+    .bind(&clicks)
+    .bind(&txids)
+    .bind(&amounts)
+    .bind(&currencies)
+    .bind(&events)
+    .bind(&ips)
+    .bind(&edges)
+    .bind(&sources)
+    .fetch_all(&mut **tx)
+    .await?)
+}

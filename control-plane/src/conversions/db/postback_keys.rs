@@ -1,0 +1,82 @@
+//! Postback keys (see the postback_keys migration). Scoped to the owning advertiser.
+
+use afftok_shared::kv::{IpAllowList, postback_key_hash};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::Rng as _;
+use sqlx::{FromRow, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::kernel::error::ApiError;
+
+/// A stored key (never the key itself).
+#[derive(Debug, Clone, FromRow)]
+pub(crate) struct PostbackKeyRow {
+    /// Id.
+    pub id: Uuid,
+    /// Label.
+    pub name: String,
+    /// First characters, to recognise it.
+    pub prefix: String,
+    /// Allowed networks.
+    pub ip_allow: Vec<String>,
+    /// Created.
+    pub created_at: OffsetDateTime,
+    /// Revoked.
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+const COLUMNS: &str = "id, advertiser_id, name, prefix, ip_allow, created_at, revoked_at";
+
+/// Creates a key; returns it with the key itself (shown once).
+pub(crate) async fn create(
+    pool: &PgPool,
+    advertiser_id: i64,
+    name: &str,
+    ip_allow: &IpAllowList,
+) -> Result<(PostbackKeyRow, String), ApiError> {
+    let key = format!(
+        "pbk_{}",
+        URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>())
+    );
+    let allow = ip_allow.entries();
+    let row = sqlx::query_as::<_, PostbackKeyRow>(&format!(
+        "INSERT INTO postback_keys (id, advertiser_id, name, prefix, key_hash, ip_allow)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+    ))
+    .bind(Uuid::now_v7())
+    .bind(advertiser_id)
+    .bind(name)
+    .bind(&key[..10])
+    .bind(postback_key_hash(&key).as_slice())
+    .bind(allow)
+    .fetch_one(pool)
+    .await?;
+    Ok((row, key))
+}
+
+/// The advertiser's keys, newest first.
+pub(crate) async fn list(
+    pool: &PgPool,
+    advertiser_id: i64,
+) -> Result<Vec<PostbackKeyRow>, ApiError> {
+    Ok(sqlx::query_as::<_, PostbackKeyRow>(&format!(
+        "SELECT {COLUMNS} FROM postback_keys WHERE advertiser_id = $1 ORDER BY created_at DESC, id DESC"
+    ))
+    .bind(advertiser_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Revokes one of the advertiser's keys; false if there is no such key.
+pub(crate) async fn revoke(pool: &PgPool, advertiser_id: i64, id: Uuid) -> Result<bool, ApiError> {
+    let done = sqlx::query(
+        "UPDATE postback_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND advertiser_id = $2",
+    )
+    .bind(id)
+    .bind(advertiser_id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}

@@ -1,0 +1,552 @@
+//! Conversions: reported by advertisers' servers (`POST /v1/conversions`, the same
+//! parameters and aliases as the edge's postback), listed, exported as CSV, reviewed and
+//! reversed by their advertiser.
+
+use afftok_shared::postback::{self, BodyFormat};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::accounts::Scope;
+use crate::app::startup::AppState;
+use crate::conversions::db::conversions::NewConversion;
+use crate::conversions::db::conversions::{self, ConversionRow, ListFilter};
+use crate::conversions::rules::ConversionStatus;
+use crate::http::csv::{Csv, wants_csv};
+use crate::http::extract::{Auth, Body, Path, Query};
+use crate::http::rate_limit::client_ip;
+use crate::kernel::error::ApiError;
+use crate::kernel::page::{instant, next_time_cursor, page_limit, time_cursor};
+use crate::kernel::text;
+use crate::stats::live;
+
+/// A conversion.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct ConversionView {
+    /// Id.
+    pub id: Uuid,
+    /// When it happened.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub ts: OffsetDateTime,
+    /// Attribution status.
+    pub status: ConversionStatus,
+    /// The reporting advertiser.
+    pub advertiser_id: i64,
+    /// The click it claims.
+    pub click_id: Uuid,
+    /// The click's offer, once found.
+    pub offer_id: Option<i64>,
+    /// The click's promoter, once found.
+    pub promoter_id: Option<i64>,
+    /// Transaction id.
+    pub txid: Option<String>,
+    /// Sale amount.
+    pub amount: Option<String>,
+    /// Amount currency.
+    pub currency: Option<String>,
+    /// Event name.
+    pub event: String,
+    /// The promoter's payout.
+    pub payout: Option<String>,
+    /// Payout currency.
+    pub payout_currency: Option<String>,
+    /// `postback` or `api`.
+    pub source: String,
+    /// The click's country.
+    pub country: Option<String>,
+    /// The click's sub1.
+    pub sub1: Option<String>,
+    /// When attribution decided.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub attributed_at: Option<OffsetDateTime>,
+}
+
+/// A payout with its currency's decimals (`12.50`, `0.0150` for BHD).
+fn payout_text(d: Option<Decimal>, currency: Option<&str>) -> Option<String> {
+    let scale = currency
+        .and_then(|c| afftok_shared::Currency::parse(c).ok())
+        .map(|c| crate::conversions::rules::payout_scale(&c));
+    d.map(|mut d| match scale {
+        Some(scale) => {
+            d.rescale(scale);
+            d.to_string()
+        }
+        None => d.normalize().to_string(),
+    })
+}
+
+fn decimal_text(d: Option<Decimal>) -> Option<String> {
+    d.map(|d| d.normalize().to_string())
+}
+
+impl From<ConversionRow> for ConversionView {
+    fn from(c: ConversionRow) -> Self {
+        Self {
+            status: c.status(),
+            amount: decimal_text(c.amount),
+            payout: payout_text(c.payout, c.payout_currency.as_deref()),
+            id: c.id,
+            ts: c.ts,
+            advertiser_id: c.advertiser_id,
+            click_id: c.click_id,
+            offer_id: c.offer_id,
+            promoter_id: c.promoter_id,
+            txid: c.txid,
+            currency: c.currency,
+            event: c.event,
+            payout_currency: c.payout_currency,
+            source: c.source,
+            country: c.country,
+            sub1: c.sub1,
+            attributed_at: c.attributed_at,
+        }
+    }
+}
+
+/// A page of conversions.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct ConversionPage {
+    /// Newest first.
+    pub data: Vec<ConversionView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ListQuery {
+    /// Only this status.
+    pub status: Option<ConversionStatus>,
+    /// Only this offer.
+    pub offer_id: Option<i64>,
+    /// From this instant (RFC 3339, inclusive).
+    pub from: Option<String>,
+    /// Before this instant (RFC 3339).
+    pub to: Option<String>,
+    /// From `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1–200 (JSON) or 1–10000 (CSV); default 50.
+    pub limit: Option<u32>,
+    /// `csv` for text/csv (or send `Accept: text/csv`).
+    pub format: Option<String>,
+}
+
+/// Lists the caller's conversions (advertisers: reported by them; promoters: attributed to
+/// them; admins: all), newest first. JSON, or CSV with `format=csv` / `Accept: text/csv`
+/// (the next page's cursor in `X-Next-Cursor`).
+#[utoipa::path(get, path = "/v1/conversions", tag = "conversions", params(ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = ConversionPage), (status = 422, description = "validation_failed")))]
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    principal.require(Scope::StatsRead)?;
+    let csv = wants_csv(q.format.as_deref(), &headers)?;
+    let limit = page_limit(q.limit, csv)?;
+    let before = time_cursor(q.cursor.as_deref())?;
+    let filter = ListFilter {
+        status: q.status,
+        offer_id: q.offer_id,
+        from: instant("from", q.from.as_deref())?,
+        to: instant("to", q.to.as_deref())?,
+        before,
+        limit,
+    };
+    let rows = conversions::list(&state.db, principal.tenant(), &filter).await?;
+    let next_cursor = next_time_cursor(rows.last().map(|r| (r.ts, r.id)), rows.len(), limit);
+    let data: Vec<ConversionView> = rows.into_iter().map(ConversionView::from).collect();
+    if csv {
+        let mut out = Csv::new(&[
+            "id",
+            "ts",
+            "status",
+            "advertiser_id",
+            "click_id",
+            "offer_id",
+            "promoter_id",
+            "txid",
+            "amount",
+            "currency",
+            "event",
+            "payout",
+            "payout_currency",
+            "source",
+            "country",
+            "sub1",
+        ]);
+        for c in &data {
+            out.row(&[
+                c.id.to_string(),
+                c.ts.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+                c.status.as_str().to_owned(),
+                c.advertiser_id.to_string(),
+                c.click_id.to_string(),
+                c.offer_id.map(|v| v.to_string()).unwrap_or_default(),
+                c.promoter_id.map(|v| v.to_string()).unwrap_or_default(),
+                c.txid.clone().unwrap_or_default(),
+                c.amount.clone().unwrap_or_default(),
+                c.currency.clone().unwrap_or_default(),
+                c.event.clone(),
+                c.payout.clone().unwrap_or_default(),
+                c.payout_currency.clone().unwrap_or_default(),
+                c.source.clone(),
+                c.country.clone().unwrap_or_default(),
+                c.sub1.clone().unwrap_or_default(),
+            ]);
+        }
+        return Ok(out.into_response("conversions.csv", next_cursor));
+    }
+    Ok(axum::Json(ConversionPage { data, next_cursor }).into_response())
+}
+
+/// One conversion.
+#[utoipa::path(get, path = "/v1/conversions/{id}", tag = "conversions", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ConversionView), (status = 404, description = "not_found")))]
+pub(super) async fn get(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(id): Path<Uuid>,
+) -> Result<axum::Json<ConversionView>, ApiError> {
+    principal.require(Scope::StatsRead)?;
+    let row = conversions::get(&state.db, principal.tenant(), id)
+        .await?
+        .ok_or(ApiError::NotFound("conversion"))?;
+    Ok(axum::Json(row.into()))
+}
+
+/// The answer to a reported conversion.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub(super) struct Reported {
+    /// `accepted`.
+    pub status: String,
+    /// The conversion's id.
+    pub event_id: Uuid,
+    /// Its attribution status now (`pending` until its click arrives).
+    pub attribution: ConversionStatus,
+}
+
+/// Reports a conversion from a server, like the edge's postback: parameters in the query or
+/// a form or JSON body, with the same aliases and checks. With an `Idempotency-Key` header, a
+/// retry with the same key and request gets the first answer again.
+#[utoipa::path(post, path = "/v1/conversions", tag = "conversions", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 printable characters")),
+    request_body(content = String, description = "click_id, txid, amount, currency, event (and their aliases)"),
+    responses((status = 201, body = Reported, description = "accepted; a repeated Idempotency-Key gets the first answer again, with `Idempotent-Replayed: true`"),
+              (status = 400, description = "missing_click_id, invalid_amount, …"), (status = 409, description = "idempotency_key_reused: the key came with another request")))]
+pub(super) async fn report(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    Body(body): Body,
+) -> Result<Response, ApiError> {
+    principal.require(Scope::ConversionsWrite)?;
+    let advertiser = principal.advertiser()?;
+    let query = uri.query().unwrap_or("");
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let body_part =
+        (!body.is_empty()).then(|| (BodyFormat::detect(content_type, &body), body.as_ref()));
+    let params = postback::parse(query, body_part).map_err(|e| ApiError::BadRequest {
+        code: e.code.as_str(),
+        detail: e.detail.into(),
+    })?;
+
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let k = v
+                .to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|k| (1..=255).contains(&k.len()) && text::check(k, false).is_ok());
+            Some(
+                k.ok_or_else(|| {
+                    ApiError::field("Idempotency-Key", "must be 1 to 255 printable characters")
+                })?
+                .to_owned(),
+            )
+        }
+    };
+    let request_hash: Vec<u8> = {
+        let mut h = Sha256::new();
+        h.update(query.as_bytes());
+        h.update([0]);
+        h.update(&body);
+        h.finalize().to_vec()
+    };
+    let mut tx = state.db.begin().await?;
+    if let Some(key) = &key {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))")
+            .bind(key)
+            .bind(advertiser)
+            .execute(&mut *tx)
+            .await?;
+        let prior: Option<(Vec<u8>, i32, serde_json::Value)> = sqlx::query_as(
+            "SELECT request_hash, status, response FROM idempotency_keys WHERE advertiser_id = $1 AND key = $2",
+        )
+        .bind(advertiser)
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((hash, status, response)) = prior {
+            if hash != request_hash {
+                return Err(ApiError::conflict(
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used with another request",
+                ));
+            }
+            // The first answer again, marked as a replay.
+            let status = u16::try_from(status)
+                .ok()
+                .and_then(|s| StatusCode::from_u16(s).ok())
+                .unwrap_or(StatusCode::CREATED);
+            return Ok((
+                status,
+                [("idempotent-replayed", "true")],
+                axum::Json(response),
+            )
+                .into_response());
+        }
+    }
+    let id = Uuid::now_v7();
+    let new = NewConversion {
+        id,
+        ts: OffsetDateTime::now_utc(),
+        advertiser_id: advertiser,
+        click_id: params.click_id,
+        txid: params.txid,
+        amount: params.amount.as_ref().and_then(|a| a.as_str().parse().ok()),
+        currency: params.currency.map(|c| c.code().to_owned()),
+        event: params.event,
+        ip: client_ip(&headers, Some(peer), &state).map(|ip| ip.to_string()),
+        edge: "api".to_owned(),
+        source: "api",
+    };
+    conversions::insert_conversions(&mut tx, std::slice::from_ref(&new)).await?;
+    if let Some(key) = &key {
+        // Stored before attribution: the answer replayed is the acceptance, not a later status.
+        let response =
+            serde_json::json!({"status": "accepted", "event_id": id, "attribution": "pending"});
+        sqlx::query("INSERT INTO idempotency_keys (advertiser_id, key, request_hash, status, response) VALUES ($1, $2, $3, 201, $4)")
+            .bind(advertiser)
+            .bind(key)
+            .bind(&request_hash)
+            .bind(&response)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    let outcome = conversions::attribute(&state.db, id).await?;
+    live::apply(
+        &state.redis,
+        &state.settings.redis_key_prefix,
+        &outcome.bumps,
+    )
+    .await;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Reported {
+            status: "accepted".to_owned(),
+            event_id: id,
+            attribution: outcome.status.unwrap_or(ConversionStatus::Pending),
+        }),
+    )
+        .into_response())
+}
+
+/// Why an advertiser decides.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Decision {
+    /// Recorded in the audit trail, up to 1000 characters.
+    pub reason: Option<String>,
+}
+
+async fn decide(
+    state: &AppState,
+    principal: &crate::accounts::Principal,
+    id: Uuid,
+    to: ConversionStatus,
+    body: Option<Decision>,
+) -> Result<axum::Json<ConversionView>, ApiError> {
+    principal.require(Scope::ConversionsWrite)?;
+    let advertiser = principal.advertiser()?;
+    let reason = body
+        .and_then(|b| b.reason)
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if let Some(r) = &reason {
+        if r.chars().count() > 1000 {
+            return Err(ApiError::field("reason", "must be at most 1000 characters"));
+        }
+        text::check(r, true).map_err(|why| ApiError::field("reason", why))?;
+    }
+    let (row, outcome) = conversions::decide(
+        &state.db,
+        advertiser,
+        id,
+        to,
+        principal.user_id,
+        reason.as_deref(),
+    )
+    .await?;
+    live::apply(
+        &state.redis,
+        &state.settings.redis_key_prefix,
+        &outcome.bumps,
+    )
+    .await;
+    Ok(axum::Json(row.into()))
+}
+
+fn optional_decision(body: &axum::body::Bytes) -> Result<Option<Decision>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(body)
+        .map(Some)
+        .map_err(|e| ApiError::BadRequest {
+            code: "invalid_body",
+            detail: e.to_string().into(),
+        })
+}
+
+/// Reverses an approved conversion (refund, chargeback, fraud): it leaves the stats.
+#[utoipa::path(post, path = "/v1/conversions/{id}/reverse", tag = "conversions", params(("id" = Uuid, Path)),
+    request_body = Decision, security(("bearer" = [])),
+    responses((status = 200, body = ConversionView), (status = 404, description = "not_found"), (status = 409, description = "illegal_transition")))]
+pub(super) async fn reverse(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(id): Path<Uuid>,
+    Body(body): Body,
+) -> Result<axum::Json<ConversionView>, ApiError> {
+    decide(
+        &state,
+        &principal,
+        id,
+        ConversionStatus::Reversed,
+        optional_decision(&body)?,
+    )
+    .await
+}
+
+/// Approves a conversion held for review.
+#[utoipa::path(post, path = "/v1/conversions/{id}/approve", tag = "conversions", params(("id" = Uuid, Path)),
+    request_body = Decision, security(("bearer" = [])),
+    responses((status = 200, body = ConversionView), (status = 404, description = "not_found"), (status = 409, description = "illegal_transition")))]
+pub(super) async fn approve(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(id): Path<Uuid>,
+    Body(body): Body,
+) -> Result<axum::Json<ConversionView>, ApiError> {
+    decide(
+        &state,
+        &principal,
+        id,
+        ConversionStatus::Approved,
+        optional_decision(&body)?,
+    )
+    .await
+}
+
+/// Rejects a conversion held for review.
+#[utoipa::path(post, path = "/v1/conversions/{id}/reject", tag = "conversions", params(("id" = Uuid, Path)),
+    request_body = Decision, security(("bearer" = [])),
+    responses((status = 200, body = ConversionView), (status = 404, description = "not_found"), (status = 409, description = "illegal_transition")))]
+pub(super) async fn reject(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(id): Path<Uuid>,
+    Body(body): Body,
+) -> Result<axum::Json<ConversionView>, ApiError> {
+    decide(
+        &state,
+        &principal,
+        id,
+        ConversionStatus::Rejected,
+        optional_decision(&body)?,
+    )
+    .await
+}
+
+/// One audit entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct AuditView {
+    /// The user who did it; `null` when attribution did.
+    pub actor_id: Option<i64>,
+    /// Before.
+    pub from_status: String,
+    /// After.
+    pub to_status: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: OffsetDateTime,
+}
+
+/// A conversion's audit trail.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct AuditTrail {
+    /// Oldest first.
+    pub data: Vec<AuditView>,
+}
+
+/// Every status change of a conversion after its attribution.
+#[utoipa::path(get, path = "/v1/conversions/{id}/audit", tag = "conversions", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = AuditTrail), (status = 404, description = "not_found")))]
+pub(super) async fn audit(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(id): Path<Uuid>,
+) -> Result<axum::Json<AuditTrail>, ApiError> {
+    principal.require(Scope::StatsRead)?;
+    conversions::get(&state.db, principal.tenant(), id)
+        .await?
+        .ok_or(ApiError::NotFound("conversion"))?;
+    let rows = conversions::audit(&state.db, id).await?;
+    Ok(axum::Json(AuditTrail {
+        data: rows
+            .into_iter()
+            .map(|a| AuditView {
+                actor_id: a.actor_id,
+                from_status: a.from_status,
+                to_status: a.to_status,
+                reason: a.reason,
+                at: a.at,
+            })
+            .collect(),
+    }))
+}
+
+/// The conversion routes.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, report))
+        .routes(routes!(get))
+        .routes(routes!(reverse))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(audit))
+}

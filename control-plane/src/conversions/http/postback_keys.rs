@@ -1,0 +1,182 @@
+//! Postback keys: advertisers create (shown once, with the ready-made postback URL), list and
+//! revoke them.
+
+use afftok_shared::kv::IpAllowList;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::accounts::Scope;
+use crate::app::startup::AppState;
+use crate::conversions::db::postback_keys::{self, PostbackKeyRow};
+use crate::http::extract::{Auth, Json, Path};
+use crate::kernel::error::{ApiError, FieldError};
+use crate::kernel::text;
+
+/// The query every postback URL carries: the macros the advertiser's system fills in.
+pub(super) const POSTBACK_QUERY: &str =
+    "click_id={click_id}&txid={txid}&amount={amount}&currency={currency}";
+
+/// A key to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CreatePostbackKey {
+    /// A label, 1–100 characters.
+    pub name: String,
+    /// Networks allowed to call (CIDR or single addresses); empty: any.
+    #[serde(default)]
+    pub ip_allow: Vec<String>,
+}
+
+/// A key as listed.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct PostbackKeyView {
+    /// Id.
+    pub id: Uuid,
+    /// Label.
+    pub name: String,
+    /// The key's first characters.
+    pub prefix: String,
+    /// Allowed networks.
+    pub ip_allow: Vec<String>,
+    /// `active` or `revoked`.
+    pub state: &'static str,
+    /// Created.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    /// Revoked.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+impl From<PostbackKeyRow> for PostbackKeyView {
+    fn from(k: PostbackKeyRow) -> Self {
+        Self {
+            state: if k.revoked_at.is_some() {
+                "revoked"
+            } else {
+                "active"
+            },
+            id: k.id,
+            name: k.name,
+            prefix: k.prefix,
+            ip_allow: k.ip_allow,
+            created_at: k.created_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+/// A new key: the only time the key and its full URL are shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct NewPostbackKey {
+    /// The key.
+    pub key: String,
+    /// The URL to give the advertiser's system; replace the `{…}` macros per conversion.
+    pub postback_url: String,
+    /// The key's details.
+    #[serde(flatten)]
+    pub details: PostbackKeyView,
+}
+
+/// The caller's keys.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct PostbackKeyList {
+    /// Newest first.
+    pub data: Vec<PostbackKeyView>,
+}
+
+/// Creates a postback key.
+#[utoipa::path(post, path = "/v1/postback-keys", tag = "postback-keys", request_body = CreatePostbackKey, security(("bearer" = [])),
+    responses((status = 201, body = NewPostbackKey), (status = 422, description = "validation_failed")))]
+pub(super) async fn create(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Json(req): Json<CreatePostbackKey>,
+) -> Result<impl IntoResponse, ApiError> {
+    principal.require(Scope::ConversionsWrite)?;
+    let advertiser = principal.advertiser()?;
+    let mut errors = Vec::new();
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(FieldError::new("name", "must be 1 to 100 characters"));
+    } else if let Err(why) = text::check(name, false) {
+        errors.push(FieldError::new("name", why));
+    }
+    if req.ip_allow.len() > 100 {
+        errors.push(FieldError::new(
+            "ip_allow",
+            "must list at most 100 networks",
+        ));
+    }
+    for (i, entry) in req.ip_allow.iter().enumerate() {
+        if IpAllowList::parse(&[entry]).is_err() {
+            errors.push(FieldError::new(
+                format!("ip_allow[{i}]"),
+                "must be an address or a CIDR network",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let allow =
+        IpAllowList::parse(&req.ip_allow).map_err(|e| ApiError::field("ip_allow", e.detail))?;
+    let (row, key) = postback_keys::create(&state.db, advertiser, name, &allow).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(NewPostbackKey {
+            postback_url: format!(
+                "{}/postback/{key}?{POSTBACK_QUERY}",
+                state.settings.edge_base_url
+            ),
+            key,
+            details: row.into(),
+        }),
+    ))
+}
+
+/// Lists the caller's postback keys.
+#[utoipa::path(get, path = "/v1/postback-keys", tag = "postback-keys", security(("bearer" = [])),
+    responses((status = 200, body = PostbackKeyList)))]
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+) -> Result<axum::Json<PostbackKeyList>, ApiError> {
+    principal.require(Scope::ConversionsWrite)?;
+    let rows = postback_keys::list(&state.db, principal.advertiser()?).await?;
+    Ok(axum::Json(PostbackKeyList {
+        data: rows.into_iter().map(PostbackKeyView::from).collect(),
+    }))
+}
+
+/// Revokes a postback key.
+#[utoipa::path(delete, path = "/v1/postback-keys/{id}", tag = "postback-keys", params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 204, description = "revoked"), (status = 404, description = "not_found")))]
+pub(super) async fn revoke(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    principal.require(Scope::ConversionsWrite)?;
+    if postback_keys::revoke(&state.db, principal.advertiser()?, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound("postback key"))
+    }
+}
+
+/// The postback key routes.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(revoke))
+}

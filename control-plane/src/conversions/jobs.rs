@@ -1,0 +1,54 @@
+//! The sweeper: finishes interrupted attributions, marks conversions whose click never came
+//! as `unknown_click`, keeps click partitions ahead and forgets old idempotency keys.
+
+use std::time::Duration;
+
+use crate::app::AppState;
+use crate::app::jobs::Stop;
+use crate::conversions::db::conversions;
+
+/// Attributes pending conversions whose click is already stored (a process stopped between
+/// storing and attributing).
+async fn retry_attribution(state: &AppState) -> Result<usize, crate::kernel::error::ApiError> {
+    let ids = conversions::pending_with_click(&state.db, 1000).await?;
+    let bumps = conversions::attribute_all(&state.db, &ids).await;
+    crate::stats::live::apply(&state.redis, &state.settings.redis_key_prefix, &bumps).await;
+    Ok(ids.len())
+}
+
+/// Every 30 s (sooner with a short wait): interrupted attributions are finished; pending
+/// conversions older than the wait become unknown_click. Hourly: partitions for the next
+/// months exist; idempotency keys older than a day are forgotten.
+pub async fn sweep(state: AppState, mut stop: Stop) {
+    // Often enough that a conversion is marked within a quarter of the wait after it expires.
+    let every = (state.settings.attribution_wait / 4)
+        .clamp(Duration::from_millis(250), Duration::from_secs(30));
+    let mut partitions_checked: Option<tokio::time::Instant> = None;
+    loop {
+        if partitions_checked.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
+            partitions_checked = Some(tokio::time::Instant::now());
+            if let Err(e) = crate::tracking::partitions::ensure(&state.db, 2).await {
+                tracing::warn!(error = %e, "partition maintenance failed");
+            }
+            if let Err(e) = conversions::expire_idempotency_keys(&state.db).await {
+                tracing::warn!(error = %e, "forgetting old idempotency keys failed");
+            }
+        }
+        match retry_attribution(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(conversions = n, "interrupted attributions finished"),
+            Err(e) => tracing::warn!(error = %e, "retrying attribution failed"),
+        }
+        match conversions::expire_pending(&state.db, state.settings.attribution_wait).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                conversions = n,
+                "conversions without a click marked unknown_click"
+            ),
+            Err(e) => tracing::warn!(error = %e, "expiring pending conversions failed"),
+        }
+        if stop.after(every).await {
+            return;
+        }
+    }
+}

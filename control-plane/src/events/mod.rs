@@ -1,0 +1,1 @@
+//! Domain events (filled in below).

@@ -1,0 +1,26 @@
+//! What every feature shares and none owns: the error type and its problem documents, the
+//! tenant, pagination, small text types, encryption at rest.
+
+/// Encryption at rest under the key-encryption key.
+pub mod crypto;
+/// Opaque pagination cursors.
+pub mod cursor;
+/// Email address checks.
+pub mod email;
+/// The error type and its problem documents.
+pub mod error;
+/// Page sizes, cursors and instants in list queries.
+pub mod page;
+/// Whose data a query may touch.
+pub mod tenant;
+/// Free-text checks.
+pub mod text;
+
+pub use error::ApiError;
+pub use tenant::Tenant;
+
+/// An edge event's time as an instant (the epoch for the impossible out-of-range value).
+pub fn event_time(ts: afftok_shared::Timestamp) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ts.unix_millis()) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}

@@ -1,0 +1,120 @@
+//! A promoter's tracking links.
+
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::accounts::Scope;
+use crate::app::startup::AppState;
+use crate::http::extract::{Auth, Path, Query};
+use crate::kernel::error::ApiError;
+use crate::kernel::page::{next_cursor, page_params};
+use crate::links::db::links::{self, LinkRow};
+
+/// A tracking link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkView {
+    /// Id.
+    pub id: i64,
+    /// The promoter.
+    pub promoter_id: i64,
+    /// The offer.
+    pub offer_id: i64,
+    /// The offer's name.
+    pub offer_name: String,
+    /// The offer's status (a paused or archived offer's link stops redirecting to it).
+    pub offer_status: String,
+    /// The key that signed it.
+    pub kid: i64,
+    /// The signed token.
+    pub token: String,
+    /// The link to share; add `?sub1=…` up to `sub5` to label traffic.
+    pub url: String,
+    /// Created (joined).
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+}
+
+impl LinkView {
+    /// The view of a link on the edge at `edge_base_url`.
+    pub fn new(row: LinkRow, edge_base_url: &str) -> Self {
+        Self {
+            url: format!("{edge_base_url}/c/{}", row.token),
+            id: row.id,
+            promoter_id: row.promoter_id,
+            offer_id: row.offer_id,
+            offer_name: row.offer_name,
+            offer_status: row.offer_status,
+            kid: row.kid,
+            token: row.token,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// A page of links.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct LinkPage {
+    /// By id.
+    pub data: Vec<LinkView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Page through links.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LinkQuery {
+    /// From `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<u32>,
+}
+
+/// The caller's links (an admin: all links).
+#[utoipa::path(get, path = "/v1/links", tag = "links", params(LinkQuery), security(("bearer" = [])),
+    responses((status = 200, body = LinkPage), (status = 403, description = "forbidden")))]
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Query(q): Query<LinkQuery>,
+) -> Result<axum::Json<LinkPage>, ApiError> {
+    principal.require(Scope::LinksRead)?;
+    let (after_id, limit) = page_params(q.cursor.as_deref(), q.limit)?;
+    let rows = links::list(&state.db, principal.tenant(), after_id, limit).await?;
+    let next_cursor = next_cursor(&rows, limit, |l| l.id);
+    let base = &state.settings.edge_base_url;
+    Ok(axum::Json(LinkPage {
+        data: rows.into_iter().map(|r| LinkView::new(r, base)).collect(),
+        next_cursor,
+    }))
+}
+
+/// One of the caller's links.
+#[utoipa::path(get, path = "/v1/links/{id}", tag = "links", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = LinkView), (status = 404, description = "not_found")))]
+pub(super) async fn get(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<LinkView>, ApiError> {
+    principal.require(Scope::LinksRead)?;
+    let row = links::get(&state.db, principal.tenant(), id)
+        .await?
+        .ok_or(ApiError::NotFound("link"))?;
+    Ok(axum::Json(LinkView::new(
+        row,
+        &state.settings.edge_base_url,
+    )))
+}
+
+/// The link routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(get))
+}

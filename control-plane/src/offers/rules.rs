@@ -1,0 +1,860 @@
+//! Offers: the approval workflow and the rules every offer must satisfy.
+//!
+//! ```text
+//! draft ──submit──▶ pending_review ──approve──▶ approved ──pause──▶ paused
+//!   ▲                 │   │                        ▲                  │
+//!   └────withdraw─────┘   └──reject──▶ rejected    └──────resume──────┘
+//!                                     │ submit ▲
+//!                                     └────────┘           any ──archive──▶ archived
+//! ```
+//! Advertisers submit, withdraw, pause, resume and archive their offers; admins approve,
+//! reject (with a reason), pause, resume and archive any offer. Offers can be edited in
+//! draft, rejected, approved and paused; not while under review, never once archived.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use afftok_shared::kv::check_url_template;
+use afftok_shared::{Country, Currency};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::kernel::error::FieldError;
+use crate::kernel::text;
+
+/// Where an offer is in its workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferStatus {
+    /// Being written by the advertiser.
+    Draft,
+    /// Waiting for an admin.
+    PendingReview,
+    /// Live: promoters can join, the edge redirects.
+    Approved,
+    /// Refused by an admin, with a reason; can be edited and resubmitted.
+    Rejected,
+    /// Temporarily stopped: the edge sends visitors to the fallback URL.
+    Paused,
+    /// Retired for good.
+    Archived,
+}
+
+impl OfferStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::PendingReview => "pending_review",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Paused => "paused",
+            Self::Archived => "archived",
+        }
+    }
+
+    /// Whether the offer's fields may change in this state.
+    pub fn editable(self) -> bool {
+        matches!(
+            self,
+            Self::Draft | Self::Rejected | Self::Approved | Self::Paused
+        )
+    }
+}
+
+impl FromStr for OfferStatus {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Ok(match s {
+            "draft" => Self::Draft,
+            "pending_review" => Self::PendingReview,
+            "approved" => Self::Approved,
+            "rejected" => Self::Rejected,
+            "paused" => Self::Paused,
+            "archived" => Self::Archived,
+            _ => return Err(()),
+        })
+    }
+}
+
+impl fmt::Display for OfferStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A move through the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Action {
+    /// Ask for review (advertiser).
+    Submit,
+    /// Take back from review (advertiser).
+    Withdraw,
+    /// Accept (admin).
+    Approve,
+    /// Refuse with a reason (admin).
+    Reject,
+    /// Stop traffic for now.
+    Pause,
+    /// Restart traffic.
+    Resume,
+    /// Retire.
+    Archive,
+}
+
+/// Who is acting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Actor {
+    /// The offer's advertiser.
+    Advertiser,
+    /// A platform admin.
+    Admin,
+}
+
+impl Actor {
+    /// The stored name.
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Actor::Advertiser => "advertiser",
+            Actor::Admin => "admin",
+        }
+    }
+
+    /// Parses a stored name.
+    pub(super) fn parse(s: &str) -> Option<Self> {
+        match s {
+            "advertiser" => Some(Actor::Advertiser),
+            "admin" => Some(Actor::Admin),
+            _ => None,
+        }
+    }
+}
+
+impl Action {
+    /// The stored name of the action.
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Self::Submit => "submit",
+            Self::Withdraw => "withdraw",
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+            Self::Pause => "pause",
+            Self::Resume => "resume",
+            Self::Archive => "archive",
+        }
+    }
+
+    /// The status after this action from `from`, or why it is not allowed. `paused_by` says
+    /// who paused a paused offer: only an admin resumes what an admin paused.
+    pub(super) fn apply(
+        self,
+        from: OfferStatus,
+        actor: Actor,
+        paused_by: Option<Actor>,
+    ) -> Result<OfferStatus, String> {
+        use OfferStatus::*;
+        let allowed_actor = match self {
+            Self::Submit | Self::Withdraw => actor == Actor::Advertiser,
+            Self::Approve | Self::Reject => actor == Actor::Admin,
+            Self::Pause | Self::Resume | Self::Archive => true,
+        };
+        if !allowed_actor {
+            return Err(format!(
+                "only {} may {} an offer",
+                match actor {
+                    Actor::Advertiser => "admins",
+                    Actor::Admin => "its advertiser",
+                },
+                self.as_str()
+            ));
+        }
+        if self == Self::Resume && actor == Actor::Advertiser && paused_by == Some(Actor::Admin) {
+            return Err("an admin paused this offer: only an admin can resume it".to_owned());
+        }
+        let to = match (self, from) {
+            (Self::Submit, Draft | Rejected) => PendingReview,
+            (Self::Withdraw, PendingReview) => Draft,
+            (Self::Approve, PendingReview) => Approved,
+            (Self::Reject, PendingReview) => Rejected,
+            (Self::Pause, Approved) => Paused,
+            (Self::Resume, Paused) => Approved,
+            (Self::Archive, from) if from != Archived => Archived,
+            _ => return Err(format!("cannot {} an offer that is {from}", self.as_str())),
+        };
+        Ok(to)
+    }
+}
+
+/// How an offer pays promoters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PayoutModel {
+    /// A fixed amount per action.
+    Cpa,
+    /// A fixed amount per lead.
+    Cpl,
+    /// A percentage of each sale.
+    Cps,
+    /// A percentage of the revenue.
+    Revshare,
+}
+
+impl PayoutModel {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cpa => "cpa",
+            Self::Cpl => "cpl",
+            Self::Cps => "cps",
+            Self::Revshare => "revshare",
+        }
+    }
+
+    /// Whether the payout is a fixed amount (else a percentage).
+    pub fn is_fixed(self) -> bool {
+        matches!(self, Self::Cpa | Self::Cpl)
+    }
+}
+
+impl FromStr for PayoutModel {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Ok(match s {
+            "cpa" => Self::Cpa,
+            "cpl" => Self::Cpl,
+            "cps" => Self::Cps,
+            "revshare" => Self::Revshare,
+            _ => return Err(()),
+        })
+    }
+}
+
+/// Default attribution window: 30 days.
+pub(super) const DEFAULT_WINDOW_HOURS: i32 = 720;
+
+/// An offer's fields as a request gives them: everything optional, so that the same shape
+/// serves creation (missing fields are errors or defaults) and partial updates (missing
+/// fields keep their value).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct OfferInput {
+    /// 1–200 characters.
+    pub name: Option<String>,
+    /// Up to 5000 characters.
+    pub description: Option<String>,
+    /// A slug: 1–50 of `a-z 0-9 - _`.
+    pub category: Option<String>,
+    /// The destination, `http(s)://…` with DESIGN §4 macros such as `{click_id}`.
+    pub url_template: Option<String>,
+    /// Where paused or geo-blocked visitors go (macros allowed); `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    pub fallback_url: Option<Option<String>>,
+    /// A page promoters can look at before joining; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    pub preview_url: Option<Option<String>>,
+    /// cpa, cpl, cps or revshare.
+    pub payout_model: Option<PayoutModel>,
+    /// For cpa/cpl: the amount per conversion, a decimal string such as "12.50".
+    #[serde(default, deserialize_with = "present")]
+    pub payout_amount: Option<Option<String>>,
+    /// For cps/revshare: the percentage of the sale, a decimal string such as "7.5".
+    #[serde(default, deserialize_with = "present")]
+    pub payout_percent: Option<Option<String>>,
+    /// ISO 4217 code.
+    pub currency: Option<String>,
+    /// Hours after a click in which a conversion is attributed (1–8760, default 720).
+    pub attribution_window_hours: Option<i32>,
+    /// Most approved conversions per UTC day; `null` removes the cap.
+    #[serde(default, deserialize_with = "present")]
+    pub daily_cap: Option<Option<i32>>,
+    /// Most approved conversions in all; `null` removes the cap.
+    #[serde(default, deserialize_with = "present")]
+    pub total_cap: Option<Option<i32>>,
+    /// If not empty, only these countries (two-letter codes).
+    pub geo_allow: Option<Vec<String>>,
+    /// Never these countries.
+    pub geo_deny: Option<Vec<String>>,
+    /// Hold conversions for the advertiser's review instead of approving them.
+    pub hold_conversions: Option<bool>,
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// An offer's fields, complete and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfferFields {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Category slug.
+    pub category: String,
+    /// Destination template.
+    pub url_template: String,
+    /// Fallback template.
+    pub fallback_url: Option<String>,
+    /// Preview page.
+    pub preview_url: Option<String>,
+    /// Payout model.
+    pub payout_model: PayoutModel,
+    /// Fixed amount (cpa, cpl).
+    pub payout_amount: Option<Decimal>,
+    /// Percentage (cps, revshare).
+    pub payout_percent: Option<Decimal>,
+    /// Currency code.
+    pub currency: Currency,
+    /// Attribution window.
+    pub attribution_window_hours: i32,
+    /// Daily cap.
+    pub daily_cap: Option<i32>,
+    /// Total cap.
+    pub total_cap: Option<i32>,
+    /// Allowed countries.
+    pub geo_allow: Vec<Country>,
+    /// Denied countries.
+    pub geo_deny: Vec<Country>,
+    /// Hold conversions for review.
+    pub hold_conversions: bool,
+}
+
+impl OfferFields {
+    /// The reviewed fields that differ in `new`: changing them on a live offer needs a new
+    /// review (the destination, what it pays, to whom it is open).
+    pub fn reviewed_changes(&self, new: &OfferFields) -> Vec<&'static str> {
+        let mut changed = Vec::new();
+        let mut check = |name, differs: bool| {
+            if differs {
+                changed.push(name);
+            }
+        };
+        check("url_template", self.url_template != new.url_template);
+        check("fallback_url", self.fallback_url != new.fallback_url);
+        check("payout_model", self.payout_model != new.payout_model);
+        check("payout_amount", self.payout_amount != new.payout_amount);
+        check("payout_percent", self.payout_percent != new.payout_percent);
+        check("currency", self.currency != new.currency);
+        check(
+            "attribution_window_hours",
+            self.attribution_window_hours != new.attribution_window_hours,
+        );
+        check("geo_allow", self.geo_allow != new.geo_allow);
+        check("geo_deny", self.geo_deny != new.geo_deny);
+        changed
+    }
+}
+
+impl OfferInput {
+    /// Checks a complete offer for creation.
+    pub(super) fn into_new(self) -> Result<OfferFields, Vec<FieldError>> {
+        self.apply_to(None)
+    }
+
+    /// Applies a partial update to `current` and checks the result as a whole.
+    pub(super) fn apply_to(
+        self,
+        current: Option<&OfferFields>,
+    ) -> Result<OfferFields, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut fail = |field: &str, message: &str| errors.push(FieldError::new(field, message));
+
+        let name = pick(self.name, current.map(|c| c.name.clone()));
+        let name = match name {
+            None => {
+                fail("name", "is required");
+                String::new()
+            }
+            Some(n) => {
+                let n = n.trim().to_owned();
+                if n.is_empty() || n.chars().count() > 200 {
+                    fail("name", "must be 1 to 200 characters");
+                } else if let Err(why) = text::check(&n, false) {
+                    fail("name", why);
+                }
+                n
+            }
+        };
+        let description =
+            pick(self.description, current.map(|c| c.description.clone())).unwrap_or_default();
+        if description.chars().count() > 5000 {
+            fail("description", "must be at most 5000 characters");
+        } else if let Err(why) = text::check(&description, true) {
+            fail("description", why);
+        }
+        let category = match pick(self.category, current.map(|c| c.category.clone())) {
+            None => {
+                fail("category", "is required");
+                String::new()
+            }
+            Some(c) => {
+                let c = c.trim().to_ascii_lowercase();
+                let ok = (1..=50).contains(&c.len())
+                    && c.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                    });
+                if !ok {
+                    fail("category", "must be 1 to 50 of a-z, 0-9, - and _");
+                }
+                c
+            }
+        };
+        let url_template = match pick(self.url_template, current.map(|c| c.url_template.clone())) {
+            None => {
+                fail("url_template", "is required");
+                String::new()
+            }
+            Some(u) => {
+                if let Err(why) = check_url(&u) {
+                    fail("url_template", why);
+                }
+                u
+            }
+        };
+        let fallback_url =
+            pick_nullable(self.fallback_url, current.map(|c| c.fallback_url.clone()));
+        if let Some(Err(why)) = fallback_url.as_deref().map(check_url) {
+            fail("fallback_url", why);
+        }
+        let preview_url = pick_nullable(self.preview_url, current.map(|c| c.preview_url.clone()));
+        if let Some(u) = preview_url.as_deref()
+            && (check_url(u).is_err() || u.contains('{'))
+        {
+            fail("preview_url", "must be an http(s) URL without macros");
+        }
+
+        let payout_model = pick(self.payout_model, current.map(|c| c.payout_model));
+        // A new model drops the old model's figure unless the request gives it again.
+        let model_changed = payout_model != current.map(|c| c.payout_model);
+        let amount = match self.payout_amount {
+            Some(v) => v,
+            None if model_changed => None,
+            None => current.and_then(|c| c.payout_amount.map(|d| d.to_string())),
+        };
+        let percent = match self.payout_percent {
+            Some(v) => v,
+            None if model_changed => None,
+            None => current.and_then(|c| c.payout_percent.map(|d| d.to_string())),
+        };
+        let (mut payout_amount, mut payout_percent) = (None, None);
+        match payout_model {
+            None => fail("payout_model", "is required"),
+            Some(model) if model.is_fixed() => {
+                if percent.is_some() {
+                    fail("payout_percent", "is only for cps and revshare offers");
+                }
+                match amount.as_deref().map(|a| decimal(a, 4)) {
+                    None => fail("payout_amount", "is required for cpa and cpl offers"),
+                    Some(Some(a))
+                        if a > Decimal::ZERO && a < Decimal::from(100_000_000_000_000i64) =>
+                    {
+                        payout_amount = Some(a)
+                    }
+                    Some(_) => fail(
+                        "payout_amount",
+                        "must be a positive decimal with at most 4 decimals, such as \"12.50\"",
+                    ),
+                }
+            }
+            Some(_) => {
+                if amount.is_some() {
+                    fail("payout_amount", "is only for cpa and cpl offers");
+                }
+                match percent.as_deref().map(|p| decimal(p, 4)) {
+                    None => fail("payout_percent", "is required for cps and revshare offers"),
+                    Some(Some(p)) if p > Decimal::ZERO && p <= Decimal::ONE_HUNDRED => {
+                        payout_percent = Some(p)
+                    }
+                    Some(_) => fail(
+                        "payout_percent",
+                        "must be a decimal above 0 and at most 100, such as \"7.5\"",
+                    ),
+                }
+            }
+        }
+        let currency = match pick(self.currency, current.map(|c| c.currency.code().to_owned())) {
+            None => {
+                fail("currency", "is required");
+                None
+            }
+            Some(c) => match Currency::parse(&c) {
+                Ok(c) => Some(c),
+                Err(_) => {
+                    fail("currency", "must be an ISO 4217 code such as USD");
+                    None
+                }
+            },
+        };
+        let attribution_window_hours = pick(
+            self.attribution_window_hours,
+            current.map(|c| c.attribution_window_hours),
+        )
+        .unwrap_or(DEFAULT_WINDOW_HOURS);
+        if !(1..=8760).contains(&attribution_window_hours) {
+            fail("attribution_window_hours", "must be 1 to 8760");
+        }
+        let daily_cap = pick_nullable(self.daily_cap, current.map(|c| c.daily_cap));
+        if daily_cap.is_some_and(|c| c < 1) {
+            fail("daily_cap", "must be at least 1 (or null for no cap)");
+        }
+        let total_cap = pick_nullable(self.total_cap, current.map(|c| c.total_cap));
+        if total_cap.is_some_and(|c| c < 1) {
+            fail("total_cap", "must be at least 1 (or null for no cap)");
+        }
+        if let (Some(d), Some(t)) = (daily_cap, total_cap)
+            && d > t
+        {
+            fail("daily_cap", "must not exceed total_cap");
+        }
+        let geo_allow = countries(
+            "geo_allow",
+            self.geo_allow,
+            current.map(|c| &c.geo_allow),
+            &mut fail,
+        );
+        let geo_deny = countries(
+            "geo_deny",
+            self.geo_deny,
+            current.map(|c| &c.geo_deny),
+            &mut fail,
+        );
+        if geo_allow.iter().any(|c| geo_deny.contains(c)) {
+            fail("geo_deny", "must not repeat a country of geo_allow");
+        }
+        let hold_conversions =
+            pick(self.hold_conversions, current.map(|c| c.hold_conversions)).unwrap_or(false);
+
+        match (errors.is_empty(), payout_model, currency) {
+            (true, Some(payout_model), Some(currency)) => Ok(OfferFields {
+                name,
+                description,
+                category,
+                url_template,
+                fallback_url,
+                preview_url,
+                payout_model,
+                payout_amount,
+                payout_percent,
+                currency,
+                attribution_window_hours,
+                daily_cap,
+                total_cap,
+                geo_allow,
+                geo_deny,
+                hold_conversions,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn pick<T>(given: Option<T>, current: Option<T>) -> Option<T> {
+    given.or(current)
+}
+
+fn pick_nullable<T>(given: Option<Option<T>>, current: Option<Option<T>>) -> Option<T> {
+    match given {
+        Some(value) => value,
+        None => current.flatten(),
+    }
+}
+
+fn check_url(url: &str) -> Result<(), &'static str> {
+    if url.len() > 2048 {
+        return Err("must be at most 2048 characters");
+    }
+    check_url_template(url)
+}
+
+/// Parses a non-negative decimal string with at most `max_scale` decimals.
+pub(super) fn decimal(text: &str, max_scale: u32) -> Option<Decimal> {
+    let ok_shape = !text.is_empty()
+        && text.bytes().filter(|&b| b == b'.').count() <= 1
+        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && !text.starts_with('.')
+        && !text.ends_with('.');
+    if !ok_shape {
+        return None;
+    }
+    Decimal::from_str_exact(text)
+        .ok()
+        .filter(|d| d.scale() <= max_scale)
+}
+
+fn countries(
+    field: &str,
+    given: Option<Vec<String>>,
+    current: Option<&Vec<Country>>,
+    fail: &mut impl FnMut(&str, &str),
+) -> Vec<Country> {
+    let Some(given) = given else {
+        return current.cloned().unwrap_or_default();
+    };
+    if given.len() > 250 {
+        fail(field, "must list at most 250 countries");
+        return Vec::new();
+    }
+    let mut seen = BTreeSet::new();
+    for (i, code) in given.iter().enumerate() {
+        match Country::parse(code) {
+            Ok(c) if code.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                seen.insert(c);
+            }
+            _ => fail(
+                &format!("{field}[{i}]"),
+                "must be a two-letter country code such as US",
+            ),
+        }
+    }
+    seen.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> OfferInput {
+        OfferInput {
+            name: Some("Spring sale".into()),
+            category: Some("Shopping".into()),
+            url_template: Some("https://shop.example/?c={click_id}".into()),
+            payout_model: Some(PayoutModel::Cpa),
+            payout_amount: Some(Some("12.50".into())),
+            currency: Some("usd".into()),
+            geo_allow: Some(vec!["us".into(), "CA".into(), "US".into()]),
+            ..OfferInput::default()
+        }
+    }
+
+    fn fields_of(errors: &[FieldError]) -> Vec<&str> {
+        errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_valid_offer_gets_defaults_and_normal_forms() {
+        let o = input().into_new().expect("valid");
+        assert_eq!(o.category, "shopping");
+        assert_eq!(o.currency.code(), "USD");
+        assert_eq!(o.payout_amount, Some(Decimal::new(1250, 2)));
+        assert_eq!(o.attribution_window_hours, 720);
+        assert_eq!(o.geo_allow.len(), 2, "deduplicated");
+        assert!(!o.hold_conversions);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let bad = OfferInput {
+            name: Some(" ".into()),
+            category: Some("bad category!".into()),
+            url_template: Some("ftp://x".into()),
+            fallback_url: Some(Some("javascript:alert(1)".into())),
+            preview_url: Some(Some("https://x.example/{click_id}".into())),
+            payout_model: Some(PayoutModel::Cps),
+            payout_percent: Some(Some("120".into())),
+            currency: Some("dollars".into()),
+            attribution_window_hours: Some(0),
+            daily_cap: Some(Some(0)),
+            geo_allow: Some(vec!["USA".into(), "T1".into()]),
+            ..OfferInput::default()
+        };
+        let errors = bad.into_new().expect_err("invalid");
+        let fields = fields_of(&errors);
+        for f in [
+            "name",
+            "category",
+            "url_template",
+            "fallback_url",
+            "preview_url",
+            "payout_percent",
+            "currency",
+            "attribution_window_hours",
+            "daily_cap",
+            "geo_allow[0]",
+            "geo_allow[1]",
+        ] {
+            assert!(fields.contains(&f), "{f} missing from {fields:?}");
+        }
+    }
+
+    #[test]
+    fn payout_figures_match_the_model() {
+        let mixed = OfferInput {
+            payout_percent: Some(Some("5".into())),
+            ..input()
+        };
+        assert_eq!(
+            fields_of(&mixed.into_new().expect_err("mixed")),
+            ["payout_percent"]
+        );
+        let missing = OfferInput {
+            payout_amount: None,
+            ..input()
+        };
+        assert_eq!(
+            fields_of(&missing.into_new().expect_err("missing")),
+            ["payout_amount"]
+        );
+        for bad in [
+            "0",
+            "-1",
+            "1e3",
+            "12.34567",
+            "12,5",
+            "",
+            "1.",
+            "100000000000000",
+        ] {
+            let o = OfferInput {
+                payout_amount: Some(Some(bad.into())),
+                ..input()
+            };
+            assert!(o.into_new().is_err(), "{bad:?}");
+        }
+        let share = OfferInput {
+            payout_model: Some(PayoutModel::Revshare),
+            payout_amount: None,
+            payout_percent: Some(Some("7.5".into())),
+            ..input()
+        };
+        assert_eq!(
+            share.into_new().expect("valid").payout_percent,
+            Some(Decimal::new(75, 1))
+        );
+    }
+
+    #[test]
+    fn updates_merge_onto_the_current_offer() {
+        let current = input().into_new().expect("valid");
+        let patch = OfferInput {
+            name: Some("Renamed".into()),
+            daily_cap: Some(Some(5)),
+            ..OfferInput::default()
+        };
+        let updated = patch.apply_to(Some(&current)).expect("valid");
+        assert_eq!(updated.name, "Renamed");
+        assert_eq!(updated.daily_cap, Some(5));
+        assert_eq!(updated.url_template, current.url_template);
+        // An explicit null clears a nullable field.
+        let clear = OfferInput {
+            daily_cap: Some(None),
+            ..OfferInput::default()
+        };
+        assert_eq!(
+            clear.apply_to(Some(&updated)).expect("valid").daily_cap,
+            None
+        );
+        // Switching the model drops the old figure and needs the new one.
+        let switch = OfferInput {
+            payout_model: Some(PayoutModel::Cps),
+            ..OfferInput::default()
+        };
+        assert_eq!(
+            fields_of(&switch.apply_to(Some(&current)).expect_err("needs percent")),
+            ["payout_percent"]
+        );
+        let switch = OfferInput {
+            payout_model: Some(PayoutModel::Cps),
+            payout_percent: Some(Some("10".into())),
+            ..OfferInput::default()
+        };
+        let switched = switch.apply_to(Some(&current)).expect("valid");
+        assert_eq!(
+            (switched.payout_amount, switched.payout_percent),
+            (None, Some(Decimal::TEN))
+        );
+    }
+
+    #[test]
+    fn reviewed_fields() {
+        let current = input().into_new().expect("valid");
+        let cosmetic = OfferInput {
+            name: Some("New name".into()),
+            daily_cap: Some(Some(3)),
+            ..OfferInput::default()
+        };
+        assert!(
+            current
+                .reviewed_changes(&cosmetic.apply_to(Some(&current)).expect("valid"))
+                .is_empty()
+        );
+        let risky = OfferInput {
+            url_template: Some("https://elsewhere.example/{click_id}".into()),
+            payout_amount: Some(Some("1".into())),
+            ..OfferInput::default()
+        };
+        assert_eq!(
+            current.reviewed_changes(&risky.apply_to(Some(&current)).expect("valid")),
+            ["url_template", "payout_amount"]
+        );
+    }
+
+    #[test]
+    fn caps_and_geo_consistency() {
+        let o = OfferInput {
+            daily_cap: Some(Some(10)),
+            total_cap: Some(Some(5)),
+            ..input()
+        };
+        assert_eq!(
+            fields_of(&o.into_new().expect_err("daily > total")),
+            ["daily_cap"]
+        );
+        let o = OfferInput {
+            geo_deny: Some(vec!["US".into()]),
+            ..input()
+        };
+        assert_eq!(fields_of(&o.into_new().expect_err("overlap")), ["geo_deny"]);
+    }
+
+    #[test]
+    fn the_workflow() {
+        use Action::*;
+        use Actor::*;
+        use OfferStatus::*;
+        assert_eq!(Submit.apply(Draft, Advertiser, None), Ok(PendingReview));
+        assert_eq!(Submit.apply(Rejected, Advertiser, None), Ok(PendingReview));
+        assert_eq!(Withdraw.apply(PendingReview, Advertiser, None), Ok(Draft));
+        assert_eq!(Approve.apply(PendingReview, Admin, None), Ok(Approved));
+        assert_eq!(Reject.apply(PendingReview, Admin, None), Ok(Rejected));
+        assert_eq!(Pause.apply(Approved, Advertiser, None), Ok(Paused));
+        assert_eq!(Resume.apply(Paused, Admin, None), Ok(Approved));
+        assert_eq!(Archive.apply(Approved, Advertiser, None), Ok(Archived));
+        // Illegal moves.
+        assert!(
+            Approve.apply(Draft, Admin, None).is_err(),
+            "no approving a draft"
+        );
+        assert!(
+            Approve.apply(PendingReview, Advertiser, None).is_err(),
+            "advertisers cannot approve"
+        );
+        assert!(Submit.apply(PendingReview, Admin, None).is_err());
+        assert!(Pause.apply(Draft, Advertiser, None).is_err());
+        assert!(Resume.apply(Approved, Advertiser, None).is_err());
+        assert!(Archive.apply(Archived, Admin, None).is_err());
+        assert!(Submit.apply(Archived, Advertiser, None).is_err());
+        // Only an admin resumes what an admin paused.
+        assert!(Resume.apply(Paused, Advertiser, Some(Admin)).is_err());
+        assert_eq!(
+            Resume.apply(Paused, Advertiser, Some(Advertiser)),
+            Ok(Approved)
+        );
+        assert_eq!(Resume.apply(Paused, Admin, Some(Admin)), Ok(Approved));
+        // Editing.
+        assert!(
+            Draft.editable()
+                && Approved.editable()
+                && !PendingReview.editable()
+                && !Archived.editable()
+        );
+    }
+}

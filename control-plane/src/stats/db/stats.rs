@@ -1,0 +1,365 @@
+//! Stats from the rollups (see `rollups`), grouped by period in the caller's time zone and by
+//! a dimension. Raw clicks are never scanned: a request for one tenant's numbers per period
+//! reads that tenant's per-scope rollup (one row per 15 minutes); a split or a filter reads
+//! the rollups by dimension.
+
+use std::collections::{BTreeMap, HashSet};
+
+use rust_decimal::Decimal;
+use sqlx::{FromRow, PgPool, Postgres, QueryBuilder};
+use time::OffsetDateTime;
+
+use crate::kernel::Tenant;
+use crate::kernel::error::ApiError;
+
+/// Period length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Granularity {
+    /// Hours.
+    Hour,
+    /// Days.
+    Day,
+    /// ISO weeks (Monday).
+    Week,
+    /// Months.
+    Month,
+}
+
+impl Granularity {
+    fn sql(self) -> &'static str {
+        match self {
+            Granularity::Hour => "hour",
+            Granularity::Day => "day",
+            Granularity::Week => "week",
+            Granularity::Month => "month",
+        }
+    }
+}
+
+/// What rows are split by, besides the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GroupBy {
+    /// Nothing: one row per period.
+    None,
+    /// Offer id.
+    Offer,
+    /// Promoter id.
+    Promoter,
+    /// Advertiser id.
+    Advertiser,
+    /// Country ('' when unknown).
+    Country,
+    /// sub1 ('' when unset).
+    Sub1,
+}
+
+impl GroupBy {
+    fn sql(self) -> &'static str {
+        match self {
+            GroupBy::None => "''",
+            GroupBy::Offer => "offer_id::text",
+            GroupBy::Promoter => "promoter_id::text",
+            GroupBy::Advertiser => "advertiser_id::text",
+            GroupBy::Country => "country",
+            GroupBy::Sub1 => "sub1",
+        }
+    }
+}
+
+/// A stats request, checked.
+#[derive(Debug, Clone)]
+pub(crate) struct Query {
+    /// The range and its periods.
+    pub periods: Periods,
+    /// IANA time zone for periods.
+    pub tz: String,
+    /// Period length.
+    pub granularity: Granularity,
+    /// Split.
+    pub group_by: GroupBy,
+    /// Only this offer.
+    pub offer_id: Option<i64>,
+    /// Only this promoter.
+    pub promoter_id: Option<i64>,
+    /// Only this country.
+    pub country: Option<String>,
+}
+
+/// One period and group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Row {
+    /// Clicks with verdict ok.
+    pub clicks: i64,
+    /// Unique clicks.
+    pub unique_clicks: i64,
+    /// Filtered clicks (bots, paused, geo-blocked).
+    pub filtered_clicks: i64,
+    /// Approved conversions.
+    pub conversions: i64,
+    /// Payout by currency.
+    pub payout: BTreeMap<String, Decimal>,
+    /// Revenue by currency.
+    pub revenue: BTreeMap<String, Decimal>,
+}
+
+#[derive(FromRow)]
+struct ClickAgg {
+    period: time::PrimitiveDateTime,
+    grp: String,
+    clicks: i64,
+    unique_clicks: i64,
+    filtered_clicks: i64,
+}
+
+#[derive(FromRow)]
+struct ConvAgg {
+    period: time::PrimitiveDateTime,
+    grp: String,
+    payout_currency: String,
+    revenue_currency: String,
+    conversions: i64,
+    payout: Decimal,
+    revenue: Decimal,
+}
+
+/// Whether Postgres knows the time zone. The names are read once (a scan of
+/// `pg_timezone_names` costs tens of milliseconds) and kept for the life of the process.
+pub(crate) async fn valid_tz(pool: &PgPool, tz: &str) -> Result<bool, ApiError> {
+    static NAMES: tokio::sync::OnceCell<HashSet<String>> = tokio::sync::OnceCell::const_new();
+    let names = NAMES
+        .get_or_try_init(|| async {
+            let names: Vec<String> = sqlx::query_scalar("SELECT name FROM pg_timezone_names")
+                .fetch_all(pool)
+                .await?;
+            Ok::<_, ApiError>(names.into_iter().collect())
+        })
+        .await?;
+    Ok(names.contains(tz))
+}
+
+/// Which rollups answer a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// One scope's totals (`stats_scope_*`): `t` 0, `a` advertiser, `p` promoter.
+    Scope(&'static str, i64),
+    /// The rollups by dimension (`stats_clicks`, `stats_conversions`).
+    Dimensions,
+}
+
+/// The per-scope rollups answer a request that neither splits nor filters beyond one
+/// tenant: the platform, one advertiser or one promoter.
+fn source(tenant: Tenant, q: &Query) -> Source {
+    if q.group_by != GroupBy::None || q.offer_id.is_some() || q.country.is_some() {
+        return Source::Dimensions;
+    }
+    match (tenant, q.promoter_id) {
+        (Tenant::Admin, None) => Source::Scope("t", 0),
+        (Tenant::Admin, Some(p)) => Source::Scope("p", p),
+        (Tenant::Advertiser(a), None) => Source::Scope("a", a),
+        (Tenant::Promoter(p), None) => Source::Scope("p", p),
+        (Tenant::Promoter(p), Some(other)) if other == p => Source::Scope("p", p),
+        _ => Source::Dimensions,
+    }
+}
+
+/// The range of a request and its periods, computed once in the database (it knows the
+/// time zones).
+#[derive(Debug, Clone)]
+pub(crate) struct Periods {
+    /// From (inclusive, an instant): the first day's start in the time zone.
+    pub from: OffsetDateTime,
+    /// To (exclusive): the day after the last day, in the time zone.
+    pub to: OffsetDateTime,
+    /// Days, weeks and months: each period's start as an instant, in order (hours: empty,
+    /// each bucket's local hour is computed instead).
+    starts: Vec<OffsetDateTime>,
+    /// The periods' starts in local time: their labels.
+    labels: Vec<time::PrimitiveDateTime>,
+    /// Whether every period boundary is a whole UTC hour, so hourly buckets never straddle
+    /// one (true in most zones for days, weeks and months).
+    whole_hours: bool,
+}
+
+/// The range from `from_day` to `to_day` (inclusive) in `tz`, and its periods.
+pub(crate) async fn periods(
+    pool: &PgPool,
+    (from_day, to_day): (time::Date, time::Date),
+    tz: &str,
+    granularity: Granularity,
+) -> Result<Periods, ApiError> {
+    let unit = match granularity {
+        // An hour repeated when clocks go back has one local label for two UTC hours: hours
+        // are found per bucket.
+        Granularity::Hour => None,
+        g => Some(g.sql()),
+    };
+    let (from, to, starts, labels, whole_hours): (
+        OffsetDateTime,
+        OffsetDateTime,
+        Vec<OffsetDateTime>,
+        Vec<time::PrimitiveDateTime>,
+        Option<bool>,
+    ) = sqlx::query_as(
+        "WITH r AS (SELECT ($1::date::timestamp AT TIME ZONE $3) AS lo,
+                           (($2::date + 1)::timestamp AT TIME ZONE $3) AS hi),
+              s AS (SELECT g AS label, g AT TIME ZONE $3 AS start
+                    FROM r, generate_series(date_trunc($4, r.lo AT TIME ZONE $3),
+                                            (r.hi AT TIME ZONE $3) - interval '1 microsecond',
+                                            ('1 ' || $4)::interval) g
+                    WHERE $4 IS NOT NULL)
+         SELECT r.lo, r.hi,
+                coalesce((SELECT array_agg(start ORDER BY label) FROM s), '{}'),
+                coalesce((SELECT array_agg(label ORDER BY label) FROM s), '{}'),
+                (SELECT bool_and(extract(epoch FROM start)::bigint % 3600 = 0) FROM s)
+                    AND extract(epoch FROM r.lo)::bigint % 3600 = 0
+                    AND extract(epoch FROM r.hi)::bigint % 3600 = 0
+         FROM r",
+    )
+    .bind(from_day)
+    .bind(to_day)
+    .bind(tz)
+    .bind(unit)
+    .fetch_one(pool)
+    .await?;
+    Ok(Periods {
+        from,
+        to,
+        starts,
+        labels,
+        whole_hours: unit.is_some() && whole_hours == Some(true),
+    })
+}
+
+/// `SELECT period, grp, {columns} FROM {table} WHERE ... GROUP BY 1, 2{extra_group}` for
+/// one request, with only the predicates it needs (each shape of request gets its own
+/// prepared statement, whose plan then fits it).
+fn select<'q>(
+    tenant: Tenant,
+    q: &'q Query,
+    columns: &str,
+    (scope_table, dims_table): (&str, &str),
+    extra_group: &str,
+) -> QueryBuilder<'q, Postgres> {
+    let source = source(tenant, q);
+    let group = match source {
+        Source::Scope(..) => GroupBy::None.sql(),
+        Source::Dimensions => q.group_by.sql(),
+    };
+    let p = &q.periods;
+    let mut b = QueryBuilder::new("SELECT ");
+    if q.granularity == Granularity::Hour {
+        b.push("date_trunc('hour', bucket AT TIME ZONE ");
+        b.push_bind(q.tz.as_str());
+        b.push(")");
+    } else {
+        // Each bucket finds its period by a binary search among the periods' starts.
+        b.push("(")
+            .push_bind(&p.labels)
+            .push("::timestamp[])[width_bucket(bucket, ");
+        b.push_bind(&p.starts).push("::timestamptz[])]");
+    }
+    b.push(format!(" AS period, {group} AS grp, {columns} FROM "));
+    let range = |b: &mut QueryBuilder<'q, Postgres>| {
+        b.push(" AND bucket >= ").push_bind(p.from);
+        b.push(" AND bucket < ").push_bind(p.to);
+    };
+    match source {
+        Source::Scope(scope, id) => {
+            // The folded rows (hourly when no period boundary falls inside an hour) and the
+            // sums appended since the last fold (see `rollups`).
+            let folded = if p.whole_hours {
+                format!("{scope_table}_hourly")
+            } else {
+                scope_table.to_owned()
+            };
+            b.push("(");
+            for (i, table) in [folded, format!("{scope_table}_delta")].iter().enumerate() {
+                if i > 0 {
+                    b.push(" UNION ALL ");
+                }
+                b.push(format!("SELECT * FROM {table} WHERE scope = "));
+                b.push_bind(scope).push(" AND scope_id = ").push_bind(id);
+                range(&mut b);
+            }
+            b.push(") s");
+        }
+        Source::Dimensions => {
+            b.push(dims_table).push(" WHERE true");
+            match tenant {
+                Tenant::Admin => {}
+                Tenant::Advertiser(a) => {
+                    b.push(" AND advertiser_id = ").push_bind(a);
+                }
+                Tenant::Promoter(p) => {
+                    b.push(" AND promoter_id = ").push_bind(p);
+                }
+            }
+            if let Some(offer) = q.offer_id {
+                b.push(" AND offer_id = ").push_bind(offer);
+            }
+            if let Some(promoter) = q.promoter_id {
+                b.push(" AND promoter_id = ").push_bind(promoter);
+            }
+            if let Some(country) = &q.country {
+                b.push(" AND country = ").push_bind(country.as_str());
+            }
+            range(&mut b);
+        }
+    }
+    b.push(" GROUP BY 1, 2").push(extra_group);
+    b
+}
+
+/// Rows keyed by (period start in the time zone, group).
+pub(crate) async fn query(
+    pool: &PgPool,
+    tenant: Tenant,
+    q: &Query,
+) -> Result<BTreeMap<(time::PrimitiveDateTime, String), Row>, ApiError> {
+    // The two reads run at once, on two connections.
+    let mut clicks_query = select(
+        tenant,
+        q,
+        "sum(clicks)::bigint AS clicks, sum(unique_clicks)::bigint AS unique_clicks,
+         sum(filtered_clicks)::bigint AS filtered_clicks",
+        ("stats_scope_clicks", "stats_clicks"),
+        "",
+    );
+    let mut conversions_query = select(
+        tenant,
+        q,
+        "payout_currency, revenue_currency, sum(conversions)::bigint AS conversions,
+         sum(payout) AS payout, sum(revenue) AS revenue",
+        ("stats_scope_conversions", "stats_conversions"),
+        ", 3, 4",
+    );
+    let (clicks, conversions) = tokio::try_join!(
+        clicks_query.build_query_as::<ClickAgg>().fetch_all(pool),
+        conversions_query
+            .build_query_as::<ConvAgg>()
+            .fetch_all(pool),
+    )?;
+    let mut rows: BTreeMap<(time::PrimitiveDateTime, String), Row> = BTreeMap::new();
+    for c in clicks {
+        let row = rows.entry((c.period, c.grp)).or_default();
+        row.clicks += c.clicks;
+        row.unique_clicks += c.unique_clicks;
+        row.filtered_clicks += c.filtered_clicks;
+    }
+    for v in conversions {
+        let row = rows.entry((v.period, v.grp)).or_default();
+        row.conversions += v.conversions;
+        if !v.payout_currency.is_empty() {
+            *row.payout.entry(v.payout_currency).or_default() += v.payout;
+        }
+        if !v.revenue_currency.is_empty() {
+            *row.revenue.entry(v.revenue_currency).or_default() += v.revenue;
+        }
+    }
+    // Zero-conversion currencies left by reversals are noise.
+    for row in rows.values_mut() {
+        row.payout.retain(|_, v| !v.is_zero());
+        row.revenue.retain(|_, v| !v.is_zero());
+    }
+    Ok(rows)
+}

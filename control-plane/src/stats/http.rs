@@ -1,0 +1,340 @@
+//! Stats: `GET /v1/stats` from the rollups, by period in the caller's time zone and by a
+//! dimension; `GET /v1/stats/live` from today's Redis counters.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime, PrimitiveDateTime};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::accounts::Scope;
+use crate::app::startup::AppState;
+use crate::http::extract::{Auth, Query};
+use crate::kernel::Tenant;
+use crate::kernel::error::ApiError;
+use crate::stats::db::stats::{self, Granularity, GroupBy, Query as StatsQuery, Row};
+use crate::stats::live;
+
+/// Stats parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StatsParams {
+    /// First day (YYYY-MM-DD, in `tz`).
+    pub from: String,
+    /// Last day, inclusive (YYYY-MM-DD, in `tz`).
+    pub to: String,
+    /// `hour`, `day` (default), `week` (ISO, Monday) or `month`.
+    pub granularity: Option<String>,
+    /// `offer`, `promoter`, `advertiser`, `country` or `sub1`; none: one row per period.
+    pub group_by: Option<String>,
+    /// IANA time zone (default UTC).
+    pub tz: Option<String>,
+    /// Only this offer.
+    pub offer_id: Option<i64>,
+    /// Only this promoter.
+    pub promoter_id: Option<i64>,
+    /// Only this country.
+    pub country: Option<String>,
+}
+
+/// Numbers of one period (and group).
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct StatsRow {
+    /// The period's start in the time zone: `2026-11-24` or `2026-11-24T13:00`.
+    pub period: String,
+    /// The group (offer id, promoter id, advertiser id, country, sub1), absent without `group_by`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Clicks (verdict ok).
+    pub clicks: i64,
+    /// Unique clicks.
+    pub unique_clicks: i64,
+    /// Filtered traffic: bots, paused offers, geo-blocked visitors.
+    pub filtered_clicks: i64,
+    /// Approved conversions.
+    pub conversions: i64,
+    /// Payout by currency.
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub payout: BTreeMap<String, String>,
+    /// Revenue (approved conversion amounts) by currency.
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub revenue: BTreeMap<String, String>,
+    /// Conversion rate: conversions / clicks (0 without clicks).
+    pub cr: f64,
+    /// Earnings per click by currency: payout / clicks.
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub epc: BTreeMap<String, String>,
+}
+
+/// A stats answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct StatsAnswer {
+    /// The time zone of the periods.
+    pub tz: String,
+    /// The period length.
+    pub granularity: String,
+    /// The grouping, if any.
+    pub group_by: Option<String>,
+    /// Periods (and groups) with activity, in order.
+    pub rows: Vec<StatsRow>,
+    /// The whole range.
+    pub totals: StatsRow,
+}
+
+fn money(map: &BTreeMap<String, Decimal>) -> BTreeMap<String, String> {
+    map.iter()
+        .map(|(k, v)| (k.clone(), v.round_dp(4).normalize().to_string()))
+        .collect()
+}
+
+fn view(period: String, group: Option<String>, r: &Row) -> StatsRow {
+    let cr = if r.clicks > 0 {
+        r.conversions as f64 / r.clicks as f64
+    } else {
+        0.0
+    };
+    let epc = if r.clicks > 0 {
+        r.payout
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    (v / Decimal::from(r.clicks))
+                        .round_dp(4)
+                        .normalize()
+                        .to_string(),
+                )
+            })
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    StatsRow {
+        period,
+        group,
+        clicks: r.clicks,
+        unique_clicks: r.unique_clicks,
+        filtered_clicks: r.filtered_clicks,
+        conversions: r.conversions,
+        payout: money(&r.payout),
+        revenue: money(&r.revenue),
+        cr: (cr * 10_000.0).round() / 10_000.0,
+        epc,
+    }
+}
+
+fn date(field: &str, value: &str) -> Result<Date, ApiError> {
+    Date::parse(
+        value,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+    .filter(|d| (1970..=9000).contains(&d.year()))
+    .ok_or_else(|| {
+        ApiError::field(
+            field,
+            "must be a date between 1970 and 9000, such as 2026-11-24",
+        )
+    })
+}
+
+/// Stats by period in the caller's time zone; scoped to the caller (promoters: their links;
+/// advertisers: their offers; admins: all).
+#[utoipa::path(get, path = "/v1/stats", tag = "stats", params(StatsParams), security(("bearer" = [])),
+    responses((status = 200, body = StatsAnswer), (status = 422, description = "validation_failed")))]
+pub(super) async fn stats(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Query(p): Query<StatsParams>,
+) -> Result<axum::Json<StatsAnswer>, ApiError> {
+    principal.require(Scope::StatsRead)?;
+    let granularity = match p.granularity.as_deref().unwrap_or("day") {
+        "hour" => Granularity::Hour,
+        "day" => Granularity::Day,
+        "week" => Granularity::Week,
+        "month" => Granularity::Month,
+        _ => {
+            return Err(ApiError::field(
+                "granularity",
+                "must be hour, day, week or month",
+            ));
+        }
+    };
+    let group_by = match p.group_by.as_deref() {
+        None => GroupBy::None,
+        Some("offer") => GroupBy::Offer,
+        Some("promoter") => GroupBy::Promoter,
+        Some("advertiser") => GroupBy::Advertiser,
+        Some("country") => GroupBy::Country,
+        Some("sub1") => GroupBy::Sub1,
+        Some(_) => {
+            return Err(ApiError::field(
+                "group_by",
+                "must be offer, promoter, advertiser, country or sub1",
+            ));
+        }
+    };
+    let tz = p.tz.clone().unwrap_or_else(|| "UTC".to_owned());
+    if tz.len() > 64 || !stats::valid_tz(&state.db, &tz).await? {
+        return Err(ApiError::field(
+            "tz",
+            "must be an IANA time zone such as Europe/Paris",
+        ));
+    }
+    let from_day = date("from", &p.from)?;
+    let to_day = date("to", &p.to)?;
+    if to_day < from_day {
+        return Err(ApiError::field("to", "must not be before from"));
+    }
+    let max_days = if granularity == Granularity::Hour {
+        31
+    } else {
+        732
+    };
+    if (to_day - from_day).whole_days() >= max_days {
+        return Err(ApiError::field(
+            "to",
+            format!("must be within {max_days} days of from at this granularity"),
+        ));
+    }
+    if let Some(c) = &p.country
+        && afftok_shared::Country::parse(c).is_err()
+    {
+        return Err(ApiError::field(
+            "country",
+            "must be a two-letter country code",
+        ));
+    }
+    // The range in the caller's zone, as instants, and its periods.
+    let periods = stats::periods(&state.db, (from_day, to_day), &tz, granularity).await?;
+    let q = StatsQuery {
+        periods,
+        tz: tz.clone(),
+        granularity,
+        group_by,
+        offer_id: p.offer_id,
+        promoter_id: p.promoter_id,
+        country: p.country.as_deref().map(str::to_ascii_uppercase),
+    };
+    let rows = stats::query(&state.db, principal.tenant(), &q).await?;
+    let mut totals = Row::default();
+    let mut out = Vec::with_capacity(rows.len());
+    for ((period, group), row) in &rows {
+        totals.clicks += row.clicks;
+        totals.unique_clicks += row.unique_clicks;
+        totals.filtered_clicks += row.filtered_clicks;
+        totals.conversions += row.conversions;
+        for (k, v) in &row.payout {
+            *totals.payout.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &row.revenue {
+            *totals.revenue.entry(k.clone()).or_default() += v;
+        }
+        out.push(view(
+            label(*period, granularity),
+            (group_by != GroupBy::None).then(|| group.clone()),
+            row,
+        ));
+    }
+    Ok(axum::Json(StatsAnswer {
+        tz,
+        granularity: p.granularity.unwrap_or_else(|| "day".to_owned()),
+        group_by: p.group_by,
+        rows: out,
+        totals: view(format!("{}/{}", p.from, p.to), None, &totals),
+    }))
+}
+
+fn label(period: PrimitiveDateTime, g: Granularity) -> String {
+    let d = period.date();
+    let day = format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+    match g {
+        Granularity::Hour => format!("{day}T{:02}:00", period.hour()),
+        _ => day,
+    }
+}
+
+/// Today's live numbers.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct LiveAnswer {
+    /// The UTC day they cover.
+    pub day: String,
+    /// What they cover: `all`, `advertiser:{id}`, `promoter:{id}` or `offer:{id}`.
+    pub scope: String,
+    /// Clicks (verdict ok).
+    pub clicks: i64,
+    /// Unique clicks.
+    pub unique_clicks: i64,
+    /// Filtered clicks.
+    pub filtered_clicks: i64,
+    /// Approved conversions.
+    pub conversions: i64,
+    /// Payout by currency.
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub payout: BTreeMap<String, String>,
+    /// Revenue by currency.
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub revenue: BTreeMap<String, String>,
+}
+
+/// Live parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LiveParams {
+    /// One of the caller's offers (advertisers and admins).
+    pub offer_id: Option<i64>,
+}
+
+/// Today's (UTC) counters, updated as events land.
+#[utoipa::path(get, path = "/v1/stats/live", tag = "stats", params(LiveParams), security(("bearer" = [])),
+    responses((status = 200, body = LiveAnswer), (status = 404, description = "not_found")))]
+pub(super) async fn live_stats(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Query(p): Query<LiveParams>,
+) -> Result<axum::Json<LiveAnswer>, ApiError> {
+    principal.require(Scope::StatsRead)?;
+    let tenant = principal.tenant();
+    let scope = match (p.offer_id, tenant) {
+        (Some(_), Tenant::Promoter(_)) => {
+            return Err(ApiError::field("offer_id", "is for advertisers and admins"));
+        }
+        (Some(offer), tenant) => {
+            crate::offers::get(&state.db, tenant, offer)
+                .await?
+                .ok_or(ApiError::NotFound("offer"))?;
+            format!("offer:{offer}")
+        }
+        (None, Tenant::Admin) => "all".to_owned(),
+        (None, Tenant::Advertiser(a)) => format!("advertiser:{a}"),
+        (None, Tenant::Promoter(id)) => format!("promoter:{id}"),
+    };
+    let c = live::read(&state.redis, &state.settings.redis_key_prefix, &scope).await?;
+    let today = OffsetDateTime::now_utc().date();
+    Ok(axum::Json(LiveAnswer {
+        day: format!(
+            "{:04}-{:02}-{:02}",
+            today.year(),
+            u8::from(today.month()),
+            today.day()
+        ),
+        scope,
+        clicks: c.clicks,
+        unique_clicks: c.unique_clicks,
+        filtered_clicks: c.filtered_clicks,
+        conversions: c.conversions,
+        payout: money(&c.payout),
+        revenue: money(&c.revenue),
+    }))
+}
+
+/// The stats routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(stats))
+        .routes(routes!(live_stats))
+}

@@ -1,0 +1,13 @@
+//! Stats: rollups written with the clicks and conversions they count, read by period in the
+//! caller's time zone; today's live counters in Redis.
+
+mod db;
+mod http;
+mod jobs;
+pub mod live;
+
+pub use db::rollups::{
+    ClickCounts, ClickKey, ConversionCount, Rebuilt, add_clicks, add_conversions, compact, rebuild,
+};
+pub use http::router;
+pub use jobs::compact_rollups;

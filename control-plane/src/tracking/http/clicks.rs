@@ -1,0 +1,187 @@
+//! Clicks: the raw click log of the caller's tenant, paginated, as JSON or CSV.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::accounts::Scope;
+use crate::app::startup::AppState;
+use crate::http::csv::{Csv, wants_csv};
+use crate::http::extract::{Auth, Query};
+use crate::kernel::error::ApiError;
+use crate::kernel::page::{instant, next_time_cursor, page_limit, time_cursor};
+use crate::tracking::db::{self as clicks, ClickRow, ListFilter};
+
+/// Longest range one request may cover.
+const MAX_RANGE_DAYS: i64 = 93;
+
+/// A click.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct ClickView {
+    /// Click id.
+    pub id: Uuid,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub ts: OffsetDateTime,
+    /// Offer.
+    pub offer_id: i64,
+    /// Promoter.
+    pub promoter_id: i64,
+    /// `ok`, `bot`, `offer_paused`, `geo_blocked`.
+    pub verdict: String,
+    /// First click of its visitor that UTC day.
+    pub unique: bool,
+    /// Country.
+    pub country: Option<String>,
+    /// sub1–sub5.
+    pub subs: Vec<Option<String>>,
+    /// Referer.
+    pub referer: Option<String>,
+    /// Which edge.
+    pub edge: String,
+}
+
+impl From<ClickRow> for ClickView {
+    fn from(c: ClickRow) -> Self {
+        Self {
+            id: c.id,
+            ts: c.ts,
+            offer_id: c.offer_id,
+            promoter_id: c.promoter_id,
+            verdict: c.verdict,
+            unique: c.is_unique,
+            country: c.country,
+            subs: vec![c.sub1, c.sub2, c.sub3, c.sub4, c.sub5],
+            referer: c.referer,
+            edge: c.edge,
+        }
+    }
+}
+
+/// A page of clicks.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct ClickPage {
+    /// Newest first.
+    pub data: Vec<ClickView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ClickQuery {
+    /// Only this offer.
+    pub offer_id: Option<i64>,
+    /// Only this verdict.
+    pub verdict: Option<String>,
+    /// From this instant (RFC 3339, default: 7 days before `to`).
+    pub from: Option<String>,
+    /// Before this instant (RFC 3339, default: now). At most 93 days after `from`.
+    pub to: Option<String>,
+    /// From `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1–200 (JSON) or 1–10000 (CSV); default 50.
+    pub limit: Option<u32>,
+    /// `csv` for text/csv (or send `Accept: text/csv`).
+    pub format: Option<String>,
+}
+
+/// The caller's clicks (promoters: on their links; advertisers: on their offers; admins:
+/// all), newest first, in a time range.
+#[utoipa::path(get, path = "/v1/clicks", tag = "clicks", params(ClickQuery), security(("bearer" = [])),
+    responses((status = 200, body = ClickPage), (status = 422, description = "validation_failed")))]
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    headers: HeaderMap,
+    Query(q): Query<ClickQuery>,
+) -> Result<Response, ApiError> {
+    principal.require(Scope::StatsRead)?;
+    let csv = wants_csv(q.format.as_deref(), &headers)?;
+    let limit = page_limit(q.limit, csv)?;
+    let to = instant("to", q.to.as_deref())?.unwrap_or_else(OffsetDateTime::now_utc);
+    let from = match instant("from", q.from.as_deref())? {
+        Some(from) => from,
+        // `to` is at least in 1970, so a week before it exists.
+        None => to.checked_sub(Duration::days(7)).unwrap_or(to),
+    };
+    if from >= to {
+        return Err(ApiError::field("from", "must be before to"));
+    }
+    if to - from > Duration::days(MAX_RANGE_DAYS) {
+        return Err(ApiError::field("to", "must be at most 93 days after from"));
+    }
+    if let Some(v) = &q.verdict
+        && !["ok", "bot", "offer_paused", "geo_blocked", "expired"].contains(&v.as_str())
+    {
+        return Err(ApiError::field(
+            "verdict",
+            "must be ok, bot, offer_paused or geo_blocked",
+        ));
+    }
+    let before = time_cursor(q.cursor.as_deref())?;
+    let rows = clicks::list(
+        &state.db,
+        principal.tenant(),
+        &ListFilter {
+            offer_id: q.offer_id,
+            verdict: q.verdict,
+            from,
+            to,
+            before,
+            limit,
+        },
+    )
+    .await?;
+    let next_cursor = next_time_cursor(rows.last().map(|r| (r.ts, r.id)), rows.len(), limit);
+    let data: Vec<ClickView> = rows.into_iter().map(ClickView::from).collect();
+    if csv {
+        let mut out = Csv::new(&[
+            "id",
+            "ts",
+            "offer_id",
+            "promoter_id",
+            "verdict",
+            "unique",
+            "country",
+            "sub1",
+            "sub2",
+            "sub3",
+            "sub4",
+            "sub5",
+            "referer",
+            "edge",
+        ]);
+        for c in &data {
+            let mut cells = vec![
+                c.id.to_string(),
+                c.ts.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+                c.offer_id.to_string(),
+                c.promoter_id.to_string(),
+                c.verdict.clone(),
+                c.unique.to_string(),
+                c.country.clone().unwrap_or_default(),
+            ];
+            cells.extend(c.subs.iter().map(|s| s.clone().unwrap_or_default()));
+            cells.push(c.referer.clone().unwrap_or_default());
+            cells.push(c.edge.clone());
+            out.row(&cells);
+        }
+        return Ok(out.into_response("clicks.csv", next_cursor));
+    }
+    Ok(axum::Json(ClickPage { data, next_cursor }).into_response())
+}
+
+/// The click routes.
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list))
+}

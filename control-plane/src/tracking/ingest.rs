@@ -1,0 +1,483 @@
+//! Event ingestion: one path for the signed HTTP batches (Cloudflare) and the Redis Stream
+//! (Spin, native). Each event is parsed on its own: a malformed one goes to `dead_letters`
+//! with the reason, the rest of the batch is stored. Clicks and conversions are written with
+//! multi-row inserts (`UNNEST`) and `ON CONFLICT DO NOTHING`, so a batch delivered twice
+//! changes nothing the second time. Clicks and their rollups commit together; conversions are
+//! then attributed one by one (with pending ones whose click just landed), and the live
+//! counters are bumped last.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use afftok_shared::{ClickEvent, ConversionEvent, Event, Verdict};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::app::startup::AppState;
+use crate::conversions;
+use crate::conversions::NewConversion;
+use crate::kernel::error::ApiError;
+use crate::kernel::event_time;
+use crate::stats::live::{self, Bump, Scopes};
+use crate::stats::{self as rollups, ClickCounts, ClickKey};
+use crate::tracking::uniques;
+
+/// What became of a batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Report {
+    /// Events stored now.
+    pub stored: usize,
+    /// Events already stored (redelivered).
+    pub duplicates: usize,
+    /// Events kept aside as unreadable.
+    pub dead_lettered: usize,
+}
+
+fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Ok => "ok",
+        Verdict::Bot => "bot",
+        Verdict::OfferPaused => "offer_paused",
+        Verdict::GeoBlocked => "geo_blocked",
+        Verdict::Expired => "expired",
+    }
+}
+
+/// The visitor of a click: SHA-256 of its IP and User-Agent (no IP is kept in the key).
+fn visitor(click: &ClickEvent) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(
+        click
+            .ip
+            .map(|ip| ip.to_string())
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    h.update([0]);
+    h.update(click.user_agent.as_bytes());
+    h.finalize().to_vec()
+}
+
+fn i64_of(value: u64, what: &str) -> Result<i64, String> {
+    i64::try_from(value).map_err(|_| format!("{what} {value} is out of range"))
+}
+
+/// Longest `edge` name kept.
+const MAX_EDGE_LEN: usize = 64;
+
+/// Postgres text cannot hold NUL.
+fn clean(text: &str, max: usize) -> String {
+    afftok_shared::event::truncate(text, max).replace('\0', "")
+}
+
+/// Reads one event and checks what the edge guarantees but a reader must not take on trust;
+/// the error says why it was set aside.
+fn read_event(text: &str) -> Result<Event, String> {
+    let event = serde_json::from_str::<Event>(text)
+        .map_err(|e| format!("not a valid event: {e}").replace('\0', "\u{fffd}"))?;
+    match event {
+        Event::Click(mut c) => {
+            // Ids are i64 in Postgres: refuse what does not fit rather than wrap.
+            i64_of(c.offer_id, "offer_id")?;
+            i64_of(c.promoter_id, "promoter_id")?;
+            i32::try_from(c.kid).map_err(|_| format!("kid {} is out of range", c.kid))?;
+            // A click id is the UUIDv7 the edge minted at the click's time: the time in the id
+            // is the click's `ts`, so the id alone identifies the stored row.
+            let id_millis =
+                c.id.get_timestamp()
+                    .filter(|_| c.id.get_version_num() == 7)
+                    .map(|t| {
+                        let (secs, nanos) = t.to_unix();
+                        u128::from(secs) * 1000 + u128::from(nanos / 1_000_000)
+                    });
+            if id_millis != Some(u128::from(c.ts.unix_millis())) {
+                return Err("the click id is not the UUIDv7 of the click's ts".to_owned());
+            }
+            c.user_agent = clean(&c.user_agent, afftok_shared::event::MAX_USER_AGENT_LEN);
+            c.referer = c
+                .referer
+                .map(|r| clean(&r, afftok_shared::event::MAX_REFERER_LEN));
+            c.edge = clean(&c.edge, MAX_EDGE_LEN);
+            let mut subs = afftok_shared::event::Subs::default();
+            for n in 1..=5 {
+                if let Some(sub) = c.subs.get(n) {
+                    subs.set_first(n, &clean(sub, afftok_shared::event::MAX_SUB_LEN));
+                }
+            }
+            c.subs = subs;
+            Ok(Event::Click(c))
+        }
+        Event::Conversion(mut c) => {
+            i64_of(c.advertiser_id, "advertiser_id")?;
+            if !afftok_shared::postback::valid_event(&c.event) {
+                return Err("event must be 1 to 64 characters of A-Z, a-z, 0-9, _ . -".to_owned());
+            }
+            if c.txid
+                .as_deref()
+                .is_some_and(|t| !afftok_shared::postback::valid_txid(t))
+            {
+                return Err("txid must be at most 128 bytes without control characters".to_owned());
+            }
+            c.edge = clean(&c.edge, MAX_EDGE_LEN);
+            Ok(Event::Conversion(c))
+        }
+    }
+}
+
+/// Parses and stores a batch of events given as JSON texts. `source` names where they came
+/// from in dead letters (`http`, `stream`).
+pub async fn ingest(state: &AppState, source: &str, texts: &[String]) -> Result<Report, ApiError> {
+    // Another delivery of some of the same clicks committed while this one was storing them:
+    // the next time they are found stored. Each lost race means another delivery committed
+    // more of this batch, so the loop ends; the bound only guards against a bug there.
+    let mut attempts = 1;
+    loop {
+        match ingest_once(state, source, texts).await {
+            Err(ApiError::Conflict { code: RACED, .. }) if attempts < MAX_ATTEMPTS => attempts += 1,
+            done => return done,
+        }
+    }
+}
+
+/// How many times a batch is tried when other deliveries of its clicks keep committing first.
+const MAX_ATTEMPTS: usize = 16;
+
+async fn ingest_once(state: &AppState, source: &str, texts: &[String]) -> Result<Report, ApiError> {
+    let mut report = Report::default();
+    let mut clicks: Vec<ClickEvent> = Vec::new();
+    let mut conversions_in: Vec<ConversionEvent> = Vec::new();
+    let mut dead: Vec<(&str, String)> = Vec::new();
+    let mut seen = HashSet::new();
+    for text in texts {
+        match read_event(text) {
+            Ok(event) => {
+                if !seen.insert(event.id()) {
+                    report.duplicates += 1;
+                    continue;
+                }
+                match event {
+                    Event::Click(c) => clicks.push(c),
+                    Event::Conversion(c) => conversions_in.push(c),
+                }
+            }
+            Err(why) => dead.push((text, why)),
+        }
+    }
+    // Rows are written in id order, so concurrent deliveries of overlapping batches lock them
+    // in the same order (no deadlocks).
+    clicks.sort_by_key(|c| c.id);
+    conversions_in.sort_by_key(|c| c.id);
+
+    let mut tx = state.db.begin().await?;
+    if !dead.is_empty() {
+        store_dead_letters(&mut tx, source, &dead).await?;
+        report.dead_lettered = dead.len();
+    }
+    let (new_clicks, bumps) = store_clicks(&mut tx, &clicks).await?;
+    report.stored += new_clicks.len();
+    report.duplicates += clicks.len() - new_clicks.len();
+    let new_conversions = store_conversions(&mut tx, &conversions_in).await?;
+    report.stored += new_conversions.len();
+    report.duplicates += conversions_in.len() - new_conversions.len();
+    tx.commit().await?;
+
+    // Attribute every pending conversion of the batch and every one waiting for a click of the
+    // batch, new or redelivered: a redelivery after a crash between the commit above and
+    // attribution finishes the work instead of leaving conversions pending.
+    // A conversion whose attribution fails stays pending (the sweeper retries it) and does not
+    // hold up the batch, which is stored.
+    let mut all_bumps = bumps;
+    let conversion_ids: Vec<Uuid> = conversions_in.iter().map(|c| c.id).collect();
+    let click_ids: Vec<Uuid> = clicks.iter().map(|c| c.id).collect();
+    match conversions::pending_among(&state.db, &conversion_ids, &click_ids).await {
+        Ok(pending) => all_bumps.extend(conversions::attribute_all(&state.db, &pending).await),
+        Err(e) => {
+            tracing::warn!(error = %e, "finding conversions to attribute failed; the sweeper will")
+        }
+    }
+    live::apply(&state.redis, &state.settings.redis_key_prefix, &all_bumps).await;
+    state.metrics.count_events(source, &report);
+    Ok(report)
+}
+
+/// Sets one event aside that could not be stored, with the reason.
+pub(super) async fn dead_letter(
+    state: &AppState,
+    source: &str,
+    text: &str,
+    reason: &str,
+) -> Result<(), ApiError> {
+    let mut tx = state.db.begin().await?;
+    store_dead_letters(&mut tx, source, &[(text, reason.replace('\0', "\u{fffd}"))]).await?;
+    tx.commit().await?;
+    state.metrics.count_events(
+        source,
+        &Report {
+            dead_lettered: 1,
+            ..Report::default()
+        },
+    );
+    Ok(())
+}
+
+/// Keeps unreadable events, once per payload (a redelivery bumps `times_seen`).
+async fn store_dead_letters(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    source: &str,
+    dead: &[(&str, String)],
+) -> Result<(), ApiError> {
+    let mut by_hash: BTreeMap<Vec<u8>, (String, &str)> = BTreeMap::new();
+    for (payload, reason) in dead {
+        let hash = Sha256::digest(payload.as_bytes()).to_vec();
+        // Postgres text cannot hold NUL; the hash is of the payload as received.
+        by_hash
+            .entry(hash)
+            .or_insert_with(|| (payload.replace('\0', "\u{fffd}"), reason.as_str()));
+    }
+    let hashes: Vec<Vec<u8>> = by_hash.keys().cloned().collect();
+    let payloads: Vec<&str> = by_hash.values().map(|(p, _)| p.as_str()).collect();
+    let reasons: Vec<&str> = by_hash.values().map(|(_, r)| *r).collect();
+    sqlx::query(
+        "INSERT INTO dead_letters (source, payload, payload_sha256, reason)
+         SELECT $1, * FROM UNNEST($2::text[], $3::bytea[], $4::text[])
+         ON CONFLICT (payload_sha256) DO UPDATE SET
+             times_seen = dead_letters.times_seen + 1, last_seen_at = now()",
+    )
+    .bind(source)
+    .bind(&payloads)
+    .bind(&hashes)
+    .bind(&reasons)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The conflict a batch meets when another delivery of its clicks committed first.
+const RACED: &str = "raced_delivery";
+
+/// A CSV field for COPY: quoted (so an empty text is not NULL), quotes doubled; `None` is
+/// NULL.
+fn csv_field(out: &mut String, value: Option<&str>) {
+    if let Some(v) = value {
+        out.push('"');
+        for ch in v.chars() {
+            if ch == '"' {
+                out.push('"');
+            }
+            out.push(ch);
+        }
+        out.push('"');
+    }
+}
+
+/// One `clicks` row as a CSV line, in the column order of the COPY in `store_clicks`.
+fn click_csv(out: &mut String, c: &ClickEvent, advertiser: Option<i64>, unique: bool) {
+    use std::fmt::Write as _;
+    let at = event_time(c.ts)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let _ = write!(
+        out,
+        "{},{at},{},{},{},{},{},{},",
+        c.id,
+        c.offer_id,
+        c.promoter_id,
+        advertiser.map(|a| a.to_string()).unwrap_or_default(),
+        c.kid,
+        verdict_name(c.verdict),
+        if unique { 't' } else { 'f' }
+    );
+    if let Some(ip) = c.ip {
+        let _ = write!(out, "{ip}");
+    }
+    out.push(',');
+    csv_field(out, Some(&c.user_agent));
+    out.push(',');
+    csv_field(out, c.referer.as_deref());
+    out.push(',');
+    csv_field(out, c.country.as_ref().map(|c| c.as_str()));
+    for n in 1..=5 {
+        out.push(',');
+        csv_field(out, c.subs.get(n));
+    }
+    out.push(',');
+    csv_field(out, Some(&c.edge));
+    out.push('\n');
+}
+
+/// Stores new clicks with their uniqueness and rollups; returns the ids stored now and the
+/// live counter changes. A click already stored (a redelivery) is left as it is: its
+/// uniqueness and counts were settled when it was first stored.
+async fn store_clicks(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    clicks: &[ClickEvent],
+) -> Result<(Vec<Uuid>, Vec<(Scopes, Bump)>), ApiError> {
+    if clicks.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let offer_ids: Vec<i64> = clicks
+        .iter()
+        .map(|c| c.offer_id as i64)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let owners: HashMap<i64, i64> =
+        sqlx::query_as::<_, (i64, i64)>("SELECT id, advertiser_id FROM offers WHERE id = ANY($1)")
+            .bind(&offer_ids)
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .collect();
+    let all_ids: Vec<Uuid> = clicks.iter().map(|c| c.id).collect();
+    let (earliest, latest) = clicks.iter().map(|c| event_time(c.ts)).fold(
+        (None, None),
+        |(lo, hi): (Option<OffsetDateTime>, Option<OffsetDateTime>), t| {
+            (
+                Some(lo.map_or(t, |lo| lo.min(t))),
+                Some(hi.map_or(t, |hi| hi.max(t))),
+            )
+        },
+    );
+    // The ts range lets Postgres look in the partitions that can hold them only.
+    let stored_before: HashSet<Uuid> =
+        sqlx::query_scalar("SELECT id FROM clicks WHERE id = ANY($1) AND ts >= $2 AND ts <= $3")
+            .bind(&all_ids)
+            .bind(earliest)
+            .bind(latest)
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .collect();
+    let fresh: Vec<&ClickEvent> = clicks
+        .iter()
+        .filter(|c| !stored_before.contains(&c.id))
+        .collect();
+    if fresh.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+
+    // Uniqueness first, so each click is written once with its flag: the earliest ok click
+    // of a visitor per offer, promoter and UTC day, among clicks on offers this control plane
+    // knows (the ones counted).
+    let candidates: Vec<uniques::Candidate> = fresh
+        .iter()
+        .filter(|c| c.verdict.is_counted() && owners.contains_key(&(c.offer_id as i64)))
+        .map(|c| uniques::Candidate {
+            key: (
+                event_time(c.ts).date(),
+                c.offer_id as i64,
+                c.promoter_id as i64,
+                visitor(c),
+            ),
+            id: c.id,
+            ts: event_time(c.ts),
+        })
+        .collect();
+    let unique = uniques::assign(tx, &candidates).await?;
+    let is_unique = |id: &Uuid| unique.first_seen.contains(id) || unique.took_over.contains(id);
+
+    // COPY is the fastest way in. The clicks are new (checked above): a delivery of the same
+    // clicks racing this one makes the COPY fail on the primary key, and the caller runs
+    // the batch again, when they are found stored.
+    let mut csv = String::with_capacity(fresh.len() * 320);
+    for c in &fresh {
+        click_csv(
+            &mut csv,
+            c,
+            owners.get(&(c.offer_id as i64)).copied(),
+            is_unique(&c.id),
+        );
+    }
+    let mut copy = tx
+        .copy_in_raw(
+            "COPY clicks (id, ts, offer_id, promoter_id, advertiser_id, kid, verdict, is_unique, ip,
+                          user_agent, referer, country, sub1, sub2, sub3, sub4, sub5, edge)
+             FROM STDIN WITH (FORMAT csv)",
+        )
+        .await?;
+    copy.send(csv.into_bytes()).await?;
+    if let Err(e) = copy.finish().await {
+        if crate::kernel::error::is_unique_violation(&e, None) {
+            return Err(ApiError::conflict(
+                RACED,
+                "another delivery stored these clicks first",
+            ));
+        }
+        return Err(e.into());
+    }
+    // The COPY stored every fresh click (or failed above).
+    let inserted: Vec<Uuid> = fresh.iter().map(|c| c.id).collect();
+
+    // Rollups by 15-minute bucket, offer, promoter, country and sub1 (and per scope).
+    let mut counts: BTreeMap<ClickKey, ClickCounts> = BTreeMap::new();
+    let mut bumps = Vec::new();
+    for c in &fresh {
+        let offer_id = c.offer_id as i64;
+        let Some(&advertiser) = owners.get(&offer_id) else {
+            // A click on an offer this control plane does not know is stored, not counted.
+            continue;
+        };
+        let at = event_time(c.ts);
+        let key = ClickKey::new(
+            at,
+            (offer_id, c.promoter_id as i64, advertiser),
+            c.country.as_ref().map(|c| c.as_str()),
+            c.subs.get(1),
+        );
+        let entry = counts.entry(key).or_default();
+        let counted = c.verdict.is_counted();
+        if counted {
+            entry.clicks += 1;
+        } else {
+            entry.filtered_clicks += 1;
+        }
+        if is_unique(&c.id) {
+            entry.unique_clicks += 1;
+        }
+        bumps.push((
+            Scopes {
+                offer_id,
+                promoter_id: c.promoter_id as i64,
+                advertiser_id: Some(advertiser),
+            },
+            // A click taking the place of a later one of the same UTC day leaves the day's
+            // unique count as it was.
+            Bump::Click {
+                ts: at,
+                counted,
+                unique: unique.first_seen.contains(&c.id),
+            },
+        ));
+    }
+    for d in &unique.displaced {
+        let Some(advertiser) = d.advertiser_id else {
+            continue;
+        };
+        let key = ClickKey::new(
+            d.ts,
+            (d.offer_id, d.promoter_id, advertiser),
+            d.country.as_deref(),
+            d.sub1.as_deref(),
+        );
+        counts.entry(key).or_default().unique_clicks -= 1;
+    }
+    rollups::add_clicks(tx, &counts).await?;
+    Ok((inserted, bumps))
+}
+
+/// Stores new conversions as pending; returns the ids stored now.
+async fn store_conversions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    conversions_in: &[ConversionEvent],
+) -> Result<Vec<Uuid>, ApiError> {
+    if conversions_in.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<NewConversion> = conversions_in
+        .iter()
+        .map(|c| NewConversion::from_event(c, "postback"))
+        .collect();
+    crate::conversions::insert_conversions(tx, &rows).await
+}

@@ -1,0 +1,13 @@
+//! Tracking: events from the edges (signed HTTP batches and the Redis Stream) stored as
+//! clicks and conversions, unique clicks, the click log, monthly click partitions.
+
+mod db;
+mod http;
+mod ingest;
+pub mod partitions;
+mod stream;
+mod uniques;
+
+pub use http::router;
+pub use ingest::{Report, ingest};
+pub use stream::consume_stream;

@@ -1,0 +1,71 @@
+//! Monthly partitions of `clicks` (UTC months), created ahead of time by the sweeper. A click
+//! outside every partition lands in `clicks_default`, so none is ever refused; when its month's
+//! partition is created later, such rows are moved into it in the same transaction (Postgres
+//! refuses to create a partition while the default partition holds rows of its range).
+
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+use crate::kernel::error::ApiError;
+
+/// Creates the partitions of this month and the next `ahead` months that do not exist yet.
+pub async fn ensure(pool: &PgPool, ahead: u8) -> Result<(), ApiError> {
+    let today = OffsetDateTime::now_utc().date();
+    let (mut year, mut month) = (today.year(), u8::from(today.month()));
+    for _ in 0..=ahead {
+        let next = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+        if let Err(e) = create(pool, (year, month), next).await {
+            tracing::warn!(year, month, error = %e, "click partition not created");
+        }
+        (year, month) = next;
+    }
+    Ok(())
+}
+
+async fn create(
+    pool: &PgPool,
+    (year, month): (i32, u8),
+    (next_year, next_month): (i32, u8),
+) -> Result<(), ApiError> {
+    let name = format!("clicks_y{year}m{month:02}");
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(&name)
+        .fetch_one(pool)
+        .await?;
+    if exists {
+        return Ok(());
+    }
+    let from = format!("{year:04}-{month:02}-01 00:00:00+00");
+    let to = format!("{next_year:04}-{next_month:02}-01 00:00:00+00");
+    let mut tx = pool.begin().await?;
+    sqlx::query("CREATE TEMP TABLE moving_clicks (LIKE clicks) ON COMMIT DROP")
+        .execute(&mut *tx)
+        .await?;
+    let moved = sqlx::query(
+        "WITH gone AS (DELETE FROM clicks_default WHERE ts >= $1::timestamptz AND ts < $2::timestamptz RETURNING *)
+         INSERT INTO moving_clicks SELECT * FROM gone",
+    )
+    .bind(&from)
+    .bind(&to)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    // The name and bounds are made of numbers only.
+    sqlx::query(&format!(
+        "CREATE TABLE {name} PARTITION OF clicks FOR VALUES FROM ('{from}') TO ('{to}')"
+    ))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO clicks SELECT * FROM moving_clicks")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    if moved > 0 {
+        tracing::info!(partition = %name, clicks = moved, "click partition created; clicks moved in from the default partition");
+    }
+    Ok(())
+}
