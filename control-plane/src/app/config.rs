@@ -36,6 +36,16 @@ const ENV: &[(&str, &str, Kind)] = &[
         "stats_fold_interval_ms",
         Kind::Integer,
     ),
+    (
+        "AFFTOK_EVENTS_POLL_INTERVAL_MS",
+        "events_poll_interval_ms",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_EVENTS_RETENTION_HOURS",
+        "events_retention_hours",
+        Kind::Integer,
+    ),
     ("AFFTOK_INGEST_SECRET", "ingest_secret", Kind::Text),
     ("AFFTOK_JWT_SECRET", "jwt_secret", Kind::Text),
     (
@@ -155,6 +165,8 @@ struct Raw {
     attribution_wait_secs: u64,
     stream_claim_idle_ms: u64,
     stats_fold_interval_ms: u64,
+    events_poll_interval_ms: u64,
+    events_retention_hours: u64,
     ingest_secret: Option<String>,
     jwt_secret: Option<String>,
     key_encryption_key: Option<String>,
@@ -441,6 +453,10 @@ pub struct Settings {
     /// How often the per-scope stats sums appended by ingestion are folded into the scope
     /// rollups (readers add up what is not folded yet: this bounds their work).
     pub stats_fold_interval: Duration,
+    /// How often consumers look for domain events when no notification woke them.
+    pub events_poll_interval: Duration,
+    /// How long a domain event every consumer has handled is kept before it is deleted.
+    pub events_retention: Duration,
     /// Key of the `Afftok-Signature` on event batches.
     pub ingest_secret: SecretString,
     /// Token settings.
@@ -634,6 +650,12 @@ impl Settings {
                 "must be 100 to 3600000",
             ));
         }
+        if !(10..=60_000).contains(&raw.events_poll_interval_ms) {
+            return Err(err("AFFTOK_EVENTS_POLL_INTERVAL_MS", "must be 10 to 60000"));
+        }
+        if !(1..=24 * 365).contains(&raw.events_retention_hours) {
+            return Err(err("AFFTOK_EVENTS_RETENTION_HOURS", "must be 1 to 8760"));
+        }
         if raw.stream_group.trim().is_empty() {
             return Err(err("AFFTOK_STREAM_GROUP", "must not be empty"));
         }
@@ -652,6 +674,8 @@ impl Settings {
             attribution_wait: Duration::from_secs(raw.attribution_wait_secs),
             stream_claim_idle: Duration::from_millis(raw.stream_claim_idle_ms),
             stats_fold_interval: Duration::from_millis(raw.stats_fold_interval_ms),
+            events_poll_interval: Duration::from_millis(raw.events_poll_interval_ms),
+            events_retention: Duration::from_secs(raw.events_retention_hours * 3600),
             ingest_secret: ingest_secret.into(),
             jwt: JwtSettings {
                 secret: jwt_secret.into(),

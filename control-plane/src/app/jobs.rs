@@ -39,6 +39,7 @@ impl Jobs {
                 stopped.clone(),
             )),
             tokio::spawn(crate::conversions::sweep(state.clone(), stopped.clone())),
+            tokio::spawn(crate::events::dispatch(state.clone(), stopped.clone())),
             tokio::spawn(crate::stats::compact_rollups(
                 state.clone(),
                 stopped.clone(),

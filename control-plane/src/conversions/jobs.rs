@@ -11,8 +11,7 @@ use crate::conversions::db::conversions;
 /// storing and attributing).
 async fn retry_attribution(state: &AppState) -> Result<usize, crate::kernel::error::ApiError> {
     let ids = conversions::pending_with_click(&state.db, 1000).await?;
-    let bumps = conversions::attribute_all(&state.db, &ids).await;
-    crate::stats::live::apply(&state.redis, &state.settings.redis_key_prefix, &bumps).await;
+    conversions::attribute_all(&state.db, &ids).await;
     Ok(ids.len())
 }
 

@@ -70,6 +70,13 @@ impl ConversionStatus {
         }
     }
 
+    /// Whether it carries a payout: one that is paid, held for review, or was paid and
+    /// reversed. Any other status has none, however it got there (a conversion demoted to
+    /// duplicate or over_cap loses the payout it had).
+    pub fn keeps_payout(self) -> bool {
+        matches!(self, Self::Approved | Self::PendingReview | Self::Reversed)
+    }
+
     /// Whether it holds a txid and a cap slot.
     pub fn claims_slot(self) -> bool {
         matches!(self, Self::Approved | Self::PendingReview)

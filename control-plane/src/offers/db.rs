@@ -6,6 +6,8 @@ use rust_decimal::Decimal;
 use sqlx::{FromRow, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
+use crate::events::catalogue::OfferStatusChanged;
+use crate::events::{self, EventKind};
 use crate::kernel::Tenant;
 use crate::kernel::error::ApiError;
 use crate::offers::rules::{Action, Actor, OfferFields, OfferStatus, PayoutModel};
@@ -456,6 +458,28 @@ async fn record(
     .bind(detail)
     .execute(&mut **tx)
     .await?;
+    if let (Some(from), Some(to)) = (from, to)
+        && from != to
+    {
+        let advertiser_id: i64 =
+            sqlx::query_scalar("SELECT advertiser_id FROM offers WHERE id = $1")
+                .bind(offer_id)
+                .fetch_one(&mut **tx)
+                .await?;
+        events::record(
+            tx,
+            EventKind::OfferStatusChanged,
+            &OfferStatusChanged {
+                offer_id,
+                advertiser_id,
+                from: from.as_str().to_owned(),
+                to: to.as_str().to_owned(),
+                actor_id: actor,
+                reason: detail.map(str::to_owned),
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -6,6 +6,8 @@ mod http;
 mod jobs;
 pub mod live;
 
+pub use live::LiveCounters;
+
 pub use db::rollups::{
     ClickCounts, ClickKey, ConversionCount, Rebuilt, add_clicks, add_conversions, compact, rebuild,
 };

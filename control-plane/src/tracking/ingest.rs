@@ -18,9 +18,10 @@ use uuid::Uuid;
 use crate::app::startup::AppState;
 use crate::conversions;
 use crate::conversions::NewConversion;
+use crate::events::catalogue::{ClickCount, ClicksStored};
+use crate::events::{self, EventKind};
 use crate::kernel::error::ApiError;
 use crate::kernel::event_time;
-use crate::stats::live::{self, Bump, Scopes};
 use crate::stats::{self as rollups, ClickCounts, ClickKey};
 use crate::tracking::uniques;
 
@@ -175,7 +176,7 @@ async fn ingest_once(state: &AppState, source: &str, texts: &[String]) -> Result
         store_dead_letters(&mut tx, source, &dead).await?;
         report.dead_lettered = dead.len();
     }
-    let (new_clicks, bumps) = store_clicks(&mut tx, &clicks).await?;
+    let new_clicks = store_clicks(&mut tx, &clicks).await?;
     report.stored += new_clicks.len();
     report.duplicates += clicks.len() - new_clicks.len();
     let new_conversions = store_conversions(&mut tx, &conversions_in).await?;
@@ -188,16 +189,14 @@ async fn ingest_once(state: &AppState, source: &str, texts: &[String]) -> Result
     // attribution finishes the work instead of leaving conversions pending.
     // A conversion whose attribution fails stays pending (the sweeper retries it) and does not
     // hold up the batch, which is stored.
-    let mut all_bumps = bumps;
     let conversion_ids: Vec<Uuid> = conversions_in.iter().map(|c| c.id).collect();
     let click_ids: Vec<Uuid> = clicks.iter().map(|c| c.id).collect();
     match conversions::pending_among(&state.db, &conversion_ids, &click_ids).await {
-        Ok(pending) => all_bumps.extend(conversions::attribute_all(&state.db, &pending).await),
+        Ok(pending) => conversions::attribute_all(&state.db, &pending).await,
         Err(e) => {
             tracing::warn!(error = %e, "finding conversions to attribute failed; the sweeper will")
         }
     }
-    live::apply(&state.redis, &state.settings.redis_key_prefix, &all_bumps).await;
     state.metrics.count_events(source, &report);
     Ok(report)
 }
@@ -307,15 +306,15 @@ fn click_csv(out: &mut String, c: &ClickEvent, advertiser: Option<i64>, unique: 
     out.push('\n');
 }
 
-/// Stores new clicks with their uniqueness and rollups; returns the ids stored now and the
-/// live counter changes. A click already stored (a redelivery) is left as it is: its
+/// Stores new clicks with their uniqueness and rollups, and records their `click.stored`
+/// event; returns the ids stored now. A click already stored (a redelivery) is left as it is: its
 /// uniqueness and counts were settled when it was first stored.
 async fn store_clicks(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     clicks: &[ClickEvent],
-) -> Result<(Vec<Uuid>, Vec<(Scopes, Bump)>), ApiError> {
+) -> Result<Vec<Uuid>, ApiError> {
     if clicks.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
+        return Ok(Vec::new());
     }
     let offer_ids: Vec<i64> = clicks
         .iter()
@@ -355,7 +354,7 @@ async fn store_clicks(
         .filter(|c| !stored_before.contains(&c.id))
         .collect();
     if fresh.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
+        return Ok(Vec::new());
     }
 
     // Uniqueness first, so each click is written once with its flag: the earliest ok click
@@ -412,7 +411,7 @@ async fn store_clicks(
 
     // Rollups by 15-minute bucket, offer, promoter, country and sub1 (and per scope).
     let mut counts: BTreeMap<ClickKey, ClickCounts> = BTreeMap::new();
-    let mut bumps = Vec::new();
+    let mut stored: BTreeMap<(i64, i64, time::Date), ClickCount> = BTreeMap::new();
     for c in &fresh {
         let offer_id = c.offer_id as i64;
         let Some(&advertiser) = owners.get(&offer_id) else {
@@ -436,20 +435,28 @@ async fn store_clicks(
         if is_unique(&c.id) {
             entry.unique_clicks += 1;
         }
-        bumps.push((
-            Scopes {
+        let day = at.date();
+        let count = stored
+            .entry((offer_id, c.promoter_id as i64, day))
+            .or_insert_with(|| ClickCount {
                 offer_id,
                 promoter_id: c.promoter_id as i64,
-                advertiser_id: Some(advertiser),
-            },
-            // A click taking the place of a later one of the same UTC day leaves the day's
-            // unique count as it was.
-            Bump::Click {
-                ts: at,
-                counted,
-                unique: unique.first_seen.contains(&c.id),
-            },
-        ));
+                advertiser_id: advertiser,
+                day,
+                clicks: 0,
+                unique_clicks: 0,
+                filtered_clicks: 0,
+            });
+        if counted {
+            count.clicks += 1;
+        } else {
+            count.filtered_clicks += 1;
+        }
+        // A click taking the place of a later one of the same UTC day leaves the day's
+        // unique count as it was.
+        if unique.first_seen.contains(&c.id) {
+            count.unique_clicks += 1;
+        }
     }
     for d in &unique.displaced {
         let Some(advertiser) = d.advertiser_id else {
@@ -464,7 +471,17 @@ async fn store_clicks(
         counts.entry(key).or_default().unique_clicks -= 1;
     }
     rollups::add_clicks(tx, &counts).await?;
-    Ok((inserted, bumps))
+    if !stored.is_empty() {
+        events::record(
+            tx,
+            EventKind::ClickStored,
+            &ClicksStored {
+                counts: stored.into_values().collect(),
+            },
+        )
+        .await?;
+    }
+    Ok(inserted)
 }
 
 /// Stores new conversions as pending; returns the ids stored now.

@@ -310,6 +310,20 @@ async fn caps_are_taken_in_conversion_time_order_and_over_cap_is_kept() {
             .await
             .expect("sum");
     assert_eq!(approved, 3, "the rollup follows the demotion");
+    // A demoted conversion keeps no payout: the list is what time order gives, whatever
+    // order the conversions arrived in.
+    let paid: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT status, payout::text FROM conversions ORDER BY ts, id")
+            .fetch_all(&m.app.db)
+            .await
+            .expect("payouts");
+    for (status, payout) in &paid {
+        assert_eq!(
+            payout.is_some(),
+            status == "approved",
+            "{status} with payout {payout:?}: {paid:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -430,6 +444,7 @@ async fn held_conversions_are_reviewed_and_approved_ones_reversed_with_an_audit_
         }
     };
     let live = || async {
+        m.app.settled().await;
         let v: Value = m.app.get_json("/v1/stats/live", &m.adv.token).await;
         v["conversions"].as_i64().unwrap_or(-1)
     };

@@ -18,7 +18,9 @@ use redis::AsyncCommands as _;
 use secrecy::ExposeSecret as _;
 use serde_json::{Value, json};
 
-use crate::helpers::{KEK_B64, Options, TestApp, fresh_database, settings_for, spawn_with};
+use crate::helpers::{
+    KEK_B64, Options, TestApp, fresh_database, settings_for, spawn_with, wait_until,
+};
 
 async fn redis() -> redis::aio::MultiplexedConnection {
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
@@ -37,18 +39,13 @@ async fn entry_when(
 ) -> Option<String> {
     let mut conn = redis().await;
     let full = format!("{}{key}", app.settings.edge_push.kv_prefix);
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let value: Option<String> = conn.get(&full).await.expect("GET");
-        if check(value.as_deref()) {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{key} never satisfied the check; last value: {value:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let mut value = None;
+    wait_until(&format!("{key} satisfies the check"), async || {
+        value = conn.get(&full).await.expect("GET");
+        check(value.as_deref())
+    })
+    .await;
+    value
 }
 
 fn offer_doc(value: Option<&str>) -> Option<OfferDoc> {
@@ -132,20 +129,7 @@ async fn offer_changes_reach_redis_by_themselves() {
     offer_when(&app, &key, OfferStatus::Active).await;
 
     // Nothing stays queued once pushed.
-    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM edge_outbox")
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    let mut queued = queued;
-    while queued > 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        queued = sqlx::query_scalar("SELECT count(*) FROM edge_outbox")
-            .fetch_one(&app.db)
-            .await
-            .expect("count");
-    }
-    assert_eq!(queued, 0, "the queue drains");
+    app.eventually("SELECT count(*) FROM edge_outbox", 0).await;
 }
 
 #[tokio::test]
@@ -725,18 +709,10 @@ async fn a_failed_push_stays_queued_until_it_lands() {
     let adv = app.advertiser("acme").await;
     let offer = app.approved_offer(&adv, &admin, json!({})).await;
     let key = format!("offer:{offer}");
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let landed = fake.lock().expect("lock").store.contains_key(&key);
-        if landed {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the push never landed"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_until("the push lands", async || {
+        fake.lock().expect("lock").store.contains_key(&key)
+    })
+    .await;
     entry_when(&app, &key, |v| v.is_some()).await;
     let fake = fake.lock().expect("lock");
     assert_eq!(fake.fail_writes, 0, "the failures were met and retried");

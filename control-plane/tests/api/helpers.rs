@@ -317,6 +317,22 @@ fn account(session: Value) -> Account {
 }
 
 /// Asserts a problem document with `status` and `code`; returns it.
+/// Waits until `condition` holds, checking every 50 ms; after 20 s, fails the test with
+/// `what` (what was being waited for).
+pub(crate) async fn wait_until(what: &str, mut condition: impl AsyncFnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if condition().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up waiting (20 s) until {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 pub(crate) async fn problem(resp: Response, status: u16, code: &str) -> Value {
     assert_eq!(resp.status().as_u16(), status, "status for {code}");
     assert_eq!(

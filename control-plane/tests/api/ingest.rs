@@ -5,7 +5,7 @@ use redis::AsyncCommands as _;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-use crate::helpers::problem;
+use crate::helpers::{problem, wait_until};
 use crate::tracking::{Click, Conversion, batch_body, market, now_secs};
 
 /// A moment a few minutes ago, but today (UTC): live counters are per UTC day.
@@ -90,6 +90,7 @@ async fn duplicate_batches_and_events_change_nothing() {
     );
 
     // Live counters saw each event once.
+    m.app.settled().await;
     let live: Value = m.app.get_json("/v1/stats/live", &m.admin.token).await;
     assert_eq!(live["clicks"], 3, "{live}");
     assert_eq!(live["filtered_clicks"], 1, "{live}");
@@ -294,15 +295,10 @@ async fn the_stream_is_read_acknowledged_and_trimmed() {
         .await;
     // Acknowledged and deleted once stored.
     let group = m.app.settings.stream_group.clone();
-    for _ in 0..50 {
-        let len: usize = redis.xlen(&stream).await.expect("xlen");
-        if len == 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let len: usize = redis.xlen(&stream).await.expect("xlen");
-    assert_eq!(len, 0);
+    wait_until("the stream is empty", async || {
+        redis.xlen::<_, usize>(&stream).await.expect("xlen") == 0
+    })
+    .await;
     let pending: redis::streams::StreamPendingReply =
         redis.xpending(&stream, &group).await.expect("xpending");
     assert_eq!(pending.count(), 0);
@@ -315,14 +311,12 @@ async fn entries_a_dead_reader_left_pending_are_taken_over_and_stored_once() {
     let group = m.app.settings.stream_group.clone();
     let mut redis = m.app.redis().await;
     // The service's reader has created the group by now.
-    for _ in 0..100 {
+    wait_until("the service's reader has created its group", async || {
         let groups: redis::streams::StreamInfoGroupsReply =
             redis.xinfo_groups(&stream).await.unwrap_or_default();
-        if !groups.groups.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+        !groups.groups.is_empty()
+    })
+    .await;
     let t0 = recently();
     let clicks: Vec<Click> = (0..5)
         .map(|i| Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(i)))
@@ -359,17 +353,12 @@ async fn entries_a_dead_reader_left_pending_are_taken_over_and_stored_once() {
 
     // Once they are idle long enough (500 ms here), the service takes them over.
     m.app.eventually("SELECT count(*) FROM clicks", 5).await;
-    for _ in 0..50 {
+    wait_until("the taken-over entries are acknowledged", async || {
         let pending: redis::streams::StreamPendingReply =
             redis.xpending(&stream, &group).await.expect("xpending");
-        if pending.count() == 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let pending: redis::streams::StreamPendingReply =
-        redis.xpending(&stream, &group).await.expect("xpending");
-    assert_eq!(pending.count(), 0, "acknowledged after the takeover");
+        pending.count() == 0
+    })
+    .await;
     assert_eq!(
         count(&m.app.db, "SELECT sum(clicks)::bigint FROM stats_clicks").await,
         5,
@@ -564,15 +553,10 @@ async fn a_stream_entry_that_cannot_be_stored_is_set_aside_and_the_rest_flows() 
             1,
         )
         .await;
-    for _ in 0..50 {
-        let len: usize = redis.xlen(&stream).await.expect("xlen");
-        if len == 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let len: usize = redis.xlen(&stream).await.expect("xlen");
-    assert_eq!(len, 0);
+    wait_until("the stream is empty", async || {
+        redis.xlen::<_, usize>(&stream).await.expect("xlen") == 0
+    })
+    .await;
     // And the stream keeps flowing.
     let later = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(10));
     let _: String = redis

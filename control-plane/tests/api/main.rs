@@ -11,6 +11,7 @@ mod cli;
 mod conversions;
 mod edge_push;
 mod errors;
+mod events;
 mod hardening;
 mod health;
 mod ingest;

@@ -608,6 +608,7 @@ async fn live_counters_follow_events_per_scope() {
     let live = |who: Account, query: String| {
         let app = &m.app;
         async move {
+            app.settled().await;
             let v: Value = app
                 .get_json(&format!("/v1/stats/live{query}"), &who.token)
                 .await;

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-use crate::helpers::{Account, Options, TestApp, spawn_with};
+use crate::helpers::{Account, Options, TestApp, spawn_with, wait_until};
 
 /// Everyone needed to send clicks and conversions.
 pub(crate) struct Market {
@@ -241,17 +241,30 @@ impl TestApp {
     /// Waits (up to 20 s) until `query` returns `expected`.
     pub(crate) async fn eventually(&self, query: &str, expected: i64) {
         let mut last = -1;
-        for _ in 0..200 {
+        wait_until(&format!("{query} returns {expected}"), async || {
             last = sqlx::query_scalar::<_, i64>(query)
                 .fetch_one(&self.db)
                 .await
                 .expect("query");
-            if last == expected {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("{query} stayed {last}, expected {expected}");
+            last == expected
+        })
+        .await;
+    }
+
+    /// Waits until every consumer of domain events (the live counters, …) has handled every
+    /// event recorded so far: tests call it before reading what the reactions write.
+    pub(crate) async fn settled(&self) {
+        wait_until("every domain event is handled", async || {
+            sqlx::query_scalar::<_, bool>(
+                "SELECT EXISTS (SELECT 1 FROM event_cursors) AND NOT EXISTS (
+                     SELECT 1 FROM domain_events e
+                     JOIN event_cursors c ON (c.tx_id, c.event_id) < (e.tx_id, e.id))",
+            )
+            .fetch_one(&self.db)
+            .await
+            .expect("query")
+        })
+        .await;
     }
 
     /// The Redis connection of the test.

@@ -8,6 +8,8 @@ use uuid::Uuid;
 use crate::accounts::Scope;
 use crate::accounts::api_key;
 use crate::accounts::db::users::{self, UserRow};
+use crate::events::catalogue::ApiKeyChanged;
+use crate::events::{self, EventKind};
 use crate::kernel::error::ApiError;
 
 /// A stored key (never its secret).
@@ -81,7 +83,27 @@ pub(crate) async fn create(
     scopes: &[Scope],
 ) -> Result<(ApiKeyRow, String), ApiError> {
     let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
-    insert(pool, user_id, name, &scopes).await
+    let mut tx = pool.begin().await?;
+    let (row, key) = insert(&mut *tx, user_id, name, &scopes).await?;
+    record(&mut tx, EventKind::ApiKeyCreated, &row, None).await?;
+    tx.commit().await?;
+    Ok((row, key))
+}
+
+async fn record(
+    tx: &mut sqlx::PgConnection,
+    kind: EventKind,
+    key: &ApiKeyRow,
+    replaces: Option<(Uuid, OffsetDateTime)>,
+) -> Result<(), ApiError> {
+    let change = ApiKeyChanged {
+        key_id: key.id,
+        user_id: key.user_id,
+        replaces: replaces.map(|(id, _)| id),
+        grace_until: replaces.map(|(_, until)| until),
+    };
+    events::record(tx, kind, &change).await?;
+    Ok(())
 }
 
 /// The user's keys, newest first.
@@ -131,20 +153,33 @@ pub(crate) async fn rotate(
         .bind(new.id)
         .execute(&mut *tx)
         .await?;
+    record(&mut tx, EventKind::ApiKeyRotated, &new, Some((id, expires))).await?;
     tx.commit().await?;
     Ok(Some((new, key)))
 }
 
 /// Revokes one of the user's keys at once; false if there is no such key.
 pub(crate) async fn revoke(pool: &PgPool, user_id: i64, id: Uuid) -> Result<bool, ApiError> {
-    let done = sqlx::query(
-        "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND user_id = $2",
-    )
+    let mut tx = pool.begin().await?;
+    let Some(row) = sqlx::query_as::<_, ApiKeyRow>(&format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE id = $1 AND user_id = $2 FOR UPDATE"
+    ))
     .bind(id)
     .bind(user_id)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() > 0)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(false);
+    };
+    if row.revoked_at.is_none() {
+        sqlx::query("UPDATE api_keys SET revoked_at = now() WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        record(&mut tx, EventKind::ApiKeyRevoked, &row, None).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The live key `key` and its user, if the key is valid.

@@ -15,12 +15,15 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::conversions::rules::{self as attribution, ConversionStatus, PayoutTerms};
+use crate::events::{
+    self, EventKind,
+    catalogue::{ConversionChanged, Money},
+};
 use crate::kernel::Tenant;
 use crate::kernel::error::ApiError;
 use crate::kernel::event_time;
 use crate::offers::PayoutModel;
 use crate::stats as rollups;
-use crate::stats::live::{Bump, Scopes};
 use afftok_shared::ConversionEvent;
 
 /// A stored conversion.
@@ -94,31 +97,91 @@ struct OfferTerms {
     hold_conversions: bool,
 }
 
-/// What attribution did, for the live counters (applied after commit).
+/// What attribution decided, written together just before the transaction commits.
 #[derive(Debug, Default)]
 pub(crate) struct Outcome {
     /// The conversion's status now.
     pub status: Option<ConversionStatus>,
-    /// Live counter changes.
-    pub bumps: Vec<(Scopes, Bump)>,
-    /// Rollup changes, written together just before the transaction commits.
+    /// Rollup changes.
     counts: Vec<rollups::ConversionCount>,
+    /// Domain events: every status change.
+    changes: Vec<(EventKind, ConversionChanged)>,
 }
 
-/// Writes the rollup changes collected in `out`, then commits.
+/// Writes the rollup changes and domain events collected in `out`, then commits.
 async fn commit(mut tx: Transaction<'_, Postgres>, out: &mut Outcome) -> Result<(), ApiError> {
     rollups::add_conversions(&mut tx, &out.counts).await?;
     out.counts.clear();
+    for kind in [EventKind::ConversionDecided, EventKind::ConversionReversed] {
+        let changes: Vec<&ConversionChanged> = out
+            .changes
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, c)| c)
+            .collect();
+        events::record_all(&mut tx, kind, &changes).await?;
+    }
+    out.changes.clear();
     tx.commit().await?;
     Ok(())
 }
 
-fn scopes(row: &ConversionRow) -> Option<Scopes> {
-    Some(Scopes {
-        offer_id: row.offer_id?,
-        promoter_id: row.promoter_id?,
-        advertiser_id: Some(row.advertiser_id),
-    })
+/// A payout as events carry it: with its currency's decimals (`12.50`, `0.1234` for KWD).
+fn money(amount: Option<Decimal>, currency: Option<&String>) -> Option<Money> {
+    let mut amount = amount?;
+    let currency = currency?.clone();
+    if let Ok(c) = Currency::parse(&currency) {
+        amount.rescale(attribution::payout_scale(&c));
+    }
+    Some(Money { amount, currency })
+}
+
+/// The domain event of `row` (as it was before the change) going from `from` to `to`, whose
+/// payout is `payout` after the change.
+fn changed(
+    row: &ConversionRow,
+    (from, to): (ConversionStatus, ConversionStatus),
+    payout: Option<Money>,
+    previous_payout: Option<Money>,
+    (actor, reason): (Option<i64>, Option<&str>),
+) -> (EventKind, ConversionChanged) {
+    let kind = if to == ConversionStatus::Reversed {
+        EventKind::ConversionReversed
+    } else {
+        EventKind::ConversionDecided
+    };
+    let payout_currency = payout
+        .as_ref()
+        .or(previous_payout.as_ref())
+        .map(|p| p.currency.clone());
+    let revenue = row
+        .currency
+        .clone()
+        .or(payout_currency)
+        .map(|currency| Money {
+            amount: row.amount.unwrap_or_default(),
+            currency,
+        });
+    (
+        kind,
+        ConversionChanged {
+            conversion_id: row.id,
+            ts: row.ts,
+            advertiser_id: row.advertiser_id,
+            offer_id: row.offer_id,
+            promoter_id: row.promoter_id,
+            click_id: row.click_id,
+            txid: row.txid.clone(),
+            event: row.event.clone(),
+            from: from.as_str().to_owned(),
+            to: to.as_str().to_owned(),
+            reason: reason.map(str::to_owned),
+            actor_id: actor,
+            revenue,
+            payout,
+            previous_payout,
+        },
+    )
 }
 
 fn revenue_of(row: &ConversionRow) -> (Decimal, String) {
@@ -132,34 +195,24 @@ fn revenue_of(row: &ConversionRow) -> (Decimal, String) {
 }
 
 /// Adds (`sign` 1) or removes (-1) an approved conversion from the rollups (written at
-/// commit) and the live counters (bumped after it).
+/// commit).
 fn rollup(row: &ConversionRow, sign: i64, out: &mut Outcome) {
-    let Some(scopes) = scopes(row) else {
+    let (Some(offer_id), Some(promoter_id)) = (row.offer_id, row.promoter_id) else {
         return;
     };
     let payout = row.payout.unwrap_or_default();
     let payout_currency = row.payout_currency.clone().unwrap_or_default();
-    let (revenue, revenue_currency) = revenue_of(row);
     out.counts.push(rollups::ConversionCount {
         ts: row.ts,
-        offer_id: scopes.offer_id,
-        promoter_id: scopes.promoter_id,
+        offer_id,
+        promoter_id,
         advertiser_id: row.advertiser_id,
         country: row.country.clone().unwrap_or_default(),
         sub1: row.sub1.clone().unwrap_or_default(),
-        payout: (payout, payout_currency.clone()),
-        revenue: (revenue, revenue_currency.clone()),
+        payout: (payout, payout_currency),
+        revenue: revenue_of(row),
         sign,
     });
-    out.bumps.push((
-        scopes,
-        Bump::Conversion {
-            ts: row.ts,
-            sign,
-            payout: (payout, payout_currency),
-            revenue: (revenue, revenue_currency),
-        },
-    ));
 }
 
 async fn set_status(
@@ -171,11 +224,17 @@ async fn set_status(
     out: &mut Outcome,
 ) -> Result<(), ApiError> {
     let from = row.status();
-    sqlx::query("UPDATE conversions SET status = $2 WHERE id = $1")
-        .bind(row.id)
-        .bind(to.as_str())
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE conversions SET status = $2,
+             payout = CASE WHEN $3 THEN payout END,
+             payout_currency = CASE WHEN $3 THEN payout_currency END
+         WHERE id = $1",
+    )
+    .bind(row.id)
+    .bind(to.as_str())
+    .bind(to.keeps_payout())
+    .execute(&mut **tx)
+    .await?;
     sqlx::query(
         "INSERT INTO conversion_audit (conversion_id, actor_id, from_status, to_status, reason)
          VALUES ($1, $2, $3, $4, $5)",
@@ -192,33 +251,36 @@ async fn set_status(
     if was != is {
         rollup(row, if is { 1 } else { -1 }, out);
     }
+    let payout = money(row.payout, row.payout_currency.as_ref());
+    out.changes.push(changed(
+        row,
+        (from, to),
+        payout.clone().filter(|_| to.keeps_payout()),
+        payout.filter(|_| from.keeps_payout()),
+        (actor, reason),
+    ));
     Ok(())
 }
 
-/// Attributes conversions (oldest first) and returns the live counter changes. They are
+/// Attributes conversions (oldest first). They are
 /// decided in one transaction holding every offer's lock (taken in offer order, so two
 /// batches never wait on each other in a circle); if that fails, one by one, where a
 /// failure is logged and leaves that conversion pending (the sweeper retries it) without
 /// stopping the others.
-pub async fn attribute_all(pool: &PgPool, ids: &[Uuid]) -> Vec<(Scopes, Bump)> {
+pub async fn attribute_all(pool: &PgPool, ids: &[Uuid]) {
     if ids.len() > 1 {
         match attribute_together(pool, ids).await {
-            Ok(bumps) => return bumps,
+            Ok(()) => return,
             Err(e) => {
                 tracing::warn!(conversions = ids.len(), error = %e, "attributing a batch failed; one by one")
             }
         }
     }
-    let mut bumps = Vec::new();
     for id in ids {
-        match attribute(pool, *id).await {
-            Ok(outcome) => bumps.extend(outcome.bumps),
-            Err(e) => {
-                tracing::warn!(conversion = %id, error = %e, "attribution failed; it stays pending")
-            }
+        if let Err(e) = attribute(pool, *id).await {
+            tracing::warn!(conversion = %id, error = %e, "attribution failed; it stays pending")
         }
     }
-    bumps
 }
 
 /// The payout of a conversion that takes a slot under `o`'s terms.
@@ -274,7 +336,7 @@ async fn click_of(
     .await?)
 }
 
-async fn attribute_together(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<(Scopes, Bump)>, ApiError> {
+async fn attribute_together(pool: &PgPool, ids: &[Uuid]) -> Result<(), ApiError> {
     // Which offers to lock: those of the conversions' clicks (a stored click never changes).
     let offers: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT k.offer_id FROM conversions c JOIN clicks k ON k.id = c.click_id
@@ -311,7 +373,7 @@ async fn attribute_together(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<(Scopes, 
         }
     }
     commit(tx, &mut out).await?;
-    Ok(out.bumps)
+    Ok(())
 }
 
 /// Attributes a pending conversion if its click is there; a conversion already decided is
@@ -379,6 +441,16 @@ async fn decide_pending(
             .bind(conv.id)
             .execute(&mut **tx)
             .await?;
+        out.changes.push(changed(
+            &conv,
+            (
+                ConversionStatus::Pending,
+                ConversionStatus::RejectedAdvertiserMismatch,
+            ),
+            None,
+            None,
+            (None, None),
+        ));
         return Ok(ConversionStatus::RejectedAdvertiserMismatch);
     };
 
@@ -490,6 +562,13 @@ async fn decide_pending(
     if status == ConversionStatus::Approved {
         rollup(&row, 1, out);
     }
+    out.changes.push(changed(
+        &row,
+        (ConversionStatus::Pending, status),
+        money(row.payout, row.payout_currency.as_ref()),
+        None,
+        (None, None),
+    ));
     if freed_slots {
         rebalance_caps(tx, click.offer_id, &o, out).await?;
     }
@@ -630,9 +709,20 @@ pub(crate) async fn expire_pending(
              WHERE status = 'pending' AND received_at < now() - $1::interval
                -- one whose click is stored is being (or will be) attributed, not expired
                AND NOT EXISTS (SELECT 1 FROM clicks WHERE clicks.id = conversions.click_id)
-             RETURNING id)
-         INSERT INTO conversion_audit (conversion_id, from_status, to_status, reason)
-         SELECT id, 'pending', 'unknown_click', 'no click arrived in time' FROM expired",
+             RETURNING id, ts, advertiser_id, click_id, txid, event, amount, currency)
+         , audited AS (
+             INSERT INTO conversion_audit (conversion_id, from_status, to_status, reason)
+             SELECT id, 'pending', 'unknown_click', 'no click arrived in time' FROM expired)
+         INSERT INTO domain_events (kind, payload)
+         SELECT 'conversion.decided', jsonb_build_object(
+             'conversion_id', id, 'ts', to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
+             'advertiser_id', advertiser_id, 'offer_id', NULL, 'promoter_id', NULL,
+             'click_id', click_id, 'txid', txid, 'event', event,
+             'from', 'pending', 'to', 'unknown_click', 'reason', 'no click arrived in time',
+             'actor_id', NULL, 'revenue', CASE WHEN currency IS NOT NULL THEN
+                 jsonb_build_object('amount', coalesce(amount, 0)::text, 'currency', currency) END,
+             'payout', NULL, 'previous_payout', NULL)
+         FROM expired",
     )
     .bind(format!("{} seconds", wait.as_secs()))
     .execute(pool)

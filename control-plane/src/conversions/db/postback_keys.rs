@@ -8,6 +8,8 @@ use sqlx::{FromRow, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::events::catalogue::PostbackKeyChanged;
+use crate::events::{self, EventKind};
 use crate::kernel::error::ApiError;
 
 /// A stored key (never the key itself).
@@ -41,6 +43,7 @@ pub(crate) async fn create(
         URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 24]>())
     );
     let allow = ip_allow.entries();
+    let mut tx = pool.begin().await?;
     let row = sqlx::query_as::<_, PostbackKeyRow>(&format!(
         "INSERT INTO postback_keys (id, advertiser_id, name, prefix, key_hash, ip_allow)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
@@ -51,8 +54,16 @@ pub(crate) async fn create(
     .bind(&key[..10])
     .bind(postback_key_hash(&key).as_slice())
     .bind(allow)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
+    record(
+        &mut tx,
+        EventKind::PostbackKeyCreated,
+        row.id,
+        advertiser_id,
+    )
+    .await?;
+    tx.commit().await?;
     Ok((row, key))
 }
 
@@ -71,12 +82,38 @@ pub(crate) async fn list(
 
 /// Revokes one of the advertiser's keys; false if there is no such key.
 pub(crate) async fn revoke(pool: &PgPool, advertiser_id: i64, id: Uuid) -> Result<bool, ApiError> {
-    let done = sqlx::query(
-        "UPDATE postback_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND advertiser_id = $2",
+    let mut tx = pool.begin().await?;
+    let Some(revoked) = sqlx::query_scalar::<_, bool>(
+        "SELECT revoked_at IS NOT NULL FROM postback_keys WHERE id = $1 AND advertiser_id = $2 FOR UPDATE",
     )
     .bind(id)
     .bind(advertiser_id)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() > 0)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(false);
+    };
+    if !revoked {
+        sqlx::query("UPDATE postback_keys SET revoked_at = now() WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        record(&mut tx, EventKind::PostbackKeyRevoked, id, advertiser_id).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn record(
+    tx: &mut sqlx::PgConnection,
+    kind: EventKind,
+    key_id: Uuid,
+    advertiser_id: i64,
+) -> Result<(), ApiError> {
+    let change = PostbackKeyChanged {
+        key_id,
+        advertiser_id,
+    };
+    events::record(tx, kind, &change).await?;
+    Ok(())
 }

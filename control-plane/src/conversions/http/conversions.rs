@@ -29,7 +29,6 @@ use crate::http::rate_limit::client_ip;
 use crate::kernel::error::ApiError;
 use crate::kernel::page::{instant, next_time_cursor, page_limit, time_cursor};
 use crate::kernel::text;
-use crate::stats::live;
 
 /// A conversion.
 #[derive(Debug, Serialize, ToSchema)]
@@ -355,12 +354,6 @@ pub(super) async fn report(
     }
     tx.commit().await?;
     let outcome = conversions::attribute(&state.db, id).await?;
-    live::apply(
-        &state.redis,
-        &state.settings.redis_key_prefix,
-        &outcome.bumps,
-    )
-    .await;
     Ok((
         StatusCode::CREATED,
         axum::Json(Reported {
@@ -399,7 +392,7 @@ async fn decide(
         }
         text::check(r, true).map_err(|why| ApiError::field("reason", why))?;
     }
-    let (row, outcome) = conversions::decide(
+    let (row, _) = conversions::decide(
         &state.db,
         advertiser,
         id,
@@ -408,12 +401,6 @@ async fn decide(
         reason.as_deref(),
     )
     .await?;
-    live::apply(
-        &state.redis,
-        &state.settings.redis_key_prefix,
-        &outcome.bumps,
-    )
-    .await;
     Ok(axum::Json(row.into()))
 }
 

@@ -3,6 +3,8 @@
 use sqlx::{FromRow, PgPool};
 use time::OffsetDateTime;
 
+use crate::events::catalogue::PromoterJoined;
+use crate::events::{self, EventKind};
 use crate::kernel::Tenant;
 use crate::kernel::error::ApiError;
 
@@ -51,6 +53,7 @@ pub async fn join(
     kid: i64,
     token: &str,
 ) -> Result<(LinkRow, bool), ApiError> {
+    let mut tx = pool.begin().await?;
     let created: bool = sqlx::query_scalar(
         "INSERT INTO links (promoter_id, offer_id, kid, token) VALUES ($1, $2, $3, $4)
          ON CONFLICT (promoter_id, offer_id) DO UPDATE SET kid = EXCLUDED.kid, token = EXCLUDED.token
@@ -61,7 +64,7 @@ pub async fn join(
     .bind(offer_id)
     .bind(kid)
     .bind(token)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?
     .unwrap_or(false);
     let row = sqlx::query_as::<_, LinkRow>(&format!(
@@ -69,8 +72,27 @@ pub async fn join(
     ))
     .bind(promoter_id)
     .bind(offer_id)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
+    if created {
+        let advertiser_id: i64 =
+            sqlx::query_scalar("SELECT advertiser_id FROM offers WHERE id = $1")
+                .bind(offer_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        events::record(
+            &mut tx,
+            EventKind::PromoterJoined,
+            &PromoterJoined {
+                promoter_id,
+                offer_id,
+                advertiser_id,
+                link_id: row.id,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
     Ok((row, created))
 }
 

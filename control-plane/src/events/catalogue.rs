@@ -1,0 +1,232 @@
+//! The domain event catalogue: each kind, its payload, and who records it. Payloads are JSON
+//! (`domain_events.payload`); fields may be added, never renamed or removed, since webhooks
+//! will publish them.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventKind {
+    /// A batch of clicks was stored ([`ClicksStored`]; ingest).
+    #[serde(rename = "click.stored")]
+    ClickStored,
+    /// A conversion was attributed, or its status changed ([`ConversionChanged`]; attribution,
+    /// the advertiser's review, the sweeper).
+    #[serde(rename = "conversion.decided")]
+    ConversionDecided,
+    /// An approved conversion was reversed by its advertiser ([`ConversionChanged`]).
+    #[serde(rename = "conversion.reversed")]
+    ConversionReversed,
+    /// An offer's status changed ([`OfferStatusChanged`]; the offer workflow).
+    #[serde(rename = "offer.status_changed")]
+    OfferStatusChanged,
+    /// A promoter joined an offer and got its link ([`PromoterJoined`]; the marketplace).
+    #[serde(rename = "promoter.joined")]
+    PromoterJoined,
+    /// An API key was created ([`ApiKeyChanged`]).
+    #[serde(rename = "api_key.created")]
+    ApiKeyCreated,
+    /// An API key was rotated: the new key's id, the old one's in `replaces`.
+    #[serde(rename = "api_key.rotated")]
+    ApiKeyRotated,
+    /// An API key was revoked.
+    #[serde(rename = "api_key.revoked")]
+    ApiKeyRevoked,
+    /// A postback key was created ([`PostbackKeyChanged`]).
+    #[serde(rename = "postback_key.created")]
+    PostbackKeyCreated,
+    /// A postback key was revoked.
+    #[serde(rename = "postback_key.revoked")]
+    PostbackKeyRevoked,
+}
+
+impl EventKind {
+    /// Every kind.
+    pub const ALL: [EventKind; 10] = [
+        Self::ClickStored,
+        Self::ConversionDecided,
+        Self::ConversionReversed,
+        Self::OfferStatusChanged,
+        Self::PromoterJoined,
+        Self::ApiKeyCreated,
+        Self::ApiKeyRotated,
+        Self::ApiKeyRevoked,
+        Self::PostbackKeyCreated,
+        Self::PostbackKeyRevoked,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClickStored => "click.stored",
+            Self::ConversionDecided => "conversion.decided",
+            Self::ConversionReversed => "conversion.reversed",
+            Self::OfferStatusChanged => "offer.status_changed",
+            Self::PromoterJoined => "promoter.joined",
+            Self::ApiKeyCreated => "api_key.created",
+            Self::ApiKeyRotated => "api_key.rotated",
+            Self::ApiKeyRevoked => "api_key.revoked",
+            Self::PostbackKeyCreated => "postback_key.created",
+            Self::PostbackKeyRevoked => "postback_key.revoked",
+        }
+    }
+
+    /// The kind of a stored name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// `click.stored`: the clicks one batch stored, counted per offer, promoter and UTC day (not
+/// a row per click). Clicks on offers the control plane does not know are not in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClicksStored {
+    /// One entry per (offer, promoter, day).
+    pub counts: Vec<ClickCount>,
+}
+
+/// Clicks of one offer and promoter on one UTC day, stored by one batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClickCount {
+    /// The offer.
+    pub offer_id: i64,
+    /// The promoter.
+    pub promoter_id: i64,
+    /// The offer's advertiser.
+    pub advertiser_id: i64,
+    /// The clicks' UTC day (`YYYY-MM-DD`).
+    #[serde(with = "iso_day")]
+    pub day: Date,
+    /// Counted clicks (verdict `ok`).
+    pub clicks: i64,
+    /// Clicks that were the first of their visitor that day when stored.
+    pub unique_clicks: i64,
+    /// Filtered clicks (bots, paused offers, geo blocks).
+    pub filtered_clicks: i64,
+}
+
+time::serde::format_description!(iso_day, Date, "[year]-[month]-[day]");
+
+/// An amount of money in a currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    /// The amount (a decimal string).
+    pub amount: Decimal,
+    /// ISO 4217 code.
+    pub currency: String,
+}
+
+/// `conversion.decided` and `conversion.reversed`: a conversion's status changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversionChanged {
+    /// The conversion.
+    pub conversion_id: Uuid,
+    /// When it happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub ts: OffsetDateTime,
+    /// The advertiser who reported it.
+    pub advertiser_id: i64,
+    /// Its click's offer (none while the click is unknown).
+    pub offer_id: Option<i64>,
+    /// Its click's promoter.
+    pub promoter_id: Option<i64>,
+    /// The click it claims.
+    pub click_id: Uuid,
+    /// Its transaction id.
+    pub txid: Option<String>,
+    /// Its event name.
+    pub event: String,
+    /// The status before (`pending` for a first decision).
+    pub from: String,
+    /// The status now.
+    pub to: String,
+    /// Why, when not the plain attribution rules.
+    pub reason: Option<String>,
+    /// Who decided (none: attribution itself).
+    pub actor_id: Option<i64>,
+    /// The sale amount and its currency (the payout's currency when it gave none).
+    pub revenue: Option<Money>,
+    /// The payout now (none unless approved, pending review or reversed).
+    pub payout: Option<Money>,
+    /// The payout before the change.
+    pub previous_payout: Option<Money>,
+}
+
+/// `offer.status_changed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferStatusChanged {
+    /// The offer.
+    pub offer_id: i64,
+    /// Its advertiser.
+    pub advertiser_id: i64,
+    /// The status before.
+    pub from: String,
+    /// The status now.
+    pub to: String,
+    /// Who changed it.
+    pub actor_id: i64,
+    /// The reviewer's reason, when given.
+    pub reason: Option<String>,
+}
+
+/// `promoter.joined`: a promoter joined an offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromoterJoined {
+    /// The promoter.
+    pub promoter_id: i64,
+    /// The offer.
+    pub offer_id: i64,
+    /// The offer's advertiser.
+    pub advertiser_id: i64,
+    /// The promoter's link for it.
+    pub link_id: i64,
+}
+
+/// `api_key.created`, `api_key.rotated`, `api_key.revoked`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyChanged {
+    /// The key.
+    pub key_id: Uuid,
+    /// Its owner.
+    pub user_id: i64,
+    /// For a rotation: the key it replaces (valid until `grace_until`).
+    pub replaces: Option<Uuid>,
+    /// For a rotation: when the old key stops working.
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub grace_until: Option<OffsetDateTime>,
+}
+
+/// `postback_key.created`, `postback_key.revoked`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostbackKeyChanged {
+    /// The key.
+    pub key_id: Uuid,
+    /// Its advertiser.
+    pub advertiser_id: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_and_match_serde() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+            let json = serde_json::to_value(kind).unwrap_or_default();
+            assert_eq!(json, serde_json::Value::from(kind.as_str()));
+        }
+        assert_eq!(EventKind::parse("click.Stored"), None);
+    }
+
+    #[test]
+    fn the_migration_allows_every_kind() {
+        let sql = include_str!("../../../migrations/20261205000011_domain_events.sql");
+        for kind in EventKind::ALL {
+            assert!(sql.contains(&format!("'{}'", kind.as_str())), "{kind:?}");
+        }
+    }
+}

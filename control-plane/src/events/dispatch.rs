@@ -1,0 +1,215 @@
+//! The dispatcher: one task per consumer, woken by Postgres notifications when events commit
+//! (and every `events_poll_interval` anyway), reading events after the consumer's position.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::PgListener;
+use sqlx::{PgPool, Row as _};
+use tokio::sync::watch;
+
+use super::{Consumer, ConsumerError, EventKind, Position, StoredEvent, consumers};
+use crate::app::AppState;
+use crate::app::jobs::Stop;
+
+/// Events handed to a consumer at once.
+const BATCH: i64 = 500;
+
+/// The channel the `domain_events` trigger notifies.
+const CHANNEL: &str = "afftok_domain_events";
+
+/// Feeds every consumer until stopped; prunes handled events older than the retention.
+pub async fn dispatch(state: AppState, stop: Stop) {
+    let (wake, woken) = watch::channel(0u64);
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(listen(state.db.clone(), wake, stop.clone()));
+    tasks.spawn(prune_every_hour(state.clone(), stop.clone()));
+    for consumer in consumers::all() {
+        tasks.spawn(feed(state.clone(), consumer, woken.clone(), stop.clone()));
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// Turns notifications into wake-ups; consumers poll anyway while the listener is away.
+async fn listen(db: PgPool, wake: watch::Sender<u64>, mut stop: Stop) {
+    loop {
+        tokio::select! {
+            () = stop.stopped() => return,
+            Err(e) = listen_once(&db, &wake) => {
+                tracing::warn!(error = %e, "listening for domain events failed; consumers poll meanwhile");
+            }
+        }
+        if stop.after(Duration::from_secs(2)).await {
+            return;
+        }
+    }
+}
+
+async fn listen_once(
+    db: &PgPool,
+    wake: &watch::Sender<u64>,
+) -> Result<std::convert::Infallible, sqlx::Error> {
+    let mut listener = PgListener::connect_with(db).await?;
+    listener.listen(CHANNEL).await?;
+    loop {
+        listener.recv().await?;
+        wake.send_modify(|n| *n = n.wrapping_add(1));
+    }
+}
+
+/// Runs one consumer: batches while there are events, then waits for a wake-up or the poll
+/// interval; after a failure, waits longer each time (up to 30 s) and retries the same events.
+async fn feed(
+    state: AppState,
+    consumer: Arc<dyn Consumer>,
+    mut woken: watch::Receiver<u64>,
+    mut stop: Stop,
+) {
+    let poll = state.settings.events_poll_interval;
+    let mut failures: u32 = 0;
+    loop {
+        if stop.is_stopped() {
+            return;
+        }
+        // Wake-ups from now on count: events committed while this batch runs are not missed.
+        woken.borrow_and_update();
+        let wait = match feed_once(&state, consumer.as_ref()).await {
+            Ok(n) if n as i64 >= BATCH => {
+                failures = 0;
+                continue;
+            }
+            Ok(_) => {
+                failures = 0;
+                poll
+            }
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                tracing::warn!(consumer = consumer.name(), failures, error = %e, "a domain event consumer failed; its events are retried");
+                (poll * 2u32.saturating_pow(failures.min(8))).min(Duration::from_secs(30))
+            }
+        };
+        tokio::select! {
+            () = stop.stopped() => return,
+            _ = woken.changed(), if failures == 0 => {}
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// Hands the consumer the events after its position and moves the position past them, in
+/// one transaction; returns how many events were read (0 when another control plane holds
+/// the consumer).
+pub(super) async fn feed_once(
+    state: &AppState,
+    consumer: &dyn Consumer,
+) -> Result<usize, ConsumerError> {
+    sqlx::query("INSERT INTO event_cursors (consumer) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(consumer.name())
+        .execute(&state.db)
+        .await?;
+    let mut tx = state.db.begin().await?;
+    let Some(row) = sqlx::query(
+        "SELECT tx_id::text::bigint AS tx_id, event_id FROM event_cursors
+         WHERE consumer = $1 FOR UPDATE SKIP LOCKED",
+    )
+    .bind(consumer.name())
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        tx.rollback().await?;
+        return Ok(0);
+    };
+    let at = Position {
+        tx_id: row.try_get("tx_id")?,
+        id: row.try_get("event_id")?,
+    };
+    // Only events of transactions older than every running one: a transaction still running
+    // may yet commit events that come before those of later, already committed ones.
+    let rows = sqlx::query(
+        "SELECT id, tx_id::text::bigint AS tx_id, kind, payload, recorded_at FROM domain_events
+         WHERE (tx_id, id) > ($1::text::xid8, $2)
+           AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+         ORDER BY tx_id, id LIMIT $3",
+    )
+    .bind(at.tx_id.to_string())
+    .bind(at.id)
+    .bind(BATCH)
+    .fetch_all(&mut *tx)
+    .await?;
+    let Some(last) = rows.last() else {
+        tx.rollback().await?;
+        return Ok(0);
+    };
+    let last = Position {
+        tx_id: last.try_get("tx_id")?,
+        id: last.try_get("id")?,
+    };
+    let mut events = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let kind: String = row.try_get("kind")?;
+        // A kind recorded by a newer control plane is not this one's business.
+        let Some(kind) = EventKind::parse(&kind) else {
+            continue;
+        };
+        events.push(StoredEvent {
+            id: row.try_get("id")?,
+            tx_id: row.try_get("tx_id")?,
+            kind,
+            payload: row.try_get("payload")?,
+            recorded_at: row.try_get("recorded_at")?,
+        });
+    }
+    consumer.handle(state, &mut tx, &events).await?;
+    sqlx::query(
+        "UPDATE event_cursors SET tx_id = $2::text::xid8, event_id = $3, updated_at = now()
+         WHERE consumer = $1",
+    )
+    .bind(consumer.name())
+    .bind(last.tx_id.to_string())
+    .bind(last.id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows.len())
+}
+
+async fn prune_every_hour(state: AppState, mut stop: Stop) {
+    loop {
+        match prune(&state.db, state.settings.events_retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "handled domain events pruned"),
+            Err(e) => tracing::warn!(error = %e, "pruning domain events failed"),
+        }
+        if stop.after(Duration::from_secs(3600)).await {
+            return;
+        }
+    }
+}
+
+/// Deletes events older than `retention` that every consumer has handled; returns how many.
+pub async fn prune(db: &PgPool, retention: Duration) -> Result<u64, sqlx::Error> {
+    let names: Vec<&str> = consumers::all().iter().map(|c| c.name()).collect();
+    let cursors: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT tx_id::text::bigint, event_id FROM event_cursors WHERE consumer = ANY($1)",
+    )
+    .bind(&names)
+    .fetch_all(db)
+    .await?;
+    // A consumer that never ran has no position yet: nothing is handled by every consumer.
+    if cursors.len() < names.len() {
+        return Ok(0);
+    }
+    let Some(&(tx_id, id)) = cursors.iter().min() else {
+        return Ok(0);
+    };
+    Ok(sqlx::query(
+        "DELETE FROM domain_events WHERE (tx_id, id) <= ($1::text::xid8, $2)
+           AND recorded_at < now() - make_interval(secs => $3)",
+    )
+    .bind(tx_id.to_string())
+    .bind(id)
+    .bind(retention.as_secs_f64())
+    .execute(db)
+    .await?
+    .rows_affected())
+}
