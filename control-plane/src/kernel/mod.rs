@@ -1,5 +1,5 @@
 //! What every feature shares and none owns: the error type and its problem documents, the
-//! tenant, pagination, small text types, encryption at rest.
+//! tenant, pagination, money amounts, small text types, encryption at rest.
 
 /// Encryption at rest under the key-encryption key.
 pub mod crypto;
@@ -9,6 +9,8 @@ pub mod cursor;
 pub mod email;
 /// The error type and its problem documents.
 pub mod error;
+/// Money amounts: written with their currency's decimals, read exactly.
+pub mod money;
 /// Page sizes, cursors and instants in list queries.
 pub mod page;
 /// Whose data a query may touch.

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::kernel::error::FieldError;
+use crate::kernel::money::{DecimalError, DecimalText, payout_scale};
 use crate::kernel::text;
 
 /// Where an offer is in its workflow.
@@ -258,12 +259,16 @@ pub(super) struct OfferInput {
     pub preview_url: Option<Option<String>>,
     /// cpa, cpl, cps or revshare.
     pub payout_model: Option<PayoutModel>,
-    /// For cpa/cpl: the amount per conversion, a decimal string such as "12.50".
+    /// For cpa/cpl: the amount per conversion, a decimal string such as "12.50" or a number,
+    /// with at most the currency's decimals (2, or 4 for BHD, KWD, XAU…).
     #[serde(default, deserialize_with = "present")]
-    pub payout_amount: Option<Option<String>>,
-    /// For cps/revshare: the percentage of the sale, a decimal string such as "7.5".
+    #[schema(value_type = Option<String>)]
+    pub payout_amount: Option<Option<DecimalText>>,
+    /// For cps/revshare: the percentage of the sale, a decimal string such as "7.5" or a
+    /// number, with at most 4 decimals.
     #[serde(default, deserialize_with = "present")]
-    pub payout_percent: Option<Option<String>>,
+    #[schema(value_type = Option<String>)]
+    pub payout_percent: Option<Option<DecimalText>>,
     /// ISO 4217 code.
     pub currency: Option<String>,
     /// Hours after a click in which a conversion is attributed (1–8760, default 720).
@@ -432,55 +437,6 @@ impl OfferInput {
             fail("preview_url", "must be an http(s) URL without macros");
         }
 
-        let payout_model = pick(self.payout_model, current.map(|c| c.payout_model));
-        // A new model drops the old model's figure unless the request gives it again.
-        let model_changed = payout_model != current.map(|c| c.payout_model);
-        let amount = match self.payout_amount {
-            Some(v) => v,
-            None if model_changed => None,
-            None => current.and_then(|c| c.payout_amount.map(|d| d.to_string())),
-        };
-        let percent = match self.payout_percent {
-            Some(v) => v,
-            None if model_changed => None,
-            None => current.and_then(|c| c.payout_percent.map(|d| d.to_string())),
-        };
-        let (mut payout_amount, mut payout_percent) = (None, None);
-        match payout_model {
-            None => fail("payout_model", "is required"),
-            Some(model) if model.is_fixed() => {
-                if percent.is_some() {
-                    fail("payout_percent", "is only for cps and revshare offers");
-                }
-                match amount.as_deref().map(|a| decimal(a, 4)) {
-                    None => fail("payout_amount", "is required for cpa and cpl offers"),
-                    Some(Some(a))
-                        if a > Decimal::ZERO && a < Decimal::from(100_000_000_000_000i64) =>
-                    {
-                        payout_amount = Some(a)
-                    }
-                    Some(_) => fail(
-                        "payout_amount",
-                        "must be a positive decimal with at most 4 decimals, such as \"12.50\"",
-                    ),
-                }
-            }
-            Some(_) => {
-                if amount.is_some() {
-                    fail("payout_amount", "is only for cpa and cpl offers");
-                }
-                match percent.as_deref().map(|p| decimal(p, 4)) {
-                    None => fail("payout_percent", "is required for cps and revshare offers"),
-                    Some(Some(p)) if p > Decimal::ZERO && p <= Decimal::ONE_HUNDRED => {
-                        payout_percent = Some(p)
-                    }
-                    Some(_) => fail(
-                        "payout_percent",
-                        "must be a decimal above 0 and at most 100, such as \"7.5\"",
-                    ),
-                }
-            }
-        }
         let currency = match pick(self.currency, current.map(|c| c.currency.code().to_owned())) {
             None => {
                 fail("currency", "is required");
@@ -494,6 +450,69 @@ impl OfferInput {
                 }
             },
         };
+        let payout_model = pick(self.payout_model, current.map(|c| c.payout_model));
+        // A new model drops the old model's figure unless the request gives it again.
+        let model_changed = payout_model != current.map(|c| c.payout_model);
+        // A stored figure is checked against the column's 4 decimals only, so that an offer
+        // saved before the currency rule stays editable; a given one against its currency.
+        let (amount, amount_scale) = match self.payout_amount {
+            Some(v) => (v, currency.as_ref().map_or(4, payout_scale)),
+            None if model_changed => (None, 4),
+            None => (
+                current.and_then(|c| c.payout_amount.map(DecimalText::from)),
+                4,
+            ),
+        };
+        let percent = match self.payout_percent {
+            Some(v) => v,
+            None if model_changed => None,
+            None => current.and_then(|c| c.payout_percent.map(DecimalText::from)),
+        };
+        let (mut payout_amount, mut payout_percent) = (None, None);
+        match payout_model {
+            None => fail("payout_model", "is required"),
+            Some(model) if model.is_fixed() => {
+                if percent.is_some() {
+                    fail("payout_percent", "is only for cps and revshare offers");
+                }
+                match amount.map(|a| a.parse(amount_scale)) {
+                    None => fail("payout_amount", "is required for cpa and cpl offers"),
+                    Some(Ok(a))
+                        if a > Decimal::ZERO && a < Decimal::from(100_000_000_000_000i64) =>
+                    {
+                        payout_amount = Some(a)
+                    }
+                    Some(Err(DecimalError::TooManyDecimals)) => fail(
+                        "payout_amount",
+                        &format!(
+                            "must have at most {amount_scale} decimals{}",
+                            currency
+                                .map(|c| format!(" in {}", c.code()))
+                                .unwrap_or_default()
+                        ),
+                    ),
+                    Some(_) => fail(
+                        "payout_amount",
+                        "must be a positive amount below 10^14, such as \"12.50\"",
+                    ),
+                }
+            }
+            Some(_) => {
+                if amount.is_some() {
+                    fail("payout_amount", "is only for cpa and cpl offers");
+                }
+                match percent.map(|p| p.parse(4)) {
+                    None => fail("payout_percent", "is required for cps and revshare offers"),
+                    Some(Ok(p)) if p > Decimal::ZERO && p <= Decimal::ONE_HUNDRED => {
+                        payout_percent = Some(p)
+                    }
+                    Some(_) => fail(
+                        "payout_percent",
+                        "must be a decimal above 0 and at most 100 with at most 4 decimals, such as \"7.5\"",
+                    ),
+                }
+            }
+        }
         let attribution_window_hours = pick(
             self.attribution_window_hours,
             current.map(|c| c.attribution_window_hours),
@@ -573,21 +592,6 @@ fn check_url(url: &str) -> Result<(), &'static str> {
         return Err("must be at most 2048 characters");
     }
     check_url_template(url)
-}
-
-/// Parses a non-negative decimal string with at most `max_scale` decimals.
-pub(super) fn decimal(text: &str, max_scale: u32) -> Option<Decimal> {
-    let ok_shape = !text.is_empty()
-        && text.bytes().filter(|&b| b == b'.').count() <= 1
-        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && !text.starts_with('.')
-        && !text.ends_with('.');
-    if !ok_shape {
-        return None;
-    }
-    Decimal::from_str_exact(text)
-        .ok()
-        .filter(|d| d.scale() <= max_scale)
 }
 
 fn countries(
@@ -708,6 +712,8 @@ mod tests {
             "-1",
             "1e3",
             "12.34567",
+            "12.345",
+            "0.30000000000000004",
             "12,5",
             "",
             "1.",
@@ -719,6 +725,27 @@ mod tests {
             };
             assert!(o.into_new().is_err(), "{bad:?}");
         }
+        let three_decimals = OfferInput {
+            payout_amount: Some(Some("12.345".into())),
+            ..input()
+        };
+        assert_eq!(
+            three_decimals
+                .into_new()
+                .expect_err("USD has 2")
+                .first()
+                .map(|e| e.message.as_str()),
+            Some("must have at most 2 decimals in USD")
+        );
+        let kwd = OfferInput {
+            payout_amount: Some(Some("1.2345".into())),
+            currency: Some("KWD".into()),
+            ..input()
+        };
+        assert_eq!(
+            kwd.into_new().expect("KWD has 4").payout_amount,
+            Some(Decimal::new(12345, 4))
+        );
         let share = OfferInput {
             payout_model: Some(PayoutModel::Revshare),
             payout_amount: None,

@@ -16,6 +16,7 @@ use crate::app::startup::AppState;
 use crate::http::extract::{Auth, Query};
 use crate::kernel::Tenant;
 use crate::kernel::error::ApiError;
+use crate::kernel::money::Money;
 use crate::stats::db::stats::{self, Granularity, GroupBy, Query as StatsQuery, Row};
 use crate::stats::live;
 
@@ -59,15 +60,15 @@ pub(super) struct StatsRow {
     pub conversions: i64,
     /// Payout by currency.
     #[schema(value_type = BTreeMap<String, String>)]
-    pub payout: BTreeMap<String, String>,
+    pub payout: BTreeMap<String, Money>,
     /// Revenue (approved conversion amounts) by currency.
     #[schema(value_type = BTreeMap<String, String>)]
-    pub revenue: BTreeMap<String, String>,
+    pub revenue: BTreeMap<String, Money>,
     /// Conversion rate: conversions / clicks (0 without clicks).
     pub cr: f64,
     /// Earnings per click by currency: payout / clicks.
     #[schema(value_type = BTreeMap<String, String>)]
-    pub epc: BTreeMap<String, String>,
+    pub epc: BTreeMap<String, Money>,
 }
 
 /// A stats answer.
@@ -85,9 +86,10 @@ pub(super) struct StatsAnswer {
     pub totals: StatsRow,
 }
 
-fn money(map: &BTreeMap<String, Decimal>) -> BTreeMap<String, String> {
+/// Sums by currency, each written with its currency's decimals (like a conversion's payout).
+fn money(map: &BTreeMap<String, Decimal>) -> BTreeMap<String, Money> {
     map.iter()
-        .map(|(k, v)| (k.clone(), v.round_dp(4).normalize().to_string()))
+        .map(|(k, v)| (k.clone(), Money::in_code(v.round_dp(4), Some(k))))
         .collect()
 }
 
@@ -103,10 +105,7 @@ fn view(period: String, group: Option<String>, r: &Row) -> StatsRow {
             .map(|(k, v)| {
                 (
                     k.clone(),
-                    (v / Decimal::from(r.clicks))
-                        .round_dp(4)
-                        .normalize()
-                        .to_string(),
+                    Money::in_code((v / Decimal::from(r.clicks)).round_dp(4), Some(k)),
                 )
             })
             .collect()
@@ -275,10 +274,10 @@ pub(super) struct LiveAnswer {
     pub conversions: i64,
     /// Payout by currency.
     #[schema(value_type = BTreeMap<String, String>)]
-    pub payout: BTreeMap<String, String>,
+    pub payout: BTreeMap<String, Money>,
     /// Revenue by currency.
     #[schema(value_type = BTreeMap<String, String>)]
-    pub revenue: BTreeMap<String, String>,
+    pub revenue: BTreeMap<String, Money>,
 }
 
 /// Live parameters.

@@ -693,7 +693,7 @@ async fn the_largest_amounts_add_up_exactly() {
         "{stats}"
     );
     assert_eq!(
-        stats["totals"]["payout"]["USD"], "3000000000000000",
+        stats["totals"]["payout"]["USD"], "3000000000000000.00",
         "{stats}"
     );
 }

@@ -95,7 +95,7 @@ async fn duplicate_batches_and_events_change_nothing() {
     assert_eq!(live["clicks"], 3, "{live}");
     assert_eq!(live["filtered_clicks"], 1, "{live}");
     assert_eq!(live["conversions"], 1, "{live}");
-    assert_eq!(live["payout"], json!({"USD": "12.5"}), "{live}");
+    assert_eq!(live["payout"], json!({"USD": "12.50"}), "{live}");
 
     let metrics = m
         .app

@@ -16,6 +16,7 @@ mod hardening;
 mod health;
 mod ingest;
 mod marketplace;
+mod money;
 mod offers;
 mod postback_keys;
 mod rate_limits;

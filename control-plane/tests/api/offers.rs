@@ -14,7 +14,10 @@ async fn create_read_and_validate() {
         offer["advertiser_id"],
         adv.advertiser_id.expect("advertiser")
     );
-    assert_eq!(offer["payout_amount"], "12.5");
+    assert_eq!(
+        offer["payout_amount"], "12.50",
+        "written as given, with the cents"
+    );
     assert_eq!(offer["payout_percent"], Value::Null);
     assert_eq!(offer["geo_allow"], json!(["CA", "US"]));
     assert_eq!(offer["attribution_window_hours"], 720);

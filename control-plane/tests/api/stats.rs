@@ -180,10 +180,26 @@ async fn recount(
             } else {
                 &mut n.revenue
             };
-            map.insert(cur, sum.normalize().to_string());
+            let text = written(sum, &cur);
+            map.insert(cur, text);
         }
     }
     out
+}
+
+/// A sum as the API writes money: at least its currency's decimals (2, or 4 for a currency
+/// whose minor unit has more than 2 digits or none), and every digit it has.
+fn written(sum: Decimal, currency: &str) -> String {
+    let scale = match afftok_shared::Currency::parse(currency).map(|c| c.minor_units()) {
+        Ok(Some(units)) if units <= 2 => 2,
+        Ok(_) => 4,
+        Err(_) => 2,
+    };
+    let mut d = sum.normalize();
+    if d.scale() < scale {
+        d.rescale(scale);
+    }
+    d.to_string()
 }
 
 async fn stats(m: &Market, who: &Account, query: &str) -> Value {
@@ -631,7 +647,7 @@ async fn live_counters_follow_events_per_scope() {
         ),
         "{pat}"
     );
-    assert_eq!(pat["payout"], json!({"USD": "12.5"}));
+    assert_eq!(pat["payout"], json!({"USD": "12.50"}));
     let q = live(quinn.clone(), String::new()).await;
     assert_eq!((&q["clicks"], &q["conversions"]), (&json!(1), &json!(0)));
     let adv = live(m.adv.clone(), String::new()).await;
@@ -671,7 +687,10 @@ fn per_period(answer: &Value) -> BTreeMap<String, Numbers> {
             let text = |m: BTreeMap<String, Decimal>| {
                 m.into_iter()
                     .filter(|(_, v)| !v.is_zero())
-                    .map(|(k, v)| (k, v.normalize().to_string()))
+                    .map(|(k, v)| {
+                        let text = written(v, &k);
+                        (k, text)
+                    })
                     .collect()
             };
             n.payout = text(payout);

@@ -9,7 +9,6 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -27,6 +26,7 @@ use crate::http::csv::{Csv, wants_csv};
 use crate::http::extract::{Auth, Body, Path, Query};
 use crate::http::rate_limit::client_ip;
 use crate::kernel::error::ApiError;
+use crate::kernel::money::Money;
 use crate::kernel::page::{instant, next_time_cursor, page_limit, time_cursor};
 use crate::kernel::text;
 
@@ -51,14 +51,14 @@ pub(super) struct ConversionView {
     pub promoter_id: Option<i64>,
     /// Transaction id.
     pub txid: Option<String>,
-    /// Sale amount.
-    pub amount: Option<String>,
+    /// Sale amount, with its currency's decimals ("999.99").
+    pub amount: Option<Money>,
     /// Amount currency.
     pub currency: Option<String>,
     /// Event name.
     pub event: String,
-    /// The promoter's payout.
-    pub payout: Option<String>,
+    /// The promoter's payout, with its currency's decimals ("12.50", "0.1234" KWD).
+    pub payout: Option<Money>,
     /// Payout currency.
     pub payout_currency: Option<String>,
     /// `postback` or `api`.
@@ -73,30 +73,17 @@ pub(super) struct ConversionView {
     pub attributed_at: Option<OffsetDateTime>,
 }
 
-/// A payout with its currency's decimals (`12.50`, `0.0150` for BHD).
-fn payout_text(d: Option<Decimal>, currency: Option<&str>) -> Option<String> {
-    let scale = currency
-        .and_then(|c| afftok_shared::Currency::parse(c).ok())
-        .map(|c| crate::conversions::rules::payout_scale(&c));
-    d.map(|mut d| match scale {
-        Some(scale) => {
-            d.rescale(scale);
-            d.to_string()
-        }
-        None => d.normalize().to_string(),
-    })
-}
-
-fn decimal_text(d: Option<Decimal>) -> Option<String> {
-    d.map(|d| d.normalize().to_string())
-}
-
 impl From<ConversionRow> for ConversionView {
     fn from(c: ConversionRow) -> Self {
         Self {
             status: c.status(),
-            amount: decimal_text(c.amount),
-            payout: payout_text(c.payout, c.payout_currency.as_deref()),
+            // An amount without a currency is in the payout's (as the stats count it).
+            amount: c
+                .amount
+                .map(|a| Money::in_code(a, c.currency.as_deref().or(c.payout_currency.as_deref()))),
+            payout: c
+                .payout
+                .map(|p| Money::in_code(p, c.payout_currency.as_deref())),
             id: c.id,
             ts: c.ts,
             advertiser_id: c.advertiser_id,
@@ -200,10 +187,10 @@ pub(super) async fn list(
                 c.offer_id.map(|v| v.to_string()).unwrap_or_default(),
                 c.promoter_id.map(|v| v.to_string()).unwrap_or_default(),
                 c.txid.clone().unwrap_or_default(),
-                c.amount.clone().unwrap_or_default(),
+                c.amount.map(|a| a.to_string()).unwrap_or_default(),
                 c.currency.clone().unwrap_or_default(),
                 c.event.clone(),
-                c.payout.clone().unwrap_or_default(),
+                c.payout.map(|p| p.to_string()).unwrap_or_default(),
                 c.payout_currency.clone().unwrap_or_default(),
                 c.source.clone(),
                 c.country.clone().unwrap_or_default(),

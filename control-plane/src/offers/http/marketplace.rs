@@ -16,6 +16,7 @@ use crate::http::extract::{Auth, Path, Query};
 use crate::kernel::Tenant;
 use crate::kernel::cursor;
 use crate::kernel::error::ApiError;
+use crate::kernel::money::Money;
 use crate::kernel::text;
 use crate::links::LinkView;
 use crate::links::{self, signing_keys};
@@ -37,8 +38,8 @@ pub(super) struct MarketOffer {
     pub preview_url: Option<String>,
     /// Payout model.
     pub payout_model: PayoutModel,
-    /// Fixed amount (cpa, cpl).
-    pub payout_amount: Option<String>,
+    /// Fixed amount (cpa, cpl), a decimal string with the currency's decimals ("12.50").
+    pub payout_amount: Option<Money>,
     /// Percentage (cps, revshare).
     pub payout_percent: Option<String>,
     /// Currency.
@@ -55,7 +56,9 @@ impl From<OfferRow> for MarketOffer {
     fn from(o: OfferRow) -> Self {
         Self {
             payout_model: o.payout_model(),
-            payout_amount: o.payout_amount.map(|d| d.normalize().to_string()),
+            payout_amount: o
+                .payout_amount
+                .map(|d| Money::in_code(d, Some(&o.currency))),
             payout_percent: o.payout_percent.map(|d| d.normalize().to_string()),
             id: o.id,
             name: o.name,

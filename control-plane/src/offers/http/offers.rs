@@ -14,6 +14,7 @@ use crate::accounts::{Role, Scope};
 use crate::app::startup::AppState;
 use crate::http::extract::{Auth, Json, Path, Query};
 use crate::kernel::error::ApiError;
+use crate::kernel::money::Money;
 use crate::kernel::page::{next_cursor, page_params};
 use crate::offers::db::{self, ListFilter, OfferEventRow, OfferRow};
 use crate::offers::rules::{Action, Actor, OfferInput, OfferStatus, PayoutModel};
@@ -40,8 +41,8 @@ pub(super) struct OfferView {
     pub preview_url: Option<String>,
     /// Payout model.
     pub payout_model: PayoutModel,
-    /// Fixed amount (cpa, cpl), a decimal string.
-    pub payout_amount: Option<String>,
+    /// Fixed amount (cpa, cpl), a decimal string with the currency's decimals ("12.50").
+    pub payout_amount: Option<Money>,
     /// Percentage (cps, revshare), a decimal string.
     pub payout_percent: Option<String>,
     /// Currency.
@@ -79,7 +80,9 @@ impl From<OfferRow> for OfferView {
         Self {
             status: o.status(),
             payout_model: o.payout_model(),
-            payout_amount: o.payout_amount.map(|d| d.normalize().to_string()),
+            payout_amount: o
+                .payout_amount
+                .map(|d| Money::in_code(d, Some(&o.currency))),
             payout_percent: o.payout_percent.map(|d| d.normalize().to_string()),
             id: o.id,
             advertiser_id: o.advertiser_id,
