@@ -1,16 +1,18 @@
-//! Extractors that answer with problem documents: JSON bodies, queries, paths, and the
+//! Extractors that answer with problem documents in our words: JSON bodies, queries, paths
+//! (read by [`crate::http::decode`], which lists every field at fault), and the
 //! authenticated caller.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::accounts::api_key;
 use crate::accounts::{Credential, Principal};
 use crate::app::startup::AppState;
-use crate::kernel::error::ApiError;
+use crate::http::decode;
+use crate::kernel::error::{ApiError, FieldError};
 
 /// A JSON body; malformed JSON, a wrong content type, an oversized body or fields that do
 /// not fit answer 4xx with a problem document.
@@ -25,34 +27,55 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Json(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        if !json_content_type(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
         }
+        let Body(bytes) = Body::from_request(req, state).await?;
+        json_body(&bytes).map(Json)
     }
 }
 
-fn json_rejection(rejection: JsonRejection) -> ApiError {
-    match rejection {
-        JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
-        JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest {
+/// `application/json` or `application/*+json`, parameters aside.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+/// Reads a JSON body into `T`: not JSON answers `invalid_json`; fields that do not fit
+/// answer `invalid_body` with every field at fault.
+pub fn json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| ApiError::BadRequest {
+        code: "invalid_json",
+        detail: "the body is not valid JSON: it is not UTF-8 text".into(),
+    })?;
+    if let Err(e) = serde_json::from_str::<&serde_json::value::RawValue>(text) {
+        let detail = match e.classify() {
+            serde_json::error::Category::Eof => {
+                "the body is not valid JSON: it ends too early".to_owned()
+            }
+            _ => format!(
+                "the body is not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        };
+        return Err(ApiError::BadRequest {
             code: "invalid_json",
-            detail: format!("the body is not valid JSON: {}", e.body_text()).into(),
-        },
-        JsonRejection::JsonDataError(e) => ApiError::BadRequest {
-            code: "invalid_body",
-            detail: e.body_text().into(),
-        },
-        JsonRejection::BytesRejection(e)
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
-        {
-            ApiError::PayloadTooLarge
-        }
-        other => ApiError::BadRequest {
-            code: "invalid_body",
-            detail: other.body_text().into(),
-        },
+            detail: detail.into(),
+        });
     }
+    decode::json(text)
 }
 
 /// A raw body; an oversized or unreadable one answers with a problem document.
@@ -71,9 +94,9 @@ where
             Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
                 Err(ApiError::PayloadTooLarge)
             }
-            Err(e) => Err(ApiError::BadRequest {
+            Err(_) => Err(ApiError::BadRequest {
                 code: "invalid_body",
-                detail: e.body_text().into(),
+                detail: "the body could not be read".into(),
             }),
         }
     }
@@ -91,13 +114,8 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|axum::extract::Query(value)| Query(value))
-            .map_err(|e: QueryRejection| ApiError::BadRequest {
-                code: "invalid_query",
-                detail: e.body_text().into(),
-            })
+        let _ = state;
+        decode::query(parts.uri.query().unwrap_or_default()).map(Query)
     }
 }
 
@@ -116,10 +134,40 @@ where
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(value)| Path(value))
-            .map_err(|e: PathRejection| ApiError::BadRequest {
-                code: "invalid_path",
-                detail: e.body_text().into(),
-            })
+            .map_err(path_rejection)
+    }
+}
+
+/// A path parameter that does not parse, in our words.
+fn path_rejection(rejection: PathRejection) -> ApiError {
+    use axum::extract::path::ErrorKind;
+    let error = match rejection {
+        PathRejection::FailedToDeserializePathParams(e) => match e.into_kind() {
+            ErrorKind::ParseErrorAtKey {
+                key, expected_type, ..
+            } => FieldError::new(key, path_expectation(expected_type)),
+            ErrorKind::ParseError { expected_type, .. }
+            | ErrorKind::ParseErrorAtIndex { expected_type, .. } => {
+                FieldError::new("", format!("the path {}", path_expectation(expected_type)))
+            }
+            _ => FieldError::new("", "the path is not valid"),
+        },
+        _ => FieldError::new("", "the path is not valid"),
+    };
+    ApiError::Malformed {
+        code: "invalid_path",
+        errors: vec![error],
+    }
+}
+
+/// What a path parameter of `expected` (a Rust type name) must be.
+fn path_expectation(expected: &str) -> &'static str {
+    match expected {
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" => {
+            "must be a whole number"
+        }
+        t if t.ends_with("Uuid") => "must be a UUID",
+        _ => "is not valid",
     }
 }
 

@@ -20,6 +20,8 @@ use crate::kernel::error::{ApiError, InternalCause};
 
 /// CSV answers.
 pub mod csv;
+/// Bodies and queries read into request types, every fault listed in our words.
+pub mod decode;
 /// Problem-answering extractors and authentication.
 pub mod extract;
 /// Health checks.

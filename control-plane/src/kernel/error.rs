@@ -45,7 +45,7 @@ pub struct Problem {
     pub detail: Option<String>,
     /// The stable, machine-readable code.
     pub code: &'static str,
-    /// The fields at fault, for `validation_failed`.
+    /// The fields at fault, for `validation_failed` and for a malformed body, query or path.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
@@ -84,6 +84,15 @@ pub enum ApiError {
         code: &'static str,
         /// What is wrong.
         detail: Cow<'static, str>,
+    },
+    /// A body, query or path that does not fit the request's shape, with every field at
+    /// fault (the field is empty when the whole input is at fault).
+    #[error("bad request: {code}")]
+    Malformed {
+        /// Stable code: `invalid_body`, `invalid_query` or `invalid_path`.
+        code: &'static str,
+        /// The fields at fault.
+        errors: Vec<FieldError>,
     },
     /// The path does not accept the method.
     #[error("method not allowed")]
@@ -136,7 +145,7 @@ impl ApiError {
     pub fn message(&self) -> String {
         match self {
             ApiError::Internal(cause) => cause.clone(),
-            ApiError::Validation(errors) => errors
+            ApiError::Validation(errors) | ApiError::Malformed { errors, .. } => errors
                 .iter()
                 .map(|e| format!("{} {}", e.field, e.message))
                 .collect::<Vec<_>>()
@@ -183,6 +192,21 @@ impl ApiError {
                 code,
                 "Bad request",
                 Some(detail.to_string()),
+            ),
+            Malformed { code, errors } => (
+                StatusCode::BAD_REQUEST,
+                code,
+                "Bad request",
+                Some(
+                    errors
+                        .iter()
+                        .map(|e| match e.field.as_str() {
+                            "" => e.message.clone(),
+                            field => format!("{field}: {}", e.message),
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
             ),
             MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -234,7 +258,7 @@ impl IntoResponse for ApiError {
             detail,
             code,
             errors: match &self {
-                ApiError::Validation(errors) => errors.clone(),
+                ApiError::Validation(errors) | ApiError::Malformed { errors, .. } => errors.clone(),
                 _ => Vec::new(),
             },
         };

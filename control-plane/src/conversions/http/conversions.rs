@@ -23,7 +23,7 @@ use crate::conversions::db::conversions::NewConversion;
 use crate::conversions::db::conversions::{self, ConversionRow, ListFilter};
 use crate::conversions::rules::ConversionStatus;
 use crate::http::csv::{Csv, wants_csv};
-use crate::http::extract::{Auth, Body, Path, Query};
+use crate::http::extract::{Auth, Body, Path, Query, json_body};
 use crate::http::rate_limit::client_ip;
 use crate::kernel::error::ApiError;
 use crate::kernel::money::Money;
@@ -395,12 +395,7 @@ fn optional_decision(body: &axum::body::Bytes) -> Result<Option<Decision>, ApiEr
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    serde_json::from_slice(body)
-        .map(Some)
-        .map_err(|e| ApiError::BadRequest {
-            code: "invalid_body",
-            detail: e.to_string().into(),
-        })
+    json_body(body).map(Some)
 }
 
 /// Reverses an approved conversion (refund, chargeback, fraud): it leaves the stats.
