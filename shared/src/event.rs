@@ -61,6 +61,31 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// Every verdict.
+    pub const ALL: [Verdict; 5] = [
+        Verdict::Ok,
+        Verdict::Bot,
+        Verdict::OfferPaused,
+        Verdict::GeoBlocked,
+        Verdict::Expired,
+    ];
+
+    /// The wire name (as serde writes it): the one place each name is spelled.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Bot => "bot",
+            Verdict::OfferPaused => "offer_paused",
+            Verdict::GeoBlocked => "geo_blocked",
+            Verdict::Expired => "expired",
+        }
+    }
+
+    /// The verdict of a wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == name)
+    }
+
     /// Whether a click with this verdict counts in stats.
     pub fn is_counted(self) -> bool {
         self == Verdict::Ok
@@ -199,6 +224,18 @@ pub struct ConversionEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verdict_names_are_serdes() {
+        for v in Verdict::ALL {
+            assert_eq!(
+                serde_json::to_value(v).ok(),
+                Some(serde_json::Value::from(v.as_str()))
+            );
+            assert_eq!(Verdict::parse(v.as_str()), Some(v));
+        }
+        assert_eq!(Verdict::parse("OK"), None);
+    }
 
     #[test]
     fn click_matches_the_contract_shape() {

@@ -1,16 +1,20 @@
-//! The pure parts of attribution (DESIGN §7): statuses, the window rule and payouts. The
-//! order of the checks and the decisions that need other conversions (duplicates, caps) are
-//! in `db::conversions::attribute`.
+//! Attribution as decisions without I/O (DESIGN §7): statuses, the checks of one conversion
+//! against its click and offer ([`screen`]), the assignment of txids and cap slots among the
+//! offer's conversions in `(ts, id)` order ([`assign`]), and payouts. `db::conversions` loads
+//! the facts these need and writes what they decide.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 
 use afftok_shared::Currency;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
-use time::{Duration, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
+use crate::kernel::money::payout_scale;
 use crate::offers::PayoutModel;
 
 /// Where a conversion stands.
@@ -98,27 +102,14 @@ impl fmt::Display for ConversionStatus {
 }
 
 /// Whether a conversion at `conversion` is inside `[click, click + window]` (inclusive).
-pub(super) fn in_window(
-    click: OffsetDateTime,
-    conversion: OffsetDateTime,
-    window_hours: i32,
-) -> bool {
+pub fn in_window(click: OffsetDateTime, conversion: OffsetDateTime, window_hours: i32) -> bool {
     let delta = conversion - click;
     delta >= Duration::ZERO && delta <= Duration::hours(i64::from(window_hours))
 }
 
-/// Decimals a payout in `currency` is rounded to: 2, or 4 for currencies whose minor unit
-/// has more than 2 digits or that have none (BHD, KWD, XAU, …).
-pub fn payout_scale(currency: &Currency) -> u32 {
-    match currency.minor_units() {
-        Some(units) if units <= 2 => 2,
-        _ => 4,
-    }
-}
-
 /// An offer's payout terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct PayoutTerms {
+pub struct PayoutTerms {
     /// The model.
     pub model: PayoutModel,
     /// Fixed amount (cpa, cpl).
@@ -131,7 +122,7 @@ pub(super) struct PayoutTerms {
 
 /// A computed payout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Payout {
+pub struct Payout {
     /// The amount.
     pub amount: Decimal,
     /// Its currency.
@@ -141,7 +132,7 @@ pub(super) struct Payout {
 /// The payout of a conversion: the fixed amount for CPA and CPL; for CPS and RevShare the
 /// percentage of the conversion's amount, in the amount's currency (there is no currency
 /// conversion), rounded half-even. A share offer's conversion without an amount pays 0.
-pub(super) fn payout(
+pub fn payout(
     terms: &PayoutTerms,
     amount: Option<Decimal>,
     amount_currency: Option<Currency>,
@@ -161,6 +152,191 @@ pub(super) fn payout(
             RoundingStrategy::MidpointNearestEven,
         ),
         currency,
+    }
+}
+
+/// An offer's terms as attribution applies them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
+    /// The offer's advertiser: a conversion reported by another is refused.
+    pub advertiser_id: i64,
+    /// How payouts are computed.
+    pub payout: PayoutTerms,
+    /// The attribution window, in hours after the click (inclusive).
+    pub window_hours: i32,
+    /// Conversions per UTC day (by conversion time), if capped.
+    pub daily_cap: Option<i32>,
+    /// Conversions in all, if capped.
+    pub total_cap: Option<i32>,
+    /// Whether conversions are held for the advertiser's review.
+    pub hold: bool,
+}
+
+/// The first checks of a pending conversion whose click is known, in DESIGN §7's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// The click's offer belongs to another advertiser (or is unknown here).
+    AdvertiserMismatch,
+    /// Outside the offer's window.
+    OutOfWindow,
+    /// It competes for the offer's txids and cap slots ([`assign`]).
+    Contends,
+}
+
+/// Screens a conversion of `advertiser_id` at `conversion_ts` whose click was at `click_ts`
+/// on an offer with `terms` (none: the offer is unknown).
+pub fn screen(
+    advertiser_id: i64,
+    conversion_ts: OffsetDateTime,
+    click_ts: OffsetDateTime,
+    terms: Option<&Terms>,
+) -> Screen {
+    match terms {
+        Some(t) if t.advertiser_id == advertiser_id => {
+            if in_window(click_ts, conversion_ts, t.window_hours) {
+                Screen::Contends
+            } else {
+                Screen::OutOfWindow
+            }
+        }
+        _ => Screen::AdvertiserMismatch,
+    }
+}
+
+/// What makes two conversions of an offer duplicates: the same txid, or without txids the
+/// same click and event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DuplicateKey {
+    /// The transaction id.
+    Txid(String),
+    /// The click and event name of a conversion without txid.
+    ClickEvent(Uuid, String),
+}
+
+impl DuplicateKey {
+    /// The key of a conversion.
+    pub fn of(txid: Option<&str>, click_id: Uuid, event: &str) -> Self {
+        match txid {
+            Some(t) => Self::Txid(t.to_owned()),
+            None => Self::ClickEvent(click_id, event.to_owned()),
+        }
+    }
+}
+
+/// A conversion that competes for the offer's txids and cap slots: one being attributed
+/// (status `pending`) or one already decided `approved`, `pending_review`, `duplicate` or
+/// `over_cap`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contender {
+    /// Its id (ties of `ts` are ordered by it).
+    pub id: Uuid,
+    /// When it happened.
+    pub ts: OffsetDateTime,
+    /// Its duplicate key.
+    pub key: DuplicateKey,
+    /// Its sale amount.
+    pub amount: Option<Decimal>,
+    /// The amount's currency.
+    pub currency: Option<Currency>,
+    /// Its status now.
+    pub status: ConversionStatus,
+    /// Its payout now, if it holds a slot.
+    pub payout: Option<Payout>,
+}
+
+/// What conversions before the first contender already hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Before {
+    /// Slots taken in all.
+    pub total: i64,
+    /// Slots taken per UTC day.
+    pub per_day: HashMap<Date, i64>,
+    /// Duplicate keys held.
+    pub held: HashSet<DuplicateKey>,
+}
+
+/// A contender's place after [`assign`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assigned {
+    /// Its status.
+    pub status: ConversionStatus,
+    /// Its payout (when it holds a slot).
+    pub payout: Option<Payout>,
+}
+
+/// Assigns txids and cap slots to `contenders` (in `(ts, id)` order), after what `before`
+/// holds: the result is what deciding every conversion in conversion-time order gives,
+/// whatever order they arrived in. Each in turn: its key already held → `duplicate`; no
+/// room under the daily or total cap → `over_cap`; otherwise it takes its key and a slot,
+/// keeping its status and payout if it held one already (a reviewed conversion stays
+/// approved; a payout is not recomputed), else `approved` (or `pending_review` when the
+/// offer holds conversions) with its payout computed now.
+pub fn assign(terms: &Terms, before: &Before, contenders: &[Contender]) -> Vec<Assigned> {
+    let mut held = before.held.clone();
+    let mut per_day = before.per_day.clone();
+    let mut total = before.total;
+    contenders
+        .iter()
+        .map(|c| {
+            if held.contains(&c.key) {
+                return Assigned {
+                    status: ConversionStatus::Duplicate,
+                    payout: None,
+                };
+            }
+            let day = c.ts.to_offset(time::UtcOffset::UTC).date();
+            let used = per_day.entry(day).or_default();
+            let fits = terms.daily_cap.is_none_or(|cap| *used < i64::from(cap))
+                && terms.total_cap.is_none_or(|cap| total < i64::from(cap));
+            if !fits {
+                return Assigned {
+                    status: ConversionStatus::OverCap,
+                    payout: None,
+                };
+            }
+            *used += 1;
+            total += 1;
+            held.insert(c.key.clone());
+            match (c.status.claims_slot(), c.payout) {
+                (true, Some(kept)) => Assigned {
+                    status: c.status,
+                    payout: Some(kept),
+                },
+                _ => Assigned {
+                    status: if terms.hold {
+                        ConversionStatus::PendingReview
+                    } else {
+                        ConversionStatus::Approved
+                    },
+                    payout: Some(payout(&terms.payout, c.amount, c.currency)),
+                },
+            }
+        })
+        .collect()
+}
+
+/// Whether an advertiser (or an admin) may move a conversion from `from` to `to`: approve or
+/// reject one held for review, reverse an approved one. The one table every review path uses.
+pub fn review_allows(from: ConversionStatus, to: ConversionStatus) -> bool {
+    use ConversionStatus::*;
+    matches!(
+        (from, to),
+        (PendingReview, Approved) | (PendingReview, Rejected) | (Approved, Reversed)
+    )
+}
+
+/// Why a contender's status changed, for the audit trail.
+pub fn reason(from: ConversionStatus, to: ConversionStatus) -> Option<&'static str> {
+    match (from.claims_slot(), to) {
+        (true, ConversionStatus::Duplicate) => Some("an earlier conversion took its txid"),
+        (true, ConversionStatus::OverCap) => Some("earlier conversions took the cap"),
+        (false, to) if to.claims_slot() && from == ConversionStatus::OverCap => {
+            Some("a cap slot freed up")
+        }
+        (false, to) if to.claims_slot() && from == ConversionStatus::Duplicate => {
+            Some("its txid is free again")
+        }
+        _ => None,
     }
 }
 
@@ -257,5 +433,285 @@ mod tests {
                 && ConversionStatus::PendingReview.claims_slot()
         );
         assert!(!ConversionStatus::Duplicate.claims_slot());
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        const T0: i64 = 1_795_000_000; // 2026-11-18, a UTC midnight give or take
+
+        fn usd() -> Currency {
+            Currency::parse("USD").unwrap_or_else(|_| unreachable!())
+        }
+
+        /// A conversion as the generator makes it: ts in minutes after T0, a small pool of
+        /// txids (or none: then the key is its click and event), an amount in cents.
+        #[derive(Debug, Clone)]
+        struct Gen {
+            n: u128,
+            minute: i64,
+            txid: Option<u8>,
+            click: u8,
+            event: u8,
+            cents: i64,
+        }
+
+        fn contender(g: &Gen) -> Contender {
+            let click = Uuid::from_u128(1000 + u128::from(g.click));
+            Contender {
+                id: Uuid::from_u128(g.n),
+                ts: OffsetDateTime::from_unix_timestamp(T0 + g.minute * 60)
+                    .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                key: DuplicateKey::of(
+                    g.txid.map(|t| format!("T{t}")).as_deref(),
+                    click,
+                    if g.event == 0 { "sale" } else { "lead" },
+                ),
+                amount: Some(Decimal::new(g.cents, 2)),
+                currency: Some(usd()),
+                status: ConversionStatus::Pending,
+                payout: None,
+            }
+        }
+
+        fn conversions() -> impl Strategy<Value = Vec<Gen>> {
+            prop::collection::vec(
+                (
+                    0i64..3 * 24 * 60,
+                    prop::option::of(0u8..3),
+                    0u8..3,
+                    0u8..2,
+                    0i64..100_000,
+                ),
+                1..14,
+            )
+            .prop_map(|v| {
+                v.into_iter()
+                    .enumerate()
+                    .map(|(i, (minute, txid, click, event, cents))| Gen {
+                        n: i as u128 + 1,
+                        // Some share a ts, so ties go by id.
+                        minute: minute - minute % 7,
+                        txid,
+                        click,
+                        event,
+                        cents,
+                    })
+                    .collect()
+            })
+        }
+
+        fn terms() -> impl Strategy<Value = Terms> {
+            (
+                prop::option::of(1i32..4),
+                prop::option::of(1i32..6),
+                any::<bool>(),
+                any::<bool>(),
+            )
+                .prop_map(|(daily_cap, total_cap, hold, share)| Terms {
+                    advertiser_id: 5,
+                    payout: PayoutTerms {
+                        model: if share {
+                            PayoutModel::Revshare
+                        } else {
+                            PayoutModel::Cpa
+                        },
+                        amount: Some(Decimal::new(1250, 2)),
+                        percent: Some(Decimal::new(75, 1)),
+                        currency: usd(),
+                    },
+                    window_hours: 720,
+                    daily_cap,
+                    total_cap,
+                    hold,
+                })
+        }
+
+        fn order(c: &Contender) -> (OffsetDateTime, Uuid) {
+            (c.ts, c.id)
+        }
+
+        /// What deciding every conversion in conversion-time order gives.
+        fn reference(terms: &Terms, all: &[Contender]) -> Vec<(Uuid, Assigned)> {
+            let mut sorted = all.to_vec();
+            sorted.sort_by_key(order);
+            let placed = assign(terms, &Before::default(), &sorted);
+            sorted.iter().map(|c| c.id).zip(placed).collect()
+        }
+
+        /// Arrival one at a time, as `db::conversions` does it: the facts before the new
+        /// conversion (counted only for the caps the offer has, the day's only on its day,
+        /// keys only those of the contenders), then its place and every later contender's.
+        fn arrive(terms: &Terms, store: &mut Vec<Contender>, new: &Contender) {
+            let competing = |c: &Contender| {
+                matches!(
+                    c.status,
+                    ConversionStatus::Approved
+                        | ConversionStatus::PendingReview
+                        | ConversionStatus::Duplicate
+                        | ConversionStatus::OverCap
+                )
+            };
+            let mut contenders = vec![new.clone()];
+            let mut later: Vec<Contender> = store
+                .iter()
+                .filter(|c| competing(c) && order(c) > order(new))
+                .cloned()
+                .collect();
+            later.sort_by_key(order);
+            contenders.extend(later);
+            let earlier_holders: Vec<&Contender> = store
+                .iter()
+                .filter(|c| c.status.claims_slot() && order(c) < order(new))
+                .collect();
+            let mut before = Before::default();
+            if terms.total_cap.is_some() {
+                before.total = earlier_holders.len() as i64;
+            }
+            let day = new.ts.date();
+            if terms.daily_cap.is_some() {
+                let n = earlier_holders
+                    .iter()
+                    .filter(|c| c.ts.date() == day)
+                    .count();
+                before.per_day.insert(day, n as i64);
+            }
+            before.held = earlier_holders
+                .iter()
+                .map(|c| c.key.clone())
+                .filter(|k| contenders.iter().any(|c| &c.key == k))
+                .collect();
+            let placed = assign(terms, &before, &contenders);
+            store.push(new.clone());
+            for (c, place) in contenders.iter().zip(placed) {
+                if let Some(stored) = store.iter_mut().find(|s| s.id == c.id) {
+                    stored.status = place.status;
+                    stored.payout = place.payout;
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Caps and duplicates are decided in conversion-time order, whatever order the
+            /// conversions arrive in.
+            #[test]
+            fn any_arrival_order_gives_the_time_order_result(
+                terms in terms(),
+                (gens, arrival) in conversions().prop_flat_map(|g| {
+                    let n = g.len();
+                    (Just(g), Just((0..n).collect::<Vec<_>>()).prop_shuffle())
+                }),
+            ) {
+                let all: Vec<Contender> = gens.iter().map(contender).collect();
+                let mut store = Vec::new();
+                for &i in &arrival {
+                    arrive(&terms, &mut store, &all[i]);
+                }
+                let mut got: Vec<(Uuid, Assigned)> = store
+                    .iter()
+                    .map(|c| (c.id, Assigned { status: c.status, payout: c.payout }))
+                    .collect();
+                got.sort_by_key(|(id, _)| *id);
+                let mut want = reference(&terms, &all);
+                want.sort_by_key(|(id, _)| *id);
+                prop_assert_eq!(got, want);
+            }
+
+            /// No cap is ever exceeded, no key is held twice, and only slot holders are paid.
+            #[test]
+            fn caps_hold_and_keys_are_held_once(terms in terms(), gens in conversions()) {
+                let all: Vec<Contender> = gens.iter().map(contender).collect();
+                let placed = reference(&terms, &all);
+                let holders: Vec<&Contender> = placed
+                    .iter()
+                    .filter(|(_, a)| a.status.claims_slot())
+                    .filter_map(|(id, _)| all.iter().find(|c| c.id == *id))
+                    .collect();
+                if let Some(cap) = terms.total_cap {
+                    prop_assert!(holders.len() as i64 <= i64::from(cap));
+                }
+                if let Some(cap) = terms.daily_cap {
+                    let mut days: HashMap<Date, i64> = HashMap::new();
+                    for h in &holders {
+                        *days.entry(h.ts.date()).or_default() += 1;
+                    }
+                    prop_assert!(days.values().all(|n| *n <= i64::from(cap)));
+                }
+                let keys: HashSet<&DuplicateKey> = holders.iter().map(|h| &h.key).collect();
+                prop_assert_eq!(keys.len(), holders.len());
+                for (_, a) in &placed {
+                    prop_assert_eq!(a.payout.is_some(), a.status.claims_slot());
+                    prop_assert!(a.status != ConversionStatus::PendingReview || terms.hold);
+                }
+            }
+
+            /// A conversion outside `[click, click + window]` never contends, one inside always
+            /// does (for the offer's own advertiser).
+            #[test]
+            fn the_window_decides_who_contends(
+                click in 0i64..1_000_000,
+                delta in -100_000i64..100_000,
+                hours in 1i32..48,
+                other_advertiser in any::<bool>(),
+            ) {
+                let at = |s: i64| OffsetDateTime::from_unix_timestamp(T0 + s)
+                    .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+                let terms = Terms {
+                    advertiser_id: 5,
+                    payout: PayoutTerms {
+                        model: PayoutModel::Cpa,
+                        amount: Some(Decimal::ONE),
+                        percent: None,
+                        currency: usd(),
+                    },
+                    window_hours: hours,
+                    daily_cap: None,
+                    total_cap: None,
+                    hold: false,
+                };
+                let advertiser = if other_advertiser { 6 } else { 5 };
+                let got = screen(advertiser, at(click + delta), at(click), Some(&terms));
+                let want = if other_advertiser {
+                    Screen::AdvertiserMismatch
+                } else if (0..=i64::from(hours) * 3600).contains(&delta) {
+                    Screen::Contends
+                } else {
+                    Screen::OutOfWindow
+                };
+                prop_assert_eq!(got, want);
+                prop_assert_eq!(screen(5, at(click), at(click), None), Screen::AdvertiserMismatch);
+            }
+
+            /// Share payouts are exact and rounded half to even at the currency's scale:
+            /// checked against integer arithmetic.
+            #[test]
+            fn share_payouts_round_half_even_exactly(
+                amount in 0i64..10_000_000_000,
+                percent in 0i64..10_000,
+                four in any::<bool>(),
+            ) {
+                // amount in ten-thousandths, percent in hundredths.
+                let currency = Currency::parse(if four { "KWD" } else { "USD" })
+                    .unwrap_or_else(|_| unreachable!());
+                let terms = PayoutTerms {
+                    model: PayoutModel::Cps,
+                    amount: None,
+                    percent: Some(Decimal::new(percent, 2)),
+                    currency,
+                };
+                let got = payout(&terms, Some(Decimal::new(amount, 4)), None).amount;
+                // amount * percent / 100 in units of 1e-8; round to 1e-2 (or 1e-4).
+                let exact = i128::from(amount) * i128::from(percent);
+                let unit: i128 = if four { 10_000 } else { 1_000_000 };
+                let (q, r) = (exact / unit, exact % unit);
+                let rounded = if r * 2 > unit || (r * 2 == unit && q % 2 == 1) { q + 1 } else { q };
+                let want = Decimal::from_i128_with_scale(rounded, if four { 4 } else { 2 });
+                prop_assert_eq!(got, want);
+            }
+        }
     }
 }

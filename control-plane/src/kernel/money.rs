@@ -20,9 +20,14 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
-/// The rule for how many decimals a payout in a currency has. Attribution owns it (it rounds
-/// payouts with it); money is written with it.
-pub use crate::conversions::payout_scale;
+/// Decimals a payout in `currency` is rounded to: 2, or 4 for currencies whose minor unit
+/// has more than 2 digits or that have none (BHD, KWD, XAU, …).
+pub fn payout_scale(currency: &Currency) -> u32 {
+    match currency.minor_units() {
+        Some(units) if units <= 2 => 2,
+        _ => 4,
+    }
+}
 
 /// Decimals written for an amount whose currency is unknown or not ISO 4217.
 const DEFAULT_SCALE: u32 = 2;

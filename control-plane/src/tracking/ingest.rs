@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use afftok_shared::{ClickEvent, ConversionEvent, Event, Verdict};
+use afftok_shared::{ClickEvent, ConversionEvent, Event};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -34,16 +34,6 @@ pub struct Report {
     pub duplicates: usize,
     /// Events kept aside as unreadable.
     pub dead_lettered: usize,
-}
-
-fn verdict_name(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Ok => "ok",
-        Verdict::Bot => "bot",
-        Verdict::OfferPaused => "offer_paused",
-        Verdict::GeoBlocked => "geo_blocked",
-        Verdict::Expired => "expired",
-    }
 }
 
 /// The visitor of a click: SHA-256 of its IP and User-Agent (no IP is kept in the key).
@@ -285,7 +275,7 @@ fn click_csv(out: &mut String, c: &ClickEvent, advertiser: Option<i64>, unique: 
         c.promoter_id,
         advertiser.map(|a| a.to_string()).unwrap_or_default(),
         c.kid,
-        verdict_name(c.verdict),
+        c.verdict.as_str(),
         if unique { 't' } else { 'f' }
     );
     if let Some(ip) = c.ip {

@@ -8,6 +8,10 @@ use serde_json::json;
 
 use crate::helpers::{KEK_B64, PASSWORD, fresh_database, spawn_app};
 
+/// Runs the binary and waits for it. It blocks its thread: the tests that call it run on two
+/// worker threads, so the test app's server and jobs keep running meanwhile (on one thread,
+/// a job caught holding the edge push lock would keep it until the CLI, waiting for that
+/// lock, gave up: never).
 fn afftok(db_url: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_afftok"))
         .args(args)
@@ -33,7 +37,7 @@ fn afftok(db_url: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_create_then_sign_in() {
     let app = spawn_app().await;
     let (code, out, err) = afftok(
@@ -72,7 +76,7 @@ async fn admin_create_then_sign_in() {
     assert!(err.contains("email"), "{err}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_created_by_the_cli_sign_links_that_verify() {
     let app = spawn_app().await;
     let (code, out, err) = afftok(&app.db_url, &["keys", "create"], "");
@@ -138,7 +142,7 @@ async fn keys_created_by_the_cli_sign_links_that_verify() {
     assert_eq!(stored.len(), 32 + 16, "32 secret bytes and a GCM tag");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_need_the_right_key_encryption_key() {
     let app = spawn_app().await;
     app.signing_key(true).await;
@@ -174,7 +178,7 @@ async fn keys_need_the_right_key_encryption_key() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_and_bad_configuration() {
     let (_, url) = fresh_database().await;
     let (code, out, err) = afftok(&url, &["migrate"], "");
@@ -198,7 +202,7 @@ async fn migrate_and_bad_configuration() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stats_rebuild_recomputes_the_rollups_from_the_stored_rows() {
     use crate::tracking::{Click, market};
 

@@ -147,6 +147,7 @@ async fn stats_and_live_counters_write_money_like_the_conversions() {
     assert_eq!(totals["payout"], json!({"USD": "5.00"}), "{stats}");
     assert_eq!(totals["revenue"], json!({"USD": "20.00"}), "{stats}");
     assert_eq!(totals["epc"], json!({"USD": "2.50"}), "{stats}");
+    m.app.settled().await;
     let live: Value = m.app.get_json("/v1/stats/live", &m.adv.token).await;
     assert_eq!(live["payout"], json!({"USD": "5.00"}), "{live}");
     assert_eq!(live["revenue"], json!({"USD": "20.00"}), "{live}");

@@ -8,7 +8,7 @@
 
 use std::net::IpAddr;
 
-use afftok_shared::{ClickEvent, Event, Subs, Timestamp, Verdict};
+use afftok_shared::{ClickEvent, Event, Subs, Timestamp};
 
 /// Appends `event`'s JSON to `out`.
 pub fn write(event: &Event, out: &mut Vec<u8>) {
@@ -43,7 +43,7 @@ fn write_click(c: &ClickEvent, out: &mut Vec<u8>) {
     out.extend_from_slice(br#","kid":"#);
     write_number(c.kid, out);
     out.extend_from_slice(br#","verdict":""#);
-    out.extend_from_slice(verdict_name(c.verdict).as_bytes());
+    out.extend_from_slice(c.verdict.as_str().as_bytes());
     out.extend_from_slice(br#"","ip":"#);
     match c.ip {
         Some(ip) => write_ip(ip, out),
@@ -66,16 +66,6 @@ fn write_click(c: &ClickEvent, out: &mut Vec<u8>) {
     out.extend_from_slice(br#"},"edge":"#);
     write_string(&c.edge, out);
     out.push(b'}');
-}
-
-fn verdict_name(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Ok => "ok",
-        Verdict::Bot => "bot",
-        Verdict::OfferPaused => "offer_paused",
-        Verdict::GeoBlocked => "geo_blocked",
-        Verdict::Expired => "expired",
-    }
 }
 
 fn write_subs(subs: &Subs, out: &mut Vec<u8>) {
@@ -239,7 +229,7 @@ fn needs_escape(word: u64) -> bool {
 mod tests {
     use std::net::{Ipv4Addr, Ipv6Addr};
 
-    use afftok_shared::Country;
+    use afftok_shared::{Country, Verdict};
     use proptest::prelude::*;
     use uuid::Uuid;
 

@@ -6,15 +6,16 @@
 //! happened earlier than the one holding its txid or cap slot takes the slot back, and the
 //! holder is demoted (to duplicate or over_cap), with an audit record.
 
-use std::collections::{HashMap, HashSet};
-
 use afftok_shared::Currency;
 use rust_decimal::Decimal;
 use sqlx::{FromRow, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::conversions::rules::{self as attribution, ConversionStatus, PayoutTerms};
+use crate::conversions::rules::{
+    self as attribution, Before, Contender, ConversionStatus, DuplicateKey, Payout, PayoutTerms,
+    Screen, Terms,
+};
 use crate::events::{
     self, EventKind,
     catalogue::{ConversionChanged, Money},
@@ -131,7 +132,7 @@ fn money(amount: Option<Decimal>, currency: Option<&String>) -> Option<Money> {
     let mut amount = amount?;
     let currency = currency?.clone();
     if let Ok(c) = Currency::parse(&currency) {
-        amount.rescale(attribution::payout_scale(&c));
+        amount.rescale(crate::kernel::money::payout_scale(&c));
     }
     Some(Money { amount, currency })
 }
@@ -283,22 +284,6 @@ pub async fn attribute_all(pool: &PgPool, ids: &[Uuid]) {
     }
 }
 
-/// The payout of a conversion that takes a slot under `o`'s terms.
-fn payout_for(
-    o: &OfferTerms,
-    amount: Option<Decimal>,
-    currency: Option<&str>,
-) -> Result<attribution::Payout, ApiError> {
-    let terms = PayoutTerms {
-        model: o.payout_model.parse().unwrap_or(PayoutModel::Cpa),
-        amount: o.payout_amount,
-        percent: o.payout_percent,
-        currency: Currency::parse(&o.currency).map_err(ApiError::internal)?,
-    };
-    let amount_currency = currency.and_then(|c| Currency::parse(c).ok());
-    Ok(attribution::payout(&terms, amount, amount_currency))
-}
-
 /// Takes the offer's attribution lock: every decision that depends on other conversions of
 /// the offer (duplicates, caps, reviews, reversals) is made under it, one at a time, and it
 /// is taken before any row lock so that they are always taken in the same order.
@@ -419,7 +404,8 @@ pub(crate) async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiErr
 }
 
 /// Decides a pending conversion (locked, with its offer's lock held) whose click is `click`,
-/// in DESIGN §7's order; returns its status.
+/// in DESIGN §7's order; returns its status. The decisions are `rules::screen` and
+/// `rules::assign`; this loads their facts and writes what they decide.
 async fn decide_pending(
     tx: &mut Transaction<'_, Postgres>,
     conv: ConversionRow,
@@ -434,224 +420,239 @@ async fn decide_pending(
     .bind(click.offer_id)
     .fetch_optional(&mut **tx)
     .await?;
-    let Some(o) = offer.filter(|o| o.advertiser_id == conv.advertiser_id) else {
-        // Another advertiser's click (or an offer unknown here): recorded, and nothing of the
-        // click is copied into a row its reporter can read.
-        sqlx::query("UPDATE conversions SET status = 'rejected_advertiser_mismatch', attributed_at = now() WHERE id = $1")
-            .bind(conv.id)
-            .execute(&mut **tx)
-            .await?;
-        out.changes.push(changed(
-            &conv,
-            (
-                ConversionStatus::Pending,
-                ConversionStatus::RejectedAdvertiserMismatch,
-            ),
-            None,
-            None,
-            (None, None),
-        ));
-        return Ok(ConversionStatus::RejectedAdvertiserMismatch);
-    };
-
-    let mut status = if attribution::in_window(click.ts, conv.ts, o.attribution_window_hours) {
-        ConversionStatus::Approved
-    } else {
-        ConversionStatus::OutOfWindow
-    };
-    let mut freed_slots = false;
-    if status == ConversionStatus::Approved {
-        // Duplicates: the same (offer, txid), or without txid the same (click, event).
-        let holder = sqlx::query_as::<_, ConversionRow>(&format!(
-            "SELECT {COLUMNS} FROM conversions
-             WHERE offer_id = $1 AND status IN ('approved', 'pending_review') AND id <> $2
-               AND CASE WHEN $3::text IS NOT NULL THEN txid = $3 ELSE click_id = $4 AND event = $5 AND txid IS NULL END
-             FOR UPDATE"
-        ))
-        .bind(click.offer_id)
-        .bind(conv.id)
-        .bind(&conv.txid)
-        .bind(conv.click_id)
-        .bind(&conv.event)
-        .fetch_optional(&mut **tx)
-        .await?;
-        if let Some(holder) = holder {
-            if (holder.ts, holder.id) < (conv.ts, conv.id) {
-                status = ConversionStatus::Duplicate;
-            } else {
-                set_status(
-                    tx,
-                    &holder,
-                    ConversionStatus::Duplicate,
-                    None,
-                    Some("an earlier conversion took its txid"),
-                    out,
-                )
+    let terms = offer.as_ref().map(terms_of).transpose()?;
+    let screened = attribution::screen(conv.advertiser_id, conv.ts, click.ts, terms.as_ref());
+    let terms = match (screened, terms) {
+        (Screen::OutOfWindow | Screen::Contends, Some(terms)) => terms,
+        _ => {
+            // Another advertiser's click (or an offer unknown here): recorded, and nothing of
+            // the click is copied into a row its reporter can read.
+            sqlx::query("UPDATE conversions SET status = 'rejected_advertiser_mismatch', attributed_at = now() WHERE id = $1")
+                .bind(conv.id)
+                .execute(&mut **tx)
                 .await?;
-                freed_slots = true;
-            }
+            out.changes.push(changed(
+                &conv,
+                (
+                    ConversionStatus::Pending,
+                    ConversionStatus::RejectedAdvertiserMismatch,
+                ),
+                None,
+                None,
+                (None, None),
+            ));
+            return Ok(ConversionStatus::RejectedAdvertiserMismatch);
         }
-    }
-    if status == ConversionStatus::Approved {
-        // Caps: daily by the UTC day of the conversion's ts, then total.
-        for (cap, daily) in [(o.daily_cap, true), (o.total_cap, false)] {
-            let Some(cap) = cap else { continue };
-            let scope = "offer_id = $1 AND status IN ('approved', 'pending_review') AND id <> $2
-                AND (NOT $3 OR (ts >= date_trunc('day', $4 AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-                                AND ts < (date_trunc('day', $4 AT TIME ZONE 'UTC') + interval '1 day') AT TIME ZONE 'UTC'))";
-            let taken: i64 =
-                sqlx::query_scalar(&format!("SELECT count(*) FROM conversions WHERE {scope}"))
-                    .bind(click.offer_id)
-                    .bind(conv.id)
-                    .bind(daily)
-                    .bind(conv.ts)
-                    .fetch_one(&mut **tx)
-                    .await?;
-            if taken < i64::from(cap) {
-                continue;
-            }
-            let latest = sqlx::query_as::<_, ConversionRow>(&format!(
-                "SELECT {COLUMNS} FROM conversions WHERE {scope} ORDER BY ts DESC, id DESC LIMIT 1 FOR UPDATE"
-            ))
-            .bind(click.offer_id)
-            .bind(conv.id)
-            .bind(daily)
-            .bind(conv.ts)
-            .fetch_optional(&mut **tx)
-            .await?;
-            match latest {
-                Some(latest) if (latest.ts, latest.id) > (conv.ts, conv.id) => {
-                    let why = if daily {
-                        "an earlier conversion took its daily cap slot"
-                    } else {
-                        "an earlier conversion took its cap slot"
-                    };
-                    set_status(tx, &latest, ConversionStatus::OverCap, None, Some(why), out)
-                        .await?;
-                }
-                _ => {
-                    status = ConversionStatus::OverCap;
-                    break;
-                }
-            }
-        }
-    }
-    let mut payout = None;
-    if status == ConversionStatus::Approved {
-        payout = Some(payout_for(&o, conv.amount, conv.currency.as_deref())?);
-        if o.hold_conversions {
-            status = ConversionStatus::PendingReview;
-        }
-    }
+    };
+    // The click's facts are the conversion's from now on.
     let row = sqlx::query_as::<_, ConversionRow>(&format!(
-        "UPDATE conversions SET status = $2, offer_id = $3, promoter_id = $4, click_ts = $5, country = $6, sub1 = $7,
-             payout = $8, payout_currency = $9, attributed_at = now()
+        "UPDATE conversions SET offer_id = $2, promoter_id = $3, click_ts = $4, country = $5, sub1 = $6
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(conv.id)
-    .bind(status.as_str())
     .bind(click.offer_id)
     .bind(click.promoter_id)
     .bind(click.ts)
     .bind(&click.country)
     .bind(&click.sub1)
-    .bind(payout.map(|p| p.amount))
-    .bind(payout.map(|p| p.currency.code().to_owned()))
     .fetch_one(&mut **tx)
     .await?;
-    if status == ConversionStatus::Approved {
-        rollup(&row, 1, out);
-    }
-    out.changes.push(changed(
-        &row,
-        (ConversionStatus::Pending, status),
-        money(row.payout, row.payout_currency.as_ref()),
-        None,
-        (None, None),
-    ));
-    if freed_slots {
-        rebalance_caps(tx, click.offer_id, &o, out).await?;
+    if screened == Screen::OutOfWindow {
+        let row = finish(tx, &row, ConversionStatus::OutOfWindow, None).await?;
+        out.changes.push(changed(
+            &row,
+            (ConversionStatus::Pending, ConversionStatus::OutOfWindow),
+            None,
+            None,
+            (None, None),
+        ));
+        return Ok(ConversionStatus::OutOfWindow);
+    };
+
+    // The contenders: this conversion, then the offer's later ones whose place it may take.
+    let later = sqlx::query_as::<_, ConversionRow>(&format!(
+        "SELECT {COLUMNS} FROM conversions
+         WHERE offer_id = $1 AND status IN ('approved', 'pending_review', 'duplicate', 'over_cap')
+           AND (ts, id) > ($2, $3)
+         ORDER BY ts, id FOR UPDATE"
+    ))
+    .bind(click.offer_id)
+    .bind(conv.ts)
+    .bind(conv.id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let rows: Vec<&ConversionRow> = std::iter::once(&row).chain(&later).collect();
+    let contenders: Vec<Contender> = rows.iter().map(|r| contender(r)).collect();
+    let before = slots_before(tx, click.offer_id, &terms, &row, &contenders).await?;
+    let assigned = attribution::assign(&terms, &before, &contenders);
+
+    let mut status = ConversionStatus::Pending;
+    for (current, place) in rows.into_iter().zip(assigned) {
+        if current.id == row.id {
+            status = place.status;
+            let done = finish(tx, current, place.status, place.payout).await?;
+            if place.status == ConversionStatus::Approved {
+                rollup(&done, 1, out);
+            }
+            out.changes.push(changed(
+                &done,
+                (ConversionStatus::Pending, place.status),
+                money(done.payout, done.payout_currency.as_ref()),
+                None,
+                (None, None),
+            ));
+            continue;
+        }
+        let from = current.status();
+        if from == place.status {
+            continue;
+        }
+        let why = attribution::reason(from, place.status);
+        if place.status.claims_slot() && !from.claims_slot() {
+            // Taking a slot: its payout first, so the status change counts it.
+            let paid = set_payout(tx, current, place.payout).await?;
+            set_status(tx, &paid, place.status, None, why, out).await?;
+        } else {
+            set_status(tx, current, place.status, None, why, out).await?;
+        }
     }
     Ok(status)
 }
 
-/// A conversion's duplicate key: its txid, or without one its click and event.
-fn duplicate_key(row: &ConversionRow) -> (Option<String>, Option<(Uuid, String)>) {
-    match &row.txid {
-        Some(txid) => (Some(txid.clone()), None),
-        None => (None, Some((row.click_id, row.event.clone()))),
+/// The terms attribution applies, from the offer's row.
+fn terms_of(o: &OfferTerms) -> Result<Terms, ApiError> {
+    Ok(Terms {
+        advertiser_id: o.advertiser_id,
+        payout: PayoutTerms {
+            model: o.payout_model.parse().unwrap_or(PayoutModel::Cpa),
+            amount: o.payout_amount,
+            percent: o.payout_percent,
+            currency: Currency::parse(&o.currency).map_err(ApiError::internal)?,
+        },
+        window_hours: o.attribution_window_hours,
+        daily_cap: o.daily_cap,
+        total_cap: o.total_cap,
+        hold: o.hold_conversions,
+    })
+}
+
+fn contender(row: &ConversionRow) -> Contender {
+    Contender {
+        id: row.id,
+        ts: row.ts,
+        key: DuplicateKey::of(row.txid.as_deref(), row.click_id, &row.event),
+        amount: row.amount,
+        currency: row
+            .currency
+            .as_deref()
+            .and_then(|c| Currency::parse(c).ok()),
+        status: row.status(),
+        payout: row
+            .payout
+            .zip(
+                row.payout_currency
+                    .as_deref()
+                    .and_then(|c| Currency::parse(c).ok()),
+            )
+            .map(|(amount, currency)| Payout { amount, currency }),
     }
 }
 
-/// Re-decides the offer's cap slots in conversion-time order after a demotion freed one: a
-/// slot holder beyond the caps becomes over_cap, an over_cap conversion that now fits takes
-/// the slot (unless its txid is held). The result is what processing every conversion in
-/// `(ts, id)` order would give, whatever order they arrived in.
-async fn rebalance_caps(
+/// What the offer's conversions before `first` hold: the slots counted by the caps the
+/// offer has (the day's only on `first`'s day: later contenders are on that day or later),
+/// and the contenders' duplicate keys that are taken.
+async fn slots_before(
     tx: &mut Transaction<'_, Postgres>,
     offer_id: i64,
-    o: &OfferTerms,
-    out: &mut Outcome,
-) -> Result<(), ApiError> {
-    if o.daily_cap.is_none() && o.total_cap.is_none() {
-        return Ok(());
-    }
-    let rows = sqlx::query_as::<_, ConversionRow>(&format!(
-        "SELECT {COLUMNS} FROM conversions
-         WHERE offer_id = $1 AND status IN ('approved', 'pending_review', 'over_cap')
-         ORDER BY ts, id FOR UPDATE"
-    ))
-    .bind(offer_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let held: HashSet<_> = rows
-        .iter()
-        .filter(|r| r.status().claims_slot())
-        .map(duplicate_key)
-        .collect();
-    let mut per_day: HashMap<time::Date, i32> = HashMap::new();
-    let mut total = 0;
-    for row in rows {
-        let day = row.ts.to_offset(time::UtcOffset::UTC).date();
-        let used = per_day.entry(day).or_default();
-        let fits =
-            o.daily_cap.is_none_or(|cap| *used < cap) && o.total_cap.is_none_or(|cap| total < cap);
-        if row.status().claims_slot() {
-            if fits {
-                *used += 1;
-                total += 1;
-            } else {
-                set_status(
-                    tx,
-                    &row,
-                    ConversionStatus::OverCap,
-                    None,
-                    Some("earlier conversions took the cap"),
-                    out,
-                )
+    terms: &Terms,
+    first: &ConversionRow,
+    contenders: &[Contender],
+) -> Result<Before, ApiError> {
+    const HOLDERS: &str =
+        "offer_id = $1 AND status IN ('approved', 'pending_review') AND (ts, id) < ($2, $3)";
+    let mut before = Before::default();
+    if terms.total_cap.is_some() {
+        before.total =
+            sqlx::query_scalar(&format!("SELECT count(*) FROM conversions WHERE {HOLDERS}"))
+                .bind(offer_id)
+                .bind(first.ts)
+                .bind(first.id)
+                .fetch_one(&mut **tx)
                 .await?;
-            }
-        } else if fits && !held.contains(&duplicate_key(&row)) {
-            let payout = payout_for(o, row.amount, row.currency.as_deref())?;
-            let row = sqlx::query_as::<_, ConversionRow>(&format!(
-                "UPDATE conversions SET payout = $2, payout_currency = $3 WHERE id = $1 RETURNING {COLUMNS}"
-            ))
-            .bind(row.id)
-            .bind(payout.amount)
-            .bind(payout.currency.code())
-            .fetch_one(&mut **tx)
-            .await?;
-            let to = if o.hold_conversions {
-                ConversionStatus::PendingReview
-            } else {
-                ConversionStatus::Approved
-            };
-            set_status(tx, &row, to, None, Some("a cap slot freed up"), out).await?;
-            *used += 1;
-            total += 1;
+    }
+    if terms.daily_cap.is_some() {
+        let day = first.ts.to_offset(time::UtcOffset::UTC).date();
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM conversions WHERE {HOLDERS} AND ts >= $4"
+        ))
+        .bind(offer_id)
+        .bind(first.ts)
+        .bind(first.id)
+        .bind(day.midnight().assume_utc())
+        .fetch_one(&mut **tx)
+        .await?;
+        before.per_day.insert(day, n);
+    }
+    let mut txids = Vec::new();
+    let mut clicks = Vec::new();
+    for c in contenders {
+        match &c.key {
+            DuplicateKey::Txid(t) => txids.push(t.clone()),
+            DuplicateKey::ClickEvent(click, _) => clicks.push(*click),
         }
     }
-    Ok(())
+    let held: Vec<(Option<String>, Uuid, String)> = sqlx::query_as(&format!(
+        "SELECT txid, click_id, event FROM conversions WHERE {HOLDERS} AND txid = ANY($4)
+         UNION ALL
+         SELECT txid, click_id, event FROM conversions WHERE {HOLDERS} AND txid IS NULL AND click_id = ANY($5)"
+    ))
+    .bind(offer_id)
+    .bind(first.ts)
+    .bind(first.id)
+    .bind(&txids)
+    .bind(&clicks)
+    .fetch_all(&mut **tx)
+    .await?;
+    before.held = held
+        .into_iter()
+        .map(|(txid, click, event)| DuplicateKey::of(txid.as_deref(), click, &event))
+        .collect();
+    Ok(before)
+}
+
+/// Writes the decision on the conversion being attributed.
+async fn finish(
+    tx: &mut Transaction<'_, Postgres>,
+    row: &ConversionRow,
+    status: ConversionStatus,
+    payout: Option<Payout>,
+) -> Result<ConversionRow, ApiError> {
+    Ok(sqlx::query_as::<_, ConversionRow>(&format!(
+        "UPDATE conversions SET status = $2, payout = $3, payout_currency = $4, attributed_at = now()
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(row.id)
+    .bind(status.as_str())
+    .bind(payout.map(|p| p.amount))
+    .bind(payout.map(|p| p.currency.code().to_owned()))
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Sets the payout of a conversion about to take a slot; returns the row with it.
+async fn set_payout(
+    tx: &mut Transaction<'_, Postgres>,
+    row: &ConversionRow,
+    payout: Option<Payout>,
+) -> Result<ConversionRow, ApiError> {
+    Ok(sqlx::query_as::<_, ConversionRow>(&format!(
+        "UPDATE conversions SET payout = $2, payout_currency = $3 WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(row.id)
+    .bind(payout.map(|p| p.amount))
+    .bind(payout.map(|p| p.currency.code().to_owned()))
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
 /// Pending conversions among `ids` or waiting for any of `click_ids`, oldest first.
@@ -835,13 +836,7 @@ pub(crate) async fn decide(
     .await?
     .ok_or(ApiError::NotFound("conversion"))?;
     let from = row.status();
-    let allowed = matches!(
-        (from, to),
-        (ConversionStatus::PendingReview, ConversionStatus::Approved)
-            | (ConversionStatus::PendingReview, ConversionStatus::Rejected)
-            | (ConversionStatus::Approved, ConversionStatus::Reversed)
-    );
-    if !allowed {
+    if !attribution::review_allows(from, to) {
         return Err(ApiError::conflict(
             "illegal_transition",
             format!("a conversion that is {from} cannot become {to}"),

@@ -120,7 +120,7 @@ pub(super) async fn list(
         return Err(ApiError::field("to", "must be at most 93 days after from"));
     }
     if let Some(v) = &q.verdict
-        && !["ok", "bot", "offer_paused", "geo_blocked", "expired"].contains(&v.as_str())
+        && afftok_shared::Verdict::parse(v).is_none()
     {
         return Err(ApiError::field(
             "verdict",
