@@ -24,6 +24,8 @@ pub mod csv;
 pub mod extract;
 /// Health checks.
 pub mod health;
+/// `Idempotency-Key` for POST routes.
+pub mod idempotency;
 /// Prometheus metrics.
 pub mod metrics;
 /// Rate limits.
