@@ -1,11 +1,11 @@
 //! Background work, started with the server and stopped with it, each job in the feature
 //! it serves:
 //! - the Redis Stream consumer (`tracking`: events from Spin and native edges),
-//! - the sweeper (`conversions`: interrupted attributions, `unknown_click`, partitions,
-//!   idempotency keys),
+//! - the sweeper (`conversions`: interrupted attributions, `unknown_click`, partitions),
 //! - the edge config push (`edge_push`),
 //! - folding the per-scope stats sums into the scope rollups (`stats`),
-//! - the domain event dispatcher, one task per consumer (`events`).
+//! - the domain event dispatcher, one task per consumer (`events`),
+//! - forgetting old `Idempotency-Key`s (`http::idempotency`).
 
 use std::time::Duration;
 
@@ -41,6 +41,10 @@ impl Jobs {
             tokio::spawn(crate::conversions::sweep(state.clone(), stopped.clone())),
             tokio::spawn(crate::events::dispatch(state.clone(), stopped.clone())),
             tokio::spawn(crate::stats::compact_rollups(
+                state.clone(),
+                stopped.clone(),
+            )),
+            tokio::spawn(crate::http::idempotency::expire_keys(
                 state.clone(),
                 stopped.clone(),
             )),

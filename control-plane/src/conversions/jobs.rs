@@ -1,5 +1,5 @@
 //! The sweeper: finishes interrupted attributions, marks conversions whose click never came
-//! as `unknown_click`, keeps click partitions ahead and forgets old idempotency keys.
+//! as `unknown_click` and keeps click partitions ahead.
 
 use std::time::Duration;
 
@@ -17,7 +17,7 @@ async fn retry_attribution(state: &AppState) -> Result<usize, crate::kernel::err
 
 /// Every 30 s (sooner with a short wait): interrupted attributions are finished; pending
 /// conversions older than the wait become unknown_click. Hourly: partitions for the next
-/// months exist; idempotency keys older than a day are forgotten.
+/// months exist.
 pub async fn sweep(state: AppState, mut stop: Stop) {
     // Often enough that a conversion is marked within a quarter of the wait after it expires.
     let every = (state.settings.attribution_wait / 4)
@@ -28,9 +28,6 @@ pub async fn sweep(state: AppState, mut stop: Stop) {
             partitions_checked = Some(tokio::time::Instant::now());
             if let Err(e) = crate::tracking::partitions::ensure(&state.db, 2).await {
                 tracing::warn!(error = %e, "partition maintenance failed");
-            }
-            if let Err(e) = conversions::expire_idempotency_keys(&state.db).await {
-                tracing::warn!(error = %e, "forgetting old idempotency keys failed");
             }
         }
         match retry_attribution(&state).await {

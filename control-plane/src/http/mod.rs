@@ -26,6 +26,8 @@ pub mod decode;
 pub mod extract;
 /// Health checks.
 pub mod health;
+/// `Idempotency-Key` for POST routes.
+pub mod idempotency;
 /// Prometheus metrics.
 pub mod metrics;
 /// Rate limits.

@@ -14,6 +14,7 @@ mod errors;
 mod events;
 mod hardening;
 mod health;
+mod idempotency;
 mod ingest;
 mod marketplace;
 mod money;

@@ -685,20 +685,6 @@ pub(crate) async fn pending_with_click(pool: &PgPool, limit: i64) -> Result<Vec<
     .await?)
 }
 
-/// How long an `Idempotency-Key` of `POST /v1/conversions` is remembered.
-pub(crate) const IDEMPOTENCY_KEY_HOURS: i32 = 24;
-
-/// Forgets idempotency keys older than [`IDEMPOTENCY_KEY_HOURS`].
-pub(crate) async fn expire_idempotency_keys(pool: &PgPool) -> Result<u64, ApiError> {
-    Ok(sqlx::query(
-        "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)",
-    )
-    .bind(IDEMPOTENCY_KEY_HOURS)
-    .execute(pool)
-    .await?
-    .rows_affected())
-}
-
 /// Marks conversions that waited longer than `wait` for their click as unknown_click.
 pub(crate) async fn expire_pending(
     pool: &PgPool,

@@ -10,7 +10,6 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -24,6 +23,7 @@ use crate::conversions::db::conversions::{self, ConversionRow, ListFilter};
 use crate::conversions::rules::ConversionStatus;
 use crate::http::csv::{Csv, wants_csv};
 use crate::http::extract::{Auth, Body, Path, Query, json_body};
+use crate::http::idempotency::{Claim, IdempotencyKeyHeader, Idempotent};
 use crate::http::rate_limit::client_ip;
 use crate::kernel::error::ApiError;
 use crate::kernel::money::Money;
@@ -232,7 +232,7 @@ pub(super) struct Reported {
 /// a form or JSON body, with the same aliases and checks. With an `Idempotency-Key` header, a
 /// retry with the same key and request gets the first answer again.
 #[utoipa::path(post, path = "/v1/conversions", tag = "conversions", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "1-255 printable characters")),
+    params(IdempotencyKeyHeader),
     request_body(content = String, description = "click_id, txid, amount, currency, event (and their aliases)"),
     responses((status = 201, body = Reported, description = "accepted; a repeated Idempotency-Key gets the first answer again, with `Idempotent-Replayed: true`"),
               (status = 400, description = "missing_click_id, invalid_amount, …"), (status = 409, description = "idempotency_key_reused: the key came with another request")))]
@@ -242,7 +242,7 @@ pub(super) async fn report(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     uri: axum::http::Uri,
-    Body(body): Body,
+    Idempotent(idempotency, Body(body)): Idempotent<Body>,
 ) -> Result<Response, ApiError> {
     principal.require(Scope::ConversionsWrite)?;
     let advertiser = principal.advertiser()?;
@@ -255,63 +255,11 @@ pub(super) async fn report(
         detail: e.detail.into(),
     })?;
 
-    let key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let k = v
-                .to_str()
-                .ok()
-                .map(str::trim)
-                .filter(|k| (1..=255).contains(&k.len()) && text::check(k, false).is_ok());
-            Some(
-                k.ok_or_else(|| {
-                    ApiError::field("Idempotency-Key", "must be 1 to 255 printable characters")
-                })?
-                .to_owned(),
-            )
-        }
-    };
-    let request_hash: Vec<u8> = {
-        let mut h = Sha256::new();
-        h.update(query.as_bytes());
-        h.update([0]);
-        h.update(&body);
-        h.finalize().to_vec()
-    };
     let mut tx = state.db.begin().await?;
-    if let Some(key) = &key {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))")
-            .bind(key)
-            .bind(advertiser)
-            .execute(&mut *tx)
-            .await?;
-        let prior: Option<(Vec<u8>, i32, serde_json::Value)> = sqlx::query_as(
-            "SELECT request_hash, status, response FROM idempotency_keys WHERE advertiser_id = $1 AND key = $2",
-        )
-        .bind(advertiser)
-        .bind(key)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some((hash, status, response)) = prior {
-            if hash != request_hash {
-                return Err(ApiError::conflict(
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was used with another request",
-                ));
-            }
-            // The first answer again, marked as a replay.
-            let status = u16::try_from(status)
-                .ok()
-                .and_then(|s| StatusCode::from_u16(s).ok())
-                .unwrap_or(StatusCode::CREATED);
-            return Ok((
-                status,
-                [("idempotent-replayed", "true")],
-                axum::Json(response),
-            )
-                .into_response());
-        }
-    }
+    let pending = match idempotency.claim(&mut tx).await? {
+        Claim::Replay(answer) => return Ok(answer),
+        Claim::Fresh(pending) => pending,
+    };
     let id = Uuid::now_v7();
     let new = NewConversion {
         id,
@@ -327,27 +275,26 @@ pub(super) async fn report(
         source: "api",
     };
     conversions::insert_conversions(&mut tx, std::slice::from_ref(&new)).await?;
-    if let Some(key) = &key {
-        // Stored before attribution: the answer replayed is the acceptance, not a later status.
-        let response =
-            serde_json::json!({"status": "accepted", "event_id": id, "attribution": "pending"});
-        sqlx::query("INSERT INTO idempotency_keys (advertiser_id, key, request_hash, status, response) VALUES ($1, $2, $3, 201, $4)")
-            .bind(advertiser)
-            .bind(key)
-            .bind(&request_hash)
-            .bind(&response)
-            .execute(&mut *tx)
-            .await?;
-    }
+    // Stored before attribution: the answer replayed is the acceptance, not a later status.
+    let accepted = |attribution| Reported {
+        status: "accepted".to_owned(),
+        event_id: id,
+        attribution,
+    };
+    pending
+        .store(
+            &mut tx,
+            StatusCode::CREATED,
+            &accepted(ConversionStatus::Pending),
+        )
+        .await?;
     tx.commit().await?;
     let outcome = conversions::attribute(&state.db, id).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(Reported {
-            status: "accepted".to_owned(),
-            event_id: id,
-            attribution: outcome.status.unwrap_or(ConversionStatus::Pending),
-        }),
+        axum::Json(accepted(
+            outcome.status.unwrap_or(ConversionStatus::Pending),
+        )),
     )
         .into_response())
 }
