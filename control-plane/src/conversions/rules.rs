@@ -4,102 +4,16 @@
 //! the facts these need and writes what they decide.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
-use std::str::FromStr;
 
 use afftok_shared::Currency;
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
-use utoipa::ToSchema;
 use uuid::Uuid;
+
+pub use crate::kernel::status::ConversionStatus;
 
 use crate::kernel::money::payout_scale;
 use crate::offers::PayoutModel;
-
-/// Where a conversion stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ConversionStatus {
-    /// Its click has not arrived yet.
-    Pending,
-    /// No click arrived within the wait.
-    UnknownClick,
-    /// The click's offer belongs to another advertiser than the postback key's.
-    RejectedAdvertiserMismatch,
-    /// Outside the offer's attribution window.
-    OutOfWindow,
-    /// The same txid (or the same click and event) was attributed first.
-    Duplicate,
-    /// The offer's cap was reached.
-    OverCap,
-    /// Counted and paid.
-    Approved,
-    /// Held for the advertiser's review.
-    PendingReview,
-    /// Refused by the advertiser after review.
-    Rejected,
-    /// Reversed by the advertiser after approval.
-    Reversed,
-}
-
-impl ConversionStatus {
-    /// Every status.
-    pub const ALL: [ConversionStatus; 10] = [
-        Self::Pending,
-        Self::UnknownClick,
-        Self::RejectedAdvertiserMismatch,
-        Self::OutOfWindow,
-        Self::Duplicate,
-        Self::OverCap,
-        Self::Approved,
-        Self::PendingReview,
-        Self::Rejected,
-        Self::Reversed,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::UnknownClick => "unknown_click",
-            Self::RejectedAdvertiserMismatch => "rejected_advertiser_mismatch",
-            Self::OutOfWindow => "out_of_window",
-            Self::Duplicate => "duplicate",
-            Self::OverCap => "over_cap",
-            Self::Approved => "approved",
-            Self::PendingReview => "pending_review",
-            Self::Rejected => "rejected",
-            Self::Reversed => "reversed",
-        }
-    }
-
-    /// Whether it carries a payout: one that is paid, held for review, or was paid and
-    /// reversed. Any other status has none, however it got there (a conversion demoted to
-    /// duplicate or over_cap loses the payout it had).
-    pub fn keeps_payout(self) -> bool {
-        matches!(self, Self::Approved | Self::PendingReview | Self::Reversed)
-    }
-
-    /// Whether it holds a txid and a cap slot.
-    pub fn claims_slot(self) -> bool {
-        matches!(self, Self::Approved | Self::PendingReview)
-    }
-}
-
-impl FromStr for ConversionStatus {
-    type Err = ();
-
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s).ok_or(())
-    }
-}
-
-impl fmt::Display for ConversionStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Whether a conversion at `conversion` is inside `[click, click + window]` (inclusive).
 pub fn in_window(click: OffsetDateTime, conversion: OffsetDateTime, window_hours: i32) -> bool {

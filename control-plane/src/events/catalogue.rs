@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::kernel::status::ConversionStatus;
+
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EventKind {
@@ -140,9 +142,9 @@ pub struct ConversionChanged {
     /// Its event name.
     pub event: String,
     /// The status before (`pending` for a first decision).
-    pub from: String,
+    pub from: ConversionStatus,
     /// The status now.
-    pub to: String,
+    pub to: ConversionStatus,
     /// Why, when not the plain attribution rules.
     pub reason: Option<String>,
     /// Who decided (none: attribution itself).

@@ -13,6 +13,8 @@ pub mod error;
 pub mod money;
 /// Page sizes, cursors and instants in list queries.
 pub mod page;
+/// Wire values several features share (a conversion's status).
+pub mod status;
 /// Whose data a query may touch.
 pub mod tenant;
 /// Free-text checks.

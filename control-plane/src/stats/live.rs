@@ -11,9 +11,9 @@ use sqlx::PgConnection;
 use time::{Date, OffsetDateTime};
 
 use crate::app::AppState;
-use crate::conversions::ConversionStatus;
 use crate::events::catalogue::{ClicksStored, ConversionChanged};
 use crate::events::{Consumer, ConsumerError, EventKind, Handled, Position, StoredEvent};
+use crate::kernel::status::ConversionStatus;
 
 /// The live counters as a consumer of domain events (`click.stored`, `conversion.decided`,
 /// `conversion.reversed`).
@@ -94,7 +94,7 @@ async fn apply_events(state: &AppState, events: &[StoredEvent]) -> Result<(), Co
                     promoter_id,
                     advertiser_id: Some(change.advertiser_id),
                 };
-                let approved = ConversionStatus::Approved.as_str();
+                let approved = ConversionStatus::Approved;
                 let day = change.ts.to_offset(time::UtcOffset::UTC).date();
                 // Leaving approved takes out what it counted; entering adds what it pays.
                 let moves = [

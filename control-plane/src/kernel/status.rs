@@ -1,0 +1,92 @@
+//! Wire values several features share: a conversion's status is decided by attribution,
+//! counted by stats, carried by domain events and (later) published by webhooks.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Where a conversion stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversionStatus {
+    /// Its click has not arrived yet.
+    Pending,
+    /// No click arrived within the wait.
+    UnknownClick,
+    /// The click's offer belongs to another advertiser than the postback key's.
+    RejectedAdvertiserMismatch,
+    /// Outside the offer's attribution window.
+    OutOfWindow,
+    /// The same txid (or the same click and event) was attributed first.
+    Duplicate,
+    /// The offer's cap was reached.
+    OverCap,
+    /// Counted and paid.
+    Approved,
+    /// Held for the advertiser's review.
+    PendingReview,
+    /// Refused by the advertiser after review.
+    Rejected,
+    /// Reversed by the advertiser after approval.
+    Reversed,
+}
+
+impl ConversionStatus {
+    /// Every status.
+    pub const ALL: [ConversionStatus; 10] = [
+        Self::Pending,
+        Self::UnknownClick,
+        Self::RejectedAdvertiserMismatch,
+        Self::OutOfWindow,
+        Self::Duplicate,
+        Self::OverCap,
+        Self::Approved,
+        Self::PendingReview,
+        Self::Rejected,
+        Self::Reversed,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::UnknownClick => "unknown_click",
+            Self::RejectedAdvertiserMismatch => "rejected_advertiser_mismatch",
+            Self::OutOfWindow => "out_of_window",
+            Self::Duplicate => "duplicate",
+            Self::OverCap => "over_cap",
+            Self::Approved => "approved",
+            Self::PendingReview => "pending_review",
+            Self::Rejected => "rejected",
+            Self::Reversed => "reversed",
+        }
+    }
+
+    /// Whether it carries a payout: one that is paid, held for review, or was paid and
+    /// reversed. Any other status has none, however it got there (a conversion demoted to
+    /// duplicate or over_cap loses the payout it had).
+    pub fn keeps_payout(self) -> bool {
+        matches!(self, Self::Approved | Self::PendingReview | Self::Reversed)
+    }
+
+    /// Whether it holds a txid and a cap slot.
+    pub fn claims_slot(self) -> bool {
+        matches!(self, Self::Approved | Self::PendingReview)
+    }
+}
+
+impl FromStr for ConversionStatus {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s).ok_or(())
+    }
+}
+
+impl fmt::Display for ConversionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
