@@ -359,6 +359,43 @@ async fn dev_seed_builds_the_demo_once_then_reuses_it() {
     .expect("counts");
     assert_eq!(counts, (1, 1));
 
+    // A paused offer is resumed, a revoked key replaced (and saved); the rest is reused.
+    let adv = app
+        .login("advertiser@afftok.test", "advertiser-password")
+        .await;
+    let pause = app
+        .post(&format!("/v1/offers/{}/pause", first["offer_id"]))
+        .bearer_auth(&adv.token)
+        .send()
+        .await
+        .expect("pause");
+    assert_eq!(pause.status(), 200);
+    let keys = app.api.postback_keys(&adv.token).await.expect("keys");
+    let revoke = app
+        .delete(&format!("/v1/postback-keys/{}", keys[0].id))
+        .bearer_auth(&adv.token)
+        .send()
+        .await
+        .expect("revoke");
+    assert!(revoke.status().is_success(), "{}", revoke.status());
+    let (code, out, err) = afftok_dev(&app, &admin.email, &key_file, &["seed"], &[]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    let third = seeded(&out);
+    assert!(
+        err.contains(&format!("offer {} exists (paused)", first["offer_id"]))
+            && err.contains("is now approved")
+            && err.contains("no longer active: creating another"),
+        "{err}"
+    );
+    assert_ne!(third["postback_key"], first["postback_key"]);
+    assert_eq!(
+        std::fs::read_to_string(&key_file).expect("the key file"),
+        format!("{}\n", third["postback_key"])
+    );
+    for same in ["offer_id", "advertiser_id", "promoter_id", "link", "token"] {
+        assert_eq!(third[same], first[same], "{same}");
+    }
+
     // `dev check` sees the demo promoter's (empty) stats, and gives up on what is not there.
     let (code, out, err) = afftok_dev(
         &app,
