@@ -62,8 +62,10 @@ pub enum Command {
         #[command(subcommand)]
         command: StatsCommand,
     },
-    /// The demo of scripts/dev, made through a running control plane's API as users make
-    /// it. Settings: environment variables (below), not the control plane's.
+    /// The demo of scripts/dev, made through a running control plane's API.
+    ///
+    /// Made as users make it; the settings are environment variables (see each command), not
+    /// the control plane's.
     Dev {
         /// What to do.
         #[command(subcommand)]
@@ -74,18 +76,21 @@ pub enum Command {
 /// The demo of scripts/dev. Progress goes to standard error; a failure exits 1 with one line.
 #[derive(Debug, Subcommand)]
 pub enum DevCommand {
-    /// Make sure the demo exists, reusing what is there: the demo advertiser and promoter
-    /// (signed in, or signed up), the demo offer approved (the admin, made by `afftok admin
-    /// create`, approves it), the advertiser's postback key (kept in a file), the promoter's
-    /// link. Prints `name=value` lines: offer_id, advertiser_id (the advertiser's user id),
-    /// promoter_id, link, token, postback_key. Settings: AFFTOK_API (the control plane's
-    /// base URL), AFFTOK_DEV_ADMIN_EMAIL, AFFTOK_DEV_ADMIN_PASSWORD,
-    /// AFFTOK_DEV_ADVERTISER_EMAIL, AFFTOK_DEV_ADVERTISER_PASSWORD, AFFTOK_DEV_PROMOTER_EMAIL,
-    /// AFFTOK_DEV_PROMOTER_PASSWORD, AFFTOK_DEV_POSTBACK_KEY_FILE, AFFTOK_DEV_OFFER_URL (the
-    /// demo offer's url_template).
+    /// Make sure the demo exists, reusing what is there, and print it as name=value lines.
+    ///
+    /// The demo advertiser and promoter (signed in, or signed up), the demo offer brought to
+    /// approved (by the admin made with `afftok admin create`), the advertiser's postback key
+    /// (kept in a file while it is active), the promoter's link. Prints offer_id,
+    /// advertiser_id (the advertiser's user id), promoter_id, link, token, postback_key.
+    /// Settings: AFFTOK_API (the control plane's base URL), AFFTOK_DEV_ADMIN_EMAIL,
+    /// AFFTOK_DEV_ADMIN_PASSWORD, AFFTOK_DEV_ADVERTISER_EMAIL, AFFTOK_DEV_ADVERTISER_PASSWORD,
+    /// AFFTOK_DEV_PROMOTER_EMAIL, AFFTOK_DEV_PROMOTER_PASSWORD, AFFTOK_DEV_POSTBACK_KEY_FILE,
+    /// AFFTOK_DEV_OFFER_URL (the demo offer's url_template, when it is created).
     Seed,
-    /// Wait until the demo promoter's stats show AFFTOK_DEV_EXPECT_CLICKS clicks and
-    /// AFFTOK_DEV_EXPECT_CONVERSIONS conversions, and its live counters too while it is still
+    /// Wait until the demo promoter's stats show the expected clicks and conversions.
+    ///
+    /// AFFTOK_DEV_EXPECT_CLICKS clicks and AFFTOK_DEV_EXPECT_CONVERSIONS conversions in its
+    /// stats from yesterday to tomorrow (UTC), and in its live counters too while it is still
     /// AFFTOK_DEV_CLICK_DAY (UTC, YYYY-MM-DD; default today). Gives up after
     /// AFFTOK_DEV_CHECK_SECS (default 30). Also reads AFFTOK_API, AFFTOK_DEV_PROMOTER_EMAIL
     /// and AFFTOK_DEV_PROMOTER_PASSWORD.
