@@ -1,5 +1,5 @@
 //! The `afftok` command line: `serve`, `migrate`, `admin create`,
-//! `keys create|rotate|activate|revoke|list`, `edge push`, `stats rebuild`.
+//! `keys create|rotate|activate|revoke|list`, `edge push`, `stats rebuild`, `dev seed|check`.
 
 use std::process::ExitCode;
 
@@ -11,6 +11,7 @@ use crate::accounts::password;
 use crate::accounts::{self, NewUser};
 use crate::app::MIGRATOR;
 use crate::app::config::{Need, Settings, TargetKind};
+use crate::app::seed;
 use crate::app::startup::{self, Application};
 use crate::app::telemetry;
 use crate::edge_push::{push, target::Target};
@@ -61,6 +62,39 @@ pub enum Command {
         #[command(subcommand)]
         command: StatsCommand,
     },
+    /// The demo of scripts/dev, made through a running control plane's API.
+    ///
+    /// Made as users make it; the settings are environment variables (see each command), not
+    /// the control plane's.
+    Dev {
+        /// What to do.
+        #[command(subcommand)]
+        command: DevCommand,
+    },
+}
+
+/// The demo of scripts/dev. Progress goes to standard error; a failure exits 1 with one line.
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Make sure the demo exists, reusing what is there, and print it as name=value lines.
+    ///
+    /// The demo advertiser and promoter (signed in, or signed up), the demo offer brought to
+    /// approved (by the admin made with `afftok admin create`), the advertiser's postback key
+    /// (kept in a file while it is active), the promoter's link. Prints offer_id,
+    /// advertiser_id (the advertiser's user id), promoter_id, link, token, postback_key.
+    /// Settings: AFFTOK_API (the control plane's base URL), AFFTOK_DEV_ADMIN_EMAIL,
+    /// AFFTOK_DEV_ADMIN_PASSWORD, AFFTOK_DEV_ADVERTISER_EMAIL, AFFTOK_DEV_ADVERTISER_PASSWORD,
+    /// AFFTOK_DEV_PROMOTER_EMAIL, AFFTOK_DEV_PROMOTER_PASSWORD, AFFTOK_DEV_POSTBACK_KEY_FILE,
+    /// AFFTOK_DEV_OFFER_URL (the demo offer's url_template, when it is created).
+    Seed,
+    /// Wait until the demo promoter's stats show the expected clicks and conversions.
+    ///
+    /// AFFTOK_DEV_EXPECT_CLICKS clicks and AFFTOK_DEV_EXPECT_CONVERSIONS conversions in its
+    /// stats from yesterday to tomorrow (UTC), and in its live counters too while it is still
+    /// AFFTOK_DEV_CLICK_DAY (UTC, YYYY-MM-DD; default today). Gives up after
+    /// AFFTOK_DEV_CHECK_SECS (default 30). Also reads AFFTOK_API, AFFTOK_DEV_PROMOTER_EMAIL
+    /// and AFFTOK_DEV_PROMOTER_PASSWORD.
+    Check,
 }
 
 /// The stats rollups.
@@ -142,6 +176,9 @@ pub enum KeysCommand {
 
 /// Runs a command; the exit code says how it went.
 pub async fn run(cli: Cli) -> ExitCode {
+    if let Command::Dev { command } = cli.command {
+        return dev(command).await;
+    }
     let need = match cli.command {
         Command::Serve => Need::Serve,
         _ => Need::DatabaseOnly,
@@ -163,8 +200,27 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// `dev seed|check`: a client of the API, which needs none of the control plane's settings.
+async fn dev(command: DevCommand) -> ExitCode {
+    let env = seed::process_env();
+    let done = match command {
+        DevCommand::Seed => seed::seed(&env)
+            .await
+            .map(|demo| print!("{}", demo.lines())),
+        DevCommand::Check => seed::check(&env).await,
+    };
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("afftok: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 async fn execute(command: Command, settings: Settings) -> Result<(), String> {
     match command {
+        Command::Dev { .. } => Err("`afftok dev` runs without the control plane's settings".into()),
         Command::Serve => serve(settings).await,
         Command::Migrate => {
             let db = startup::connect_db(&settings).await?;

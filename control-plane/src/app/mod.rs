@@ -7,6 +7,9 @@ pub mod cli;
 pub mod config;
 /// Background work: each feature's jobs, started and stopped together.
 pub mod jobs;
+/// The demo of `scripts/dev` through the API (`afftok dev`), and the API client the tests
+/// share with it.
+pub mod seed;
 /// Building and running the service.
 pub mod startup;
 /// Logging.

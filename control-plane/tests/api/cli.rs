@@ -1,4 +1,5 @@
-//! The `afftok` binary itself: admin creation, signing keys, migrate, bad configuration.
+//! The `afftok` binary itself: admin creation, signing keys, migrate, bad configuration, the
+//! demo of scripts/dev (`dev seed`, `dev check`).
 
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -6,7 +7,7 @@ use std::process::{Command, Stdio};
 use afftok_shared::link::Link;
 use serde_json::json;
 
-use crate::helpers::{KEK_B64, PASSWORD, fresh_database, spawn_app};
+use crate::helpers::{KEK_B64, PASSWORD, TestApp, fresh_database, spawn_app};
 
 /// Runs the binary and waits for it. It blocks its thread: the tests that call it run on two
 /// worker threads, so the test app's server and jobs keep running meanwhile (on one thread,
@@ -245,4 +246,221 @@ async fn stats_rebuild_recomputes_the_rollups_from_the_stored_rows() {
     );
     assert_ne!(code, 0);
     assert!(!err.is_empty());
+}
+
+/// Runs `afftok dev ARGS` against `app` with the demo's settings (as scripts/dev sets them)
+/// and `extra`, and nothing else from the environment; answers the exit code, standard
+/// output and standard error. Asynchronous: the app serves on this test's runtime meanwhile.
+async fn afftok_dev(
+    app: &TestApp,
+    admin_email: &str,
+    key_file: &std::path::Path,
+    args: &[&str],
+    extra: &[(&str, &str)],
+) -> (i32, String, String) {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_afftok"));
+    command
+        .arg("dev")
+        .args(args)
+        .env_clear()
+        .env("AFFTOK_API", &app.base)
+        .env("AFFTOK_DEV_ADMIN_EMAIL", admin_email)
+        .env("AFFTOK_DEV_ADMIN_PASSWORD", PASSWORD)
+        .env("AFFTOK_DEV_ADVERTISER_EMAIL", "advertiser@afftok.test")
+        .env("AFFTOK_DEV_ADVERTISER_PASSWORD", "advertiser-password")
+        .env("AFFTOK_DEV_PROMOTER_EMAIL", "promoter@afftok.test")
+        .env("AFFTOK_DEV_PROMOTER_PASSWORD", "promoter-password")
+        .env("AFFTOK_DEV_POSTBACK_KEY_FILE", key_file)
+        .env(
+            "AFFTOK_DEV_OFFER_URL",
+            "https://example.com/landing?click_id={click_id}&sub1={sub1}",
+        );
+    for (name, value) in extra {
+        command.env(name, value);
+    }
+    let out = command.output().await.expect("afftok runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The `name=value` lines of `afftok dev seed`.
+fn seeded(out: &str) -> std::collections::BTreeMap<String, String> {
+    out.lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn dev_seed_builds_the_demo_once_then_reuses_it() {
+    let app = spawn_app().await;
+    app.signing_key(true).await;
+    let admin = app.admin().await;
+    let key_file =
+        std::env::temp_dir().join(format!("afftok-dev-seed-{}", uuid::Uuid::new_v4().simple()));
+
+    let (code, out, err) = afftok_dev(&app, &admin.email, &key_file, &["seed"], &[]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    let first = seeded(&out);
+    let names: Vec<&str> = first.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "advertiser_id",
+            "link",
+            "offer_id",
+            "postback_key",
+            "promoter_id",
+            "token"
+        ],
+        "{out}"
+    );
+    assert!(
+        err.contains("advertiser advertiser@afftok.test signed up")
+            && err.contains("created")
+            && err.contains("is now approved")
+            && err.contains("promoter joined offer"),
+        "{err}"
+    );
+    assert!(first["link"].starts_with("https://edge.test/"), "{out}");
+    assert!(first["link"].ends_with(&first["token"]), "{out}");
+    // The key is saved for the next run, readable by its owner only.
+    let saved = std::fs::read_to_string(&key_file).expect("the key file");
+    assert_eq!(saved, format!("{}\n", first["postback_key"]));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key_file)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // Again: the same accounts, offer, key and link, nothing new.
+    let (code, out, err) = afftok_dev(&app, &admin.email, &key_file, &["seed"], &[]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        seeded(&out),
+        first,
+        "the second run reuses the first one's demo"
+    );
+    assert!(
+        err.contains("advertiser advertiser@afftok.test exists: signing in")
+            && err.contains(&format!("offer {} exists (approved)", first["offer_id"]))
+            && err.contains("is active")
+            && err.contains("promoter had joined offer"),
+        "{err}"
+    );
+    let counts: (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM offers), (SELECT count(*) FROM postback_keys)",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("counts");
+    assert_eq!(counts, (1, 1));
+
+    // A paused offer is resumed, a revoked key replaced (and saved); the rest is reused.
+    let adv = app
+        .login("advertiser@afftok.test", "advertiser-password")
+        .await;
+    let pause = app
+        .post(&format!("/v1/offers/{}/pause", first["offer_id"]))
+        .bearer_auth(&adv.token)
+        .send()
+        .await
+        .expect("pause");
+    assert_eq!(pause.status(), 200);
+    let keys = app.api.postback_keys(&adv.token).await.expect("keys");
+    let revoke = app
+        .delete(&format!("/v1/postback-keys/{}", keys[0].id))
+        .bearer_auth(&adv.token)
+        .send()
+        .await
+        .expect("revoke");
+    assert!(revoke.status().is_success(), "{}", revoke.status());
+    let (code, out, err) = afftok_dev(&app, &admin.email, &key_file, &["seed"], &[]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    let third = seeded(&out);
+    assert!(
+        err.contains(&format!("offer {} exists (paused)", first["offer_id"]))
+            && err.contains("is now approved")
+            && err.contains("no longer active: creating another"),
+        "{err}"
+    );
+    assert_ne!(third["postback_key"], first["postback_key"]);
+    assert_eq!(
+        std::fs::read_to_string(&key_file).expect("the key file"),
+        format!("{}\n", third["postback_key"])
+    );
+    for same in ["offer_id", "advertiser_id", "promoter_id", "link", "token"] {
+        assert_eq!(third[same], first[same], "{same}");
+    }
+
+    // `dev check` sees the demo promoter's (empty) stats, and gives up on what is not there.
+    let (code, out, err) = afftok_dev(
+        &app,
+        &admin.email,
+        &key_file,
+        &["check"],
+        &[
+            ("AFFTOK_DEV_EXPECT_CLICKS", "0"),
+            ("AFFTOK_DEV_EXPECT_CONVERSIONS", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("the live counters agree"), "{err}");
+    let (code, _, err) = afftok_dev(
+        &app,
+        &admin.email,
+        &key_file,
+        &["check"],
+        &[
+            ("AFFTOK_DEV_EXPECT_CLICKS", "1"),
+            ("AFFTOK_DEV_EXPECT_CONVERSIONS", "0"),
+            ("AFFTOK_DEV_CHECK_SECS", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(
+        err.contains("0 clicks") && err.contains("expected 1 and 0"),
+        "{err}"
+    );
+
+    // A demo account whose password is not the saved one: one line saying what to do.
+    let (code, _, err) = afftok_dev(
+        &app,
+        &admin.email,
+        &key_file,
+        &["seed"],
+        &[("AFFTOK_DEV_ADVERTISER_PASSWORD", "another-password")],
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert!(
+        err.ends_with("`scripts/dev --reset` starts the demo afresh\n"),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("afftok: ")),
+        "{err}"
+    );
+    let (code, _, err) = afftok_dev(
+        &app,
+        &admin.email,
+        &key_file,
+        &["seed"],
+        &[("AFFTOK_DEV_OFFER_URL", "")],
+    )
+    .await;
+    assert_eq!(code, 0, "an existing offer needs no URL: {err}");
+    std::fs::remove_file(&key_file).ok();
 }

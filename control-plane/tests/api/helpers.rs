@@ -5,6 +5,7 @@ use afftok_control_plane::accounts::password;
 use afftok_control_plane::accounts::{self, NewUser};
 use afftok_control_plane::app::Application;
 use afftok_control_plane::app::config::{Need, Settings};
+use afftok_control_plane::app::seed::{self, Client, NewAccount, Offer, Session};
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -53,6 +54,8 @@ pub(crate) struct TestApp {
     pub(crate) db: PgPool,
     pub(crate) db_url: String,
     pub(crate) settings: Settings,
+    /// The API client `afftok dev seed` uses: the helpers make accounts and offers with it.
+    pub(crate) api: Client,
     http: reqwest::Client,
 }
 
@@ -138,8 +141,10 @@ pub(crate) async fn spawn_with(opts: Options) -> TestApp {
     let addr = app.local_addr().expect("bound");
     let db = app.state().db.clone();
     tokio::spawn(app.run_until(std::future::pending()));
+    let base = format!("http://{addr}");
     TestApp {
-        base: format!("http://{addr}"),
+        api: Client::new(&base).expect("API client"),
+        base,
         db,
         db_url,
         settings,
@@ -179,19 +184,20 @@ impl TestApp {
     }
 
     pub(crate) async fn register(&self, role: &str, email: &str) -> Account {
-        let mut body =
-            json!({"role": role, "email": email, "password": PASSWORD, "display_name": email});
-        if role == "advertiser" {
-            body["company_name"] = json!(format!("{email} Inc"));
-        }
-        let resp = self
-            .post("/v1/auth/register")
-            .json(&body)
-            .send()
+        let role: Role = role.parse().expect("a role");
+        let company = format!("{email} Inc");
+        let session = self
+            .api
+            .register(&NewAccount {
+                role,
+                email,
+                password: PASSWORD,
+                display_name: email,
+                company: (role == Role::Advertiser).then_some(company.as_str()),
+            })
             .await
-            .expect("register");
-        assert_eq!(resp.status(), StatusCode::CREATED, "register {email}");
-        account(resp.json().await.expect("session"))
+            .unwrap_or_else(|e| panic!("register {email}: {e}"));
+        account(session)
     }
 
     pub(crate) async fn advertiser(&self, name: &str) -> Account {
@@ -224,14 +230,12 @@ impl TestApp {
     }
 
     pub(crate) async fn login(&self, email: &str, password: &str) -> Account {
-        let resp = self
-            .post("/v1/auth/login")
-            .json(&json!({"email": email, "password": password}))
-            .send()
+        let session = self
+            .api
+            .login(email, password)
             .await
-            .expect("login");
-        assert_eq!(resp.status(), StatusCode::OK, "login {email}");
-        account(resp.json().await.expect("session"))
+            .unwrap_or_else(|e| panic!("login {email}: {e}"));
+        account(session)
     }
 
     /// Creates an offer for `adv` from a valid base with `changes` applied.
@@ -250,17 +254,10 @@ impl TestApp {
                 body.insert(k.clone(), v.clone());
             }
         }
-        let resp = self
-            .post("/v1/offers")
-            .bearer_auth(&adv.token)
-            .json(&body)
-            .send()
+        self.api
+            .create_offer(&adv.token, &body)
             .await
-            .expect("create offer");
-        let status = resp.status();
-        let body: Value = resp.json().await.expect("json");
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        body
+            .unwrap_or_else(|e| panic!("create offer: {e}"))
     }
 
     /// An offer of `adv`, submitted and approved by `admin`.
@@ -270,24 +267,12 @@ impl TestApp {
         admin: &Account,
         changes: Value,
     ) -> i64 {
-        let id = self.create_offer(adv, changes).await["id"]
-            .as_i64()
-            .expect("id");
-        let submit = self
-            .post(&format!("/v1/offers/{id}/submit"))
-            .bearer_auth(&adv.token)
-            .send()
+        let offer: Offer =
+            serde_json::from_value(self.create_offer(adv, changes).await).expect("an offer");
+        seed::approved(&self.api, offer, &adv.token, &admin.token)
             .await
-            .expect("submit");
-        assert_eq!(submit.status(), StatusCode::OK);
-        let approve = self
-            .post(&format!("/v1/admin/offers/{id}/approve"))
-            .bearer_auth(&admin.token)
-            .send()
-            .await
-            .expect("approve");
-        assert_eq!(approve.status(), StatusCode::OK);
-        id
+            .unwrap_or_else(|e| panic!("approve: {e}"))
+            .id
     }
 
     /// Creates a link signing key as `afftok keys create` does.
@@ -300,19 +285,13 @@ impl TestApp {
     }
 }
 
-fn account(session: Value) -> Account {
+fn account(session: Session) -> Account {
     Account {
-        id: session["user"]["id"].as_i64().expect("user id"),
-        token: session["access_token"]
-            .as_str()
-            .expect("access token")
-            .to_owned(),
-        refresh: session["refresh_token"]
-            .as_str()
-            .expect("refresh token")
-            .to_owned(),
-        advertiser_id: session["user"]["advertiser"]["id"].as_i64(),
-        email: session["user"]["email"].as_str().expect("email").to_owned(),
+        id: session.user.id,
+        advertiser_id: session.user.advertiser.map(|a| a.id),
+        email: session.user.email,
+        token: session.access_token,
+        refresh: session.refresh_token,
     }
 }
 
