@@ -10,7 +10,7 @@
 //! - [`app`]: settings, logging, start-up and the shared state, the background jobs under
 //!   one stop signal, the `afftok` command line.
 //! - [`kernel`]: what every feature shares: the error type and its problem documents, the
-//!   tenant, pagination cursors, text checks, encryption at rest.
+//!   tenant, pagination cursors, text checks, money, shared wire values, encryption at rest.
 //! - [`http`]: router assembly, OpenAPI, middleware (request ids, metrics, rate limits,
 //!   error logging) and the extractors (auth, JSON, client IP) every feature's routes use.
 //! - [`events`]: domain events, written in the transaction that makes a change and handed

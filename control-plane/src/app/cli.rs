@@ -1,6 +1,7 @@
 //! The `afftok` command line: `serve`, `migrate`, `admin create`,
 //! `keys create|rotate|activate|revoke|list`, `edge push`, `stats rebuild`, `dev seed|check`.
 
+use anyhow::Context as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -194,7 +195,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     match execute(cli.command, settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("afftok: {e}");
+            eprintln!("afftok: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -218,16 +219,15 @@ async fn dev(command: DevCommand) -> ExitCode {
     }
 }
 
-async fn execute(command: Command, settings: Settings) -> Result<(), String> {
+async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
-        Command::Dev { .. } => Err("`afftok dev` runs without the control plane's settings".into()),
+        Command::Dev { .. } => Err(anyhow::anyhow!(
+            "`afftok dev` runs without the control plane's settings"
+        )),
         Command::Serve => serve(settings).await,
         Command::Migrate => {
             let db = startup::connect_db(&settings).await?;
-            MIGRATOR
-                .run(&db)
-                .await
-                .map_err(|e| format!("migrations failed: {e}"))?;
+            MIGRATOR.run(&db).await.context("migrations failed")?;
             println!("migrations applied");
             Ok(())
         }
@@ -239,21 +239,23 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
                 },
         } => {
             let db = migrated(&settings).await?;
-            email::check(&address).map_err(|why| format!("--email {why}"))?;
+            email::check(&address).map_err(|why| anyhow::anyhow!("--email {why}"))?;
             let password = match std::env::var("AFFTOK_ADMIN_PASSWORD") {
                 Ok(p) if !p.is_empty() => p,
                 _ => {
                     let mut line = String::new();
                     std::io::stdin()
                         .read_line(&mut line)
-                        .map_err(|e| format!("reading the password from standard input: {e}"))?;
+                        .context("reading the password from standard input")?;
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            password::check_strength(&password).map_err(|why| format!("the password {why}"))?;
+            password::check_strength(&password)
+                .map_err(|why| anyhow::anyhow!("the password {why}"))?;
             let hash = tokio::task::spawn_blocking(move || password::hash(&password))
                 .await
-                .map_err(|e| e.to_string())??;
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?
+                .map_err(anyhow::Error::msg)?;
             let user = accounts::create_user(
                 &db,
                 NewUser {
@@ -265,7 +267,7 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
                 },
             )
             .await
-            .map_err(|e| e.message())?;
+            .map_err(|e| anyhow::anyhow!(e.message()))?;
             println!("admin {} created (user id {})", user.email, user.id);
             Ok(())
         }
@@ -276,21 +278,18 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
             use sqlx::ConnectOptions as _;
             // Its statements run for minutes on big tables: that is expected, not worth a
             // slow-statement warning each.
-            let options: sqlx::postgres::PgConnectOptions = settings
-                .database_url()
-                .parse()
-                .map_err(|e| format!("DATABASE_URL: {e}"))?;
+            let options: sqlx::postgres::PgConnectOptions =
+                settings.database_url().parse().context("DATABASE_URL")?;
             let db = sqlx::postgres::PgPoolOptions::new()
                 .max_connections(2)
                 .connect_with(options.disable_statement_logging())
                 .await
-                .map_err(|e| format!("cannot connect to Postgres (DATABASE_URL): {e}"))?;
-            MIGRATOR
-                .run(&db)
-                .await
-                .map_err(|e| format!("migrations failed: {e}"))?;
+                .context("cannot connect to Postgres (DATABASE_URL)")?;
+            MIGRATOR.run(&db).await.context("migrations failed")?;
             let started = std::time::Instant::now();
-            let done = crate::stats::rebuild(&db).await.map_err(|e| e.message())?;
+            let done = crate::stats::rebuild(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message()))?;
             println!(
                 "stats rebuilt in {:.1} s: {} click rollup rows, {} conversion rollup rows",
                 started.elapsed().as_secs_f64(),
@@ -303,13 +302,15 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
             let db = migrated(&settings).await?;
             let kek = settings.key_encryption_key.expose_secret();
             if !settings.key_encryption_key_set {
-                return Err("AFFTOK_KEY_ENCRYPTION_KEY is required to manage signing keys".into());
+                return Err(anyhow::anyhow!(
+                    "AFFTOK_KEY_ENCRYPTION_KEY is required to manage signing keys"
+                ));
             }
             match command {
                 KeysCommand::Create { activate } => {
                     let key = signing_keys::create(&db, kek, activate)
                         .await
-                        .map_err(|e| e.message())?;
+                        .map_err(|e| anyhow::anyhow!(e.message()))?;
                     println!(
                         "created kid {}{}",
                         key.kid,
@@ -320,12 +321,12 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
                     let targets = targets(&settings, &settings.edge_push.targets).await?;
                     let key = signing_keys::create(&db, kek, false)
                         .await
-                        .map_err(|e| e.message())?;
+                        .map_err(|e| anyhow::anyhow!(e.message()))?;
                     println!("created kid {}", key.kid);
                     if !key.active {
                         push_keys(&db, kek, &targets).await.map_err(|e| {
-                            format!(
-                                "{e}\nkid {} exists but does not sign links yet: once the edges have it, run `afftok keys activate {}`",
+                            anyhow::anyhow!(
+                                "{e:#}\nkid {} exists but does not sign links yet: once the edges have it, run `afftok keys activate {}`",
                                 key.kid, key.kid
                             )
                         })?;
@@ -337,7 +338,7 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
                         }
                         signing_keys::activate(&db, key.kid)
                             .await
-                            .map_err(|e| e.message())?;
+                            .map_err(|e| anyhow::anyhow!(e.message()))?;
                         push_keys(&db, kek, &targets).await?;
                     }
                     println!(
@@ -349,7 +350,7 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
                     let targets = targets(&settings, &settings.edge_push.targets).await?;
                     let key = signing_keys::activate(&db, kid)
                         .await
-                        .map_err(|e| e.message())?;
+                        .map_err(|e| anyhow::anyhow!(e.message()))?;
                     push_keys(&db, kek, &targets).await?;
                     println!("kid {} is active: new links are signed with it", key.kid);
                 }
@@ -357,19 +358,22 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
                     let targets = targets(&settings, &settings.edge_push.targets).await?;
                     let key = signing_keys::revoke(&db, kid)
                         .await
-                        .map_err(|e| e.message())?;
+                        .map_err(|e| anyhow::anyhow!(e.message()))?;
                     println!("revoked kid {}", key.kid);
                     push_keys(&db, kek, &targets).await.map_err(|e| {
-                        format!("{e}\nthe revocation is queued: the service pushes it once the target works")
+                        anyhow::anyhow!("{e:#}\nthe revocation is queued: the service pushes it once the target works")
                     })?;
                 }
                 KeysCommand::List => {
                     // Decrypting proves the key-encryption key matches.
                     signing_keys::keyset(&db, kek)
                         .await
-                        .map_err(|e| e.message())?;
+                        .map_err(|e| anyhow::anyhow!(e.message()))?;
                     println!("kid\tstate\tcreated");
-                    for key in signing_keys::list(&db).await.map_err(|e| e.message())? {
+                    for key in signing_keys::list(&db)
+                        .await
+                        .map_err(|e| anyhow::anyhow!(e.message()))?
+                    {
                         let state = match (key.active, key.revoked_at) {
                             (_, Some(_)) => "revoked",
                             (true, None) => "active",
@@ -385,7 +389,7 @@ async fn execute(command: Command, settings: Settings) -> Result<(), String> {
 }
 
 /// Builds the edge targets, connecting to Redis only when one of them needs it.
-async fn targets(settings: &Settings, kinds: &[TargetKind]) -> Result<Vec<Target>, String> {
+async fn targets(settings: &Settings, kinds: &[TargetKind]) -> anyhow::Result<Vec<Target>> {
     let redis = if kinds.contains(&TargetKind::Redis) {
         Some(startup::connect_redis(settings).await?)
     } else {
@@ -394,18 +398,19 @@ async fn targets(settings: &Settings, kinds: &[TargetKind]) -> Result<Vec<Target
     kinds
         .iter()
         .map(|&kind| {
-            Target::build(kind, &settings.edge_push, redis.as_ref()).map_err(|e| e.to_string())
+            Target::build(kind, &settings.edge_push, redis.as_ref())
+                .map_err(|e| anyhow::anyhow!(e.to_string()))
         })
         .collect()
 }
 
 /// Pushes the `keys` entry to every target now (the service's push job would too, but the
 /// key commands must know it landed before they go on).
-async fn push_keys(db: &sqlx::PgPool, kek: &[u8; 32], targets: &[Target]) -> Result<(), String> {
+async fn push_keys(db: &sqlx::PgPool, kek: &[u8; 32], targets: &[Target]) -> anyhow::Result<()> {
     let keys = std::iter::once(afftok_shared::kv::KEYS_KEY.to_owned()).collect();
     push::these(db, kek, targets, &keys)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let names: Vec<_> = targets.iter().map(Target::name).collect();
     if names.is_empty() {
         println!("no edge target configured (AFFTOK_EDGE_TARGETS): nothing pushed");
@@ -415,13 +420,15 @@ async fn push_keys(db: &sqlx::PgPool, kek: &[u8; 32], targets: &[Target]) -> Res
     Ok(())
 }
 
-async fn edge(settings: &Settings, command: EdgeCommand) -> Result<(), String> {
+async fn edge(settings: &Settings, command: EdgeCommand) -> anyhow::Result<()> {
     let EdgeCommand::Push {
         targets: kinds,
         dry_run,
     } = command;
     if !settings.key_encryption_key_set {
-        return Err("AFFTOK_KEY_ENCRYPTION_KEY is required to push the keys".into());
+        return Err(anyhow::anyhow!(
+            "AFFTOK_KEY_ENCRYPTION_KEY is required to push the keys"
+        ));
     }
     let kinds = if kinds.is_empty() {
         settings.edge_push.targets.clone()
@@ -429,9 +436,8 @@ async fn edge(settings: &Settings, command: EdgeCommand) -> Result<(), String> {
         kinds
     };
     if kinds.is_empty() {
-        return Err(
+        anyhow::bail!(
             "no target: pass --target redis|cloudflare|wrangler-local or set AFFTOK_EDGE_TARGETS"
-                .into(),
         );
     }
     let db = migrated(settings).await?;
@@ -447,7 +453,7 @@ async fn edge(settings: &Settings, command: EdgeCommand) -> Result<(), String> {
             }
         })
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
         if dry_run {
             for line in plan.describe() {
                 println!("{name}: {line}");
@@ -469,23 +475,22 @@ async fn edge(settings: &Settings, command: EdgeCommand) -> Result<(), String> {
     Ok(())
 }
 
-async fn migrated(settings: &Settings) -> Result<sqlx::PgPool, String> {
+async fn migrated(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
     let db = startup::connect_db(settings).await?;
-    MIGRATOR
-        .run(&db)
-        .await
-        .map_err(|e| format!("migrations failed: {e}"))?;
+    MIGRATOR.run(&db).await.context("migrations failed")?;
     Ok(db)
 }
 
-async fn serve(settings: Settings) -> Result<(), String> {
+async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings).await?;
-    let addr = app.local_addr().map_err(|e| e.to_string())?;
+    let addr = app
+        .local_addr()
+        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
     println!("afftok listening on http://{addr}");
     tracing::info!(%addr, "listening");
     app.run_until(shutdown_signal())
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| anyhow::anyhow!(e.to_string()))
 }
 
 async fn shutdown_signal() {

@@ -1,5 +1,6 @@
 //! Building and running the service: pools, shared state, the listener, graceful shutdown.
 
+use anyhow::Context as _;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,26 +44,25 @@ impl std::fmt::Debug for AppState {
 }
 
 /// Connects to Postgres (without migrating).
-pub async fn connect_db(settings: &Settings) -> Result<PgPool, String> {
+pub async fn connect_db(settings: &Settings) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(5))
         .connect(settings.database_url())
         .await
-        .map_err(|e| format!("cannot connect to Postgres (DATABASE_URL): {e}"))
+        .context("cannot connect to Postgres (DATABASE_URL)")
 }
 
 /// Connects to Redis.
-pub async fn connect_redis(settings: &Settings) -> Result<ConnectionManager, String> {
-    let client = redis::Client::open(settings.redis_url.expose_secret())
-        .map_err(|e| format!("REDIS_URL: {e}"))?;
+pub async fn connect_redis(settings: &Settings) -> anyhow::Result<ConnectionManager> {
+    let client = redis::Client::open(settings.redis_url.expose_secret()).context("REDIS_URL")?;
     let config = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(2)))
         .set_response_timeout(Some(Duration::from_secs(2)))
         .set_number_of_retries(3);
     ConnectionManager::new_with_config(client, config)
         .await
-        .map_err(|e| format!("cannot reach Redis (REDIS_URL): {e}"))
+        .context("cannot reach Redis (REDIS_URL)")
 }
 
 /// A bound, not yet serving control plane.
@@ -79,19 +79,19 @@ impl std::fmt::Debug for Application {
 
 impl Application {
     /// Connects, migrates and binds `settings.listen` (port 0 picks a free port).
-    pub async fn build(settings: Settings) -> Result<Self, String> {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = connect_db(&settings).await?;
         crate::app::MIGRATOR
             .run(&db)
             .await
-            .map_err(|e| format!("migrations failed: {e}"))?;
+            .context("migrations failed")?;
         crate::tracking::partitions::ensure(&db, 2)
             .await
-            .map_err(|e| format!("creating click partitions failed: {e}"))?;
+            .context("creating click partitions failed")?;
         let redis = connect_redis(&settings).await?;
         let listener = TcpListener::bind(settings.listen)
             .await
-            .map_err(|e| format!("cannot listen on AFFTOK_LISTEN {}: {e}", settings.listen))?;
+            .with_context(|| format!("cannot listen on AFFTOK_LISTEN {}", settings.listen))?;
         let state = AppState {
             jwt: Arc::new(JwtKeys::new(&settings.jwt)),
             metrics: Arc::new(Metrics::new()),

@@ -89,7 +89,7 @@ pub async fn consume_stream(state: AppState, mut stop: Stop) {
         match startup::connect_redis(&state.settings).await {
             Ok(conn) => break conn,
             Err(e) => {
-                tracing::warn!(error = %e, "stream consumer cannot reach Redis; retrying");
+                tracing::warn!(error = %format_args!("{e:#}"), "stream consumer cannot reach Redis; retrying");
                 if stop.after(Duration::from_secs(2)).await {
                     return;
                 }
