@@ -18,7 +18,7 @@ use crate::kernel::Tenant;
 use crate::kernel::error::ApiError;
 use crate::kernel::money::Money;
 use crate::stats::db::stats::{self, Granularity, GroupBy, Query as StatsQuery, Row};
-use crate::stats::live;
+use crate::stats::{live, rules};
 
 /// Stats parameters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -64,9 +64,13 @@ pub(super) struct StatsRow {
     /// Revenue (approved conversion amounts) by currency.
     #[schema(value_type = BTreeMap<String, String>)]
     pub revenue: BTreeMap<String, Money>,
-    /// Conversion rate: conversions / clicks (0 without clicks).
+    /// Conversion rate: conversions / clicks, over every counted click (0 without clicks).
     pub cr: f64,
-    /// Earnings per click by currency: payout / clicks.
+    /// Earnings per click by currency: the currency's payout over the clicks on offers
+    /// paying in that currency (an offer pays in its `currency`), never over clicks on
+    /// offers paying in another. A CPS/RevShare payout in the sale's currency counts over
+    /// the clicks of the offers whose currency that is; a currency without such clicks has
+    /// no EPC. Rounded to 4 decimals.
     #[schema(value_type = BTreeMap<String, String>)]
     pub epc: BTreeMap<String, Money>,
 }
@@ -94,34 +98,22 @@ fn money(map: &BTreeMap<String, Decimal>) -> BTreeMap<String, Money> {
 }
 
 fn view(period: String, group: Option<String>, r: &Row) -> StatsRow {
-    let cr = if r.clicks > 0 {
-        r.conversions as f64 / r.clicks as f64
-    } else {
-        0.0
-    };
-    let epc = if r.clicks > 0 {
-        r.payout
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    Money::in_code((v / Decimal::from(r.clicks)).round_dp(4), Some(k)),
-                )
-            })
-            .collect()
-    } else {
-        BTreeMap::new()
-    };
+    let rates = rules::rates(&r.clicks, r.conversions, &r.payout);
+    let epc = rates
+        .epc
+        .iter()
+        .map(|(k, v)| (k.clone(), Money::in_code(*v, Some(k))))
+        .collect();
     StatsRow {
         period,
         group,
-        clicks: r.clicks,
+        clicks: rates.clicks,
         unique_clicks: r.unique_clicks,
         filtered_clicks: r.filtered_clicks,
         conversions: r.conversions,
         payout: money(&r.payout),
         revenue: money(&r.revenue),
-        cr: (cr * 10_000.0).round() / 10_000.0,
+        cr: rates.cr,
         epc,
     }
 }
@@ -223,16 +215,7 @@ pub(super) async fn stats(
     let mut totals = Row::default();
     let mut out = Vec::with_capacity(rows.len());
     for ((period, group), row) in &rows {
-        totals.clicks += row.clicks;
-        totals.unique_clicks += row.unique_clicks;
-        totals.filtered_clicks += row.filtered_clicks;
-        totals.conversions += row.conversions;
-        for (k, v) in &row.payout {
-            *totals.payout.entry(k.clone()).or_default() += v;
-        }
-        for (k, v) in &row.revenue {
-            *totals.revenue.entry(k.clone()).or_default() += v;
-        }
+        totals.add(row);
         out.push(view(
             label(*period, granularity),
             (group_by != GroupBy::None).then(|| group.clone()),

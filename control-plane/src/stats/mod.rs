@@ -5,6 +5,8 @@ mod db;
 mod http;
 mod jobs;
 pub mod live;
+/// CR and EPC of a stats row, without I/O.
+mod rules;
 
 pub use live::LiveCounters;
 

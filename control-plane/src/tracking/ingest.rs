@@ -312,13 +312,16 @@ async fn store_clicks(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let owners: HashMap<i64, i64> =
-        sqlx::query_as::<_, (i64, i64)>("SELECT id, advertiser_id FROM offers WHERE id = ANY($1)")
-            .bind(&offer_ids)
-            .fetch_all(&mut **tx)
-            .await?
-            .into_iter()
-            .collect();
+    // Each offer's advertiser and currency (the stats count its clicks under both).
+    let owners: HashMap<i64, (i64, String)> = sqlx::query_as::<_, (i64, i64, String)>(
+        "SELECT id, advertiser_id, currency::text FROM offers WHERE id = ANY($1)",
+    )
+    .bind(&offer_ids)
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(|(id, advertiser, currency)| (id, (advertiser, currency)))
+    .collect();
     let all_ids: Vec<Uuid> = clicks.iter().map(|c| c.id).collect();
     let (earliest, latest) = clicks.iter().map(|c| event_time(c.ts)).fold(
         (None, None),
@@ -375,7 +378,7 @@ async fn store_clicks(
         click_csv(
             &mut csv,
             c,
-            owners.get(&(c.offer_id as i64)).copied(),
+            owners.get(&(c.offer_id as i64)).map(|(a, _)| *a),
             is_unique(&c.id),
         );
     }
@@ -404,14 +407,15 @@ async fn store_clicks(
     let mut stored: BTreeMap<(i64, i64, time::Date), ClickCount> = BTreeMap::new();
     for c in &fresh {
         let offer_id = c.offer_id as i64;
-        let Some(&advertiser) = owners.get(&offer_id) else {
+        let Some((advertiser, currency)) = owners.get(&offer_id) else {
             // A click on an offer this control plane does not know is stored, not counted.
             continue;
         };
         let at = event_time(c.ts);
         let key = ClickKey::new(
             at,
-            (offer_id, c.promoter_id as i64, advertiser),
+            (offer_id, c.promoter_id as i64, *advertiser),
+            currency,
             c.country.as_ref().map(|c| c.as_str()),
             c.subs.get(1),
         );
@@ -431,7 +435,7 @@ async fn store_clicks(
             .or_insert_with(|| ClickCount {
                 offer_id,
                 promoter_id: c.promoter_id as i64,
-                advertiser_id: advertiser,
+                advertiser_id: *advertiser,
                 day,
                 clicks: 0,
                 unique_clicks: 0,
@@ -452,9 +456,12 @@ async fn store_clicks(
         let Some(advertiser) = d.advertiser_id else {
             continue;
         };
+        // A displaced click is on the offer of the click taking its place: loaded above.
+        let currency = owners.get(&d.offer_id).map_or("", |(_, c)| c.as_str());
         let key = ClickKey::new(
             d.ts,
             (d.offer_id, d.promoter_id, advertiser),
+            currency,
             d.country.as_deref(),
             d.sub1.as_deref(),
         );

@@ -38,6 +38,7 @@ struct Numbers {
     conversions: i64,
     payout: BTreeMap<String, String>,
     revenue: BTreeMap<String, String>,
+    epc: BTreeMap<String, String>,
 }
 
 fn from_api(row: &Value) -> Numbers {
@@ -57,6 +58,7 @@ fn from_api(row: &Value) -> Numbers {
         conversions: row["conversions"].as_i64().unwrap_or(-1),
         payout: money(&row["payout"]),
         revenue: money(&row["revenue"]),
+        epc: money(&row["epc"]),
     }
 }
 
@@ -98,10 +100,14 @@ async fn recount(
     let scoped = "ts >= b.lo AND ts < b.hi
         AND ($4::bigint IS NULL OR advertiser_id = $4) AND ($5::bigint IS NULL OR promoter_id = $5)";
     let mut out: BTreeMap<(String, String), Numbers> = BTreeMap::new();
+    // Ok clicks by the currency of their offer, for EPC.
+    let mut by_currency: BTreeMap<(String, String), BTreeMap<String, i64>> = BTreeMap::new();
+    let mut payouts: BTreeMap<(String, String), BTreeMap<String, Decimal>> = BTreeMap::new();
 
-    let clicks: Vec<(String, String, i64, i64)> = sqlx::query_as(&format!(
-        "{prelude}, count(*) FILTER (WHERE verdict = 'ok'), count(*) FILTER (WHERE verdict <> 'ok')
-         FROM clicks, b WHERE {scoped} AND advertiser_id IS NOT NULL GROUP BY 1, 2"
+    let clicks: Vec<(String, String, String, i64, i64)> = sqlx::query_as(&format!(
+        "{prelude}, (SELECT o.currency::text FROM offers o WHERE o.id = offer_id),
+                count(*) FILTER (WHERE verdict = 'ok'), count(*) FILTER (WHERE verdict <> 'ok')
+         FROM clicks, b WHERE {scoped} AND advertiser_id IS NOT NULL GROUP BY 1, 2, 3"
     ))
     .bind(from)
     .bind(to)
@@ -111,7 +117,12 @@ async fn recount(
     .fetch_all(db)
     .await
     .expect("click recount");
-    for (period, grp, ok, filtered) in clicks {
+    for (period, grp, currency, ok, filtered) in clicks {
+        *by_currency
+            .entry((period.clone(), grp.clone()))
+            .or_default()
+            .entry(currency)
+            .or_default() += ok;
         let n = out.entry((period, grp)).or_default();
         n.clicks += ok;
         n.filtered_clicks += filtered;
@@ -174,6 +185,12 @@ async fn recount(
             if sum.is_zero() {
                 continue;
             }
+            if is_payout {
+                payouts
+                    .entry((period.clone(), grp.clone()))
+                    .or_default()
+                    .insert(cur.clone(), sum);
+            }
             let n = out.entry((period, grp)).or_default();
             let map = if is_payout {
                 &mut n.payout
@@ -184,7 +201,29 @@ async fn recount(
             map.insert(cur, text);
         }
     }
+    // EPC: each currency's payout over the clicks on offers paying in it.
+    for (key, payout) in payouts {
+        let clicks = by_currency.remove(&key).unwrap_or_default();
+        out.entry(key).or_default().epc = epc_of(&payout, &clicks);
+    }
     out
+}
+
+/// EPC by currency as the API writes it: the payout over the clicks of offers in that
+/// currency, to 4 decimals (none without such clicks).
+fn epc_of(
+    payout: &BTreeMap<String, Decimal>,
+    clicks: &BTreeMap<String, i64>,
+) -> BTreeMap<String, String> {
+    payout
+        .iter()
+        .filter(|(_, sum)| !sum.is_zero())
+        .filter_map(|(currency, sum)| {
+            let n = clicks.get(currency).copied().filter(|n| *n > 0)?;
+            let epc = (sum / Decimal::from(n)).round_dp(4);
+            Some((currency.clone(), written(epc, currency)))
+        })
+        .collect()
 }
 
 /// A sum as the API writes money: at least its currency's decimals (2, or 4 for a currency
@@ -541,6 +580,150 @@ async fn stats_match_a_recount_from_raw_rows_across_time_zones_and_month_ends() 
     assert_eq!(epc, (payout / Decimal::from(clicks)).round_dp(4));
 }
 
+/// EPC in a currency is that currency's payout over the clicks on offers paying in it, in
+/// every rollup (per tenant, by dimension, folded or not, rebuilt); clicks and CR count every
+/// click.
+#[tokio::test]
+async fn epc_divides_each_currency_by_the_clicks_of_offers_paying_in_it() {
+    let opts = Options {
+        env: vec![("AFFTOK_STATS_FOLD_INTERVAL_MS", "3600000".to_owned())],
+        ..Options::default()
+    };
+    let m = market_with(
+        opts,
+        json!({"payout_amount": "2.00", "attribution_window_hours": 720}),
+    )
+    .await;
+    let euro = m
+        .app
+        .approved_offer(
+            &m.adv,
+            &m.admin,
+            json!({"payout_amount": "1.75", "currency": "EUR", "attribution_window_hours": 720}),
+        )
+        .await;
+    // A USD RevShare offer whose sale comes in EUR: its payout is in EUR.
+    let revshare = m
+        .app
+        .approved_offer(
+            &m.adv,
+            &m.admin,
+            json!({"payout_model": "revshare", "payout_amount": null, "payout_percent": "12.5",
+                   "attribution_window_hours": 720}),
+        )
+        .await;
+    let advertiser = m.advertiser_id();
+    let t = at("2026-02-10T10:00:00Z");
+    let mut events = Vec::new();
+    let mut n = 0;
+    let mut click = |offer: i64, events: &mut Vec<Value>| {
+        n += 1;
+        let mut c = Click::new(offer, m.promoter.id, t + Duration::minutes(n));
+        c.ip = format!("198.18.0.{n}");
+        events.push(c.event());
+        c.id
+    };
+    // USD offers: 3 + 1 clicks; the EUR offer: 2.
+    let usd = click(m.offer, &mut events);
+    click(m.offer, &mut events);
+    click(m.offer, &mut events);
+    let share = click(revshare, &mut events);
+    let eur = click(euro, &mut events);
+    click(euro, &mut events);
+    for (i, (click_id, amount)) in [(usd, None), (eur, None), (share, Some("100.00"))]
+        .into_iter()
+        .enumerate()
+    {
+        let mut conv =
+            Conversion::new(advertiser, click_id, t + Duration::hours(1)).txid(&format!("EPC-{i}"));
+        if let Some(amount) = amount {
+            conv = conv.amount(amount, "EUR");
+        }
+        events.push(conv.event());
+    }
+    m.app.ingest(&events).await;
+
+    let check = async |when: &str| {
+        for (who, query) in [
+            (&m.admin, "from=2026-02-10&to=2026-02-10"),
+            (&m.adv, "from=2026-02-10&to=2026-02-10"),
+            (&m.promoter, "from=2026-02-10&to=2026-02-10&tz=Asia/Kolkata"),
+            (&m.adv, "from=2026-02-10&to=2026-02-10&group_by=sub1"),
+            (&m.admin, "from=2026-02-01&to=2026-02-28&granularity=month"),
+        ] {
+            let answer = stats(&m, who, query).await;
+            let rows = answer["rows"].as_array().expect("rows");
+            assert_eq!(rows.len(), 1, "{when} {query}: {answer}");
+            for row in [&rows[0], &answer["totals"]] {
+                assert_eq!(row["clicks"], 6, "{when} {query}: {row}");
+                assert_eq!(row["conversions"], 3, "{when} {query}: {row}");
+                assert_eq!(row["cr"], 0.5, "{when} {query}: {row}");
+                assert_eq!(
+                    row["payout"],
+                    json!({"EUR": "14.25", "USD": "2.00"}),
+                    "{when} {query}: {row}"
+                );
+                // USD: 2.00 over the 4 clicks of USD offers; EUR: 1.75 + 12.50 over the EUR
+                // offer's 2 (not 2.00 / 6 and 14.25 / 6).
+                assert_eq!(
+                    row["epc"],
+                    json!({"EUR": "7.125", "USD": "0.50"}),
+                    "{when} {query}: {row}"
+                );
+            }
+        }
+        // Split by offer: each offer's EPC over its own clicks; the USD RevShare offer's
+        // EUR payout has no EUR clicks behind it.
+        let answer = stats(&m, &m.adv, "from=2026-02-10&to=2026-02-10&group_by=offer").await;
+        let epc: BTreeMap<String, Value> = answer["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| {
+                (
+                    r["group"].as_str().unwrap_or("").to_owned(),
+                    r["epc"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            epc,
+            BTreeMap::from([
+                (m.offer.to_string(), json!({"USD": "0.6667"})),
+                (euro.to_string(), json!({"EUR": "0.875"})),
+                (revshare.to_string(), json!({})),
+            ]),
+            "{when}: {answer}"
+        );
+        assert_eq!(
+            answer["totals"]["epc"],
+            json!({"EUR": "7.125", "USD": "0.50"})
+        );
+    };
+    check("appended").await;
+    // The rule is in the API's description.
+    let doc: Value = m
+        .app
+        .get("/openapi.json")
+        .send()
+        .await
+        .expect("openapi")
+        .json()
+        .await
+        .expect("json");
+    let epc = doc["components"]["schemas"]["StatsRow"]["properties"]["epc"]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        epc.contains("over the clicks on offers") && epc.contains("paying in that currency"),
+        "{epc}"
+    );
+    assert!(rollups::compact(&m.app.db).await.expect("fold") > 0);
+    check("folded").await;
+    rollups::rebuild(&m.app.db).await.expect("rebuild");
+    check("rebuilt").await;
+}
+
 #[tokio::test]
 async fn stats_parameters_are_checked() {
     let m = market(json!({})).await;
@@ -666,11 +849,15 @@ async fn live_counters_follow_events_per_scope() {
 /// Sums by currency.
 type Money = BTreeMap<String, Decimal>;
 
-/// Per period, the sum of every group's numbers (a split answer added back up).
-fn per_period(answer: &Value) -> BTreeMap<String, Numbers> {
-    let mut out: BTreeMap<String, (Numbers, Money, Money)> = BTreeMap::new();
-    for ((period, _), n) in rows_of(answer) {
-        let (sum, payout, revenue) = out.entry(period).or_default();
+/// Per period, the sum of every group's numbers (an answer split by offer added back up;
+/// `currencies` gives each offer's currency, for EPC).
+fn per_period(answer: &Value, currencies: &BTreeMap<String, String>) -> BTreeMap<String, Numbers> {
+    let mut out: BTreeMap<String, (Numbers, Money, Money, BTreeMap<String, i64>)> = BTreeMap::new();
+    for ((period, offer), n) in rows_of(answer) {
+        let (sum, payout, revenue, clicks) = out.entry(period).or_default();
+        *clicks
+            .entry(currencies.get(&offer).cloned().unwrap_or_default())
+            .or_default() += n.clicks;
         sum.clicks += n.clicks;
         sum.unique_clicks += n.unique_clicks;
         sum.filtered_clicks += n.filtered_clicks;
@@ -683,7 +870,8 @@ fn per_period(answer: &Value) -> BTreeMap<String, Numbers> {
         }
     }
     out.into_iter()
-        .map(|(period, (mut n, payout, revenue))| {
+        .map(|(period, (mut n, payout, revenue, clicks))| {
+            n.epc = epc_of(&payout, &clicks);
             let text = |m: BTreeMap<String, Decimal>| {
                 m.into_iter()
                     .filter(|(_, v)| !v.is_zero())
@@ -762,6 +950,13 @@ async fn every_rollup_answers_the_same_folded_or_not_and_after_a_rebuild() {
             "from=2026-03-07&to=2026-03-09&granularity=hour&tz=America/New_York".to_owned(),
         ),
     ];
+    let currencies: BTreeMap<String, String> =
+        sqlx::query_as("SELECT id::text, currency::text FROM offers")
+            .fetch_all(&m.app.db)
+            .await
+            .expect("offers")
+            .into_iter()
+            .collect();
     let answers = async || {
         let mut all = Vec::new();
         for (who, query) in &asks {
@@ -775,7 +970,7 @@ async fn every_rollup_answers_the_same_folded_or_not_and_after_a_rebuild() {
             assert!(!whole_rows.is_empty(), "{query}");
             assert_eq!(
                 whole_rows,
-                per_period(&split),
+                per_period(&split, &currencies),
                 "{query}: per tenant vs by dimension"
             );
             all.push(whole_rows);

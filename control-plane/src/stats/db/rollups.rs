@@ -2,7 +2,9 @@
 //! of 15 minutes, so any zone's hours, days, weeks and months are sums of buckets) at two
 //! levels:
 //! - by dimension: `stats_clicks` and `stats_conversions`, per offer, promoter, country and
-//!   sub1, for requests that split or filter;
+//!   sub1 (clicks also by their offer's currency, conversions by payout and revenue
+//!   currency: EPC divides a currency's payout by the clicks on offers paying in it), for
+//!   requests that split or filter;
 //! - by scope: `stats_scope_clicks` and `stats_scope_conversions`, one row per bucket for
 //!   the platform (`t`), each advertiser (`a`) and each promoter (`p`), for the plain "my
 //!   numbers per period" request, whose cost then does not grow with the tenant's traffic.
@@ -45,13 +47,17 @@ pub struct ClickKey {
     pub country: String,
     /// sub1, '' when unset.
     pub sub1: String,
+    /// The offer's currency (what its conversions pay in): EPC in a currency counts the
+    /// clicks on offers paying in it.
+    pub currency: String,
 }
 
 impl ClickKey {
-    /// The key of a click at `at`.
+    /// The key of a click at `at` on an offer of `advertiser_id` paying in `currency`.
     pub fn new(
         at: OffsetDateTime,
         (offer_id, promoter_id, advertiser_id): (i64, i64, i64),
+        currency: &str,
         country: Option<&str>,
         sub1: Option<&str>,
     ) -> Self {
@@ -62,6 +68,7 @@ impl ClickKey {
             advertiser_id,
             country: country.unwrap_or_default().to_owned(),
             sub1: sub1.unwrap_or_default().to_owned(),
+            currency: currency.to_owned(),
         }
     }
 
@@ -105,19 +112,23 @@ pub async fn add_clicks(
     if counts.is_empty() {
         return Ok(());
     }
-    let mut scoped: BTreeMap<(&'static str, i64, OffsetDateTime), ClickCounts> = BTreeMap::new();
+    let mut scoped: BTreeMap<(&'static str, i64, OffsetDateTime, &str), ClickCounts> =
+        BTreeMap::new();
     for (key, c) in &counts {
         for (scope, id) in key.scopes() {
-            scoped.entry((scope, id, key.bucket)).or_default().add(**c);
+            scoped
+                .entry((scope, id, key.bucket, key.currency.as_str()))
+                .or_default()
+                .add(**c);
         }
     }
     let col = |f: fn(&ClickCounts) -> i64| counts.iter().map(|(_, c)| f(c)).collect::<Vec<_>>();
     sqlx::query(
         "INSERT INTO stats_clicks (bucket, offer_id, promoter_id, advertiser_id, country, sub1,
-                                   clicks, unique_clicks, filtered_clicks)
+                                   currency, clicks, unique_clicks, filtered_clicks)
          SELECT * FROM UNNEST($1::timestamptz[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
-                              $7::bigint[], $8::bigint[], $9::bigint[])
-         ON CONFLICT (bucket, offer_id, promoter_id, country, sub1) DO UPDATE SET
+                              $7::text[], $8::bigint[], $9::bigint[], $10::bigint[])
+         ON CONFLICT (bucket, offer_id, promoter_id, country, sub1, currency) DO UPDATE SET
              clicks = stats_clicks.clicks + EXCLUDED.clicks,
              unique_clicks = stats_clicks.unique_clicks + EXCLUDED.unique_clicks,
              filtered_clicks = stats_clicks.filtered_clicks + EXCLUDED.filtered_clicks",
@@ -128,18 +139,21 @@ pub async fn add_clicks(
     .bind(counts.iter().map(|(k, _)| k.advertiser_id).collect::<Vec<_>>())
     .bind(counts.iter().map(|(k, _)| k.country.as_str()).collect::<Vec<_>>())
     .bind(counts.iter().map(|(k, _)| k.sub1.as_str()).collect::<Vec<_>>())
+    .bind(counts.iter().map(|(k, _)| k.currency.as_str()).collect::<Vec<_>>())
     .bind(col(|c| c.clicks))
     .bind(col(|c| c.unique_clicks))
     .bind(col(|c| c.filtered_clicks))
     .execute(&mut **tx)
     .await?;
     sqlx::query(
-        "INSERT INTO stats_scope_clicks_delta (scope, scope_id, bucket, clicks, unique_clicks, filtered_clicks)
-         SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::timestamptz[], $4::bigint[], $5::bigint[], $6::bigint[])",
+        "INSERT INTO stats_scope_clicks_delta (scope, scope_id, bucket, currency, clicks, unique_clicks, filtered_clicks)
+         SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $5::bigint[], $6::bigint[],
+                              $7::bigint[])",
     )
     .bind(scoped.keys().map(|k| k.0).collect::<Vec<_>>())
     .bind(scoped.keys().map(|k| k.1).collect::<Vec<_>>())
     .bind(scoped.keys().map(|k| k.2).collect::<Vec<_>>())
+    .bind(scoped.keys().map(|k| k.3).collect::<Vec<_>>())
     .bind(scoped.values().map(|c| c.clicks).collect::<Vec<_>>())
     .bind(scoped.values().map(|c| c.unique_clicks).collect::<Vec<_>>())
     .bind(scoped.values().map(|c| c.filtered_clicks).collect::<Vec<_>>())
@@ -283,7 +297,7 @@ pub async fn compact(pool: &PgPool) -> Result<u64, ApiError> {
     }
     let (clicks,): (i64,) = sqlx::query_as(&fold(
         "stats_scope_clicks",
-        "",
+        ", currency",
         "sum(clicks), sum(unique_clicks), sum(filtered_clicks)",
         "clicks, unique_clicks, filtered_clicks",
     ))
@@ -375,27 +389,30 @@ pub async fn rebuild(pool: &PgPool) -> Result<Rebuilt, ApiError> {
             .await?;
     }
     // The same counting as ingestion: clicks on offers known here (advertiser set), ok ones
-    // counted, the others filtered; conversions that are approved, by their own time.
+    // counted, the others filtered, under their offer's currency (today's: raw clicks do not
+    // keep the one they were counted under); conversions that are approved, by their own time.
     let click_rows = sqlx::query(
         "INSERT INTO stats_clicks (bucket, offer_id, promoter_id, advertiser_id, country, sub1,
-                                   clicks, unique_clicks, filtered_clicks)
-         SELECT date_bin('15 minutes', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00'), offer_id, promoter_id,
-                min(advertiser_id), coalesce(country, ''), coalesce(sub1, ''),
-                count(*) FILTER (WHERE verdict = 'ok'),
-                count(*) FILTER (WHERE verdict = 'ok' AND is_unique),
-                count(*) FILTER (WHERE verdict <> 'ok')
-         FROM clicks WHERE advertiser_id IS NOT NULL
-         GROUP BY 1, 2, 3, 5, 6",
+                                   currency, clicks, unique_clicks, filtered_clicks)
+         SELECT date_bin('15 minutes', c.ts, TIMESTAMPTZ '2000-01-01 00:00:00+00'), c.offer_id, c.promoter_id,
+                min(c.advertiser_id), coalesce(c.country, ''), coalesce(c.sub1, ''),
+                coalesce(o.currency::text, ''),
+                count(*) FILTER (WHERE c.verdict = 'ok'),
+                count(*) FILTER (WHERE c.verdict = 'ok' AND c.is_unique),
+                count(*) FILTER (WHERE c.verdict <> 'ok')
+         FROM clicks c LEFT JOIN offers o ON o.id = c.offer_id
+         WHERE c.advertiser_id IS NOT NULL
+         GROUP BY 1, 2, 3, 5, 6, 7",
     )
     .execute(&mut *tx)
     .await?
     .rows_affected();
     sqlx::query(
-        "INSERT INTO stats_scope_clicks (bucket, scope, scope_id, clicks, unique_clicks, filtered_clicks)
-         SELECT bucket, s.scope, s.scope_id, sum(clicks), sum(unique_clicks), sum(filtered_clicks)
+        "INSERT INTO stats_scope_clicks (bucket, scope, scope_id, currency, clicks, unique_clicks, filtered_clicks)
+         SELECT bucket, s.scope, s.scope_id, currency, sum(clicks), sum(unique_clicks), sum(filtered_clicks)
          FROM stats_clicks,
               LATERAL (VALUES ('t', 0::bigint), ('a', advertiser_id), ('p', promoter_id)) AS s(scope, scope_id)
-         GROUP BY 1, 2, 3",
+         GROUP BY 1, 2, 3, 4",
     )
     .execute(&mut *tx)
     .await?;
@@ -427,7 +444,7 @@ pub async fn rebuild(pool: &PgPool) -> Result<Rebuilt, ApiError> {
     for (table, keys, sums) in [
         (
             "stats_scope_clicks",
-            "",
+            ", currency",
             "sum(clicks), sum(unique_clicks), sum(filtered_clicks)",
         ),
         (
@@ -480,6 +497,31 @@ mod tests {
             "ON CONFLICT (scope, scope_id, bucket, payout_currency, revenue_currency) DO UPDATE SET \
              conversions = stats_scope_conversions_hourly.conversions + EXCLUDED.conversions"
         ));
+    }
+
+    #[test]
+    fn click_sums_are_folded_per_currency() {
+        let sql = fold(
+            "stats_scope_clicks",
+            ", currency",
+            "sum(clicks), sum(unique_clicks), sum(filtered_clicks)",
+            "clicks, unique_clicks, filtered_clicks",
+        );
+        assert!(sql.contains(
+            "SELECT scope, scope_id, bucket, currency, sum(clicks), sum(unique_clicks), \
+             sum(filtered_clicks) FROM gone GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+        ));
+        assert!(sql.contains("ON CONFLICT (scope, scope_id, bucket, currency) DO UPDATE SET"));
+    }
+
+    #[test]
+    fn click_keys_carry_their_offers_currency() {
+        let at = time::macros::datetime!(2026-11-29 04:44 UTC);
+        let usd = ClickKey::new(at, (1, 2, 3), "USD", Some("US"), None);
+        let eur = ClickKey::new(at, (1, 2, 3), "EUR", Some("US"), None);
+        assert_eq!(usd.currency, "USD");
+        assert_ne!(usd, eur);
+        assert_eq!(usd.scopes(), eur.scopes());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use crate::kernel::Tenant;
 use crate::kernel::error::ApiError;
+use crate::stats::rules::ClicksByCurrency;
 
 /// Period length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +24,24 @@ pub(crate) enum Granularity {
     Week,
     /// Months.
     Month,
+}
+
+impl Row {
+    /// Adds another row's numbers (totals of several rows).
+    pub(crate) fn add(&mut self, other: &Row) {
+        for (k, n) in &other.clicks {
+            *self.clicks.entry(k.clone()).or_default() += n;
+        }
+        self.unique_clicks += other.unique_clicks;
+        self.filtered_clicks += other.filtered_clicks;
+        self.conversions += other.conversions;
+        for (k, v) in &other.payout {
+            *self.payout.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &other.revenue {
+            *self.revenue.entry(k.clone()).or_default() += v;
+        }
+    }
 }
 
 impl Granularity {
@@ -88,8 +107,9 @@ pub(crate) struct Query {
 /// One period and group.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Row {
-    /// Clicks with verdict ok.
-    pub clicks: i64,
+    /// Clicks with verdict ok, by the currency of their offer ('' for rollups whose offer
+    /// was unknown when its currency was added).
+    pub clicks: ClicksByCurrency,
     /// Unique clicks.
     pub unique_clicks: i64,
     /// Filtered clicks (bots, paused, geo-blocked).
@@ -106,6 +126,7 @@ pub(crate) struct Row {
 struct ClickAgg {
     period: time::PrimitiveDateTime,
     grp: String,
+    currency: String,
     clicks: i64,
     unique_clicks: i64,
     filtered_clicks: i64,
@@ -320,10 +341,10 @@ pub(crate) async fn query(
     let mut clicks_query = select(
         tenant,
         q,
-        "sum(clicks)::bigint AS clicks, sum(unique_clicks)::bigint AS unique_clicks,
+        "currency, sum(clicks)::bigint AS clicks, sum(unique_clicks)::bigint AS unique_clicks,
          sum(filtered_clicks)::bigint AS filtered_clicks",
         ("stats_scope_clicks", "stats_clicks"),
-        "",
+        ", 3",
     );
     let mut conversions_query = select(
         tenant,
@@ -342,7 +363,7 @@ pub(crate) async fn query(
     let mut rows: BTreeMap<(time::PrimitiveDateTime, String), Row> = BTreeMap::new();
     for c in clicks {
         let row = rows.entry((c.period, c.grp)).or_default();
-        row.clicks += c.clicks;
+        *row.clicks.entry(c.currency).or_default() += c.clicks;
         row.unique_clicks += c.unique_clicks;
         row.filtered_clicks += c.filtered_clicks;
     }
@@ -358,6 +379,7 @@ pub(crate) async fn query(
     }
     // Zero-conversion currencies left by reversals are noise.
     for row in rows.values_mut() {
+        row.clicks.retain(|_, n| *n != 0);
         row.payout.retain(|_, v| !v.is_zero());
         row.revenue.retain(|_, v| !v.is_zero());
     }
