@@ -328,7 +328,7 @@ async fn keys_stored_before_the_upgrade_still_replay_and_the_header_is_documente
         .expect("migrations table");
     for migration in afftok_control_plane::app::MIGRATOR
         .iter()
-        .filter(|m| m.version < 20261210000012)
+        .filter(|m| m.version < 20261205000012)
     {
         conn.apply(migration).await.expect("old migration");
     }
