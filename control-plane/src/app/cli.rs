@@ -255,7 +255,7 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
             let hash = tokio::task::spawn_blocking(move || password::hash(&password))
                 .await
                 .map_err(|e| anyhow::anyhow!(e.to_string()))?
-                .map_err(anyhow::Error::msg)?;
+                .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
             let user = accounts::create_user(
                 &db,
                 NewUser {

@@ -410,7 +410,7 @@ pub(super) async fn transition(
     let paused_by = current.paused_by.as_deref().and_then(Actor::parse);
     let to = action
         .apply(from, actor.1, paused_by)
-        .map_err(|why| ApiError::conflict("illegal_transition", why))?;
+        .map_err(|why| ApiError::conflict("illegal_transition", why.to_string()))?;
     let row = sqlx::query_as::<_, OfferRow>(&format!(
         "UPDATE offers SET status = $2, updated_at = now(),
             rejection_reason = CASE WHEN $2 = 'rejected' THEN $3 ELSE NULL END,

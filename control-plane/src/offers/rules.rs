@@ -155,7 +155,7 @@ impl Action {
         from: OfferStatus,
         actor: Actor,
         paused_by: Option<Actor>,
-    ) -> Result<OfferStatus, String> {
+) -> Result<OfferStatus, TransitionError> {
         use OfferStatus::*;
         let allowed_actor = match self {
             Self::Submit | Self::Withdraw => actor == Actor::Advertiser,
@@ -163,17 +163,13 @@ impl Action {
             Self::Pause | Self::Resume | Self::Archive => true,
         };
         if !allowed_actor {
-            return Err(format!(
-                "only {} may {} an offer",
-                match actor {
-                    Actor::Advertiser => "admins",
-                    Actor::Admin => "its advertiser",
-                },
-                self.as_str()
-            ));
+            return Err(TransitionError::NotYours {
+                action: self,
+                actor,
+            });
         }
         if self == Self::Resume && actor == Actor::Advertiser && paused_by == Some(Actor::Admin) {
-            return Err("an admin paused this offer: only an admin can resume it".to_owned());
+            return Err(TransitionError::PausedByAdmin);
         }
         let to = match (self, from) {
             (Self::Submit, Draft | Rejected) => PendingReview,
@@ -183,10 +179,34 @@ impl Action {
             (Self::Pause, Approved) => Paused,
             (Self::Resume, Paused) => Approved,
             (Self::Archive, from) if from != Archived => Archived,
-            _ => return Err(format!("cannot {} an offer that is {from}", self.as_str())),
+            _ => return Err(TransitionError::NotFrom { action: self, from }),
         };
         Ok(to)
     }
+}
+
+/// Why a workflow move is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(super) enum TransitionError {
+    /// The action belongs to the other party.
+    #[error("only {} may {} an offer", match actor { Actor::Advertiser => "admins", Actor::Admin => "its advertiser" }, action.as_str())]
+    NotYours {
+        /// What was tried.
+        action: Action,
+        /// Who tried.
+        actor: Actor,
+    },
+    /// An advertiser tried to resume what an admin paused.
+    #[error("an admin paused this offer: only an admin can resume it")]
+    PausedByAdmin,
+    /// The action does not apply to the offer's status.
+    #[error("cannot {} an offer that is {from}", action.as_str())]
+    NotFrom {
+        /// What was tried.
+        action: Action,
+        /// The offer's status.
+        from: OfferStatus,
+    },
 }
 
 /// How an offer pays promoters.

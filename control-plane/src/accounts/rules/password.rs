@@ -24,12 +24,11 @@ pub fn check_strength(password: &str) -> Result<(), &'static str> {
 }
 
 /// The PHC string of `password` with a fresh salt.
-pub fn hash(password: &str) -> Result<String, String> {
+pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|e| format!("argon2: {e}"))
 }
 
 /// Whether `password` matches the PHC string `stored` (constant-time inside argon2).
