@@ -16,7 +16,9 @@ CREATE TABLE domain_events (
                     'offer.status_changed', 'promoter.joined',
                     'api_key.created', 'api_key.rotated', 'api_key.revoked',
                     'postback_key.created', 'postback_key.revoked')),
-    payload     JSONB NOT NULL,
+    -- JSON, not JSONB: written once and read whole by consumers, never queried inside, so
+    -- the text is kept as it is (cheaper to write and to read back than JSONB).
+    payload     JSON NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (tx_id, id)
 );
@@ -32,14 +34,3 @@ CREATE TABLE event_cursors (
     event_id   BIGINT NOT NULL DEFAULT 0,
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-
--- Wakes the dispatchers of every control plane when events commit (notifications are sent
--- at commit, once per transaction for the same payload).
-CREATE FUNCTION domain_events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('afftok_domain_events', '');
-    RETURN NULL;
-END $$;
-
-CREATE TRIGGER domain_events_notify AFTER INSERT ON domain_events
-    FOR EACH STATEMENT EXECUTE FUNCTION domain_events_notify();

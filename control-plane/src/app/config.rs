@@ -453,7 +453,8 @@ pub struct Settings {
     /// How often the per-scope stats sums appended by ingestion are folded into the scope
     /// rollups (readers add up what is not folded yet: this bounds their work).
     pub stats_fold_interval: Duration,
-    /// How often consumers look for domain events when no notification woke them.
+    /// How often each consumer looks for new domain events (at once again while a batch was
+    /// full).
     pub events_poll_interval: Duration,
     /// How long a domain event every consumer has handled is kept before it is deleted.
     pub events_retention: Duration,

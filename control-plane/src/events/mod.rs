@@ -33,8 +33,8 @@ pub async fn record<P: Serialize>(
     kind: EventKind,
     payload: &P,
 ) -> Result<(), sqlx::Error> {
-    let payload = serde_json::to_value(payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query("INSERT INTO domain_events (kind, payload) VALUES ($1, $2)")
+    let payload = serde_json::to_string(payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query("INSERT INTO domain_events (kind, payload) VALUES ($1, $2::json)")
         .bind(kind.as_str())
         .bind(payload)
         .execute(conn)
@@ -53,11 +53,11 @@ pub async fn record_all<P: Serialize>(
     }
     let values = payloads
         .iter()
-        .map(serde_json::to_value)
+        .map(serde_json::to_string)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
-        "INSERT INTO domain_events (kind, payload) SELECT $1, p FROM UNNEST($2::jsonb[]) AS p",
+        "INSERT INTO domain_events (kind, payload) SELECT $1, p::json FROM UNNEST($2::text[]) AS p",
     )
     .bind(kind.as_str())
     .bind(values)
@@ -75,8 +75,9 @@ pub struct StoredEvent {
     pub tx_id: i64,
     /// What happened.
     pub kind: EventKind,
-    /// The payload of its kind (see [`catalogue`]).
-    pub payload: serde_json::Value,
+    /// The payload of its kind (see [`catalogue`]), as JSON text: read straight into the
+    /// kind's type by [`StoredEvent::payload`].
+    pub payload: String,
     /// When it was recorded.
     pub recorded_at: OffsetDateTime,
 }
@@ -92,7 +93,7 @@ impl StoredEvent {
 
     /// The payload as its kind's type.
     pub fn payload<T: serde::de::DeserializeOwned>(&self) -> Result<T, ConsumerError> {
-        serde_json::from_value(self.payload.clone()).map_err(|e| {
+        serde_json::from_str(&self.payload).map_err(|e| {
             ConsumerError(format!(
                 "event {} ({}) has an unreadable payload: {e}",
                 self.id,

@@ -155,7 +155,7 @@ impl Action {
         from: OfferStatus,
         actor: Actor,
         paused_by: Option<Actor>,
-) -> Result<OfferStatus, TransitionError> {
+    ) -> Result<OfferStatus, TransitionError> {
         use OfferStatus::*;
         let allowed_actor = match self {
             Self::Submit | Self::Withdraw => actor == Actor::Advertiser,

@@ -199,8 +199,8 @@ async fn live_counters_apply_each_event_once_and_catch_up_after_a_failure() {
     let _: () = redis.hset(&position, "x", "y").await.expect("hset");
     let later = Click::new(m.offer, m.promoter.id, t + Duration::seconds(40));
     m.app.ingest(&[later.event()]).await;
-    // Long enough for the consumer to have tried (it is woken at commit, and polls every
-    // second): the click is stored but not counted live, and its event is still there.
+    // Long enough for the consumer to have tried (it polls every 100 ms and backs off after
+    // a failure): the click is stored but not counted live, and its event is still there.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let v: Value = m.app.get_json("/v1/stats/live", &m.admin.token).await;
     assert_eq!(v["clicks"], 1, "{v}");

@@ -444,21 +444,10 @@ async fn decide_pending(
             return Ok(ConversionStatus::RejectedAdvertiserMismatch);
         }
     };
-    // The click's facts are the conversion's from now on.
-    let row = sqlx::query_as::<_, ConversionRow>(&format!(
-        "UPDATE conversions SET offer_id = $2, promoter_id = $3, click_ts = $4, country = $5, sub1 = $6
-         WHERE id = $1 RETURNING {COLUMNS}"
-    ))
-    .bind(conv.id)
-    .bind(click.offer_id)
-    .bind(click.promoter_id)
-    .bind(click.ts)
-    .bind(&click.country)
-    .bind(&click.sub1)
-    .fetch_one(&mut **tx)
-    .await?;
+    // The click's facts are the conversion's from now on (written with its decision).
+    let row = conv;
     if screened == Screen::OutOfWindow {
-        let row = finish(tx, &row, ConversionStatus::OutOfWindow, None).await?;
+        let row = finish(tx, &row, &click, ConversionStatus::OutOfWindow, None).await?;
         out.changes.push(changed(
             &row,
             (ConversionStatus::Pending, ConversionStatus::OutOfWindow),
@@ -477,8 +466,8 @@ async fn decide_pending(
          ORDER BY ts, id FOR UPDATE"
     ))
     .bind(click.offer_id)
-    .bind(conv.ts)
-    .bind(conv.id)
+    .bind(row.ts)
+    .bind(row.id)
     .fetch_all(&mut **tx)
     .await?;
     let rows: Vec<&ConversionRow> = std::iter::once(&row).chain(&later).collect();
@@ -490,7 +479,7 @@ async fn decide_pending(
     for (current, place) in rows.into_iter().zip(assigned) {
         if current.id == row.id {
             status = place.status;
-            let done = finish(tx, current, place.status, place.payout).await?;
+            let done = finish(tx, current, &click, place.status, place.payout).await?;
             if place.status == ConversionStatus::Approved {
                 rollup(&done, 1, out);
             }
@@ -620,21 +609,28 @@ async fn slots_before(
     Ok(before)
 }
 
-/// Writes the decision on the conversion being attributed.
+/// Writes the decision on the conversion being attributed, with its click's facts.
 async fn finish(
     tx: &mut Transaction<'_, Postgres>,
     row: &ConversionRow,
+    click: &ClickFacts,
     status: ConversionStatus,
     payout: Option<Payout>,
 ) -> Result<ConversionRow, ApiError> {
     Ok(sqlx::query_as::<_, ConversionRow>(&format!(
-        "UPDATE conversions SET status = $2, payout = $3, payout_currency = $4, attributed_at = now()
+        "UPDATE conversions SET status = $2, payout = $3, payout_currency = $4, attributed_at = now(),
+             offer_id = $5, promoter_id = $6, click_ts = $7, country = $8, sub1 = $9
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(row.id)
     .bind(status.as_str())
     .bind(payout.map(|p| p.amount))
     .bind(payout.map(|p| p.currency.code().to_owned()))
+    .bind(click.offer_id)
+    .bind(click.promoter_id)
+    .bind(click.ts)
+    .bind(&click.country)
+    .bind(&click.sub1)
     .fetch_one(&mut **tx)
     .await?)
 }
@@ -708,7 +704,7 @@ pub(crate) async fn expire_pending(
              'from', 'pending', 'to', 'unknown_click', 'reason', 'no click arrived in time',
              'actor_id', NULL, 'revenue', CASE WHEN currency IS NOT NULL THEN
                  jsonb_build_object('amount', coalesce(amount, 0)::text, 'currency', currency) END,
-             'payout', NULL, 'previous_payout', NULL)
+             'payout', NULL, 'previous_payout', NULL)::json
          FROM expired",
     )
     .bind(format!("{} seconds", wait.as_secs()))
