@@ -1,7 +1,8 @@
 //! Background work, started with the server and stopped with it, each job in the feature
 //! it serves:
 //! - the Redis Stream consumer (`tracking`: events from Spin and native edges),
-//! - the sweeper (`conversions`: interrupted attributions, `unknown_click`, partitions),
+//! - the sweeper (`conversions`: interrupted attributions, `unknown_click`),
+//! - click partitions for the coming months (`tracking`),
 //! - the edge config push (`edge_push`),
 //! - folding the per-scope stats sums into the scope rollups (`stats`),
 //! - the domain event dispatcher, one task per consumer (`events`),
@@ -39,7 +40,15 @@ impl Jobs {
                 stopped.clone(),
             )),
             tokio::spawn(crate::conversions::sweep(state.clone(), stopped.clone())),
-            tokio::spawn(crate::events::dispatch(state.clone(), stopped.clone())),
+            tokio::spawn(crate::events::dispatch(
+                state.clone(),
+                consumers(),
+                stopped.clone(),
+            )),
+            tokio::spawn(crate::tracking::partitions::maintain(
+                state.clone(),
+                stopped.clone(),
+            )),
             tokio::spawn(crate::stats::compact_rollups(
                 state.clone(),
                 stopped.clone(),
@@ -60,6 +69,12 @@ impl Jobs {
             let _ = tokio::time::timeout(Duration::from_secs(10), handle).await;
         }
     }
+}
+
+/// Every consumer of domain events. A new reaction is one file implementing
+/// [`crate::events::Consumer`] in the feature it belongs to, and one line here.
+pub fn consumers() -> Vec<std::sync::Arc<dyn crate::events::Consumer>> {
+    vec![std::sync::Arc::new(crate::stats::LiveCounters)]
 }
 
 /// The stop signal every job watches.

@@ -16,20 +16,12 @@ async fn retry_attribution(state: &AppState) -> Result<usize, crate::kernel::err
 }
 
 /// Every 30 s (sooner with a short wait): interrupted attributions are finished; pending
-/// conversions older than the wait become unknown_click. Hourly: partitions for the next
-/// months exist.
+/// conversions older than the wait become unknown_click.
 pub async fn sweep(state: AppState, mut stop: Stop) {
     // Often enough that a conversion is marked within a quarter of the wait after it expires.
     let every = (state.settings.attribution_wait / 4)
         .clamp(Duration::from_millis(250), Duration::from_secs(30));
-    let mut partitions_checked: Option<tokio::time::Instant> = None;
     loop {
-        if partitions_checked.is_none_or(|at| at.elapsed() >= Duration::from_secs(3600)) {
-            partitions_checked = Some(tokio::time::Instant::now());
-            if let Err(e) = crate::tracking::partitions::ensure(&state.db, 2).await {
-                tracing::warn!(error = %e, "partition maintenance failed");
-            }
-        }
         match retry_attribution(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(conversions = n, "interrupted attributions finished"),

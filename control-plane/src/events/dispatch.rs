@@ -9,18 +9,20 @@ use std::time::Duration;
 
 use sqlx::{PgPool, Row as _};
 
-use super::{Consumer, ConsumerError, EventKind, Position, StoredEvent, consumers};
+use super::{Consumer, ConsumerError, EventKind, Position, StoredEvent};
 use crate::app::AppState;
 use crate::app::jobs::Stop;
 
 /// Events handed to a consumer at once.
 const BATCH: i64 = 500;
 
-/// Feeds every consumer until stopped; prunes handled events older than the retention.
-pub async fn dispatch(state: AppState, stop: Stop) {
+/// Feeds `consumers` until stopped; prunes the events they have all handled once older than
+/// the retention.
+pub async fn dispatch(state: AppState, consumers: Vec<Arc<dyn Consumer>>, stop: Stop) {
+    let names: Vec<&'static str> = consumers.iter().map(|c| c.name()).collect();
     let mut tasks = tokio::task::JoinSet::new();
-    tasks.spawn(prune_every_hour(state.clone(), stop.clone()));
-    for consumer in consumers::all() {
+    tasks.spawn(prune_every_hour(state.clone(), names, stop.clone()));
+    for consumer in consumers {
         tasks.spawn(feed(state.clone(), consumer, stop.clone()));
     }
     while tasks.join_next().await.is_some() {}
@@ -146,9 +148,9 @@ pub(super) async fn feed_once(
     Ok(rows.len())
 }
 
-async fn prune_every_hour(state: AppState, mut stop: Stop) {
+async fn prune_every_hour(state: AppState, consumers: Vec<&'static str>, mut stop: Stop) {
     loop {
-        match prune(&state.db, state.settings.events_retention).await {
+        match prune(&state.db, &consumers, state.settings.events_retention).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(events = n, "handled domain events pruned"),
             Err(e) => tracing::warn!(error = %e, "pruning domain events failed"),
@@ -159,17 +161,21 @@ async fn prune_every_hour(state: AppState, mut stop: Stop) {
     }
 }
 
-/// Deletes events older than `retention` that every consumer has handled; returns how many.
-pub async fn prune(db: &PgPool, retention: Duration) -> Result<u64, sqlx::Error> {
-    let names: Vec<&str> = consumers::all().iter().map(|c| c.name()).collect();
+/// Deletes events older than `retention` that every one of `consumers` has handled; returns
+/// how many.
+pub async fn prune(
+    db: &PgPool,
+    consumers: &[&str],
+    retention: Duration,
+) -> Result<u64, sqlx::Error> {
     let cursors: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT tx_id::text::bigint, event_id FROM event_cursors WHERE consumer = ANY($1)",
     )
-    .bind(&names)
+    .bind(consumers)
     .fetch_all(db)
     .await?;
     // A consumer that never ran has no position yet: nothing is handled by every consumer.
-    if cursors.len() < names.len() {
+    if cursors.len() < consumers.len() {
         return Ok(0);
     }
     let Some(&(tx_id, id)) = cursors.iter().min() else {

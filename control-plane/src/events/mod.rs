@@ -6,12 +6,12 @@
 //! Postgres (moved in the same transaction as its own Postgres writes), and one that fails is
 //! retried with the same events, losing nothing. Reactions (live counters; later webhooks,
 //! points, contest standings, leaderboards) are consumers: the code that decides never calls
-//! them. Adding one is one file implementing [`Consumer`] and one line in [`consumers`].
+//! them. Adding one is one file implementing [`Consumer`] in the feature it belongs to, and one
+//! line in `app::jobs::consumers` (so this module knows no feature).
 //!
 //! The catalogue (kinds and payloads) is in [`catalogue`] and in `docs/architecture.md`.
 
 pub mod catalogue;
-mod consumers;
 mod dispatch;
 
 use std::future::Future;
