@@ -91,12 +91,21 @@ async fn dataset(ctx: &Ctx, clicks: u64, regenerate: bool) -> Result<(PgPool, Me
             .await
             .filter(|m| m.generator == GENERATOR && m.clicks as u64 == clicks)
         {
-            crate::procs::run(
+            let migrated = crate::procs::run(
                 &ctx.afftok,
                 &["migrate"],
                 &[("DATABASE_URL".to_owned(), url.clone())],
             )
-            .await?;
+            .await;
+            if let Err(e) = migrated {
+                // A migration applied to it was changed since (one that had not shipped yet):
+                // the kept set cannot follow, so it is made again.
+                println!(
+                    "    the kept data set {name} cannot be migrated ({e}): generating it again"
+                );
+                db.close().await;
+                return generate(ctx, &name, clicks).await;
+            }
             let schema = schema_version(&db).await?;
             if schema != m.schema {
                 println!(
