@@ -114,7 +114,7 @@ time::serde::format_description!(iso_day, Date, "[year]-[month]-[day]");
 
 /// An amount of money in a currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Money {
+pub struct Amount {
     /// The amount (a decimal string).
     pub amount: Decimal,
     /// ISO 4217 code.
@@ -150,11 +150,11 @@ pub struct ConversionChanged {
     /// Who decided (none: attribution itself).
     pub actor_id: Option<i64>,
     /// The sale amount and its currency (the payout's currency when it gave none).
-    pub revenue: Option<Money>,
+    pub revenue: Option<Amount>,
     /// The payout now (none unless approved, pending review or reversed).
-    pub payout: Option<Money>,
+    pub payout: Option<Amount>,
     /// The payout before the change.
-    pub previous_payout: Option<Money>,
+    pub previous_payout: Option<Amount>,
 }
 
 /// `offer.status_changed`.

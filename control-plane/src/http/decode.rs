@@ -243,6 +243,7 @@ fn every_fault(
             entries.retain(|(k, _)| *k != top);
             entries.push((top.clone(), value));
         };
+        let missing_here = matches!(&f, Fault::Missing { field } if *field == top);
         match &f {
             // A stand-in that is not an enum's value: take one the error names.
             Fault::Invalid { variants, .. }
@@ -250,15 +251,8 @@ fn every_fault(
             {
                 set(&mut entries, variant_value(&variants[0]));
             }
-            Fault::Missing { field } if *field == top || next_stand_in.contains_key(&top) => {
-                let i = next_stand_in.entry(top.clone()).or_insert(0);
-                let Some(stand_in) = stand_ins.get(*i) else {
-                    break;
-                };
-                *i += 1;
-                set(&mut entries, (*stand_in).to_owned());
-            }
-            _ if next_stand_in.contains_key(&top) => {
+            // A missing field, or a stand-in refused: the next stand-in.
+            _ if missing_here || next_stand_in.contains_key(&top) => {
                 let i = next_stand_in.entry(top.clone()).or_insert(0);
                 let Some(stand_in) = stand_ins.get(*i) else {
                     break;

@@ -68,7 +68,7 @@ async fn apply_events(state: &AppState, events: &[StoredEvent]) -> Result<(), Co
                     let scopes = Scopes {
                         offer_id: c.offer_id,
                         promoter_id: c.promoter_id,
-                        advertiser_id: Some(c.advertiser_id),
+                        advertiser_id: c.advertiser_id,
                     };
                     let mut fields = Vec::new();
                     if c.clicks != 0 {
@@ -92,7 +92,7 @@ async fn apply_events(state: &AppState, events: &[StoredEvent]) -> Result<(), Co
                 let scopes = Scopes {
                     offer_id,
                     promoter_id,
-                    advertiser_id: Some(change.advertiser_id),
+                    advertiser_id: change.advertiser_id,
                 };
                 let approved = ConversionStatus::Approved;
                 let day = change.ts.to_offset(time::UtcOffset::UTC).date();
@@ -177,7 +177,7 @@ return 1
 struct Scopes {
     offer_id: i64,
     promoter_id: i64,
-    advertiser_id: Option<i64>,
+    advertiser_id: i64,
 }
 
 /// Adds `fields` to the day's hash of every scope the event belongs to.
@@ -188,14 +188,12 @@ fn add(
     scopes: &Scopes,
     fields: &[(String, i64)],
 ) {
-    let mut names = vec![
+    let names = [
         "all".to_owned(),
         format!("offer:{}", scopes.offer_id),
         format!("promoter:{}", scopes.promoter_id),
+        format!("advertiser:{}", scopes.advertiser_id),
     ];
-    if let Some(advertiser) = scopes.advertiser_id {
-        names.push(format!("advertiser:{advertiser}"));
-    }
     for name in &names {
         let hash = sums.entry(day_key(prefix, day, name)).or_default();
         for (field, by) in fields {

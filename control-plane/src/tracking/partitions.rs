@@ -70,14 +70,12 @@ async fn create(
     Ok(())
 }
 
-/// Keeps the click partitions of the next two months in place, hourly.
+/// Keeps the click partitions of the next two months in place, hourly (start-up made them
+/// for now).
 pub async fn maintain(state: crate::app::AppState, mut stop: crate::app::jobs::Stop) {
-    loop {
+    while !stop.after(std::time::Duration::from_secs(3600)).await {
         if let Err(e) = ensure(&state.db, 2).await {
             tracing::warn!(error = %e, "partition maintenance failed");
-        }
-        if stop.after(std::time::Duration::from_secs(3600)).await {
-            return;
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::conversions::rules::{
 };
 use crate::events::{
     self, EventKind,
-    catalogue::{ConversionChanged, Money},
+    catalogue::{Amount, ConversionChanged},
 };
 use crate::kernel::Tenant;
 use crate::kernel::error::ApiError;
@@ -128,13 +128,13 @@ async fn commit(mut tx: Transaction<'_, Postgres>, out: &mut Outcome) -> Result<
 }
 
 /// A payout as events carry it: with its currency's decimals (`12.50`, `0.1234` for KWD).
-fn money(amount: Option<Decimal>, currency: Option<&String>) -> Option<Money> {
+fn money(amount: Option<Decimal>, currency: Option<&String>) -> Option<Amount> {
     let mut amount = amount?;
     let currency = currency?.clone();
     if let Ok(c) = Currency::parse(&currency) {
         amount.rescale(crate::kernel::money::payout_scale(&c));
     }
-    Some(Money { amount, currency })
+    Some(Amount { amount, currency })
 }
 
 /// The domain event of `row` (as it was before the change) going from `from` to `to`, whose
@@ -142,8 +142,8 @@ fn money(amount: Option<Decimal>, currency: Option<&String>) -> Option<Money> {
 fn changed(
     row: &ConversionRow,
     (from, to): (ConversionStatus, ConversionStatus),
-    payout: Option<Money>,
-    previous_payout: Option<Money>,
+    payout: Option<Amount>,
+    previous_payout: Option<Amount>,
     (actor, reason): (Option<i64>, Option<&str>),
 ) -> (EventKind, ConversionChanged) {
     let kind = if to == ConversionStatus::Reversed {
@@ -151,18 +151,8 @@ fn changed(
     } else {
         EventKind::ConversionDecided
     };
-    let payout_currency = payout
-        .as_ref()
-        .or(previous_payout.as_ref())
-        .map(|p| p.currency.clone());
-    let revenue = row
-        .currency
-        .clone()
-        .or(payout_currency)
-        .map(|currency| Money {
-            amount: row.amount.unwrap_or_default(),
-            currency,
-        });
+    let (amount, currency) = revenue_of(row);
+    let revenue = (!currency.is_empty()).then_some(Amount { amount, currency });
     (
         kind,
         ConversionChanged {
@@ -185,6 +175,8 @@ fn changed(
     )
 }
 
+/// The sale amount and its currency (the payout's when the sale gave none; empty when
+/// neither is known).
 fn revenue_of(row: &ConversionRow) -> (Decimal, String) {
     (
         row.amount.unwrap_or_default(),
