@@ -220,7 +220,7 @@ impl ControlPlane {
             },
         )
         .await
-        .unwrap_or_else(|e| panic!("admin: {}", e.message()));
+        .unwrap_or_else(|e| panic!("admin: {e}"));
         let answer = self
             .expect(
                 200,

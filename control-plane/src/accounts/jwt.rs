@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::Role;
 use crate::app::config::JwtSettings;
+use crate::kernel::{AdvertiserId, UserId};
 
 /// What an access token says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +21,7 @@ pub struct Claims {
     pub role: Role,
     /// The advertiser the user belongs to, for advertiser users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub adv: Option<i64>,
+    pub adv: Option<AdvertiserId>,
     /// Issuer.
     pub iss: String,
     /// Audience.
@@ -87,9 +88,9 @@ impl JwtKeys {
     /// An access token for a user.
     pub fn issue(
         &self,
-        user_id: i64,
+        user_id: UserId,
         role: Role,
-        advertiser_id: Option<i64>,
+        advertiser_id: Option<AdvertiserId>,
     ) -> Result<String, String> {
         let now = now_secs();
         let claims = Claims {
@@ -138,18 +139,20 @@ mod tests {
     #[test]
     fn issued_tokens_verify() {
         let keys = JwtKeys::new(&settings(SECRET, "afftok-api"));
-        let token = keys.issue(7, Role::Advertiser, Some(3)).expect("issues");
+        let token = keys
+            .issue(UserId(7), Role::Advertiser, Some(AdvertiserId(3)))
+            .expect("issues");
         let claims = keys.verify(&token).expect("valid");
         assert_eq!(
             (claims.sub.as_str(), claims.role, claims.adv),
-            ("7", Role::Advertiser, Some(3))
+            ("7", Role::Advertiser, Some(AdvertiserId(3)))
         );
     }
 
     #[test]
     fn tampered_tokens_are_refused() {
         let keys = JwtKeys::new(&settings(SECRET, "afftok-api"));
-        let token = keys.issue(7, Role::Promoter, None).expect("issues");
+        let token = keys.issue(UserId(7), Role::Promoter, None).expect("issues");
         // Another key, another audience.
         let other = JwtKeys::new(&settings("another-secret-another-secret-xx", "afftok-api"));
         assert!(other.verify(&token).is_none());

@@ -1,7 +1,7 @@
 use uuid::Uuid;
 
 use crate::accounts::{Role, Scope};
-use crate::kernel::{ApiError, Tenant};
+use crate::kernel::{AdvertiserId, ApiError, PromoterId, Tenant, UserId};
 
 /// How the caller authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,11 +21,11 @@ pub enum Credential {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     /// The user.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// The user's role.
     pub role: Role,
     /// The advertiser of an advertiser user.
-    pub advertiser_id: Option<i64>,
+    pub advertiser_id: Option<AdvertiserId>,
     /// How they authenticated.
     pub credential: Credential,
 }
@@ -38,8 +38,8 @@ impl Principal {
             (Role::Advertiser, Some(advertiser)) => Tenant::Advertiser(advertiser),
             // An advertiser without a company cannot exist (a table constraint); treat it
             // as seeing nothing rather than everything.
-            (Role::Advertiser, None) => Tenant::Advertiser(-1),
-            (Role::Promoter, _) => Tenant::Promoter(self.user_id),
+            (Role::Advertiser, None) => Tenant::Advertiser(AdvertiserId(-1)),
+            (Role::Promoter, _) => Tenant::Promoter(PromoterId(self.user_id.0)),
         }
     }
 
@@ -62,7 +62,7 @@ impl Principal {
     }
 
     /// Refuses unless the caller is an advertiser (returning its advertiser id).
-    pub fn advertiser(&self) -> Result<i64, ApiError> {
+    pub fn advertiser(&self) -> Result<AdvertiserId, ApiError> {
         match self.tenant() {
             Tenant::Advertiser(id) => Ok(id),
             _ => Err(ApiError::forbidden("only advertiser accounts can do this")),
@@ -70,7 +70,7 @@ impl Principal {
     }
 
     /// Refuses unless the caller is a promoter (returning its user id).
-    pub fn promoter(&self) -> Result<i64, ApiError> {
+    pub fn promoter(&self) -> Result<PromoterId, ApiError> {
         match self.tenant() {
             Tenant::Promoter(id) => Ok(id),
             _ => Err(ApiError::forbidden("only promoter accounts can do this")),

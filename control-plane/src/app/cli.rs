@@ -267,7 +267,7 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
                 },
             )
             .await
-            .map_err(|e| anyhow::anyhow!(e.message()))?;
+            .context("creating the admin")?;
             println!("admin {} created (user id {})", user.email, user.id);
             Ok(())
         }

@@ -2,10 +2,13 @@
 //! (`domain_events.payload`); fields may be added, never renamed or removed, since webhooks
 //! will publish them.
 
+use crate::kernel::{
+    AdvertiserId, ApiKeyId, ClickId, ConversionId, LinkId, OfferId, PostbackKeyId, PromoterId,
+    UserId,
+};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
-use uuid::Uuid;
 
 use crate::kernel::status::ConversionStatus;
 
@@ -94,11 +97,11 @@ pub struct ClicksStored {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClickCount {
     /// The offer.
-    pub offer_id: i64,
+    pub offer_id: OfferId,
     /// The promoter.
-    pub promoter_id: i64,
+    pub promoter_id: PromoterId,
     /// The offer's advertiser.
-    pub advertiser_id: i64,
+    pub advertiser_id: AdvertiserId,
     /// The clicks' UTC day (`YYYY-MM-DD`).
     #[serde(with = "iso_day")]
     pub day: Date,
@@ -125,18 +128,18 @@ pub struct Amount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversionChanged {
     /// The conversion.
-    pub conversion_id: Uuid,
+    pub conversion_id: ConversionId,
     /// When it happened.
     #[serde(with = "time::serde::rfc3339")]
     pub ts: OffsetDateTime,
     /// The advertiser who reported it.
-    pub advertiser_id: i64,
+    pub advertiser_id: AdvertiserId,
     /// Its click's offer (none while the click is unknown).
-    pub offer_id: Option<i64>,
+    pub offer_id: Option<OfferId>,
     /// Its click's promoter.
-    pub promoter_id: Option<i64>,
+    pub promoter_id: Option<PromoterId>,
     /// The click it claims.
-    pub click_id: Uuid,
+    pub click_id: ClickId,
     /// Its transaction id.
     pub txid: Option<String>,
     /// Its event name.
@@ -148,7 +151,7 @@ pub struct ConversionChanged {
     /// Why, when not the plain attribution rules.
     pub reason: Option<String>,
     /// Who decided (none: attribution itself).
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     /// The sale amount and its currency (the payout's currency when it gave none).
     pub revenue: Option<Amount>,
     /// The payout now (none unless approved, pending review or reversed).
@@ -161,15 +164,15 @@ pub struct ConversionChanged {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferStatusChanged {
     /// The offer.
-    pub offer_id: i64,
+    pub offer_id: OfferId,
     /// Its advertiser.
-    pub advertiser_id: i64,
+    pub advertiser_id: AdvertiserId,
     /// The status before.
     pub from: String,
     /// The status now.
     pub to: String,
     /// Who changed it.
-    pub actor_id: i64,
+    pub actor_id: UserId,
     /// The reviewer's reason, when given.
     pub reason: Option<String>,
 }
@@ -178,24 +181,24 @@ pub struct OfferStatusChanged {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromoterJoined {
     /// The promoter.
-    pub promoter_id: i64,
+    pub promoter_id: PromoterId,
     /// The offer.
-    pub offer_id: i64,
+    pub offer_id: OfferId,
     /// The offer's advertiser.
-    pub advertiser_id: i64,
+    pub advertiser_id: AdvertiserId,
     /// The promoter's link for it.
-    pub link_id: i64,
+    pub link_id: LinkId,
 }
 
 /// `api_key.created`, `api_key.rotated`, `api_key.revoked`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeyChanged {
     /// The key.
-    pub key_id: Uuid,
+    pub key_id: ApiKeyId,
     /// Its owner.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// For a rotation: the key it replaces (valid until `grace_until`).
-    pub replaces: Option<Uuid>,
+    pub replaces: Option<ApiKeyId>,
     /// For a rotation: when the old key stops working.
     #[serde(with = "time::serde::rfc3339::option", default)]
     pub grace_until: Option<OffsetDateTime>,
@@ -205,9 +208,9 @@ pub struct ApiKeyChanged {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostbackKeyChanged {
     /// The key.
-    pub key_id: Uuid,
+    pub key_id: PostbackKeyId,
     /// Its advertiser.
-    pub advertiser_id: i64,
+    pub advertiser_id: AdvertiserId,
 }
 
 #[cfg(test)]

@@ -214,7 +214,7 @@ impl FromRequestParts<AppState> for Auth {
                 .ok_or(ApiError::Unauthorized("the API key is not valid"))?;
             Principal {
                 user_id: user.id,
-                role: user.role(),
+                role: user.role,
                 advertiser_id: user.advertiser_id,
                 credential: Credential::ApiKey {
                     id: key.id,

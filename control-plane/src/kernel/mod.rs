@@ -9,10 +9,14 @@ pub mod cursor;
 pub mod email;
 /// The error type and its problem documents.
 pub mod error;
+/// Typed ids.
+pub mod ids;
 /// Money amounts: written with their currency's decimals, read exactly.
 pub mod money;
 /// Page sizes, cursors and instants in list queries.
 pub mod page;
+/// Wire enums stored as checked text.
+pub mod sql;
 /// Wire values several features share (a conversion's status).
 pub mod status;
 /// Whose data a query may touch.
@@ -21,6 +25,10 @@ pub mod tenant;
 pub mod text;
 
 pub use error::ApiError;
+pub use ids::{
+    AdvertiserId, ApiKeyId, ClickId, ConversionId, Kid, LinkId, OfferId, PostbackKeyId, PromoterId,
+    UserId,
+};
 pub use tenant::Tenant;
 
 /// An edge event's time as an instant (the epoch for the impossible out-of-range value).

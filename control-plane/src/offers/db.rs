@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 
 use crate::events::catalogue::OfferStatusChanged;
 use crate::events::{self, EventKind};
-use crate::kernel::Tenant;
 use crate::kernel::error::ApiError;
+use crate::kernel::{AdvertiserId, OfferId, PromoterId, Tenant, UserId};
 use crate::offers::rules::{Action, Actor, OfferFields, OfferStatus, PayoutModel};
 
 /// A stored offer.
@@ -112,7 +112,7 @@ const COLUMNS: &str = "id, advertiser_id, name, description, category, url_templ
 fn visible(tenant: Tenant) -> (Option<i64>, bool) {
     match tenant {
         Tenant::Admin => (None, false),
-        Tenant::Advertiser(advertiser) => (Some(advertiser), false),
+        Tenant::Advertiser(advertiser) => (Some(advertiser.0), false),
         Tenant::Promoter(_) => (None, true),
     }
 }
@@ -289,7 +289,7 @@ pub(super) async fn marketplace(
         MarketSort::Newest => "id::numeric",
         MarketSort::Payout => "coalesce(payout_amount + 1000000000000000, payout_percent)",
     };
-    let (advertiser, approved_only) = visible(Tenant::Promoter(0));
+    let (advertiser, approved_only) = visible(Tenant::Promoter(PromoterId(0)));
     let (after_key, after_id) = f.after.map_or((None, None), |(k, id)| (Some(k), Some(id)));
     let sql = format!(
         "SELECT {COLUMNS} FROM offers WHERE {VISIBLE}
@@ -470,11 +470,11 @@ async fn record(
             tx,
             EventKind::OfferStatusChanged,
             &OfferStatusChanged {
-                offer_id,
-                advertiser_id,
+                offer_id: OfferId(offer_id),
+                advertiser_id: AdvertiserId(advertiser_id),
                 from: from.as_str().to_owned(),
                 to: to.as_str().to_owned(),
-                actor_id: actor,
+                actor_id: UserId(actor),
                 reason: detail.map(str::to_owned),
             },
         )

@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::events::catalogue::{ClicksStored, ConversionChanged};
 use crate::events::{Consumer, ConsumerError, EventKind, Handled, Position, StoredEvent};
 use crate::kernel::status::ConversionStatus;
+use crate::kernel::{AdvertiserId, OfferId, PromoterId};
 
 /// The live counters as a consumer of domain events (`click.stored`, `conversion.decided`,
 /// `conversion.reversed`).
@@ -175,9 +176,9 @@ return 1
 /// Where a counted event belongs.
 #[derive(Debug, Clone, Copy)]
 struct Scopes {
-    offer_id: i64,
-    promoter_id: i64,
-    advertiser_id: i64,
+    offer_id: OfferId,
+    promoter_id: PromoterId,
+    advertiser_id: AdvertiserId,
 }
 
 /// Adds `fields` to the day's hash of every scope the event belongs to.

@@ -47,8 +47,8 @@ const COLUMNS: &str = "id, ts, offer_id, promoter_id, advertiser_id, verdict, is
 fn visible(tenant: Tenant) -> (Option<i64>, Option<i64>) {
     match tenant {
         Tenant::Admin => (None, None),
-        Tenant::Advertiser(a) => (Some(a), None),
-        Tenant::Promoter(p) => (None, Some(p)),
+        Tenant::Advertiser(a) => (Some(a.0), None),
+        Tenant::Promoter(p) => (None, Some(p.0)),
     }
 }
 

@@ -22,6 +22,7 @@ use crate::events::catalogue::{ClickCount, ClicksStored};
 use crate::events::{self, EventKind};
 use crate::kernel::error::ApiError;
 use crate::kernel::event_time;
+use crate::kernel::{AdvertiserId, OfferId, PromoterId};
 use crate::stats::{self as rollups, ClickCounts, ClickKey};
 use crate::tracking::uniques;
 
@@ -433,9 +434,9 @@ async fn store_clicks(
         let count = stored
             .entry((offer_id, c.promoter_id as i64, day))
             .or_insert_with(|| ClickCount {
-                offer_id,
-                promoter_id: c.promoter_id as i64,
-                advertiser_id: *advertiser,
+                offer_id: OfferId(offer_id),
+                promoter_id: PromoterId(c.promoter_id as i64),
+                advertiser_id: AdvertiserId(*advertiser),
                 day,
                 clicks: 0,
                 unique_clicks: 0,

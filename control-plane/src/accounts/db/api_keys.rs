@@ -11,6 +11,7 @@ use crate::accounts::db::users::{self, UserRow};
 use crate::events::catalogue::ApiKeyChanged;
 use crate::events::{self, EventKind};
 use crate::kernel::error::ApiError;
+use crate::kernel::{ApiKeyId, UserId};
 
 /// A stored key (never its secret).
 #[derive(Debug, Clone, FromRow)]
@@ -18,7 +19,7 @@ pub struct ApiKeyRow {
     /// Id.
     pub id: Uuid,
     /// Owner.
-    pub user_id: i64,
+    pub user_id: UserId,
     /// Label.
     pub name: String,
     /// `afk_live_<public>`.
@@ -55,7 +56,7 @@ const COLUMNS: &str = "id, user_id, name, prefix, key_hash, scopes, created_at, 
 
 async fn insert(
     pool: impl sqlx::PgExecutor<'_>,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     scopes: &[String],
 ) -> Result<(ApiKeyRow, String), ApiError> {
@@ -78,7 +79,7 @@ async fn insert(
 /// Creates a key; returns it with its secret (shown once).
 pub(crate) async fn create(
     pool: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     name: &str,
     scopes: &[Scope],
 ) -> Result<(ApiKeyRow, String), ApiError> {
@@ -97,9 +98,9 @@ async fn record(
     replaces: Option<(Uuid, OffsetDateTime)>,
 ) -> Result<(), ApiError> {
     let change = ApiKeyChanged {
-        key_id: key.id,
+        key_id: ApiKeyId(key.id),
         user_id: key.user_id,
-        replaces: replaces.map(|(id, _)| id),
+        replaces: replaces.map(|(id, _)| ApiKeyId(id)),
         grace_until: replaces.map(|(_, until)| until),
     };
     events::record(tx, kind, &change).await?;
@@ -107,7 +108,7 @@ async fn record(
 }
 
 /// The user's keys, newest first.
-pub(crate) async fn list(pool: &PgPool, user_id: i64) -> Result<Vec<ApiKeyRow>, ApiError> {
+pub(crate) async fn list(pool: &PgPool, user_id: UserId) -> Result<Vec<ApiKeyRow>, ApiError> {
     Ok(sqlx::query_as::<_, ApiKeyRow>(&format!(
         "SELECT {COLUMNS} FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
     ))
@@ -120,7 +121,7 @@ pub(crate) async fn list(pool: &PgPool, user_id: i64) -> Result<Vec<ApiKeyRow>, 
 /// created, and the old key expires after `grace`. `None` if there is no such live key.
 pub(crate) async fn rotate(
     pool: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     id: Uuid,
     grace: Duration,
 ) -> Result<Option<(ApiKeyRow, String)>, ApiError> {
@@ -159,7 +160,7 @@ pub(crate) async fn rotate(
 }
 
 /// Revokes one of the user's keys at once; false if there is no such key.
-pub(crate) async fn revoke(pool: &PgPool, user_id: i64, id: Uuid) -> Result<bool, ApiError> {
+pub(crate) async fn revoke(pool: &PgPool, user_id: UserId, id: Uuid) -> Result<bool, ApiError> {
     let mut tx = pool.begin().await?;
     let Some(row) = sqlx::query_as::<_, ApiKeyRow>(&format!(
         "SELECT {COLUMNS} FROM api_keys WHERE id = $1 AND user_id = $2 FOR UPDATE"

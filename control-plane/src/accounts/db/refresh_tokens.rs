@@ -8,6 +8,7 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::kernel::UserId;
 use crate::kernel::error::ApiError;
 
 fn hash(token: &str) -> Vec<u8> {
@@ -17,7 +18,7 @@ fn hash(token: &str) -> Vec<u8> {
 /// Issues a token for `user_id`, in `family` (or a new family); returns the token.
 pub(crate) async fn issue(
     pool: &PgPool,
-    user_id: i64,
+    user_id: UserId,
     family: Option<Uuid>,
     ttl: std::time::Duration,
 ) -> Result<String, ApiError> {
@@ -45,7 +46,7 @@ pub(crate) enum Refreshed {
     /// The token was good: here is its successor, for this user.
     Rotated {
         /// The user.
-        user_id: i64,
+        user_id: UserId,
         /// The next token.
         token: String,
     },
@@ -59,7 +60,7 @@ pub(crate) enum Refreshed {
 struct TokenRow {
     id: Uuid,
     family_id: Uuid,
-    user_id: i64,
+    user_id: UserId,
     expires_at: OffsetDateTime,
     used_at: Option<OffsetDateTime>,
     revoked_at: Option<OffsetDateTime>,

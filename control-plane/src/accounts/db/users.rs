@@ -1,41 +1,58 @@
-use sqlx::{FromRow, PgPool, Postgres, Transaction};
+use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
 use crate::accounts::Role;
-use crate::kernel::error::{ApiError, is_unique_violation};
+use crate::kernel::error::is_unique_violation;
+use crate::kernel::{AdvertiserId, UserId};
 
 /// A user, with the name of its advertiser when it has one.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct UserRow {
     /// Id (the promoter id of a promoter's links).
-    pub id: i64,
+    pub id: UserId,
     /// Email as registered.
     pub email: String,
     /// argon2id PHC string.
     pub password_hash: String,
-    /// Role name.
-    pub role: String,
+    /// Role.
+    pub role: Role,
     /// Name shown to others.
     pub display_name: String,
     /// Company of an advertiser user.
-    pub advertiser_id: Option<i64>,
+    pub advertiser_id: Option<AdvertiserId>,
     /// Company name.
     pub advertiser_name: Option<String>,
     /// Created.
     pub created_at: OffsetDateTime,
 }
 
-impl UserRow {
-    /// The role (rows only hold valid names).
-    pub fn role(&self) -> Role {
-        self.role.parse().unwrap_or(Role::Promoter)
-    }
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    /// An account with this email exists (in any case).
+    #[error("an account with this email exists")]
+    EmailTaken,
+    /// An advertiser account needs its company's name.
+    #[error("an advertiser needs a company name")]
+    CompanyMissing,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
 }
 
-const SELECT: &str =
-    "SELECT u.id, u.email, u.password_hash, u.role, u.display_name, u.advertiser_id,
-        a.name AS advertiser_name, u.created_at
-    FROM users u LEFT JOIN advertisers a ON a.id = u.advertiser_id";
+/// A user row: the one column list every read uses (`$rest` follows the join).
+macro_rules! select_user {
+    ($rest:literal, $($arg:expr),*) => {
+        sqlx::query_as!(
+            UserRow,
+            r#"SELECT u.id AS "id: UserId", u.email, u.password_hash, u.role AS "role: Role",
+                u.display_name, u.advertiser_id AS "advertiser_id: AdvertiserId",
+                a.name AS "advertiser_name?", u.created_at
+            FROM users u LEFT JOIN advertisers a ON a.id = u.advertiser_id "# + $rest,
+            $($arg),*
+        )
+    };
+}
 
 /// A new account.
 #[derive(Debug)]
@@ -53,49 +70,47 @@ pub struct NewUser<'a> {
 }
 
 /// Creates the user (and its advertiser). The email is refused if taken, case-insensitively.
-pub async fn create(pool: &PgPool, new: NewUser<'_>) -> Result<UserRow, ApiError> {
+pub async fn create(pool: &PgPool, new: NewUser<'_>) -> Result<UserRow, CreateError> {
     let mut tx = pool.begin().await?;
     let advertiser_id = match (new.role, new.company) {
         (Role::Advertiser, Some(company)) => Some(
-            sqlx::query_scalar::<_, i64>("INSERT INTO advertisers (name) VALUES ($1) RETURNING id")
-                .bind(company)
-                .fetch_one(&mut *tx)
-                .await?,
+            sqlx::query_scalar!(
+                r#"INSERT INTO advertisers (name) VALUES ($1) RETURNING id AS "id: AdvertiserId""#,
+                company
+            )
+            .fetch_one(&mut *tx)
+            .await?,
         ),
-        (Role::Advertiser, None) => {
-            return Err(ApiError::field(
-                "company_name",
-                "is required for advertisers",
-            ));
-        }
+        (Role::Advertiser, None) => return Err(CreateError::CompanyMissing),
         _ => None,
     };
     let id = insert(&mut tx, &new, advertiser_id).await?;
+    let row = select_user!("WHERE u.id = $1", id.0)
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
-    by_id(pool, id)
-        .await?
-        .ok_or_else(|| ApiError::internal("new user vanished"))
+    Ok(row)
 }
 
 async fn insert(
     tx: &mut Transaction<'_, Postgres>,
     new: &NewUser<'_>,
-    advertiser_id: Option<i64>,
-) -> Result<i64, ApiError> {
-    sqlx::query_scalar::<_, i64>(
-        "INSERT INTO users (email, password_hash, role, display_name, advertiser_id)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    advertiser_id: Option<AdvertiserId>,
+) -> Result<UserId, CreateError> {
+    sqlx::query_scalar!(
+        r#"INSERT INTO users (email, password_hash, role, display_name, advertiser_id)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id AS "id: UserId""#,
+        new.email,
+        new.password_hash,
+        new.role.as_str(),
+        new.display_name,
+        advertiser_id.map(|a| a.0),
     )
-    .bind(new.email)
-    .bind(new.password_hash)
-    .bind(new.role.as_str())
-    .bind(new.display_name)
-    .bind(advertiser_id)
     .fetch_one(&mut **tx)
     .await
     .map_err(|e| {
         if is_unique_violation(&e, Some("users_email_unique")) {
-            ApiError::conflict("email_taken", "an account with this email exists")
+            CreateError::EmailTaken
         } else {
             e.into()
         }
@@ -103,21 +118,15 @@ async fn insert(
 }
 
 /// The user with this email (any case).
-pub(crate) async fn by_email(pool: &PgPool, email: &str) -> Result<Option<UserRow>, ApiError> {
-    Ok(
-        sqlx::query_as::<_, UserRow>(&format!("{SELECT} WHERE lower(u.email) = lower($1)"))
-            .bind(email)
-            .fetch_optional(pool)
-            .await?,
-    )
+pub(crate) async fn by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<UserRow>> {
+    select_user!("WHERE lower(u.email) = lower($1)", email)
+        .fetch_optional(pool)
+        .await
 }
 
 /// The user with this id.
-pub async fn by_id(pool: &PgPool, id: i64) -> Result<Option<UserRow>, ApiError> {
-    Ok(
-        sqlx::query_as::<_, UserRow>(&format!("{SELECT} WHERE u.id = $1"))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?,
-    )
+pub async fn by_id(pool: &PgPool, id: UserId) -> sqlx::Result<Option<UserRow>> {
+    select_user!("WHERE u.id = $1", id.0)
+        .fetch_optional(pool)
+        .await
 }

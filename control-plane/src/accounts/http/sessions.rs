@@ -11,13 +11,13 @@ use utoipa_axum::routes;
 
 use crate::accounts::Credential;
 use crate::accounts::db::refresh_tokens::{self, Refreshed};
-use crate::accounts::db::users::{self, NewUser, UserRow};
+use crate::accounts::db::users::{self, CreateError, NewUser, UserRow};
 use crate::accounts::password;
 use crate::accounts::{Role, Scope};
 use crate::app::startup::AppState;
 use crate::http::extract::{Auth, Json};
 use crate::kernel::error::{ApiError, FieldError};
-use crate::kernel::{email, text};
+use crate::kernel::{AdvertiserId, UserId, email, text};
 
 /// A new account.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -57,7 +57,7 @@ pub(super) struct RefreshRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct UserView {
     /// Id (a promoter's id is the `promoter_id` of its links).
-    pub id: i64,
+    pub id: UserId,
     /// Email.
     pub email: String,
     /// Role.
@@ -77,14 +77,28 @@ pub(super) struct UserView {
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct AdvertiserView {
     /// Id (the `advertiser_id` of its offers and postback keys).
-    pub id: i64,
+    pub id: AdvertiserId,
     /// Name.
     pub name: String,
 }
 
+impl From<CreateError> for ApiError {
+    fn from(e: CreateError) -> Self {
+        match e {
+            CreateError::EmailTaken => {
+                ApiError::conflict("email_taken", "an account with this email exists")
+            }
+            CreateError::CompanyMissing => {
+                ApiError::field("company_name", "is required for advertisers")
+            }
+            CreateError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<UserRow> for UserView {
     fn from(u: UserRow) -> Self {
-        let role = u.role();
+        let role = u.role;
         Self {
             id: u.id,
             email: u.email,
@@ -133,7 +147,7 @@ async fn session(
 ) -> Result<Session, ApiError> {
     let access_token = state
         .jwt
-        .issue(user.id, user.role(), user.advertiser_id)
+        .issue(user.id, user.role, user.advertiser_id)
         .map_err(ApiError::internal)?;
     let refresh_token = refresh_tokens::issue(
         &state.db,
@@ -276,7 +290,7 @@ pub(super) async fn refresh(
                 .ok_or(ApiError::Unauthorized("the account no longer exists"))?;
             let access_token = state
                 .jwt
-                .issue(user.id, user.role(), user.advertiser_id)
+                .issue(user.id, user.role, user.advertiser_id)
                 .map_err(ApiError::internal)?;
             Ok(axum::Json(Session {
                 access_token,

@@ -27,6 +27,8 @@ impl Role {
     }
 }
 
+crate::stored_as_text!(Role);
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

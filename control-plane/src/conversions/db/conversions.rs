@@ -23,6 +23,7 @@ use crate::events::{
 use crate::kernel::Tenant;
 use crate::kernel::error::ApiError;
 use crate::kernel::event_time;
+use crate::kernel::{AdvertiserId, ClickId, ConversionId, OfferId, PromoterId, UserId};
 use crate::offers::PayoutModel;
 use crate::stats as rollups;
 use afftok_shared::ConversionEvent;
@@ -156,18 +157,18 @@ fn changed(
     (
         kind,
         ConversionChanged {
-            conversion_id: row.id,
+            conversion_id: ConversionId(row.id),
             ts: row.ts,
-            advertiser_id: row.advertiser_id,
-            offer_id: row.offer_id,
-            promoter_id: row.promoter_id,
-            click_id: row.click_id,
+            advertiser_id: AdvertiserId(row.advertiser_id),
+            offer_id: row.offer_id.map(OfferId),
+            promoter_id: row.promoter_id.map(PromoterId),
+            click_id: ClickId(row.click_id),
             txid: row.txid.clone(),
             event: row.event.clone(),
             from,
             to,
             reason: reason.map(str::to_owned),
-            actor_id: actor,
+            actor_id: actor.map(UserId),
             revenue,
             payout,
             previous_payout,
@@ -709,8 +710,8 @@ pub(crate) async fn expire_pending(
 fn visible(tenant: Tenant) -> (Option<i64>, Option<i64>) {
     match tenant {
         Tenant::Admin => (None, None),
-        Tenant::Advertiser(a) => (Some(a), None),
-        Tenant::Promoter(p) => (None, Some(p)),
+        Tenant::Advertiser(a) => (Some(a.0), None),
+        Tenant::Promoter(p) => (None, Some(p.0)),
     }
 }
 

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::events::catalogue::PostbackKeyChanged;
 use crate::events::{self, EventKind};
 use crate::kernel::error::ApiError;
+use crate::kernel::{AdvertiserId, PostbackKeyId};
 
 /// A stored key (never the key itself).
 #[derive(Debug, Clone, FromRow)]
@@ -111,8 +112,8 @@ async fn record(
     advertiser_id: i64,
 ) -> Result<(), ApiError> {
     let change = PostbackKeyChanged {
-        key_id,
-        advertiser_id,
+        key_id: PostbackKeyId(key_id),
+        advertiser_id: AdvertiserId(advertiser_id),
     };
     events::record(tx, kind, &change).await?;
     Ok(())

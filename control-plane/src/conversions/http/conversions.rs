@@ -264,7 +264,7 @@ pub(super) async fn report(
     let new = NewConversion {
         id,
         ts: OffsetDateTime::now_utc(),
-        advertiser_id: advertiser,
+        advertiser_id: advertiser.0,
         click_id: params.click_id,
         txid: params.txid,
         amount: params.amount.as_ref().and_then(|a| a.as_str().parse().ok()),
@@ -328,10 +328,10 @@ async fn decide(
     }
     let (row, _) = conversions::decide(
         &state.db,
-        advertiser,
+        advertiser.0,
         id,
         to,
-        principal.user_id,
+        principal.user_id.0,
         reason.as_deref(),
     )
     .await?;

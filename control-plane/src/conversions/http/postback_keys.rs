@@ -130,7 +130,7 @@ pub(super) async fn create(
     }
     let allow =
         IpAllowList::parse(&req.ip_allow).map_err(|e| ApiError::field("ip_allow", e.detail))?;
-    let (row, key) = postback_keys::create(&state.db, advertiser, name, &allow).await?;
+    let (row, key) = postback_keys::create(&state.db, advertiser.0, name, &allow).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(NewPostbackKey {
@@ -152,7 +152,7 @@ pub(super) async fn list(
     Auth(principal): Auth,
 ) -> Result<axum::Json<PostbackKeyList>, ApiError> {
     principal.require(Scope::ConversionsWrite)?;
-    let rows = postback_keys::list(&state.db, principal.advertiser()?).await?;
+    let rows = postback_keys::list(&state.db, principal.advertiser()?.0).await?;
     Ok(axum::Json(PostbackKeyList {
         data: rows.into_iter().map(PostbackKeyView::from).collect(),
     }))
@@ -167,7 +167,7 @@ pub(super) async fn revoke(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(Scope::ConversionsWrite)?;
-    if postback_keys::revoke(&state.db, principal.advertiser()?, id).await? {
+    if postback_keys::revoke(&state.db, principal.advertiser()?.0, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound("postback key"))

@@ -7,6 +7,7 @@ use crate::events::catalogue::PromoterJoined;
 use crate::events::{self, EventKind};
 use crate::kernel::Tenant;
 use crate::kernel::error::ApiError;
+use crate::kernel::{AdvertiserId, LinkId, OfferId, PromoterId};
 
 /// A link with its offer's name and status.
 #[derive(Debug, Clone, FromRow)]
@@ -38,7 +39,7 @@ const SELECT: &str =
 fn visible(tenant: Tenant) -> Result<Option<i64>, ApiError> {
     match tenant {
         Tenant::Admin => Ok(None),
-        Tenant::Promoter(id) => Ok(Some(id)),
+        Tenant::Promoter(id) => Ok(Some(id.0)),
         Tenant::Advertiser(_) => Err(ApiError::forbidden("links belong to promoters")),
     }
 }
@@ -84,10 +85,10 @@ pub async fn join(
             &mut tx,
             EventKind::PromoterJoined,
             &PromoterJoined {
-                promoter_id,
-                offer_id,
-                advertiser_id,
-                link_id: row.id,
+                promoter_id: PromoterId(promoter_id),
+                offer_id: OfferId(offer_id),
+                advertiser_id: AdvertiserId(advertiser_id),
+                link_id: LinkId(row.id),
             },
         )
         .await?;

@@ -13,11 +13,11 @@ use utoipa_axum::routes;
 use crate::accounts::Scope;
 use crate::app::startup::AppState;
 use crate::http::extract::{Auth, Path, Query};
-use crate::kernel::Tenant;
 use crate::kernel::cursor;
 use crate::kernel::error::ApiError;
 use crate::kernel::money::Money;
 use crate::kernel::text;
+use crate::kernel::{PromoterId, Tenant};
 use crate::links::LinkView;
 use crate::links::{self, signing_keys};
 use crate::offers::db::{self, MarketFilter, MarketSort, OfferRow};
@@ -212,9 +212,13 @@ pub(super) async fn show(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<MarketOffer>, ApiError> {
     market_reader(&principal)?;
-    let row = db::get(&state.db, Tenant::Promoter(principal.user_id), id)
-        .await?
-        .ok_or(ApiError::NotFound("offer"))?;
+    let row = db::get(
+        &state.db,
+        Tenant::Promoter(PromoterId(principal.user_id.0)),
+        id,
+    )
+    .await?
+    .ok_or(ApiError::NotFound("offer"))?;
     Ok(axum::Json(row.into()))
 }
 
@@ -242,11 +246,11 @@ pub(super) async fn join(
     let link = Link {
         kid: u64::try_from(kid).map_err(ApiError::internal)?,
         offer_id: u64::try_from(offer.id).map_err(ApiError::internal)?,
-        promoter_id: u64::try_from(promoter).map_err(ApiError::internal)?,
+        promoter_id: u64::try_from(promoter.0).map_err(ApiError::internal)?,
         expires_at: 0,
     };
     let token = keyset.sign(&link).map_err(ApiError::internal)?;
-    let (row, created) = links::join(&state.db, promoter, offer.id, kid, &token).await?;
+    let (row, created) = links::join(&state.db, promoter.0, offer.id, kid, &token).await?;
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -216,7 +216,7 @@ pub(super) async fn create(
     principal.require(Scope::OffersWrite)?;
     let advertiser = principal.advertiser()?;
     let fields = input.into_new().map_err(ApiError::Validation)?;
-    let row = db::insert(&state.db, advertiser, &fields, principal.user_id).await?;
+    let row = db::insert(&state.db, advertiser.0, &fields, principal.user_id.0).await?;
     Ok((StatusCode::CREATED, axum::Json(OfferView::from(row))))
 }
 
@@ -250,7 +250,7 @@ pub(super) async fn update(
 ) -> Result<axum::Json<OfferView>, ApiError> {
     principal.require(Scope::OffersWrite)?;
     let tenant = offer_tenant(&principal)?;
-    let row = db::update(&state.db, tenant, id, principal.user_id, |current| {
+    let row = db::update(&state.db, tenant, id, principal.user_id.0, |current| {
         input
             .apply_to(Some(&current.fields()?))
             .map_err(ApiError::Validation)
@@ -279,7 +279,7 @@ pub(crate) async fn act(
         tenant,
         id,
         action,
-        (principal.user_id, actor),
+        (principal.user_id.0, actor),
         reason,
     )
     .await?;

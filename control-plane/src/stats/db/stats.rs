@@ -176,9 +176,9 @@ fn source(tenant: Tenant, q: &Query) -> Source {
     match (tenant, q.promoter_id) {
         (Tenant::Admin, None) => Source::Scope("t", 0),
         (Tenant::Admin, Some(p)) => Source::Scope("p", p),
-        (Tenant::Advertiser(a), None) => Source::Scope("a", a),
-        (Tenant::Promoter(p), None) => Source::Scope("p", p),
-        (Tenant::Promoter(p), Some(other)) if other == p => Source::Scope("p", p),
+        (Tenant::Advertiser(a), None) => Source::Scope("a", a.0),
+        (Tenant::Promoter(p), None) => Source::Scope("p", p.0),
+        (Tenant::Promoter(p), Some(other)) if other == p.0 => Source::Scope("p", p.0),
         _ => Source::Dimensions,
     }
 }
