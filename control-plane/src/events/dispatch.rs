@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::{PgPool, Row as _};
+use sqlx::PgPool;
 
 use super::{Consumer, ConsumerError, EventKind, Position, StoredEvent};
 use crate::app::AppState;
@@ -35,11 +35,12 @@ async fn feed(state: AppState, consumer: Arc<dyn Consumer>, mut stop: Stop) {
     let mut failures: u32 = 0;
     // Its position exists before the first batch (a new consumer starts at the beginning).
     loop {
-        let created =
-            sqlx::query("INSERT INTO event_cursors (consumer) VALUES ($1) ON CONFLICT DO NOTHING")
-                .bind(consumer.name())
-                .execute(&state.db)
-                .await;
+        let created = sqlx::query!(
+            "INSERT INTO event_cursors (consumer) VALUES ($1) ON CONFLICT DO NOTHING",
+            consumer.name(),
+        )
+        .execute(&state.db)
+        .await;
         match created {
             Ok(_) => break,
             Err(e) => {
@@ -83,32 +84,31 @@ pub(super) async fn feed_once(
     consumer: &dyn Consumer,
 ) -> Result<usize, ConsumerError> {
     let mut tx = state.db.begin().await?;
-    let Some(row) = sqlx::query(
-        "SELECT tx_id::text::bigint AS tx_id, event_id FROM event_cursors
-         WHERE consumer = $1 FOR UPDATE SKIP LOCKED",
+    let Some(at) = sqlx::query_as!(
+        Position,
+        r#"SELECT tx_id::text::bigint AS "tx_id!", event_id AS id FROM event_cursors
+         WHERE consumer = $1 FOR UPDATE SKIP LOCKED"#,
+        consumer.name(),
     )
-    .bind(consumer.name())
     .fetch_optional(&mut *tx)
     .await?
     else {
         tx.rollback().await?;
         return Ok(0);
     };
-    let at = Position {
-        tx_id: row.try_get("tx_id")?,
-        id: row.try_get("event_id")?,
-    };
     // Only events of transactions older than every running one: a transaction still running
     // may yet commit events that come before those of later, already committed ones.
-    let rows = sqlx::query(
-        "SELECT id, tx_id::text::bigint AS tx_id, kind, payload::text AS payload, recorded_at FROM domain_events
+    // The kind is read as text, not straight into `EventKind`: a kind this control plane does
+    // not know is skipped below, not an error.
+    let rows = sqlx::query!(
+        r#"SELECT id, tx_id::text::bigint AS "tx_id!", kind, payload::text AS "payload!", recorded_at FROM domain_events
          WHERE (tx_id, id) > ($1::text::xid8, $2)
            AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-         ORDER BY tx_id, id LIMIT $3",
+         ORDER BY tx_id, id LIMIT $3"#,
+        at.tx_id.to_string(),
+        at.id,
+        BATCH,
     )
-    .bind(at.tx_id.to_string())
-    .bind(at.id)
-    .bind(BATCH)
     .fetch_all(&mut *tx)
     .await?;
     let Some(last) = rows.last() else {
@@ -116,36 +116,36 @@ pub(super) async fn feed_once(
         return Ok(0);
     };
     let last = Position {
-        tx_id: last.try_get("tx_id")?,
-        id: last.try_get("id")?,
+        tx_id: last.tx_id,
+        id: last.id,
     };
-    let mut events = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let kind: String = row.try_get("kind")?;
+    let read = rows.len();
+    let mut events = Vec::with_capacity(read);
+    for row in rows {
         // A kind recorded by a newer control plane is not this one's business.
-        let Some(kind) = EventKind::parse(&kind) else {
+        let Some(kind) = EventKind::parse(&row.kind) else {
             continue;
         };
         events.push(StoredEvent {
-            id: row.try_get("id")?,
-            tx_id: row.try_get("tx_id")?,
+            id: row.id,
+            tx_id: row.tx_id,
             kind,
-            payload: row.try_get("payload")?,
-            recorded_at: row.try_get("recorded_at")?,
+            payload: row.payload,
+            recorded_at: row.recorded_at,
         });
     }
     consumer.handle(state, &mut tx, &events).await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE event_cursors SET tx_id = $2::text::xid8, event_id = $3, updated_at = now()
          WHERE consumer = $1",
+        consumer.name(),
+        last.tx_id.to_string(),
+        last.id,
     )
-    .bind(consumer.name())
-    .bind(last.tx_id.to_string())
-    .bind(last.id)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(rows.len())
+    Ok(read)
 }
 
 async fn prune_every_hour(state: AppState, consumers: Vec<&'static str>, mut stop: Stop) {
@@ -168,26 +168,29 @@ pub async fn prune(
     consumers: &[&str],
     retention: Duration,
 ) -> Result<u64, sqlx::Error> {
-    let cursors: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT tx_id::text::bigint, event_id FROM event_cursors WHERE consumer = ANY($1)",
+    let names: Vec<String> = consumers.iter().map(|&c| c.to_owned()).collect();
+    let cursors = sqlx::query_as!(
+        Position,
+        r#"SELECT tx_id::text::bigint AS "tx_id!", event_id AS id FROM event_cursors
+         WHERE consumer = ANY($1)"#,
+        &names,
     )
-    .bind(consumers)
     .fetch_all(db)
     .await?;
     // A consumer that never ran has no position yet: nothing is handled by every consumer.
     if cursors.len() < consumers.len() {
         return Ok(0);
     }
-    let Some(&(tx_id, id)) = cursors.iter().min() else {
+    let Some(oldest) = cursors.into_iter().min() else {
         return Ok(0);
     };
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "DELETE FROM domain_events WHERE (tx_id, id) <= ($1::text::xid8, $2)
            AND recorded_at < now() - make_interval(secs => $3)",
+        oldest.tx_id.to_string(),
+        oldest.id,
+        retention.as_secs_f64(),
     )
-    .bind(tx_id.to_string())
-    .bind(id)
-    .bind(retention.as_secs_f64())
     .execute(db)
     .await?
     .rows_affected())

@@ -34,11 +34,14 @@ pub async fn record<P: Serialize>(
     payload: &P,
 ) -> Result<(), sqlx::Error> {
     let payload = serde_json::to_string(payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query("INSERT INTO domain_events (kind, payload) VALUES ($1, $2::json)")
-        .bind(kind.as_str())
-        .bind(payload)
-        .execute(conn)
-        .await?;
+    // The payload is sent as text and cast, as it is stored (JSON, not JSONB).
+    sqlx::query!(
+        "INSERT INTO domain_events (kind, payload) VALUES ($1, $2::text::json)",
+        kind.as_str(),
+        payload,
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -56,11 +59,11 @@ pub async fn record_all<P: Serialize>(
         .map(serde_json::to_string)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO domain_events (kind, payload) SELECT $1, p::json FROM UNNEST($2::text[]) AS p",
+        kind.as_str(),
+        &values,
     )
-    .bind(kind.as_str())
-    .bind(values)
     .execute(conn)
     .await?;
     Ok(())

@@ -43,12 +43,12 @@ pub async fn healthz() -> axum::Json<Health> {
     (status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let limit = Duration::from_secs(1);
-    let postgres =
-        match tokio::time::timeout(limit, sqlx::query("SELECT 1").execute(&state.db)).await {
-            Ok(Ok(_)) => "ok".to_owned(),
-            Ok(Err(_)) => "query failed".to_owned(),
-            Err(_) => "timed out".to_owned(),
-        };
+    let ping = sqlx::query_scalar!("SELECT 1 AS one").fetch_one(&state.db);
+    let postgres = match tokio::time::timeout(limit, ping).await {
+        Ok(Ok(_)) => "ok".to_owned(),
+        Ok(Err(_)) => "query failed".to_owned(),
+        Err(_) => "timed out".to_owned(),
+    };
     let mut conn = state.redis.clone();
     let redis = match tokio::time::timeout(
         limit,

@@ -180,25 +180,25 @@ impl Idempotency {
         };
         // The two-key form: a key space of its own, apart from the other advisory locks. A
         // hash collision only makes two unrelated requests wait for each other.
-        sqlx::query(
+        sqlx::query!(
             "SELECT pg_advisory_xact_lock(hashtext('afftok:idempotency'),
                                           hashtext($1 || E'\\n' || $2 || E'\\n' || $3))",
+            self.scope,
+            self.route,
+            key,
         )
-        .bind(&self.scope)
-        .bind(&self.route)
-        .bind(&key)
         .execute(&mut *conn)
         .await?;
-        let prior: Option<(Vec<u8>, i32, serde_json::Value)> = sqlx::query_as(
-            "SELECT request_hash, status, response FROM idempotency_keys
-             WHERE scope = $1 AND route = $2 AND key = $3",
+        let prior = sqlx::query!(
+            r#"SELECT request_hash, status, response AS "response: serde_json::Value"
+             FROM idempotency_keys WHERE scope = $1 AND route = $2 AND key = $3"#,
+            self.scope,
+            self.route,
+            key,
         )
-        .bind(&self.scope)
-        .bind(&self.route)
-        .bind(&key)
         .fetch_optional(&mut *conn)
         .await?;
-        let Some((hash, status, response)) = prior else {
+        let Some(prior) = prior else {
             return Ok(Claim::Fresh(Pending(Some(Claimed {
                 scope: self.scope,
                 route: self.route,
@@ -206,7 +206,8 @@ impl Idempotency {
                 request_hash: self.request_hash,
             }))));
         };
-        if hash != self.request_hash {
+        let (status, response) = (prior.status, prior.response);
+        if prior.request_hash != self.request_hash {
             return Err(ApiError::conflict(
                 "idempotency_key_reused",
                 "this Idempotency-Key was used with another request",
@@ -243,16 +244,17 @@ impl Pending {
             return Ok(());
         }
         let response = serde_json::to_value(answer).map_err(ApiError::internal)?;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO idempotency_keys (scope, route, key, request_hash, status, response)
              VALUES ($1, $2, $3, $4, $5, $6)",
+            claimed.scope,
+            claimed.route,
+            claimed.key,
+            claimed.request_hash,
+            i32::from(status.as_u16()),
+            // jsonb has no built-in mapping without sqlx's `json` feature: the type is given.
+            response as serde_json::Value,
         )
-        .bind(&claimed.scope)
-        .bind(&claimed.route)
-        .bind(&claimed.key)
-        .bind(&claimed.request_hash)
-        .bind(i32::from(status.as_u16()))
-        .bind(&response)
         .execute(&mut *conn)
         .await
         .map_err(|e| {
@@ -299,11 +301,11 @@ impl IntoParams for IdempotencyKeyHeader {
 }
 
 /// Forgets the keys older than [`KEY_HOURS`]; returns how many.
-pub async fn expire(pool: &PgPool) -> Result<u64, ApiError> {
-    Ok(sqlx::query(
+pub async fn expire(pool: &PgPool) -> sqlx::Result<u64> {
+    Ok(sqlx::query!(
         "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)",
+        KEY_HOURS,
     )
-    .bind(KEY_HOURS)
     .execute(pool)
     .await?
     .rows_affected())

@@ -22,7 +22,7 @@ use crate::events::catalogue::{ClickCount, ClicksStored};
 use crate::events::{self, EventKind};
 use crate::kernel::error::ApiError;
 use crate::kernel::event_time;
-use crate::kernel::{AdvertiserId, OfferId, PromoterId};
+use crate::kernel::{AdvertiserId, ClickId, OfferId, PromoterId};
 use crate::stats::{self as rollups, ClickCounts, ClickKey};
 use crate::tracking::uniques;
 
@@ -35,6 +35,49 @@ pub struct Report {
     pub duplicates: usize,
     /// Events kept aside as unreadable.
     pub dead_lettered: usize,
+}
+
+/// Why a batch was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// Other deliveries of its clicks kept committing first, every time it was tried.
+    #[error("another delivery stored these clicks first")]
+    Raced,
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    /// Storing in another feature failed (the click rollups, new conversions): those answer
+    /// API errors until they get errors of their own, and they are passed on as they are.
+    #[error(transparent)]
+    Feature(#[from] ApiError),
+}
+
+impl IngestError {
+    /// Whether the database is away (nothing can be stored now): the errors `kernel::error`
+    /// answers 503 for.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            IngestError::Db(e) => matches!(
+                e,
+                sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+            ),
+            IngestError::Feature(e) => matches!(e, ApiError::Unavailable(_)),
+            IngestError::Raced => false,
+        }
+    }
+}
+
+/// A click's offer (its id fits: [`read_event`] checked).
+fn offer_of(click: &ClickEvent) -> OfferId {
+    OfferId(click.offer_id as i64)
+}
+
+/// A click's promoter (its id fits: [`read_event`] checked).
+fn promoter_of(click: &ClickEvent) -> PromoterId {
+    PromoterId(click.promoter_id as i64)
 }
 
 /// The visitor of a click: SHA-256 of its IP and User-Agent (no IP is kept in the key).
@@ -120,14 +163,18 @@ fn read_event(text: &str) -> Result<Event, String> {
 
 /// Parses and stores a batch of events given as JSON texts. `source` names where they came
 /// from in dead letters (`http`, `stream`).
-pub async fn ingest(state: &AppState, source: &str, texts: &[String]) -> Result<Report, ApiError> {
+pub async fn ingest(
+    state: &AppState,
+    source: &str,
+    texts: &[String],
+) -> Result<Report, IngestError> {
     // Another delivery of some of the same clicks committed while this one was storing them:
     // the next time they are found stored. Each lost race means another delivery committed
     // more of this batch, so the loop ends; the bound only guards against a bug there.
     let mut attempts = 1;
     loop {
         match ingest_once(state, source, texts).await {
-            Err(ApiError::Conflict { code: RACED, .. }) if attempts < MAX_ATTEMPTS => attempts += 1,
+            Err(IngestError::Raced) if attempts < MAX_ATTEMPTS => attempts += 1,
             done => return done,
         }
     }
@@ -136,7 +183,11 @@ pub async fn ingest(state: &AppState, source: &str, texts: &[String]) -> Result<
 /// How many times a batch is tried when other deliveries of its clicks keep committing first.
 const MAX_ATTEMPTS: usize = 16;
 
-async fn ingest_once(state: &AppState, source: &str, texts: &[String]) -> Result<Report, ApiError> {
+async fn ingest_once(
+    state: &AppState,
+    source: &str,
+    texts: &[String],
+) -> Result<Report, IngestError> {
     let mut report = Report::default();
     let mut clicks: Vec<ClickEvent> = Vec::new();
     let mut conversions_in: Vec<ConversionEvent> = Vec::new();
@@ -171,8 +222,8 @@ async fn ingest_once(state: &AppState, source: &str, texts: &[String]) -> Result
     report.stored += new_clicks.len();
     report.duplicates += clicks.len() - new_clicks.len();
     let new_conversions = store_conversions(&mut tx, &conversions_in).await?;
-    report.stored += new_conversions.len();
-    report.duplicates += conversions_in.len() - new_conversions.len();
+    report.stored += new_conversions;
+    report.duplicates += conversions_in.len() - new_conversions;
     tx.commit().await?;
 
     // Attribute every pending conversion of the batch and every one waiting for a click of the
@@ -198,7 +249,7 @@ pub(super) async fn dead_letter(
     source: &str,
     text: &str,
     reason: &str,
-) -> Result<(), ApiError> {
+) -> sqlx::Result<()> {
     let mut tx = state.db.begin().await?;
     store_dead_letters(&mut tx, source, &[(text, reason.replace('\0', "\u{fffd}"))]).await?;
     tx.commit().await?;
@@ -217,7 +268,7 @@ async fn store_dead_letters(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     source: &str,
     dead: &[(&str, String)],
-) -> Result<(), ApiError> {
+) -> sqlx::Result<()> {
     let mut by_hash: BTreeMap<Vec<u8>, (String, &str)> = BTreeMap::new();
     for (payload, reason) in dead {
         let hash = Sha256::digest(payload.as_bytes()).to_vec();
@@ -226,26 +277,25 @@ async fn store_dead_letters(
             .entry(hash)
             .or_insert_with(|| (payload.replace('\0', "\u{fffd}"), reason.as_str()));
     }
-    let hashes: Vec<Vec<u8>> = by_hash.keys().cloned().collect();
-    let payloads: Vec<&str> = by_hash.values().map(|(p, _)| p.as_str()).collect();
-    let reasons: Vec<&str> = by_hash.values().map(|(_, r)| *r).collect();
-    sqlx::query(
+    let (hashes, rest): (Vec<Vec<u8>>, Vec<(String, &str)>) = by_hash.into_iter().unzip();
+    let (payloads, reasons): (Vec<String>, Vec<String>) = rest
+        .into_iter()
+        .map(|(payload, reason)| (payload, reason.to_owned()))
+        .unzip();
+    sqlx::query!(
         "INSERT INTO dead_letters (source, payload, payload_sha256, reason)
          SELECT $1, * FROM UNNEST($2::text[], $3::bytea[], $4::text[])
          ON CONFLICT (payload_sha256) DO UPDATE SET
              times_seen = dead_letters.times_seen + 1, last_seen_at = now()",
+        source,
+        &payloads,
+        &hashes,
+        &reasons,
     )
-    .bind(source)
-    .bind(&payloads)
-    .bind(&hashes)
-    .bind(&reasons)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
-
-/// The conflict a batch meets when another delivery of its clicks committed first.
-const RACED: &str = "raced_delivery";
 
 /// A CSV field for COPY: quoted (so an empty text is not NULL), quotes doubled; `None` is
 /// NULL.
@@ -263,7 +313,7 @@ fn csv_field(out: &mut String, value: Option<&str>) {
 }
 
 /// One `clicks` row as a CSV line, in the column order of the COPY in `store_clicks`.
-fn click_csv(out: &mut String, c: &ClickEvent, advertiser: Option<i64>, unique: bool) {
+fn click_csv(out: &mut String, c: &ClickEvent, advertiser: Option<AdvertiserId>, unique: bool) {
     use std::fmt::Write as _;
     let at = event_time(c.ts)
         .format(&time::format_description::well_known::Rfc3339)
@@ -303,25 +353,26 @@ fn click_csv(out: &mut String, c: &ClickEvent, advertiser: Option<i64>, unique: 
 async fn store_clicks(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     clicks: &[ClickEvent],
-) -> Result<Vec<Uuid>, ApiError> {
+) -> Result<Vec<ClickId>, IngestError> {
     if clicks.is_empty() {
         return Ok(Vec::new());
     }
     let offer_ids: Vec<i64> = clicks
         .iter()
-        .map(|c| c.offer_id as i64)
+        .map(|c| offer_of(c).0)
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
     // Each offer's advertiser and currency (the stats count its clicks under both).
-    let owners: HashMap<i64, (i64, String)> = sqlx::query_as::<_, (i64, i64, String)>(
-        "SELECT id, advertiser_id, currency::text FROM offers WHERE id = ANY($1)",
+    let owners: HashMap<OfferId, (AdvertiserId, String)> = sqlx::query!(
+        r#"SELECT id AS "id: OfferId", advertiser_id AS "advertiser_id: AdvertiserId",
+            currency::text AS "currency!" FROM offers WHERE id = ANY($1)"#,
+        &offer_ids,
     )
-    .bind(&offer_ids)
     .fetch_all(&mut **tx)
     .await?
     .into_iter()
-    .map(|(id, advertiser, currency)| (id, (advertiser, currency)))
+    .map(|o| (o.id, (o.advertiser_id, o.currency)))
     .collect();
     let all_ids: Vec<Uuid> = clicks.iter().map(|c| c.id).collect();
     let (earliest, latest) = clicks.iter().map(|c| event_time(c.ts)).fold(
@@ -334,18 +385,19 @@ async fn store_clicks(
         },
     );
     // The ts range lets Postgres look in the partitions that can hold them only.
-    let stored_before: HashSet<Uuid> =
-        sqlx::query_scalar("SELECT id FROM clicks WHERE id = ANY($1) AND ts >= $2 AND ts <= $3")
-            .bind(&all_ids)
-            .bind(earliest)
-            .bind(latest)
-            .fetch_all(&mut **tx)
-            .await?
-            .into_iter()
-            .collect();
+    let stored_before: HashSet<ClickId> = sqlx::query_scalar!(
+        r#"SELECT id AS "id: ClickId" FROM clicks WHERE id = ANY($1) AND ts >= $2 AND ts <= $3"#,
+        &all_ids,
+        earliest,
+        latest,
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .collect();
     let fresh: Vec<&ClickEvent> = clicks
         .iter()
-        .filter(|c| !stored_before.contains(&c.id))
+        .filter(|c| !stored_before.contains(&ClickId(c.id)))
         .collect();
     if fresh.is_empty() {
         return Ok(Vec::new());
@@ -356,20 +408,20 @@ async fn store_clicks(
     // knows (the ones counted).
     let candidates: Vec<uniques::Candidate> = fresh
         .iter()
-        .filter(|c| c.verdict.is_counted() && owners.contains_key(&(c.offer_id as i64)))
+        .filter(|c| c.verdict.is_counted() && owners.contains_key(&offer_of(c)))
         .map(|c| uniques::Candidate {
             key: (
                 event_time(c.ts).date(),
-                c.offer_id as i64,
-                c.promoter_id as i64,
+                offer_of(c),
+                promoter_of(c),
                 visitor(c),
             ),
-            id: c.id,
+            id: ClickId(c.id),
             ts: event_time(c.ts),
         })
         .collect();
     let unique = uniques::assign(tx, &candidates).await?;
-    let is_unique = |id: &Uuid| unique.first_seen.contains(id) || unique.took_over.contains(id);
+    let is_unique = |id: ClickId| unique.first_seen.contains(&id) || unique.took_over.contains(&id);
 
     // COPY is the fastest way in. The clicks are new (checked above): a delivery of the same
     // clicks racing this one makes the COPY fail on the primary key, and the caller runs
@@ -379,10 +431,12 @@ async fn store_clicks(
         click_csv(
             &mut csv,
             c,
-            owners.get(&(c.offer_id as i64)).map(|(a, _)| *a),
-            is_unique(&c.id),
+            owners.get(&offer_of(c)).map(|(a, _)| *a),
+            is_unique(ClickId(c.id)),
         );
     }
+    // COPY stays unchecked (sqlx has no macro for it): its columns are in the order
+    // `click_csv` writes them.
     let mut copy = tx
         .copy_in_raw(
             "COPY clicks (id, ts, offer_id, promoter_id, advertiser_id, kid, verdict, is_unique, ip,
@@ -393,21 +447,18 @@ async fn store_clicks(
     copy.send(csv.into_bytes()).await?;
     if let Err(e) = copy.finish().await {
         if crate::kernel::error::is_unique_violation(&e, None) {
-            return Err(ApiError::conflict(
-                RACED,
-                "another delivery stored these clicks first",
-            ));
+            return Err(IngestError::Raced);
         }
         return Err(e.into());
     }
     // The COPY stored every fresh click (or failed above).
-    let inserted: Vec<Uuid> = fresh.iter().map(|c| c.id).collect();
+    let inserted: Vec<ClickId> = fresh.iter().map(|c| ClickId(c.id)).collect();
 
     // Rollups by 15-minute bucket, offer, promoter, country and sub1 (and per scope).
     let mut counts: BTreeMap<ClickKey, ClickCounts> = BTreeMap::new();
-    let mut stored: BTreeMap<(i64, i64, time::Date), ClickCount> = BTreeMap::new();
+    let mut stored: BTreeMap<(OfferId, PromoterId, time::Date), ClickCount> = BTreeMap::new();
     for c in &fresh {
-        let offer_id = c.offer_id as i64;
+        let (offer_id, promoter_id) = (offer_of(c), promoter_of(c));
         let Some((advertiser, currency)) = owners.get(&offer_id) else {
             // A click on an offer this control plane does not know is stored, not counted.
             continue;
@@ -415,7 +466,7 @@ async fn store_clicks(
         let at = event_time(c.ts);
         let key = ClickKey::new(
             at,
-            (offer_id, c.promoter_id as i64, *advertiser),
+            (offer_id.0, promoter_id.0, advertiser.0),
             currency,
             c.country.as_ref().map(|c| c.as_str()),
             c.subs.get(1),
@@ -427,16 +478,16 @@ async fn store_clicks(
         } else {
             entry.filtered_clicks += 1;
         }
-        if is_unique(&c.id) {
+        if is_unique(ClickId(c.id)) {
             entry.unique_clicks += 1;
         }
         let day = at.date();
         let count = stored
-            .entry((offer_id, c.promoter_id as i64, day))
+            .entry((offer_id, promoter_id, day))
             .or_insert_with(|| ClickCount {
-                offer_id: OfferId(offer_id),
-                promoter_id: PromoterId(c.promoter_id as i64),
-                advertiser_id: AdvertiserId(*advertiser),
+                offer_id,
+                promoter_id,
+                advertiser_id: *advertiser,
                 day,
                 clicks: 0,
                 unique_clicks: 0,
@@ -449,7 +500,7 @@ async fn store_clicks(
         }
         // A click taking the place of a later one of the same UTC day leaves the day's
         // unique count as it was.
-        if unique.first_seen.contains(&c.id) {
+        if unique.first_seen.contains(&ClickId(c.id)) {
             count.unique_clicks += 1;
         }
     }
@@ -461,7 +512,7 @@ async fn store_clicks(
         let currency = owners.get(&d.offer_id).map_or("", |(_, c)| c.as_str());
         let key = ClickKey::new(
             d.ts,
-            (d.offer_id, d.promoter_id, advertiser),
+            (d.offer_id.0, d.promoter_id.0, advertiser.0),
             currency,
             d.country.as_deref(),
             d.sub1.as_deref(),
@@ -482,17 +533,19 @@ async fn store_clicks(
     Ok(inserted)
 }
 
-/// Stores new conversions as pending; returns the ids stored now.
+/// Stores new conversions as pending; returns how many were stored now.
 async fn store_conversions(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     conversions_in: &[ConversionEvent],
-) -> Result<Vec<Uuid>, ApiError> {
+) -> Result<usize, IngestError> {
     if conversions_in.is_empty() {
-        return Ok(Vec::new());
+        return Ok(0);
     }
     let rows: Vec<NewConversion> = conversions_in
         .iter()
         .map(|c| NewConversion::from_event(c, "postback"))
         .collect();
-    crate::conversions::insert_conversions(tx, &rows).await
+    Ok(crate::conversions::insert_conversions(tx, &rows)
+        .await?
+        .len())
 }

@@ -9,5 +9,5 @@ mod stream;
 mod uniques;
 
 pub use http::router;
-pub use ingest::{Report, ingest};
+pub use ingest::{IngestError, Report, ingest};
 pub use stream::consume_stream;

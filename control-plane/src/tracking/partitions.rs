@@ -6,10 +6,8 @@
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
-use crate::kernel::error::ApiError;
-
 /// Creates the partitions of this month and the next `ahead` months that do not exist yet.
-pub async fn ensure(pool: &PgPool, ahead: u8) -> Result<(), ApiError> {
+pub async fn ensure(pool: &PgPool, ahead: u8) -> sqlx::Result<()> {
     let today = OffsetDateTime::now_utc().date();
     let (mut year, mut month) = (today.year(), u8::from(today.month()));
     for _ in 0..=ahead {
@@ -30,10 +28,9 @@ async fn create(
     pool: &PgPool,
     (year, month): (i32, u8),
     (next_year, next_month): (i32, u8),
-) -> Result<(), ApiError> {
+) -> sqlx::Result<()> {
     let name = format!("clicks_y{year}m{month:02}");
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
-        .bind(&name)
+    let exists = sqlx::query_scalar!(r#"SELECT to_regclass($1) IS NOT NULL AS "exists!""#, &name)
         .fetch_one(pool)
         .await?;
     if exists {
@@ -42,9 +39,11 @@ async fn create(
     let from = format!("{year:04}-{month:02}-01 00:00:00+00");
     let to = format!("{next_year:04}-{next_month:02}-01 00:00:00+00");
     let mut tx = pool.begin().await?;
-    sqlx::query("CREATE TEMP TABLE moving_clicks (LIKE clicks) ON COMMIT DROP")
+    sqlx::query!("CREATE TEMP TABLE moving_clicks (LIKE clicks) ON COMMIT DROP")
         .execute(&mut *tx)
         .await?;
+    // The statements on `moving_clicks` stay unchecked: the table exists only in this
+    // transaction, so the macros cannot look it up when they compile.
     let moved = sqlx::query(
         "WITH gone AS (DELETE FROM clicks_default WHERE ts >= $1::timestamptz AND ts < $2::timestamptz RETURNING *)
          INSERT INTO moving_clicks SELECT * FROM gone",
@@ -54,7 +53,7 @@ async fn create(
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    // The name and bounds are made of numbers only.
+    // DDL takes no parameters: the name and bounds are written in, made of numbers only.
     sqlx::query(&format!(
         "CREATE TABLE {name} PARTITION OF clicks FOR VALUES FROM ('{from}') TO ('{to}')"
     ))

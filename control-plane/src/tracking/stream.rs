@@ -234,7 +234,7 @@ async fn one_by_one(
                 done += 1;
             }
             // The database is away: nothing can be stored now, nothing is set aside.
-            Err(crate::kernel::error::ApiError::Unavailable(_)) => break,
+            Err(e) if e.is_unavailable() => break,
             Err(e) => {
                 let deliveries: usize = conn
                     .xpending_count::<_, _, _, _, _, redis::streams::StreamPendingCountReply>(

@@ -8,12 +8,11 @@ use std::collections::{BTreeMap, HashSet};
 
 use sqlx::{Postgres, Transaction};
 use time::{Date, OffsetDateTime};
-use uuid::Uuid;
 
-use crate::kernel::error::ApiError;
+use crate::kernel::{AdvertiserId, ClickId, OfferId, PromoterId};
 
 /// (UTC day, offer, promoter, visitor).
-pub(super) type Key = (Date, i64, i64, Vec<u8>);
+pub(super) type Key = (Date, OfferId, PromoterId, Vec<u8>);
 
 /// An ok click that may be unique.
 #[derive(Debug, Clone)]
@@ -21,22 +20,22 @@ pub(super) struct Candidate {
     /// Its key.
     pub key: Key,
     /// Click id.
-    pub id: Uuid,
+    pub id: ClickId,
     /// Click time.
     pub ts: OffsetDateTime,
 }
 
 /// A click that was unique until an earlier one arrived.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub(super) struct Displaced {
     /// Click time.
     pub ts: OffsetDateTime,
     /// Offer.
-    pub offer_id: i64,
+    pub offer_id: OfferId,
     /// Promoter.
-    pub promoter_id: i64,
+    pub promoter_id: PromoterId,
     /// Advertiser.
-    pub advertiser_id: Option<i64>,
+    pub advertiser_id: Option<AdvertiserId>,
     /// Country.
     pub country: Option<String>,
     /// sub1.
@@ -47,19 +46,20 @@ pub(super) struct Displaced {
 #[derive(Debug, Default)]
 pub(super) struct Outcome {
     /// New clicks that are now unique for a visitor not seen that day (a new unique).
-    pub first_seen: HashSet<Uuid>,
+    pub first_seen: HashSet<ClickId>,
     /// New clicks that took the place of a later one (the day's count is unchanged).
-    pub took_over: HashSet<Uuid>,
+    pub took_over: HashSet<ClickId>,
     /// The clicks they took it from.
     pub displaced: Vec<Displaced>,
 }
 
+/// Candidates as the columns of `UNNEST` (the ids as their SQL values).
 struct Columns {
     days: Vec<Date>,
     offers: Vec<i64>,
     promoters: Vec<i64>,
     visitors: Vec<Vec<u8>>,
-    ids: Vec<Uuid>,
+    ids: Vec<uuid::Uuid>,
     tss: Vec<OffsetDateTime>,
 }
 
@@ -74,10 +74,10 @@ fn columns<'a>(candidates: impl Iterator<Item = &'a Candidate>) -> Columns {
     };
     for x in candidates {
         c.days.push(x.key.0);
-        c.offers.push(x.key.1);
-        c.promoters.push(x.key.2);
+        c.offers.push(x.key.1.0);
+        c.promoters.push(x.key.2.0);
         c.visitors.push(x.key.3.clone());
-        c.ids.push(x.id);
+        c.ids.push(x.id.0);
         c.tss.push(x.ts);
     }
     c
@@ -90,7 +90,7 @@ fn columns<'a>(candidates: impl Iterator<Item = &'a Candidate>) -> Columns {
 pub(super) async fn assign(
     tx: &mut Transaction<'_, Postgres>,
     candidates: &[Candidate],
-) -> Result<Outcome, ApiError> {
+) -> sqlx::Result<Outcome> {
     let mut out = Outcome::default();
     // The earliest candidate of each key in this batch.
     let mut best: BTreeMap<Key, &Candidate> = BTreeMap::new();
@@ -105,17 +105,17 @@ pub(super) async fn assign(
     }
     // Keys nobody held yet.
     let cols = columns(best.values().copied());
-    let inserted: Vec<Uuid> = sqlx::query_scalar(
-        "INSERT INTO click_uniques (day, offer_id, promoter_id, visitor, click_id, click_ts)
+    let inserted = sqlx::query_scalar!(
+        r#"INSERT INTO click_uniques (day, offer_id, promoter_id, visitor, click_id, click_ts)
          SELECT * FROM UNNEST($1::date[], $2::bigint[], $3::bigint[], $4::bytea[], $5::uuid[], $6::timestamptz[])
-         ON CONFLICT DO NOTHING RETURNING click_id",
+         ON CONFLICT DO NOTHING RETURNING click_id AS "click_id: ClickId""#,
+        &cols.days,
+        &cols.offers,
+        &cols.promoters,
+        &cols.visitors,
+        &cols.ids,
+        &cols.tss,
     )
-    .bind(&cols.days)
-    .bind(&cols.offers)
-    .bind(&cols.promoters)
-    .bind(&cols.visitors)
-    .bind(&cols.ids)
-    .bind(&cols.tss)
     .fetch_all(&mut **tx)
     .await?;
     out.first_seen = inserted.into_iter().collect();
@@ -129,55 +129,60 @@ pub(super) async fn assign(
         .collect();
     if !contested.is_empty() {
         let cols = columns(contested.iter().copied());
-        let holders: Vec<(Date, i64, i64, Vec<u8>, Uuid, OffsetDateTime)> = sqlx::query_as(
-            "SELECT u.day, u.offer_id, u.promoter_id, u.visitor, u.click_id, u.click_ts
+        let holders = sqlx::query!(
+            r#"SELECT u.day, u.offer_id AS "offer_id: OfferId",
+                u.promoter_id AS "promoter_id: PromoterId", u.visitor,
+                u.click_id AS "click_id: ClickId", u.click_ts
              FROM click_uniques u
              JOIN UNNEST($1::date[], $2::bigint[], $3::bigint[], $4::bytea[]) AS k(day, offer_id, promoter_id, visitor)
                USING (day, offer_id, promoter_id, visitor)
              ORDER BY u.day, u.offer_id, u.promoter_id, u.visitor
-             FOR UPDATE OF u",
+             FOR UPDATE OF u"#,
+            &cols.days,
+            &cols.offers,
+            &cols.promoters,
+            &cols.visitors,
         )
-        .bind(&cols.days)
-        .bind(&cols.offers)
-        .bind(&cols.promoters)
-        .bind(&cols.visitors)
         .fetch_all(&mut **tx)
         .await?;
         let mut winners: Vec<&Candidate> = Vec::new();
-        let mut losers: Vec<(Uuid, OffsetDateTime)> = Vec::new();
-        for (day, offer, promoter, visitor, holder_id, holder_ts) in holders {
-            let Some(c) = best.get(&(day, offer, promoter, visitor)) else {
+        let mut losers: Vec<(ClickId, OffsetDateTime)> = Vec::new();
+        for h in holders {
+            let Some(c) = best.get(&(h.day, h.offer_id, h.promoter_id, h.visitor)) else {
                 continue;
             };
-            if (c.ts, c.id) < (holder_ts, holder_id) {
+            if (c.ts, c.id) < (h.click_ts, h.click_id) {
                 winners.push(c);
-                losers.push((holder_id, holder_ts));
+                losers.push((h.click_id, h.click_ts));
             }
         }
         if !winners.is_empty() {
             let cols = columns(winners.iter().copied());
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE click_uniques u SET click_id = k.click_id, click_ts = k.click_ts
                  FROM UNNEST($1::date[], $2::bigint[], $3::bigint[], $4::bytea[], $5::uuid[], $6::timestamptz[])
                       AS k(day, offer_id, promoter_id, visitor, click_id, click_ts)
                  WHERE (u.day, u.offer_id, u.promoter_id, u.visitor) = (k.day, k.offer_id, k.promoter_id, k.visitor)",
+                &cols.days,
+                &cols.offers,
+                &cols.promoters,
+                &cols.visitors,
+                &cols.ids,
+                &cols.tss,
             )
-            .bind(&cols.days)
-            .bind(&cols.offers)
-            .bind(&cols.promoters)
-            .bind(&cols.visitors)
-            .bind(&cols.ids)
-            .bind(&cols.tss)
             .execute(&mut **tx)
             .await?;
-            let (ids, tss): (Vec<Uuid>, Vec<OffsetDateTime>) = losers.into_iter().unzip();
-            out.displaced = sqlx::query_as(
-                "UPDATE clicks SET is_unique = false
+            let (ids, tss): (Vec<uuid::Uuid>, Vec<OffsetDateTime>) =
+                losers.into_iter().map(|(id, ts)| (id.0, ts)).unzip();
+            out.displaced = sqlx::query_as!(
+                Displaced,
+                r#"UPDATE clicks SET is_unique = false
                  WHERE (id, ts) IN (SELECT * FROM UNNEST($1::uuid[], $2::timestamptz[]))
-                 RETURNING id, ts, offer_id, promoter_id, advertiser_id, country, sub1",
+                 RETURNING ts, offer_id AS "offer_id: OfferId", promoter_id AS "promoter_id: PromoterId",
+                     advertiser_id AS "advertiser_id: AdvertiserId", country, sub1"#,
+                &ids,
+                &tss,
             )
-            .bind(&ids)
-            .bind(&tss)
             .fetch_all(&mut **tx)
             .await?;
             out.took_over = winners.iter().map(|c| c.id).collect();

@@ -1,5 +1,6 @@
 //! Clicks: the raw click log of the caller's tenant, paginated, as JSON or CSV.
 
+use afftok_shared::Verdict;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -8,7 +9,6 @@ use time::{Duration, OffsetDateTime};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 use crate::accounts::Scope;
 use crate::app::startup::AppState;
@@ -16,6 +16,7 @@ use crate::http::csv::{Csv, wants_csv};
 use crate::http::extract::{Auth, Query};
 use crate::kernel::error::ApiError;
 use crate::kernel::page::{instant, next_time_cursor, page_limit, time_cursor};
+use crate::kernel::{ClickId, OfferId, PromoterId};
 use crate::tracking::db::{self as clicks, ClickRow, ListFilter};
 
 /// Longest range one request may cover.
@@ -25,17 +26,18 @@ const MAX_RANGE_DAYS: i64 = 93;
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct ClickView {
     /// Click id.
-    pub id: Uuid,
+    pub id: ClickId,
     /// When.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub ts: OffsetDateTime,
     /// Offer.
-    pub offer_id: i64,
+    pub offer_id: OfferId,
     /// Promoter.
-    pub promoter_id: i64,
+    pub promoter_id: PromoterId,
     /// `ok`, `bot`, `offer_paused`, `geo_blocked`.
-    pub verdict: String,
+    #[schema(value_type = String)]
+    pub verdict: Verdict,
     /// First click of its visitor that UTC day.
     pub unique: bool,
     /// Country.
@@ -55,7 +57,7 @@ impl From<ClickRow> for ClickView {
             ts: c.ts,
             offer_id: c.offer_id,
             promoter_id: c.promoter_id,
-            verdict: c.verdict,
+            verdict: c.verdict.0,
             unique: c.is_unique,
             country: c.country,
             subs: vec![c.sub1, c.sub2, c.sub3, c.sub4, c.sub5],
@@ -79,7 +81,7 @@ pub(super) struct ClickPage {
 #[serde(deny_unknown_fields)]
 pub(super) struct ClickQuery {
     /// Only this offer.
-    pub offer_id: Option<i64>,
+    pub offer_id: Option<OfferId>,
     /// Only this verdict.
     pub verdict: Option<String>,
     /// From this instant (RFC 3339, default: 7 days before `to`).
@@ -119,21 +121,22 @@ pub(super) async fn list(
     if to - from > Duration::days(MAX_RANGE_DAYS) {
         return Err(ApiError::field("to", "must be at most 93 days after from"));
     }
-    if let Some(v) = &q.verdict
-        && afftok_shared::Verdict::parse(v).is_none()
-    {
-        return Err(ApiError::field(
-            "verdict",
-            "must be ok, bot, offer_paused or geo_blocked",
-        ));
-    }
-    let before = time_cursor(q.cursor.as_deref())?;
+    let verdict = q
+        .verdict
+        .as_deref()
+        .map(|v| {
+            Verdict::parse(v).ok_or_else(|| {
+                ApiError::field("verdict", "must be ok, bot, offer_paused or geo_blocked")
+            })
+        })
+        .transpose()?;
+    let before = time_cursor(q.cursor.as_deref())?.map(|(ts, id)| (ts, ClickId(id)));
     let rows = clicks::list(
         &state.db,
         principal.tenant(),
         &ListFilter {
             offer_id: q.offer_id,
-            verdict: q.verdict,
+            verdict,
             from,
             to,
             before,
@@ -141,7 +144,7 @@ pub(super) async fn list(
         },
     )
     .await?;
-    let next_cursor = next_time_cursor(rows.last().map(|r| (r.ts, r.id)), rows.len(), limit);
+    let next_cursor = next_time_cursor(rows.last().map(|r| (r.ts, r.id.0)), rows.len(), limit);
     let data: Vec<ClickView> = rows.into_iter().map(ClickView::from).collect();
     if csv {
         let mut out = Csv::new(&[
@@ -167,7 +170,7 @@ pub(super) async fn list(
                     .unwrap_or_default(),
                 c.offer_id.to_string(),
                 c.promoter_id.to_string(),
-                c.verdict.clone(),
+                c.verdict.as_str().to_owned(),
                 c.unique.to_string(),
                 c.country.clone().unwrap_or_default(),
             ];

@@ -16,10 +16,23 @@ use crate::accounts::jwt::now_secs;
 use crate::app::startup::AppState;
 use crate::http::extract::Body;
 use crate::kernel::error::ApiError;
-use crate::tracking::ingest::{self, Report};
+use crate::tracking::ingest::{self, IngestError, Report};
 
 /// Largest batch body accepted (a queue batch of 100 events is about 50 KiB).
 pub(super) const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024;
+
+impl From<IngestError> for ApiError {
+    fn from(e: IngestError) -> Self {
+        match e {
+            IngestError::Raced => ApiError::conflict(
+                "raced_delivery",
+                "another delivery stored these clicks first",
+            ),
+            IngestError::Db(e) => e.into(),
+            IngestError::Feature(e) => e,
+        }
+    }
+}
 
 /// Stores a signed batch of events.
 #[utoipa::path(post, path = "/internal/v1/events", tag = "ingest",
@@ -95,7 +108,7 @@ pub(super) async fn events(
         Err(e) => {
             // Not stored: the sender retries with a new signature, but forget this one too.
             let _: Result<(), _> = conn.del(&seen_key).await;
-            Err(e)
+            Err(e.into())
         }
     }
 }
