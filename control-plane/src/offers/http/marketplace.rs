@@ -85,7 +85,7 @@ pub(super) struct MarketPage {
 }
 
 /// Sort orders.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub(super) enum SortBy {
     /// Newest first.
@@ -93,6 +93,15 @@ pub(super) enum SortBy {
     Newest,
     /// Highest payout first: fixed amounts, then percentages.
     Payout,
+}
+
+impl SortBy {
+    fn as_str(self) -> &'static str {
+        match self {
+            SortBy::Newest => "newest",
+            SortBy::Payout => "payout",
+        }
+    }
 }
 
 /// Marketplace filters.
@@ -115,8 +124,9 @@ pub(super) struct MarketQuery {
 
 #[derive(Serialize, Deserialize)]
 struct MarketCursor {
-    /// The sort the cursor belongs to.
-    sort: SortBy,
+    /// The sort the cursor belongs to: `newest` or `payout`, kept as text (a cursor naming any
+    /// other sort is answered as belonging to another sort order, not as no cursor at all).
+    sort: String,
     key: Decimal,
     id: OfferId,
 }
@@ -152,7 +162,7 @@ pub(super) async fn browse(
         Some(c) => {
             let pos: MarketCursor = cursor::decode(c)
                 .ok_or_else(|| ApiError::field("cursor", "is not a cursor this API gave out"))?;
-            if pos.sort != sort_by {
+            if pos.sort != sort_by.as_str() {
                 return Err(ApiError::field("cursor", "belongs to another sort order"));
             }
             Some((pos.key, pos.id))
@@ -185,7 +195,7 @@ pub(super) async fn browse(
         .flatten()
         .map(|last| {
             cursor::encode(&MarketCursor {
-                sort: sort_by,
+                sort: sort_by.as_str().to_owned(),
                 key: db::market_key(last, sort),
                 id: last.id,
             })
