@@ -18,7 +18,7 @@ use std::str::FromStr;
 use afftok_shared::kv::check_url_template;
 use afftok_shared::{Country, Currency};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use utoipa::ToSchema;
 
 use crate::kernel::error::FieldError;
@@ -87,6 +87,8 @@ impl fmt::Display for OfferStatus {
     }
 }
 
+crate::stored_as_text!(OfferStatus, PayoutModel, Actor, Change);
+
 /// A move through the workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Action {
@@ -106,9 +108,10 @@ pub(super) enum Action {
     Archive,
 }
 
-/// Who is acting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Actor {
+/// Who is acting (and who paused a paused offer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
     /// The offer's advertiser.
     Advertiser,
     /// A platform admin.
@@ -117,19 +120,22 @@ pub(super) enum Actor {
 
 impl Actor {
     /// The stored name.
-    pub(super) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Actor::Advertiser => "advertiser",
             Actor::Admin => "admin",
         }
     }
+}
 
-    /// Parses a stored name.
-    pub(super) fn parse(s: &str) -> Option<Self> {
+impl FromStr for Actor {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
         match s {
-            "advertiser" => Some(Actor::Advertiser),
-            "admin" => Some(Actor::Admin),
-            _ => None,
+            "advertiser" => Ok(Actor::Advertiser),
+            "admin" => Ok(Actor::Admin),
+            _ => Err(()),
         }
     }
 }
@@ -182,6 +188,63 @@ impl Action {
             _ => return Err(TransitionError::NotFrom { action: self, from }),
         };
         Ok(to)
+    }
+}
+
+impl FromStr for Action {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Ok(match s {
+            "submit" => Self::Submit,
+            "withdraw" => Self::Withdraw,
+            "approve" => Self::Approve,
+            "reject" => Self::Reject,
+            "pause" => Self::Pause,
+            "resume" => Self::Resume,
+            "archive" => Self::Archive,
+            _ => return Err(()),
+        })
+    }
+}
+
+/// What an entry of an offer's history records: its creation, an edit or a workflow move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Change {
+    /// The advertiser created it.
+    Create,
+    /// Its fields were edited.
+    Edit,
+    /// It moved through the workflow.
+    Move(Action),
+}
+
+impl Change {
+    /// The stored name: `create`, `edit` or the action's.
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Edit => "edit",
+            Self::Move(action) => action.as_str(),
+        }
+    }
+}
+
+impl FromStr for Change {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "create" => Ok(Self::Create),
+            "edit" => Ok(Self::Edit),
+            action => action.parse().map(Self::Move),
+        }
+    }
+}
+
+impl Serialize for Change {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -316,8 +379,9 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// An offer's fields, complete and checked.
-#[derive(Debug, Clone, PartialEq)]
+/// An offer's fields, complete and checked: what an advertiser writes, what a stored offer
+/// holds and what its view shows (flattened into it).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct OfferFields {
     /// Name.
     pub name: String,
@@ -333,24 +397,39 @@ pub struct OfferFields {
     pub preview_url: Option<String>,
     /// Payout model.
     pub payout_model: PayoutModel,
-    /// Fixed amount (cpa, cpl).
+    /// Fixed amount (cpa, cpl). Not written here: a view writes it with its currency's
+    /// decimals (`Money`), which this field alone does not know.
+    #[serde(skip_serializing)]
     pub payout_amount: Option<Decimal>,
-    /// Percentage (cps, revshare).
+    /// Percentage (cps, revshare), a decimal string.
+    #[serde(serialize_with = "normalized")]
+    #[schema(value_type = Option<String>)]
     pub payout_percent: Option<Decimal>,
-    /// Currency code.
+    /// Currency.
+    #[schema(value_type = String)]
     pub currency: Currency,
-    /// Attribution window.
+    /// Attribution window in hours.
     pub attribution_window_hours: i32,
     /// Daily cap.
     pub daily_cap: Option<i32>,
     /// Total cap.
     pub total_cap: Option<i32>,
     /// Allowed countries.
+    #[schema(value_type = Vec<String>)]
     pub geo_allow: Vec<Country>,
     /// Denied countries.
+    #[schema(value_type = Vec<String>)]
     pub geo_deny: Vec<Country>,
-    /// Hold conversions for review.
+    /// Conversions held for review.
     pub hold_conversions: bool,
+}
+
+/// A decimal written without trailing zeros (`7.5`, not `7.5000`).
+fn normalized<S: Serializer>(d: &Option<Decimal>, serializer: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => serializer.collect_str(&d.normalize()),
+        None => serializer.serialize_none(),
+    }
 }
 
 impl OfferFields {

@@ -286,7 +286,7 @@ pub(super) async fn live_stats(
             return Err(ApiError::field("offer_id", "is for advertisers and admins"));
         }
         (Some(offer), tenant) => {
-            crate::offers::get(&state.db, tenant, offer)
+            crate::offers::get(&state.db, tenant, crate::kernel::OfferId(offer))
                 .await?
                 .ok_or(ApiError::NotFound("offer"))?;
             format!("offer:{offer}")

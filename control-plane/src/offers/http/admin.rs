@@ -10,6 +10,7 @@ use super::offers::{OfferPage, OfferView, act};
 use crate::accounts::Scope;
 use crate::app::startup::AppState;
 use crate::http::extract::{Auth, Json, Path, Query};
+use crate::kernel::OfferId;
 use crate::kernel::error::ApiError;
 use crate::kernel::page::{next_cursor, page_params};
 use crate::kernel::text;
@@ -45,8 +46,8 @@ pub(super) async fn review_queue(
     principal.admin()?;
     principal.require(Scope::OffersRead)?;
     let (after_id, limit) = page_params(q.cursor.as_deref(), q.limit)?;
-    let rows = db::review_queue(&state.db, after_id, limit).await?;
-    let next_cursor = next_cursor(&rows, limit, |o| o.id);
+    let rows = db::review_queue(&state.db, after_id.map(OfferId), limit).await?;
+    let next_cursor = next_cursor(&rows, limit, |o| o.id.0);
     Ok(axum::Json(OfferPage {
         data: rows.into_iter().map(OfferView::from).collect(),
         next_cursor,
@@ -60,7 +61,7 @@ pub(super) async fn review_queue(
 pub(super) async fn approve(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<i64>,
+    Path(id): Path<OfferId>,
 ) -> Result<axum::Json<OfferView>, ApiError> {
     principal.admin()?;
     act(&state, &principal, id, Action::Approve, None).await
@@ -75,7 +76,7 @@ pub(super) async fn approve(
 pub(super) async fn reject(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<i64>,
+    Path(id): Path<OfferId>,
     Json(req): Json<RejectRequest>,
 ) -> Result<axum::Json<OfferView>, ApiError> {
     principal.admin()?;

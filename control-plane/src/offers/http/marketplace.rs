@@ -1,6 +1,6 @@
 //! The marketplace: promoters browse approved offers, join them and get their links.
 
-use afftok_shared::{Country, Link};
+use afftok_shared::{Country, Currency, Link};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -17,7 +17,7 @@ use crate::kernel::cursor;
 use crate::kernel::error::ApiError;
 use crate::kernel::money::Money;
 use crate::kernel::text;
-use crate::kernel::{PromoterId, Tenant};
+use crate::kernel::{OfferId, PromoterId, Tenant};
 use crate::links::LinkView;
 use crate::links::{self, signing_keys};
 use crate::offers::db::{self, MarketFilter, MarketSort, OfferRow};
@@ -27,7 +27,7 @@ use crate::offers::rules::PayoutModel;
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct MarketOffer {
     /// Id.
-    pub id: i64,
+    pub id: OfferId,
     /// Name.
     pub name: String,
     /// Description.
@@ -43,32 +43,34 @@ pub(super) struct MarketOffer {
     /// Percentage (cps, revshare).
     pub payout_percent: Option<String>,
     /// Currency.
-    pub currency: String,
+    #[schema(value_type = String)]
+    pub currency: Currency,
     /// Attribution window in hours.
     pub attribution_window_hours: i32,
     /// Allowed countries (empty: all).
-    pub geo_allow: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub geo_allow: Vec<Country>,
     /// Denied countries.
-    pub geo_deny: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub geo_deny: Vec<Country>,
 }
 
 impl From<OfferRow> for MarketOffer {
     fn from(o: OfferRow) -> Self {
+        let f = o.fields;
         Self {
-            payout_model: o.payout_model(),
-            payout_amount: o
-                .payout_amount
-                .map(|d| Money::in_code(d, Some(&o.currency))),
-            payout_percent: o.payout_percent.map(|d| d.normalize().to_string()),
+            payout_amount: f.payout_amount.map(|d| Money::new(d, &f.currency)),
+            payout_percent: f.payout_percent.map(|d| d.normalize().to_string()),
             id: o.id,
-            name: o.name,
-            description: o.description,
-            category: o.category,
-            preview_url: o.preview_url,
-            currency: o.currency,
-            attribution_window_hours: o.attribution_window_hours,
-            geo_allow: o.geo_allow,
-            geo_deny: o.geo_deny,
+            name: f.name,
+            description: f.description,
+            category: f.category,
+            preview_url: f.preview_url,
+            payout_model: f.payout_model,
+            currency: f.currency,
+            attribution_window_hours: f.attribution_window_hours,
+            geo_allow: f.geo_allow,
+            geo_deny: f.geo_deny,
         }
     }
 }
@@ -122,10 +124,11 @@ pub(super) struct MarketQuery {
 
 #[derive(Serialize, Deserialize)]
 struct MarketCursor {
-    /// The sort the cursor belongs to: `newest` or `payout`.
+    /// The sort the cursor belongs to: `newest` or `payout`, kept as text (a cursor naming any
+    /// other sort is answered as belonging to another sort order, not as no cursor at all).
     sort: String,
     key: Decimal,
-    id: i64,
+    id: OfferId,
 }
 
 fn market_reader(principal: &crate::accounts::Principal) -> Result<(), ApiError> {
@@ -209,7 +212,7 @@ pub(super) async fn browse(
 pub(super) async fn show(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<i64>,
+    Path(id): Path<OfferId>,
 ) -> Result<axum::Json<MarketOffer>, ApiError> {
     market_reader(&principal)?;
     let row = db::get(
@@ -231,7 +234,7 @@ pub(super) async fn show(
 pub(super) async fn join(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<i64>,
+    Path(id): Path<OfferId>,
 ) -> Result<impl IntoResponse, ApiError> {
     principal.require(Scope::LinksWrite)?;
     let promoter = principal.promoter()?;
@@ -245,12 +248,12 @@ pub(super) async fn join(
     ))?;
     let link = Link {
         kid: u64::try_from(kid).map_err(ApiError::internal)?,
-        offer_id: u64::try_from(offer.id).map_err(ApiError::internal)?,
+        offer_id: u64::try_from(offer.id.0).map_err(ApiError::internal)?,
         promoter_id: u64::try_from(promoter.0).map_err(ApiError::internal)?,
         expires_at: 0,
     };
     let token = keyset.sign(&link).map_err(ApiError::internal)?;
-    let (row, created) = links::join(&state.db, promoter.0, offer.id, kid, &token).await?;
+    let (row, created) = links::join(&state.db, promoter.0, offer.id.0, kid, &token).await?;
     let status = if created {
         StatusCode::CREATED
     } else {

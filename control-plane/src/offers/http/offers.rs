@@ -16,55 +16,29 @@ use crate::http::extract::{Auth, Json, Path, Query};
 use crate::kernel::error::ApiError;
 use crate::kernel::money::Money;
 use crate::kernel::page::{next_cursor, page_params};
-use crate::offers::db::{self, ListFilter, OfferEventRow, OfferRow};
-use crate::offers::rules::{Action, Actor, OfferInput, OfferStatus, PayoutModel};
+use crate::kernel::{AdvertiserId, OfferId, UserId};
+use crate::offers::db::{self, EditError, ListFilter, MoveError, OfferEventRow, OfferRow};
+use crate::offers::rules::{Action, Actor, Change, OfferFields, OfferInput, OfferStatus};
 use crate::{accounts::Principal, kernel::Tenant};
 
 /// An offer as its advertiser (and admins) see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct OfferView {
     /// Id (the `offer_id` in tracking links).
-    pub id: i64,
+    pub id: OfferId,
     /// Owner.
-    pub advertiser_id: i64,
-    /// Name.
-    pub name: String,
-    /// Description.
-    pub description: String,
-    /// Category slug.
-    pub category: String,
-    /// Destination template.
-    pub url_template: String,
-    /// Fallback template.
-    pub fallback_url: Option<String>,
-    /// Preview page.
-    pub preview_url: Option<String>,
-    /// Payout model.
-    pub payout_model: PayoutModel,
+    pub advertiser_id: AdvertiserId,
+    /// What the advertiser wrote (but the payout amount, below).
+    #[serde(flatten)]
+    pub fields: OfferFields,
     /// Fixed amount (cpa, cpl), a decimal string with the currency's decimals ("12.50").
     pub payout_amount: Option<Money>,
-    /// Percentage (cps, revshare), a decimal string.
-    pub payout_percent: Option<String>,
-    /// Currency.
-    pub currency: String,
-    /// Attribution window in hours.
-    pub attribution_window_hours: i32,
-    /// Daily cap.
-    pub daily_cap: Option<i32>,
-    /// Total cap.
-    pub total_cap: Option<i32>,
-    /// Allowed countries.
-    pub geo_allow: Vec<String>,
-    /// Denied countries.
-    pub geo_deny: Vec<String>,
-    /// Conversions held for review.
-    pub hold_conversions: bool,
     /// Workflow status.
     pub status: OfferStatus,
     /// Why it was rejected.
     pub rejection_reason: Option<String>,
     /// Who paused it (`advertiser` or `admin`); only an admin resumes an admin's pause.
-    pub paused_by: Option<String>,
+    pub paused_by: Option<Actor>,
     /// Created.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -78,31 +52,39 @@ pub(super) struct OfferView {
 impl From<OfferRow> for OfferView {
     fn from(o: OfferRow) -> Self {
         Self {
-            status: o.status(),
-            payout_model: o.payout_model(),
             payout_amount: o
+                .fields
                 .payout_amount
-                .map(|d| Money::in_code(d, Some(&o.currency))),
-            payout_percent: o.payout_percent.map(|d| d.normalize().to_string()),
+                .map(|d| Money::new(d, &o.fields.currency)),
             id: o.id,
             advertiser_id: o.advertiser_id,
-            name: o.name,
-            description: o.description,
-            category: o.category,
-            url_template: o.url_template,
-            fallback_url: o.fallback_url,
-            preview_url: o.preview_url,
-            currency: o.currency,
-            attribution_window_hours: o.attribution_window_hours,
-            daily_cap: o.daily_cap,
-            total_cap: o.total_cap,
-            geo_allow: o.geo_allow,
-            geo_deny: o.geo_deny,
-            hold_conversions: o.hold_conversions,
+            fields: o.fields,
+            status: o.status,
             rejection_reason: o.rejection_reason,
             paused_by: o.paused_by,
             created_at: o.created_at,
             updated_at: o.updated_at,
+        }
+    }
+}
+
+impl From<EditError> for ApiError {
+    fn from(e: EditError) -> Self {
+        match e {
+            EditError::NotFound => ApiError::NotFound("offer"),
+            EditError::NotEditable(_) => ApiError::conflict("offer_not_editable", e.to_string()),
+            EditError::Invalid(errors) => ApiError::Validation(errors),
+            EditError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<MoveError> for ApiError {
+    fn from(e: MoveError) -> Self {
+        match e {
+            MoveError::NotFound => ApiError::NotFound("offer"),
+            MoveError::Refused(why) => ApiError::conflict("illegal_transition", why.to_string()),
+            MoveError::Db(e) => e.into(),
         }
     }
 }
@@ -132,13 +114,14 @@ pub(super) struct ListQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct OfferEventView {
     /// create, edit, submit, withdraw, approve, reject, pause, resume or archive.
-    pub action: String,
+    #[schema(value_type = String)]
+    pub action: Change,
     /// The user who did it.
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     /// Status before.
-    pub from_status: Option<String>,
+    pub from_status: Option<OfferStatus>,
     /// Status after.
-    pub to_status: Option<String>,
+    pub to_status: Option<OfferStatus>,
     /// The reason of a rejection.
     pub detail: Option<String>,
     /// When.
@@ -193,12 +176,12 @@ pub(super) async fn list(
         tenant,
         &ListFilter {
             status: q.status,
-            after_id,
+            after_id: after_id.map(OfferId),
             limit,
         },
     )
     .await?;
-    let next_cursor = next_cursor(&rows, limit, |o| o.id);
+    let next_cursor = next_cursor(&rows, limit, |o| o.id.0);
     Ok(axum::Json(OfferPage {
         data: rows.into_iter().map(OfferView::from).collect(),
         next_cursor,
@@ -216,7 +199,7 @@ pub(super) async fn create(
     principal.require(Scope::OffersWrite)?;
     let advertiser = principal.advertiser()?;
     let fields = input.into_new().map_err(ApiError::Validation)?;
-    let row = db::insert(&state.db, advertiser.0, &fields, principal.user_id.0).await?;
+    let row = db::insert(&state.db, advertiser, &fields, principal.user_id).await?;
     Ok((StatusCode::CREATED, axum::Json(OfferView::from(row))))
 }
 
@@ -226,7 +209,7 @@ pub(super) async fn create(
 pub(super) async fn get(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<i64>,
+    Path(id): Path<OfferId>,
 ) -> Result<axum::Json<OfferView>, ApiError> {
     principal.require(Scope::OffersRead)?;
     let row = db::get(&state.db, offer_tenant(&principal)?, id)
@@ -245,15 +228,13 @@ pub(super) async fn get(
 pub(super) async fn update(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<i64>,
+    Path(id): Path<OfferId>,
     Json(input): Json<OfferInput>,
 ) -> Result<axum::Json<OfferView>, ApiError> {
     principal.require(Scope::OffersWrite)?;
     let tenant = offer_tenant(&principal)?;
-    let row = db::update(&state.db, tenant, id, principal.user_id.0, |current| {
-        input
-            .apply_to(Some(&current.fields()?))
-            .map_err(ApiError::Validation)
+    let row = db::update(&state.db, tenant, id, principal.user_id, |current| {
+        input.apply_to(Some(current))
     })
     .await?;
     Ok(axum::Json(row.into()))
@@ -263,7 +244,7 @@ pub(super) async fn update(
 pub(crate) async fn act(
     state: &AppState,
     principal: &Principal,
-    id: i64,
+    id: OfferId,
     action: Action,
     reason: Option<&str>,
 ) -> Result<axum::Json<OfferView>, ApiError> {
@@ -279,7 +260,7 @@ pub(crate) async fn act(
         tenant,
         id,
         action,
-        (principal.user_id.0, actor),
+        (principal.user_id, actor),
         reason,
     )
     .await?;
@@ -292,7 +273,7 @@ macro_rules! transition_handler {
         #[utoipa::path(post, path = $path, tag = "offers", params(("id" = i64, Path)), security(("bearer" = [])),
             responses((status = 200, body = OfferView), (status = 404, description = "not_found"),
                       (status = 409, description = "illegal_transition")))]
-        pub(super) async fn $name(State(state): State<AppState>, Auth(principal): Auth, Path(id): Path<i64>) -> Result<axum::Json<OfferView>, ApiError> {
+        pub(super) async fn $name(State(state): State<AppState>, Auth(principal): Auth, Path(id): Path<OfferId>) -> Result<axum::Json<OfferView>, ApiError> {
             act(&state, &principal, id, $action, None).await
         }
     };
@@ -335,7 +316,7 @@ transition_handler!(
 pub(super) async fn history(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<i64>,
+    Path(id): Path<OfferId>,
 ) -> Result<axum::Json<OfferHistory>, ApiError> {
     principal.require(Scope::OffersRead)?;
     let events = db::history(&state.db, offer_tenant(&principal)?, id)
