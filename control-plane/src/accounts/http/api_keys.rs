@@ -11,13 +11,12 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 use crate::accounts::Scope;
-use crate::accounts::db::api_keys::{self, ApiKeyRow};
+use crate::accounts::db::api_keys::{self, ApiKeyRow, RotateError};
 use crate::http::extract::{Auth, Json, Path};
 use crate::kernel::error::{ApiError, FieldError};
-use crate::kernel::text;
+use crate::kernel::{ApiKeyId, text};
 
 use crate::app::startup::AppState;
 
@@ -48,7 +47,7 @@ pub(super) struct RotateKey {
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct KeyView {
     /// Id.
-    pub id: Uuid,
+    pub id: ApiKeyId,
     /// Label.
     pub name: String,
     /// `afk_live_…` public part.
@@ -74,7 +73,7 @@ pub(super) struct KeyView {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub revoked_at: Option<OffsetDateTime>,
     /// Its successor, after a rotation.
-    pub replaced_by: Option<Uuid>,
+    pub replaced_by: Option<ApiKeyId>,
 }
 
 impl From<ApiKeyRow> for KeyView {
@@ -88,7 +87,7 @@ impl From<ApiKeyRow> for KeyView {
         };
         Self {
             id: k.id,
-            scopes: k.scopes(),
+            scopes: k.scopes,
             name: k.name,
             prefix: k.prefix,
             state,
@@ -97,6 +96,18 @@ impl From<ApiKeyRow> for KeyView {
             expires_at: k.expires_at,
             revoked_at: k.revoked_at,
             replaced_by: k.replaced_by,
+        }
+    }
+}
+
+impl From<RotateError> for ApiError {
+    fn from(e: RotateError) -> Self {
+        match e {
+            RotateError::AlreadyRotated => ApiError::conflict(
+                "already_rotated",
+                "this key was rotated already: rotate its successor instead",
+            ),
+            RotateError::Db(e) => e.into(),
         }
     }
 }
@@ -191,7 +202,7 @@ pub(super) async fn list(
 pub(super) async fn rotate(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<Uuid>,
+    Path(id): Path<ApiKeyId>,
     body: axum::body::Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     principal.access_token()?;
@@ -231,7 +242,7 @@ pub(super) async fn rotate(
 pub(super) async fn revoke(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<Uuid>,
+    Path(id): Path<ApiKeyId>,
 ) -> Result<StatusCode, ApiError> {
     principal.access_token()?;
     if api_keys::revoke(&state.db, principal.user_id, id).await? {
