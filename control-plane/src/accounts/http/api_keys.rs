@@ -43,6 +43,20 @@ pub(super) struct RotateKey {
     pub grace_seconds: Option<i64>,
 }
 
+/// Whether a key works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum KeyState {
+    /// Works, with no end set.
+    Active,
+    /// Rotated: works until the end of its grace period.
+    Expiring,
+    /// Its grace period is over.
+    Expired,
+    /// Revoked.
+    Revoked,
+}
+
 /// A key as listed (never its secret).
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct KeyView {
@@ -55,7 +69,7 @@ pub(super) struct KeyView {
     /// Scopes.
     pub scopes: Vec<Scope>,
     /// `active`, `expiring` (rotated, in its grace period), `expired` or `revoked`.
-    pub state: &'static str,
+    pub state: KeyState,
     /// Created.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -80,10 +94,10 @@ impl From<ApiKeyRow> for KeyView {
     fn from(k: ApiKeyRow) -> Self {
         let now = OffsetDateTime::now_utc();
         let state = match (k.revoked_at, k.expires_at) {
-            (Some(_), _) => "revoked",
-            (None, Some(at)) if at <= now => "expired",
-            (None, Some(_)) => "expiring",
-            (None, None) => "active",
+            (Some(_), _) => KeyState::Revoked,
+            (None, Some(at)) if at <= now => KeyState::Expired,
+            (None, Some(_)) => KeyState::Expiring,
+            (None, None) => KeyState::Active,
         };
         Self {
             id: k.id,

@@ -10,7 +10,7 @@ use crate::kernel::Kid;
 use crate::kernel::crypto;
 
 /// Largest kid: kids fit one varint byte, so every link fits in 64 characters.
-pub const MAX_KID: i64 = 127;
+pub const MAX_KID: Kid = Kid(127);
 
 /// A key's metadata (never its secret).
 #[derive(Debug, Clone)]
@@ -93,7 +93,7 @@ pub async fn create(
         sqlx::query_scalar!(r#"SELECT coalesce(max(kid), 0) + 1 AS "kid!: Kid" FROM signing_keys"#)
             .fetch_one(&mut *tx)
             .await?;
-    if kid.0 > MAX_KID {
+    if kid > MAX_KID {
         return Err(ChangeError::NoKidLeft);
     }
     let secret: [u8; SECRET_LEN] = rand::rng().random();
