@@ -337,9 +337,12 @@ async fn pauses_rotations_and_revocations_reach_both_edges() {
         click_through(edge, &m.link).await;
     }
     // Revoking the old key reaches both edges: its links stop working there.
-    afftok_control_plane::links::signing_keys::revoke(&p.cp.db, old_kid)
-        .await
-        .expect("revoke");
+    afftok_control_plane::links::signing_keys::revoke(
+        &p.cp.db,
+        afftok_control_plane::kernel::Kid(old_kid),
+    )
+    .await
+    .expect("revoke");
     for edge in &edges {
         eventually(
             &format!("{edge} to refuse the revoked key's link"),

@@ -138,6 +138,7 @@ impl ControlPlane {
             .await
             .unwrap_or_else(|e| panic!("signing key: {e}"))
             .kid
+            .0
     }
 
     /// Sends `method path` with an optional bearer token and JSON body; the status and the

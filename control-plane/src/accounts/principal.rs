@@ -1,7 +1,5 @@
-use uuid::Uuid;
-
 use crate::accounts::{Role, Scope};
-use crate::kernel::{AdvertiserId, ApiError, PromoterId, Tenant, UserId};
+use crate::kernel::{AdvertiserId, ApiError, ApiKeyId, PromoterId, Tenant, UserId};
 
 /// How the caller authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,7 +9,7 @@ pub enum Credential {
     /// An API key: only its scopes.
     ApiKey {
         /// The key's id.
-        id: Uuid,
+        id: ApiKeyId,
         /// What it may do.
         scopes: Vec<Scope>,
     },

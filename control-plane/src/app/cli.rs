@@ -16,7 +16,7 @@ use crate::app::seed;
 use crate::app::startup::{self, Application};
 use crate::app::telemetry;
 use crate::edge_push::{push, target::Target};
-use crate::kernel::email;
+use crate::kernel::{Kid, email};
 use crate::links::signing_keys;
 
 /// The AffTok control plane.
@@ -163,13 +163,13 @@ pub enum KeysCommand {
     /// Sign new links with an existing key (after it reached the edges).
     Activate {
         /// The key id.
-        kid: i64,
+        kid: Kid,
     },
     /// Revoke a key and push the revocation to every edge target: links signed with it stop
     /// working once the edges see it.
     Revoke {
         /// The key id.
-        kid: i64,
+        kid: Kid,
     },
     /// List the keys.
     List,
@@ -308,9 +308,7 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
             match command {
                 KeysCommand::Create { activate } => {
-                    let key = signing_keys::create(&db, kek, activate)
-                        .await
-                        .map_err(|e| anyhow::anyhow!(e.message()))?;
+                    let key = signing_keys::create(&db, kek, activate).await?;
                     println!(
                         "created kid {}{}",
                         key.kid,
@@ -319,9 +317,7 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
                 }
                 KeysCommand::Rotate { wait } => {
                     let targets = targets(&settings, &settings.edge_push.targets).await?;
-                    let key = signing_keys::create(&db, kek, false)
-                        .await
-                        .map_err(|e| anyhow::anyhow!(e.message()))?;
+                    let key = signing_keys::create(&db, kek, false).await?;
                     println!("created kid {}", key.kid);
                     if !key.active {
                         push_keys(&db, kek, &targets).await.map_err(|e| {
@@ -336,9 +332,7 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
                             println!("waiting {wait} s for every edge to see it");
                             tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
                         }
-                        signing_keys::activate(&db, key.kid)
-                            .await
-                            .map_err(|e| anyhow::anyhow!(e.message()))?;
+                        signing_keys::activate(&db, key.kid).await?;
                         push_keys(&db, kek, &targets).await?;
                     }
                     println!(
@@ -348,17 +342,13 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
                 }
                 KeysCommand::Activate { kid } => {
                     let targets = targets(&settings, &settings.edge_push.targets).await?;
-                    let key = signing_keys::activate(&db, kid)
-                        .await
-                        .map_err(|e| anyhow::anyhow!(e.message()))?;
+                    let key = signing_keys::activate(&db, kid).await?;
                     push_keys(&db, kek, &targets).await?;
                     println!("kid {} is active: new links are signed with it", key.kid);
                 }
                 KeysCommand::Revoke { kid } => {
                     let targets = targets(&settings, &settings.edge_push.targets).await?;
-                    let key = signing_keys::revoke(&db, kid)
-                        .await
-                        .map_err(|e| anyhow::anyhow!(e.message()))?;
+                    let key = signing_keys::revoke(&db, kid).await?;
                     println!("revoked kid {}", key.kid);
                     push_keys(&db, kek, &targets).await.map_err(|e| {
                         anyhow::anyhow!("{e:#}\nthe revocation is queued: the service pushes it once the target works")
@@ -366,14 +356,9 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
                 }
                 KeysCommand::List => {
                     // Decrypting proves the key-encryption key matches.
-                    signing_keys::keyset(&db, kek)
-                        .await
-                        .map_err(|e| anyhow::anyhow!(e.message()))?;
+                    signing_keys::keyset(&db, kek).await?;
                     println!("kid\tstate\tcreated");
-                    for key in signing_keys::list(&db)
-                        .await
-                        .map_err(|e| anyhow::anyhow!(e.message()))?
-                    {
+                    for key in signing_keys::list(&db).await.context("database")? {
                         let state = match (key.active, key.revoked_at) {
                             (_, Some(_)) => "revoked",
                             (true, None) => "active",

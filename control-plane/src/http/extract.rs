@@ -218,7 +218,7 @@ impl FromRequestParts<AppState> for Auth {
                 advertiser_id: user.advertiser_id,
                 credential: Credential::ApiKey {
                     id: key.id,
-                    scopes: key.scopes(),
+                    scopes: key.scopes,
                 },
             }
         } else {

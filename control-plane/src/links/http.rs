@@ -12,23 +12,25 @@ use crate::app::startup::AppState;
 use crate::http::extract::{Auth, Path, Query};
 use crate::kernel::error::ApiError;
 use crate::kernel::page::{next_cursor, page_params};
-use crate::links::db::links::{self, LinkRow};
+use crate::kernel::{Kid, LinkId, OfferId, PromoterId};
+use crate::links::db::links::{self, LinkRow, ReadError};
+use crate::links::db::signing_keys::OpenError;
 
 /// A tracking link.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LinkView {
     /// Id.
-    pub id: i64,
+    pub id: LinkId,
     /// The promoter.
-    pub promoter_id: i64,
+    pub promoter_id: PromoterId,
     /// The offer.
-    pub offer_id: i64,
+    pub offer_id: OfferId,
     /// The offer's name.
     pub offer_name: String,
     /// The offer's status (a paused or archived offer's link stops redirecting to it).
     pub offer_status: String,
     /// The key that signed it.
-    pub kid: i64,
+    pub kid: Kid,
     /// The signed token.
     pub token: String,
     /// The link to share; add `?sub1=…` up to `sub5` to label traffic.
@@ -52,6 +54,24 @@ impl LinkView {
             kid: row.kid,
             token: row.token,
             created_at: row.created_at,
+        }
+    }
+}
+
+impl From<ReadError> for ApiError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::NotForAdvertisers => ApiError::forbidden("links belong to promoters"),
+            ReadError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<OpenError> for ApiError {
+    fn from(e: OpenError) -> Self {
+        match e {
+            OpenError::Unusable(cause) => ApiError::Internal(cause),
+            OpenError::Db(e) => e.into(),
         }
     }
 }
@@ -85,8 +105,8 @@ pub(super) async fn list(
 ) -> Result<axum::Json<LinkPage>, ApiError> {
     principal.require(Scope::LinksRead)?;
     let (after_id, limit) = page_params(q.cursor.as_deref(), q.limit)?;
-    let rows = links::list(&state.db, principal.tenant(), after_id, limit).await?;
-    let next_cursor = next_cursor(&rows, limit, |l| l.id);
+    let rows = links::list(&state.db, principal.tenant(), after_id.map(LinkId), limit).await?;
+    let next_cursor = next_cursor(&rows, limit, |l| l.id.0);
     let base = &state.settings.edge_base_url;
     Ok(axum::Json(LinkPage {
         data: rows.into_iter().map(|r| LinkView::new(r, base)).collect(),
@@ -100,7 +120,7 @@ pub(super) async fn list(
 pub(super) async fn get(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<i64>,
+    Path(id): Path<LinkId>,
 ) -> Result<axum::Json<LinkView>, ApiError> {
     principal.require(Scope::LinksRead)?;
     let row = links::get(&state.db, principal.tenant(), id)

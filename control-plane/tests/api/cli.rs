@@ -114,7 +114,7 @@ async fn keys_created_by_the_cli_sign_links_that_verify() {
     let (keys, active) = afftok_control_plane::links::signing_keys::keyset(&app.db, kek)
         .await
         .expect("keyset");
-    assert_eq!(active, Some(2));
+    assert_eq!(active, Some(afftok_control_plane::kernel::Kid(2)));
     let verified = keys
         .verify(link["token"].as_str().expect("token"), 0)
         .expect("verifies");

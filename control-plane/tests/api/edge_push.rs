@@ -147,9 +147,12 @@ async fn keys_and_postback_keys_reach_redis_and_revocations_follow() {
 
     let second = app.signing_key(true).await;
     let kek = app.settings.key_encryption_key.expose_secret();
-    afftok_control_plane::links::signing_keys::revoke(&app.db, first)
-        .await
-        .expect("revoke");
+    afftok_control_plane::links::signing_keys::revoke(
+        &app.db,
+        afftok_control_plane::kernel::Kid(first),
+    )
+    .await
+    .expect("revoke");
     let keys = entry_when(&app, "keys", |v| {
         v.and_then(|v| KeysDoc::parse(v.as_bytes()).ok())
             .is_some_and(|d| d.revoked == [first as u64])

@@ -251,9 +251,12 @@ async fn joining_again_after_a_key_revocation_gives_a_working_link() {
         .expect("json");
     assert_eq!(first["kid"], old_kid);
     let new_kid = app.signing_key(true).await;
-    afftok_control_plane::links::signing_keys::revoke(&app.db, old_kid)
-        .await
-        .expect("revoked");
+    afftok_control_plane::links::signing_keys::revoke(
+        &app.db,
+        afftok_control_plane::kernel::Kid(old_kid),
+    )
+    .await
+    .expect("revoked");
     let again = app
         .post(&format!("/v1/marketplace/offers/{offer}/join"))
         .bearer_auth(&pat.token)

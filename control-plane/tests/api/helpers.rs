@@ -282,6 +282,7 @@ impl TestApp {
             .await
             .expect("signing key")
             .kid
+            .0
     }
 }
 

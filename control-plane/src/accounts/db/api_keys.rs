@@ -1,6 +1,6 @@
 //! API keys (see the api_keys migration). Every query is scoped to the owning user.
 
-use sqlx::{FromRow, PgPool};
+use sqlx::PgPool;
 use subtle::ConstantTimeEq as _;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -10,14 +10,13 @@ use crate::accounts::api_key;
 use crate::accounts::db::users::{self, UserRow};
 use crate::events::catalogue::ApiKeyChanged;
 use crate::events::{self, EventKind};
-use crate::kernel::error::ApiError;
 use crate::kernel::{ApiKeyId, UserId};
 
 /// A stored key (never its secret).
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct ApiKeyRow {
     /// Id.
-    pub id: Uuid,
+    pub id: ApiKeyId,
     /// Owner.
     pub user_id: UserId,
     /// Label.
@@ -26,8 +25,8 @@ pub struct ApiKeyRow {
     pub prefix: String,
     /// SHA-256 of the whole key.
     pub key_hash: Vec<u8>,
-    /// Scope names.
-    pub scopes: Vec<String>,
+    /// What it may do (stored as the scopes' names).
+    pub scopes: Vec<Scope>,
     /// Created.
     pub created_at: OffsetDateTime,
     /// Last authenticated a request (updated at most once a minute).
@@ -37,41 +36,61 @@ pub struct ApiKeyRow {
     /// When it was revoked.
     pub revoked_at: Option<OffsetDateTime>,
     /// Its successor after a rotation.
-    pub replaced_by: Option<Uuid>,
+    pub replaced_by: Option<ApiKeyId>,
 }
 
 impl ApiKeyRow {
-    /// The scopes (stored names are valid).
-    pub fn scopes(&self) -> Vec<Scope> {
-        self.scopes.iter().filter_map(|s| Scope::parse(s)).collect()
-    }
-
     /// Whether the key authenticates at `now`.
     pub fn is_live(&self, now: OffsetDateTime) -> bool {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|at| now < at)
     }
 }
 
-const COLUMNS: &str = "id, user_id, name, prefix, key_hash, scopes, created_at, last_used_at, expires_at, revoked_at, replaced_by";
+/// Why a key could not be rotated.
+#[derive(Debug, thiserror::Error)]
+pub enum RotateError {
+    /// The key has a successor already: only the newest key of a line rotates.
+    #[error("this key was rotated already: rotate its successor instead")]
+    AlreadyRotated,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// A key row: the one column list every statement returns, between `$head` (up to `SELECT` or
+/// `RETURNING`) and `$rest`.
+macro_rules! key_row {
+    ($head:literal, $rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            ApiKeyRow,
+            $head + r#" id AS "id: ApiKeyId", user_id AS "user_id: UserId", name, prefix,
+                key_hash, scopes AS "scopes: Vec<Scope>", created_at, last_used_at, expires_at,
+                revoked_at, replaced_by AS "replaced_by: ApiKeyId" "# + $rest
+            $(, $arg)*
+        )
+    };
+}
 
 async fn insert(
-    pool: impl sqlx::PgExecutor<'_>,
+    executor: impl sqlx::PgExecutor<'_>,
     user_id: UserId,
     name: &str,
-    scopes: &[String],
-) -> Result<(ApiKeyRow, String), ApiError> {
+    scopes: &[Scope],
+) -> sqlx::Result<(ApiKeyRow, String)> {
     let new = api_key::generate();
-    let row = sqlx::query_as::<_, ApiKeyRow>(&format!(
+    let scope_names: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
+    let row = key_row!(
         "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
-    ))
-    .bind(Uuid::now_v7())
-    .bind(user_id)
-    .bind(name)
-    .bind(&new.prefix)
-    .bind(new.hash.as_slice())
-    .bind(scopes)
-    .fetch_one(pool)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING",
+        "",
+        Uuid::now_v7(),
+        user_id.0,
+        name,
+        new.prefix,
+        new.hash.as_slice(),
+        scope_names.as_slice(),
+    )
+    .fetch_one(executor)
     .await?;
     Ok((row, new.key))
 }
@@ -82,10 +101,9 @@ pub(crate) async fn create(
     user_id: UserId,
     name: &str,
     scopes: &[Scope],
-) -> Result<(ApiKeyRow, String), ApiError> {
-    let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
+) -> sqlx::Result<(ApiKeyRow, String)> {
     let mut tx = pool.begin().await?;
-    let (row, key) = insert(&mut *tx, user_id, name, &scopes).await?;
+    let (row, key) = insert(&mut *tx, user_id, name, scopes).await?;
     record(&mut tx, EventKind::ApiKeyCreated, &row, None).await?;
     tx.commit().await?;
     Ok((row, key))
@@ -95,26 +113,26 @@ async fn record(
     tx: &mut sqlx::PgConnection,
     kind: EventKind,
     key: &ApiKeyRow,
-    replaces: Option<(Uuid, OffsetDateTime)>,
-) -> Result<(), ApiError> {
+    replaces: Option<(ApiKeyId, OffsetDateTime)>,
+) -> sqlx::Result<()> {
     let change = ApiKeyChanged {
-        key_id: ApiKeyId(key.id),
+        key_id: key.id,
         user_id: key.user_id,
-        replaces: replaces.map(|(id, _)| ApiKeyId(id)),
+        replaces: replaces.map(|(id, _)| id),
         grace_until: replaces.map(|(_, until)| until),
     };
-    events::record(tx, kind, &change).await?;
-    Ok(())
+    events::record(tx, kind, &change).await
 }
 
 /// The user's keys, newest first.
-pub(crate) async fn list(pool: &PgPool, user_id: UserId) -> Result<Vec<ApiKeyRow>, ApiError> {
-    Ok(sqlx::query_as::<_, ApiKeyRow>(&format!(
-        "SELECT {COLUMNS} FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
-    ))
-    .bind(user_id)
+pub(crate) async fn list(pool: &PgPool, user_id: UserId) -> sqlx::Result<Vec<ApiKeyRow>> {
+    key_row!(
+        "SELECT",
+        "FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
+        user_id.0
+    )
     .fetch_all(pool)
-    .await?)
+    .await
 }
 
 /// Rotates one of the user's live keys: a successor with the same name and scopes is
@@ -122,15 +140,16 @@ pub(crate) async fn list(pool: &PgPool, user_id: UserId) -> Result<Vec<ApiKeyRow
 pub(crate) async fn rotate(
     pool: &PgPool,
     user_id: UserId,
-    id: Uuid,
+    id: ApiKeyId,
     grace: Duration,
-) -> Result<Option<(ApiKeyRow, String)>, ApiError> {
+) -> Result<Option<(ApiKeyRow, String)>, RotateError> {
     let mut tx = pool.begin().await?;
-    let old = sqlx::query_as::<_, ApiKeyRow>(&format!(
-        "SELECT {COLUMNS} FROM api_keys WHERE id = $1 AND user_id = $2 FOR UPDATE"
-    ))
-    .bind(id)
-    .bind(user_id)
+    let old = key_row!(
+        "SELECT",
+        "FROM api_keys WHERE id = $1 AND user_id = $2 FOR UPDATE",
+        id.0,
+        user_id.0
+    )
     .fetch_optional(&mut *tx)
     .await?;
     let now = OffsetDateTime::now_utc();
@@ -138,43 +157,42 @@ pub(crate) async fn rotate(
         return Ok(None);
     };
     if old.replaced_by.is_some() {
-        return Err(ApiError::conflict(
-            "already_rotated",
-            "this key was rotated already: rotate its successor instead",
-        ));
+        return Err(RotateError::AlreadyRotated);
     }
     let (new, key) = insert(&mut *tx, user_id, &old.name, &old.scopes).await?;
     let expires = match old.expires_at {
         Some(at) if at < now + grace => at,
         _ => now + grace,
     };
-    sqlx::query("UPDATE api_keys SET expires_at = $2, replaced_by = $3 WHERE id = $1")
-        .bind(id)
-        .bind(expires)
-        .bind(new.id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE api_keys SET expires_at = $2, replaced_by = $3 WHERE id = $1",
+        id.0,
+        expires,
+        new.id.0
+    )
+    .execute(&mut *tx)
+    .await?;
     record(&mut tx, EventKind::ApiKeyRotated, &new, Some((id, expires))).await?;
     tx.commit().await?;
     Ok(Some((new, key)))
 }
 
 /// Revokes one of the user's keys at once; false if there is no such key.
-pub(crate) async fn revoke(pool: &PgPool, user_id: UserId, id: Uuid) -> Result<bool, ApiError> {
+pub(crate) async fn revoke(pool: &PgPool, user_id: UserId, id: ApiKeyId) -> sqlx::Result<bool> {
     let mut tx = pool.begin().await?;
-    let Some(row) = sqlx::query_as::<_, ApiKeyRow>(&format!(
-        "SELECT {COLUMNS} FROM api_keys WHERE id = $1 AND user_id = $2 FOR UPDATE"
-    ))
-    .bind(id)
-    .bind(user_id)
+    let Some(row) = key_row!(
+        "SELECT",
+        "FROM api_keys WHERE id = $1 AND user_id = $2 FOR UPDATE",
+        id.0,
+        user_id.0
+    )
     .fetch_optional(&mut *tx)
     .await?
     else {
         return Ok(false);
     };
     if row.revoked_at.is_none() {
-        sqlx::query("UPDATE api_keys SET revoked_at = now() WHERE id = $1")
-            .bind(id)
+        sqlx::query!("UPDATE api_keys SET revoked_at = now() WHERE id = $1", id.0)
             .execute(&mut *tx)
             .await?;
         record(&mut tx, EventKind::ApiKeyRevoked, &row, None).await?;
@@ -184,19 +202,13 @@ pub(crate) async fn revoke(pool: &PgPool, user_id: UserId, id: Uuid) -> Result<b
 }
 
 /// The live key `key` and its user, if the key is valid.
-pub async fn authenticate(
-    pool: &PgPool,
-    key: &str,
-) -> Result<Option<(ApiKeyRow, UserRow)>, ApiError> {
+pub async fn authenticate(pool: &PgPool, key: &str) -> sqlx::Result<Option<(ApiKeyRow, UserRow)>> {
     let Some(prefix) = api_key::prefix_of(key) else {
         return Ok(None);
     };
-    let row = sqlx::query_as::<_, ApiKeyRow>(&format!(
-        "SELECT {COLUMNS} FROM api_keys WHERE prefix = $1"
-    ))
-    .bind(prefix)
-    .fetch_optional(pool)
-    .await?;
+    let row = key_row!("SELECT", "FROM api_keys WHERE prefix = $1", prefix)
+        .fetch_optional(pool)
+        .await?;
     let now = OffsetDateTime::now_utc();
     let Some(row) = row else {
         return Ok(None);
@@ -213,10 +225,12 @@ pub async fn authenticate(
         .last_used_at
         .is_none_or(|at| now - at > Duration::minutes(1))
     {
-        sqlx::query("UPDATE api_keys SET last_used_at = now() WHERE id = $1")
-            .bind(row.id)
-            .execute(pool)
-            .await?;
+        sqlx::query!(
+            "UPDATE api_keys SET last_used_at = now() WHERE id = $1",
+            row.id.0
+        )
+        .execute(pool)
+        .await?;
     }
     let Some(user) = users::by_id(pool, row.user_id).await? else {
         return Ok(None);

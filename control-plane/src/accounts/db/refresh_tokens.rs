@@ -9,7 +9,6 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::kernel::UserId;
-use crate::kernel::error::ApiError;
 
 fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
@@ -21,20 +20,20 @@ pub(crate) async fn issue(
     user_id: UserId,
     family: Option<Uuid>,
     ttl: std::time::Duration,
-) -> Result<String, ApiError> {
+) -> sqlx::Result<String> {
     let token = format!(
         "afr_{}",
         URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 32]>())
     );
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at)
          VALUES ($1, $2, $3, $4, $5)",
+        Uuid::now_v7(),
+        family.unwrap_or_else(Uuid::now_v7),
+        user_id.0,
+        hash(&token),
+        OffsetDateTime::now_utc() + ttl,
     )
-    .bind(Uuid::now_v7())
-    .bind(family.unwrap_or_else(Uuid::now_v7))
-    .bind(user_id)
-    .bind(hash(&token))
-    .bind(OffsetDateTime::now_utc() + ttl)
     .execute(pool)
     .await?;
     Ok(token)
@@ -56,7 +55,6 @@ pub(crate) enum Refreshed {
     Invalid,
 }
 
-#[derive(sqlx::FromRow)]
 struct TokenRow {
     id: Uuid,
     family_id: Uuid,
@@ -75,26 +73,25 @@ pub(crate) async fn rotate(
     pool: &PgPool,
     token: &str,
     ttl: std::time::Duration,
-) -> Result<Refreshed, ApiError> {
+) -> sqlx::Result<Refreshed> {
     let token_hash = hash(token);
-    let Some(family): Option<Uuid> =
-        sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
-            .bind(&token_hash)
-            .fetch_optional(pool)
-            .await?
+    let Some(family) = sqlx::query_scalar!(
+        "SELECT family_id FROM refresh_tokens WHERE token_hash = $1",
+        token_hash.as_slice()
+    )
+    .fetch_optional(pool)
+    .await?
     else {
         return Ok(Refreshed::Invalid);
     };
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
-        .bind(family.to_string())
-        .execute(&mut *tx)
-        .await?;
-    let row = sqlx::query_as::<_, TokenRow>(
-        "SELECT id, family_id, user_id, expires_at, used_at, revoked_at
-         FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+    lock_family(&mut tx, family).await?;
+    let row = sqlx::query_as!(
+        TokenRow,
+        r#"SELECT id, family_id, user_id AS "user_id: UserId", expires_at, used_at, revoked_at
+         FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE"#,
+        token_hash.as_slice()
     )
-    .bind(&token_hash)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(TokenRow {
@@ -108,40 +105,40 @@ pub(crate) async fn rotate(
     else {
         return Ok(Refreshed::Invalid);
     };
-    let family_revoked: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL)",
+    let family_revoked = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL)
+            AS "revoked!""#,
+        family
     )
-    .bind(family)
     .fetch_one(&mut *tx)
     .await?;
     if used_at.is_some() || revoked_at.is_some() || family_revoked {
-        sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL")
-            .bind(family)
-            .execute(&mut *tx)
-            .await?;
+        revoke(&mut tx, family).await?;
         tx.commit().await?;
         return Ok(Refreshed::Reused);
     }
     if expires_at <= OffsetDateTime::now_utc() {
         return Ok(Refreshed::Invalid);
     }
-    sqlx::query("UPDATE refresh_tokens SET used_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE refresh_tokens SET used_at = now() WHERE id = $1",
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
     let next = format!(
         "afr_{}",
         URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 32]>())
     );
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, expires_at)
          VALUES ($1, $2, $3, $4, $5)",
+        Uuid::now_v7(),
+        family,
+        user_id.0,
+        hash(&next),
+        OffsetDateTime::now_utc() + ttl,
     )
-    .bind(Uuid::now_v7())
-    .bind(family)
-    .bind(user_id)
-    .bind(hash(&next))
-    .bind(OffsetDateTime::now_utc() + ttl)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -153,26 +150,41 @@ pub(crate) async fn rotate(
 
 /// Revokes the family of `token` (logout); false if the token is unknown. Takes the family
 /// lock like [`rotate`], so a successor issued concurrently is revoked too.
-pub(crate) async fn revoke_family(pool: &PgPool, token: &str) -> Result<bool, ApiError> {
-    let Some(family): Option<Uuid> =
-        sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
-            .bind(hash(token))
-            .fetch_optional(pool)
-            .await?
+pub(crate) async fn revoke_family(pool: &PgPool, token: &str) -> sqlx::Result<bool> {
+    let Some(family) = sqlx::query_scalar!(
+        "SELECT family_id FROM refresh_tokens WHERE token_hash = $1",
+        hash(token)
+    )
+    .fetch_optional(pool)
+    .await?
     else {
         return Ok(false);
     };
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
-        .bind(family.to_string())
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
-    )
-    .bind(family)
-    .execute(&mut *tx)
-    .await?;
+    lock_family(&mut tx, family).await?;
+    revoke(&mut tx, family).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Takes the family's lock until the transaction ends.
+async fn lock_family(tx: &mut sqlx::PgConnection, family: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))",
+        family.to_string()
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Revokes every token of the family not revoked yet.
+async fn revoke(tx: &mut sqlx::PgConnection, family: Uuid) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+        family
+    )
+    .execute(tx)
+    .await?;
+    Ok(())
 }

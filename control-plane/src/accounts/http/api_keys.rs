@@ -11,13 +11,12 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 use crate::accounts::Scope;
-use crate::accounts::db::api_keys::{self, ApiKeyRow};
+use crate::accounts::db::api_keys::{self, ApiKeyRow, RotateError};
 use crate::http::extract::{Auth, Json, Path};
 use crate::kernel::error::{ApiError, FieldError};
-use crate::kernel::text;
+use crate::kernel::{ApiKeyId, text};
 
 use crate::app::startup::AppState;
 
@@ -44,11 +43,25 @@ pub(super) struct RotateKey {
     pub grace_seconds: Option<i64>,
 }
 
+/// Whether a key works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum KeyState {
+    /// Works, with no end set.
+    Active,
+    /// Rotated: works until the end of its grace period.
+    Expiring,
+    /// Its grace period is over.
+    Expired,
+    /// Revoked.
+    Revoked,
+}
+
 /// A key as listed (never its secret).
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct KeyView {
     /// Id.
-    pub id: Uuid,
+    pub id: ApiKeyId,
     /// Label.
     pub name: String,
     /// `afk_live_…` public part.
@@ -56,7 +69,7 @@ pub(super) struct KeyView {
     /// Scopes.
     pub scopes: Vec<Scope>,
     /// `active`, `expiring` (rotated, in its grace period), `expired` or `revoked`.
-    pub state: &'static str,
+    pub state: KeyState,
     /// Created.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -74,21 +87,21 @@ pub(super) struct KeyView {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub revoked_at: Option<OffsetDateTime>,
     /// Its successor, after a rotation.
-    pub replaced_by: Option<Uuid>,
+    pub replaced_by: Option<ApiKeyId>,
 }
 
 impl From<ApiKeyRow> for KeyView {
     fn from(k: ApiKeyRow) -> Self {
         let now = OffsetDateTime::now_utc();
         let state = match (k.revoked_at, k.expires_at) {
-            (Some(_), _) => "revoked",
-            (None, Some(at)) if at <= now => "expired",
-            (None, Some(_)) => "expiring",
-            (None, None) => "active",
+            (Some(_), _) => KeyState::Revoked,
+            (None, Some(at)) if at <= now => KeyState::Expired,
+            (None, Some(_)) => KeyState::Expiring,
+            (None, None) => KeyState::Active,
         };
         Self {
             id: k.id,
-            scopes: k.scopes(),
+            scopes: k.scopes,
             name: k.name,
             prefix: k.prefix,
             state,
@@ -97,6 +110,18 @@ impl From<ApiKeyRow> for KeyView {
             expires_at: k.expires_at,
             revoked_at: k.revoked_at,
             replaced_by: k.replaced_by,
+        }
+    }
+}
+
+impl From<RotateError> for ApiError {
+    fn from(e: RotateError) -> Self {
+        match e {
+            RotateError::AlreadyRotated => ApiError::conflict(
+                "already_rotated",
+                "this key was rotated already: rotate its successor instead",
+            ),
+            RotateError::Db(e) => e.into(),
         }
     }
 }
@@ -191,7 +216,7 @@ pub(super) async fn list(
 pub(super) async fn rotate(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<Uuid>,
+    Path(id): Path<ApiKeyId>,
     body: axum::body::Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
     principal.access_token()?;
@@ -231,7 +256,7 @@ pub(super) async fn rotate(
 pub(super) async fn revoke(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<Uuid>,
+    Path(id): Path<ApiKeyId>,
 ) -> Result<StatusCode, ApiError> {
     principal.access_token()?;
     if api_keys::revoke(&state.db, principal.user_id, id).await? {

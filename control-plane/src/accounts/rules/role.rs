@@ -113,6 +113,28 @@ impl Scope {
     }
 }
 
+impl FromStr for Scope {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::parse(s).ok_or(())
+    }
+}
+
+// A key's scopes are stored as a `text[]` of their names (see the api_keys migration): rows
+// read them straight into `Vec<Scope>`.
+crate::stored_as_text!(Scope);
+
+impl sqlx::postgres::PgHasArrayType for Scope {
+    fn array_type_info() -> sqlx::postgres::PgTypeInfo {
+        <&str as sqlx::postgres::PgHasArrayType>::array_type_info()
+    }
+
+    fn array_compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+        <&str as sqlx::postgres::PgHasArrayType>::array_compatible(ty)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,20 +3,20 @@
 use afftok_shared::Keyset;
 use afftok_shared::link::SECRET_LEN;
 use rand::Rng as _;
-use sqlx::{FromRow, PgPool};
+use sqlx::PgPool;
 use time::OffsetDateTime;
 
+use crate::kernel::Kid;
 use crate::kernel::crypto;
-use crate::kernel::error::ApiError;
 
 /// Largest kid: kids fit one varint byte, so every link fits in 64 characters.
-pub const MAX_KID: i64 = 127;
+pub const MAX_KID: Kid = Kid(127);
 
 /// A key's metadata (never its secret).
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct SigningKeyRow {
     /// Key id.
-    pub kid: i64,
+    pub kid: Kid,
     /// Signs new links.
     pub active: bool,
     /// Created.
@@ -27,13 +27,57 @@ pub struct SigningKeyRow {
     pub revoked_at: Option<OffsetDateTime>,
 }
 
+/// Why a key could not be created, activated or revoked.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// Every kid a link can carry is taken.
+    #[error("kids 1 to {MAX_KID} are all used")]
+    NoKidLeft,
+    /// No key has this kid.
+    #[error("no such signing key")]
+    NotFound,
+    /// The active key cannot be revoked: links must always have a key to be signed with.
+    #[error("kid {0} signs new links: rotate to a new key before revoking it")]
+    Active(Kid),
+    /// A revoked key cannot sign again.
+    #[error("kid {0} is revoked and cannot sign links again")]
+    Revoked(Kid),
+    /// The new secret could not be encrypted.
+    #[error("{0}")]
+    Seal(String),
+    /// The database failed.
+    #[error("database")]
+    Db(#[from] sqlx::Error),
+}
+
+/// Why the stored keys could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// A stored key does not decrypt with the key-encryption key, or is not a usable key.
+    #[error("{0}")]
+    Unusable(String),
+    /// The database failed.
+    #[error("database")]
+    Db(#[from] sqlx::Error),
+}
+
+/// A key row: the one column list every statement returns, between `$head` (up to `SELECT` or
+/// `RETURNING`) and `$rest`.
+macro_rules! key_row {
+    ($head:literal, $rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            SigningKeyRow,
+            $head + r#" kid AS "kid: Kid", active, created_at, activated_at, revoked_at "# + $rest
+            $(, $arg)*
+        )
+    };
+}
+
 /// Every key, by kid.
-pub async fn list(pool: &PgPool) -> Result<Vec<SigningKeyRow>, ApiError> {
-    Ok(sqlx::query_as::<_, SigningKeyRow>(
-        "SELECT kid, active, created_at, activated_at, revoked_at FROM signing_keys ORDER BY kid",
-    )
-    .fetch_all(pool)
-    .await?)
+pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<SigningKeyRow>> {
+    key_row!("SELECT", "FROM signing_keys ORDER BY kid")
+        .fetch_all(pool)
+        .await
 }
 
 /// Creates a key with the next kid; it becomes active if `activate` or if no key is active.
@@ -41,42 +85,38 @@ pub async fn create(
     pool: &PgPool,
     kek: &[u8; 32],
     activate: bool,
-) -> Result<SigningKeyRow, ApiError> {
+) -> Result<SigningKeyRow, ChangeError> {
     let mut tx = pool.begin().await?;
     // Serialize creators so two never pick the same kid.
-    sqlx::query("LOCK TABLE signing_keys IN EXCLUSIVE MODE")
-        .execute(&mut *tx)
-        .await?;
-    let kid: i64 = sqlx::query_scalar("SELECT coalesce(max(kid), 0) + 1 FROM signing_keys")
-        .fetch_one(&mut *tx)
-        .await?;
-    if kid > MAX_KID {
-        return Err(ApiError::conflict(
-            "no_kid_left",
-            format!("kids 1 to {MAX_KID} are all used"),
-        ));
-    }
-    let secret: [u8; SECRET_LEN] = rand::rng().random();
-    let (nonce, ciphertext) = crypto::seal(kek, kid, &secret).map_err(ApiError::internal)?;
-    let none_active: bool =
-        sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM signing_keys WHERE active)")
+    lock(&mut tx).await?;
+    let kid =
+        sqlx::query_scalar!(r#"SELECT coalesce(max(kid), 0) + 1 AS "kid!: Kid" FROM signing_keys"#)
             .fetch_one(&mut *tx)
             .await?;
+    if kid > MAX_KID {
+        return Err(ChangeError::NoKidLeft);
+    }
+    let secret: [u8; SECRET_LEN] = rand::rng().random();
+    let (nonce, ciphertext) = crypto::seal(kek, kid.0, &secret).map_err(ChangeError::Seal)?;
+    let none_active = sqlx::query_scalar!(
+        r#"SELECT NOT EXISTS (SELECT 1 FROM signing_keys WHERE active) AS "none_active!""#
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let active = activate || none_active;
     if active {
-        sqlx::query("UPDATE signing_keys SET active = false WHERE active")
-            .execute(&mut *tx)
-            .await?;
+        deactivate(&mut tx).await?;
     }
-    let row = sqlx::query_as::<_, SigningKeyRow>(
+    let row = key_row!(
         "INSERT INTO signing_keys (kid, nonce, ciphertext, active, activated_at)
          VALUES ($1, $2, $3, $4, CASE WHEN $4 THEN now() END)
-         RETURNING kid, active, created_at, activated_at, revoked_at",
+         RETURNING",
+        "",
+        kid.0,
+        nonce,
+        ciphertext,
+        active
     )
-    .bind(kid)
-    .bind(nonce)
-    .bind(ciphertext)
-    .bind(active)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -85,45 +125,51 @@ pub async fn create(
 
 /// Revokes a key. The active key cannot be revoked (rotate first): links must always have a
 /// key to be signed with.
-pub async fn revoke(pool: &PgPool, kid: i64) -> Result<SigningKeyRow, ApiError> {
-    let row = sqlx::query_as::<_, SigningKeyRow>(
-        "SELECT kid, active, created_at, activated_at, revoked_at FROM signing_keys WHERE kid = $1",
-    )
-    .bind(kid)
-    .fetch_optional(pool)
-    .await?
-    .ok_or(ApiError::NotFound("signing key"))?;
+pub async fn revoke(pool: &PgPool, kid: Kid) -> Result<SigningKeyRow, ChangeError> {
+    let row = key_row!("SELECT", "FROM signing_keys WHERE kid = $1", kid.0)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(ChangeError::NotFound)?;
     if row.active {
-        return Err(ApiError::conflict(
-            "key_active",
-            format!("kid {kid} signs new links: rotate to a new key before revoking it"),
-        ));
+        return Err(ChangeError::Active(kid));
     }
-    Ok(sqlx::query_as::<_, SigningKeyRow>(
+    Ok(key_row!(
         "UPDATE signing_keys SET revoked_at = coalesce(revoked_at, now()) WHERE kid = $1
-         RETURNING kid, active, created_at, activated_at, revoked_at",
+         RETURNING",
+        "",
+        kid.0
     )
-    .bind(kid)
     .fetch_one(pool)
     .await?)
 }
 
-#[derive(FromRow)]
+/// A stored key with its encrypted secret.
 struct SealedKey {
-    kid: i64,
+    kid: Kid,
     nonce: Vec<u8>,
     ciphertext: Vec<u8>,
     active: bool,
     revoked_at: Option<OffsetDateTime>,
 }
 
-/// Every key decrypted into a keyset (revoked kids marked), and the active kid.
-pub async fn keyset(pool: &PgPool, kek: &[u8; 32]) -> Result<(Keyset, Option<i64>), ApiError> {
-    let rows = sqlx::query_as::<_, SealedKey>(
-        "SELECT kid, nonce, ciphertext, active, revoked_at FROM signing_keys ORDER BY kid",
+/// Every key with its encrypted secret, by kid.
+async fn sealed(executor: impl sqlx::PgExecutor<'_>) -> sqlx::Result<Vec<SealedKey>> {
+    sqlx::query_as!(
+        SealedKey,
+        r#"SELECT kid AS "kid: Kid", nonce, ciphertext, active, revoked_at
+        FROM signing_keys ORDER BY kid"#
     )
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(executor)
+    .await
+}
+
+/// A kid as links carry it.
+fn link_kid(kid: Kid) -> Result<u64, OpenError> {
+    u64::try_from(kid.0).map_err(|e| OpenError::Unusable(e.to_string()))
+}
+
+/// Every key decrypted into a keyset (revoked kids marked), and the active kid.
+pub async fn keyset(pool: &PgPool, kek: &[u8; 32]) -> Result<(Keyset, Option<Kid>), OpenError> {
     let mut keyset = Keyset::new();
     let mut active = None;
     for SealedKey {
@@ -132,11 +178,13 @@ pub async fn keyset(pool: &PgPool, kek: &[u8; 32]) -> Result<(Keyset, Option<i64
         ciphertext,
         active: is_active,
         revoked_at,
-    } in rows
+    } in sealed(pool).await?
     {
-        let secret = crypto::open(kek, kid, &nonce, &ciphertext).map_err(ApiError::internal)?;
-        let uid = u64::try_from(kid).map_err(ApiError::internal)?;
-        keyset.insert(uid, &secret).map_err(ApiError::internal)?;
+        let secret = crypto::open(kek, kid.0, &nonce, &ciphertext).map_err(OpenError::Unusable)?;
+        let uid = link_kid(kid)?;
+        keyset
+            .insert(uid, &secret)
+            .map_err(|e| OpenError::Unusable(e.to_string()))?;
         if revoked_at.is_some() {
             keyset.revoke(uid);
         }
@@ -153,24 +201,19 @@ pub async fn keyset(pool: &PgPool, kek: &[u8; 32]) -> Result<(Keyset, Option<i64
 pub async fn edge_document(
     executor: impl sqlx::PgExecutor<'_>,
     kek: &[u8; 32],
-) -> Result<Option<afftok_shared::kv::KeysDoc>, ApiError> {
-    let rows = sqlx::query_as::<_, SealedKey>(
-        "SELECT kid, nonce, ciphertext, active, revoked_at FROM signing_keys ORDER BY kid",
-    )
-    .fetch_all(executor)
-    .await?;
+) -> Result<Option<afftok_shared::kv::KeysDoc>, OpenError> {
+    let rows = sealed(executor).await?;
     let Some(active) = rows.iter().find(|r| r.active).map(|r| r.kid) else {
         return Ok(None);
     };
-    let mut doc =
-        afftok_shared::kv::KeysDoc::new(u64::try_from(active).map_err(ApiError::internal)?);
+    let mut doc = afftok_shared::kv::KeysDoc::new(link_kid(active)?);
     for row in rows {
-        let kid = u64::try_from(row.kid).map_err(ApiError::internal)?;
+        let kid = link_kid(row.kid)?;
         if row.revoked_at.is_some() {
             doc.revoked.push(kid);
         } else {
-            let secret = crypto::open(kek, row.kid, &row.nonce, &row.ciphertext)
-                .map_err(ApiError::internal)?;
+            let secret = crypto::open(kek, row.kid.0, &row.nonce, &row.ciphertext)
+                .map_err(OpenError::Unusable)?;
             doc.add_key(kid, &secret);
         }
     }
@@ -178,37 +221,44 @@ pub async fn edge_document(
 }
 
 /// Makes `kid` the key new links are signed with.
-pub async fn activate(pool: &PgPool, kid: i64) -> Result<SigningKeyRow, ApiError> {
+pub async fn activate(pool: &PgPool, kid: Kid) -> Result<SigningKeyRow, ChangeError> {
     let mut tx = pool.begin().await?;
-    sqlx::query("LOCK TABLE signing_keys IN EXCLUSIVE MODE")
-        .execute(&mut *tx)
-        .await?;
-    let row = sqlx::query_as::<_, SigningKeyRow>(
-        "SELECT kid, active, created_at, activated_at, revoked_at FROM signing_keys WHERE kid = $1",
-    )
-    .bind(kid)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(ApiError::NotFound("signing key"))?;
+    lock(&mut tx).await?;
+    let row = key_row!("SELECT", "FROM signing_keys WHERE kid = $1", kid.0)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(ChangeError::NotFound)?;
     if row.revoked_at.is_some() {
-        return Err(ApiError::conflict(
-            "key_revoked",
-            format!("kid {kid} is revoked and cannot sign links again"),
-        ));
+        return Err(ChangeError::Revoked(kid));
     }
     if row.active {
         return Ok(row);
     }
-    sqlx::query("UPDATE signing_keys SET active = false WHERE active")
-        .execute(&mut *tx)
-        .await?;
-    let row = sqlx::query_as::<_, SigningKeyRow>(
+    deactivate(&mut tx).await?;
+    let row = key_row!(
         "UPDATE signing_keys SET active = true, activated_at = now() WHERE kid = $1
-         RETURNING kid, active, created_at, activated_at, revoked_at",
+         RETURNING",
+        "",
+        kid.0
     )
-    .bind(kid)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(row)
+}
+
+/// Takes the table's lock (against other creators and activators) until the transaction ends.
+async fn lock(tx: &mut sqlx::PgConnection) -> sqlx::Result<()> {
+    sqlx::query!("LOCK TABLE signing_keys IN EXCLUSIVE MODE")
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// No key is active any more (within the transaction that makes another active).
+async fn deactivate(tx: &mut sqlx::PgConnection) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE signing_keys SET active = false WHERE active")
+        .execute(tx)
+        .await?;
+    Ok(())
 }

@@ -247,13 +247,13 @@ pub(super) async fn join(
         "no link signing key exists yet: an operator must run `afftok keys create`",
     ))?;
     let link = Link {
-        kid: u64::try_from(kid).map_err(ApiError::internal)?,
+        kid: u64::try_from(kid.0).map_err(ApiError::internal)?,
         offer_id: u64::try_from(offer.id.0).map_err(ApiError::internal)?,
         promoter_id: u64::try_from(promoter.0).map_err(ApiError::internal)?,
         expires_at: 0,
     };
     let token = keyset.sign(&link).map_err(ApiError::internal)?;
-    let (row, created) = links::join(&state.db, promoter.0, offer.id.0, kid, &token).await?;
+    let (row, created) = links::join(&state.db, promoter, offer.id, kid, &token).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
