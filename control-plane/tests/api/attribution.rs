@@ -226,9 +226,11 @@ async fn each_rule_ends_in_its_documented_state() {
 
 #[tokio::test]
 async fn a_conversion_whose_click_never_comes_is_kept_as_unknown_click() {
+    // The wait leaves room to see the conversion pending on a loaded machine (with 1 s, the
+    // sweeper could finish it before the first look).
     let m = market_with(
         Options {
-            attribution_wait_secs: 1,
+            attribution_wait_secs: 4,
             ..Options::default()
         },
         json!({}),
