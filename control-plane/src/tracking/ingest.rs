@@ -415,7 +415,11 @@ async fn store_clicks(
         let at = event_time(c.ts);
         let key = ClickKey::new(
             at,
-            (offer_id, c.promoter_id as i64, *advertiser),
+            (
+                OfferId(offer_id),
+                PromoterId(c.promoter_id as i64),
+                AdvertiserId(*advertiser),
+            ),
             currency,
             c.country.as_ref().map(|c| c.as_str()),
             c.subs.get(1),
@@ -461,7 +465,11 @@ async fn store_clicks(
         let currency = owners.get(&d.offer_id).map_or("", |(_, c)| c.as_str());
         let key = ClickKey::new(
             d.ts,
-            (d.offer_id, d.promoter_id, advertiser),
+            (
+                OfferId(d.offer_id),
+                PromoterId(d.promoter_id),
+                AdvertiserId(advertiser),
+            ),
             currency,
             d.country.as_deref(),
             d.sub1.as_deref(),
