@@ -289,7 +289,7 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let done = crate::stats::rebuild(&db)
                 .await
-                .map_err(|e| anyhow::anyhow!(e.message()))?;
+                .map_err(|e| anyhow::anyhow!(crate::kernel::ApiError::from(e).message()))?;
             println!(
                 "stats rebuilt in {:.1} s: {} click rollup rows, {} conversion rollup rows",
                 started.elapsed().as_secs_f64(),

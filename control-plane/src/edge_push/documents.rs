@@ -11,16 +11,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use afftok_shared::Country;
-use afftok_shared::kv::{self, IpAllowList, OfferDoc, OfferStatus, PostbackKeyDoc};
-use sqlx::{FromRow, PgPool};
+use afftok_shared::kv::{self, IpAllowList, OfferDoc, OfferStatus as EdgeStatus, PostbackKeyDoc};
+use sqlx::PgPool;
 
 use super::PushError;
+use crate::kernel::{AdvertiserId, OfferId};
 use crate::links::signing_keys;
+use crate::offers::OfferStatus;
 
-#[derive(FromRow)]
 struct OfferRow {
-    id: i64,
-    advertiser_id: i64,
+    id: OfferId,
+    advertiser_id: AdvertiserId,
+    /// The stored status (checked text), read into [`OfferStatus`] by [`offer_document`].
     status: String,
     url_template: String,
     fallback_url: Option<String>,
@@ -28,10 +30,9 @@ struct OfferRow {
     geo_deny: Vec<String>,
 }
 
-#[derive(FromRow)]
 struct PostbackKeyRow {
     key_hash: Vec<u8>,
-    advertiser_id: i64,
+    advertiser_id: AdvertiserId,
     ip_allow: Vec<String>,
 }
 
@@ -67,31 +68,35 @@ async fn load(
         out.insert(kv::KEYS_KEY.to_owned(), to_json(&doc)?);
     }
 
-    let offer_ids: Option<Vec<i64>> = only.map(|keys| {
+    let offer_ids: Option<Vec<OfferId>> = only.map(|keys| {
         keys.iter()
             .filter_map(|k| k.strip_prefix("offer:")?.parse().ok())
             .collect()
     });
     if offer_ids.as_ref().is_none_or(|ids| !ids.is_empty()) {
-        let rows = sqlx::query_as::<_, OfferRow>(
-            "SELECT id, advertiser_id, status, url_template, fallback_url, geo_allow, geo_deny
+        let offer_ids: Option<Vec<i64>> =
+            offer_ids.map(|ids| ids.into_iter().map(|id| id.0).collect());
+        let rows = sqlx::query_as!(
+            OfferRow,
+            r#"SELECT id AS "id: OfferId", advertiser_id AS "advertiser_id: AdvertiserId", status,
+                url_template, fallback_url, geo_allow, geo_deny
              FROM offers
              WHERE status <> 'draft' AND ($1::bigint[] IS NULL OR id = ANY($1))
-             ORDER BY id",
+             ORDER BY id"#,
+            offer_ids.as_deref(),
         )
-        .bind(offer_ids)
         .fetch_all(db)
         .await?;
         for row in rows {
             let id = row.id;
             match offer_document(row) {
                 Ok(doc) => {
-                    out.insert(kv::offer_key(id.unsigned_abs()), to_json(&doc)?);
+                    out.insert(kv::offer_key(id.0.unsigned_abs()), to_json(&doc)?);
                 }
                 // Pushing it would make every edge keep its previous entry; leaving it out
                 // makes its links 404, which is what an unusable route deserves.
                 Err(why) => {
-                    tracing::error!(offer_id = id, %why, "offer left out of the edge config")
+                    tracing::error!(offer_id = id.0, %why, "offer left out of the edge config")
                 }
             }
         }
@@ -104,11 +109,13 @@ async fn load(
             .collect()
     });
     if hashes.as_ref().is_none_or(|h| !h.is_empty()) {
-        let rows = sqlx::query_as::<_, PostbackKeyRow>(
-            "SELECT key_hash, advertiser_id, ip_allow FROM postback_keys
-             WHERE revoked_at IS NULL AND ($1::bytea[] IS NULL OR key_hash = ANY($1))",
+        let rows = sqlx::query_as!(
+            PostbackKeyRow,
+            r#"SELECT key_hash, advertiser_id AS "advertiser_id: AdvertiserId", ip_allow
+             FROM postback_keys
+             WHERE revoked_at IS NULL AND ($1::bytea[] IS NULL OR key_hash = ANY($1))"#,
+            hashes.as_deref(),
         )
-        .bind(hashes)
         .fetch_all(db)
         .await?;
         for row in rows {
@@ -118,7 +125,7 @@ async fn load(
             let ip_allow = IpAllowList::parse(&row.ip_allow)
                 .map_err(|e| PushError(format!("a stored postback key allowlist: {e}")))?;
             let doc = PostbackKeyDoc {
-                advertiser_id: row.advertiser_id.unsigned_abs(),
+                advertiser_id: row.advertiser_id.0.unsigned_abs(),
                 ip_allow,
             };
             out.insert(kv::postback_key_key(&hash), to_json(&doc)?);
@@ -128,10 +135,17 @@ async fn load(
 }
 
 fn offer_document(row: OfferRow) -> Result<OfferDoc, String> {
-    let (status, fallback_url) = match row.status.as_str() {
-        "approved" => (OfferStatus::Active, row.fallback_url),
-        "paused" => (OfferStatus::Paused, row.fallback_url),
-        _ => (OfferStatus::Paused, None),
+    let status: OfferStatus = row
+        .status
+        .parse()
+        .map_err(|_| format!("{:?} is not an offer status", row.status))?;
+    let (status, fallback_url) = match status {
+        OfferStatus::Approved => (EdgeStatus::Active, row.fallback_url),
+        OfferStatus::Paused => (EdgeStatus::Paused, row.fallback_url),
+        OfferStatus::Draft
+        | OfferStatus::PendingReview
+        | OfferStatus::Rejected
+        | OfferStatus::Archived => (EdgeStatus::Paused, None),
     };
     let countries = |codes: &[String]| -> Result<Vec<Country>, String> {
         codes
@@ -145,7 +159,7 @@ fn offer_document(row: OfferRow) -> Result<OfferDoc, String> {
         fallback_url,
         geo_allow: countries(&row.geo_allow)?,
         geo_deny: countries(&row.geo_deny)?,
-        advertiser_id: row.advertiser_id.unsigned_abs(),
+        advertiser_id: row.advertiser_id.0.unsigned_abs(),
     };
     doc.validate().map_err(|e| e.to_string())?;
     Ok(doc)

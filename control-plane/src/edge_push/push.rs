@@ -40,8 +40,7 @@ async fn end<T>(
 /// Begins a transaction holding the push lock, waiting for it.
 async fn lock(db: &PgPool) -> Result<Transaction<'static, Postgres>, PushError> {
     let mut tx = db.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(PUSH_LOCK)
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", PUSH_LOCK)
         .execute(&mut *tx)
         .await?;
     Ok(tx)
@@ -50,10 +49,12 @@ async fn lock(db: &PgPool) -> Result<Transaction<'static, Postgres>, PushError> 
 /// Begins a transaction holding the push lock; `None` while another push holds it.
 async fn try_lock(db: &PgPool) -> Result<Option<Transaction<'static, Postgres>>, PushError> {
     let mut tx = db.begin().await?;
-    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
-        .bind(PUSH_LOCK)
-        .fetch_one(&mut *tx)
-        .await?;
+    let locked = sqlx::query_scalar!(
+        r#"SELECT pg_try_advisory_xact_lock($1) AS "locked!""#,
+        PUSH_LOCK
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     if locked {
         Ok(Some(tx))
     } else {
@@ -140,22 +141,22 @@ pub async fn queued(db: &PgPool, kek: &[u8; 32], targets: &[Target]) -> Result<R
         return Ok(Round::default());
     };
     let round = async {
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, key FROM edge_outbox ORDER BY id LIMIT $1")
-                .bind(ROUND)
-                .fetch_all(&mut *tx)
-                .await?;
+        let rows = sqlx::query!(
+            "SELECT id, key FROM edge_outbox ORDER BY id LIMIT $1",
+            ROUND
+        )
+        .fetch_all(&mut *tx)
+        .await?;
         if rows.is_empty() {
             return Ok(Round::default());
         }
-        let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-        let keys: BTreeSet<String> = rows.into_iter().map(|(_, key)| key).collect();
+        let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+        let keys: BTreeSet<String> = rows.into_iter().map(|row| row.key).collect();
         let values = documents::these(db, kek, &keys).await?;
         for target in targets {
             apply(target, &values).await?;
         }
-        sqlx::query("DELETE FROM edge_outbox WHERE id = ANY($1)")
-            .bind(&ids)
+        sqlx::query!("DELETE FROM edge_outbox WHERE id = ANY($1)", &ids)
             .execute(&mut *tx)
             .await?;
         Ok(Round {

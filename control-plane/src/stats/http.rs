@@ -14,11 +14,12 @@ use utoipa_axum::routes;
 use crate::accounts::Scope;
 use crate::app::startup::AppState;
 use crate::http::extract::{Auth, Query};
-use crate::kernel::Tenant;
 use crate::kernel::error::ApiError;
 use crate::kernel::money::Money;
+use crate::kernel::{OfferId, PromoterId, Tenant};
 use crate::stats::db::stats::{self, Granularity, GroupBy, Query as StatsQuery, Row};
-use crate::stats::{live, rules};
+use crate::stats::live::{self, LiveScope};
+use crate::stats::rules;
 
 /// Stats parameters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -35,9 +36,11 @@ pub(super) struct StatsParams {
     /// IANA time zone (default UTC).
     pub tz: Option<String>,
     /// Only this offer.
-    pub offer_id: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    pub offer_id: Option<OfferId>,
     /// Only this promoter.
-    pub promoter_id: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    pub promoter_id: Option<PromoterId>,
     /// Only this country.
     pub country: Option<String>,
 }
@@ -81,9 +84,9 @@ pub(super) struct StatsAnswer {
     /// The time zone of the periods.
     pub tz: String,
     /// The period length.
-    pub granularity: String,
+    pub granularity: Granularity,
     /// The grouping, if any.
-    pub group_by: Option<String>,
+    pub group_by: Option<GroupBy>,
     /// Periods (and groups) with activity, in order.
     pub rows: Vec<StatsRow>,
     /// The whole range.
@@ -143,32 +146,25 @@ pub(super) async fn stats(
     Query(p): Query<StatsParams>,
 ) -> Result<axum::Json<StatsAnswer>, ApiError> {
     principal.require(Scope::StatsRead)?;
-    let granularity = match p.granularity.as_deref().unwrap_or("day") {
-        "hour" => Granularity::Hour,
-        "day" => Granularity::Day,
-        "week" => Granularity::Week,
-        "month" => Granularity::Month,
-        _ => {
-            return Err(ApiError::field(
-                "granularity",
-                "must be hour, day, week or month",
-            ));
-        }
-    };
-    let group_by = match p.group_by.as_deref() {
-        None => GroupBy::None,
-        Some("offer") => GroupBy::Offer,
-        Some("promoter") => GroupBy::Promoter,
-        Some("advertiser") => GroupBy::Advertiser,
-        Some("country") => GroupBy::Country,
-        Some("sub1") => GroupBy::Sub1,
-        Some(_) => {
-            return Err(ApiError::field(
-                "group_by",
-                "must be offer, promoter, advertiser, country or sub1",
-            ));
-        }
-    };
+    // Read as text and parsed here, so that a name we do not know answers 422 naming the
+    // field (a query that does not decode answers 400).
+    let granularity: Granularity = p
+        .granularity
+        .as_deref()
+        .unwrap_or("day")
+        .parse()
+        .map_err(|()| ApiError::field("granularity", "must be hour, day, week or month"))?;
+    let group_by: Option<GroupBy> =
+        p.group_by
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|()| {
+                ApiError::field(
+                    "group_by",
+                    "must be offer, promoter, advertiser, country or sub1",
+                )
+            })?;
     let tz = p.tz.clone().unwrap_or_else(|| "UTC".to_owned());
     if tz.len() > 64 || !stats::valid_tz(&state.db, &tz).await? {
         return Err(ApiError::field(
@@ -218,14 +214,14 @@ pub(super) async fn stats(
         totals.add(row);
         out.push(view(
             label(*period, granularity),
-            (group_by != GroupBy::None).then(|| group.clone()),
+            group_by.is_some().then(|| group.clone()),
             row,
         ));
     }
     Ok(axum::Json(StatsAnswer {
         tz,
-        granularity: p.granularity.unwrap_or_else(|| "day".to_owned()),
-        group_by: p.group_by,
+        granularity,
+        group_by,
         rows: out,
         totals: view(format!("{}/{}", p.from, p.to), None, &totals),
     }))
@@ -268,7 +264,8 @@ pub(super) struct LiveAnswer {
 #[serde(deny_unknown_fields)]
 pub(super) struct LiveParams {
     /// One of the caller's offers (advertisers and admins).
-    pub offer_id: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    pub offer_id: Option<OfferId>,
 }
 
 /// Today's (UTC) counters, updated as events land.
@@ -286,16 +283,16 @@ pub(super) async fn live_stats(
             return Err(ApiError::field("offer_id", "is for advertisers and admins"));
         }
         (Some(offer), tenant) => {
-            crate::offers::get(&state.db, tenant, crate::kernel::OfferId(offer))
+            crate::offers::get(&state.db, tenant, offer)
                 .await?
                 .ok_or(ApiError::NotFound("offer"))?;
-            format!("offer:{offer}")
+            LiveScope::Offer(offer)
         }
-        (None, Tenant::Admin) => "all".to_owned(),
-        (None, Tenant::Advertiser(a)) => format!("advertiser:{a}"),
-        (None, Tenant::Promoter(id)) => format!("promoter:{id}"),
+        (None, Tenant::Admin) => LiveScope::All,
+        (None, Tenant::Advertiser(a)) => LiveScope::Advertiser(a),
+        (None, Tenant::Promoter(id)) => LiveScope::Promoter(id),
     };
-    let c = live::read(&state.redis, &state.settings.redis_key_prefix, &scope).await?;
+    let c = live::read(&state.redis, &state.settings.redis_key_prefix, scope).await?;
     let today = OffsetDateTime::now_utc().date();
     Ok(axum::Json(LiveAnswer {
         day: format!(
@@ -304,7 +301,7 @@ pub(super) async fn live_stats(
             u8::from(today.month()),
             today.day()
         ),
-        scope,
+        scope: scope.to_string(),
         clicks: c.clicks,
         unique_clicks: c.unique_clicks,
         filtered_clicks: c.filtered_clicks,

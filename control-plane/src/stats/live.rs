@@ -4,6 +4,7 @@
 //! exact. Hashes expire after three days. They are fed by domain events ([`LiveCounters`]).
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use redis::aio::ConnectionManager;
 use rust_decimal::Decimal;
@@ -181,6 +182,30 @@ struct Scopes {
     advertiser_id: AdvertiserId,
 }
 
+/// Whose counters a hash holds: `all`, `advertiser:{id}`, `promoter:{id}` or `offer:{id}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveScope {
+    /// The whole platform.
+    All,
+    /// One advertiser's offers.
+    Advertiser(AdvertiserId),
+    /// One promoter's links.
+    Promoter(PromoterId),
+    /// One offer.
+    Offer(OfferId),
+}
+
+impl fmt::Display for LiveScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::All => f.write_str("all"),
+            Self::Advertiser(id) => write!(f, "advertiser:{id}"),
+            Self::Promoter(id) => write!(f, "promoter:{id}"),
+            Self::Offer(id) => write!(f, "offer:{id}"),
+        }
+    }
+}
+
 /// Adds `fields` to the day's hash of every scope the event belongs to.
 fn add(
     sums: &mut BTreeMap<String, BTreeMap<String, i64>>,
@@ -190,12 +215,12 @@ fn add(
     fields: &[(String, i64)],
 ) {
     let names = [
-        "all".to_owned(),
-        format!("offer:{}", scopes.offer_id),
-        format!("promoter:{}", scopes.promoter_id),
-        format!("advertiser:{}", scopes.advertiser_id),
+        LiveScope::All,
+        LiveScope::Offer(scopes.offer_id),
+        LiveScope::Promoter(scopes.promoter_id),
+        LiveScope::Advertiser(scopes.advertiser_id),
     ];
-    for name in &names {
+    for name in names {
         let hash = sums.entry(day_key(prefix, day, name)).or_default();
         for (field, by) in fields {
             let sum = hash.entry(field.clone()).or_default();
@@ -204,7 +229,7 @@ fn add(
     }
 }
 
-fn day_key(prefix: &str, d: Date, scope: &str) -> String {
+fn day_key(prefix: &str, d: Date, scope: LiveScope) -> String {
     format!(
         "{prefix}live:{:04}{:02}{:02}:{scope}",
         d.year(),
@@ -244,7 +269,7 @@ pub struct Counters {
 pub async fn read(
     redis: &ConnectionManager,
     prefix: &str,
-    scope: &str,
+    scope: LiveScope,
 ) -> Result<Counters, redis::RedisError> {
     let mut conn = redis.clone();
     let fields: BTreeMap<String, i64> = redis::cmd("HGETALL")

@@ -466,7 +466,7 @@ async fn store_clicks(
         let at = event_time(c.ts);
         let key = ClickKey::new(
             at,
-            (offer_id.0, promoter_id.0, advertiser.0),
+            (offer_id, promoter_id, *advertiser),
             currency,
             c.country.as_ref().map(|c| c.as_str()),
             c.subs.get(1),
@@ -512,7 +512,7 @@ async fn store_clicks(
         let currency = owners.get(&d.offer_id).map_or("", |(_, c)| c.as_str());
         let key = ClickKey::new(
             d.ts,
-            (d.offer_id.0, d.promoter_id.0, advertiser.0),
+            (d.offer_id, d.promoter_id, advertiser),
             currency,
             d.country.as_deref(),
             d.sub1.as_deref(),

@@ -198,9 +198,9 @@ fn rollup(row: &ConversionRow, sign: i64, out: &mut Outcome) {
     let payout_currency = row.payout_currency.clone().unwrap_or_default();
     out.counts.push(rollups::ConversionCount {
         ts: row.ts,
-        offer_id,
-        promoter_id,
-        advertiser_id: row.advertiser_id,
+        offer_id: OfferId(offer_id),
+        promoter_id: PromoterId(promoter_id),
+        advertiser_id: AdvertiserId(row.advertiser_id),
         country: row.country.clone().unwrap_or_default(),
         sub1: row.sub1.clone().unwrap_or_default(),
         payout: (payout, payout_currency),

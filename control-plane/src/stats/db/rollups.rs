@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
-use crate::kernel::error::ApiError;
+use crate::kernel::{AdvertiserId, OfferId, PromoterId};
 
 /// The bucket width in seconds.
 const BUCKET_SECS: i64 = 900;
@@ -32,17 +32,58 @@ pub(crate) fn bucket_of(at: OffsetDateTime) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(secs - secs.rem_euclid(BUCKET_SECS)).unwrap_or(at)
 }
 
+/// Whose totals a per-scope rollup row holds: stored as `scope` `t` (the platform, `scope_id`
+/// 0), `a` (an advertiser) or `p` (a promoter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RollupScope {
+    /// The whole platform.
+    Platform,
+    /// One advertiser's offers.
+    Advertiser(AdvertiserId),
+    /// One promoter's links.
+    Promoter(PromoterId),
+}
+
+impl RollupScope {
+    /// The stored `scope`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Platform => "t",
+            Self::Advertiser(_) => "a",
+            Self::Promoter(_) => "p",
+        }
+    }
+
+    /// The stored `scope_id`.
+    pub(crate) fn id(self) -> i64 {
+        match self {
+            Self::Platform => 0,
+            Self::Advertiser(a) => a.0,
+            Self::Promoter(p) => p.0,
+        }
+    }
+
+    /// The scopes a count on an offer of `advertiser` through `promoter`'s link is part of.
+    fn of(advertiser: AdvertiserId, promoter: PromoterId) -> [Self; 3] {
+        [
+            Self::Platform,
+            Self::Advertiser(advertiser),
+            Self::Promoter(promoter),
+        ]
+    }
+}
+
 /// The dimensions a click is counted under.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ClickKey {
     /// The 15-minute bucket (see [`bucket_of`]).
     pub bucket: OffsetDateTime,
     /// Offer.
-    pub offer_id: i64,
+    pub offer_id: OfferId,
     /// Promoter.
-    pub promoter_id: i64,
+    pub promoter_id: PromoterId,
     /// The offer's advertiser.
-    pub advertiser_id: i64,
+    pub advertiser_id: AdvertiserId,
     /// Country, '' when unknown.
     pub country: String,
     /// sub1, '' when unset.
@@ -56,7 +97,7 @@ impl ClickKey {
     /// The key of a click at `at` on an offer of `advertiser_id` paying in `currency`.
     pub fn new(
         at: OffsetDateTime,
-        (offer_id, promoter_id, advertiser_id): (i64, i64, i64),
+        (offer_id, promoter_id, advertiser_id): (OfferId, PromoterId, AdvertiserId),
         currency: &str,
         country: Option<&str>,
         sub1: Option<&str>,
@@ -73,8 +114,8 @@ impl ClickKey {
     }
 
     /// The scopes the click counts in: the platform, its advertiser, its promoter.
-    fn scopes(&self) -> [(&'static str, i64); 3] {
-        [("t", 0), ("a", self.advertiser_id), ("p", self.promoter_id)]
+    fn scopes(&self) -> [RollupScope; 3] {
+        RollupScope::of(self.advertiser_id, self.promoter_id)
     }
 }
 
@@ -106,7 +147,7 @@ impl ClickCounts {
 pub async fn add_clicks(
     tx: &mut Transaction<'_, Postgres>,
     counts: &BTreeMap<ClickKey, ClickCounts>,
-) -> Result<(), ApiError> {
+) -> sqlx::Result<()> {
     let counts: Vec<(&ClickKey, &ClickCounts)> =
         counts.iter().filter(|(_, c)| !c.is_zero()).collect();
     if counts.is_empty() {
@@ -115,15 +156,26 @@ pub async fn add_clicks(
     let mut scoped: BTreeMap<(&'static str, i64, OffsetDateTime, &str), ClickCounts> =
         BTreeMap::new();
     for (key, c) in &counts {
-        for (scope, id) in key.scopes() {
+        for scope in key.scopes() {
             scoped
-                .entry((scope, id, key.bucket, key.currency.as_str()))
+                .entry((
+                    scope.as_str(),
+                    scope.id(),
+                    key.bucket,
+                    key.currency.as_str(),
+                ))
                 .or_default()
                 .add(**c);
         }
     }
     let col = |f: fn(&ClickCounts) -> i64| counts.iter().map(|(_, c)| f(c)).collect::<Vec<_>>();
-    sqlx::query(
+    // Text arrays are bound borrowed, with their type stated (`as &[&str]`, which the macros
+    // take instead of checking it against the `Vec<String>` they expect): no copy of every
+    // key's text for each batch.
+    let countries: Vec<&str> = counts.iter().map(|(k, _)| k.country.as_str()).collect();
+    let sub1s: Vec<&str> = counts.iter().map(|(k, _)| k.sub1.as_str()).collect();
+    let currencies: Vec<&str> = counts.iter().map(|(k, _)| k.currency.as_str()).collect();
+    sqlx::query!(
         "INSERT INTO stats_clicks (bucket, offer_id, promoter_id, advertiser_id, country, sub1,
                                    currency, clicks, unique_clicks, filtered_clicks)
          SELECT * FROM UNNEST($1::timestamptz[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
@@ -132,31 +184,33 @@ pub async fn add_clicks(
              clicks = stats_clicks.clicks + EXCLUDED.clicks,
              unique_clicks = stats_clicks.unique_clicks + EXCLUDED.unique_clicks,
              filtered_clicks = stats_clicks.filtered_clicks + EXCLUDED.filtered_clicks",
+        &counts.iter().map(|(k, _)| k.bucket).collect::<Vec<_>>(),
+        &counts.iter().map(|(k, _)| k.offer_id.0).collect::<Vec<_>>(),
+        &counts.iter().map(|(k, _)| k.promoter_id.0).collect::<Vec<_>>(),
+        &counts.iter().map(|(k, _)| k.advertiser_id.0).collect::<Vec<_>>(),
+        &countries[..] as &[&str],
+        &sub1s[..] as &[&str],
+        &currencies[..] as &[&str],
+        &col(|c| c.clicks),
+        &col(|c| c.unique_clicks),
+        &col(|c| c.filtered_clicks),
     )
-    .bind(counts.iter().map(|(k, _)| k.bucket).collect::<Vec<_>>())
-    .bind(counts.iter().map(|(k, _)| k.offer_id).collect::<Vec<_>>())
-    .bind(counts.iter().map(|(k, _)| k.promoter_id).collect::<Vec<_>>())
-    .bind(counts.iter().map(|(k, _)| k.advertiser_id).collect::<Vec<_>>())
-    .bind(counts.iter().map(|(k, _)| k.country.as_str()).collect::<Vec<_>>())
-    .bind(counts.iter().map(|(k, _)| k.sub1.as_str()).collect::<Vec<_>>())
-    .bind(counts.iter().map(|(k, _)| k.currency.as_str()).collect::<Vec<_>>())
-    .bind(col(|c| c.clicks))
-    .bind(col(|c| c.unique_clicks))
-    .bind(col(|c| c.filtered_clicks))
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    let scopes: Vec<&str> = scoped.keys().map(|k| k.0).collect();
+    let currencies: Vec<&str> = scoped.keys().map(|k| k.3).collect();
+    sqlx::query!(
         "INSERT INTO stats_scope_clicks_delta (scope, scope_id, bucket, currency, clicks, unique_clicks, filtered_clicks)
          SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $5::bigint[], $6::bigint[],
                               $7::bigint[])",
+        &scopes[..] as &[&str],
+        &scoped.keys().map(|k| k.1).collect::<Vec<_>>(),
+        &scoped.keys().map(|k| k.2).collect::<Vec<_>>(),
+        &currencies[..] as &[&str],
+        &scoped.values().map(|c| c.clicks).collect::<Vec<_>>(),
+        &scoped.values().map(|c| c.unique_clicks).collect::<Vec<_>>(),
+        &scoped.values().map(|c| c.filtered_clicks).collect::<Vec<_>>(),
     )
-    .bind(scoped.keys().map(|k| k.0).collect::<Vec<_>>())
-    .bind(scoped.keys().map(|k| k.1).collect::<Vec<_>>())
-    .bind(scoped.keys().map(|k| k.2).collect::<Vec<_>>())
-    .bind(scoped.keys().map(|k| k.3).collect::<Vec<_>>())
-    .bind(scoped.values().map(|c| c.clicks).collect::<Vec<_>>())
-    .bind(scoped.values().map(|c| c.unique_clicks).collect::<Vec<_>>())
-    .bind(scoped.values().map(|c| c.filtered_clicks).collect::<Vec<_>>())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -168,11 +222,11 @@ pub struct ConversionCount {
     /// The conversion's time.
     pub ts: OffsetDateTime,
     /// Offer.
-    pub offer_id: i64,
+    pub offer_id: OfferId,
     /// Promoter.
-    pub promoter_id: i64,
+    pub promoter_id: PromoterId,
     /// Advertiser.
-    pub advertiser_id: i64,
+    pub advertiser_id: AdvertiserId,
     /// The click's country ('' when unknown).
     pub country: String,
     /// The click's sub1 ('' when unset).
@@ -186,7 +240,15 @@ pub struct ConversionCount {
 }
 
 /// (bucket, offer, promoter, country, sub1, payout currency, revenue currency) → advertiser.
-type ConversionKey = (OffsetDateTime, i64, i64, String, String, String, String);
+type ConversionKey = (
+    OffsetDateTime,
+    OfferId,
+    PromoterId,
+    String,
+    String,
+    String,
+    String,
+);
 
 /// Conversion sums: (conversions, payout, revenue).
 type ConversionSums = (i64, Decimal, Decimal);
@@ -203,8 +265,8 @@ fn add_sums(into: &mut ConversionSums, by: ConversionSums) {
 pub async fn add_conversions(
     tx: &mut Transaction<'_, Postgres>,
     changes: &[ConversionCount],
-) -> Result<(), ApiError> {
-    let mut rows: BTreeMap<ConversionKey, (i64, ConversionSums)> = BTreeMap::new();
+) -> sqlx::Result<()> {
+    let mut rows: BTreeMap<ConversionKey, (AdvertiserId, ConversionSums)> = BTreeMap::new();
     let mut scoped: BTreeMap<(&'static str, i64, OffsetDateTime, String, String), ConversionSums> =
         BTreeMap::new();
     for c in changes {
@@ -230,8 +292,14 @@ pub async fn add_conversions(
                 .1,
             sums,
         );
-        for (scope, id) in [("t", 0), ("a", c.advertiser_id), ("p", c.promoter_id)] {
-            let key = (scope, id, bucket, c.payout.1.clone(), c.revenue.1.clone());
+        for scope in RollupScope::of(c.advertiser_id, c.promoter_id) {
+            let key = (
+                scope.as_str(),
+                scope.id(),
+                bucket,
+                c.payout.1.clone(),
+                c.revenue.1.clone(),
+            );
             add_sums(scoped.entry(key).or_default(), sums);
         }
     }
@@ -239,8 +307,12 @@ pub async fn add_conversions(
         return Ok(());
     }
     let keys: Vec<&ConversionKey> = rows.keys().collect();
-    let values: Vec<&(i64, ConversionSums)> = rows.values().collect();
-    sqlx::query(
+    let values: Vec<&(AdvertiserId, ConversionSums)> = rows.values().collect();
+    let countries: Vec<&str> = keys.iter().map(|k| k.3.as_str()).collect();
+    let sub1s: Vec<&str> = keys.iter().map(|k| k.4.as_str()).collect();
+    let payout_currencies: Vec<&str> = keys.iter().map(|k| k.5.as_str()).collect();
+    let revenue_currencies: Vec<&str> = keys.iter().map(|k| k.6.as_str()).collect();
+    sqlx::query!(
         "INSERT INTO stats_conversions (bucket, offer_id, promoter_id, advertiser_id, country, sub1,
              payout_currency, revenue_currency, conversions, payout, revenue)
          SELECT * FROM UNNEST($1::timestamptz[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
@@ -249,106 +321,108 @@ pub async fn add_conversions(
              conversions = stats_conversions.conversions + EXCLUDED.conversions,
              payout = stats_conversions.payout + EXCLUDED.payout,
              revenue = stats_conversions.revenue + EXCLUDED.revenue",
+        &keys.iter().map(|k| k.0).collect::<Vec<_>>(),
+        &keys.iter().map(|k| k.1.0).collect::<Vec<_>>(),
+        &keys.iter().map(|k| k.2.0).collect::<Vec<_>>(),
+        &values.iter().map(|v| v.0.0).collect::<Vec<_>>(),
+        &countries[..] as &[&str],
+        &sub1s[..] as &[&str],
+        &payout_currencies[..] as &[&str],
+        &revenue_currencies[..] as &[&str],
+        &values.iter().map(|v| v.1.0).collect::<Vec<_>>(),
+        &values.iter().map(|v| v.1.1).collect::<Vec<_>>(),
+        &values.iter().map(|v| v.1.2).collect::<Vec<_>>(),
     )
-    .bind(keys.iter().map(|k| k.0).collect::<Vec<_>>())
-    .bind(keys.iter().map(|k| k.1).collect::<Vec<_>>())
-    .bind(keys.iter().map(|k| k.2).collect::<Vec<_>>())
-    .bind(values.iter().map(|v| v.0).collect::<Vec<_>>())
-    .bind(keys.iter().map(|k| k.3.as_str()).collect::<Vec<_>>())
-    .bind(keys.iter().map(|k| k.4.as_str()).collect::<Vec<_>>())
-    .bind(keys.iter().map(|k| k.5.as_str()).collect::<Vec<_>>())
-    .bind(keys.iter().map(|k| k.6.as_str()).collect::<Vec<_>>())
-    .bind(values.iter().map(|v| v.1.0).collect::<Vec<_>>())
-    .bind(values.iter().map(|v| v.1.1).collect::<Vec<_>>())
-    .bind(values.iter().map(|v| v.1.2).collect::<Vec<_>>())
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    let scopes: Vec<&str> = scoped.keys().map(|k| k.0).collect();
+    let payout_currencies: Vec<&str> = scoped.keys().map(|k| k.3.as_str()).collect();
+    let revenue_currencies: Vec<&str> = scoped.keys().map(|k| k.4.as_str()).collect();
+    sqlx::query!(
         "INSERT INTO stats_scope_conversions_delta (scope, scope_id, bucket, payout_currency, revenue_currency,
                                                     conversions, payout, revenue)
          SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[],
                               $6::bigint[], $7::numeric[], $8::numeric[])",
+        &scopes[..] as &[&str],
+        &scoped.keys().map(|k| k.1).collect::<Vec<_>>(),
+        &scoped.keys().map(|k| k.2).collect::<Vec<_>>(),
+        &payout_currencies[..] as &[&str],
+        &revenue_currencies[..] as &[&str],
+        &scoped.values().map(|v| v.0).collect::<Vec<_>>(),
+        &scoped.values().map(|v| v.1).collect::<Vec<_>>(),
+        &scoped.values().map(|v| v.2).collect::<Vec<_>>(),
     )
-    .bind(scoped.keys().map(|k| k.0).collect::<Vec<_>>())
-    .bind(scoped.keys().map(|k| k.1).collect::<Vec<_>>())
-    .bind(scoped.keys().map(|k| k.2).collect::<Vec<_>>())
-    .bind(scoped.keys().map(|k| k.3.as_str()).collect::<Vec<_>>())
-    .bind(scoped.keys().map(|k| k.4.as_str()).collect::<Vec<_>>())
-    .bind(scoped.values().map(|v| v.0).collect::<Vec<_>>())
-    .bind(scoped.values().map(|v| v.1).collect::<Vec<_>>())
-    .bind(scoped.values().map(|v| v.2).collect::<Vec<_>>())
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
+// The statements folding `{table}_delta` into `{table}` and `{table}_hourly`: the deltas it
+// deletes are summed per key (in key order) and added to both; the hour of a bucket is
+// `date_bin('1 hour', bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00')`, whatever the session's
+// time zone (`date_trunc` would use it). Each macro hands its statement to the macro named
+// (`sqlx::query_scalar`; `concat` in the tests, to read it).
+
+/// Folds `stats_scope_clicks_delta`.
+macro_rules! fold_clicks {
+    ($($run:ident)::+) => {
+        $($run)::+!(
+            r#"WITH gone AS (DELETE FROM stats_scope_clicks_delta RETURNING *),
+              quarter AS (INSERT INTO stats_scope_clicks (scope, scope_id, bucket, currency, clicks, unique_clicks, filtered_clicks)
+             SELECT scope, scope_id, bucket, currency, sum(clicks), sum(unique_clicks), sum(filtered_clicks) FROM gone GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+             ON CONFLICT (scope, scope_id, bucket, currency) DO UPDATE SET clicks = stats_scope_clicks.clicks + EXCLUDED.clicks,
+                 unique_clicks = stats_scope_clicks.unique_clicks + EXCLUDED.unique_clicks,
+                 filtered_clicks = stats_scope_clicks.filtered_clicks + EXCLUDED.filtered_clicks),
+              hourly AS (INSERT INTO stats_scope_clicks_hourly (scope, scope_id, bucket, currency, clicks, unique_clicks, filtered_clicks)
+             SELECT scope, scope_id, date_bin('1 hour', bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00'), currency, sum(clicks), sum(unique_clicks), sum(filtered_clicks) FROM gone GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+             ON CONFLICT (scope, scope_id, bucket, currency) DO UPDATE SET clicks = stats_scope_clicks_hourly.clicks + EXCLUDED.clicks,
+                 unique_clicks = stats_scope_clicks_hourly.unique_clicks + EXCLUDED.unique_clicks,
+                 filtered_clicks = stats_scope_clicks_hourly.filtered_clicks + EXCLUDED.filtered_clicks)
+         SELECT count(*) AS "folded!" FROM gone"#
+        )
+    };
+}
+
+/// Folds `stats_scope_conversions_delta`.
+macro_rules! fold_conversions {
+    ($($run:ident)::+) => {
+        $($run)::+!(
+            r#"WITH gone AS (DELETE FROM stats_scope_conversions_delta RETURNING *),
+              quarter AS (INSERT INTO stats_scope_conversions (scope, scope_id, bucket, payout_currency, revenue_currency, conversions, payout, revenue)
+             SELECT scope, scope_id, bucket, payout_currency, revenue_currency, sum(conversions), sum(payout), sum(revenue) FROM gone GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+             ON CONFLICT (scope, scope_id, bucket, payout_currency, revenue_currency) DO UPDATE SET conversions = stats_scope_conversions.conversions + EXCLUDED.conversions,
+                 payout = stats_scope_conversions.payout + EXCLUDED.payout,
+                 revenue = stats_scope_conversions.revenue + EXCLUDED.revenue),
+              hourly AS (INSERT INTO stats_scope_conversions_hourly (scope, scope_id, bucket, payout_currency, revenue_currency, conversions, payout, revenue)
+             SELECT scope, scope_id, date_bin('1 hour', bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00'), payout_currency, revenue_currency, sum(conversions), sum(payout), sum(revenue) FROM gone GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+             ON CONFLICT (scope, scope_id, bucket, payout_currency, revenue_currency) DO UPDATE SET conversions = stats_scope_conversions_hourly.conversions + EXCLUDED.conversions,
+                 payout = stats_scope_conversions_hourly.payout + EXCLUDED.payout,
+                 revenue = stats_scope_conversions_hourly.revenue + EXCLUDED.revenue)
+         SELECT count(*) AS "folded!" FROM gone"#
+        )
+    };
+}
+
 /// Folds the appended scope sums into the scope tables; returns how many deltas were folded.
 /// Safe to run at any time and from several processes at once: each run takes only deltas
 /// committed when it starts, and deletes them in the statement that adds them up.
-pub async fn compact(pool: &PgPool) -> Result<u64, ApiError> {
+pub async fn compact(pool: &PgPool) -> sqlx::Result<u64> {
     let mut tx = pool.begin().await?;
     // One compaction at a time (several services may run): the others skip their turn.
-    let ours: bool =
-        sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtext('afftok:stats-compact'))")
-            .fetch_one(&mut *tx)
-            .await?;
+    let ours = sqlx::query_scalar!(
+        r#"SELECT pg_try_advisory_xact_lock(hashtext('afftok:stats-compact')) AS "ours!""#
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     if !ours {
         return Ok(0);
     }
-    let (clicks,): (i64,) = sqlx::query_as(&fold(
-        "stats_scope_clicks",
-        ", currency",
-        "sum(clicks), sum(unique_clicks), sum(filtered_clicks)",
-        "clicks, unique_clicks, filtered_clicks",
-    ))
-    .fetch_one(&mut *tx)
-    .await?;
-    let (conversions,): (i64,) = sqlx::query_as(&fold(
-        "stats_scope_conversions",
-        ", payout_currency, revenue_currency",
-        "sum(conversions), sum(payout), sum(revenue)",
-        "conversions, payout, revenue",
-    ))
-    .fetch_one(&mut *tx)
-    .await?;
+    let clicks = fold_clicks!(sqlx::query_scalar).fetch_one(&mut *tx).await?;
+    let conversions = fold_conversions!(sqlx::query_scalar)
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok((clicks + conversions) as u64)
-}
-
-/// The bucket of an hour, whatever the session's time zone (`date_trunc` would use it).
-const HOUR_OF: &str = "date_bin('1 hour', bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00')";
-
-/// The statement folding `{table}_delta` into `{table}` and `{table}_hourly`: the deltas it
-/// deletes are summed per key (in key order) and added to both. `keys` are the key columns
-/// after the bucket, `sums` the summed columns, `columns` their names.
-fn fold(table: &str, keys: &str, sums: &str, columns: &str) -> String {
-    let key_list = format!("scope, scope_id, bucket{keys}");
-    let conflict_set = columns
-        .split(", ")
-        .map(|c| format!("{c} = {{t}}.{c} + EXCLUDED.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let upsert = |target: &str, bucket: &str| {
-        let n = key_list.split(", ").count();
-        let order = (1..=n)
-            .map(|i| i.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        format!(
-            "INSERT INTO {target} ({key_list}, {columns})
-             SELECT scope, scope_id, {bucket}{keys}, {sums} FROM gone GROUP BY {order} ORDER BY {order}
-             ON CONFLICT ({key_list}) DO UPDATE SET {}",
-            conflict_set.replace("{t}", target)
-        )
-    };
-    format!(
-        "WITH gone AS (DELETE FROM {table}_delta RETURNING *),
-              quarter AS ({}),
-              hourly AS ({})
-         SELECT count(*) FROM gone",
-        upsert(table, "bucket"),
-        upsert(&format!("{table}_hourly"), HOUR_OF)
-    )
 }
 
 /// What a rebuild wrote.
@@ -364,9 +438,9 @@ pub struct Rebuilt {
 /// attribution keep, from scratch (after a manual data repair, or to load data that did not
 /// come through ingestion). The rollup tables are locked meanwhile: ingestion waits, stats
 /// reads go on with the old numbers until the new ones commit.
-pub async fn rebuild(pool: &PgPool) -> Result<Rebuilt, ApiError> {
+pub async fn rebuild(pool: &PgPool) -> sqlx::Result<Rebuilt> {
     let mut tx = pool.begin().await?;
-    sqlx::query(
+    sqlx::query!(
         "LOCK TABLE stats_clicks, stats_scope_clicks, stats_scope_clicks_hourly, stats_scope_clicks_delta,
                    stats_conversions, stats_scope_conversions, stats_scope_conversions_hourly,
                    stats_scope_conversions_delta IN EXCLUSIVE MODE",
@@ -374,7 +448,12 @@ pub async fn rebuild(pool: &PgPool) -> Result<Rebuilt, ApiError> {
     .execute(&mut *tx)
     .await?;
     // DELETE, not TRUNCATE: TRUNCATE's lock would hold stats reads up until the commit.
-    for table in [
+    macro_rules! delete_all {
+        ($($table:literal),*) => {$(
+            sqlx::query!("DELETE FROM " + $table).execute(&mut *tx).await?;
+        )*};
+    }
+    delete_all!(
         "stats_clicks",
         "stats_scope_clicks",
         "stats_scope_clicks_hourly",
@@ -382,16 +461,12 @@ pub async fn rebuild(pool: &PgPool) -> Result<Rebuilt, ApiError> {
         "stats_conversions",
         "stats_scope_conversions",
         "stats_scope_conversions_hourly",
-        "stats_scope_conversions_delta",
-    ] {
-        sqlx::query(&format!("DELETE FROM {table}"))
-            .execute(&mut *tx)
-            .await?;
-    }
+        "stats_scope_conversions_delta"
+    );
     // The same counting as ingestion: clicks on offers known here (advertiser set), ok ones
     // counted, the others filtered, under their offer's currency (today's: raw clicks do not
     // keep the one they were counted under); conversions that are approved, by their own time.
-    let click_rows = sqlx::query(
+    let click_rows = sqlx::query!(
         "INSERT INTO stats_clicks (bucket, offer_id, promoter_id, advertiser_id, country, sub1,
                                    currency, clicks, unique_clicks, filtered_clicks)
          SELECT date_bin('15 minutes', c.ts, TIMESTAMPTZ '2000-01-01 00:00:00+00'), c.offer_id, c.promoter_id,
@@ -407,7 +482,7 @@ pub async fn rebuild(pool: &PgPool) -> Result<Rebuilt, ApiError> {
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO stats_scope_clicks (bucket, scope, scope_id, currency, clicks, unique_clicks, filtered_clicks)
          SELECT bucket, s.scope, s.scope_id, currency, sum(clicks), sum(unique_clicks), sum(filtered_clicks)
          FROM stats_clicks,
@@ -416,7 +491,7 @@ pub async fn rebuild(pool: &PgPool) -> Result<Rebuilt, ApiError> {
     )
     .execute(&mut *tx)
     .await?;
-    let conversion_rows = sqlx::query(
+    let conversion_rows = sqlx::query!(
         "INSERT INTO stats_conversions (bucket, offer_id, promoter_id, advertiser_id, country, sub1,
                                         payout_currency, revenue_currency, conversions, payout, revenue)
          SELECT date_bin('15 minutes', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00'), offer_id, promoter_id,
@@ -430,7 +505,7 @@ pub async fn rebuild(pool: &PgPool) -> Result<Rebuilt, ApiError> {
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO stats_scope_conversions (bucket, scope, scope_id, payout_currency, revenue_currency,
                                               conversions, payout, revenue)
          SELECT bucket, s.scope, s.scope_id, payout_currency, revenue_currency,
@@ -441,31 +516,19 @@ pub async fn rebuild(pool: &PgPool) -> Result<Rebuilt, ApiError> {
     )
     .execute(&mut *tx)
     .await?;
-    for (table, keys, sums) in [
-        (
-            "stats_scope_clicks",
-            ", currency",
-            "sum(clicks), sum(unique_clicks), sum(filtered_clicks)",
-        ),
-        (
-            "stats_scope_conversions",
-            ", payout_currency, revenue_currency",
-            "sum(conversions), sum(payout), sum(revenue)",
-        ),
-    ] {
-        let n = 3 + keys.matches(',').count();
-        let order = (1..=n)
-            .map(|i| i.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        sqlx::query(&format!(
-            "INSERT INTO {table}_hourly (scope, scope_id, bucket{keys}, {})
-             SELECT scope, scope_id, {HOUR_OF}{keys}, {sums} FROM {table} GROUP BY {order}",
-            sums.replace("sum(", "").replace(')', "")
-        ))
-        .execute(&mut *tx)
-        .await?;
-    }
+    // The hourly rollups, with the hours the folds use.
+    sqlx::query!(
+        "INSERT INTO stats_scope_clicks_hourly (scope, scope_id, bucket, currency, clicks, unique_clicks, filtered_clicks)
+             SELECT scope, scope_id, date_bin('1 hour', bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00'), currency, sum(clicks), sum(unique_clicks), sum(filtered_clicks) FROM stats_scope_clicks GROUP BY 1, 2, 3, 4",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO stats_scope_conversions_hourly (scope, scope_id, bucket, payout_currency, revenue_currency, conversions, payout, revenue)
+             SELECT scope, scope_id, date_bin('1 hour', bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00'), payout_currency, revenue_currency, sum(conversions), sum(payout), sum(revenue) FROM stats_scope_conversions GROUP BY 1, 2, 3, 4, 5",
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(Rebuilt {
         click_rows,
@@ -477,14 +540,12 @@ pub async fn rebuild(pool: &PgPool) -> Result<Rebuilt, ApiError> {
 mod tests {
     use super::*;
 
+    /// The bucket of an hour, whatever the session's time zone (`date_trunc` would use it).
+    const HOUR_OF: &str = "date_bin('1 hour', bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00')";
+
     #[test]
     fn folding_sums_the_deltas_into_both_tables_in_key_order() {
-        let sql = fold(
-            "stats_scope_conversions",
-            ", payout_currency, revenue_currency",
-            "sum(conversions), sum(payout), sum(revenue)",
-            "conversions, payout, revenue",
-        );
+        let sql = fold_conversions!(concat);
         assert!(sql.contains("DELETE FROM stats_scope_conversions_delta RETURNING *"));
         assert!(sql.contains(
             "SELECT scope, scope_id, bucket, payout_currency, revenue_currency, sum(conversions), sum(payout), \
@@ -501,12 +562,7 @@ mod tests {
 
     #[test]
     fn click_sums_are_folded_per_currency() {
-        let sql = fold(
-            "stats_scope_clicks",
-            ", currency",
-            "sum(clicks), sum(unique_clicks), sum(filtered_clicks)",
-            "clicks, unique_clicks, filtered_clicks",
-        );
+        let sql = fold_clicks!(concat);
         assert!(sql.contains(
             "SELECT scope, scope_id, bucket, currency, sum(clicks), sum(unique_clicks), \
              sum(filtered_clicks) FROM gone GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
@@ -517,8 +573,9 @@ mod tests {
     #[test]
     fn click_keys_carry_their_offers_currency() {
         let at = time::macros::datetime!(2026-11-29 04:44 UTC);
-        let usd = ClickKey::new(at, (1, 2, 3), "USD", Some("US"), None);
-        let eur = ClickKey::new(at, (1, 2, 3), "EUR", Some("US"), None);
+        let ids = (OfferId(1), PromoterId(2), AdvertiserId(3));
+        let usd = ClickKey::new(at, ids, "USD", Some("US"), None);
+        let eur = ClickKey::new(at, ids, "EUR", Some("US"), None);
         assert_eq!(usd.currency, "USD");
         assert_ne!(usd, eur);
         assert_eq!(usd.scopes(), eur.scopes());

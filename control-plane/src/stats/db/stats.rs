@@ -4,17 +4,21 @@
 //! the rollups by dimension.
 
 use std::collections::{BTreeMap, HashSet};
+use std::str::FromStr;
 
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 
-use crate::kernel::Tenant;
-use crate::kernel::error::ApiError;
+use super::rollups::RollupScope;
+use crate::kernel::{OfferId, PromoterId, Tenant};
 use crate::stats::rules::ClicksByCurrency;
 
 /// Period length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub(crate) enum Granularity {
     /// Hours.
     Hour,
@@ -45,7 +49,16 @@ impl Row {
 }
 
 impl Granularity {
-    fn sql(self) -> &'static str {
+    /// Every granularity.
+    pub(crate) const ALL: [Granularity; 4] = [
+        Granularity::Hour,
+        Granularity::Day,
+        Granularity::Week,
+        Granularity::Month,
+    ];
+
+    /// The wire name, also the unit Postgres truncates to (`date_trunc`, `interval '1 day'`).
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Granularity::Hour => "hour",
             Granularity::Day => "day",
@@ -55,11 +68,18 @@ impl Granularity {
     }
 }
 
-/// What rows are split by, besides the period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+impl FromStr for Granularity {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|g| g.as_str() == s).ok_or(())
+    }
+}
+
+/// What rows are split by, besides the period (none: one row per period).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub(crate) enum GroupBy {
-    /// Nothing: one row per period.
-    None,
     /// Offer id.
     Offer,
     /// Promoter id.
@@ -73,15 +93,44 @@ pub(crate) enum GroupBy {
 }
 
 impl GroupBy {
-    fn sql(self) -> &'static str {
+    /// Every split.
+    pub(crate) const ALL: [GroupBy; 5] = [
+        GroupBy::Offer,
+        GroupBy::Promoter,
+        GroupBy::Advertiser,
+        GroupBy::Country,
+        GroupBy::Sub1,
+    ];
+
+    /// The wire name.
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
-            GroupBy::None => "''",
-            GroupBy::Offer => "offer_id::text",
-            GroupBy::Promoter => "promoter_id::text",
-            GroupBy::Advertiser => "advertiser_id::text",
+            GroupBy::Offer => "offer",
+            GroupBy::Promoter => "promoter",
+            GroupBy::Advertiser => "advertiser",
             GroupBy::Country => "country",
             GroupBy::Sub1 => "sub1",
         }
+    }
+
+    /// The group of a row, as SQL over the rollups by dimension (none: `''`).
+    fn column(group_by: Option<GroupBy>) -> &'static str {
+        match group_by {
+            None => "''",
+            Some(GroupBy::Offer) => "offer_id::text",
+            Some(GroupBy::Promoter) => "promoter_id::text",
+            Some(GroupBy::Advertiser) => "advertiser_id::text",
+            Some(GroupBy::Country) => "country",
+            Some(GroupBy::Sub1) => "sub1",
+        }
+    }
+}
+
+impl FromStr for GroupBy {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|g| g.as_str() == s).ok_or(())
     }
 }
 
@@ -95,11 +144,11 @@ pub(crate) struct Query {
     /// Period length.
     pub granularity: Granularity,
     /// Split.
-    pub group_by: GroupBy,
+    pub group_by: Option<GroupBy>,
     /// Only this offer.
-    pub offer_id: Option<i64>,
+    pub offer_id: Option<OfferId>,
     /// Only this promoter.
-    pub promoter_id: Option<i64>,
+    pub promoter_id: Option<PromoterId>,
     /// Only this country.
     pub country: Option<String>,
 }
@@ -145,14 +194,14 @@ struct ConvAgg {
 
 /// Whether Postgres knows the time zone. The names are read once (a scan of
 /// `pg_timezone_names` costs tens of milliseconds) and kept for the life of the process.
-pub(crate) async fn valid_tz(pool: &PgPool, tz: &str) -> Result<bool, ApiError> {
+pub(crate) async fn valid_tz(pool: &PgPool, tz: &str) -> sqlx::Result<bool> {
     static NAMES: tokio::sync::OnceCell<HashSet<String>> = tokio::sync::OnceCell::const_new();
     let names = NAMES
         .get_or_try_init(|| async {
-            let names: Vec<String> = sqlx::query_scalar("SELECT name FROM pg_timezone_names")
+            let names = sqlx::query_scalar!(r#"SELECT name AS "name!" FROM pg_timezone_names"#)
                 .fetch_all(pool)
                 .await?;
-            Ok::<_, ApiError>(names.into_iter().collect())
+            Ok::<_, sqlx::Error>(names.into_iter().collect())
         })
         .await?;
     Ok(names.contains(tz))
@@ -161,8 +210,8 @@ pub(crate) async fn valid_tz(pool: &PgPool, tz: &str) -> Result<bool, ApiError> 
 /// Which rollups answer a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Source {
-    /// One scope's totals (`stats_scope_*`): `t` 0, `a` advertiser, `p` promoter.
-    Scope(&'static str, i64),
+    /// One scope's totals (`stats_scope_*`).
+    Scope(RollupScope),
     /// The rollups by dimension (`stats_clicks`, `stats_conversions`).
     Dimensions,
 }
@@ -170,15 +219,15 @@ enum Source {
 /// The per-scope rollups answer a request that neither splits nor filters beyond one
 /// tenant: the platform, one advertiser or one promoter.
 fn source(tenant: Tenant, q: &Query) -> Source {
-    if q.group_by != GroupBy::None || q.offer_id.is_some() || q.country.is_some() {
+    if q.group_by.is_some() || q.offer_id.is_some() || q.country.is_some() {
         return Source::Dimensions;
     }
     match (tenant, q.promoter_id) {
-        (Tenant::Admin, None) => Source::Scope("t", 0),
-        (Tenant::Admin, Some(p)) => Source::Scope("p", p),
-        (Tenant::Advertiser(a), None) => Source::Scope("a", a.0),
-        (Tenant::Promoter(p), None) => Source::Scope("p", p.0),
-        (Tenant::Promoter(p), Some(other)) if other == p.0 => Source::Scope("p", p.0),
+        (Tenant::Admin, None) => Source::Scope(RollupScope::Platform),
+        (Tenant::Admin, Some(p)) => Source::Scope(RollupScope::Promoter(p)),
+        (Tenant::Advertiser(a), None) => Source::Scope(RollupScope::Advertiser(a)),
+        (Tenant::Promoter(p), None) => Source::Scope(RollupScope::Promoter(p)),
+        (Tenant::Promoter(p), Some(other)) if other == p => Source::Scope(RollupScope::Promoter(p)),
         _ => Source::Dimensions,
     }
 }
@@ -207,41 +256,36 @@ pub(crate) async fn periods(
     (from_day, to_day): (time::Date, time::Date),
     tz: &str,
     granularity: Granularity,
-) -> Result<Periods, ApiError> {
+) -> sqlx::Result<Periods> {
     let unit = match granularity {
         // An hour repeated when clocks go back has one local label for two UTC hours: hours
         // are found per bucket.
         Granularity::Hour => None,
-        g => Some(g.sql()),
+        g => Some(g.as_str()),
     };
-    let (from, to, starts, labels, whole_hours): (
-        OffsetDateTime,
-        OffsetDateTime,
-        Vec<OffsetDateTime>,
-        Vec<time::PrimitiveDateTime>,
-        Option<bool>,
-    ) = sqlx::query_as(
-        "WITH r AS (SELECT ($1::date::timestamp AT TIME ZONE $3) AS lo,
+    let r = sqlx::query!(
+        r#"WITH r AS (SELECT ($1::date::timestamp AT TIME ZONE $3) AS lo,
                            (($2::date + 1)::timestamp AT TIME ZONE $3) AS hi),
               s AS (SELECT g AS label, g AT TIME ZONE $3 AS start
                     FROM r, generate_series(date_trunc($4, r.lo AT TIME ZONE $3),
                                             (r.hi AT TIME ZONE $3) - interval '1 microsecond',
                                             ('1 ' || $4)::interval) g
                     WHERE $4 IS NOT NULL)
-         SELECT r.lo, r.hi,
-                coalesce((SELECT array_agg(start ORDER BY label) FROM s), '{}'),
-                coalesce((SELECT array_agg(label ORDER BY label) FROM s), '{}'),
+         SELECT r.lo AS "from!", r.hi AS "to!",
+                coalesce((SELECT array_agg(start ORDER BY label) FROM s), '{}') AS "starts!",
+                coalesce((SELECT array_agg(label ORDER BY label) FROM s), '{}') AS "labels!",
                 (SELECT bool_and(extract(epoch FROM start)::bigint % 3600 = 0) FROM s)
                     AND extract(epoch FROM r.lo)::bigint % 3600 = 0
-                    AND extract(epoch FROM r.hi)::bigint % 3600 = 0
-         FROM r",
+                    AND extract(epoch FROM r.hi)::bigint % 3600 = 0 AS "whole_hours?"
+         FROM r"#,
+        from_day,
+        to_day,
+        tz,
+        unit,
     )
-    .bind(from_day)
-    .bind(to_day)
-    .bind(tz)
-    .bind(unit)
     .fetch_one(pool)
     .await?;
+    let (from, to, starts, labels, whole_hours) = (r.from, r.to, r.starts, r.labels, r.whole_hours);
     Ok(Periods {
         from,
         to,
@@ -263,8 +307,8 @@ fn select<'q>(
 ) -> QueryBuilder<'q, Postgres> {
     let source = source(tenant, q);
     let group = match source {
-        Source::Scope(..) => GroupBy::None.sql(),
-        Source::Dimensions => q.group_by.sql(),
+        Source::Scope(_) => GroupBy::column(None),
+        Source::Dimensions => GroupBy::column(q.group_by),
     };
     let p = &q.periods;
     let mut b = QueryBuilder::new("SELECT ");
@@ -279,15 +323,17 @@ fn select<'q>(
             .push("::timestamp[])[width_bucket(bucket, ");
         b.push_bind(&p.starts).push("::timestamptz[])]");
     }
+    // `group`, `columns` and the tables are SQL chosen by code (the group's column, the
+    // caller's fixed column lists and rollup tables), never values.
     b.push(format!(" AS period, {group} AS grp, {columns} FROM "));
     let range = |b: &mut QueryBuilder<'q, Postgres>| {
         b.push(" AND bucket >= ").push_bind(p.from);
         b.push(" AND bucket < ").push_bind(p.to);
     };
     match source {
-        Source::Scope(scope, id) => {
+        Source::Scope(scope) => {
             // The folded rows (hourly when no period boundary falls inside an hour) and the
-            // sums appended since the last fold (see `rollups`).
+            // sums appended since the last fold (see `rollups`): table names made by code.
             let folded = if p.whole_hours {
                 format!("{scope_table}_hourly")
             } else {
@@ -299,7 +345,9 @@ fn select<'q>(
                     b.push(" UNION ALL ");
                 }
                 b.push(format!("SELECT * FROM {table} WHERE scope = "));
-                b.push_bind(scope).push(" AND scope_id = ").push_bind(id);
+                b.push_bind(scope.as_str())
+                    .push(" AND scope_id = ")
+                    .push_bind(scope.id());
                 range(&mut b);
             }
             b.push(") s");
@@ -336,7 +384,7 @@ pub(crate) async fn query(
     pool: &PgPool,
     tenant: Tenant,
     q: &Query,
-) -> Result<BTreeMap<(time::PrimitiveDateTime, String), Row>, ApiError> {
+) -> sqlx::Result<BTreeMap<(time::PrimitiveDateTime, String), Row>> {
     // The two reads run at once, on two connections.
     let mut clicks_query = select(
         tenant,
@@ -384,4 +432,29 @@ pub(crate) async fn query(
         row.revenue.retain(|_, v| !v.is_zero());
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_are_their_serde_form_and_parse_back() {
+        for g in Granularity::ALL {
+            assert_eq!(
+                serde_json::to_value(g).ok(),
+                Some(serde_json::json!(g.as_str()))
+            );
+            assert_eq!(g.as_str().parse(), Ok(g));
+        }
+        for g in GroupBy::ALL {
+            assert_eq!(
+                serde_json::to_value(g).ok(),
+                Some(serde_json::json!(g.as_str()))
+            );
+            assert_eq!(g.as_str().parse(), Ok(g));
+        }
+        assert_eq!("minute".parse::<Granularity>(), Err(()));
+        assert_eq!("colour".parse::<GroupBy>(), Err(()));
+    }
 }
