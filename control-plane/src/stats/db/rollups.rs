@@ -203,7 +203,7 @@ fn add_sums(into: &mut ConversionSums, by: ConversionSums) {
 pub async fn add_conversions(
     tx: &mut Transaction<'_, Postgres>,
     changes: &[ConversionCount],
-) -> Result<(), ApiError> {
+) -> sqlx::Result<()> {
     let mut rows: BTreeMap<ConversionKey, (i64, ConversionSums)> = BTreeMap::new();
     let mut scoped: BTreeMap<(&'static str, i64, OffsetDateTime, String, String), ConversionSums> =
         BTreeMap::new();
