@@ -9,7 +9,7 @@ use crate::conversions::db::conversions;
 
 /// Attributes pending conversions whose click is already stored (a process stopped between
 /// storing and attributing).
-async fn retry_attribution(state: &AppState) -> Result<usize, crate::kernel::error::ApiError> {
+async fn retry_attribution(state: &AppState) -> sqlx::Result<usize> {
     let ids = conversions::pending_with_click(&state.db, 1000).await?;
     conversions::attribute_all(&state.db, &ids).await;
     Ok(ids.len())

@@ -9,4 +9,4 @@ pub mod rules;
 pub use db::conversions::{NewConversion, attribute_all, insert_conversions, pending_among};
 pub use http::router;
 pub use jobs::sweep;
-pub use rules::ConversionStatus;
+pub use rules::{ConversionSource, ConversionStatus};

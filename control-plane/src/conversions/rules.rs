@@ -1,19 +1,62 @@
-//! Attribution as decisions without I/O (DESIGN §7): statuses, the checks of one conversion
+//! Attribution as decisions without I/O (DESIGN §7): statuses and sources, the checks of one conversion
 //! against its click and offer ([`screen`]), the assignment of txids and cap slots among the
 //! offer's conversions in `(ts, id)` order ([`assign`]), and payouts. `db::conversions` loads
 //! the facts these need and writes what they decide.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::str::FromStr;
 
 use afftok_shared::Currency;
 use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
-use uuid::Uuid;
+use utoipa::ToSchema;
 
 pub use crate::kernel::status::ConversionStatus;
 
 use crate::kernel::money::payout_scale;
+use crate::kernel::{AdvertiserId, ClickId, ConversionId};
 use crate::offers::PayoutModel;
+
+/// How a conversion was reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversionSource {
+    /// By postback, through an edge.
+    Postback,
+    /// By the conversion API (`POST /v1/conversions`).
+    Api,
+}
+
+impl ConversionSource {
+    /// Every source.
+    pub const ALL: [ConversionSource; 2] = [Self::Postback, Self::Api];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Postback => "postback",
+            Self::Api => "api",
+        }
+    }
+}
+
+crate::stored_as_text!(ConversionSource);
+
+impl FromStr for ConversionSource {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s).ok_or(())
+    }
+}
+
+impl fmt::Display for ConversionSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Whether a conversion at `conversion` is inside `[click, click + window]` (inclusive).
 pub fn in_window(click: OffsetDateTime, conversion: OffsetDateTime, window_hours: i32) -> bool {
@@ -73,7 +116,7 @@ pub fn payout(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Terms {
     /// The offer's advertiser: a conversion reported by another is refused.
-    pub advertiser_id: i64,
+    pub advertiser_id: AdvertiserId,
     /// How payouts are computed.
     pub payout: PayoutTerms,
     /// The attribution window, in hours after the click (inclusive).
@@ -100,7 +143,7 @@ pub enum Screen {
 /// Screens a conversion of `advertiser_id` at `conversion_ts` whose click was at `click_ts`
 /// on an offer with `terms` (none: the offer is unknown).
 pub fn screen(
-    advertiser_id: i64,
+    advertiser_id: AdvertiserId,
     conversion_ts: OffsetDateTime,
     click_ts: OffsetDateTime,
     terms: Option<&Terms>,
@@ -124,12 +167,12 @@ pub enum DuplicateKey {
     /// The transaction id.
     Txid(String),
     /// The click and event name of a conversion without txid.
-    ClickEvent(Uuid, String),
+    ClickEvent(ClickId, String),
 }
 
 impl DuplicateKey {
     /// The key of a conversion.
-    pub fn of(txid: Option<&str>, click_id: Uuid, event: &str) -> Self {
+    pub fn of(txid: Option<&str>, click_id: ClickId, event: &str) -> Self {
         match txid {
             Some(t) => Self::Txid(t.to_owned()),
             None => Self::ClickEvent(click_id, event.to_owned()),
@@ -143,7 +186,7 @@ impl DuplicateKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contender {
     /// Its id (ties of `ts` are ordered by it).
-    pub id: Uuid,
+    pub id: ConversionId,
     /// When it happened.
     pub ts: OffsetDateTime,
     /// Its duplicate key.
@@ -349,8 +392,20 @@ mod tests {
         assert!(!ConversionStatus::Duplicate.claims_slot());
     }
 
+    #[test]
+    fn source_names_round_trip_and_are_the_wire_names() {
+        for s in ConversionSource::ALL {
+            assert_eq!(s.as_str().parse(), Ok(s));
+            assert_eq!(
+                serde_json::to_string(&s).ok(),
+                Some(format!("\"{}\"", s.as_str()))
+            );
+        }
+    }
+
     mod properties {
         use proptest::prelude::*;
+        use uuid::Uuid;
 
         use super::super::*;
 
@@ -373,9 +428,9 @@ mod tests {
         }
 
         fn contender(g: &Gen) -> Contender {
-            let click = Uuid::from_u128(1000 + u128::from(g.click));
+            let click = ClickId(Uuid::from_u128(1000 + u128::from(g.click)));
             Contender {
-                id: Uuid::from_u128(g.n),
+                id: ConversionId(Uuid::from_u128(g.n)),
                 ts: OffsetDateTime::from_unix_timestamp(T0 + g.minute * 60)
                     .unwrap_or(OffsetDateTime::UNIX_EPOCH),
                 key: DuplicateKey::of(
@@ -425,7 +480,7 @@ mod tests {
                 any::<bool>(),
             )
                 .prop_map(|(daily_cap, total_cap, hold, share)| Terms {
-                    advertiser_id: 5,
+                    advertiser_id: AdvertiserId(5),
                     payout: PayoutTerms {
                         model: if share {
                             PayoutModel::Revshare
@@ -443,12 +498,12 @@ mod tests {
                 })
         }
 
-        fn order(c: &Contender) -> (OffsetDateTime, Uuid) {
+        fn order(c: &Contender) -> (OffsetDateTime, ConversionId) {
             (c.ts, c.id)
         }
 
         /// What deciding every conversion in conversion-time order gives.
-        fn reference(terms: &Terms, all: &[Contender]) -> Vec<(Uuid, Assigned)> {
+        fn reference(terms: &Terms, all: &[Contender]) -> Vec<(ConversionId, Assigned)> {
             let mut sorted = all.to_vec();
             sorted.sort_by_key(order);
             let placed = assign(terms, &Before::default(), &sorted);
@@ -525,7 +580,7 @@ mod tests {
                 for &i in &arrival {
                     arrive(&terms, &mut store, &all[i]);
                 }
-                let mut got: Vec<(Uuid, Assigned)> = store
+                let mut got: Vec<(ConversionId, Assigned)> = store
                     .iter()
                     .map(|c| (c.id, Assigned { status: c.status, payout: c.payout }))
                     .collect();
@@ -575,7 +630,7 @@ mod tests {
                 let at = |s: i64| OffsetDateTime::from_unix_timestamp(T0 + s)
                     .unwrap_or(OffsetDateTime::UNIX_EPOCH);
                 let terms = Terms {
-                    advertiser_id: 5,
+                    advertiser_id: AdvertiserId(5),
                     payout: PayoutTerms {
                         model: PayoutModel::Cpa,
                         amount: Some(Decimal::ONE),
@@ -588,7 +643,7 @@ mod tests {
                     hold: false,
                 };
                 let advertiser = if other_advertiser { 6 } else { 5 };
-                let got = screen(advertiser, at(click + delta), at(click), Some(&terms));
+                let got = screen(AdvertiserId(advertiser), at(click + delta), at(click), Some(&terms));
                 let want = if other_advertiser {
                     Screen::AdvertiserMismatch
                 } else if (0..=i64::from(hours) * 3600).contains(&delta) {
@@ -597,7 +652,10 @@ mod tests {
                     Screen::OutOfWindow
                 };
                 prop_assert_eq!(got, want);
-                prop_assert_eq!(screen(5, at(click), at(click), None), Screen::AdvertiserMismatch);
+                prop_assert_eq!(
+                    screen(AdvertiserId(5), at(click), at(click), None),
+                    Screen::AdvertiserMismatch
+                );
             }
 
             /// Share payouts are exact and rounded half to even at the currency's scale:

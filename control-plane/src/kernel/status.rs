@@ -77,6 +77,8 @@ impl ConversionStatus {
     }
 }
 
+crate::stored_as_text!(ConversionStatus);
+
 impl FromStr for ConversionStatus {
     type Err = ();
 

@@ -22,7 +22,7 @@ use crate::events::catalogue::{ClickCount, ClicksStored};
 use crate::events::{self, EventKind};
 use crate::kernel::error::ApiError;
 use crate::kernel::event_time;
-use crate::kernel::{AdvertiserId, ClickId, OfferId, PromoterId};
+use crate::kernel::{AdvertiserId, ClickId, ConversionId, OfferId, PromoterId};
 use crate::stats::{self as rollups, ClickCounts, ClickKey};
 use crate::tracking::uniques;
 
@@ -231,8 +231,9 @@ async fn ingest_once(
     // attribution finishes the work instead of leaving conversions pending.
     // A conversion whose attribution fails stays pending (the sweeper retries it) and does not
     // hold up the batch, which is stored.
-    let conversion_ids: Vec<Uuid> = conversions_in.iter().map(|c| c.id).collect();
-    let click_ids: Vec<Uuid> = clicks.iter().map(|c| c.id).collect();
+    let conversion_ids: Vec<ConversionId> =
+        conversions_in.iter().map(|c| ConversionId(c.id)).collect();
+    let click_ids: Vec<ClickId> = clicks.iter().map(|c| ClickId(c.id)).collect();
     match conversions::pending_among(&state.db, &conversion_ids, &click_ids).await {
         Ok(pending) => conversions::attribute_all(&state.db, &pending).await,
         Err(e) => {
@@ -543,7 +544,7 @@ async fn store_conversions(
     }
     let rows: Vec<NewConversion> = conversions_in
         .iter()
-        .map(|c| NewConversion::from_event(c, "postback"))
+        .map(|c| NewConversion::from_event(c, conversions::ConversionSource::Postback))
         .collect();
     Ok(crate::conversions::insert_conversions(tx, &rows)
         .await?

@@ -7,38 +7,72 @@
 //! holder is demoted (to duplicate or over_cap), with an audit record.
 
 use afftok_shared::Currency;
+use afftok_shared::money::CurrencyError;
 use rust_decimal::Decimal;
-use sqlx::{FromRow, PgPool, Postgres, Transaction};
+use sqlx::postgres::types::PgInterval;
+use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::conversions::rules::{
-    self as attribution, Before, Contender, ConversionStatus, DuplicateKey, Payout, PayoutTerms,
-    Screen, Terms,
+    self as attribution, Before, Contender, ConversionSource, ConversionStatus, DuplicateKey,
+    Payout, PayoutTerms, Screen, Terms,
 };
 use crate::events::{
     self, EventKind,
     catalogue::{Amount, ConversionChanged},
 };
 use crate::kernel::Tenant;
-use crate::kernel::error::ApiError;
 use crate::kernel::event_time;
 use crate::kernel::{AdvertiserId, ClickId, ConversionId, OfferId, PromoterId, UserId};
 use crate::offers::PayoutModel;
 use crate::stats as rollups;
 use afftok_shared::ConversionEvent;
 
+/// Why a conversion could not be attributed (it stays pending; the sweeper retries it).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AttributeError {
+    /// The offer's stored currency is not a currency.
+    #[error(transparent)]
+    Currency(#[from] CurrencyError),
+    /// The offer's stored payout model is not one.
+    #[error("unknown payout model {0:?}")]
+    PayoutModel(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Why an advertiser's decision on a conversion was refused.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum DecideError {
+    /// No such conversion of this advertiser.
+    #[error("no such conversion")]
+    NotFound,
+    /// The review table does not allow it.
+    #[error("a conversion that is {from} cannot become {to}")]
+    IllegalTransition {
+        /// Its status.
+        from: ConversionStatus,
+        /// The status asked for.
+        to: ConversionStatus,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
 /// A stored conversion.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub(crate) struct ConversionRow {
     /// Event id.
-    pub id: Uuid,
+    pub id: ConversionId,
     /// When it happened (the edge's or the API's time).
     pub ts: OffsetDateTime,
     /// The advertiser who reported it.
-    pub advertiser_id: i64,
+    pub advertiser_id: AdvertiserId,
     /// The click it claims.
-    pub click_id: Uuid,
+    pub click_id: ClickId,
     /// Transaction id.
     pub txid: Option<String>,
     /// Sale amount.
@@ -48,13 +82,13 @@ pub(crate) struct ConversionRow {
     /// Event name.
     pub event: String,
     /// postback or api.
-    pub source: String,
+    pub source: ConversionSource,
     /// Attribution status.
-    pub status: String,
+    pub status: ConversionStatus,
     /// The click's offer.
-    pub offer_id: Option<i64>,
+    pub offer_id: Option<OfferId>,
     /// The click's promoter.
-    pub promoter_id: Option<i64>,
+    pub promoter_id: Option<PromoterId>,
     /// The click's country.
     pub country: Option<String>,
     /// The click's sub1.
@@ -67,28 +101,34 @@ pub(crate) struct ConversionRow {
     pub attributed_at: Option<OffsetDateTime>,
 }
 
-impl ConversionRow {
-    /// The status (stored names are valid).
-    pub(crate) fn status(&self) -> ConversionStatus {
-        self.status.parse().unwrap_or(ConversionStatus::Pending)
-    }
+/// A whole conversion: the one column list every read of a [`ConversionRow`] uses, after
+/// `$head` (`SELECT `, or an update's `… RETURNING `) and before `$rest`.
+macro_rules! conversion_row {
+    ($head:literal, $rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            ConversionRow,
+            $head + r#"id AS "id: ConversionId", ts, advertiser_id AS "advertiser_id: AdvertiserId",
+                click_id AS "click_id: ClickId", txid, amount, currency, event,
+                source AS "source: ConversionSource", status AS "status: ConversionStatus",
+                offer_id AS "offer_id: OfferId", promoter_id AS "promoter_id: PromoterId",
+                country, sub1, payout, payout_currency, attributed_at "# + $rest
+            $(, $arg)*
+        )
+    };
 }
 
-const COLUMNS: &str = "id, ts, advertiser_id, click_id, txid, amount, currency, event, edge, source, status,
-    offer_id, promoter_id, click_ts, country, sub1, payout, payout_currency, attributed_at, received_at";
-
-#[derive(Debug, FromRow)]
+#[derive(Debug)]
 struct ClickFacts {
-    offer_id: i64,
-    promoter_id: i64,
+    offer_id: OfferId,
+    promoter_id: PromoterId,
     ts: OffsetDateTime,
     country: Option<String>,
     sub1: Option<String>,
 }
 
-#[derive(Debug, FromRow)]
+#[derive(Debug)]
 struct OfferTerms {
-    advertiser_id: i64,
+    advertiser_id: AdvertiserId,
     payout_model: String,
     payout_amount: Option<Decimal>,
     payout_percent: Option<Decimal>,
@@ -111,7 +151,7 @@ pub(crate) struct Outcome {
 }
 
 /// Writes the rollup changes and domain events collected in `out`, then commits.
-async fn commit(mut tx: Transaction<'_, Postgres>, out: &mut Outcome) -> Result<(), ApiError> {
+async fn commit(mut tx: Transaction<'_, Postgres>, out: &mut Outcome) -> sqlx::Result<()> {
     rollups::add_conversions(&mut tx, &out.counts).await?;
     out.counts.clear();
     for kind in [EventKind::ConversionDecided, EventKind::ConversionReversed] {
@@ -145,7 +185,7 @@ fn changed(
     (from, to): (ConversionStatus, ConversionStatus),
     payout: Option<Amount>,
     previous_payout: Option<Amount>,
-    (actor, reason): (Option<i64>, Option<&str>),
+    (actor, reason): (Option<UserId>, Option<&str>),
 ) -> (EventKind, ConversionChanged) {
     let kind = if to == ConversionStatus::Reversed {
         EventKind::ConversionReversed
@@ -157,18 +197,18 @@ fn changed(
     (
         kind,
         ConversionChanged {
-            conversion_id: ConversionId(row.id),
+            conversion_id: row.id,
             ts: row.ts,
-            advertiser_id: AdvertiserId(row.advertiser_id),
-            offer_id: row.offer_id.map(OfferId),
-            promoter_id: row.promoter_id.map(PromoterId),
-            click_id: ClickId(row.click_id),
+            advertiser_id: row.advertiser_id,
+            offer_id: row.offer_id,
+            promoter_id: row.promoter_id,
+            click_id: row.click_id,
             txid: row.txid.clone(),
             event: row.event.clone(),
             from,
             to,
             reason: reason.map(str::to_owned),
-            actor_id: actor.map(UserId),
+            actor_id: actor,
             revenue,
             payout,
             previous_payout,
@@ -198,9 +238,9 @@ fn rollup(row: &ConversionRow, sign: i64, out: &mut Outcome) {
     let payout_currency = row.payout_currency.clone().unwrap_or_default();
     out.counts.push(rollups::ConversionCount {
         ts: row.ts,
-        offer_id: OfferId(offer_id),
-        promoter_id: PromoterId(promoter_id),
-        advertiser_id: AdvertiserId(row.advertiser_id),
+        offer_id,
+        promoter_id,
+        advertiser_id: row.advertiser_id,
         country: row.country.clone().unwrap_or_default(),
         sub1: row.sub1.clone().unwrap_or_default(),
         payout: (payout, payout_currency),
@@ -213,31 +253,31 @@ async fn set_status(
     tx: &mut Transaction<'_, Postgres>,
     row: &ConversionRow,
     to: ConversionStatus,
-    actor: Option<i64>,
+    actor: Option<UserId>,
     reason: Option<&str>,
     out: &mut Outcome,
-) -> Result<(), ApiError> {
-    let from = row.status();
-    sqlx::query(
+) -> sqlx::Result<()> {
+    let from = row.status;
+    sqlx::query!(
         "UPDATE conversions SET status = $2,
              payout = CASE WHEN $3 THEN payout END,
              payout_currency = CASE WHEN $3 THEN payout_currency END
          WHERE id = $1",
+        row.id.0,
+        to.as_str(),
+        to.keeps_payout(),
     )
-    .bind(row.id)
-    .bind(to.as_str())
-    .bind(to.keeps_payout())
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO conversion_audit (conversion_id, actor_id, from_status, to_status, reason)
          VALUES ($1, $2, $3, $4, $5)",
+        row.id.0,
+        actor.map(|a| a.0),
+        from.as_str(),
+        to.as_str(),
+        reason,
     )
-    .bind(row.id)
-    .bind(actor)
-    .bind(from.as_str())
-    .bind(to.as_str())
-    .bind(reason)
     .execute(&mut **tx)
     .await?;
     let was = from == ConversionStatus::Approved;
@@ -261,7 +301,7 @@ async fn set_status(
 /// batches never wait on each other in a circle); if that fails, one by one, where a
 /// failure is logged and leaves that conversion pending (the sweeper retries it) without
 /// stopping the others.
-pub async fn attribute_all(pool: &PgPool, ids: &[Uuid]) {
+pub async fn attribute_all(pool: &PgPool, ids: &[ConversionId]) {
     if ids.len() > 1 {
         match attribute_together(pool, ids).await {
             Ok(()) => return,
@@ -280,9 +320,8 @@ pub async fn attribute_all(pool: &PgPool, ids: &[Uuid]) {
 /// Takes the offer's attribution lock: every decision that depends on other conversions of
 /// the offer (duplicates, caps, reviews, reversals) is made under it, one at a time, and it
 /// is taken before any row lock so that they are always taken in the same order.
-async fn lock_offer(tx: &mut Transaction<'_, Postgres>, offer_id: i64) -> Result<(), ApiError> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(offer_id)
+async fn lock_offer(tx: &mut Transaction<'_, Postgres>, offer_id: OfferId) -> sqlx::Result<()> {
+    sqlx::query!("SELECT pg_advisory_xact_lock($1)", offer_id.0)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -292,11 +331,12 @@ async fn lock_offer(tx: &mut Transaction<'_, Postgres>, offer_id: i64) -> Result
 /// time is the click's: with it, only the partition that can hold the click is searched.
 async fn click_of(
     exec: impl sqlx::PgExecutor<'_>,
-    click_id: Uuid,
-) -> Result<Option<ClickFacts>, ApiError> {
+    click_id: ClickId,
+) -> sqlx::Result<Option<ClickFacts>> {
     let ts = click_id
+        .0
         .get_timestamp()
-        .filter(|_| click_id.get_version_num() == 7)
+        .filter(|_| click_id.0.get_version_num() == 7)
         .and_then(|t| {
             let (secs, nanos) = t.to_unix();
             OffsetDateTime::from_unix_timestamp_nanos(
@@ -304,23 +344,28 @@ async fn click_of(
             )
             .ok()
         });
-    Ok(sqlx::query_as::<_, ClickFacts>(
-        "SELECT offer_id, promoter_id, ts, country, sub1 FROM clicks
-         WHERE id = $1 AND ($2::timestamptz IS NULL OR ts = $2) LIMIT 1",
+    sqlx::query_as!(
+        ClickFacts,
+        r#"SELECT offer_id AS "offer_id: OfferId", promoter_id AS "promoter_id: PromoterId",
+                ts, country, sub1
+         FROM clicks
+         WHERE id = $1 AND ($2::timestamptz IS NULL OR ts = $2) LIMIT 1"#,
+        click_id.0,
+        ts,
     )
-    .bind(click_id)
-    .bind(ts)
     .fetch_optional(exec)
-    .await?)
+    .await
 }
 
-async fn attribute_together(pool: &PgPool, ids: &[Uuid]) -> Result<(), ApiError> {
+async fn attribute_together(pool: &PgPool, ids: &[ConversionId]) -> Result<(), AttributeError> {
     // Which offers to lock: those of the conversions' clicks (a stored click never changes).
-    let offers: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT k.offer_id FROM conversions c JOIN clicks k ON k.id = c.click_id
-         WHERE c.id = ANY($1) AND c.status = 'pending' ORDER BY 1",
+    let uuids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
+    let offers: Vec<OfferId> = sqlx::query_scalar!(
+        r#"SELECT DISTINCT k.offer_id AS "offer_id: OfferId"
+         FROM conversions c JOIN clicks k ON k.id = c.click_id
+         WHERE c.id = ANY($1) AND c.status = 'pending' ORDER BY 1"#,
+        &uuids,
     )
-    .bind(ids)
     .fetch_all(pool)
     .await?;
     let mut tx = pool.begin().await?;
@@ -329,16 +374,14 @@ async fn attribute_together(pool: &PgPool, ids: &[Uuid]) -> Result<(), ApiError>
     }
     let mut out = Outcome::default();
     for &id in ids {
-        let Some(conv) = sqlx::query_as::<_, ConversionRow>(&format!(
-            "SELECT {COLUMNS} FROM conversions WHERE id = $1 FOR UPDATE"
-        ))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
+        let Some(conv) =
+            conversion_row!("SELECT ", "FROM conversions WHERE id = $1 FOR UPDATE", id.0)
+                .fetch_optional(&mut *tx)
+                .await?
         else {
             continue;
         };
-        if conv.status() != ConversionStatus::Pending {
+        if conv.status != ConversionStatus::Pending {
             continue;
         }
         // A click that landed after the offers were read belongs to an offer not locked
@@ -356,19 +399,20 @@ async fn attribute_together(pool: &PgPool, ids: &[Uuid]) -> Result<(), ApiError>
 
 /// Attributes a pending conversion if its click is there; a conversion already decided is
 /// left alone. Returns what changed.
-pub(crate) async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiError> {
+pub(crate) async fn attribute(pool: &PgPool, id: ConversionId) -> Result<Outcome, AttributeError> {
     let mut out = Outcome::default();
     // Which offer to lock: the click's (read without locks; a stored click never changes).
-    let Some((status, click_id)) = sqlx::query_as::<_, (String, Uuid)>(
-        "SELECT status, click_id FROM conversions WHERE id = $1",
+    let Some(found) = sqlx::query!(
+        r#"SELECT status AS "status: ConversionStatus", click_id AS "click_id: ClickId"
+         FROM conversions WHERE id = $1"#,
+        id.0,
     )
-    .bind(id)
     .fetch_optional(pool)
     .await?
     else {
         return Ok(out);
     };
-    let status: ConversionStatus = status.parse().unwrap_or(ConversionStatus::Pending);
+    let (status, click_id) = (found.status, found.click_id);
     if status != ConversionStatus::Pending {
         out.status = Some(status);
         return Ok(out);
@@ -379,15 +423,12 @@ pub(crate) async fn attribute(pool: &PgPool, id: Uuid) -> Result<Outcome, ApiErr
     };
     let mut tx = pool.begin().await?;
     lock_offer(&mut tx, click.offer_id).await?;
-    let conv = sqlx::query_as::<_, ConversionRow>(&format!(
-        "SELECT {COLUMNS} FROM conversions WHERE id = $1 FOR UPDATE"
-    ))
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if conv.status() != ConversionStatus::Pending {
+    let conv = conversion_row!("SELECT ", "FROM conversions WHERE id = $1 FOR UPDATE", id.0)
+        .fetch_one(&mut *tx)
+        .await?;
+    if conv.status != ConversionStatus::Pending {
         // Decided meanwhile (another batch carried the same conversion or its click).
-        out.status = Some(conv.status());
+        out.status = Some(conv.status);
         return Ok(out);
     }
     let status = decide_pending(&mut tx, conv, click, &mut out).await?;
@@ -404,13 +445,15 @@ async fn decide_pending(
     conv: ConversionRow,
     click: ClickFacts,
     out: &mut Outcome,
-) -> Result<ConversionStatus, ApiError> {
-    let offer = sqlx::query_as::<_, OfferTerms>(
-        "SELECT advertiser_id, payout_model, payout_amount, payout_percent, currency, attribution_window_hours,
-                daily_cap, total_cap, hold_conversions
-         FROM offers WHERE id = $1",
+) -> Result<ConversionStatus, AttributeError> {
+    let offer = sqlx::query_as!(
+        OfferTerms,
+        r#"SELECT advertiser_id AS "advertiser_id: AdvertiserId", payout_model, payout_amount,
+                payout_percent, currency, attribution_window_hours, daily_cap, total_cap,
+                hold_conversions
+         FROM offers WHERE id = $1"#,
+        click.offer_id.0,
     )
-    .bind(click.offer_id)
     .fetch_optional(&mut **tx)
     .await?;
     let terms = offer.as_ref().map(terms_of).transpose()?;
@@ -420,8 +463,7 @@ async fn decide_pending(
         _ => {
             // Another advertiser's click (or an offer unknown here): recorded, and nothing of
             // the click is copied into a row its reporter can read.
-            sqlx::query("UPDATE conversions SET status = 'rejected_advertiser_mismatch', attributed_at = now() WHERE id = $1")
-                .bind(conv.id)
+            sqlx::query!("UPDATE conversions SET status = 'rejected_advertiser_mismatch', attributed_at = now() WHERE id = $1", conv.id.0)
                 .execute(&mut **tx)
                 .await?;
             out.changes.push(changed(
@@ -452,15 +494,16 @@ async fn decide_pending(
     };
 
     // The contenders: this conversion, then the offer's later ones whose place it may take.
-    let later = sqlx::query_as::<_, ConversionRow>(&format!(
-        "SELECT {COLUMNS} FROM conversions
+    let later = conversion_row!(
+        "SELECT ",
+        "FROM conversions
          WHERE offer_id = $1 AND status IN ('approved', 'pending_review', 'duplicate', 'over_cap')
            AND (ts, id) > ($2, $3)
-         ORDER BY ts, id FOR UPDATE"
-    ))
-    .bind(click.offer_id)
-    .bind(row.ts)
-    .bind(row.id)
+         ORDER BY ts, id FOR UPDATE",
+        click.offer_id.0,
+        row.ts,
+        row.id.0
+    )
     .fetch_all(&mut **tx)
     .await?;
     let rows: Vec<&ConversionRow> = std::iter::once(&row).chain(&later).collect();
@@ -485,7 +528,7 @@ async fn decide_pending(
             ));
             continue;
         }
-        let from = current.status();
+        let from = current.status;
         if from == place.status {
             continue;
         }
@@ -501,15 +544,19 @@ async fn decide_pending(
     Ok(status)
 }
 
-/// The terms attribution applies, from the offer's row.
-fn terms_of(o: &OfferTerms) -> Result<Terms, ApiError> {
+/// The terms attribution applies, from the offer's row (its model and currency are parsed
+/// here, once; the table's checks keep them valid).
+fn terms_of(o: &OfferTerms) -> Result<Terms, AttributeError> {
     Ok(Terms {
         advertiser_id: o.advertiser_id,
         payout: PayoutTerms {
-            model: o.payout_model.parse().unwrap_or(PayoutModel::Cpa),
+            model: o
+                .payout_model
+                .parse::<PayoutModel>()
+                .map_err(|()| AttributeError::PayoutModel(o.payout_model.clone()))?,
             amount: o.payout_amount,
             percent: o.payout_percent,
-            currency: Currency::parse(&o.currency).map_err(ApiError::internal)?,
+            currency: Currency::parse(&o.currency)?,
         },
         window_hours: o.attribution_window_hours,
         daily_cap: o.daily_cap,
@@ -528,7 +575,7 @@ fn contender(row: &ConversionRow) -> Contender {
             .currency
             .as_deref()
             .and_then(|c| Currency::parse(c).ok()),
-        status: row.status(),
+        status: row.status,
         payout: row
             .payout
             .zip(
@@ -545,34 +592,35 @@ fn contender(row: &ConversionRow) -> Contender {
 /// and the contenders' duplicate keys that are taken.
 async fn slots_before(
     tx: &mut Transaction<'_, Postgres>,
-    offer_id: i64,
+    offer_id: OfferId,
     terms: &Terms,
     first: &ConversionRow,
     contenders: &[Contender],
-) -> Result<Before, ApiError> {
-    const HOLDERS: &str =
-        "offer_id = $1 AND status IN ('approved', 'pending_review') AND (ts, id) < ($2, $3)";
+) -> sqlx::Result<Before> {
+    // The offer's conversions holding a slot before `first` (`$1` offer, `$2, $3` first's ts
+    // and id), counted, then `$rest`.
+    macro_rules! count_holders {
+        ($rest:literal $(, $arg:expr)*) => {
+            sqlx::query_scalar!(
+                r#"SELECT count(*) AS "n!" FROM conversions
+                 WHERE offer_id = $1 AND status IN ('approved', 'pending_review') AND (ts, id) < ($2, $3)"#
+                    + $rest,
+                offer_id.0,
+                first.ts,
+                first.id.0
+                $(, $arg)*
+            )
+        };
+    }
     let mut before = Before::default();
     if terms.total_cap.is_some() {
-        before.total =
-            sqlx::query_scalar(&format!("SELECT count(*) FROM conversions WHERE {HOLDERS}"))
-                .bind(offer_id)
-                .bind(first.ts)
-                .bind(first.id)
-                .fetch_one(&mut **tx)
-                .await?;
+        before.total = count_holders!("").fetch_one(&mut **tx).await?;
     }
     if terms.daily_cap.is_some() {
         let day = first.ts.to_offset(time::UtcOffset::UTC).date();
-        let n: i64 = sqlx::query_scalar(&format!(
-            "SELECT count(*) FROM conversions WHERE {HOLDERS} AND ts >= $4"
-        ))
-        .bind(offer_id)
-        .bind(first.ts)
-        .bind(first.id)
-        .bind(day.midnight().assume_utc())
-        .fetch_one(&mut **tx)
-        .await?;
+        let n = count_holders!(" AND ts >= $4", day.midnight().assume_utc())
+            .fetch_one(&mut **tx)
+            .await?;
         before.per_day.insert(day, n);
     }
     let mut txids = Vec::new();
@@ -580,24 +628,28 @@ async fn slots_before(
     for c in contenders {
         match &c.key {
             DuplicateKey::Txid(t) => txids.push(t.clone()),
-            DuplicateKey::ClickEvent(click, _) => clicks.push(*click),
+            DuplicateKey::ClickEvent(click, _) => clicks.push(click.0),
         }
     }
-    let held: Vec<(Option<String>, Uuid, String)> = sqlx::query_as(&format!(
-        "SELECT txid, click_id, event FROM conversions WHERE {HOLDERS} AND txid = ANY($4)
+    let held = sqlx::query!(
+        r#"SELECT txid, click_id AS "click_id!: ClickId", event AS "event!" FROM conversions
+         WHERE offer_id = $1 AND status IN ('approved', 'pending_review') AND (ts, id) < ($2, $3)
+           AND txid = ANY($4)
          UNION ALL
-         SELECT txid, click_id, event FROM conversions WHERE {HOLDERS} AND txid IS NULL AND click_id = ANY($5)"
-    ))
-    .bind(offer_id)
-    .bind(first.ts)
-    .bind(first.id)
-    .bind(&txids)
-    .bind(&clicks)
+         SELECT txid, click_id, event FROM conversions
+         WHERE offer_id = $1 AND status IN ('approved', 'pending_review') AND (ts, id) < ($2, $3)
+           AND txid IS NULL AND click_id = ANY($5)"#,
+        offer_id.0,
+        first.ts,
+        first.id.0,
+        &txids,
+        &clicks,
+    )
     .fetch_all(&mut **tx)
     .await?;
     before.held = held
         .into_iter()
-        .map(|(txid, click, event)| DuplicateKey::of(txid.as_deref(), click, &event))
+        .map(|h| DuplicateKey::of(h.txid.as_deref(), h.click_id, &h.event))
         .collect();
     Ok(before)
 }
@@ -609,23 +661,24 @@ async fn finish(
     click: &ClickFacts,
     status: ConversionStatus,
     payout: Option<Payout>,
-) -> Result<ConversionRow, ApiError> {
-    Ok(sqlx::query_as::<_, ConversionRow>(&format!(
+) -> sqlx::Result<ConversionRow> {
+    conversion_row!(
         "UPDATE conversions SET status = $2, payout = $3, payout_currency = $4, attributed_at = now(),
              offer_id = $5, promoter_id = $6, click_ts = $7, country = $8, sub1 = $9
-         WHERE id = $1 RETURNING {COLUMNS}"
-    ))
-    .bind(row.id)
-    .bind(status.as_str())
-    .bind(payout.map(|p| p.amount))
-    .bind(payout.map(|p| p.currency.code().to_owned()))
-    .bind(click.offer_id)
-    .bind(click.promoter_id)
-    .bind(click.ts)
-    .bind(&click.country)
-    .bind(&click.sub1)
+         WHERE id = $1 RETURNING ",
+        "",
+        row.id.0,
+        status.as_str(),
+        payout.map(|p| p.amount),
+        payout.map(|p| p.currency.code()),
+        click.offer_id.0,
+        click.promoter_id.0,
+        click.ts,
+        click.country.as_deref(),
+        click.sub1.as_deref()
+    )
     .fetch_one(&mut **tx)
-    .await?)
+    .await
 }
 
 /// Sets the payout of a conversion about to take a slot; returns the row with it.
@@ -633,53 +686,64 @@ async fn set_payout(
     tx: &mut Transaction<'_, Postgres>,
     row: &ConversionRow,
     payout: Option<Payout>,
-) -> Result<ConversionRow, ApiError> {
-    Ok(sqlx::query_as::<_, ConversionRow>(&format!(
-        "UPDATE conversions SET payout = $2, payout_currency = $3 WHERE id = $1 RETURNING {COLUMNS}"
-    ))
-    .bind(row.id)
-    .bind(payout.map(|p| p.amount))
-    .bind(payout.map(|p| p.currency.code().to_owned()))
+) -> sqlx::Result<ConversionRow> {
+    conversion_row!(
+        "UPDATE conversions SET payout = $2, payout_currency = $3 WHERE id = $1 RETURNING ",
+        "",
+        row.id.0,
+        payout.map(|p| p.amount),
+        payout.map(|p| p.currency.code())
+    )
     .fetch_one(&mut **tx)
-    .await?)
+    .await
 }
 
 /// Pending conversions among `ids` or waiting for any of `click_ids`, oldest first.
 pub async fn pending_among(
     pool: &PgPool,
-    ids: &[Uuid],
-    click_ids: &[Uuid],
-) -> Result<Vec<Uuid>, ApiError> {
+    ids: &[ConversionId],
+    click_ids: &[ClickId],
+) -> sqlx::Result<Vec<ConversionId>> {
     if ids.is_empty() && click_ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM conversions WHERE status = 'pending' AND (id = ANY($1) OR click_id = ANY($2)) ORDER BY ts, id",
+    let ids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
+    let click_ids: Vec<Uuid> = click_ids.iter().map(|id| id.0).collect();
+    sqlx::query_scalar!(
+        r#"SELECT id AS "id: ConversionId" FROM conversions WHERE status = 'pending' AND (id = ANY($1) OR click_id = ANY($2)) ORDER BY ts, id"#,
+        &ids,
+        &click_ids,
     )
-    .bind(ids)
-    .bind(click_ids)
     .fetch_all(pool)
-    .await?)
+    .await
 }
 
 /// Pending conversions whose click is stored (attribution was interrupted), oldest first.
-pub(crate) async fn pending_with_click(pool: &PgPool, limit: i64) -> Result<Vec<Uuid>, ApiError> {
-    Ok(sqlx::query_scalar(
-        "SELECT c.id FROM conversions c
+pub(crate) async fn pending_with_click(
+    pool: &PgPool,
+    limit: i64,
+) -> sqlx::Result<Vec<ConversionId>> {
+    sqlx::query_scalar!(
+        r#"SELECT c.id AS "id: ConversionId" FROM conversions c
          WHERE c.status = 'pending' AND EXISTS (SELECT 1 FROM clicks k WHERE k.id = c.click_id)
-         ORDER BY c.ts, c.id LIMIT $1",
+         ORDER BY c.ts, c.id LIMIT $1"#,
+        limit,
     )
-    .bind(limit)
     .fetch_all(pool)
-    .await?)
+    .await
 }
 
 /// Marks conversions that waited longer than `wait` for their click as unknown_click.
-pub(crate) async fn expire_pending(
-    pool: &PgPool,
-    wait: std::time::Duration,
-) -> Result<u64, ApiError> {
-    let done = sqlx::query(
+pub(crate) async fn expire_pending(pool: &PgPool, wait: std::time::Duration) -> sqlx::Result<u64> {
+    // In whole seconds, as ever.
+    let wait = PgInterval {
+        months: 0,
+        days: 0,
+        microseconds: i64::try_from(wait.as_secs())
+            .unwrap_or(i64::MAX)
+            .saturating_mul(1_000_000),
+    };
+    let done = sqlx::query!(
         "WITH expired AS (
              UPDATE conversions SET status = 'unknown_click', attributed_at = now()
              WHERE status = 'pending' AND received_at < now() - $1::interval
@@ -699,8 +763,8 @@ pub(crate) async fn expire_pending(
                  jsonb_build_object('amount', coalesce(amount, 0)::text, 'currency', currency) END,
              'payout', NULL, 'previous_payout', NULL)::json
          FROM expired",
+        wait,
     )
-    .bind(format!("{} seconds", wait.as_secs()))
     .execute(pool)
     .await?;
     Ok(done.rows_affected())
@@ -715,24 +779,24 @@ fn visible(tenant: Tenant) -> (Option<i64>, Option<i64>) {
     }
 }
 
-const VISIBLE: &str =
-    "($1::bigint IS NULL OR advertiser_id = $1) AND ($2::bigint IS NULL OR promoter_id = $2)";
-
 /// One conversion the tenant may see.
 pub(crate) async fn get(
     pool: &PgPool,
     tenant: Tenant,
-    id: Uuid,
-) -> Result<Option<ConversionRow>, ApiError> {
+    id: ConversionId,
+) -> sqlx::Result<Option<ConversionRow>> {
     let (a, p) = visible(tenant);
-    Ok(sqlx::query_as::<_, ConversionRow>(&format!(
-        "SELECT {COLUMNS} FROM conversions WHERE {VISIBLE} AND id = $3"
-    ))
-    .bind(a)
-    .bind(p)
-    .bind(id)
+    conversion_row!(
+        "SELECT ",
+        "FROM conversions
+         WHERE ($1::bigint IS NULL OR advertiser_id = $1) AND ($2::bigint IS NULL OR promoter_id = $2)
+           AND id = $3",
+        a,
+        p,
+        id.0
+    )
     .fetch_optional(pool)
-    .await?)
+    .await
 }
 
 /// Filters for lists.
@@ -741,13 +805,13 @@ pub(crate) struct ListFilter {
     /// Only this status.
     pub status: Option<ConversionStatus>,
     /// Only this offer.
-    pub offer_id: Option<i64>,
+    pub offer_id: Option<OfferId>,
     /// From this instant (inclusive).
     pub from: Option<OffsetDateTime>,
     /// Before this instant.
     pub to: Option<OffsetDateTime>,
     /// After this position (newest first).
-    pub before: Option<(OffsetDateTime, Uuid)>,
+    pub before: Option<(OffsetDateTime, ConversionId)>,
     /// Page size.
     pub limit: i64,
 }
@@ -757,88 +821,86 @@ pub(crate) async fn list(
     pool: &PgPool,
     tenant: Tenant,
     f: &ListFilter,
-) -> Result<Vec<ConversionRow>, ApiError> {
+) -> sqlx::Result<Vec<ConversionRow>> {
     let (a, p) = visible(tenant);
-    let (before_ts, before_id) = f.before.map_or((None, None), |(t, i)| (Some(t), Some(i)));
-    Ok(sqlx::query_as::<_, ConversionRow>(&format!(
-        "SELECT {COLUMNS} FROM conversions WHERE {VISIBLE}
+    let (before_ts, before_id) = f.before.map_or((None, None), |(t, i)| (Some(t), Some(i.0)));
+    conversion_row!(
+        "SELECT ",
+        "FROM conversions
+         WHERE ($1::bigint IS NULL OR advertiser_id = $1) AND ($2::bigint IS NULL OR promoter_id = $2)
            AND ($3::text IS NULL OR status = $3) AND ($4::bigint IS NULL OR offer_id = $4)
            AND ($5::timestamptz IS NULL OR ts >= $5) AND ($6::timestamptz IS NULL OR ts < $6)
            AND ($7::timestamptz IS NULL OR (ts, id) < ($7, $8))
-         ORDER BY ts DESC, id DESC LIMIT $9"
-    ))
-    .bind(a)
-    .bind(p)
-    .bind(f.status.map(ConversionStatus::as_str))
-    .bind(f.offer_id)
-    .bind(f.from)
-    .bind(f.to)
-    .bind(before_ts)
-    .bind(before_id)
-    .bind(f.limit)
+         ORDER BY ts DESC, id DESC LIMIT $9",
+        a,
+        p,
+        f.status.map(ConversionStatus::as_str),
+        f.offer_id.map(|o| o.0),
+        f.from,
+        f.to,
+        before_ts,
+        before_id,
+        f.limit
+    )
     .fetch_all(pool)
-    .await?)
+    .await
 }
 
 /// The advertiser's decision on one of its conversions: approve or reject a held one,
 /// reverse an approved one. Returns the row after and the live counter change.
 pub(crate) async fn decide(
     pool: &PgPool,
-    advertiser_id: i64,
-    id: Uuid,
+    advertiser_id: AdvertiserId,
+    id: ConversionId,
     to: ConversionStatus,
-    actor: i64,
+    actor: UserId,
     reason: Option<&str>,
-) -> Result<(ConversionRow, Outcome), ApiError> {
+) -> Result<(ConversionRow, Outcome), DecideError> {
     // The offer's lock first, as attribution takes it (a conversion's offer is set once).
-    let offer_id: Option<i64> =
-        sqlx::query_scalar("SELECT offer_id FROM conversions WHERE advertiser_id = $1 AND id = $2")
-            .bind(advertiser_id)
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(ApiError::NotFound("conversion"))?;
+    let offer_id = sqlx::query_scalar!(
+        r#"SELECT offer_id AS "offer_id: OfferId" FROM conversions WHERE advertiser_id = $1 AND id = $2"#,
+        advertiser_id.0,
+        id.0,
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(DecideError::NotFound)?;
     let mut tx = pool.begin().await?;
     if let Some(offer_id) = offer_id {
         lock_offer(&mut tx, offer_id).await?;
     }
-    let row = sqlx::query_as::<_, ConversionRow>(&format!(
-        "SELECT {COLUMNS} FROM conversions WHERE advertiser_id = $1 AND id = $2 FOR UPDATE"
-    ))
-    .bind(advertiser_id)
-    .bind(id)
+    let row = conversion_row!(
+        "SELECT ",
+        "FROM conversions WHERE advertiser_id = $1 AND id = $2 FOR UPDATE",
+        advertiser_id.0,
+        id.0
+    )
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or(ApiError::NotFound("conversion"))?;
-    let from = row.status();
+    .ok_or(DecideError::NotFound)?;
+    let from = row.status;
     if !attribution::review_allows(from, to) {
-        return Err(ApiError::conflict(
-            "illegal_transition",
-            format!("a conversion that is {from} cannot become {to}"),
-        ));
+        return Err(DecideError::IllegalTransition { from, to });
     }
     let mut out = Outcome::default();
     set_status(&mut tx, &row, to, Some(actor), reason, &mut out).await?;
-    let row = sqlx::query_as::<_, ConversionRow>(&format!(
-        "SELECT {COLUMNS} FROM conversions WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
+    let row = conversion_row!("SELECT ", "FROM conversions WHERE id = $1", id.0)
+        .fetch_one(&mut *tx)
+        .await?;
     commit(tx, &mut out).await?;
     out.status = Some(to);
     Ok((row, out))
 }
 
 /// One audit entry.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub(crate) struct AuditRow {
     /// Who (none: attribution itself).
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     /// Before.
-    pub from_status: String,
+    pub from_status: ConversionStatus,
     /// After.
-    pub to_status: String,
+    pub to_status: ConversionStatus,
     /// Why.
     pub reason: Option<String>,
     /// When.
@@ -846,26 +908,29 @@ pub(crate) struct AuditRow {
 }
 
 /// The audit trail of a conversion.
-pub(crate) async fn audit(pool: &PgPool, id: Uuid) -> Result<Vec<AuditRow>, ApiError> {
-    Ok(sqlx::query_as::<_, AuditRow>(
-        "SELECT actor_id, from_status, to_status, reason, at FROM conversion_audit WHERE conversion_id = $1 ORDER BY id",
+pub(crate) async fn audit(pool: &PgPool, id: ConversionId) -> sqlx::Result<Vec<AuditRow>> {
+    sqlx::query_as!(
+        AuditRow,
+        r#"SELECT actor_id AS "actor_id: UserId", from_status AS "from_status: ConversionStatus",
+                to_status AS "to_status: ConversionStatus", reason, at
+         FROM conversion_audit WHERE conversion_id = $1 ORDER BY id"#,
+        id.0,
     )
-    .bind(id)
     .fetch_all(pool)
-    .await?)
+    .await
 }
 
 /// A conversion to store (from an event or the API).
 #[derive(Debug, Clone)]
 pub struct NewConversion {
     /// Event id.
-    pub id: Uuid,
+    pub id: ConversionId,
     /// When.
     pub ts: OffsetDateTime,
     /// Reporting advertiser.
-    pub advertiser_id: i64,
+    pub advertiser_id: AdvertiserId,
     /// Claimed click.
-    pub click_id: Uuid,
+    pub click_id: ClickId,
     /// Transaction id.
     pub txid: Option<String>,
     /// Amount.
@@ -879,17 +944,17 @@ pub struct NewConversion {
     /// Edge name, or `api`.
     pub edge: String,
     /// postback or api.
-    pub source: &'static str,
+    pub source: ConversionSource,
 }
 
 impl NewConversion {
     /// The row of a conversion event from an edge.
-    pub fn from_event(c: &ConversionEvent, source: &'static str) -> Self {
+    pub fn from_event(c: &ConversionEvent, source: ConversionSource) -> Self {
         Self {
-            id: c.id,
+            id: ConversionId(c.id),
             ts: event_time(c.ts),
-            advertiser_id: c.advertiser_id as i64,
-            click_id: c.click_id,
+            advertiser_id: AdvertiserId(c.advertiser_id as i64),
+            click_id: ClickId(c.click_id),
             txid: c.txid.clone(),
             amount: c.amount.as_ref().and_then(|a| a.as_str().parse().ok()),
             currency: c.currency.map(|c| c.code().to_owned()),
@@ -905,38 +970,41 @@ impl NewConversion {
 pub async fn insert_conversions(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     rows: &[NewConversion],
-) -> Result<Vec<Uuid>, ApiError> {
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+) -> sqlx::Result<Vec<ConversionId>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id.0).collect();
     let tss: Vec<OffsetDateTime> = rows.iter().map(|r| r.ts).collect();
-    let advertisers: Vec<i64> = rows.iter().map(|r| r.advertiser_id).collect();
-    let clicks: Vec<Uuid> = rows.iter().map(|r| r.click_id).collect();
+    let advertisers: Vec<i64> = rows.iter().map(|r| r.advertiser_id.0).collect();
+    let clicks: Vec<Uuid> = rows.iter().map(|r| r.click_id.0).collect();
     let txids: Vec<Option<String>> = rows.iter().map(|r| r.txid.clone()).collect();
     let amounts: Vec<Option<Decimal>> = rows.iter().map(|r| r.amount).collect();
     let currencies: Vec<Option<String>> = rows.iter().map(|r| r.currency.clone()).collect();
     let events: Vec<String> = rows.iter().map(|r| r.event.clone()).collect();
     let ips: Vec<Option<String>> = rows.iter().map(|r| r.ip.clone()).collect();
     let edges: Vec<String> = rows.iter().map(|r| r.edge.clone()).collect();
-    let sources: Vec<&str> = rows.iter().map(|r| r.source).collect();
-    Ok(sqlx::query_scalar(
-        "INSERT INTO conversions (id, ts, advertiser_id, click_id, txid, amount, currency, event, ip, edge, source)
+    let sources: Vec<&str> = rows.iter().map(|r| r.source.as_str()).collect();
+    // The arrays of optional values (txids, amounts, currencies, ips) and of borrowed names
+    // (sources) are bound with a type override: the macros check arrays only as `&[T]` of
+    // owned, non-null values. The casts still fix the types bound.
+    sqlx::query_scalar!(
+        r#"INSERT INTO conversions (id, ts, advertiser_id, click_id, txid, amount, currency, event, ip, edge, source)
          SELECT id, ts, advertiser_id, click_id, txid, amount, currency, event, ip::inet, edge, source
          FROM UNNEST($1::uuid[], $2::timestamptz[], $3::bigint[], $4::uuid[], $5::text[], $6::numeric[],
                      $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
               AS t(id, ts, advertiser_id, click_id, txid, amount, currency, event, ip, edge, source)
          ON CONFLICT (id) DO NOTHING
-         RETURNING id",
+         RETURNING id AS "id: ConversionId""#,
+        &ids,
+        &tss,
+        &advertisers,
+        &clicks,
+        txids.as_slice() as &[Option<String>],
+        amounts.as_slice() as &[Option<Decimal>],
+        currencies.as_slice() as &[Option<String>],
+        &events,
+        ips.as_slice() as &[Option<String>],
+        &edges,
+        sources.as_slice() as &[&str],
     )
-    .bind(&ids)
-    .bind(&tss)
-    .bind(&advertisers)
-    .bind(&clicks)
-    .bind(&txids)
-    .bind(&amounts)
-    .bind(&currencies)
-    .bind(&events)
-    .bind(&ips)
-    .bind(&edges)
-    .bind(&sources)
     .fetch_all(&mut **tx)
-    .await?)
+    .await
 }

@@ -19,8 +19,10 @@ use uuid::Uuid;
 use crate::accounts::Scope;
 use crate::app::startup::AppState;
 use crate::conversions::db::conversions::NewConversion;
-use crate::conversions::db::conversions::{self, ConversionRow, ListFilter};
-use crate::conversions::rules::ConversionStatus;
+use crate::conversions::db::conversions::{
+    self, AttributeError, ConversionRow, DecideError, ListFilter,
+};
+use crate::conversions::rules::{ConversionSource, ConversionStatus};
 use crate::http::csv::{Csv, wants_csv};
 use crate::http::extract::{Auth, Body, Path, Query, json_body};
 use crate::http::idempotency::{Claim, IdempotencyKeyHeader, Idempotent};
@@ -29,12 +31,35 @@ use crate::kernel::error::ApiError;
 use crate::kernel::money::Money;
 use crate::kernel::page::{instant, next_time_cursor, page_limit, time_cursor};
 use crate::kernel::text;
+use crate::kernel::{AdvertiserId, ClickId, ConversionId, OfferId, PromoterId, UserId};
+
+impl From<AttributeError> for ApiError {
+    fn from(e: AttributeError) -> Self {
+        match e {
+            AttributeError::Db(e) => e.into(),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<DecideError> for ApiError {
+    fn from(e: DecideError) -> Self {
+        match e {
+            DecideError::NotFound => ApiError::NotFound("conversion"),
+            DecideError::IllegalTransition { from, to } => ApiError::conflict(
+                "illegal_transition",
+                format!("a conversion that is {from} cannot become {to}"),
+            ),
+            DecideError::Db(e) => e.into(),
+        }
+    }
+}
 
 /// A conversion.
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct ConversionView {
     /// Id.
-    pub id: Uuid,
+    pub id: ConversionId,
     /// When it happened.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -42,13 +67,13 @@ pub(super) struct ConversionView {
     /// Attribution status.
     pub status: ConversionStatus,
     /// The reporting advertiser.
-    pub advertiser_id: i64,
+    pub advertiser_id: AdvertiserId,
     /// The click it claims.
-    pub click_id: Uuid,
+    pub click_id: ClickId,
     /// The click's offer, once found.
-    pub offer_id: Option<i64>,
+    pub offer_id: Option<OfferId>,
     /// The click's promoter, once found.
-    pub promoter_id: Option<i64>,
+    pub promoter_id: Option<PromoterId>,
     /// Transaction id.
     pub txid: Option<String>,
     /// Sale amount, with its currency's decimals ("999.99").
@@ -62,7 +87,7 @@ pub(super) struct ConversionView {
     /// Payout currency.
     pub payout_currency: Option<String>,
     /// `postback` or `api`.
-    pub source: String,
+    pub source: ConversionSource,
     /// The click's country.
     pub country: Option<String>,
     /// The click's sub1.
@@ -76,7 +101,7 @@ pub(super) struct ConversionView {
 impl From<ConversionRow> for ConversionView {
     fn from(c: ConversionRow) -> Self {
         Self {
-            status: c.status(),
+            status: c.status,
             // An amount without a currency is in the payout's (as the stats count it).
             amount: c
                 .amount
@@ -118,7 +143,7 @@ pub(super) struct ListQuery {
     /// Only this status.
     pub status: Option<ConversionStatus>,
     /// Only this offer.
-    pub offer_id: Option<i64>,
+    pub offer_id: Option<OfferId>,
     /// From this instant (RFC 3339, inclusive).
     pub from: Option<String>,
     /// Before this instant (RFC 3339).
@@ -145,7 +170,7 @@ pub(super) async fn list(
     principal.require(Scope::StatsRead)?;
     let csv = wants_csv(q.format.as_deref(), &headers)?;
     let limit = page_limit(q.limit, csv)?;
-    let before = time_cursor(q.cursor.as_deref())?;
+    let before = time_cursor(q.cursor.as_deref())?.map(|(ts, id)| (ts, ConversionId(id)));
     let filter = ListFilter {
         status: q.status,
         offer_id: q.offer_id,
@@ -155,7 +180,7 @@ pub(super) async fn list(
         limit,
     };
     let rows = conversions::list(&state.db, principal.tenant(), &filter).await?;
-    let next_cursor = next_time_cursor(rows.last().map(|r| (r.ts, r.id)), rows.len(), limit);
+    let next_cursor = next_time_cursor(rows.last().map(|r| (r.ts, r.id.0)), rows.len(), limit);
     let data: Vec<ConversionView> = rows.into_iter().map(ConversionView::from).collect();
     if csv {
         let mut out = Csv::new(&[
@@ -192,7 +217,7 @@ pub(super) async fn list(
                 c.event.clone(),
                 c.payout.map(|p| p.to_string()).unwrap_or_default(),
                 c.payout_currency.clone().unwrap_or_default(),
-                c.source.clone(),
+                c.source.as_str().to_owned(),
                 c.country.clone().unwrap_or_default(),
                 c.sub1.clone().unwrap_or_default(),
             ]);
@@ -208,7 +233,7 @@ pub(super) async fn list(
 pub(super) async fn get(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<Uuid>,
+    Path(id): Path<ConversionId>,
 ) -> Result<axum::Json<ConversionView>, ApiError> {
     principal.require(Scope::StatsRead)?;
     let row = conversions::get(&state.db, principal.tenant(), id)
@@ -223,7 +248,7 @@ pub(super) struct Reported {
     /// `accepted`.
     pub status: String,
     /// The conversion's id.
-    pub event_id: Uuid,
+    pub event_id: ConversionId,
     /// Its attribution status now (`pending` until its click arrives).
     pub attribution: ConversionStatus,
 }
@@ -260,19 +285,19 @@ pub(super) async fn report(
         Claim::Replay(answer) => return Ok(answer),
         Claim::Fresh(pending) => pending,
     };
-    let id = Uuid::now_v7();
+    let id = ConversionId(Uuid::now_v7());
     let new = NewConversion {
         id,
         ts: OffsetDateTime::now_utc(),
-        advertiser_id: advertiser.0,
-        click_id: params.click_id,
+        advertiser_id: advertiser,
+        click_id: ClickId(params.click_id),
         txid: params.txid,
         amount: params.amount.as_ref().and_then(|a| a.as_str().parse().ok()),
         currency: params.currency.map(|c| c.code().to_owned()),
         event: params.event,
         ip: client_ip(&headers, Some(peer), &state).map(|ip| ip.to_string()),
         edge: "api".to_owned(),
-        source: "api",
+        source: ConversionSource::Api,
     };
     conversions::insert_conversions(&mut tx, std::slice::from_ref(&new)).await?;
     // Stored before attribution: the answer replayed is the acceptance, not a later status.
@@ -310,7 +335,7 @@ pub(super) struct Decision {
 async fn decide(
     state: &AppState,
     principal: &crate::accounts::Principal,
-    id: Uuid,
+    id: ConversionId,
     to: ConversionStatus,
     body: Option<Decision>,
 ) -> Result<axum::Json<ConversionView>, ApiError> {
@@ -328,10 +353,10 @@ async fn decide(
     }
     let (row, _) = conversions::decide(
         &state.db,
-        advertiser.0,
+        advertiser,
         id,
         to,
-        principal.user_id.0,
+        principal.user_id,
         reason.as_deref(),
     )
     .await?;
@@ -352,7 +377,7 @@ fn optional_decision(body: &axum::body::Bytes) -> Result<Option<Decision>, ApiEr
 pub(super) async fn reverse(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<Uuid>,
+    Path(id): Path<ConversionId>,
     Body(body): Body,
 ) -> Result<axum::Json<ConversionView>, ApiError> {
     decide(
@@ -372,7 +397,7 @@ pub(super) async fn reverse(
 pub(super) async fn approve(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<Uuid>,
+    Path(id): Path<ConversionId>,
     Body(body): Body,
 ) -> Result<axum::Json<ConversionView>, ApiError> {
     decide(
@@ -392,7 +417,7 @@ pub(super) async fn approve(
 pub(super) async fn reject(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<Uuid>,
+    Path(id): Path<ConversionId>,
     Body(body): Body,
 ) -> Result<axum::Json<ConversionView>, ApiError> {
     decide(
@@ -409,11 +434,11 @@ pub(super) async fn reject(
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct AuditView {
     /// The user who did it; `null` when attribution did.
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     /// Before.
-    pub from_status: String,
+    pub from_status: ConversionStatus,
     /// After.
-    pub to_status: String,
+    pub to_status: ConversionStatus,
     /// Why.
     pub reason: Option<String>,
     /// When.
@@ -435,7 +460,7 @@ pub(super) struct AuditTrail {
 pub(super) async fn audit(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<Uuid>,
+    Path(id): Path<ConversionId>,
 ) -> Result<axum::Json<AuditTrail>, ApiError> {
     principal.require(Scope::StatsRead)?;
     conversions::get(&state.db, principal.tenant(), id)

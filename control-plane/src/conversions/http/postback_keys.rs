@@ -10,14 +10,13 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 use crate::accounts::Scope;
 use crate::app::startup::AppState;
 use crate::conversions::db::postback_keys::{self, PostbackKeyRow};
 use crate::http::extract::{Auth, Json, Path};
 use crate::kernel::error::{ApiError, FieldError};
-use crate::kernel::text;
+use crate::kernel::{PostbackKeyId, text};
 
 /// The query every postback URL carries: the macros the advertiser's system fills in.
 pub(super) const POSTBACK_QUERY: &str =
@@ -34,11 +33,21 @@ pub(super) struct CreatePostbackKey {
     pub ip_allow: Vec<String>,
 }
 
+/// Whether a postback key works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum PostbackKeyState {
+    /// The edges accept it.
+    Active,
+    /// Revoked: the edges refuse it once they see the change.
+    Revoked,
+}
+
 /// A key as listed.
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct PostbackKeyView {
     /// Id.
-    pub id: Uuid,
+    pub id: PostbackKeyId,
     /// Label.
     pub name: String,
     /// The key's first characters.
@@ -46,7 +55,7 @@ pub(super) struct PostbackKeyView {
     /// Allowed networks.
     pub ip_allow: Vec<String>,
     /// `active` or `revoked`.
-    pub state: &'static str,
+    pub state: PostbackKeyState,
     /// Created.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -61,9 +70,9 @@ impl From<PostbackKeyRow> for PostbackKeyView {
     fn from(k: PostbackKeyRow) -> Self {
         Self {
             state: if k.revoked_at.is_some() {
-                "revoked"
+                PostbackKeyState::Revoked
             } else {
-                "active"
+                PostbackKeyState::Active
             },
             id: k.id,
             name: k.name,
@@ -130,7 +139,7 @@ pub(super) async fn create(
     }
     let allow =
         IpAllowList::parse(&req.ip_allow).map_err(|e| ApiError::field("ip_allow", e.detail))?;
-    let (row, key) = postback_keys::create(&state.db, advertiser.0, name, &allow).await?;
+    let (row, key) = postback_keys::create(&state.db, advertiser, name, &allow).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(NewPostbackKey {
@@ -152,7 +161,7 @@ pub(super) async fn list(
     Auth(principal): Auth,
 ) -> Result<axum::Json<PostbackKeyList>, ApiError> {
     principal.require(Scope::ConversionsWrite)?;
-    let rows = postback_keys::list(&state.db, principal.advertiser()?.0).await?;
+    let rows = postback_keys::list(&state.db, principal.advertiser()?).await?;
     Ok(axum::Json(PostbackKeyList {
         data: rows.into_iter().map(PostbackKeyView::from).collect(),
     }))
@@ -164,10 +173,10 @@ pub(super) async fn list(
 pub(super) async fn revoke(
     State(state): State<AppState>,
     Auth(principal): Auth,
-    Path(id): Path<Uuid>,
+    Path(id): Path<PostbackKeyId>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(Scope::ConversionsWrite)?;
-    if postback_keys::revoke(&state.db, principal.advertiser()?.0, id).await? {
+    if postback_keys::revoke(&state.db, principal.advertiser()?, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound("postback key"))
