@@ -22,8 +22,7 @@ use crate::offers::OfferStatus;
 struct OfferRow {
     id: OfferId,
     advertiser_id: AdvertiserId,
-    /// The stored status (checked text), read into [`OfferStatus`] by [`offer_document`].
-    status: String,
+    status: OfferStatus,
     url_template: String,
     fallback_url: Option<String>,
     geo_allow: Vec<String>,
@@ -78,7 +77,8 @@ async fn load(
             offer_ids.map(|ids| ids.into_iter().map(|id| id.0).collect());
         let rows = sqlx::query_as!(
             OfferRow,
-            r#"SELECT id AS "id: OfferId", advertiser_id AS "advertiser_id: AdvertiserId", status,
+            r#"SELECT id AS "id: OfferId", advertiser_id AS "advertiser_id: AdvertiserId",
+                status AS "status: OfferStatus",
                 url_template, fallback_url, geo_allow, geo_deny
              FROM offers
              WHERE status <> 'draft' AND ($1::bigint[] IS NULL OR id = ANY($1))
@@ -135,11 +135,7 @@ async fn load(
 }
 
 fn offer_document(row: OfferRow) -> Result<OfferDoc, String> {
-    let status: OfferStatus = row
-        .status
-        .parse()
-        .map_err(|_| format!("{:?} is not an offer status", row.status))?;
-    let (status, fallback_url) = match status {
+    let (status, fallback_url) = match row.status {
         OfferStatus::Approved => (EdgeStatus::Active, row.fallback_url),
         OfferStatus::Paused => (EdgeStatus::Paused, row.fallback_url),
         OfferStatus::Draft

@@ -298,13 +298,7 @@ impl From<sqlx::Error> for ApiError {
             };
         }
         // The database being away is a 503 (retry later), not a bug.
-        if matches!(
-            e,
-            sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::Io(_)
-                | sqlx::Error::Tls(_)
-        ) {
+        if is_unavailable(&e) {
             tracing::warn!(error = %e, "database unavailable");
             return Self::Unavailable("the database is unavailable; try again shortly");
         }
@@ -316,6 +310,18 @@ impl From<redis::RedisError> for ApiError {
     fn from(e: redis::RedisError) -> Self {
         Self::Internal(format!("redis: {e}"))
     }
+}
+
+/// Whether a database error means the database is away (nothing can be done now; retry
+/// later), rather than a bug or bad input.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+    )
 }
 
 /// Whether a database error is a unique-constraint violation (of `constraint`, if given).

@@ -1,5 +1,6 @@
 //! Wire values several features share: a conversion's status is decided by attribution,
-//! counted by stats, carried by domain events and (later) published by webhooks.
+//! counted by stats, carried by domain events and (later) published by webhooks; an offer's
+//! status is decided by the offers' workflow and shown with links and pushed to the edges.
 
 use std::fmt;
 use std::str::FromStr;
@@ -92,3 +93,67 @@ impl fmt::Display for ConversionStatus {
         f.write_str(self.as_str())
     }
 }
+
+/// Where an offer is in its workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferStatus {
+    /// Being written by the advertiser.
+    Draft,
+    /// Waiting for an admin.
+    PendingReview,
+    /// Live: promoters can join, the edge redirects.
+    Approved,
+    /// Refused by an admin, with a reason; can be edited and resubmitted.
+    Rejected,
+    /// Temporarily stopped: the edge sends visitors to the fallback URL.
+    Paused,
+    /// Retired for good.
+    Archived,
+}
+
+impl OfferStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::PendingReview => "pending_review",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Paused => "paused",
+            Self::Archived => "archived",
+        }
+    }
+
+    /// Whether the offer's fields may change in this state.
+    pub fn editable(self) -> bool {
+        matches!(
+            self,
+            Self::Draft | Self::Rejected | Self::Approved | Self::Paused
+        )
+    }
+}
+
+impl FromStr for OfferStatus {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Ok(match s {
+            "draft" => Self::Draft,
+            "pending_review" => Self::PendingReview,
+            "approved" => Self::Approved,
+            "rejected" => Self::Rejected,
+            "paused" => Self::Paused,
+            "archived" => Self::Archived,
+            _ => return Err(()),
+        })
+    }
+}
+
+impl fmt::Display for OfferStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+crate::stored_as_text!(OfferStatus);

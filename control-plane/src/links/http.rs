@@ -12,6 +12,7 @@ use crate::app::startup::AppState;
 use crate::http::extract::{Auth, Path, Query};
 use crate::kernel::error::ApiError;
 use crate::kernel::page::{next_cursor, page_params};
+use crate::kernel::status::OfferStatus;
 use crate::kernel::{Kid, LinkId, OfferId, PromoterId};
 use crate::links::db::links::{self, LinkRow, ReadError};
 use crate::links::db::signing_keys::OpenError;
@@ -28,7 +29,7 @@ pub struct LinkView {
     /// The offer's name.
     pub offer_name: String,
     /// The offer's status (a paused or archived offer's link stops redirecting to it).
-    pub offer_status: String,
+    pub offer_status: OfferStatus,
     /// The key that signed it.
     pub kid: Kid,
     /// The signed token.

@@ -12,7 +12,6 @@
 //! draft, rejected, approved and paused; not while under review, never once archived.
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::str::FromStr;
 
 use afftok_shared::kv::check_url_template;
@@ -23,71 +22,10 @@ use utoipa::ToSchema;
 
 use crate::kernel::error::FieldError;
 use crate::kernel::money::{DecimalError, DecimalText, payout_scale};
+pub use crate::kernel::status::OfferStatus;
 use crate::kernel::text;
 
-/// Where an offer is in its workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OfferStatus {
-    /// Being written by the advertiser.
-    Draft,
-    /// Waiting for an admin.
-    PendingReview,
-    /// Live: promoters can join, the edge redirects.
-    Approved,
-    /// Refused by an admin, with a reason; can be edited and resubmitted.
-    Rejected,
-    /// Temporarily stopped: the edge sends visitors to the fallback URL.
-    Paused,
-    /// Retired for good.
-    Archived,
-}
-
-impl OfferStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::PendingReview => "pending_review",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::Paused => "paused",
-            Self::Archived => "archived",
-        }
-    }
-
-    /// Whether the offer's fields may change in this state.
-    pub fn editable(self) -> bool {
-        matches!(
-            self,
-            Self::Draft | Self::Rejected | Self::Approved | Self::Paused
-        )
-    }
-}
-
-impl FromStr for OfferStatus {
-    type Err = ();
-
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Ok(match s {
-            "draft" => Self::Draft,
-            "pending_review" => Self::PendingReview,
-            "approved" => Self::Approved,
-            "rejected" => Self::Rejected,
-            "paused" => Self::Paused,
-            "archived" => Self::Archived,
-            _ => return Err(()),
-        })
-    }
-}
-
-impl fmt::Display for OfferStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-crate::stored_as_text!(OfferStatus, PayoutModel, Actor, Change);
+crate::stored_as_text!(PayoutModel, Actor, Change);
 
 /// A move through the workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

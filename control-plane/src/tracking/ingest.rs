@@ -20,7 +20,6 @@ use crate::conversions;
 use crate::conversions::NewConversion;
 use crate::events::catalogue::{ClickCount, ClicksStored};
 use crate::events::{self, EventKind};
-use crate::kernel::error::ApiError;
 use crate::kernel::event_time;
 use crate::kernel::{AdvertiserId, ClickId, ConversionId, OfferId, PromoterId};
 use crate::stats::{self as rollups, ClickCounts, ClickKey};
@@ -46,10 +45,6 @@ pub enum IngestError {
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
-    /// Storing in another feature failed (the click rollups, new conversions): those answer
-    /// API errors until they get errors of their own, and they are passed on as they are.
-    #[error(transparent)]
-    Feature(#[from] ApiError),
 }
 
 impl IngestError {
@@ -57,14 +52,7 @@ impl IngestError {
     /// answers 503 for.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            IngestError::Db(e) => matches!(
-                e,
-                sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Io(_)
-                    | sqlx::Error::Tls(_)
-            ),
-            IngestError::Feature(e) => matches!(e, ApiError::Unavailable(_)),
+            IngestError::Db(e) => crate::kernel::error::is_unavailable(e),
             IngestError::Raced => false,
         }
     }

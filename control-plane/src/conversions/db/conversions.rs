@@ -35,9 +35,6 @@ pub(crate) enum AttributeError {
     /// The offer's stored currency is not a currency.
     #[error(transparent)]
     Currency(#[from] CurrencyError),
-    /// The offer's stored payout model is not one.
-    #[error("unknown payout model {0:?}")]
-    PayoutModel(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] sqlx::Error),
@@ -129,7 +126,7 @@ struct ClickFacts {
 #[derive(Debug)]
 struct OfferTerms {
     advertiser_id: AdvertiserId,
-    payout_model: String,
+    payout_model: PayoutModel,
     payout_amount: Option<Decimal>,
     payout_percent: Option<Decimal>,
     currency: String,
@@ -448,7 +445,8 @@ async fn decide_pending(
 ) -> Result<ConversionStatus, AttributeError> {
     let offer = sqlx::query_as!(
         OfferTerms,
-        r#"SELECT advertiser_id AS "advertiser_id: AdvertiserId", payout_model, payout_amount,
+        r#"SELECT advertiser_id AS "advertiser_id: AdvertiserId",
+                payout_model AS "payout_model: PayoutModel", payout_amount,
                 payout_percent, currency, attribution_window_hours, daily_cap, total_cap,
                 hold_conversions
          FROM offers WHERE id = $1"#,
@@ -544,16 +542,13 @@ async fn decide_pending(
     Ok(status)
 }
 
-/// The terms attribution applies, from the offer's row (its model and currency are parsed
-/// here, once; the table's checks keep them valid).
+/// The terms attribution applies, from the offer's row (its currency is parsed here, once;
+/// the table's checks keep it valid).
 fn terms_of(o: &OfferTerms) -> Result<Terms, AttributeError> {
     Ok(Terms {
         advertiser_id: o.advertiser_id,
         payout: PayoutTerms {
-            model: o
-                .payout_model
-                .parse::<PayoutModel>()
-                .map_err(|()| AttributeError::PayoutModel(o.payout_model.clone()))?,
+            model: o.payout_model,
             amount: o.payout_amount,
             percent: o.payout_percent,
             currency: Currency::parse(&o.currency)?,

@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use crate::events::catalogue::PromoterJoined;
 use crate::events::{self, EventKind};
 use crate::kernel::Tenant;
+use crate::kernel::status::OfferStatus;
 use crate::kernel::{AdvertiserId, Kid, LinkId, OfferId, PromoterId};
 
 /// A link with its offer's name and status.
@@ -21,7 +22,7 @@ pub struct LinkRow {
     pub offer_name: String,
     /// The offer's status, by its stored name (the offers feature's enum is out of reach here:
     /// offers use links, so links cannot use offers).
-    pub offer_status: String,
+    pub offer_status: OfferStatus,
     /// The key that signed the token.
     pub kid: Kid,
     /// The DESIGN §3 token.
@@ -47,7 +48,7 @@ macro_rules! select_link {
         sqlx::query_as!(
             LinkRow,
             r#"SELECT l.id AS "id: LinkId", l.promoter_id AS "promoter_id: PromoterId",
-                l.offer_id AS "offer_id: OfferId", o.name AS offer_name, o.status AS offer_status,
+                l.offer_id AS "offer_id: OfferId", o.name AS offer_name, o.status AS "offer_status: OfferStatus",
                 l.kid AS "kid: Kid", l.token, l.created_at
             FROM links l JOIN offers o ON o.id = l.offer_id "# + $rest
             $(, $arg)*

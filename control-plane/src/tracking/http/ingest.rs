@@ -29,7 +29,6 @@ impl From<IngestError> for ApiError {
                 "another delivery stored these clicks first",
             ),
             IngestError::Db(e) => e.into(),
-            IngestError::Feature(e) => e,
         }
     }
 }
