@@ -1,6 +1,7 @@
 //! Events as the edges send them (DESIGN §6), signed batches, and a small market to send them
 //! to: an admin, an advertiser, a promoter and an approved offer.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use afftok_shared::batch;
@@ -213,10 +214,26 @@ impl TestApp {
     /// retries do).
     pub(crate) async fn send_batch(&self, events: &[Value]) -> Response {
         let body = batch_body(events);
-        // A distinct t per call: the same signature twice is a replay.
-        static SKEW: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let skew = SKEW.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 200;
-        let signature = self.signature(now_secs() - skew, &body);
+        // The same (t, body) twice is a replay: a body sent again gets an earlier t (within
+        // the accepted skew), never one used before, whichever second the call falls in.
+        static USED: std::sync::Mutex<BTreeSet<(u64, u64)>> =
+            std::sync::Mutex::new(BTreeSet::new());
+        let digest = {
+            let mut h = std::hash::DefaultHasher::new();
+            std::hash::Hash::hash(&body, &mut h);
+            std::hash::Hasher::finish(&h)
+        };
+        let t = {
+            let mut used = USED
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut t = now_secs();
+            while !used.insert((t, digest)) {
+                t -= 1;
+            }
+            t
+        };
+        let signature = self.signature(t, &body);
         self.send_signed(body, &signature).await
     }
 
