@@ -1,5 +1,6 @@
-//! What every feature shares and none owns: the error type and its problem documents, the
-//! tenant, pagination, money amounts, small text types, encryption at rest.
+//! What every feature shares and none owns: the error type and its problem documents, typed
+//! ids, wire enums stored as checked text, the tenant, pagination, money amounts, small text
+//! types, encryption at rest.
 
 /// Encryption at rest under the key-encryption key.
 pub mod crypto;
@@ -17,7 +18,7 @@ pub mod money;
 pub mod page;
 /// Wire enums stored as checked text.
 pub mod sql;
-/// Wire values several features share (a conversion's status).
+/// Wire values several features share (a conversion's and an offer's status).
 pub mod status;
 /// Whose data a query may touch.
 pub mod tenant;
