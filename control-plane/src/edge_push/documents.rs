@@ -60,9 +60,7 @@ async fn load(
 ) -> Result<BTreeMap<String, String>, PushError> {
     let mut out = BTreeMap::new();
     if only.is_none_or(|keys| keys.contains(kv::KEYS_KEY))
-        && let Some(doc) = signing_keys::edge_document(db, kek)
-            .await
-            .map_err(crate::kernel::ApiError::from)?
+        && let Some(doc) = signing_keys::edge_document(db, kek).await?
     {
         out.insert(kv::KEYS_KEY.to_owned(), to_json(&doc)?);
     }

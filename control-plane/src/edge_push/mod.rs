@@ -85,17 +85,25 @@ pub fn is_edge_key(key: &str) -> bool {
 #[error("{0}")]
 pub struct PushError(pub String);
 
-impl From<crate::kernel::error::ApiError> for PushError {
-    fn from(e: crate::kernel::error::ApiError) -> Self {
-        Self(format!(
-            "reading the edge config from Postgres: {}",
-            e.message()
-        ))
+impl From<sqlx::Error> for PushError {
+    fn from(e: sqlx::Error) -> Self {
+        let cause = if crate::kernel::error::is_unavailable(&e) {
+            "the database is unavailable; try again shortly".to_owned()
+        } else {
+            format!("database: {e}")
+        };
+        Self(format!("reading the edge config from Postgres: {cause}"))
     }
 }
 
-impl From<sqlx::Error> for PushError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::from(crate::kernel::error::ApiError::from(e))
+impl From<crate::links::signing_keys::OpenError> for PushError {
+    fn from(e: crate::links::signing_keys::OpenError) -> Self {
+        use crate::links::signing_keys::OpenError;
+        match e {
+            OpenError::Unusable(cause) => {
+                Self(format!("reading the edge config from Postgres: {cause}"))
+            }
+            OpenError::Db(e) => e.into(),
+        }
     }
 }
