@@ -63,6 +63,10 @@ pub enum Command {
         #[command(subcommand)]
         command: StatsCommand,
     },
+    /// Print the API's OpenAPI document (what `/openapi.json` serves); needs no settings.
+    ///
+    /// The web app's typed client is generated from it (`web/scripts/gen-api`).
+    Openapi,
     /// The demo of scripts/dev, made through a running control plane's API.
     ///
     /// Made as users make it; the settings are environment variables (see each command), not
@@ -180,6 +184,18 @@ pub async fn run(cli: Cli) -> ExitCode {
     if let Command::Dev { command } = cli.command {
         return dev(command).await;
     }
+    if let Command::Openapi = cli.command {
+        return match crate::http::openapi().to_pretty_json() {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("afftok: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let need = match cli.command {
         Command::Serve => Need::Serve,
         _ => Need::DatabaseOnly,
@@ -221,8 +237,8 @@ async fn dev(command: DevCommand) -> ExitCode {
 
 async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
-        Command::Dev { .. } => Err(anyhow::anyhow!(
-            "`afftok dev` runs without the control plane's settings"
+        Command::Dev { .. } | Command::Openapi => Err(anyhow::anyhow!(
+            "this command runs without the control plane's settings"
         )),
         Command::Serve => serve(settings).await,
         Command::Migrate => {

@@ -115,6 +115,7 @@ pub(super) struct MarketQuery {
     /// Only offers open to visitors from this country.
     pub country: Option<String>,
     /// `newest` (default) or `payout`.
+    #[param(inline)]
     pub sort: Option<SortBy>,
     /// From `next_cursor` (of the same sort).
     pub cursor: Option<String>,
