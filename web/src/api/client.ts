@@ -1,0 +1,66 @@
+// The typed API client: paths and bodies come from schema.d.ts, generated from the control
+// plane's /openapi.json (scripts/gen-api), so an API change that breaks a page breaks the build.
+import createClient, { type Middleware } from "openapi-fetch";
+import { accessTokenNow, refreshSession } from "../auth/session";
+import { ApiError, networkError, toApiError } from "./errors";
+import type { components, paths } from "./schema";
+
+export type Schemas = components["schemas"];
+
+/** Requests that may be sent again after a silent refresh (a clone made before sending). */
+const replayable = new WeakMap<Request, Request>();
+
+function isAuthPath(url: string): boolean {
+  return new URL(url, location.origin).pathname.startsWith("/v1/auth/");
+}
+
+/**
+ * Puts the in-memory access token on every request; when the API answers 401 (the token
+ * expired), refreshes the session once through the cookie and replays the request.
+ */
+const auth: Middleware = {
+  onRequest({ request }) {
+    const token = accessTokenNow();
+    if (token && !request.headers.has("authorization")) {
+      request.headers.set("authorization", `Bearer ${token}`);
+    }
+    if (!isAuthPath(request.url)) replayable.set(request, request.clone());
+    return request;
+  },
+  async onResponse({ request, response }) {
+    if (response.status !== 401) return response;
+    const copy = replayable.get(request);
+    if (!copy || !(await refreshSession())) return response;
+    const again = new Request(copy);
+    again.headers.set("authorization", `Bearer ${accessTokenNow() ?? ""}`);
+    return fetch(again);
+  },
+};
+
+export const api = createClient<paths>({ baseUrl: "", credentials: "same-origin" });
+api.use(auth);
+
+interface Answer<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/**
+ * Awaits an openapi-fetch call and gives its data, or throws an ApiError with the API's
+ * problem (or a network error): what TanStack Query and forms expect.
+ */
+export async function call<T>(request: Promise<Answer<T>>): Promise<T> {
+  let answer: Answer<T>;
+  try {
+    answer = await request;
+  } catch (cause) {
+    throw networkError(cause);
+  }
+  if (!answer.response.ok) {
+    throw toApiError(answer.response.status, answer.error, answer.response.headers);
+  }
+  return answer.data as T;
+}
+
+export { ApiError };

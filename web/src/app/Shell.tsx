@@ -1,0 +1,102 @@
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { NavLink, Outlet, useNavigate } from "react-router";
+import { logout } from "../auth/session";
+import { useSession } from "../auth/useSession";
+import { currentLanguage, type Language, languages, setLanguage } from "../i18n";
+import { navByRole } from "./nav";
+
+function LanguageSwitch() {
+  const { t } = useTranslation();
+  return (
+    <label className="lang">
+      <span className="visually-hidden">{t("language")}</span>
+      <select
+        value={currentLanguage()}
+        onChange={(e) => void setLanguage(e.target.value as Language)}
+        data-testid="language"
+      >
+        {languages.map((l) => (
+          <option key={l} value={l} lang={l}>
+            {t(`languages.${l}`)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** The frame of every page: header, navigation for the user's role, the page. */
+export function Shell() {
+  const { t } = useTranslation();
+  const session = useSession();
+  const navigate = useNavigate();
+  const [open, setOpen] = useState(false);
+  const user = session.status === "signed-in" ? session.user : null;
+  const items = user ? navByRole[user.role] : [];
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        {t("skipToContent")}
+      </a>
+      <header className="topbar">
+        <NavLink to="/" className="brand">
+          {t("app")}
+        </NavLink>
+        {user && (
+          <button
+            type="button"
+            className="btn btn-ghost menu-toggle"
+            aria-expanded={open}
+            aria-controls="nav"
+            onClick={() => setOpen(!open)}
+          >
+            {t("menu")}
+          </button>
+        )}
+        <div className="topbar-end">
+          <LanguageSwitch />
+        </div>
+      </header>
+      {user && (
+        <nav id="nav" className={`nav${open ? " nav-open" : ""}`} aria-label={t("nav.main")}>
+          <ul>
+            {items.map((i) => (
+              <li key={i.to}>
+                <NavLink to={i.to} onClick={() => setOpen(false)}>
+                  {t(i.label)}
+                </NavLink>
+              </li>
+            ))}
+            <li className="nav-sep" aria-hidden="true" />
+            <li>
+              <NavLink to="/profile" onClick={() => setOpen(false)}>
+                {t("nav.profile")}
+              </NavLink>
+            </li>
+            <li>
+              <NavLink to="/api-keys" onClick={() => setOpen(false)}>
+                {t("nav.apiKeys")}
+              </NavLink>
+            </li>
+            <li>
+              <button
+                type="button"
+                className="linklike"
+                onClick={async () => {
+                  await logout();
+                  navigate("/login");
+                }}
+              >
+                {t("nav.logout")}
+              </button>
+            </li>
+          </ul>
+        </nav>
+      )}
+      <main id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+import type { Role } from "../auth/session";
+
+/** The pages each role's navigation lists (a page may still be opened by URL: the API decides). */
+export const navByRole: Record<Role, { to: string; label: string }[]> = {
+  promoter: [
+    { to: "/marketplace", label: "nav.marketplace" },
+    { to: "/links", label: "nav.links" },
+    { to: "/stats", label: "nav.stats" },
+    { to: "/conversions", label: "nav.conversions" },
+  ],
+  advertiser: [
+    { to: "/offers", label: "nav.offers" },
+    { to: "/promoters", label: "nav.promoters" },
+    { to: "/conversions", label: "nav.conversions" },
+    { to: "/postback-keys", label: "nav.postbackKeys" },
+    { to: "/stats", label: "nav.stats" },
+  ],
+  admin: [
+    { to: "/admin/review", label: "nav.review" },
+    { to: "/admin/users", label: "nav.users" },
+    { to: "/stats", label: "nav.stats" },
+  ],
+};
+
+/** Where a role lands after logging in. */
+export const homeOf: Record<Role, string> = {
+  promoter: "/marketplace",
+  advertiser: "/offers",
+  admin: "/admin/review",
+};

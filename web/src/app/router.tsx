@@ -1,0 +1,33 @@
+import { createBrowserRouter } from "react-router";
+import { routes as accountRoutes } from "../pages/account/routes";
+import { routes as adminRoutes } from "../pages/admin/routes";
+import { routes as advertiserRoutes } from "../pages/advertiser/routes";
+import { routes as publicRoutes } from "../pages/auth/routes";
+import { NotFound } from "../pages/NotFound";
+import { routes as promoterRoutes } from "../pages/promoter/routes";
+import { routes as statsRoutes } from "../pages/stats/routes";
+import { AnonymousOnly, Home, RequireAuth } from "./guards";
+import { Shell } from "./Shell";
+
+// A page per route. Role is not checked here: a page the role may not use still opens, and
+// shows what the API answers (403), so the UI never claims more than the API allows.
+export const router = createBrowserRouter([
+  {
+    element: <Shell />,
+    children: [
+      { index: true, element: <Home /> },
+      { element: <AnonymousOnly />, children: publicRoutes },
+      {
+        element: <RequireAuth />,
+        children: [
+          ...accountRoutes,
+          ...promoterRoutes,
+          ...advertiserRoutes,
+          ...adminRoutes,
+          ...statsRoutes,
+        ],
+      },
+      { path: "*", element: <NotFound /> },
+    ],
+  },
+]);

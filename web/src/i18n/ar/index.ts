@@ -1,0 +1,8 @@
+import admin from "./admin";
+import advertiser from "./advertiser";
+import auth from "./auth";
+import common from "./common";
+import promoter from "./promoter";
+import stats from "./stats";
+
+export default { common, auth, promoter, advertiser, admin, stats };

@@ -1,0 +1,41 @@
+// Date ranges for stats, as the API takes them: days (YYYY-MM-DD) in the browser's zone.
+
+export function browserTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+/** The calendar day of an instant in a time zone, as YYYY-MM-DD. */
+export function dayIn(instant: Date, timeZone: string): string {
+  // en-CA writes dates as YYYY-MM-DD.
+  return new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(instant);
+}
+
+/** A day plus n days (n may be negative), on the calendar, whatever the zone. */
+export function addDays(day: string, n: number): string {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  const t = new Date(Date.UTC(y, m - 1, d + n));
+  return t.toISOString().slice(0, 10);
+}
+
+export type Preset = "today" | "7d" | "30d" | "90d";
+
+export interface DayRange {
+  from: string;
+  to: string;
+}
+
+/** Today, or the last n days including today, in the zone. */
+export function presetRange(preset: Preset, now: Date, timeZone: string): DayRange {
+  const today = dayIn(now, timeZone);
+  const back = { today: 0, "7d": 6, "30d": 29, "90d": 89 }[preset];
+  return { from: addDays(today, -back), to: today };
+}
+
+export function isDay(s: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`));
+}

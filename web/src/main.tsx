@@ -1,0 +1,37 @@
+import { QueryClientProvider } from "@tanstack/react-query";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { RouterProvider } from "react-router";
+import { queryClient } from "./api/queryClient";
+import { router } from "./app/router";
+import { sessionState, startSession, subscribe } from "./auth/session";
+import { setupI18n } from "./i18n";
+import "./styles/app.css";
+
+setupI18n();
+void startSession();
+
+// Signing out (here or in another tab) forgets every cached answer with personal data.
+let wasSignedIn = false;
+subscribe(() => {
+  const signedIn = sessionState().status === "signed-in";
+  if (wasSignedIn && !signedIn) queryClient.clear();
+  wasSignedIn = signedIn;
+});
+
+const root = document.getElementById("root");
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <QueryClientProvider client={queryClient}>
+        <RouterProvider router={router} />
+      </QueryClientProvider>
+    </StrictMode>,
+  );
+}
+
+if ("serviceWorker" in navigator && import.meta.env.PROD) {
+  window.addEventListener("load", () => {
+    void navigator.serviceWorker.register("/sw.js").catch(() => undefined);
+  });
+}
