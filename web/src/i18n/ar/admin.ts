@@ -1,4 +1,53 @@
 import type en from "../en/admin";
 import type { Shape } from "../shape";
 
-export default {} satisfies Shape<typeof en>;
+export default {
+  review: {
+    title: "قائمة المراجعة",
+    intro:
+      "العروض التي أرسلها المعلنون، الأقدم أولًا. الموافقة على عرض تجعله متاحًا للمسوّقين؛ ورفضه يعيده إلى المعلن مع سببك.",
+    listLabel: "العروض بانتظار المراجعة",
+    empty: "لا توجد عروض بانتظار المراجعة.",
+    approve: "موافقة",
+    approveNamed: "موافقة على {{name}}",
+    reject: "رفض",
+    rejectNamed: "رفض {{name}}",
+    approved: "تمت الموافقة على «{{name}}» وأصبح متاحًا.",
+    rejected: "تم رفض «{{name}}»؛ سيرى المعلن سببك.",
+    rejectTitle: "رفض «{{name}}»",
+    reason: "السبب",
+    reasonHint: "يراه المعلن ليتمكّن من إصلاح العرض. حتى 1000 حرف.",
+    reasonRequired: "اكتب سبب الرفض للمعلن.",
+    rejectSubmit: "رفض العرض",
+  },
+  offer: {
+    advertiser: "المعلن",
+    advertiserId: "المعلن رقم {{id}}",
+    payout: "العمولة",
+    currency: "العملة",
+    urlTemplate: "قالب رابط الوجهة",
+    fallbackUrl: "الرابط البديل",
+    previewUrl: "صفحة المعاينة",
+    category: "الفئة",
+    geoAllow: "الدول",
+    geoDeny: "الدول المحظورة",
+    allCountries: "كل الدول",
+    listSeparator: "، ",
+    window: "نافذة الإسناد",
+    hours: "{{hours}} ساعة",
+    dailyCap: "الحد اليومي",
+    totalCap: "الحد الإجمالي",
+    noCap: "بلا حد",
+    hold: "التحويلات معلّقة للمراجعة",
+    yes: "نعم",
+    no: "لا",
+    submitted: "آخر تعديل",
+    description: "الوصف",
+  },
+  payoutModels: {
+    cpa: "CPA (لكل إجراء)",
+    cpl: "CPL (لكل عميل محتمل)",
+    cps: "CPS (نسبة من البيع)",
+    revshare: "RevShare (نسبة من الإيراد)",
+  },
+} satisfies Shape<typeof en>;

@@ -1,4 +1,5 @@
 import type { RouteObject } from "react-router";
+import { page } from "../../app/lazy";
 
-/** The pages of this area (signed-in users); each is loaded when first opened. */
-export const routes: RouteObject[] = [];
+/** The admins' pages (signed-in users; the API refuses other roles, and the page says so). */
+export const routes: RouteObject[] = [page("admin/review", () => import("./Review"))];

@@ -1,0 +1,357 @@
+import { type FormEvent, useState } from "react";
+import { useTranslation } from "react-i18next";
+import type { Schemas } from "../../api/client";
+import {
+  useApiKeys,
+  useCreateApiKey,
+  useRevokeApiKey,
+  useRotateApiKey,
+} from "../../api/hooks/apiKeys";
+import { useUser } from "../../auth/useSession";
+import { ErrorNotice } from "../../components/ErrorNotice";
+import { SelectField, TextField } from "../../components/Field";
+import { PageHeader } from "../../components/PageHeader";
+import { QueryState } from "../../components/QueryState";
+import { useApiForm } from "../../components/useApiForm";
+import { currentLanguage } from "../../i18n";
+import { formatDateTime } from "../../lib/format";
+import { Dialog } from "./components/Dialog";
+import { NewKey } from "./components/NewKey";
+import {
+  canRevoke,
+  canRotate,
+  defaultGraceSeconds,
+  graceChoices,
+  type Role,
+  type Scope,
+  scopeErrors,
+  scopesFor,
+  scopeTextKey,
+  stateBadge,
+  toggleScope,
+} from "./keys";
+import "./account.css";
+
+type KeyView = Schemas["KeyView"];
+type NewKeyView = Schemas["NewKeyView"];
+
+function CreateKeyForm({ role, onCreated }: { role: Role; onCreated: (k: NewKeyView) => void }) {
+  const { t } = useTranslation("auth");
+  const create = useCreateApiKey();
+  const form = useApiForm();
+  const [name, setName] = useState("");
+  const [scopes, setScopes] = useState<Scope[]>([]);
+  const scopesError = scopeErrors(form.fields);
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    const key = await form.submit(() => create.mutateAsync({ name, scopes }));
+    if (key) {
+      setName("");
+      setScopes([]);
+      onCreated(key);
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="card stack" aria-labelledby="create-key">
+      <h2 id="create-key" className="card-title">
+        {t("apiKeys.createTitle")}
+      </h2>
+      {form.error ? <ErrorNotice error={form.error} /> : null}
+      <TextField
+        label={t("apiKeys.name")}
+        name="name"
+        required
+        maxLength={100}
+        hint={t("apiKeys.nameHint")}
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        error={form.fields.name}
+      />
+      <fieldset
+        className={`choice${scopesError ? " field-invalid" : ""}`}
+        aria-describedby={scopesError ? "scopes-error" : undefined}
+      >
+        <legend>{t("apiKeys.scopesLegend")}</legend>
+        {scopesFor(role).map((s) => (
+          <label key={s} className="choice-item">
+            <input
+              type="checkbox"
+              name="scopes"
+              value={s}
+              checked={scopes.includes(s)}
+              onChange={(e) => setScopes(toggleScope(scopes, s, e.target.checked))}
+            />
+            <span>
+              <code>{s}</code>{" "}
+              <span className="muted">{t(`apiKeys.scopes.${scopeTextKey[s]}`)}</span>
+            </span>
+          </label>
+        ))}
+        {scopesError && (
+          <small id="scopes-error" className="field-error" role="alert">
+            {scopesError}
+          </small>
+        )}
+      </fieldset>
+      <div>
+        <button type="submit" className="btn btn-primary" disabled={form.pending}>
+          {form.pending ? t("apiKeys.creating") : t("apiKeys.create")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function KeyCard({
+  k,
+  onRotate,
+  onRevoke,
+}: {
+  k: KeyView;
+  onRotate: () => void;
+  onRevoke: () => void;
+}) {
+  const { t } = useTranslation("auth");
+  const lang = currentLanguage();
+  return (
+    <li className="card stack key-card" data-testid="api-key">
+      <div className="key-head">
+        <h3 className="card-title">{k.name}</h3>
+        <span className={stateBadge(k.state)} data-testid="api-key-state">
+          {t(`apiKeys.states.${k.state}`)}
+        </span>
+      </div>
+      <dl className="details">
+        <dt>{t("apiKeys.prefix")}</dt>
+        <dd>
+          <code>{k.prefix}</code>
+        </dd>
+        <dt>{t("apiKeys.scopesLabel")}</dt>
+        <dd>
+          <ul className="inline-list">
+            {k.scopes.map((s) => (
+              <li key={s}>
+                <code>{s}</code>
+              </li>
+            ))}
+          </ul>
+        </dd>
+        <dt>{t("apiKeys.created")}</dt>
+        <dd>{formatDateTime(k.created_at, lang)}</dd>
+        <dt>{t("apiKeys.lastUsed")}</dt>
+        <dd>{k.last_used_at ? formatDateTime(k.last_used_at, lang) : t("apiKeys.never")}</dd>
+        {k.revoked_at ? (
+          <>
+            <dt>{t("apiKeys.revokedAt")}</dt>
+            <dd>{formatDateTime(k.revoked_at, lang)}</dd>
+          </>
+        ) : k.expires_at ? (
+          <>
+            <dt>{k.state === "expired" ? t("apiKeys.expired") : t("apiKeys.expires")}</dt>
+            <dd>{formatDateTime(k.expires_at, lang)}</dd>
+          </>
+        ) : null}
+      </dl>
+      {k.state === "expiring" && <p className="muted">{t("apiKeys.expiringHint")}</p>}
+      {(canRotate(k.state) || canRevoke(k.state)) && (
+        <div className="row">
+          {canRotate(k.state) && (
+            <button
+              type="button"
+              className="btn btn-small"
+              aria-label={t("apiKeys.rotateNamed", { name: k.name })}
+              onClick={onRotate}
+            >
+              {t("apiKeys.rotate")}
+            </button>
+          )}
+          {canRevoke(k.state) && (
+            <button
+              type="button"
+              className="btn btn-small btn-danger"
+              aria-label={t("apiKeys.revokeNamed", { name: k.name })}
+              onClick={onRevoke}
+            >
+              {t("apiKeys.revoke")}
+            </button>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}
+
+function RotateForm({
+  k,
+  onRotated,
+  onCancel,
+}: {
+  k: KeyView;
+  onRotated: (n: NewKeyView) => void;
+  onCancel: () => void;
+}) {
+  const { t } = useTranslation("auth");
+  const { t: tc } = useTranslation();
+  const rotate = useRotateApiKey();
+  const form = useApiForm();
+  const [grace, setGrace] = useState(defaultGraceSeconds);
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    const key = await form.submit(() => rotate.mutateAsync({ id: k.id, graceSeconds: grace }));
+    if (key) onRotated(key);
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="stack">
+      <p>{t("apiKeys.rotateHint")}</p>
+      {form.error ? <ErrorNotice error={form.error} /> : null}
+      <SelectField
+        label={t("apiKeys.grace")}
+        name="grace_seconds"
+        value={String(grace)}
+        onChange={(e) => setGrace(Number(e.target.value))}
+        error={form.fields.grace_seconds}
+      >
+        {graceChoices.map((g) => (
+          <option key={g.seconds} value={g.seconds}>
+            {t(`apiKeys.graces.${g.label}`)}
+          </option>
+        ))}
+      </SelectField>
+      <div className="row dialog-actions">
+        <button type="button" className="btn" onClick={onCancel}>
+          {tc("actions.cancel")}
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={form.pending}>
+          {t("apiKeys.rotateSubmit")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function RevokeForm({
+  k,
+  onRevoked,
+  onCancel,
+}: {
+  k: KeyView;
+  onRevoked: () => void;
+  onCancel: () => void;
+}) {
+  const { t } = useTranslation("auth");
+  const { t: tc } = useTranslation();
+  const revoke = useRevokeApiKey();
+  const form = useApiForm();
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    const done = await form.submit(async () => {
+      await revoke.mutateAsync(k.id);
+      return true;
+    });
+    if (done) onRevoked();
+  }
+
+  return (
+    <form onSubmit={onSubmit} className="stack">
+      <p>{t("apiKeys.revokeHint")}</p>
+      {form.error ? <ErrorNotice error={form.error} /> : null}
+      <div className="row dialog-actions">
+        <button type="button" className="btn" onClick={onCancel}>
+          {tc("actions.cancel")}
+        </button>
+        <button type="submit" className="btn btn-danger" disabled={form.pending}>
+          {t("apiKeys.revokeSubmit")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export default function ApiKeys() {
+  const { t } = useTranslation("auth");
+  const user = useUser();
+  const keys = useApiKeys();
+  const [shown, setShown] = useState<{ key: NewKeyView; rotated: boolean } | null>(null);
+  const [rotating, setRotating] = useState<KeyView | null>(null);
+  const [revoking, setRevoking] = useState<KeyView | null>(null);
+  const [notice, setNotice] = useState("");
+
+  return (
+    <section className="stack">
+      <PageHeader title={t("apiKeys.title")} />
+      <p className="muted">{t("apiKeys.intro")}</p>
+      {notice && (
+        <p className="notice notice-ok" role="status">
+          {notice}
+        </p>
+      )}
+      {shown && (
+        <NewKey created={shown.key} rotated={shown.rotated} onDone={() => setShown(null)} />
+      )}
+      <CreateKeyForm
+        role={user.role}
+        onCreated={(key) => {
+          setNotice("");
+          setShown({ key, rotated: false });
+        }}
+      />
+      <h2>{t("apiKeys.listTitle")}</h2>
+      <QueryState query={keys}>
+        {({ data }) =>
+          data.length === 0 ? (
+            <p className="muted">{t("apiKeys.none")}</p>
+          ) : (
+            <ul className="plain-list stack">
+              {data.map((k) => (
+                <KeyCard
+                  key={k.id}
+                  k={k}
+                  onRotate={() => setRotating(k)}
+                  onRevoke={() => setRevoking(k)}
+                />
+              ))}
+            </ul>
+          )
+        }
+      </QueryState>
+      <Dialog
+        open={rotating !== null}
+        title={t("apiKeys.rotateTitle", { name: rotating?.name ?? "" })}
+        onClose={() => setRotating(null)}
+      >
+        {rotating && (
+          <RotateForm
+            k={rotating}
+            onCancel={() => setRotating(null)}
+            onRotated={(key) => {
+              setRotating(null);
+              setNotice("");
+              setShown({ key, rotated: true });
+            }}
+          />
+        )}
+      </Dialog>
+      <Dialog
+        open={revoking !== null}
+        title={t("apiKeys.revokeTitle", { name: revoking?.name ?? "" })}
+        onClose={() => setRevoking(null)}
+      >
+        {revoking && (
+          <RevokeForm
+            k={revoking}
+            onCancel={() => setRevoking(null)}
+            onRevoked={() => {
+              setNotice(t("apiKeys.revoked", { name: revoking.name }));
+              setRevoking(null);
+            }}
+          />
+        )}
+      </Dialog>
+    </section>
+  );
+}
