@@ -118,7 +118,9 @@ function KeyCard({
   return (
     <li className="card stack key-card" data-testid="api-key">
       <div className="key-head">
-        <h3 className="card-title">{k.name}</h3>
+        <h3 className="card-title" dir="auto">
+          {k.name}
+        </h3>
         <span className={stateBadge(k.state)} data-testid="api-key-state">
           {t(`apiKeys.states.${k.state}`)}
         </span>
@@ -279,79 +281,82 @@ export default function ApiKeys() {
   const [shown, setShown] = useState<{ key: NewKeyView; rotated: boolean } | null>(null);
   const [rotating, setRotating] = useState<KeyView | null>(null);
   const [revoking, setRevoking] = useState<KeyView | null>(null);
-  const [notice, setNotice] = useState("");
+  // The name of the key just revoked (translated when shown, so a language switch follows).
+  const [revokedName, setRevokedName] = useState<string | null>(null);
 
   return (
-    <section className="stack">
+    <section>
       <PageHeader title={t("apiKeys.title")} />
-      <p className="muted">{t("apiKeys.intro")}</p>
-      {notice && (
-        <p className="notice notice-ok" role="status">
-          {notice}
-        </p>
-      )}
-      {shown && (
-        <NewKey created={shown.key} rotated={shown.rotated} onDone={() => setShown(null)} />
-      )}
-      <CreateKeyForm
-        role={user.role}
-        onCreated={(key) => {
-          setNotice("");
-          setShown({ key, rotated: false });
-        }}
-      />
-      <h2>{t("apiKeys.listTitle")}</h2>
-      <QueryState query={keys}>
-        {({ data }) =>
-          data.length === 0 ? (
-            <p className="muted">{t("apiKeys.none")}</p>
-          ) : (
-            <ul className="plain-list stack">
-              {data.map((k) => (
-                <KeyCard
-                  key={k.id}
-                  k={k}
-                  onRotate={() => setRotating(k)}
-                  onRevoke={() => setRevoking(k)}
-                />
-              ))}
-            </ul>
-          )
-        }
-      </QueryState>
-      <Dialog
-        open={rotating !== null}
-        title={t("apiKeys.rotateTitle", { name: rotating?.name ?? "" })}
-        onClose={() => setRotating(null)}
-      >
-        {rotating && (
-          <RotateForm
-            k={rotating}
-            onCancel={() => setRotating(null)}
-            onRotated={(key) => {
-              setRotating(null);
-              setNotice("");
-              setShown({ key, rotated: true });
-            }}
-          />
+      <div className="stack">
+        <p className="muted">{t("apiKeys.intro")}</p>
+        {revokedName !== null && (
+          <p className="notice notice-ok" role="status">
+            {t("apiKeys.revoked", { name: revokedName })}
+          </p>
         )}
-      </Dialog>
-      <Dialog
-        open={revoking !== null}
-        title={t("apiKeys.revokeTitle", { name: revoking?.name ?? "" })}
-        onClose={() => setRevoking(null)}
-      >
-        {revoking && (
-          <RevokeForm
-            k={revoking}
-            onCancel={() => setRevoking(null)}
-            onRevoked={() => {
-              setNotice(t("apiKeys.revoked", { name: revoking.name }));
-              setRevoking(null);
-            }}
-          />
+        {shown && (
+          <NewKey created={shown.key} rotated={shown.rotated} onDone={() => setShown(null)} />
         )}
-      </Dialog>
+        <CreateKeyForm
+          role={user.role}
+          onCreated={(key) => {
+            setRevokedName(null);
+            setShown({ key, rotated: false });
+          }}
+        />
+        <h2>{t("apiKeys.listTitle")}</h2>
+        <QueryState query={keys}>
+          {({ data }) =>
+            data.length === 0 ? (
+              <p className="muted">{t("apiKeys.none")}</p>
+            ) : (
+              <ul className="plain-list stack">
+                {data.map((k) => (
+                  <KeyCard
+                    key={k.id}
+                    k={k}
+                    onRotate={() => setRotating(k)}
+                    onRevoke={() => setRevoking(k)}
+                  />
+                ))}
+              </ul>
+            )
+          }
+        </QueryState>
+        <Dialog
+          open={rotating !== null}
+          title={t("apiKeys.rotateTitle", { name: rotating?.name ?? "" })}
+          onClose={() => setRotating(null)}
+        >
+          {rotating && (
+            <RotateForm
+              k={rotating}
+              onCancel={() => setRotating(null)}
+              onRotated={(key) => {
+                setRotating(null);
+                setRevokedName(null);
+                setShown({ key, rotated: true });
+              }}
+            />
+          )}
+        </Dialog>
+        <Dialog
+          open={revoking !== null}
+          title={t("apiKeys.revokeTitle", { name: revoking?.name ?? "" })}
+          onClose={() => setRevoking(null)}
+        >
+          {revoking && (
+            <RevokeForm
+              k={revoking}
+              onCancel={() => setRevoking(null)}
+              onRevoked={() => {
+                setRevokedName(revoking.name);
+                setRevoking(null);
+              }}
+            />
+          )}
+        </Dialog>
+      </div>
     </section>
   );
 }

@@ -18,17 +18,20 @@ export default function Review() {
   const queue = useReviewQueue();
   const approve = useApproveOffer();
   const [rejecting, setRejecting] = useState<Offer | null>(null);
-  const [notice, setNotice] = useState("");
+  // The last decision (translated when shown, so a language switch follows).
+  const [decided, setDecided] = useState<{ action: "approved" | "rejected"; name: string } | null>(
+    null,
+  );
   const [failure, setFailure] = useState<unknown>(null);
   const [busy, setBusy] = useState<number | null>(null);
 
   async function onApprove(offer: Offer) {
-    setNotice("");
+    setDecided(null);
     setFailure(null);
     setBusy(offer.id);
     try {
       await approve.mutateAsync(offer.id);
-      setNotice(t("review.approved", { name: offer.name }));
+      setDecided({ action: "approved", name: offer.name });
     } catch (e) {
       // A 409 means someone decided first: the queue is read again either way.
       setFailure(e);
@@ -38,74 +41,78 @@ export default function Review() {
   }
 
   return (
-    <section className="stack">
+    <section>
       <PageHeader title={t("review.title")} />
-      <p className="muted">{t("review.intro")}</p>
-      {notice && (
-        <p className="notice notice-ok" role="status" data-testid="review-notice">
-          {notice}
-        </p>
-      )}
-      {failure ? <ErrorNotice error={failure} /> : null}
-      <QueryState query={queue}>
-        {({ pages }) => {
-          const offers = pages.flatMap((p) => p.data);
-          if (offers.length === 0) return <p className="muted">{t("review.empty")}</p>;
-          return (
-            <>
-              <ul className="plain-list stack" aria-label={t("review.listLabel")}>
-                {offers.map((o) => (
-                  <li key={o.id} className="card stack" data-testid="review-offer">
-                    <h2 className="card-title">{o.name}</h2>
-                    <OfferDetails offer={o} />
-                    <div className="row">
-                      <button
-                        type="button"
-                        className="btn btn-primary"
-                        aria-label={t("review.approveNamed", { name: o.name })}
-                        disabled={busy === o.id}
-                        onClick={() => onApprove(o)}
-                      >
-                        {t("review.approve")}
-                      </button>
-                      <button
-                        type="button"
-                        className="btn btn-danger"
-                        aria-label={t("review.rejectNamed", { name: o.name })}
-                        disabled={busy === o.id}
-                        onClick={() => {
-                          setNotice("");
-                          setFailure(null);
-                          setRejecting(o);
-                        }}
-                      >
-                        {t("review.reject")}
-                      </button>
-                    </div>
-                  </li>
-                ))}
-              </ul>
-              <LoadMore query={queue} />
-            </>
-          );
-        }}
-      </QueryState>
-      <Dialog
-        open={rejecting !== null}
-        title={t("review.rejectTitle", { name: rejecting?.name ?? "" })}
-        onClose={() => setRejecting(null)}
-      >
-        {rejecting && (
-          <RejectForm
-            offer={rejecting}
-            onCancel={() => setRejecting(null)}
-            onRejected={() => {
-              setNotice(t("review.rejected", { name: rejecting.name }));
-              setRejecting(null);
-            }}
-          />
+      <div className="stack">
+        <p className="muted">{t("review.intro")}</p>
+        {decided && (
+          <p className="notice notice-ok" role="status" data-testid="review-notice">
+            {t(`review.${decided.action}`, { name: decided.name })}
+          </p>
         )}
-      </Dialog>
+        {failure ? <ErrorNotice error={failure} /> : null}
+        <QueryState query={queue}>
+          {({ pages }) => {
+            const offers = pages.flatMap((p) => p.data);
+            if (offers.length === 0) return <p className="muted">{t("review.empty")}</p>;
+            return (
+              <>
+                <ul className="plain-list stack" aria-label={t("review.listLabel")}>
+                  {offers.map((o) => (
+                    <li key={o.id} className="card stack" data-testid="review-offer">
+                      <h2 className="card-title" dir="auto">
+                        {o.name}
+                      </h2>
+                      <OfferDetails offer={o} />
+                      <div className="row">
+                        <button
+                          type="button"
+                          className="btn btn-primary"
+                          aria-label={t("review.approveNamed", { name: o.name })}
+                          disabled={busy === o.id}
+                          onClick={() => onApprove(o)}
+                        >
+                          {t("review.approve")}
+                        </button>
+                        <button
+                          type="button"
+                          className="btn btn-danger"
+                          aria-label={t("review.rejectNamed", { name: o.name })}
+                          disabled={busy === o.id}
+                          onClick={() => {
+                            setDecided(null);
+                            setFailure(null);
+                            setRejecting(o);
+                          }}
+                        >
+                          {t("review.reject")}
+                        </button>
+                      </div>
+                    </li>
+                  ))}
+                </ul>
+                <LoadMore query={queue} />
+              </>
+            );
+          }}
+        </QueryState>
+        <Dialog
+          open={rejecting !== null}
+          title={t("review.rejectTitle", { name: rejecting?.name ?? "" })}
+          onClose={() => setRejecting(null)}
+        >
+          {rejecting && (
+            <RejectForm
+              offer={rejecting}
+              onCancel={() => setRejecting(null)}
+              onRejected={() => {
+                setDecided({ action: "rejected", name: rejecting.name });
+                setRejecting(null);
+              }}
+            />
+          )}
+        </Dialog>
+      </div>
     </section>
   );
 }

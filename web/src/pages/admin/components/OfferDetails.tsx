@@ -87,7 +87,9 @@ export function OfferDetails({ offer }: { offer: Schemas["OfferView"] }) {
       {offer.description && (
         <div>
           <h3 className="details-heading">{t("offer.description")}</h3>
-          <p className="pre-wrap">{offer.description}</p>
+          <p className="pre-wrap" dir="auto">
+            {offer.description}
+          </p>
         </div>
       )}
     </>
