@@ -7,9 +7,6 @@ import {
 } from "@tanstack/react-query";
 import { api, call, type Schemas } from "../client";
 import { networkError, toApiError } from "../errors";
-import { loose } from "./offers";
-
-type ConversionView = Schemas["ConversionView"];
 
 /** GET /v1/conversions' filters (the API scopes the list to the caller). */
 export interface ConversionQuery {
@@ -29,9 +26,11 @@ export function useConversions(q: ConversionQuery) {
   return useInfiniteQuery({
     queryKey: conversionKeys.list(q),
     queryFn: ({ pageParam }) =>
-      loose.get<Schemas["ConversionPage"]>("/v1/conversions", {
-        params: { query: { ...q, ...(pageParam ? { cursor: pageParam } : {}) } },
-      }),
+      call(
+        api.GET("/v1/conversions", {
+          params: { query: { ...q, ...(pageParam ? { cursor: pageParam } : {}) } },
+        }),
+      ),
     initialPageParam: "",
     getNextPageParam: (last) => last.next_cursor ?? undefined,
     placeholderData: keepPreviousData,
@@ -54,10 +53,15 @@ export function useDecideConversion() {
   return useMutation({
     mutationFn: ({ id, decision, reason }: { id: string; decision: Decision; reason: string }) => {
       const body = reason.trim() ? { reason: reason.trim() } : {};
-      return loose.post<ConversionView>(`/v1/conversions/{id}/${decision}`, {
-        params: { path: { id } },
-        body,
-      });
+      const init = { params: { path: { id } }, body };
+      switch (decision) {
+        case "approve":
+          return call(api.POST("/v1/conversions/{id}/approve", init));
+        case "reject":
+          return call(api.POST("/v1/conversions/{id}/reject", init));
+        case "reverse":
+          return call(api.POST("/v1/conversions/{id}/reverse", init));
+      }
     },
     onSuccess: (_, { id }) =>
       Promise.all([

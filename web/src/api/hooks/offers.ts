@@ -9,28 +9,6 @@ import { api, call, type Schemas } from "../client";
 
 type OfferStatus = Schemas["OfferStatus"];
 type OfferInput = Schemas["OfferInput"];
-type OfferView = Schemas["OfferView"];
-
-/**
- * Calls whose path openapi-fetch types with another operation's shapes. The control
- * plane's OpenAPI document names several operations alike (`list`, `create`, `get`,
- * `approve`, `reject`), and schema.d.ts's `operations` keeps only the first of each name, so
- * e.g. GET /v1/offers is typed as the API keys' list. These calls state their shapes from
- * components["schemas"] instead (unique names) until the operations get unique ids.
- */
-export interface LooseInit {
-  params?: { path?: Record<string, string | number>; query?: Record<string, unknown> };
-  body?: unknown;
-}
-
-export const loose = {
-  get: <T>(path: string, init?: LooseInit) =>
-    call<T>(api.GET(path as never, init as never) as Promise<never>),
-  post: <T>(path: string, init?: LooseInit) =>
-    call<T>(api.POST(path as never, init as never) as Promise<never>),
-  delete: <T>(path: string, init?: LooseInit) =>
-    call<T>(api.DELETE(path as never, init as never) as Promise<never>),
-};
 
 export const offerKeys = {
   all: ["offers"] as const,
@@ -45,11 +23,13 @@ export function useOffers(status: OfferStatus | undefined) {
   return useInfiniteQuery({
     queryKey: offerKeys.list(status),
     queryFn: ({ pageParam }) =>
-      loose.get<Schemas["OfferPage"]>("/v1/offers", {
-        params: {
-          query: { ...(status ? { status } : {}), ...(pageParam ? { cursor: pageParam } : {}) },
-        },
-      }),
+      call(
+        api.GET("/v1/offers", {
+          params: {
+            query: { ...(status ? { status } : {}), ...(pageParam ? { cursor: pageParam } : {}) },
+          },
+        }),
+      ),
     initialPageParam: "",
     getNextPageParam: (last) => last.next_cursor ?? undefined,
     placeholderData: keepPreviousData,
@@ -65,9 +45,7 @@ export function useOfferNames(enabled: boolean) {
     queryKey: offerKeys.names,
     enabled,
     queryFn: async () => {
-      const page = await loose.get<Schemas["OfferPage"]>("/v1/offers", {
-        params: { query: { limit: 200 } },
-      });
+      const page = await call(api.GET("/v1/offers", { params: { query: { limit: 200 } } }));
       return page.data.map((o) => ({ id: o.id, name: o.name }));
     },
   });
@@ -76,7 +54,7 @@ export function useOfferNames(enabled: boolean) {
 export function useOffer(id: number) {
   return useQuery({
     queryKey: offerKeys.one(id),
-    queryFn: () => loose.get<OfferView>("/v1/offers/{id}", { params: { path: { id } } }),
+    queryFn: () => call(api.GET("/v1/offers/{id}", { params: { path: { id } } })),
   });
 }
 
@@ -90,7 +68,7 @@ export function useOfferHistory(id: number) {
 export function useCreateOffer() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: OfferInput) => loose.post<OfferView>("/v1/offers", { body }),
+    mutationFn: (body: OfferInput) => call(api.POST("/v1/offers", { body })),
     onSuccess: (offer) => {
       qc.setQueryData(offerKeys.one(offer.id), offer);
       return qc.invalidateQueries({ queryKey: offerKeys.all });

@@ -1,6 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { Schemas } from "../client";
-import { loose } from "./offers";
+import { api, call, type Schemas } from "../client";
 
 export const postbackKeyKeys = { all: ["postback-keys"] as const };
 
@@ -8,7 +7,7 @@ export const postbackKeyKeys = { all: ["postback-keys"] as const };
 export function usePostbackKeys() {
   return useQuery({
     queryKey: postbackKeyKeys.all,
-    queryFn: () => loose.get<Schemas["PostbackKeyList"]>("/v1/postback-keys"),
+    queryFn: () => call(api.GET("/v1/postback-keys")),
   });
 }
 
@@ -17,7 +16,7 @@ export function useCreatePostbackKey() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (body: Schemas["CreatePostbackKey"]) =>
-      loose.post<Schemas["NewPostbackKey"]>("/v1/postback-keys", { body }),
+      call(api.POST("/v1/postback-keys", { body })),
     onSuccess: () => qc.invalidateQueries({ queryKey: postbackKeyKeys.all }),
   });
 }
@@ -26,7 +25,7 @@ export function useRevokePostbackKey() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (id: string) =>
-      loose.delete<undefined>("/v1/postback-keys/{id}", { params: { path: { id } } }),
+      call(api.DELETE("/v1/postback-keys/{id}", { params: { path: { id } } })),
     onSuccess: () => qc.invalidateQueries({ queryKey: postbackKeyKeys.all }),
   });
 }
