@@ -257,6 +257,45 @@ async fn changing_the_password_ends_every_other_session() {
 }
 
 #[tokio::test]
+async fn the_session_of_the_refresh_cookie_stays() {
+    let app = spawn_app().await;
+    let pat = app.promoter("pat").await;
+    let web = app.login(&pat.email, PASSWORD).await;
+    let resp = app
+        .post("/v1/auth/password/change")
+        .bearer_auth(&web.token)
+        .header(
+            "cookie",
+            format!("theme=dark; afftok_refresh={}", web.refresh),
+        )
+        .json(&json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 204);
+    problem(refresh(&app, &pat.refresh).await, 401, "unauthorized").await;
+    let kept = refresh(&app, &web.refresh).await;
+    assert_eq!(kept.status(), 200);
+    let kept: Value = kept.json().await.expect("json");
+    let web_next = kept["refresh_token"].as_str().expect("token").to_owned();
+
+    // A cookie that names no session of the account keeps none (and is no error).
+    let other = app.promoter("other").await;
+    let resp = app
+        .post("/v1/auth/password/change")
+        .bearer_auth(&pat.token)
+        .header("cookie", format!("afftok_refresh={}", other.refresh))
+        .json(&json!({"current_password": NEW_PASSWORD, "new_password": PASSWORD}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 204);
+    problem(refresh(&app, &web_next).await, 401, "unauthorized").await;
+    // The other account's session is not touched.
+    assert_eq!(refresh(&app, &other.refresh).await.status(), 200);
+}
+
+#[tokio::test]
 async fn without_a_refresh_token_every_session_ends() {
     let app = spawn_app().await;
     let pat = app.promoter("pat").await;

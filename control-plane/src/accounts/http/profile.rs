@@ -3,7 +3,8 @@
 //! key may do.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::header::COOKIE;
+use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -39,9 +40,26 @@ pub(super) struct ChangePassword {
     /// The new password: at least 10 characters, at most 256 bytes.
     pub new_password: String,
     /// The refresh token of the session making the change (its latest, or any earlier one
-    /// of the same session): that session stays signed in. Without it every session of the
+    /// of the same session): that session stays signed in. Without it, the session of the
+    /// `afftok_refresh` cookie stays (the web app's); with neither, every session of the
     /// account ends, this one included.
     pub refresh_token: Option<String>,
+}
+
+/// The refresh cookie of cookie sessions (`Path=/v1/auth`, so it reaches the password
+/// change): it names the web app's session, the one to keep.
+const REFRESH_COOKIE: &str = "afftok_refresh";
+
+/// The value of the `afftok_refresh` cookie, if the request carries one.
+fn refresh_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == REFRESH_COOKIE && !value.is_empty())
+        .map(|(_, value)| value.trim_matches('"'))
 }
 
 /// `value` trimmed, when given and 1 to `max` characters without control characters (the
@@ -127,9 +145,9 @@ pub(super) async fn update_me(
     }))
 }
 
-/// Changes the caller's password, and ends every other session of the account (the one
-/// named by `refresh_token` stays). Access tokens already issued keep working until they
-/// expire (minutes).
+/// Changes the caller's password, and ends every other session of the account: the one
+/// named by `refresh_token`, else by the `afftok_refresh` cookie, stays. Access tokens
+/// already issued keep working until they expire (minutes).
 #[utoipa::path(post, path = "/v1/auth/password/change", tag = "auth", request_body = ChangePassword,
     security(("bearer" = [])),
     responses((status = 204, description = "changed; other sessions ended"),
@@ -139,6 +157,7 @@ pub(super) async fn update_me(
 pub(super) async fn change_password(
     State(state): State<AppState>,
     Auth(principal): Auth,
+    headers: HeaderMap,
     Json(req): Json<ChangePassword>,
 ) -> Result<StatusCode, ApiError> {
     principal.access_token()?;
@@ -150,7 +169,13 @@ pub(super) async fn change_password(
         errors.push(FieldError::new("new_password", why));
     }
     let keep = match req.refresh_token.as_deref() {
-        None => None,
+        // The cookie only picks the session to keep (the access token authenticates the
+        // request, so no CSRF check is needed); one that names no session of the account
+        // keeps none.
+        None => match refresh_cookie(&headers) {
+            Some(token) => refresh_tokens::family_of(&state.db, token, user.id).await?,
+            None => None,
+        },
         Some(token) => {
             let family = refresh_tokens::family_of(&state.db, token.trim(), user.id).await?;
             if family.is_none() {
