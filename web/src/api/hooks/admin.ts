@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
-import { api, call } from "../client";
+import { api, call, type Schemas } from "../client";
 
 export const reviewQueueKey = ["admin", "review-queue"] as const;
 
@@ -42,5 +42,22 @@ export function useRejectOffer() {
         }),
       ),
     onSettled: () => client.invalidateQueries({ queryKey: reviewQueueKey }),
+  });
+}
+
+export const usersKey = ["admin", "users"] as const;
+
+/** Users, newest first, filtered by role and text, a page at a time. */
+export function useUsers(filters: { role?: Schemas["Role"]; q?: string }) {
+  return useInfiniteQuery({
+    queryKey: [...usersKey, filters],
+    queryFn: ({ pageParam }) =>
+      call(
+        api.GET("/v1/admin/users", {
+          params: { query: { ...filters, cursor: pageParam, limit: 50 } },
+        }),
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor ?? null,
   });
 }
