@@ -53,7 +53,7 @@ async fn metrics_count_requests_by_route_template() {
     for _ in 0..3 {
         app.get("/v1/offers/12345").send().await.expect("request");
     }
-    app.get("/no/such/route").send().await.expect("request");
+    app.get("/v1/no/such/route").send().await.expect("request");
     let text = app
         .get("/metrics")
         .send()
@@ -79,7 +79,7 @@ async fn metrics_count_requests_by_route_template() {
 async fn unknown_routes_and_methods_are_problems() {
     let app = spawn_app().await;
     problem(
-        app.get("/v2/anything").send().await.expect("request"),
+        app.get("/v1/anything").send().await.expect("request"),
         404,
         "not_found",
     )
@@ -172,8 +172,7 @@ async fn openapi_lists_every_route_and_docs_render_it() {
             );
         }
     }
+    // The page itself: tests/api/web.rs (docs_work_offline).
     let docs = app.get("/docs").send().await.expect("request");
     assert_eq!(docs.status(), 200);
-    let html = docs.text().await.expect("html");
-    assert!(html.contains("/openapi.json"), "{html}");
 }

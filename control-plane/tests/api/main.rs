@@ -22,3 +22,4 @@ mod offers;
 mod postback_keys;
 mod rate_limits;
 mod stats;
+mod web;
