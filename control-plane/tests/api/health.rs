@@ -109,6 +109,7 @@ async fn openapi_lists_every_route_and_docs_render_it() {
         ("/v1/auth/login", &["post"]),
         ("/v1/auth/refresh", &["post"]),
         ("/v1/auth/logout", &["post"]),
+        ("/v1/auth/logout-all", &["post"]),
         ("/v1/me", &["get"]),
         ("/v1/api-keys", &["get", "post"]),
         ("/v1/api-keys/{id}/rotate", &["post"]),

@@ -167,6 +167,32 @@ pub(crate) async fn revoke_family(pool: &PgPool, token: &str) -> sqlx::Result<bo
     Ok(true)
 }
 
+/// Revokes every session of `user_id` ("log out everywhere"); returns how many families
+/// were ended. Takes each family's lock (in one order, so two of these never deadlock) before
+/// revoking, like [`revoke_family`]: a rotation running meanwhile either finishes first and
+/// its successor is revoked here, or finds its family revoked.
+pub(crate) async fn revoke_all(pool: &PgPool, user_id: UserId) -> sqlx::Result<usize> {
+    let mut tx = pool.begin().await?;
+    let families = sqlx::query_scalar!(
+        "SELECT DISTINCT family_id FROM refresh_tokens
+         WHERE user_id = $1 AND revoked_at IS NULL ORDER BY family_id",
+        user_id.0
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for &family in &families {
+        lock_family(&mut tx, family).await?;
+    }
+    sqlx::query!(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = ANY($1) AND revoked_at IS NULL",
+        &families
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(families.len())
+}
+
 /// Takes the family's lock until the transaction ends.
 async fn lock_family(tx: &mut sqlx::PgConnection, family: Uuid) -> sqlx::Result<()> {
     sqlx::query!(

@@ -1,13 +1,14 @@
 //! The accounts API: registration and sessions, API keys.
 
 mod api_keys;
+mod cookies;
 mod sessions;
 
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
 
-/// Routes that need no credentials (register, login, refresh).
+/// Routes that need no credentials (register, login, refresh, logout).
 pub fn public_router() -> OpenApiRouter<AppState> {
     sessions::public_router()
 }
