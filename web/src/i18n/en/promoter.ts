@@ -92,7 +92,7 @@ export default {
         "Label your traffic, for example by channel or post: each sub-ID is added to the link as sub1 to sub5 and passed on with every click.",
       label: "Sub-ID {{n}}",
       built: "Link with sub-IDs",
-      copy: "Copy the link with sub-IDs",
+      copy: "Copy the link with sub-IDs for {{offer}}",
       tooLong: "Sub-ID {{n}} is {{bytes}} bytes long: the link keeps only its first {{max}} bytes.",
       clear: "Clear sub-IDs",
     },

@@ -61,7 +61,7 @@ export function SubIdBuilder({
             <code className="secret" data-testid="built-url" dir="ltr">
               {built}
             </code>
-            <CopyButton text={built} label={`${t("links.sub.copy")}: ${offerName}`} />
+            <CopyButton text={built} label={t("links.sub.copy", { offer: offerName })} />
           </div>
         </div>
         {any && (
