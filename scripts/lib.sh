@@ -134,6 +134,42 @@ ensure_npm_packages() {
   fi
 }
 
+# The web app's npm packages (web/node_modules), installed when missing or older than the lock.
+ensure_web_packages() {
+  ensure_node
+  if [ ! -f "$AFFTOK_ROOT/web/node_modules/.package-lock.json" ] ||
+    [ "$AFFTOK_ROOT/web/package-lock.json" -nt "$AFFTOK_ROOT/web/node_modules/.package-lock.json" ]; then
+    step "installing the web app's packages (npm ci in web/)"
+    (cd "$AFFTOK_ROOT/web" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# Builds the web app into web/dist when its sources are newer than the last build.
+build_web() {
+  ensure_web_packages
+  local stamp="$AFFTOK_ROOT/web/dist/index.html"
+  if [ -f "$stamp" ] && [ -z "$(cd "$AFFTOK_ROOT/web" && find src public index.html package-lock.json \
+    vite.config.ts tsconfig.json -type f -newer "$stamp" -print -quit)" ]; then
+    note "the web app in web/dist is up to date"
+    return 0
+  fi
+  step "building the web app (web/dist)"
+  (cd "$AFFTOK_ROOT/web" && npm run --silent build)
+}
+
+# Debian's Chromium, for the web app's tests in a real browser (npm cannot download one here).
+ensure_chromium() {
+  if [ -z "${AFFTOK_CHROMIUM:-}" ]; then
+    AFFTOK_CHROMIUM="$(command -v chromium || true)"
+    if [ -z "$AFFTOK_CHROMIUM" ]; then
+      step "installing Chromium (apt)"
+      apt_install chromium
+      AFFTOK_CHROMIUM="$(command -v chromium)"
+    fi
+  fi
+  export AFFTOK_CHROMIUM
+}
+
 # cargo_tool BIN CRATE VERSION [--locked]: installs CRATE@VERSION unless BIN reports VERSION.
 cargo_tool() {
   local bin="$1" crate="$2" version="$3" locked="${4:-}"

@@ -169,6 +169,8 @@ pub struct Link {
     pub offer_id: i64,
     /// The signed token in the URL.
     pub token: String,
+    /// The key that signed it.
+    pub kid: i64,
     /// The link on the edge.
     pub url: String,
 }
@@ -328,6 +330,45 @@ impl Client {
                 reason: e.to_string(),
                 body: excerpt(&raw),
             })
+    }
+
+    /// Sends a batch of events to `POST /internal/v1/events` signed with the ingest secret,
+    /// as the Cloudflare queue consumer does; `t` is the signature's time (unix seconds).
+    pub async fn send_events(
+        &self,
+        secret: &[u8],
+        t: u64,
+        events: &[Value],
+    ) -> Result<(), ClientError> {
+        let path = "/internal/v1/events";
+        let url = format!("{}{path}", self.base);
+        let body = serde_json::to_vec(&serde_json::json!({ "events": events })).unwrap_or_default();
+        let signature = afftok_shared::batch::sign(secret, t, &body);
+        let unreachable = |e: reqwest::Error| ClientError::Unreachable {
+            method: Method::POST,
+            url: url.clone(),
+            reason: chain(&e),
+        };
+        let answer = self
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header(afftok_shared::batch::SIGNATURE_HEADER, signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = answer.status();
+        let raw = answer.bytes().await.map_err(unreachable)?;
+        if status != StatusCode::OK {
+            return Err(ClientError::Status {
+                method: Method::POST,
+                path: path.to_owned(),
+                status,
+                body: excerpt(&raw),
+            });
+        }
+        Ok(())
     }
 
     /// Signs up (201).

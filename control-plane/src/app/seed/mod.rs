@@ -16,6 +16,7 @@
 //! Progress goes to standard error; a failure is one line.
 
 pub mod client;
+pub mod traffic;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -295,7 +296,9 @@ async fn demo_postback_key(
 
 /// Makes sure the demo exists, reusing what is there. Settings: `AFFTOK_API`,
 /// `AFFTOK_DEV_{ADMIN,ADVERTISER,PROMOTER}_{EMAIL,PASSWORD}`, `AFFTOK_DEV_POSTBACK_KEY_FILE`,
-/// `AFFTOK_DEV_OFFER_URL` (the demo offer's URL template, when it has to be created).
+/// `AFFTOK_DEV_OFFER_URL` (the demo offer's URL template, when it has to be created);
+/// with `AFFTOK_DEV_TRAFFIC_DAYS` (default 0) and `AFFTOK_INGEST_SECRET`, that many days of
+/// demo traffic ending two days ago go through the ingest ([`traffic`]).
 pub async fn seed<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Demo, Failure> {
     let client = Client::new(&env.required("AFFTOK_API")?)?;
     let admin = login(
@@ -341,6 +344,34 @@ pub async fn seed<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Demo, F
         },
         offer.id
     ));
+    let days: u16 = env.number("AFFTOK_DEV_TRAFFIC_DAYS", Some("0"))?;
+    if days > 0 {
+        let advertiser_id = advertiser
+            .user
+            .advertiser
+            .as_ref()
+            .map(|a| a.id)
+            .ok_or_else(|| Failure("the demo advertiser has no company".into()))?;
+        let (first_day, last_day) = traffic::days_before(OffsetDateTime::now_utc().date(), days);
+        let events = traffic::events(&traffic::Plan {
+            offer_id: offer.id,
+            promoter_id: promoter.user.id,
+            kid: joined.link.kid,
+            advertiser_id,
+            first_day,
+            last_day,
+        });
+        let secret = env.required("AFFTOK_INGEST_SECRET")?;
+        let now = OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+        // The ingest takes 64 KiB bodies by default: 100 events stay well under.
+        for batch in events.chunks(100) {
+            client.send_events(secret.as_bytes(), now, batch).await?;
+        }
+        log(&format!(
+            "{} demo events from {first_day} to {last_day} sent through the ingest",
+            events.len()
+        ));
+    }
     Ok(Demo {
         offer_id: offer.id,
         advertiser_id: advertiser.user.id,

@@ -1,4 +1,96 @@
 import type en from "../en/stats";
 import type { Shape } from "../shape";
 
-export default {} satisfies Shape<typeof en>;
+export default {
+  title: "الإحصائيات",
+  timeZone: "الأيام والساعات بتوقيتك ({{tz}}).",
+  apiProblem: "{{field}}: {{message}}",
+  updating: "جارٍ التحديث…",
+  empty: "لا توجد زيارات في هذه الفترة بعد",
+  emptyHint: "تظهر النقرات والتحويلات هنا فور وصولها.",
+  live: {
+    title: "اليوم، مباشرة",
+    hint: "عدّادات اليوم (يوم {{day}} بالتوقيت العالمي)، تُحدَّث كل 5 ثوانٍ.",
+    offer: "العرض #{{id}} فقط.",
+    stale: "العدّادات المباشرة لا تتحدّث الآن.",
+  },
+  metrics: {
+    clicks: "النقرات",
+    unique: "النقرات الفريدة",
+    conversions: "التحويلات",
+    payout: "العمولة",
+    cr: "معدّل التحويل",
+    epc: "الربح لكل نقرة (EPC)",
+    filtered: "النقرات المستبعدة",
+    filteredHint: "الروبوتات والعروض الموقوفة والدول المحظورة: لا تُحتسب.",
+  },
+  range: {
+    legend: "الفترة",
+    today: "اليوم",
+    d7: "7 أيام",
+    d30: "30 يومًا",
+    d90: "90 يومًا",
+    custom: "مخصّصة",
+    from: "من",
+    to: "إلى",
+    apply: "عرض",
+    problems: {
+      day: "أدخل تاريخًا بين 1970 و9000، مثل 2026-11-24.",
+      order: "يجب ألا يسبق تاريخ البداية.",
+      tooLong: "{{days}} يومًا على الأكثر بهذا التقسيم.",
+    },
+  },
+  granularity: {
+    label: "لكل",
+    hour: "ساعة",
+    day: "يوم",
+    week: "أسبوع",
+    month: "شهر",
+    hourLimit: "بالساعة: 31 يومًا على الأكثر.",
+  },
+  group: {
+    label: "التقسيم حسب",
+    none: "بدون",
+    offer: "العرض",
+    promoter: "المسوّق",
+    advertiser: "المعلن",
+    country: "الدولة",
+    sub1: "المعرّف الفرعي (sub1)",
+  },
+  filters: {
+    label: "عوامل التصفية",
+    offer: "العرض #{{id}}",
+    promoter: "المسوّق #{{id}}",
+    country: "الدولة: {{name}}",
+    remove: "إزالة عامل التصفية {{name}}",
+    only: "عرض {{name}} فقط",
+  },
+  totals: {
+    title: "الإجماليات",
+    range: "{{from}} – {{to}}",
+  },
+  chart: {
+    title: "النقرات والتحويلات",
+    label: "رسم بياني للنقرات والتحويلات لكل {{unit}}",
+    summary:
+      "من {{from}} إلى {{to}}: النقرات {{clicks}} والتحويلات {{conversions}}. يسرد الجدول أدناه كل فترة.",
+    loading: "جارٍ تحميل الرسم البياني…",
+    unit: { hour: "ساعة", day: "يوم", week: "أسبوع", month: "شهر" },
+  },
+  table: {
+    title: "التفاصيل",
+    caption: "الأرقام لكل {{unit}}",
+    captionGrouped: "الأرقام لكل {{unit}} وحسب {{group}}",
+    period: "الفترة",
+    weekOf: "أسبوع {{date}}",
+    id: "#{{id}}",
+    unknownCountry: "غير معروفة",
+    noSub1: "(بدون)",
+    total: "الإجمالي",
+  },
+  csv: {
+    payout: "العمولة {{currency}}",
+    epc: "الربح لكل نقرة {{currency}}",
+    cr: "معدّل التحويل (نسبة)",
+  },
+} satisfies Shape<typeof en>;
