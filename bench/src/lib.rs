@@ -32,6 +32,8 @@ pub mod results;
 pub mod stats;
 /// Synthetic edge traffic.
 pub mod traffic;
+/// Row 6: the web app's stats page in headless Chromium.
+pub mod web;
 
 /// What every row needs to know.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use afftok_bench::{Common, Ctx, ingest, postback, report, results, stats};
+use afftok_bench::{Common, Ctx, ingest, postback, report, results, stats, web};
 use clap::{Parser, Subcommand};
 
 /// AffTok's benchmarks (control plane rows) and their report.
@@ -33,6 +33,8 @@ enum Command {
     },
     /// Row 5: postback at the edge to the conversion in the live stats.
     Postback(Common),
+    /// Row 6: the web app's stats page in headless Chromium (needs web/dist and Node).
+    Web(Common),
     /// Prints the table of a results file and writes it as Markdown and JSON beside it.
     Report {
         /// The results file (JSON Lines).
@@ -66,6 +68,7 @@ async fn main() -> ExitCode {
         Command::Postback(c) => {
             measure(c, |ctx| Box::pin(async move { postback::run(&ctx).await })).await
         }
+        Command::Web(c) => measure(c, |ctx| Box::pin(async move { web::run(&ctx).await })).await,
         Command::Report { out, title } => report::run(&out, &title),
         Command::Clean(c) => match Ctx::new(c) {
             Ok(ctx) => stats::clean(&ctx).await,

@@ -75,7 +75,41 @@ impl Modify for BearerAuth {
 
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
+    let mut doc = api_router().split_for_parts().1;
+    name_operations(&mut doc);
+    doc
+}
+
+/// Operation ids are the handlers' names, and several features name theirs `list`, `create`
+/// or `get`: client generators keep one operation per id, so each id is prefixed with the
+/// operation's tag (`offers_list`, `api_keys_create`), unique across the document.
+fn name_operations(doc: &mut utoipa::openapi::OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let tag = op
+                .tags
+                .as_ref()
+                .and_then(|t| t.first())
+                .map(|t| t.replace('-', "_"));
+            if let (Some(tag), Some(id)) = (tag, op.operation_id.as_mut())
+                && !id.starts_with(&format!("{tag}_"))
+            {
+                *id = format!("{tag}_{id}");
+            }
+        }
+    }
 }
 
 fn api_router() -> OpenApiRouter<AppState> {
@@ -94,7 +128,8 @@ fn api_router() -> OpenApiRouter<AppState> {
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    let (api, doc) = api_router().split_for_parts();
+    let (api, mut doc) = api_router().split_for_parts();
+    name_operations(&mut doc);
     let doc_json = doc.to_pretty_json().unwrap_or_default();
 
     // Rate limits: credential endpoints per IP, everything else under /v1 per caller.

@@ -177,3 +177,33 @@ async fn openapi_lists_every_route_and_docs_render_it() {
     let html = docs.text().await.expect("html");
     assert!(html.contains("/openapi.json"), "{html}");
 }
+
+/// Client generators (the web app's openapi-typescript) keep one operation per id: two
+/// handlers named alike (`list`, `create`) once typed GET /v1/offers as the API keys' list.
+#[tokio::test]
+async fn every_operation_id_is_unique_and_the_cli_prints_the_same_document() {
+    let app = spawn_app().await;
+    let doc: Value = app
+        .get("/openapi.json")
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let mut seen = std::collections::HashMap::new();
+    for (path, methods) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in methods.as_object().expect("methods") {
+            let id = op["operationId"].as_str().expect("every operation has an id");
+            if let Some(other) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("operationId {id} names both {other} and {method} {path}");
+            }
+        }
+    }
+    assert!(seen.contains_key("offers_list") && seen.contains_key("api_keys_list"));
+    assert_eq!(
+        serde_json::to_value(afftok_control_plane::http::openapi()).expect("json"),
+        doc,
+        "`afftok openapi` (which the web app's client is generated from) prints /openapi.json"
+    );
+}

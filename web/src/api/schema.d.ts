@@ -4,2891 +4,2875 @@
  */
 
 export interface paths {
-  "/healthz": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The process is up. */
+        get: operations["health_healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The process is up. */
-    get: operations["healthz"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/internal/v1/events": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/internal/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stores a signed batch of events. */
+        post: operations["ingest_events"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Stores a signed batch of events. */
-    post: operations["events"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/readyz": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Postgres and Redis answer within a second each. */
+        get: operations["health_readyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Postgres and Redis answer within a second each. */
-    get: operations["readyz"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/admin/offers/{id}/approve": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/admin/offers/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approves an offer under review: it goes live. */
+        post: operations["admin_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Approves an offer under review: it goes live. */
-    post: operations["approve"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/admin/offers/{id}/reject": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/admin/offers/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rejects an offer under review, with a reason for the advertiser. */
+        post: operations["admin_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Rejects an offer under review, with a reason for the advertiser. */
-    post: operations["reject"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/admin/review-queue": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/admin/review-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Offers waiting for review, oldest first. */
+        get: operations["admin_review_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Offers waiting for review, oldest first. */
-    get: operations["review_queue"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/api-keys": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lists the caller's API keys. */
+        get: operations["api_keys_list"];
+        put?: never;
+        /** Creates an API key. */
+        post: operations["api_keys_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Lists the caller's API keys. */
-    get: operations["list"];
-    put?: never;
-    /** Creates an API key. */
-    post: operations["create"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/api-keys/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/api-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes a key at once. */
+        delete: operations["api_keys_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    /** Revokes a key at once. */
-    delete: operations["revoke"];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/api-keys/{id}/rotate": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/api-keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotates a key: a new key with the same name and scopes; the old one works for the grace
+         *     period, then stops.
+         */
+        post: operations["api_keys_rotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Rotates a key: a new key with the same name and scopes; the old one works for the grace
-     *     period, then stops.
-     */
-    post: operations["rotate"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/auth/login": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Signs in with email and password. */
+        post: operations["auth_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Signs in with email and password. */
-    post: operations["login"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/auth/logout": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ends the session of a refresh token (its whole family). Always 204. */
+        post: operations["auth_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Ends the session of a refresh token (its whole family). Always 204. */
-    post: operations["logout"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/auth/refresh": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Trades a refresh token for a new access token and refresh token. */
+        post: operations["auth_refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Trades a refresh token for a new access token and refresh token. */
-    post: operations["refresh"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/auth/register": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/auth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Creates a promoter or advertiser account and signs it in. */
+        post: operations["auth_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Creates a promoter or advertiser account and signs it in. */
-    post: operations["register"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/clicks": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/clicks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's clicks (promoters: on their links; advertisers: on their offers; admins:
+         *     all), newest first, in a time range.
+         */
+        get: operations["clicks_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * The caller's clicks (promoters: on their links; advertisers: on their offers; admins:
-     *     all), newest first, in a time range.
-     */
-    get: operations["list"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/conversions": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/conversions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the caller's conversions (advertisers: reported by them; promoters: attributed to
+         *     them; admins: all), newest first. JSON, or CSV with `format=csv` / `Accept: text/csv`
+         *     (the next page's cursor in `X-Next-Cursor`).
+         */
+        get: operations["conversions_list"];
+        put?: never;
+        /**
+         * Reports a conversion from a server, like the edge's postback: parameters in the query or
+         *     a form or JSON body, with the same aliases and checks. With an `Idempotency-Key` header, a
+         *     retry with the same key and request gets the first answer again.
+         */
+        post: operations["conversions_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Lists the caller's conversions (advertisers: reported by them; promoters: attributed to
-     *     them; admins: all), newest first. JSON, or CSV with `format=csv` / `Accept: text/csv`
-     *     (the next page's cursor in `X-Next-Cursor`).
-     */
-    get: operations["list"];
-    put?: never;
-    /**
-     * Reports a conversion from a server, like the edge's postback: parameters in the query or
-     *     a form or JSON body, with the same aliases and checks. With an `Idempotency-Key` header, a
-     *     retry with the same key and request gets the first answer again.
-     */
-    post: operations["report"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/conversions/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/conversions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One conversion. */
+        get: operations["conversions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** One conversion. */
-    get: operations["get"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/conversions/{id}/approve": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/conversions/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approves a conversion held for review. */
+        post: operations["conversions_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Approves a conversion held for review. */
-    post: operations["approve"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/conversions/{id}/audit": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/conversions/{id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every status change of a conversion after its attribution. */
+        get: operations["conversions_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Every status change of a conversion after its attribution. */
-    get: operations["audit"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/conversions/{id}/reject": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/conversions/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rejects a conversion held for review. */
+        post: operations["conversions_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Rejects a conversion held for review. */
-    post: operations["reject"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/conversions/{id}/reverse": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/conversions/{id}/reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reverses an approved conversion (refund, chargeback, fraud): it leaves the stats. */
+        post: operations["conversions_reverse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Reverses an approved conversion (refund, chargeback, fraud): it leaves the stats. */
-    post: operations["reverse"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/links": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's links (an admin: all links). */
+        get: operations["links_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The caller's links (an admin: all links). */
-    get: operations["list"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/links/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the caller's links. */
+        get: operations["links_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** One of the caller's links. */
-    get: operations["get"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/marketplace/offers": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/marketplace/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Browses approved offers. */
+        get: operations["marketplace_browse"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Browses approved offers. */
-    get: operations["browse"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/marketplace/offers/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/marketplace/offers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One approved offer. */
+        get: operations["marketplace_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** One approved offer. */
-    get: operations["show"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/marketplace/offers/{id}/join": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/marketplace/offers/{id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Joins an approved offer: the promoter's tracking link, signed with the active key.
+         *     Joining again returns the same link (200 instead of 201).
+         */
+        post: operations["marketplace_join"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Joins an approved offer: the promoter's tracking link, signed with the active key.
-     *     Joining again returns the same link (200 instead of 201).
-     */
-    post: operations["join"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/me": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller. */
+        get: operations["auth_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The caller. */
-    get: operations["me"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/offers": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lists the caller's offers (an admin: all offers). */
+        get: operations["offers_list"];
+        put?: never;
+        /** Creates a draft offer. */
+        post: operations["offers_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Lists the caller's offers (an admin: all offers). */
-    get: operations["list"];
-    put?: never;
-    /** Creates a draft offer. */
-    post: operations["create"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/offers/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/offers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One offer. */
+        get: operations["offers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edits an offer (draft, rejected, approved or paused). Absent fields keep their value;
+         *     `null` clears a nullable one. Changing what was reviewed (destination, payout, currency,
+         *     window, geo) of an approved or paused offer sends it back to review.
+         */
+        patch: operations["offers_update"];
+        trace?: never;
     };
-    /** One offer. */
-    get: operations["get"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    /**
-     * Edits an offer (draft, rejected, approved or paused). Absent fields keep their value;
-     *     `null` clears a nullable one. Changing what was reviewed (destination, payout, currency,
-     *     window, geo) of an approved or paused offer sends it back to review.
-     */
-    patch: operations["update"];
-    trace?: never;
-  };
-  "/v1/offers/{id}/archive": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/offers/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archives an offer for good. */
+        post: operations["offers_archive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Archives an offer for good. */
-    post: operations["archive"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/offers/{id}/history": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/offers/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every transition and edit of an offer, with who and when. */
+        get: operations["offers_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Every transition and edit of an offer, with who and when. */
-    get: operations["history"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/offers/{id}/pause": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/offers/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pauses an approved offer. */
+        post: operations["offers_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Pauses an approved offer. */
-    post: operations["pause"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/offers/{id}/resume": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/offers/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resumes a paused offer. */
+        post: operations["offers_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Resumes a paused offer. */
-    post: operations["resume"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/offers/{id}/submit": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/offers/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a draft or rejected offer for review. */
+        post: operations["offers_submit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Sends a draft or rejected offer for review. */
-    post: operations["submit"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/offers/{id}/withdraw": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/offers/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Takes an offer back from review to draft. */
+        post: operations["offers_withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Takes an offer back from review to draft. */
-    post: operations["withdraw"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/postback-keys": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/postback-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lists the caller's postback keys. */
+        get: operations["postback_keys_list"];
+        put?: never;
+        /** Creates a postback key. */
+        post: operations["postback_keys_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Lists the caller's postback keys. */
-    get: operations["list"];
-    put?: never;
-    /** Creates a postback key. */
-    post: operations["create"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/postback-keys/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/postback-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes a postback key. */
+        delete: operations["postback_keys_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post?: never;
-    /** Revokes a postback key. */
-    delete: operations["revoke"];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/stats": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stats by period in the caller's time zone; scoped to the caller (promoters: their links;
+         *     advertisers: their offers; admins: all).
+         */
+        get: operations["stats_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Stats by period in the caller's time zone; scoped to the caller (promoters: their links;
-     *     advertisers: their offers; admins: all).
-     */
-    get: operations["stats"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/v1/stats/live": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/stats/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Today's (UTC) counters, updated as events land. */
+        get: operations["stats_live_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Today's (UTC) counters, updated as events land. */
-    get: operations["live_stats"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    /**
-     * @description Who is acting (and who paused a paused offer).
-     * @enum {string}
-     */
-    Actor: "advertiser" | "admin";
-    /**
-     * Format: int64
-     * @description An advertiser (the company; its users are [`UserId`]s).
-     */
-    AdvertiserId: number;
-    /** @description An advertiser (company). */
-    AdvertiserView: {
-      /** @description Id (the `advertiser_id` of its offers and postback keys). */
-      id: components["schemas"]["AdvertiserId"];
-      /** @description Name. */
-      name: string;
+    schemas: {
+        /**
+         * @description Who is acting (and who paused a paused offer).
+         * @enum {string}
+         */
+        Actor: "advertiser" | "admin";
+        /**
+         * Format: int64
+         * @description An advertiser (the company; its users are [`UserId`]s).
+         */
+        AdvertiserId: number;
+        /** @description An advertiser (company). */
+        AdvertiserView: {
+            /** @description Id (the `advertiser_id` of its offers and postback keys). */
+            id: components["schemas"]["AdvertiserId"];
+            /** @description Name. */
+            name: string;
+        };
+        /**
+         * Format: uuid
+         * @description An API key.
+         */
+        ApiKeyId: string;
+        /** @description A conversion's audit trail. */
+        AuditTrail: {
+            /** @description Oldest first. */
+            data: components["schemas"]["AuditView"][];
+        };
+        /** @description One audit entry. */
+        AuditView: {
+            actor_id?: null | components["schemas"]["UserId"];
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
+            /** @description Before. */
+            from_status: components["schemas"]["ConversionStatus"];
+            /** @description Why. */
+            reason?: string | null;
+            /** @description After. */
+            to_status: components["schemas"]["ConversionStatus"];
+        };
+        /** @description Dependency checks. */
+        Checks: {
+            /** @description Postgres. */
+            postgres: string;
+            /** @description Redis. */
+            redis: string;
+        };
+        /**
+         * Format: uuid
+         * @description A click (minted by the edge, UUIDv7).
+         */
+        ClickId: string;
+        /** @description A page of clicks. */
+        ClickPage: {
+            /** @description Newest first. */
+            data: components["schemas"]["ClickView"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A click. */
+        ClickView: {
+            /** @description Country. */
+            country?: string | null;
+            /** @description Which edge. */
+            edge: string;
+            /** @description Click id. */
+            id: components["schemas"]["ClickId"];
+            /** @description Offer. */
+            offer_id: components["schemas"]["OfferId"];
+            /** @description Promoter. */
+            promoter_id: components["schemas"]["PromoterId"];
+            /** @description Referer. */
+            referer?: string | null;
+            /** @description sub1–sub5. */
+            subs: (string | null)[];
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            ts: string;
+            /** @description First click of its visitor that UTC day. */
+            unique: boolean;
+            /** @description `ok`, `bot`, `offer_paused`, `geo_blocked`. */
+            verdict: string;
+        };
+        /**
+         * Format: uuid
+         * @description A conversion (the edge's conversion event id, UUIDv7).
+         */
+        ConversionId: string;
+        /** @description A page of conversions. */
+        ConversionPage: {
+            /** @description Newest first. */
+            data: components["schemas"]["ConversionView"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description How a conversion was reported.
+         * @enum {string}
+         */
+        ConversionSource: "postback" | "api";
+        /**
+         * @description Where a conversion stands.
+         * @enum {string}
+         */
+        ConversionStatus: "pending" | "unknown_click" | "rejected_advertiser_mismatch" | "out_of_window" | "duplicate" | "over_cap" | "approved" | "pending_review" | "rejected" | "reversed";
+        /** @description A conversion. */
+        ConversionView: {
+            /** @description The reporting advertiser. */
+            advertiser_id: components["schemas"]["AdvertiserId"];
+            amount?: null | components["schemas"]["Money"];
+            /**
+             * Format: date-time
+             * @description When attribution decided.
+             */
+            attributed_at?: string | null;
+            /** @description The click it claims. */
+            click_id: components["schemas"]["ClickId"];
+            /** @description The click's country. */
+            country?: string | null;
+            /** @description Amount currency. */
+            currency?: string | null;
+            /** @description Event name. */
+            event: string;
+            /** @description Id. */
+            id: components["schemas"]["ConversionId"];
+            offer_id?: null | components["schemas"]["OfferId"];
+            payout?: null | components["schemas"]["Money"];
+            /** @description Payout currency. */
+            payout_currency?: string | null;
+            promoter_id?: null | components["schemas"]["PromoterId"];
+            /** @description `postback` or `api`. */
+            source: components["schemas"]["ConversionSource"];
+            /** @description Attribution status. */
+            status: components["schemas"]["ConversionStatus"];
+            /** @description The click's sub1. */
+            sub1?: string | null;
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            ts: string;
+            /** @description Transaction id. */
+            txid?: string | null;
+        };
+        /** @description A key to create. */
+        CreateKey: {
+            /** @description A label, 1–100 characters. */
+            name: string;
+            /** @description What the key may do; each must suit the account's role. */
+            scopes: components["schemas"]["Scope"][];
+        };
+        /** @description A key to create. */
+        CreatePostbackKey: {
+            /** @description Networks allowed to call (CIDR or single addresses); empty: any. */
+            ip_allow?: string[];
+            /** @description A label, 1–100 characters. */
+            name: string;
+        };
+        /** @description Why an advertiser decides. */
+        Decision: {
+            /** @description Recorded in the audit trail, up to 1000 characters. */
+            reason?: string | null;
+        };
+        /**
+         * @description Period length.
+         * @enum {string}
+         */
+        Granularity: "hour" | "day" | "week" | "month";
+        /**
+         * @description What rows are split by, besides the period (none: one row per period).
+         * @enum {string}
+         */
+        GroupBy: "offer" | "promoter" | "advertiser" | "country" | "sub1";
+        /** @description A health answer. */
+        Health: {
+            checks?: null | components["schemas"]["Checks"];
+            /** @description `ok` or `unavailable`. */
+            status: string;
+        };
+        /** @description Keys of the caller. */
+        KeyList: {
+            /** @description Newest first. */
+            data: components["schemas"]["KeyView"][];
+        };
+        /**
+         * @description Whether a key works.
+         * @enum {string}
+         */
+        KeyState: "active" | "expiring" | "expired" | "revoked";
+        /** @description A key as listed (never its secret). */
+        KeyView: {
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it stops or stopped working.
+             */
+            expires_at?: string | null;
+            /** @description Id. */
+            id: components["schemas"]["ApiKeyId"];
+            /**
+             * Format: date-time
+             * @description Last used (to the minute).
+             */
+            last_used_at?: string | null;
+            /** @description Label. */
+            name: string;
+            /** @description `afk_live_…` public part. */
+            prefix: string;
+            replaced_by?: null | components["schemas"]["ApiKeyId"];
+            /**
+             * Format: date-time
+             * @description When it was revoked.
+             */
+            revoked_at?: string | null;
+            /** @description Scopes. */
+            scopes: components["schemas"]["Scope"][];
+            /** @description `active`, `expiring` (rotated, in its grace period), `expired` or `revoked`. */
+            state: components["schemas"]["KeyState"];
+        };
+        /**
+         * Format: int64
+         * @description A link-signing key (the token's kid).
+         */
+        Kid: number;
+        /**
+         * Format: int64
+         * @description A promoter's tracking link for one offer.
+         */
+        LinkId: number;
+        /** @description A page of links. */
+        LinkPage: {
+            /** @description By id. */
+            data: components["schemas"]["LinkView"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A tracking link. */
+        LinkView: {
+            /**
+             * Format: date-time
+             * @description Created (joined).
+             */
+            created_at: string;
+            /** @description Id. */
+            id: components["schemas"]["LinkId"];
+            /** @description The key that signed it. */
+            kid: components["schemas"]["Kid"];
+            /** @description The offer. */
+            offer_id: components["schemas"]["OfferId"];
+            /** @description The offer's name. */
+            offer_name: string;
+            /** @description The offer's status (a paused or archived offer's link stops redirecting to it). */
+            offer_status: components["schemas"]["OfferStatus"];
+            /** @description The promoter. */
+            promoter_id: components["schemas"]["PromoterId"];
+            /** @description The signed token. */
+            token: string;
+            /** @description The link to share; add `?sub1=…` up to `sub5` to label traffic. */
+            url: string;
+        };
+        /** @description Today's live numbers. */
+        LiveAnswer: {
+            /**
+             * Format: int64
+             * @description Clicks (verdict ok).
+             */
+            clicks: number;
+            /**
+             * Format: int64
+             * @description Approved conversions.
+             */
+            conversions: number;
+            /** @description The UTC day they cover. */
+            day: string;
+            /**
+             * Format: int64
+             * @description Filtered clicks.
+             */
+            filtered_clicks: number;
+            /** @description Payout by currency. */
+            payout: {
+                [key: string]: string;
+            };
+            /** @description Revenue by currency. */
+            revenue: {
+                [key: string]: string;
+            };
+            /** @description What they cover: `all`, `advertiser:{id}`, `promoter:{id}` or `offer:{id}`. */
+            scope: string;
+            /**
+             * Format: int64
+             * @description Unique clicks.
+             */
+            unique_clicks: number;
+        };
+        /** @description Credentials. */
+        LoginRequest: {
+            /** @description Email. */
+            email: string;
+            /** @description Password. */
+            password: string;
+        };
+        /** @description An approved offer as promoters see it (not the advertiser's destination URL). */
+        MarketOffer: {
+            /**
+             * Format: int32
+             * @description Attribution window in hours.
+             */
+            attribution_window_hours: number;
+            /** @description Category. */
+            category: string;
+            /** @description Currency. */
+            currency: string;
+            /** @description Description. */
+            description: string;
+            /** @description Allowed countries (empty: all). */
+            geo_allow: string[];
+            /** @description Denied countries. */
+            geo_deny: string[];
+            /** @description Id. */
+            id: components["schemas"]["OfferId"];
+            /** @description Name. */
+            name: string;
+            payout_amount?: null | components["schemas"]["Money"];
+            /** @description Payout model. */
+            payout_model: components["schemas"]["PayoutModel"];
+            /** @description Percentage (cps, revshare). */
+            payout_percent?: string | null;
+            /** @description A page to look at before joining. */
+            preview_url?: string | null;
+        };
+        /** @description A page of the marketplace. */
+        MarketPage: {
+            /** @description The offers, in the requested order. */
+            data: components["schemas"]["MarketOffer"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description The caller. */
+        Me: {
+            /** @description `access_token` or `api_key`. */
+            authenticated_with: string;
+            /** @description The API key's scopes, when authenticated with one. */
+            scopes?: components["schemas"]["Scope"][] | null;
+            /** @description The user. */
+            user: components["schemas"]["UserView"];
+        };
+        /** @example 12.50 */
+        Money: string;
+        /** @description A new key with its secret: the only time the secret is shown. */
+        NewKeyView: components["schemas"]["KeyView"] & {
+            /** @description The whole key: send as `Authorization: Bearer <key>` or `X-Api-Key: <key>`. */
+            key: string;
+        };
+        /** @description A new key: the only time the key and its full URL are shown. */
+        NewPostbackKey: components["schemas"]["PostbackKeyView"] & {
+            /** @description The key. */
+            key: string;
+            /** @description The URL to give the advertiser's system; replace the `{…}` macros per conversion. */
+            postback_url: string;
+        };
+        /** @description One entry of an offer's history. */
+        OfferEventView: {
+            /** @description create, edit, submit, withdraw, approve, reject, pause, resume or archive. */
+            action: string;
+            actor_id?: null | components["schemas"]["UserId"];
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
+            /** @description The reason of a rejection. */
+            detail?: string | null;
+            from_status?: null | components["schemas"]["OfferStatus"];
+            to_status?: null | components["schemas"]["OfferStatus"];
+        };
+        /**
+         * @description An offer's fields, complete and checked: what an advertiser writes, what a stored offer
+         *     holds and what its view shows (flattened into it).
+         */
+        OfferFields: {
+            /**
+             * Format: int32
+             * @description Attribution window in hours.
+             */
+            attribution_window_hours: number;
+            /** @description Category slug. */
+            category: string;
+            /** @description Currency. */
+            currency: string;
+            /**
+             * Format: int32
+             * @description Daily cap.
+             */
+            daily_cap?: number | null;
+            /** @description Description. */
+            description: string;
+            /** @description Fallback template. */
+            fallback_url?: string | null;
+            /** @description Allowed countries. */
+            geo_allow: string[];
+            /** @description Denied countries. */
+            geo_deny: string[];
+            /** @description Conversions held for review. */
+            hold_conversions: boolean;
+            /** @description Name. */
+            name: string;
+            /** @description Payout model. */
+            payout_model: components["schemas"]["PayoutModel"];
+            /** @description Percentage (cps, revshare), a decimal string. */
+            payout_percent?: string | null;
+            /** @description Preview page. */
+            preview_url?: string | null;
+            /**
+             * Format: int32
+             * @description Total cap.
+             */
+            total_cap?: number | null;
+            /** @description Destination template. */
+            url_template: string;
+        };
+        /** @description An offer's history. */
+        OfferHistory: {
+            /** @description Oldest first. */
+            data: components["schemas"]["OfferEventView"][];
+        };
+        /**
+         * Format: int64
+         * @description An offer (the offer id of tracking links).
+         */
+        OfferId: number;
+        /**
+         * @description An offer's fields as a request gives them: everything optional, so that the same shape
+         *     serves creation (missing fields are errors or defaults) and partial updates (missing
+         *     fields keep their value).
+         */
+        OfferInput: {
+            /**
+             * Format: int32
+             * @description Hours after a click in which a conversion is attributed (1–8760, default 720).
+             */
+            attribution_window_hours?: number | null;
+            /** @description A slug: 1–50 of `a-z 0-9 - _`. */
+            category?: string | null;
+            /** @description ISO 4217 code. */
+            currency?: string | null;
+            /**
+             * Format: int32
+             * @description Most approved conversions per UTC day; `null` removes the cap.
+             */
+            daily_cap?: number | null;
+            /** @description Up to 5000 characters. */
+            description?: string | null;
+            /** @description Where paused or geo-blocked visitors go (macros allowed); `null` removes it. */
+            fallback_url?: string | null;
+            /** @description If not empty, only these countries (two-letter codes). */
+            geo_allow?: string[] | null;
+            /** @description Never these countries. */
+            geo_deny?: string[] | null;
+            /** @description Hold conversions for the advertiser's review instead of approving them. */
+            hold_conversions?: boolean | null;
+            /** @description 1–200 characters. */
+            name?: string | null;
+            /**
+             * @description For cpa/cpl: the amount per conversion, a decimal string such as "12.50" or a number,
+             *     with at most the currency's decimals (2, or 4 for BHD, KWD, XAU…).
+             */
+            payout_amount?: string | null;
+            payout_model?: null | components["schemas"]["PayoutModel"];
+            /**
+             * @description For cps/revshare: the percentage of the sale, a decimal string such as "7.5" or a
+             *     number, with at most 4 decimals.
+             */
+            payout_percent?: string | null;
+            /** @description A page promoters can look at before joining; `null` removes it. */
+            preview_url?: string | null;
+            /**
+             * Format: int32
+             * @description Most approved conversions in all; `null` removes the cap.
+             */
+            total_cap?: number | null;
+            /** @description The destination, `http(s)://…` with DESIGN §4 macros such as `{click_id}`. */
+            url_template?: string | null;
+        };
+        /** @description A page of offers. */
+        OfferPage: {
+            /** @description The offers, by id. */
+            data: components["schemas"]["OfferView"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /**
+         * @description Where an offer is in its workflow.
+         * @enum {string}
+         */
+        OfferStatus: "draft" | "pending_review" | "approved" | "rejected" | "paused" | "archived";
+        /** @description An offer as its advertiser (and admins) see it. */
+        OfferView: components["schemas"]["OfferFields"] & {
+            /** @description Owner. */
+            advertiser_id: components["schemas"]["AdvertiserId"];
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /** @description Id (the `offer_id` in tracking links). */
+            id: components["schemas"]["OfferId"];
+            paused_by?: null | components["schemas"]["Actor"];
+            payout_amount?: null | components["schemas"]["Money"];
+            /** @description Why it was rejected. */
+            rejection_reason?: string | null;
+            /** @description Workflow status. */
+            status: components["schemas"]["OfferStatus"];
+            /**
+             * Format: date-time
+             * @description Last changed.
+             */
+            updated_at: string;
+        };
+        /**
+         * @description How an offer pays promoters.
+         * @enum {string}
+         */
+        PayoutModel: "cpa" | "cpl" | "cps" | "revshare";
+        /**
+         * Format: uuid
+         * @description An advertiser's postback key.
+         */
+        PostbackKeyId: string;
+        /** @description The caller's keys. */
+        PostbackKeyList: {
+            /** @description Newest first. */
+            data: components["schemas"]["PostbackKeyView"][];
+        };
+        /**
+         * @description Whether a postback key works.
+         * @enum {string}
+         */
+        PostbackKeyState: "active" | "revoked";
+        /** @description A key as listed. */
+        PostbackKeyView: {
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /** @description Id. */
+            id: components["schemas"]["PostbackKeyId"];
+            /** @description Allowed networks. */
+            ip_allow: string[];
+            /** @description Label. */
+            name: string;
+            /** @description The key's first characters. */
+            prefix: string;
+            /**
+             * Format: date-time
+             * @description Revoked.
+             */
+            revoked_at?: string | null;
+            /** @description `active` or `revoked`. */
+            state: components["schemas"]["PostbackKeyState"];
+        };
+        /**
+         * Format: int64
+         * @description A promoter: the user id of a promoter account.
+         */
+        PromoterId: number;
+        /** @description A refresh token being used or given up. */
+        RefreshRequest: {
+            /** @description The refresh token from the last login or refresh. */
+            refresh_token: string;
+        };
+        /** @description A new account. */
+        RegisterRequest: {
+            /** @description For advertisers: the company, 1–200 characters. */
+            company_name?: string | null;
+            /** @description The name others see, 1–100 characters. */
+            display_name: string;
+            /** @description Email, unique. */
+            email: string;
+            /** @description At least 10 characters. */
+            password: string;
+            /** @description `promoter` or `advertiser` (admins are created with `afftok admin create`). */
+            role: components["schemas"]["Role"];
+        };
+        /** @description Why an offer is refused. */
+        RejectRequest: {
+            /** @description Shown to the advertiser, 1–1000 characters. */
+            reason: string;
+        };
+        /** @description What became of a batch. */
+        Report: {
+            /** @description Events kept aside as unreadable. */
+            dead_lettered: number;
+            /** @description Events already stored (redelivered). */
+            duplicates: number;
+            /** @description Events stored now. */
+            stored: number;
+        };
+        /** @description The answer to a reported conversion. */
+        Reported: {
+            /** @description Its attribution status now (`pending` until its click arrives). */
+            attribution: components["schemas"]["ConversionStatus"];
+            /** @description The conversion's id. */
+            event_id: components["schemas"]["ConversionId"];
+            /** @description `accepted`. */
+            status: string;
+        };
+        /**
+         * @description What a user is.
+         * @enum {string}
+         */
+        Role: "promoter" | "advertiser" | "admin";
+        /** @description How to rotate. */
+        RotateKey: {
+            /**
+             * Format: int64
+             * @description How long the old key keeps working, 0 to 2592000 seconds (default 86400).
+             */
+            grace_seconds?: number | null;
+        };
+        /**
+         * @description What an API key may do (an access token may do everything its role may).
+         * @enum {string}
+         */
+        Scope: "conversions:write" | "stats:read" | "offers:read" | "offers:write" | "links:read" | "links:write";
+        /** @description A session: an access token and the refresh token for the next one. */
+        Session: {
+            /** @description Send as `Authorization: Bearer <access_token>`. */
+            access_token: string;
+            /**
+             * Format: int64
+             * @description Seconds the access token lives.
+             */
+            expires_in: number;
+            /** @description Use once at `/v1/auth/refresh` for a new pair; reuse revokes the session. */
+            refresh_token: string;
+            /** @description Always `Bearer`. */
+            token_type: string;
+            /** @description Who signed in. */
+            user: components["schemas"]["UserView"];
+        };
+        /** @description A stats answer. */
+        StatsAnswer: {
+            /** @description The period length. */
+            granularity: components["schemas"]["Granularity"];
+            group_by?: null | components["schemas"]["GroupBy"];
+            /** @description Periods (and groups) with activity, in order. */
+            rows: components["schemas"]["StatsRow"][];
+            /** @description The whole range. */
+            totals: components["schemas"]["StatsRow"];
+            /** @description The time zone of the periods. */
+            tz: string;
+        };
+        /** @description Numbers of one period (and group). */
+        StatsRow: {
+            /**
+             * Format: int64
+             * @description Clicks (verdict ok).
+             */
+            clicks: number;
+            /**
+             * Format: int64
+             * @description Approved conversions.
+             */
+            conversions: number;
+            /**
+             * Format: double
+             * @description Conversion rate: conversions / clicks, over every counted click (0 without clicks).
+             */
+            cr: number;
+            /**
+             * @description Earnings per click by currency: the currency's payout over the clicks on offers
+             *     paying in that currency (an offer pays in its `currency`), never over clicks on
+             *     offers paying in another. A CPS/RevShare payout in the sale's currency counts over
+             *     the clicks of the offers whose currency that is; a currency without such clicks has
+             *     no EPC. Rounded to 4 decimals.
+             */
+            epc: {
+                [key: string]: string;
+            };
+            /**
+             * Format: int64
+             * @description Filtered traffic: bots, paused offers, geo-blocked visitors.
+             */
+            filtered_clicks: number;
+            /** @description The group (offer id, promoter id, advertiser id, country, sub1), absent without `group_by`. */
+            group?: string | null;
+            /** @description Payout by currency. */
+            payout: {
+                [key: string]: string;
+            };
+            /** @description The period's start in the time zone: `2026-11-24` or `2026-11-24T13:00`. */
+            period: string;
+            /** @description Revenue (approved conversion amounts) by currency. */
+            revenue: {
+                [key: string]: string;
+            };
+            /**
+             * Format: int64
+             * @description Unique clicks.
+             */
+            unique_clicks: number;
+        };
+        /**
+         * Format: int64
+         * @description A user (promoter, advertiser user or admin).
+         */
+        UserId: number;
+        /** @description A user as the API shows it. */
+        UserView: {
+            advertiser?: null | components["schemas"]["AdvertiserView"];
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /** @description Display name. */
+            display_name: string;
+            /** @description Email. */
+            email: string;
+            /** @description Id (a promoter's id is the `promoter_id` of its links). */
+            id: components["schemas"]["UserId"];
+            /** @description Role. */
+            role: components["schemas"]["Role"];
+        };
     };
-    /**
-     * Format: uuid
-     * @description An API key.
-     */
-    ApiKeyId: string;
-    /** @description A conversion's audit trail. */
-    AuditTrail: {
-      /** @description Oldest first. */
-      data: components["schemas"]["AuditView"][];
-    };
-    /** @description One audit entry. */
-    AuditView: {
-      actor_id?: null | components["schemas"]["UserId"];
-      /**
-       * Format: date-time
-       * @description When.
-       */
-      at: string;
-      /** @description Before. */
-      from_status: components["schemas"]["ConversionStatus"];
-      /** @description Why. */
-      reason?: string | null;
-      /** @description After. */
-      to_status: components["schemas"]["ConversionStatus"];
-    };
-    /** @description Dependency checks. */
-    Checks: {
-      /** @description Postgres. */
-      postgres: string;
-      /** @description Redis. */
-      redis: string;
-    };
-    /**
-     * Format: uuid
-     * @description A click (minted by the edge, UUIDv7).
-     */
-    ClickId: string;
-    /** @description A page of clicks. */
-    ClickPage: {
-      /** @description Newest first. */
-      data: components["schemas"]["ClickView"][];
-      /** @description Pass as `cursor` for the next page; `null` on the last page. */
-      next_cursor?: string | null;
-    };
-    /** @description A click. */
-    ClickView: {
-      /** @description Country. */
-      country?: string | null;
-      /** @description Which edge. */
-      edge: string;
-      /** @description Click id. */
-      id: components["schemas"]["ClickId"];
-      /** @description Offer. */
-      offer_id: components["schemas"]["OfferId"];
-      /** @description Promoter. */
-      promoter_id: components["schemas"]["PromoterId"];
-      /** @description Referer. */
-      referer?: string | null;
-      /** @description sub1–sub5. */
-      subs: (string | null)[];
-      /**
-       * Format: date-time
-       * @description When.
-       */
-      ts: string;
-      /** @description First click of its visitor that UTC day. */
-      unique: boolean;
-      /** @description `ok`, `bot`, `offer_paused`, `geo_blocked`. */
-      verdict: string;
-    };
-    /**
-     * Format: uuid
-     * @description A conversion (the edge's conversion event id, UUIDv7).
-     */
-    ConversionId: string;
-    /** @description A page of conversions. */
-    ConversionPage: {
-      /** @description Newest first. */
-      data: components["schemas"]["ConversionView"][];
-      /** @description Pass as `cursor` for the next page; `null` on the last page. */
-      next_cursor?: string | null;
-    };
-    /**
-     * @description How a conversion was reported.
-     * @enum {string}
-     */
-    ConversionSource: "postback" | "api";
-    /**
-     * @description Where a conversion stands.
-     * @enum {string}
-     */
-    ConversionStatus:
-      | "pending"
-      | "unknown_click"
-      | "rejected_advertiser_mismatch"
-      | "out_of_window"
-      | "duplicate"
-      | "over_cap"
-      | "approved"
-      | "pending_review"
-      | "rejected"
-      | "reversed";
-    /** @description A conversion. */
-    ConversionView: {
-      /** @description The reporting advertiser. */
-      advertiser_id: components["schemas"]["AdvertiserId"];
-      amount?: null | components["schemas"]["Money"];
-      /**
-       * Format: date-time
-       * @description When attribution decided.
-       */
-      attributed_at?: string | null;
-      /** @description The click it claims. */
-      click_id: components["schemas"]["ClickId"];
-      /** @description The click's country. */
-      country?: string | null;
-      /** @description Amount currency. */
-      currency?: string | null;
-      /** @description Event name. */
-      event: string;
-      /** @description Id. */
-      id: components["schemas"]["ConversionId"];
-      offer_id?: null | components["schemas"]["OfferId"];
-      payout?: null | components["schemas"]["Money"];
-      /** @description Payout currency. */
-      payout_currency?: string | null;
-      promoter_id?: null | components["schemas"]["PromoterId"];
-      /** @description `postback` or `api`. */
-      source: components["schemas"]["ConversionSource"];
-      /** @description Attribution status. */
-      status: components["schemas"]["ConversionStatus"];
-      /** @description The click's sub1. */
-      sub1?: string | null;
-      /**
-       * Format: date-time
-       * @description When it happened.
-       */
-      ts: string;
-      /** @description Transaction id. */
-      txid?: string | null;
-    };
-    /** @description A key to create. */
-    CreateKey: {
-      /** @description A label, 1–100 characters. */
-      name: string;
-      /** @description What the key may do; each must suit the account's role. */
-      scopes: components["schemas"]["Scope"][];
-    };
-    /** @description A key to create. */
-    CreatePostbackKey: {
-      /** @description Networks allowed to call (CIDR or single addresses); empty: any. */
-      ip_allow?: string[];
-      /** @description A label, 1–100 characters. */
-      name: string;
-    };
-    /** @description Why an advertiser decides. */
-    Decision: {
-      /** @description Recorded in the audit trail, up to 1000 characters. */
-      reason?: string | null;
-    };
-    /**
-     * @description Period length.
-     * @enum {string}
-     */
-    Granularity: "hour" | "day" | "week" | "month";
-    /**
-     * @description What rows are split by, besides the period (none: one row per period).
-     * @enum {string}
-     */
-    GroupBy: "offer" | "promoter" | "advertiser" | "country" | "sub1";
-    /** @description A health answer. */
-    Health: {
-      checks?: null | components["schemas"]["Checks"];
-      /** @description `ok` or `unavailable`. */
-      status: string;
-    };
-    /** @description Keys of the caller. */
-    KeyList: {
-      /** @description Newest first. */
-      data: components["schemas"]["KeyView"][];
-    };
-    /**
-     * @description Whether a key works.
-     * @enum {string}
-     */
-    KeyState: "active" | "expiring" | "expired" | "revoked";
-    /** @description A key as listed (never its secret). */
-    KeyView: {
-      /**
-       * Format: date-time
-       * @description Created.
-       */
-      created_at: string;
-      /**
-       * Format: date-time
-       * @description When it stops or stopped working.
-       */
-      expires_at?: string | null;
-      /** @description Id. */
-      id: components["schemas"]["ApiKeyId"];
-      /**
-       * Format: date-time
-       * @description Last used (to the minute).
-       */
-      last_used_at?: string | null;
-      /** @description Label. */
-      name: string;
-      /** @description `afk_live_…` public part. */
-      prefix: string;
-      replaced_by?: null | components["schemas"]["ApiKeyId"];
-      /**
-       * Format: date-time
-       * @description When it was revoked.
-       */
-      revoked_at?: string | null;
-      /** @description Scopes. */
-      scopes: components["schemas"]["Scope"][];
-      /** @description `active`, `expiring` (rotated, in its grace period), `expired` or `revoked`. */
-      state: components["schemas"]["KeyState"];
-    };
-    /**
-     * Format: int64
-     * @description A link-signing key (the token's kid).
-     */
-    Kid: number;
-    /**
-     * Format: int64
-     * @description A promoter's tracking link for one offer.
-     */
-    LinkId: number;
-    /** @description A page of links. */
-    LinkPage: {
-      /** @description By id. */
-      data: components["schemas"]["LinkView"][];
-      /** @description Pass as `cursor` for the next page; `null` on the last page. */
-      next_cursor?: string | null;
-    };
-    /** @description A tracking link. */
-    LinkView: {
-      /**
-       * Format: date-time
-       * @description Created (joined).
-       */
-      created_at: string;
-      /** @description Id. */
-      id: components["schemas"]["LinkId"];
-      /** @description The key that signed it. */
-      kid: components["schemas"]["Kid"];
-      /** @description The offer. */
-      offer_id: components["schemas"]["OfferId"];
-      /** @description The offer's name. */
-      offer_name: string;
-      /** @description The offer's status (a paused or archived offer's link stops redirecting to it). */
-      offer_status: components["schemas"]["OfferStatus"];
-      /** @description The promoter. */
-      promoter_id: components["schemas"]["PromoterId"];
-      /** @description The signed token. */
-      token: string;
-      /** @description The link to share; add `?sub1=…` up to `sub5` to label traffic. */
-      url: string;
-    };
-    /** @description Today's live numbers. */
-    LiveAnswer: {
-      /**
-       * Format: int64
-       * @description Clicks (verdict ok).
-       */
-      clicks: number;
-      /**
-       * Format: int64
-       * @description Approved conversions.
-       */
-      conversions: number;
-      /** @description The UTC day they cover. */
-      day: string;
-      /**
-       * Format: int64
-       * @description Filtered clicks.
-       */
-      filtered_clicks: number;
-      /** @description Payout by currency. */
-      payout: {
-        [key: string]: string;
-      };
-      /** @description Revenue by currency. */
-      revenue: {
-        [key: string]: string;
-      };
-      /** @description What they cover: `all`, `advertiser:{id}`, `promoter:{id}` or `offer:{id}`. */
-      scope: string;
-      /**
-       * Format: int64
-       * @description Unique clicks.
-       */
-      unique_clicks: number;
-    };
-    /** @description Credentials. */
-    LoginRequest: {
-      /** @description Email. */
-      email: string;
-      /** @description Password. */
-      password: string;
-    };
-    /** @description An approved offer as promoters see it (not the advertiser's destination URL). */
-    MarketOffer: {
-      /**
-       * Format: int32
-       * @description Attribution window in hours.
-       */
-      attribution_window_hours: number;
-      /** @description Category. */
-      category: string;
-      /** @description Currency. */
-      currency: string;
-      /** @description Description. */
-      description: string;
-      /** @description Allowed countries (empty: all). */
-      geo_allow: string[];
-      /** @description Denied countries. */
-      geo_deny: string[];
-      /** @description Id. */
-      id: components["schemas"]["OfferId"];
-      /** @description Name. */
-      name: string;
-      payout_amount?: null | components["schemas"]["Money"];
-      /** @description Payout model. */
-      payout_model: components["schemas"]["PayoutModel"];
-      /** @description Percentage (cps, revshare). */
-      payout_percent?: string | null;
-      /** @description A page to look at before joining. */
-      preview_url?: string | null;
-    };
-    /** @description A page of the marketplace. */
-    MarketPage: {
-      /** @description The offers, in the requested order. */
-      data: components["schemas"]["MarketOffer"][];
-      /** @description Pass as `cursor` for the next page; `null` on the last page. */
-      next_cursor?: string | null;
-    };
-    /** @description The caller. */
-    Me: {
-      /** @description `access_token` or `api_key`. */
-      authenticated_with: string;
-      /** @description The API key's scopes, when authenticated with one. */
-      scopes?: components["schemas"]["Scope"][] | null;
-      /** @description The user. */
-      user: components["schemas"]["UserView"];
-    };
-    /** @example 12.50 */
-    Money: string;
-    /** @description A new key with its secret: the only time the secret is shown. */
-    NewKeyView: components["schemas"]["KeyView"] & {
-      /** @description The whole key: send as `Authorization: Bearer <key>` or `X-Api-Key: <key>`. */
-      key: string;
-    };
-    /** @description A new key: the only time the key and its full URL are shown. */
-    NewPostbackKey: components["schemas"]["PostbackKeyView"] & {
-      /** @description The key. */
-      key: string;
-      /** @description The URL to give the advertiser's system; replace the `{…}` macros per conversion. */
-      postback_url: string;
-    };
-    /** @description One entry of an offer's history. */
-    OfferEventView: {
-      /** @description create, edit, submit, withdraw, approve, reject, pause, resume or archive. */
-      action: string;
-      actor_id?: null | components["schemas"]["UserId"];
-      /**
-       * Format: date-time
-       * @description When.
-       */
-      at: string;
-      /** @description The reason of a rejection. */
-      detail?: string | null;
-      from_status?: null | components["schemas"]["OfferStatus"];
-      to_status?: null | components["schemas"]["OfferStatus"];
-    };
-    /**
-     * @description An offer's fields, complete and checked: what an advertiser writes, what a stored offer
-     *     holds and what its view shows (flattened into it).
-     */
-    OfferFields: {
-      /**
-       * Format: int32
-       * @description Attribution window in hours.
-       */
-      attribution_window_hours: number;
-      /** @description Category slug. */
-      category: string;
-      /** @description Currency. */
-      currency: string;
-      /**
-       * Format: int32
-       * @description Daily cap.
-       */
-      daily_cap?: number | null;
-      /** @description Description. */
-      description: string;
-      /** @description Fallback template. */
-      fallback_url?: string | null;
-      /** @description Allowed countries. */
-      geo_allow: string[];
-      /** @description Denied countries. */
-      geo_deny: string[];
-      /** @description Conversions held for review. */
-      hold_conversions: boolean;
-      /** @description Name. */
-      name: string;
-      /** @description Payout model. */
-      payout_model: components["schemas"]["PayoutModel"];
-      /** @description Percentage (cps, revshare), a decimal string. */
-      payout_percent?: string | null;
-      /** @description Preview page. */
-      preview_url?: string | null;
-      /**
-       * Format: int32
-       * @description Total cap.
-       */
-      total_cap?: number | null;
-      /** @description Destination template. */
-      url_template: string;
-    };
-    /** @description An offer's history. */
-    OfferHistory: {
-      /** @description Oldest first. */
-      data: components["schemas"]["OfferEventView"][];
-    };
-    /**
-     * Format: int64
-     * @description An offer (the offer id of tracking links).
-     */
-    OfferId: number;
-    /**
-     * @description An offer's fields as a request gives them: everything optional, so that the same shape
-     *     serves creation (missing fields are errors or defaults) and partial updates (missing
-     *     fields keep their value).
-     */
-    OfferInput: {
-      /**
-       * Format: int32
-       * @description Hours after a click in which a conversion is attributed (1–8760, default 720).
-       */
-      attribution_window_hours?: number | null;
-      /** @description A slug: 1–50 of `a-z 0-9 - _`. */
-      category?: string | null;
-      /** @description ISO 4217 code. */
-      currency?: string | null;
-      /**
-       * Format: int32
-       * @description Most approved conversions per UTC day; `null` removes the cap.
-       */
-      daily_cap?: number | null;
-      /** @description Up to 5000 characters. */
-      description?: string | null;
-      /** @description Where paused or geo-blocked visitors go (macros allowed); `null` removes it. */
-      fallback_url?: string | null;
-      /** @description If not empty, only these countries (two-letter codes). */
-      geo_allow?: string[] | null;
-      /** @description Never these countries. */
-      geo_deny?: string[] | null;
-      /** @description Hold conversions for the advertiser's review instead of approving them. */
-      hold_conversions?: boolean | null;
-      /** @description 1–200 characters. */
-      name?: string | null;
-      /**
-       * @description For cpa/cpl: the amount per conversion, a decimal string such as "12.50" or a number,
-       *     with at most the currency's decimals (2, or 4 for BHD, KWD, XAU…).
-       */
-      payout_amount?: string | null;
-      payout_model?: null | components["schemas"]["PayoutModel"];
-      /**
-       * @description For cps/revshare: the percentage of the sale, a decimal string such as "7.5" or a
-       *     number, with at most 4 decimals.
-       */
-      payout_percent?: string | null;
-      /** @description A page promoters can look at before joining; `null` removes it. */
-      preview_url?: string | null;
-      /**
-       * Format: int32
-       * @description Most approved conversions in all; `null` removes the cap.
-       */
-      total_cap?: number | null;
-      /** @description The destination, `http(s)://…` with DESIGN §4 macros such as `{click_id}`. */
-      url_template?: string | null;
-    };
-    /** @description A page of offers. */
-    OfferPage: {
-      /** @description The offers, by id. */
-      data: components["schemas"]["OfferView"][];
-      /** @description Pass as `cursor` for the next page; `null` on the last page. */
-      next_cursor?: string | null;
-    };
-    /**
-     * @description Where an offer is in its workflow.
-     * @enum {string}
-     */
-    OfferStatus: "draft" | "pending_review" | "approved" | "rejected" | "paused" | "archived";
-    /** @description An offer as its advertiser (and admins) see it. */
-    OfferView: components["schemas"]["OfferFields"] & {
-      /** @description Owner. */
-      advertiser_id: components["schemas"]["AdvertiserId"];
-      /**
-       * Format: date-time
-       * @description Created.
-       */
-      created_at: string;
-      /** @description Id (the `offer_id` in tracking links). */
-      id: components["schemas"]["OfferId"];
-      paused_by?: null | components["schemas"]["Actor"];
-      payout_amount?: null | components["schemas"]["Money"];
-      /** @description Why it was rejected. */
-      rejection_reason?: string | null;
-      /** @description Workflow status. */
-      status: components["schemas"]["OfferStatus"];
-      /**
-       * Format: date-time
-       * @description Last changed.
-       */
-      updated_at: string;
-    };
-    /**
-     * @description How an offer pays promoters.
-     * @enum {string}
-     */
-    PayoutModel: "cpa" | "cpl" | "cps" | "revshare";
-    /**
-     * Format: uuid
-     * @description An advertiser's postback key.
-     */
-    PostbackKeyId: string;
-    /** @description The caller's keys. */
-    PostbackKeyList: {
-      /** @description Newest first. */
-      data: components["schemas"]["PostbackKeyView"][];
-    };
-    /**
-     * @description Whether a postback key works.
-     * @enum {string}
-     */
-    PostbackKeyState: "active" | "revoked";
-    /** @description A key as listed. */
-    PostbackKeyView: {
-      /**
-       * Format: date-time
-       * @description Created.
-       */
-      created_at: string;
-      /** @description Id. */
-      id: components["schemas"]["PostbackKeyId"];
-      /** @description Allowed networks. */
-      ip_allow: string[];
-      /** @description Label. */
-      name: string;
-      /** @description The key's first characters. */
-      prefix: string;
-      /**
-       * Format: date-time
-       * @description Revoked.
-       */
-      revoked_at?: string | null;
-      /** @description `active` or `revoked`. */
-      state: components["schemas"]["PostbackKeyState"];
-    };
-    /**
-     * Format: int64
-     * @description A promoter: the user id of a promoter account.
-     */
-    PromoterId: number;
-    /** @description A refresh token being used or given up. */
-    RefreshRequest: {
-      /** @description The refresh token from the last login or refresh. */
-      refresh_token: string;
-    };
-    /** @description A new account. */
-    RegisterRequest: {
-      /** @description For advertisers: the company, 1–200 characters. */
-      company_name?: string | null;
-      /** @description The name others see, 1–100 characters. */
-      display_name: string;
-      /** @description Email, unique. */
-      email: string;
-      /** @description At least 10 characters. */
-      password: string;
-      /** @description `promoter` or `advertiser` (admins are created with `afftok admin create`). */
-      role: components["schemas"]["Role"];
-    };
-    /** @description Why an offer is refused. */
-    RejectRequest: {
-      /** @description Shown to the advertiser, 1–1000 characters. */
-      reason: string;
-    };
-    /** @description What became of a batch. */
-    Report: {
-      /** @description Events kept aside as unreadable. */
-      dead_lettered: number;
-      /** @description Events already stored (redelivered). */
-      duplicates: number;
-      /** @description Events stored now. */
-      stored: number;
-    };
-    /** @description The answer to a reported conversion. */
-    Reported: {
-      /** @description Its attribution status now (`pending` until its click arrives). */
-      attribution: components["schemas"]["ConversionStatus"];
-      /** @description The conversion's id. */
-      event_id: components["schemas"]["ConversionId"];
-      /** @description `accepted`. */
-      status: string;
-    };
-    /**
-     * @description What a user is.
-     * @enum {string}
-     */
-    Role: "promoter" | "advertiser" | "admin";
-    /** @description How to rotate. */
-    RotateKey: {
-      /**
-       * Format: int64
-       * @description How long the old key keeps working, 0 to 2592000 seconds (default 86400).
-       */
-      grace_seconds?: number | null;
-    };
-    /**
-     * @description What an API key may do (an access token may do everything its role may).
-     * @enum {string}
-     */
-    Scope:
-      | "conversions:write"
-      | "stats:read"
-      | "offers:read"
-      | "offers:write"
-      | "links:read"
-      | "links:write";
-    /** @description A session: an access token and the refresh token for the next one. */
-    Session: {
-      /** @description Send as `Authorization: Bearer <access_token>`. */
-      access_token: string;
-      /**
-       * Format: int64
-       * @description Seconds the access token lives.
-       */
-      expires_in: number;
-      /** @description Use once at `/v1/auth/refresh` for a new pair; reuse revokes the session. */
-      refresh_token: string;
-      /** @description Always `Bearer`. */
-      token_type: string;
-      /** @description Who signed in. */
-      user: components["schemas"]["UserView"];
-    };
-    /** @description A stats answer. */
-    StatsAnswer: {
-      /** @description The period length. */
-      granularity: components["schemas"]["Granularity"];
-      group_by?: null | components["schemas"]["GroupBy"];
-      /** @description Periods (and groups) with activity, in order. */
-      rows: components["schemas"]["StatsRow"][];
-      /** @description The whole range. */
-      totals: components["schemas"]["StatsRow"];
-      /** @description The time zone of the periods. */
-      tz: string;
-    };
-    /** @description Numbers of one period (and group). */
-    StatsRow: {
-      /**
-       * Format: int64
-       * @description Clicks (verdict ok).
-       */
-      clicks: number;
-      /**
-       * Format: int64
-       * @description Approved conversions.
-       */
-      conversions: number;
-      /**
-       * Format: double
-       * @description Conversion rate: conversions / clicks, over every counted click (0 without clicks).
-       */
-      cr: number;
-      /**
-       * @description Earnings per click by currency: the currency's payout over the clicks on offers
-       *     paying in that currency (an offer pays in its `currency`), never over clicks on
-       *     offers paying in another. A CPS/RevShare payout in the sale's currency counts over
-       *     the clicks of the offers whose currency that is; a currency without such clicks has
-       *     no EPC. Rounded to 4 decimals.
-       */
-      epc: {
-        [key: string]: string;
-      };
-      /**
-       * Format: int64
-       * @description Filtered traffic: bots, paused offers, geo-blocked visitors.
-       */
-      filtered_clicks: number;
-      /** @description The group (offer id, promoter id, advertiser id, country, sub1), absent without `group_by`. */
-      group?: string | null;
-      /** @description Payout by currency. */
-      payout: {
-        [key: string]: string;
-      };
-      /** @description The period's start in the time zone: `2026-11-24` or `2026-11-24T13:00`. */
-      period: string;
-      /** @description Revenue (approved conversion amounts) by currency. */
-      revenue: {
-        [key: string]: string;
-      };
-      /**
-       * Format: int64
-       * @description Unique clicks.
-       */
-      unique_clicks: number;
-    };
-    /**
-     * Format: int64
-     * @description A user (promoter, advertiser user or admin).
-     */
-    UserId: number;
-    /** @description A user as the API shows it. */
-    UserView: {
-      advertiser?: null | components["schemas"]["AdvertiserView"];
-      /**
-       * Format: date-time
-       * @description Created.
-       */
-      created_at: string;
-      /** @description Display name. */
-      display_name: string;
-      /** @description Email. */
-      email: string;
-      /** @description Id (a promoter's id is the `promoter_id` of its links). */
-      id: components["schemas"]["UserId"];
-      /** @description Role. */
-      role: components["schemas"]["Role"];
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  healthz: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Health"];
-        };
-      };
-    };
-  };
-  events: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "t.body")> */
-        "Afftok-Signature": string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    /** @description {"events": [...]} */
-    requestBody: {
-      content: {
-        "application/json": string;
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Report"];
-        };
-      };
-      /** @description not a batch */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description bad or stale signature */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description replayed */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  readyz: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Health"];
-        };
-      };
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Health"];
-        };
-      };
-    };
-  };
-  approve: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OfferView"];
-        };
-      };
-      /** @description admins only */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description illegal_transition */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  reject: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["RejectRequest"];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OfferView"];
-        };
-      };
-      /** @description admins only */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description illegal_transition */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description validation_failed */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  review_queue: {
-    parameters: {
-      query?: {
-        /** @description From `next_cursor`. */
-        cursor?: string | null;
-        /** @description 1–200, default 50. */
-        limit?: number | null;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OfferPage"];
-        };
-      };
-      /** @description admins only */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["KeyList"];
-        };
-      };
-    };
-  };
-  create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["CreateKey"];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["NewKeyView"];
-        };
-      };
-      /** @description not with an API key */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description validation_failed */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  revoke: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description revoked */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  rotate: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["RotateKey"];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["NewKeyView"];
-        };
-      };
-      /** @description no such live key */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  login: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["LoginRequest"];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Session"];
-        };
-      };
-      /** @description wrong email or password */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description rate_limited */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  logout: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["RefreshRequest"];
-      };
-    };
-    responses: {
-      /** @description signed out */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  refresh: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["RefreshRequest"];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Session"];
-        };
-      };
-      /** @description invalid, expired or reused refresh token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  register: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["RegisterRequest"];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Session"];
-        };
-      };
-      /** @description email_taken */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description validation_failed */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description rate_limited */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  list: {
-    parameters: {
-      query?: {
-        /** @description Only this offer. */
-        offer_id?: null | components["schemas"]["OfferId"];
-        /** @description Only this verdict. */
-        verdict?: string | null;
-        /** @description From this instant (RFC 3339, default: 7 days before `to`). */
-        from?: string | null;
-        /** @description Before this instant (RFC 3339, default: now). At most 93 days after `from`. */
-        to?: string | null;
-        /** @description From `next_cursor`. */
-        cursor?: string | null;
-        /** @description 1–200 (JSON) or 1–10000 (CSV); default 50. */
-        limit?: number | null;
-        /** @description `csv` for text/csv (or send `Accept: text/csv`). */
-        format?: string | null;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ClickPage"];
-        };
-      };
-      /** @description validation_failed */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  list: {
-    parameters: {
-      query?: {
-        /** @description Only this status. */
-        status?: null | components["schemas"]["ConversionStatus"];
-        /** @description Only this offer. */
-        offer_id?: null | components["schemas"]["OfferId"];
-        /** @description From this instant (RFC 3339, inclusive). */
-        from?: string | null;
-        /** @description Before this instant (RFC 3339). */
-        to?: string | null;
-        /** @description From `next_cursor`. */
-        cursor?: string | null;
-        /** @description 1–200 (JSON) or 1–10000 (CSV); default 50. */
-        limit?: number | null;
-        /** @description `csv` for text/csv (or send `Accept: text/csv`). */
-        format?: string | null;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ConversionPage"];
-        };
-      };
-      /** @description validation_failed */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  report: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description 1-255 printable characters. A retry with the same key and request within 24 h gets the first (2xx) answer again, with `Idempotent-Replayed: true`; the same key with another request answers 409 `idempotency_key_reused`. Keys are the caller's (an advertiser's company's) and the route's own. */
-        "Idempotency-Key"?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    /** @description click_id, txid, amount, currency, event (and their aliases) */
-    requestBody: {
-      content: {
-        "text/plain": string;
-      };
-    };
-    responses: {
-      /** @description accepted; a repeated Idempotency-Key gets the first answer again, with `Idempotent-Replayed: true` */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Reported"];
-        };
-      };
-      /** @description missing_click_id, invalid_amount, … */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description idempotency_key_reused: the key came with another request */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ConversionView"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  approve: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["Decision"];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ConversionView"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description illegal_transition */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  audit: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["AuditTrail"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  reject: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["Decision"];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ConversionView"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description illegal_transition */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  reverse: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["Decision"];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ConversionView"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description illegal_transition */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  list: {
-    parameters: {
-      query?: {
-        /** @description From `next_cursor`. */
-        cursor?: string | null;
-        /** @description 1–200, default 50. */
-        limit?: number | null;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["LinkPage"];
-        };
-      };
-      /** @description forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["LinkView"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  browse: {
-    parameters: {
-      query?: {
-        /** @description Only this category. */
-        category?: string | null;
-        /** @description Only this payout model. */
-        payout_model?: null | components["schemas"]["PayoutModel"];
-        /** @description Only offers open to visitors from this country. */
-        country?: string | null;
-        /** @description `newest` (default) or `payout`. */
-        sort?: null | ("newest" | "payout");
-        /** @description From `next_cursor` (of the same sort). */
-        cursor?: string | null;
-        /** @description 1–200, default 50. */
-        limit?: number | null;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["MarketPage"];
-        };
-      };
-      /** @description validation_failed */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  show: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["MarketOffer"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  join: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description already joined */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["LinkView"];
-        };
-      };
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["LinkView"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description no signing key yet */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  me: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Me"];
-        };
-      };
-      /** @description unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  list: {
-    parameters: {
-      query?: {
-        /** @description Only this status. */
-        status?: null | components["schemas"]["OfferStatus"];
-        /** @description From `next_cursor`. */
-        cursor?: string | null;
-        /** @description 1–200, default 50. */
-        limit?: number | null;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OfferPage"];
-        };
-      };
-      /** @description forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["OfferInput"];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OfferView"];
-        };
-      };
-      /** @description validation_failed */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  get: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OfferView"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  update: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["OfferInput"];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OfferView"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description offer_not_editable */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description validation_failed */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  archive: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OfferView"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description illegal_transition */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  history: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OfferHistory"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  pause: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OfferView"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description illegal_transition */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  resume: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OfferView"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description illegal_transition */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  submit: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OfferView"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description illegal_transition */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  withdraw: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OfferView"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description illegal_transition */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  list: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["PostbackKeyList"];
-        };
-      };
-    };
-  };
-  create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["CreatePostbackKey"];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["NewPostbackKey"];
-        };
-      };
-      /** @description validation_failed */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  revoke: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description revoked */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  stats: {
-    parameters: {
-      query: {
-        /** @description First day (YYYY-MM-DD, in `tz`). */
-        from: string;
-        /** @description Last day, inclusive (YYYY-MM-DD, in `tz`). */
-        to: string;
-        /** @description `hour`, `day` (default), `week` (ISO, Monday) or `month`. */
-        granularity?: string | null;
-        /** @description `offer`, `promoter`, `advertiser`, `country` or `sub1`; none: one row per period. */
-        group_by?: string | null;
-        /** @description IANA time zone (default UTC). */
-        tz?: string | null;
-        /** @description Only this offer. */
-        offer_id?: number | null;
-        /** @description Only this promoter. */
-        promoter_id?: number | null;
-        /** @description Only this country. */
-        country?: string | null;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["StatsAnswer"];
-        };
-      };
-      /** @description validation_failed */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  live_stats: {
-    parameters: {
-      query?: {
-        /** @description One of the caller's offers (advertisers and admins). */
-        offer_id?: number | null;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["LiveAnswer"];
-        };
-      };
-      /** @description not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
+    health_healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    ingest_events: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "t.body")> */
+                "Afftok-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description {"events": [...]} */
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description not a batch */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description bad or stale signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description replayed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    health_readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    admin_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferView"];
+                };
+            };
+            /** @description admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    admin_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferView"];
+                };
+            };
+            /** @description admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    admin_review_queue: {
+        parameters: {
+            query?: {
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferPage"];
+                };
+            };
+            /** @description admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    api_keys_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyList"];
+                };
+            };
+        };
+    };
+    api_keys_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateKey"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewKeyView"];
+                };
+            };
+            /** @description not with an API key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    api_keys_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    api_keys_rotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateKey"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewKeyView"];
+                };
+            };
+            /** @description no such live key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description wrong email or password */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description invalid, expired or reused refresh token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description email_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    clicks_list: {
+        parameters: {
+            query?: {
+                /** @description Only this offer. */
+                offer_id?: null | components["schemas"]["OfferId"];
+                /** @description Only this verdict. */
+                verdict?: string | null;
+                /** @description From this instant (RFC 3339, default: 7 days before `to`). */
+                from?: string | null;
+                /** @description Before this instant (RFC 3339, default: now). At most 93 days after `from`. */
+                to?: string | null;
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200 (JSON) or 1–10000 (CSV); default 50. */
+                limit?: number | null;
+                /** @description `csv` for text/csv (or send `Accept: text/csv`). */
+                format?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClickPage"];
+                };
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    conversions_list: {
+        parameters: {
+            query?: {
+                /** @description Only this status. */
+                status?: null | components["schemas"]["ConversionStatus"];
+                /** @description Only this offer. */
+                offer_id?: null | components["schemas"]["OfferId"];
+                /** @description From this instant (RFC 3339, inclusive). */
+                from?: string | null;
+                /** @description Before this instant (RFC 3339). */
+                to?: string | null;
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200 (JSON) or 1–10000 (CSV); default 50. */
+                limit?: number | null;
+                /** @description `csv` for text/csv (or send `Accept: text/csv`). */
+                format?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversionPage"];
+                };
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    conversions_report: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1-255 printable characters. A retry with the same key and request within 24 h gets the first (2xx) answer again, with `Idempotent-Replayed: true`; the same key with another request answers 409 `idempotency_key_reused`. Keys are the caller's (an advertiser's company's) and the route's own. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description click_id, txid, amount, currency, event (and their aliases) */
+        requestBody: {
+            content: {
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description accepted; a repeated Idempotency-Key gets the first answer again, with `Idempotent-Replayed: true` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reported"];
+                };
+            };
+            /** @description missing_click_id, invalid_amount, … */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description idempotency_key_reused: the key came with another request */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    conversions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversionView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    conversions_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversionView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    conversions_audit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditTrail"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    conversions_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversionView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    conversions_reverse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversionView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    links_list: {
+        parameters: {
+            query?: {
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkPage"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    links_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_browse: {
+        parameters: {
+            query?: {
+                /** @description Only this category. */
+                category?: string | null;
+                /** @description Only this payout model. */
+                payout_model?: null | components["schemas"]["PayoutModel"];
+                /** @description Only offers open to visitors from this country. */
+                country?: string | null;
+                /** @description `newest` (default) or `payout`. */
+                sort?: null | ("newest" | "payout");
+                /** @description From `next_cursor` (of the same sort). */
+                cursor?: string | null;
+                /** @description 1–200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketPage"];
+                };
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketOffer"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    marketplace_join: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description already joined */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkView"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no signing key yet */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    offers_list: {
+        parameters: {
+            query?: {
+                /** @description Only this status. */
+                status?: null | components["schemas"]["OfferStatus"];
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferPage"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    offers_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfferInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferView"];
+                };
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    offers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    offers_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfferInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description offer_not_editable */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    offers_archive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    offers_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferHistory"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    offers_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    offers_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    offers_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    offers_withdraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postback_keys_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostbackKeyList"];
+                };
+            };
+        };
+    };
+    postback_keys_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePostbackKey"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewPostbackKey"];
+                };
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postback_keys_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    stats_stats: {
+        parameters: {
+            query: {
+                /** @description First day (YYYY-MM-DD, in `tz`). */
+                from: string;
+                /** @description Last day, inclusive (YYYY-MM-DD, in `tz`). */
+                to: string;
+                /** @description `hour`, `day` (default), `week` (ISO, Monday) or `month`. */
+                granularity?: string | null;
+                /** @description `offer`, `promoter`, `advertiser`, `country` or `sub1`; none: one row per period. */
+                group_by?: string | null;
+                /** @description IANA time zone (default UTC). */
+                tz?: string | null;
+                /** @description Only this offer. */
+                offer_id?: number | null;
+                /** @description Only this promoter. */
+                promoter_id?: number | null;
+                /** @description Only this country. */
+                country?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsAnswer"];
+                };
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    stats_live_stats: {
+        parameters: {
+            query?: {
+                /** @description One of the caller's offers (advertisers and admins). */
+                offer_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveAnswer"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
 }

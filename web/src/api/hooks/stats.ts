@@ -2,7 +2,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { api, call, type Schemas } from "../client";
 import type { operations } from "../schema";
 
-export type StatsQuery = operations["stats"]["parameters"]["query"];
+export type StatsQuery = operations["stats_stats"]["parameters"]["query"];
 export type StatsAnswer = Schemas["StatsAnswer"];
 export type StatsRow = Schemas["StatsRow"];
 export type LiveAnswer = Schemas["LiveAnswer"];
