@@ -1,5 +1,5 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { api, call, type Schemas } from "../client";
+import { api, call } from "../client";
 
 export const linksKey = ["links"] as const;
 
@@ -10,14 +10,12 @@ const PAGE_SIZE = 50;
 export function useLinks() {
   return useInfiniteQuery({
     queryKey: [...linksKey, "list"],
-    queryFn: async ({ pageParam }): Promise<Schemas["LinkPage"]> => {
-      const query = { limit: PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) };
-      // The OpenAPI document gives several handlers the same operation id ("list"), so
-      // schema.d.ts types GET /v1/links with the API keys' list (no query, a KeyList). The
-      // casts name the link page's real shape (LinkPage, LinkQuery) until the ids are unique.
-      const page = await call(api.GET("/v1/links", { params: { query: query as never } }));
-      return page as unknown as Schemas["LinkPage"];
-    },
+    queryFn: ({ pageParam }) =>
+      call(
+        api.GET("/v1/links", {
+          params: { query: { limit: PAGE_SIZE, ...(pageParam ? { cursor: pageParam } : {}) } },
+        }),
+      ),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });

@@ -1,10 +1,13 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, call, type Schemas } from "../client";
-import type { operations } from "../schema";
+import type { paths } from "../schema";
 import { linksKey } from "./links";
 
 /** The marketplace's filters and page size, as GET /v1/marketplace/offers takes them. */
-export type MarketQuery = Omit<NonNullable<operations["browse"]["parameters"]["query"]>, "cursor">;
+export type MarketQuery = Omit<
+  NonNullable<operations["marketplace_browse"]["parameters"]["query"]>,
+  "cursor"
+>;
 
 export const marketplaceKey = ["marketplace"] as const;
 
