@@ -4,10 +4,8 @@ import type { paths } from "../schema";
 import { linksKey } from "./links";
 
 /** The marketplace's filters and page size, as GET /v1/marketplace/offers takes them. */
-export type MarketQuery = Omit<
-  NonNullable<operations["marketplace_browse"]["parameters"]["query"]>,
-  "cursor"
->;
+type BrowseQuery = paths["/v1/marketplace/offers"]["get"]["parameters"]["query"];
+export type MarketQuery = Omit<NonNullable<BrowseQuery>, "cursor">;
 
 export const marketplaceKey = ["marketplace"] as const;
 
