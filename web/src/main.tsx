@@ -8,7 +8,6 @@ import { sessionState, startSession, subscribe } from "./auth/session";
 import { setupI18n } from "./i18n";
 import "./styles/app.css";
 
-setupI18n();
 void startSession();
 
 // Signing out (here or in another tab) forgets every cached answer with personal data.
@@ -20,7 +19,10 @@ subscribe(() => {
 });
 
 const root = document.getElementById("root");
-if (root) {
+// The session's refresh and the language's texts load side by side; the app renders once the
+// texts are there.
+void setupI18n().then(() => {
+  if (!root) return;
   createRoot(root).render(
     <StrictMode>
       <QueryClientProvider client={queryClient}>
@@ -28,7 +30,7 @@ if (root) {
       </QueryClientProvider>
     </StrictMode>,
   );
-}
+});
 
 if ("serviceWorker" in navigator && import.meta.env.PROD) {
   window.addEventListener("load", () => {

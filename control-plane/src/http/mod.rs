@@ -41,7 +41,7 @@ pub mod rate_limit;
         (name = "auth", description = "Accounts and sessions"),
         (name = "api-keys", description = "Keys for servers"),
         (name = "offers", description = "Advertisers' offers and their workflow"),
-        (name = "admin", description = "Offer review"),
+        (name = "admin", description = "Offer review, users"),
         (name = "marketplace", description = "Approved offers for promoters"),
         (name = "links", description = "Promoters' tracking links"),
         (name = "conversions", description = "Conversions: report, list, review, reverse"),
@@ -173,7 +173,7 @@ async fn route_rate_limits(
     let path = req.uri().path();
     if matches!(
         path,
-        "/v1/auth/login" | "/v1/auth/register" | "/v1/auth/refresh"
+        "/v1/auth/login" | "/v1/auth/register" | "/v1/auth/refresh" | "/v1/auth/password/change"
     ) {
         rate_limit::limit_auth(state, req, next).await
     } else if path.starts_with("/v1/") {

@@ -3,7 +3,7 @@
 //! request is refused while it is more than the burst ahead of now. Redis's clock is used,
 //! so several control-plane instances share one limit.
 //!
-//! Subjects: login, register and refresh per client IP; other API requests per API key, per
+//! Subjects: login, register, refresh and password changes per client IP; other API requests per API key, per
 //! signed-in user, or per client IP when they carry no usable credential. Every limited
 //! answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; a refusal is
 //! 429 with `Retry-After`. If Redis is unreachable requests are let through (and logged):
@@ -163,7 +163,7 @@ async fn apply(
     response
 }
 
-/// Login, register and refresh: per client IP.
+/// Login, register, refresh and password changes: per client IP.
 pub async fn limit_auth(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let ip = client_ip(&parts.headers, peer(&parts), &state)

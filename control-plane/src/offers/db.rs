@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use crate::events::catalogue::OfferStatusChanged;
 use crate::events::{self, EventKind};
 use crate::kernel::error::FieldError;
-use crate::kernel::{AdvertiserId, OfferId, PromoterId, Tenant, UserId};
+use crate::kernel::{AdvertiserId, OfferId, PromoterId, Tenant, UserId, text};
 use crate::offers::rules::{
     Action, Actor, Change, OfferFields, OfferStatus, PayoutModel, TransitionError,
 };
@@ -326,6 +326,9 @@ pub(super) struct MarketFilter {
     pub payout_model: Option<PayoutModel>,
     /// Only offers open to this country.
     pub country: Option<Country>,
+    /// Only offers whose name or description contains every one of these words (any case;
+    /// taken literally, `%` and `_` included). Empty: no text filter.
+    pub words: Vec<String>,
     /// Sort order.
     pub sort: MarketSort,
     /// Position after which to continue: (sort key, id).
@@ -341,7 +344,10 @@ pub(super) async fn marketplace(pool: &PgPool, f: &MarketFilter) -> sqlx::Result
         .map_or((None, None), |(k, id)| (Some(k), Some(id.0)));
     // The sort key is a number for both orders: the id for newest, the payout figure (fixed
     // amounts ranked above percentages) for payout. One query per order, the key written
-    // into each (see `market_key`).
+    // into each (see `market_key`). The text filter is one pattern per word, every one of
+    // which must match the name or the description; it narrows the rows without touching
+    // the order, so cursors work the same with it.
+    let patterns: Vec<String> = f.words.iter().map(|w| text::contains_pattern(w)).collect();
     macro_rules! by {
         ($key:literal) => {
             offer_rows!(
@@ -351,18 +357,22 @@ pub(super) async fn marketplace(pool: &PgPool, f: &MarketFilter) -> sqlx::Result
                      AND ($4::text IS NULL OR payout_model = $4)
                      AND ($5::text IS NULL OR (NOT ($5 = ANY(geo_deny))
                           AND (cardinality(geo_allow) = 0 OR $5 = ANY(geo_allow))))
+                     AND NOT EXISTS (SELECT 1 FROM unnest($8::text[]) AS w (pattern)
+                          WHERE NOT (name ILIKE w.pattern ESCAPE '\\'
+                                     OR description ILIKE w.pattern ESCAPE '\\'))
                      AND ($6::numeric IS NULL OR (",
                     $key,
                     ", id) < ($6, $7))
                      ORDER BY ",
                     $key,
-                    " DESC, id DESC LIMIT $8"
+                    " DESC, id DESC LIMIT $9"
                 ],
                 f.category.as_deref(),
                 f.payout_model.map(PayoutModel::as_str),
                 f.country.map(|c| c.as_str().to_owned()),
                 after_key,
                 after_id,
+                &patterns,
                 i64::from(f.limit),
             )
             .fetch_all(pool)

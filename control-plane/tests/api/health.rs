@@ -194,7 +194,9 @@ async fn every_operation_id_is_unique_and_the_cli_prints_the_same_document() {
     let mut seen = std::collections::HashMap::new();
     for (path, methods) in doc["paths"].as_object().expect("paths") {
         for (method, op) in methods.as_object().expect("methods") {
-            let id = op["operationId"].as_str().expect("every operation has an id");
+            let id = op["operationId"]
+                .as_str()
+                .expect("every operation has an id");
             if let Some(other) = seen.insert(id.to_owned(), format!("{method} {path}")) {
                 panic!("operationId {id} names both {other} and {method} {path}");
             }

@@ -4,6 +4,7 @@
 mod helpers;
 mod tracking;
 
+mod admin_users;
 mod api_keys;
 mod attribution;
 mod auth;
@@ -19,6 +20,8 @@ mod ingest;
 mod marketplace;
 mod money;
 mod offers;
+mod openapi;
 mod postback_keys;
+mod profile;
 mod rate_limits;
 mod stats;

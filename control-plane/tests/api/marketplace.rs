@@ -346,3 +346,186 @@ async fn links_survive_a_key_rotation_with_their_own_kid() {
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn text_search_matches_every_word_in_name_or_description() {
+    let app = spawn_app().await;
+    let adv = app.advertiser("acme").await;
+    let admin = app.admin().await;
+    let pat = app.promoter("pat").await;
+    let offer = |name: &str, description: &str, payout: &str| json!({"name": name, "description": description, "payout_amount": payout});
+    let shoes = app
+        .approved_offer(
+            &adv,
+            &admin,
+            offer("Summer Shoes", "Running gear for everyone", "9"),
+        )
+        .await;
+    let coats = app
+        .approved_offer(
+            &adv,
+            &admin,
+            offer("Winter coats", "Warm SHOES and jackets", "5"),
+        )
+        .await;
+    let cashback = app
+        .approved_offer(&adv, &admin, offer("100% cashback", "Money back", "7"))
+        .await;
+    let garden = app
+        .approved_offer(&adv, &admin, offer("Garden tools", "Rakes_and spades", "3"))
+        .await;
+    let slash = app
+        .approved_offer(&adv, &admin, offer("Back\\slash deals", "Odd names", "1"))
+        .await;
+    // Matching text does not make a draft visible.
+    app.create_offer(&adv, offer("Shoes draft", "Not approved", "2"))
+        .await;
+
+    let search = |query: String| {
+        let req = app
+            .get("/v1/marketplace/offers")
+            .query(&[("q", query.as_str())])
+            .bearer_auth(&pat.token);
+        async move { req.send().await.expect("request") }
+    };
+    let ids = |page: &Value| {
+        page["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|o| o["id"].as_i64().expect("id"))
+            .collect::<Vec<_>>()
+    };
+    let found = |query: &str| {
+        let resp = search(query.to_owned());
+        async move {
+            let resp = resp.await;
+            assert_eq!(resp.status(), 200);
+            ids(&resp.json::<Value>().await.expect("json"))
+        }
+    };
+    // In the name (Summer Shoes) and in the description (Warm SHOES), any case.
+    assert_eq!(found("shoes").await, [coats, shoes]);
+    assert_eq!(found("  sHoEs ").await, [coats, shoes]);
+    // Every word, each in the name or the description.
+    assert_eq!(found("shoes running").await, [shoes]);
+    assert_eq!(found("jackets winter").await, [coats]);
+    assert_eq!(found("shoes cashback").await, Vec::<i64>::new());
+    // Inside words too.
+    assert_eq!(found("ake").await, [garden]);
+    // LIKE's wildcards and escape match themselves.
+    assert_eq!(found("%").await, [cashback]);
+    assert_eq!(found("0%").await, [cashback]);
+    assert_eq!(found("10_").await, Vec::<i64>::new(), "_ is not a wildcard");
+    assert_eq!(found("s_a").await, [garden]);
+    assert_eq!(found("_").await, [garden]);
+    assert_eq!(found("\\").await, [slash]);
+    assert_eq!(found("k\\s").await, [slash]);
+    // With the payout order and other filters.
+    let resp = app
+        .get("/v1/marketplace/offers?q=shoes&sort=payout")
+        .bearer_auth(&pat.token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        ids(&resp.json::<Value>().await.expect("json")),
+        [shoes, coats]
+    );
+    let resp = app
+        .get("/v1/marketplace/offers?q=shoes&category=finance")
+        .bearer_auth(&pat.token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        ids(&resp.json::<Value>().await.expect("json")),
+        Vec::<i64>::new()
+    );
+}
+
+#[tokio::test]
+async fn text_search_pages_with_cursors_in_both_orders() {
+    let app = spawn_app().await;
+    let adv = app.advertiser("acme").await;
+    let admin = app.admin().await;
+    let pat = app.promoter("pat").await;
+    let mut matching = Vec::new();
+    for i in 0..5 {
+        let payout = format!("{}", 10 - i);
+        matching.push(
+            app.approved_offer(
+                &adv,
+                &admin,
+                json!({"name": format!("Deal {i}"), "description": "Great PRICES", "payout_amount": payout}),
+            )
+            .await,
+        );
+        app.approved_offer(
+            &adv,
+            &admin,
+            json!({"name": format!("Other {i}"), "description": "nothing", "payout_amount": payout}),
+        )
+        .await;
+    }
+    for sort in ["newest", "payout"] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query = vec![("q", "deal prices"), ("sort", sort), ("limit", "2")];
+            if let Some(c) = cursor.as_deref() {
+                query.push(("cursor", c));
+            }
+            let page: Value = app
+                .get("/v1/marketplace/offers")
+                .query(&query)
+                .bearer_auth(&pat.token)
+                .send()
+                .await
+                .expect("request")
+                .json()
+                .await
+                .expect("json");
+            for offer in page["data"].as_array().expect("data") {
+                seen.push(offer["id"].as_i64().expect("id"));
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        // Every matching offer once and nothing else: newest first is by id descending;
+        // the payouts fall as the ids rise, so by payout it is by id ascending.
+        let mut expected = matching.clone();
+        if sort == "newest" {
+            expected.reverse();
+        }
+        assert_eq!(seen, expected, "sort {sort}");
+    }
+}
+
+#[tokio::test]
+async fn bad_search_text_is_a_field_error() {
+    let app = spawn_app().await;
+    let pat = app.promoter("pat").await;
+    for q in ["", "   ", "a\u{1}b", "tab\there", &"x".repeat(101)] {
+        let resp = app
+            .get("/v1/marketplace/offers")
+            .query(&[("q", q)])
+            .bearer_auth(&pat.token)
+            .send()
+            .await
+            .expect("request");
+        let body = problem(resp, 422, "validation_failed").await;
+        assert_eq!(crate::helpers::fields(&body), ["q"], "{q:?}: {body}");
+    }
+    // 100 characters (not bytes) is fine.
+    let resp = app
+        .get("/v1/marketplace/offers")
+        .query(&[("q", "é".repeat(100))])
+        .bearer_auth(&pat.token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 200);
+}

@@ -106,6 +106,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lists users, newest first. */
+        get: operations["admin_list_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-keys": {
         parameters: {
             query?: never;
@@ -189,6 +206,27 @@ export interface paths {
         put?: never;
         /** Ends the session of a refresh token (its whole family). Always 204. */
         post: operations["auth_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password/change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Changes the caller's password, and ends every other session of the account: the one
+         *     named by `refresh_token`, else by the `afftok_refresh` cookie, stays. Access tokens
+         *     already issued keep working until they expire (minutes).
+         */
+        post: operations["auth_change_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -462,7 +500,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Changes the caller's display name and, for an advertiser, its company's name. */
+        patch: operations["auth_update_me"];
         trace?: never;
     };
     "/v1/offers": {
@@ -724,6 +763,20 @@ export interface components {
             reason?: string | null;
             /** @description After. */
             to_status: components["schemas"]["ConversionStatus"];
+        };
+        /** @description A password change. */
+        ChangePassword: {
+            /** @description The password in use now. */
+            current_password: string;
+            /** @description The new password: at least 10 characters, at most 256 bytes. */
+            new_password: string;
+            /**
+             * @description The refresh token of the session making the change (its latest, or any earlier one
+             *     of the same session): that session stays signed in. Without it, the session of the
+             *     `afftok_refresh` cookie stays (the web app's); with neither, every session of the
+             *     account ends, this one included.
+             */
+            refresh_token?: string | null;
         };
         /** @description Dependency checks. */
         Checks: {
@@ -1395,11 +1448,28 @@ export interface components {
              */
             unique_clicks: number;
         };
+        /** @description Changes to the caller's account; absent fields keep their value. */
+        UpdateMe: {
+            /**
+             * @description Advertisers only: their company's new name, 1–200 characters (every user of the
+             *     company sees it).
+             */
+            company_name?: string | null;
+            /** @description The name others see, 1–100 characters. */
+            display_name?: string | null;
+        };
         /**
          * Format: int64
          * @description A user (promoter, advertiser user or admin).
          */
         UserId: number;
+        /** @description A page of users. */
+        UserPage: {
+            /** @description The users, newest first. */
+            data: components["schemas"]["UserView"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
         /** @description A user as the API shows it. */
         UserView: {
             advertiser?: null | components["schemas"]["AdvertiserView"];
@@ -1646,6 +1716,51 @@ export interface operations {
             };
         };
     };
+    admin_list_users: {
+        parameters: {
+            query?: {
+                /** @description Only this role: `promoter`, `advertiser` or `admin`. */
+                role?: null | ("promoter" | "advertiser" | "admin");
+                /**
+                 * @description Text the email or the display name contains, in any case, 1–100 characters (`%` and
+                 *     `_` match themselves).
+                 */
+                q?: string | null;
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPage"];
+                };
+            };
+            /** @description admins only, with an access token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     api_keys_list: {
         parameters: {
             query?: never;
@@ -1813,6 +1928,56 @@ export interface operations {
         responses: {
             /** @description signed out */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePassword"];
+            };
+        };
+        responses: {
+            /** @description changed; other sessions ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not with an API key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed: a wrong current_password, a weak new_password, a refresh_token of no session of the account */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description rate_limited */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2259,6 +2424,12 @@ export interface operations {
                 payout_model?: null | components["schemas"]["PayoutModel"];
                 /** @description Only offers open to visitors from this country. */
                 country?: string | null;
+                /**
+                 * @description Words to look for, 1–100 characters: only offers whose name or description contains
+                 *     every whitespace-separated word, in any case (`%` and `_` match themselves). A cursor
+                 *     continues the same search.
+                 */
+                q?: string | null;
                 /** @description `newest` (default) or `payout`. */
                 sort?: null | ("newest" | "payout");
                 /** @description From `next_cursor` (of the same sort). */
@@ -2380,6 +2551,50 @@ export interface operations {
             };
             /** @description unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_update_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMe"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not with an API key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

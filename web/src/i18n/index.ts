@@ -1,14 +1,28 @@
 // Every string the app shows goes through i18next. Texts live in i18n/en/* and i18n/ar/*, one
 // file per namespace (common, auth, promoter, advertiser, admin, stats); the Arabic files
-// must have the same keys as the English ones (i18n.test.ts checks it).
+// must have the same keys as the English ones (tsc through `Shape`, and i18n.test.ts).
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
-import ar from "./ar";
-import en from "./en";
+import type en from "./en";
 
 export const languages = ["en", "ar"] as const;
 export type Language = (typeof languages)[number];
-export const namespaces = Object.keys(en) as (keyof typeof en)[];
+type Resources = typeof en;
+
+// Only the chosen language is loaded (each is its own chunk): the other one's texts are
+// fetched when the user switches.
+const loaders: Record<Language, () => Promise<{ default: Resources }>> = {
+  en: () => import("./en"),
+  ar: () => import("./ar"),
+};
+
+async function load(lang: Language) {
+  if (i18n.hasResourceBundle(lang, "common")) return;
+  const resources = (await loaders[lang]()).default;
+  for (const [ns, texts] of Object.entries(resources)) {
+    i18n.addResourceBundle(lang, ns, texts, true, true);
+  }
+}
 
 const STORAGE_KEY = "afftok.language";
 
@@ -46,18 +60,21 @@ function storedLanguage(): string | null {
   }
 }
 
-export function setupI18n(): typeof i18n {
+/** Loads the language to start with and sets i18next up; the app renders after it. */
+export async function setupI18n(): Promise<typeof i18n> {
   const lng = initialLanguage(storedLanguage());
-  void i18n.use(initReactI18next).init({
-    resources: { en, ar },
+  applyToDocument(lng);
+  await i18n.use(initReactI18next).init({
     lng,
-    fallbackLng: "en",
-    ns: namespaces,
+    // Arabic has every English key (i18n.test.ts), so nothing falls back.
+    fallbackLng: false,
     defaultNS: "common",
     interpolation: { escapeValue: false },
     returnNull: false,
   });
-  applyToDocument(lng);
+  await load(lng);
+  // init ran before the texts arrived: announce them so components render with them.
+  await i18n.changeLanguage(lng);
   return i18n;
 }
 
@@ -68,6 +85,7 @@ export async function setLanguage(lang: Language): Promise<void> {
   } catch {
     // Private mode without storage: the choice lasts for this page.
   }
+  await load(lang);
   await i18n.changeLanguage(lang);
   applyToDocument(lang);
 }

@@ -188,3 +188,47 @@ async fn revoke(tx: &mut sqlx::PgConnection, family: Uuid) -> sqlx::Result<()> {
     .await?;
     Ok(())
 }
+
+/// The family of `token` when it is one of `user_id`'s tokens (used, revoked or expired
+/// alike): the session a request names.
+pub(crate) async fn family_of(
+    pool: &PgPool,
+    token: &str,
+    user_id: UserId,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar!(
+        "SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND user_id = $2",
+        hash(token),
+        user_id.0
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Revokes every family of `user_id` but `keep` (every one when `None`), in the caller's
+/// transaction; returns how many families were live (families whose tokens have all
+/// expired are left as they are: they can no longer be used). Each family's lock is taken first, in
+/// id order (so two of these never deadlock), as [`rotate`] does: a rotation running now
+/// either finished before (and its new token is revoked here) or waits and then finds its
+/// family revoked.
+pub(crate) async fn revoke_all_for_user(
+    tx: &mut sqlx::PgConnection,
+    user_id: UserId,
+    keep: Option<Uuid>,
+) -> sqlx::Result<u64> {
+    let families = sqlx::query_scalar!(
+        r#"SELECT DISTINCT family_id AS "family_id!" FROM refresh_tokens
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now()
+           AND family_id IS DISTINCT FROM $2
+         ORDER BY 1"#,
+        user_id.0,
+        keep
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for family in &families {
+        lock_family(&mut *tx, *family).await?;
+        revoke(&mut *tx, *family).await?;
+    }
+    Ok(families.len() as u64)
+}

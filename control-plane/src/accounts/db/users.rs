@@ -3,7 +3,7 @@ use time::OffsetDateTime;
 
 use crate::accounts::Role;
 use crate::kernel::error::is_unique_violation;
-use crate::kernel::{AdvertiserId, UserId};
+use crate::kernel::{AdvertiserId, UserId, text};
 
 /// A user, with the name of its advertiser when it has one.
 #[derive(Debug, Clone)]
@@ -129,4 +129,95 @@ pub async fn by_id(pool: &PgPool, id: UserId) -> sqlx::Result<Option<UserRow>> {
     select_user!("WHERE u.id = $1", id.0)
         .fetch_optional(pool)
         .await
+}
+
+/// What a user changes about themselves; `None` keeps the value.
+#[derive(Debug, Default)]
+pub(crate) struct ProfileChange<'a> {
+    /// New display name.
+    pub display_name: Option<&'a str>,
+    /// New name of the user's advertiser (advertiser users only: others have none to rename).
+    pub company_name: Option<&'a str>,
+}
+
+/// Applies `change` to the user (and renames its advertiser) in one transaction; the user
+/// as it is afterwards, `None` if it no longer exists.
+pub(crate) async fn update_profile(
+    pool: &PgPool,
+    id: UserId,
+    change: &ProfileChange<'_>,
+) -> sqlx::Result<Option<UserRow>> {
+    let mut tx = pool.begin().await?;
+    let advertiser_id = sqlx::query_scalar!(
+        r#"UPDATE users SET display_name = coalesce($2, display_name) WHERE id = $1
+         RETURNING advertiser_id AS "advertiser_id: AdvertiserId""#,
+        id.0,
+        change.display_name,
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(advertiser_id) = advertiser_id else {
+        return Ok(None);
+    };
+    if let (Some(advertiser), Some(name)) = (advertiser_id, change.company_name) {
+        sqlx::query!(
+            "UPDATE advertisers SET name = $2 WHERE id = $1",
+            advertiser.0,
+            name
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    let row = select_user!("WHERE u.id = $1", id.0)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(row))
+}
+
+/// Replaces the user's password hash, in the caller's transaction (which also ends the
+/// user's other sessions); false if the user no longer exists.
+pub(crate) async fn set_password_hash(
+    tx: &mut sqlx::PgConnection,
+    id: UserId,
+    password_hash: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE users SET password_hash = $2 WHERE id = $1",
+        id.0,
+        password_hash
+    )
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Filters for listing users (admins).
+#[derive(Debug, Default)]
+pub(crate) struct ListFilter<'a> {
+    /// Only this role.
+    pub role: Option<Role>,
+    /// Only users whose email or display name contains this text, in any case, literally.
+    pub text: Option<&'a str>,
+    /// Ids below this one (the cursor: the list runs newest first).
+    pub before_id: Option<UserId>,
+    /// Page size.
+    pub limit: u32,
+}
+
+/// Users newest first (by id, which follows creation order).
+pub(crate) async fn list(pool: &PgPool, filter: &ListFilter<'_>) -> sqlx::Result<Vec<UserRow>> {
+    select_user!(
+        r#"WHERE ($1::text IS NULL OR u.role = $1)
+            AND ($2::text IS NULL OR u.email ILIKE $2 ESCAPE '\'
+                 OR u.display_name ILIKE $2 ESCAPE '\')
+            AND ($3::bigint IS NULL OR u.id < $3)
+          ORDER BY u.id DESC LIMIT $4"#,
+        filter.role.map(Role::as_str),
+        filter.text.map(text::contains_pattern),
+        filter.before_id.map(|id| id.0),
+        i64::from(filter.limit)
+    )
+    .fetch_all(pool)
+    .await
 }

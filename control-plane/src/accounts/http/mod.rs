@@ -1,6 +1,9 @@
-//! The accounts API: registration and sessions, API keys.
+//! The accounts API: registration and sessions, API keys, the caller's own account, the
+//! admins' list of users.
 
+mod admin;
 mod api_keys;
+mod profile;
 mod sessions;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -14,5 +17,8 @@ pub fn public_router() -> OpenApiRouter<AppState> {
 
 /// Routes for authenticated callers.
 pub fn router() -> OpenApiRouter<AppState> {
-    sessions::router().merge(api_keys::router())
+    sessions::router()
+        .merge(api_keys::router())
+        .merge(profile::router())
+        .merge(admin::router())
 }

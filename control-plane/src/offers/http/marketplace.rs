@@ -114,6 +114,10 @@ pub(super) struct MarketQuery {
     pub payout_model: Option<PayoutModel>,
     /// Only offers open to visitors from this country.
     pub country: Option<String>,
+    /// Words to look for, 1–100 characters: only offers whose name or description contains
+    /// every whitespace-separated word, in any case (`%` and `_` match themselves). A cursor
+    /// continues the same search.
+    pub q: Option<String>,
     /// `newest` (default) or `payout`.
     #[param(inline)]
     pub sort: Option<SortBy>,
@@ -175,6 +179,14 @@ pub(super) async fn browse(
         }
         other => other,
     };
+    let words = match q.q.as_deref() {
+        None => Vec::new(),
+        Some(q) => text::search(q)
+            .map_err(|why| ApiError::field("q", why))?
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
+    };
     let sort = match sort_by {
         SortBy::Newest => MarketSort::Newest,
         SortBy::Payout => MarketSort::Payout,
@@ -185,6 +197,7 @@ pub(super) async fn browse(
             category,
             payout_model: q.payout_model,
             country,
+            words,
             sort,
             after,
             limit,
