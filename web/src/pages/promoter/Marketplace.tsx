@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router";
 import { ApiError } from "../../api/errors";
@@ -11,6 +11,7 @@ import { useSentinel } from "./components/useSentinel";
 import {
   filtersFromSearch,
   isFiltered,
+  MAX_SEARCH,
   type MarketFilters,
   marketQuery,
   normalCategory,
@@ -21,8 +22,12 @@ import {
 } from "./marketplaceQuery";
 import "./promoter.css";
 
+/** How long typing pauses before the search applies. */
+const SEARCH_PAUSE_MS = 350;
+
 /** What the filter form holds while the user edits it (applied to the URL on submit). */
 interface Draft {
+  q: string;
   category: string;
   payoutModel: string;
   country: string;
@@ -31,6 +36,7 @@ interface Draft {
 
 function draftOf(f: MarketFilters): Draft {
   return {
+    q: f.q ?? "",
     category: f.category ?? "",
     payoutModel: f.payoutModel ?? "",
     country: f.country ?? "",
@@ -45,7 +51,7 @@ function FilterForm({
 }: {
   filters: MarketFilters;
   apiFields: Record<string, string>;
-  onApply: (search: URLSearchParams) => void;
+  onApply: (search: URLSearchParams, replace?: boolean) => void;
 }) {
   const { t } = useTranslation("promoter");
   const { t: tc } = useTranslation();
@@ -53,12 +59,35 @@ function FilterForm({
   const [draft, setDraft] = useState<Draft>(() => draftOf(filters));
   const [countryError, setCountryError] = useState<string | undefined>();
 
-  // The URL changed by itself (back, forward, a shared link): show what it says.
+  // The URL changed (applied, back, forward, a shared link): show what it says, keeping the
+  // search text as typed (its spaces) when it is what the URL says.
   // biome-ignore lint/correctness/useExhaustiveDependencies: `applied` stands for `filters`.
   useEffect(() => {
-    setDraft(draftOf(filters));
+    setDraft((d) => ({
+      ...draftOf(filters),
+      q: d.q.trim() === (filters.q ?? "") ? d.q : (filters.q ?? ""),
+    }));
     setCountryError(undefined);
   }, [applied]);
+
+  // The search applies as the user types (after a pause), with the filters already applied;
+  // typing replaces the history entry instead of adding one per pause.
+  const typed = draft.q.trim();
+  const latest = useRef({ filters, onApply });
+  useEffect(() => {
+    latest.current = { filters, onApply };
+  });
+  useEffect(() => {
+    if (typed === (latest.current.filters.q ?? "")) return;
+    const timer = setTimeout(() => {
+      // The filters as they are when the pause ends (a select may have changed meanwhile).
+      const { filters: now, onApply: apply } = latest.current;
+      if (typed === (now.q ?? "")) return;
+      const { q: _, ...rest } = now;
+      apply(searchFromFilters(typed ? { ...rest, q: typed } : rest), true);
+    }, SEARCH_PAUSE_MS);
+    return () => clearTimeout(timer);
+  }, [typed]);
 
   function apply(d: Draft) {
     const country = d.country.trim();
@@ -68,6 +97,7 @@ function FilterForm({
     }
     setCountryError(undefined);
     const params = new URLSearchParams();
+    if (d.q.trim()) params.set("q", d.q.trim());
     const category = normalCategory(d.category);
     if (category) params.set("category", category);
     if (d.payoutModel) params.set("payout_model", d.payoutModel);
@@ -92,6 +122,20 @@ function FilterForm({
     <search aria-label={t("marketplace.filters")}>
       <form onSubmit={onSubmit} noValidate>
         <div className="filters card">
+          <div className="filters-search">
+            <TextField
+              label={t("marketplace.search")}
+              hint={t("marketplace.searchHint")}
+              type="search"
+              name="q"
+              value={draft.q}
+              autoComplete="off"
+              maxLength={MAX_SEARCH}
+              enterKeyHint="search"
+              onChange={(e) => setDraft({ ...draft, q: e.target.value })}
+              error={apiFields.q}
+            />
+          </div>
           <TextField
             label={t("marketplace.category")}
             hint={t("marketplace.categoryHint")}
@@ -103,20 +147,6 @@ function FilterForm({
             onChange={(e) => setDraft({ ...draft, category: e.target.value })}
             error={apiFields.category}
           />
-          <SelectField
-            label={t("marketplace.payoutModel")}
-            name="payout_model"
-            value={draft.payoutModel}
-            onChange={(e) => choose({ payoutModel: e.target.value })}
-            error={apiFields.payout_model}
-          >
-            <option value="">{t("marketplace.anyModel")}</option>
-            {PAYOUT_MODELS.map((m) => (
-              <option key={m} value={m}>
-                {t(`models.${m}`)}
-              </option>
-            ))}
-          </SelectField>
           <TextField
             label={t("marketplace.country")}
             hint={t("marketplace.countryHint")}
@@ -131,19 +161,37 @@ function FilterForm({
             onChange={(e) => setDraft({ ...draft, country: e.target.value.toUpperCase() })}
             error={countryError ?? apiFields.country}
           />
-          <SelectField
-            label={t("marketplace.sort")}
-            name="sort"
-            value={draft.sort}
-            onChange={(e) => choose({ sort: e.target.value })}
-            error={apiFields.sort}
-          >
-            {SORTS.map((s) => (
-              <option key={s} value={s}>
-                {t(s === "newest" ? "marketplace.sortNewest" : "marketplace.sortPayout")}
-              </option>
-            ))}
-          </SelectField>
+          <div className="filters-wide">
+            <SelectField
+              label={t("marketplace.payoutModel")}
+              name="payout_model"
+              value={draft.payoutModel}
+              onChange={(e) => choose({ payoutModel: e.target.value })}
+              error={apiFields.payout_model}
+            >
+              <option value="">{t("marketplace.anyModel")}</option>
+              {PAYOUT_MODELS.map((m) => (
+                <option key={m} value={m}>
+                  {t(`models.${m}`)}
+                </option>
+              ))}
+            </SelectField>
+          </div>
+          <div className="filters-wide">
+            <SelectField
+              label={t("marketplace.sort")}
+              name="sort"
+              value={draft.sort}
+              onChange={(e) => choose({ sort: e.target.value })}
+              error={apiFields.sort}
+            >
+              {SORTS.map((s) => (
+                <option key={s} value={s}>
+                  {t(s === "newest" ? "marketplace.sortNewest" : "marketplace.sortPayout")}
+                </option>
+              ))}
+            </SelectField>
+          </div>
           <div className="filters-actions">
             <button type="submit" className="btn btn-primary">
               {tc("actions.apply")}
@@ -179,7 +227,7 @@ export default function Marketplace() {
       <FilterForm
         filters={filters}
         apiFields={apiFields}
-        onApply={(search) => setParams(search, { replace: false })}
+        onApply={(search, replace) => setParams(search, { replace: Boolean(replace) })}
       />
       <h2 id={results} className="visually-hidden">
         {t("marketplace.results")}

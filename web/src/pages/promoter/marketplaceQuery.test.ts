@@ -49,13 +49,20 @@ describe("marketQuery", () => {
   });
   it("passes the filters under the API's names", () => {
     expect(
-      marketQuery({ category: "games", payoutModel: "revshare", country: "EG", sort: "payout" }),
+      marketQuery({
+        category: "games",
+        payoutModel: "revshare",
+        country: "EG",
+        sort: "payout",
+        q: "red shoes",
+      }),
     ).toEqual({
       limit: MARKET_PAGE_SIZE,
       category: "games",
       payout_model: "revshare",
       country: "EG",
       sort: "payout",
+      q: "red shoes",
     });
   });
   it("knows when the list is narrowed", () => {

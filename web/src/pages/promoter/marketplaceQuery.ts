@@ -16,6 +16,9 @@ export interface MarketFilters {
   q?: string;
 }
 
+/** The longest search text the API takes (characters, after trimming). */
+export const MAX_SEARCH = 100;
+
 /** How many offers each page asks for. */
 export const MARKET_PAGE_SIZE = 24;
 
@@ -66,6 +69,7 @@ export function marketQuery(f: MarketFilters): MarketQuery {
   if (f.category) q.category = f.category;
   if (f.payoutModel) q.payout_model = f.payoutModel;
   if (f.country) q.country = f.country;
+  if (f.q) q.q = f.q;
   if (f.sort !== "newest") q.sort = f.sort;
   return q;
 }
