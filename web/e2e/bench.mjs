@@ -5,6 +5,7 @@
 // JSON object on standard output; progress on standard error.
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
+import { chromiumPath } from "./chromium.mjs";
 
 const app = must("AFFTOK_E2E_APP");
 const email = must("AFFTOK_BENCH_EMAIL");
@@ -21,7 +22,7 @@ function must(name) {
 }
 
 const browser = await chromium.launch({
-  executablePath: process.env.AFFTOK_CHROMIUM || "chromium",
+  executablePath: chromiumPath(),
   args: ["--no-sandbox", "--disable-dev-shm-usage"],
 });
 
