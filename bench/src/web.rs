@@ -177,7 +177,10 @@ async fn measure(ctx: &Ctx, name: &str) -> Result<Vec<Row>, String> {
                 "{how}; /v1/ requests before the first render, the session's refresh apart \
                  (it comes first by design); a round is a call that starts after another ended"
             ),
-            notes: Some(format!("paths: {}", figures["stats"]["api_paths"])),
+            notes: Some(format!(
+                "the last load's calls (from navigation start): {}",
+                figures["stats"]["api_timeline"]
+            )),
             extra: Default::default(),
         },
     ])

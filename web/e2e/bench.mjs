@@ -5,6 +5,7 @@
 // JSON object on standard output; progress on standard error.
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
+import { chromiumPath } from "./chromium.mjs";
 
 const app = must("AFFTOK_E2E_APP");
 const email = must("AFFTOK_BENCH_EMAIL");
@@ -21,7 +22,7 @@ function must(name) {
 }
 
 const browser = await chromium.launch({
-  executablePath: process.env.AFFTOK_CHROMIUM || "chromium",
+  executablePath: chromiumPath(),
   args: ["--no-sandbox", "--disable-dev-shm-usage"],
 });
 
@@ -89,17 +90,21 @@ async function load(path, selector, signedIn) {
   const jsGzip = scripts.reduce((sum, p) => sum + (bodies.get(p) ?? 0), 0);
   const before = api.filter((c) => c.start <= readyAt);
   await context.close();
-  return { readyMs, jsGzip, scripts, api: before };
+  return { readyMs, jsGzip, scripts, api: before, t0 };
 }
 
-/** Rounds of API calls: a call that starts after another ended is one round later. */
+/**
+ * Rounds of API calls: a call that starts after another ended is one round later (5 ms of
+ * slack: a call answered in a millisecond does not make its sibling, started in the same
+ * task, look like it waited).
+ */
 function rounds(calls) {
   const sorted = [...calls].sort((a, b) => a.start - b.start);
   const round = [];
   for (const [i, c] of sorted.entries()) {
     let r = 1;
     for (let j = 0; j < i; j += 1) {
-      if (sorted[j].end <= c.start) r = Math.max(r, round[j] + 1);
+      if (sorted[j].end + 5 <= c.start) r = Math.max(r, round[j] + 1);
     }
     round.push(r);
   }
@@ -127,6 +132,7 @@ for (const [name, path, selector, signedIn] of [
     js_files: last.scripts.length,
     api_calls: data.length,
     api_paths: data.map((c) => c.path),
+    api_timeline: last.api.map((c) => `${c.path} ${c.start - last.t0}–${c.end - last.t0} ms`),
     auth_calls: last.api.length - data.length,
     data_rounds: rounds(data),
     all_rounds: rounds(last.api),

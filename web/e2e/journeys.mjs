@@ -117,6 +117,7 @@ try {
     await page.getByRole("searchbox").fill(stamp);
     await page.getByRole("link", { name: offerName }).first().click();
     await page.getByRole("button", { name: /Join/ }).click();
+    await page.getByTestId("joined").waitFor();
     await page.goto(app("/links"));
     linkUrl = await eventually("the link's URL", () => testid(page, "link-url"));
     assert(linkUrl.startsWith(env.edge), `the link is on the edge: ${linkUrl}`);

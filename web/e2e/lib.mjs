@@ -3,6 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { chromiumPath } from "./chromium.mjs";
 
 export const env = {
   app: must("AFFTOK_E2E_APP"),
@@ -12,7 +13,7 @@ export const env = {
   password: must("AFFTOK_E2E_PASSWORD"),
   accessTtlSecs: Number(process.env.AFFTOK_E2E_ACCESS_TTL_SECS ?? "900"),
   screens: process.env.AFFTOK_E2E_SCREENS ?? "../target/e2e",
-  chromium: process.env.AFFTOK_CHROMIUM || "chromium",
+  chromium: chromiumPath(),
 };
 mkdirSync(env.screens, { recursive: true });
 

@@ -113,6 +113,8 @@ const ENV: &[(&str, &str, Kind)] = &[
         Kind::Text,
     ),
     ("AFFTOK_WRANGLER_BIN", "edge_push.wrangler.bin", Kind::Text),
+    ("AFFTOK_WEB_DIR", "web.dir", Kind::Text),
+    ("AFFTOK_SECURE_COOKIES", "web.secure_cookies", Kind::Bool),
     (
         "AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE",
         "rate_limits.auth_per_minute",
@@ -134,6 +136,7 @@ const ENV: &[(&str, &str, Kind)] = &[
 enum Kind {
     Text,
     Integer,
+    Bool,
 }
 
 /// A setting that cannot be used.
@@ -177,6 +180,25 @@ struct Raw {
     jwt: RawJwt,
     rate_limits: RateLimits,
     edge_push: RawEdgePush,
+    web: RawWeb,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWeb {
+    dir: String,
+    secure_cookies: bool,
+}
+
+/// The web app the control plane serves, and its session cookies.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// The directory holding the web app's build (`index.html`, `assets/`), relative to the
+    /// working directory unless absolute.
+    pub dir: std::path::PathBuf,
+    /// Whether session cookies carry `Secure` (off only for plain-http deployments that are
+    /// not on localhost: browsers accept Secure cookies from http://localhost).
+    pub secure_cookies: bool,
 }
 
 #[derive(Deserialize)]
@@ -479,6 +501,8 @@ pub struct Settings {
     pub rate_limits: RateLimits,
     /// Pushing the edge config.
     pub edge_push: EdgePushSettings,
+    /// The web app and its session cookies.
+    pub web: WebSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -493,6 +517,7 @@ impl fmt::Debug for Settings {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("rate_limits", &self.rate_limits)
             .field("edge_push", &self.edge_push)
+            .field("web", &self.web)
             .finish_non_exhaustive()
     }
 }
@@ -546,6 +571,13 @@ impl Settings {
                         .parse()
                         .map_err(|_| err(var, format!("{value:?} is not a whole number")))?,
                 ),
+                Kind::Bool => {
+                    toml::Value::Boolean(match value.trim().to_ascii_lowercase().as_str() {
+                        "true" | "1" | "yes" | "on" => true,
+                        "false" | "0" | "no" | "off" => false,
+                        _ => return Err(err(var, format!("{value:?} is neither true nor false"))),
+                    })
+                }
             };
             set(&mut table, key, value);
         }
@@ -665,6 +697,9 @@ impl Settings {
             .filter(|n| (1024..=16 * 1024 * 1024).contains(n))
             .ok_or_else(|| err("AFFTOK_MAX_BODY_BYTES", "must be 1 KiB to 16 MiB"))?;
         let edge_push = edge_push(raw.edge_push)?;
+        if raw.web.dir.trim().is_empty() {
+            return Err(err("AFFTOK_WEB_DIR", "must not be empty"));
+        }
         Ok(Self {
             listen,
             database_url: database_url.into(),
@@ -693,6 +728,10 @@ impl Settings {
             max_body_bytes,
             rate_limits: limits,
             edge_push,
+            web: WebSettings {
+                dir: raw.web.dir.into(),
+                secure_cookies: raw.web.secure_cookies,
+            },
         })
     }
 
@@ -761,6 +800,8 @@ mod tests {
         assert_eq!(s.jwt.access_token_ttl, Duration::from_secs(900));
         assert_eq!(s.rate_limits.auth_per_minute, 20);
         assert_eq!(s.key_encryption_key.expose_secret()[31], 31);
+        assert_eq!(s.web.dir, std::path::Path::new("web/dist"));
+        assert!(s.web.secure_cookies);
         for missing in [
             "DATABASE_URL",
             "AFFTOK_INGEST_SECRET",
@@ -816,6 +857,7 @@ mod tests {
             ("AFFTOK_EDGE_TARGETS", "redis,s3"),
             ("AFFTOK_EDGE_PUSH_INTERVAL_MS", "5"),
             ("AFFTOK_CLOUDFLARE_API_BASE", "ftp://x"),
+            ("AFFTOK_SECURE_COOKIES", "maybe"),
         ] {
             let mut vars = SERVE.to_vec();
             vars.push((var, value));
@@ -833,6 +875,19 @@ mod tests {
         let e = Settings::from_sources(Some("nonsense = 1"), env(SERVE), Need::Serve)
             .expect_err("unknown key");
         assert!(e.problem.contains("nonsense"), "{e}");
+    }
+
+    #[test]
+    fn web_settings_from_the_environment() {
+        let mut vars = SERVE.to_vec();
+        vars.push(("AFFTOK_WEB_DIR", "/srv/afftok/web"));
+        vars.push(("AFFTOK_SECURE_COOKIES", "false"));
+        let s = Settings::from_sources(None, env(&vars), Need::Serve).expect("valid");
+        assert_eq!(s.web.dir, std::path::Path::new("/srv/afftok/web"));
+        assert!(!s.web.secure_cookies);
+        vars.push(("AFFTOK_SECURE_COOKIES", "1"));
+        let s = Settings::from_sources(None, env(&vars), Need::Serve).expect("valid");
+        assert!(s.web.secure_cookies);
     }
 
     #[test]

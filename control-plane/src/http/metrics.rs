@@ -122,15 +122,23 @@ impl Metrics {
 }
 
 /// Records every request under its route template (`/v1/offers/{id}`), so ids do not create
-/// a series each; unmatched paths share one label.
+/// a series each; the web app's answers share the label `web`, other unmatched paths
+/// `unmatched`.
 pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().as_str().to_owned();
-    let route = req
+    let matched = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+        .map(|p| p.as_str().to_owned());
     let response = next.run(req).await;
+    let route =
+        matched.unwrap_or_else(
+            || match response.extensions().get::<crate::web::WebAnswer>() {
+                Some(_) => "web".to_owned(),
+                None => "unmatched".to_owned(),
+            },
+        );
     state.metrics.observe(
         &method,
         &route,

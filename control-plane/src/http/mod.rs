@@ -1,12 +1,13 @@
 //! The HTTP API: one router per area, merged here with the middleware every request goes
 //! through (request ids, tracing, metrics, body limit, rate limits, error logging) and the
-//! OpenAPI document they all contribute to.
+//! OpenAPI document they all contribute to. Paths no route matches go to the web app
+//! ([`crate::web`]), which answers the API's own unknown paths with a problem 404.
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::HeaderName;
 use axum::middleware::{self, Next};
-use axum::response::{Html, Response};
+use axum::response::Response;
 use axum::routing::get;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -22,6 +23,8 @@ use crate::kernel::error::{ApiError, InternalCause};
 pub mod csv;
 /// Bodies and queries read into request types, every fault listed in our words.
 pub mod decode;
+/// `/docs`: Swagger UI, embedded.
+mod docs;
 /// Problem-answering extractors and authentication.
 pub mod extract;
 /// Health checks.
@@ -138,14 +141,23 @@ pub fn router(state: AppState) -> Router {
         route_rate_limits,
     ));
 
+    // Everything the API's routes do not match: the web app, or a problem 404 under the
+    // API's own paths.
+    let web = crate::web::Web::new(&state.settings.web);
+
     Router::new()
         .merge(api)
         .route("/openapi.json", get(move || async move {
             ([(axum::http::header::CONTENT_TYPE, "application/json")], doc_json.clone())
         }))
-        .route("/docs", get(docs_page))
+        .route("/docs", get(docs::page))
+        .route("/docs/", get(docs::page))
+        .route("/docs/{*file}", get(docs::file))
         .route("/metrics", get(metrics::exposition))
-        .fallback(|| async { ApiError::NotFound("route") })
+        .fallback(move |req: Request| {
+            let web = web.clone();
+            async move { web.answer(req).await }
+        })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(state.clone(), metrics::record))
         // A panic is a bug, but still answers a problem document (and is logged below).
@@ -171,6 +183,9 @@ async fn route_rate_limits(
     next: Next,
 ) -> Response {
     let path = req.uri().path();
+    // Routes that take a password or a refresh token, per client IP. Logout and
+    // logout-all end sessions rather than start them: they stay under the caller's API
+    // limit (logout-all is authenticated, so per user).
     if matches!(
         path,
         "/v1/auth/login" | "/v1/auth/register" | "/v1/auth/refresh" | "/v1/auth/password/change"
@@ -201,8 +216,4 @@ pub async fn log_internal_errors(req: Request, next: Next) -> Response {
         tracing::error!(%method, %path, cause = %cause, "internal error");
     }
     response
-}
-
-async fn docs_page() -> Html<String> {
-    Html(utoipa_scalar::Scalar::new(serde_json::json!({"url": "/openapi.json"})).to_html())
 }

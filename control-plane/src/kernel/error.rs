@@ -63,6 +63,14 @@ pub enum ApiError {
     /// Valid credentials without the right role or scope.
     #[error("forbidden: {0}")]
     Forbidden(Cow<'static, str>),
+    /// Refused for a reason of its own, with its own stable code (`csrf_failed`).
+    #[error("forbidden: {code}")]
+    Refused {
+        /// Stable code.
+        code: &'static str,
+        /// Why, and what to do.
+        detail: Cow<'static, str>,
+    },
     /// Nothing there, or nothing the caller may see.
     #[error("not found: {0}")]
     NotFound(&'static str),
@@ -166,6 +174,12 @@ impl ApiError {
             Forbidden(detail) => (
                 StatusCode::FORBIDDEN,
                 "forbidden",
+                "Not allowed",
+                Some(detail.to_string()),
+            ),
+            Refused { code, detail } => (
+                StatusCode::FORBIDDEN,
+                code,
                 "Not allowed",
                 Some(detail.to_string()),
             ),

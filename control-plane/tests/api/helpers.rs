@@ -171,6 +171,10 @@ impl TestApp {
         body
     }
 
+    pub(crate) fn head(&self, path: &str) -> RequestBuilder {
+        self.http.head(format!("{}{path}", self.base))
+    }
+
     pub(crate) fn post(&self, path: &str) -> RequestBuilder {
         self.http.post(format!("{}{path}", self.base))
     }

@@ -25,3 +25,4 @@ mod postback_keys;
 mod profile;
 mod rate_limits;
 mod stats;
+mod web;

@@ -187,7 +187,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Signs in with email and password. */
+        /**
+         * Signs in with email and password. With `"session": "cookie"` the refresh token is set as
+         *     cookies instead of answered (see `SessionMode`).
+         */
         post: operations["auth_login"];
         delete?: never;
         options?: never;
@@ -204,8 +207,34 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ends the session of a refresh token (its whole family). Always 204. */
+        /**
+         * Ends the session of a refresh token (its whole family): the body's `refresh_token`, else
+         *     the `afftok_refresh` cookie (with `X-CSRF-Token`, as for refresh), whose cookies are then
+         *     cleared. 204 also for a token already ended or unknown.
+         */
         post: operations["auth_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Logs the caller out everywhere: every refresh token of theirs (every device, cookie or
+         *     token session) is revoked, and this browser's session cookies are cleared. Access tokens
+         *     already issued stay valid until they expire (15 minutes by default): they are not
+         *     looked up on each request.
+         */
+        post: operations["auth_logout_all"];
         delete?: never;
         options?: never;
         head?: never;
@@ -242,7 +271,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Trades a refresh token for a new access token and refresh token. */
+        /**
+         * Trades a refresh token for a new access token and refresh token. The token comes from
+         *     the body's `refresh_token`, else from the `afftok_refresh` cookie, which needs the header
+         *     `X-CSRF-Token` equal to the `afftok_csrf` cookie; a cookie refresh answers without
+         *     `refresh_token` and sets both cookies anew.
+         */
         post: operations["auth_refresh"];
         delete?: never;
         options?: never;
@@ -259,7 +293,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Creates a promoter or advertiser account and signs it in. */
+        /**
+         * Creates a promoter or advertiser account and signs it in. With `"session": "cookie"` the
+         *     refresh token is set as cookies instead of answered (see `SessionMode`).
+         */
         post: operations["auth_register"];
         delete?: never;
         options?: never;
@@ -1045,6 +1082,8 @@ export interface components {
             email: string;
             /** @description Password. */
             password: string;
+            /** @description How the refresh token is handed over (default `token`). */
+            session?: components["schemas"]["SessionMode"];
         };
         /** @description An approved offer as promoters see it (not the advertiser's destination URL). */
         MarketOffer: {
@@ -1311,10 +1350,13 @@ export interface components {
          * @description A promoter: the user id of a promoter account.
          */
         PromoterId: number;
-        /** @description A refresh token being used or given up. */
+        /**
+         * @description A refresh token being used or given up: in the body (token sessions), or absent (`{}`)
+         *     to use the `afftok_refresh` cookie, which needs the `X-CSRF-Token` header.
+         */
         RefreshRequest: {
-            /** @description The refresh token from the last login or refresh. */
-            refresh_token: string;
+            /** @description The refresh token from the last login or refresh; absent: the cookie's. */
+            refresh_token?: string | null;
         };
         /** @description A new account. */
         RegisterRequest: {
@@ -1328,6 +1370,8 @@ export interface components {
             password: string;
             /** @description `promoter` or `advertiser` (admins are created with `afftok admin create`). */
             role: components["schemas"]["Role"];
+            /** @description How the refresh token is handed over (default `token`). */
+            session?: components["schemas"]["SessionMode"];
         };
         /** @description Why an offer is refused. */
         RejectRequest: {
@@ -1379,13 +1423,21 @@ export interface components {
              * @description Seconds the access token lives.
              */
             expires_in: number;
-            /** @description Use once at `/v1/auth/refresh` for a new pair; reuse revokes the session. */
-            refresh_token: string;
+            /**
+             * @description Use once at `/v1/auth/refresh` for a new pair; reuse revokes the session. Absent in
+             *     cookie sessions (it is in the `afftok_refresh` cookie).
+             */
+            refresh_token?: string | null;
             /** @description Always `Bearer`. */
             token_type: string;
             /** @description Who signed in. */
             user: components["schemas"]["UserView"];
         };
+        /**
+         * @description How a session's refresh token travels.
+         * @enum {string}
+         */
+        SessionMode: "token" | "cookie";
         /** @description A stats answer. */
         StatsAnswer: {
             /** @description The period length. */
@@ -1891,6 +1943,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description cookie sessions: afftok_refresh and afftok_csrf */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1916,7 +1970,10 @@ export interface operations {
     auth_logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description cookie sessions: the value of the afftok_csrf cookie */
+                "X-CSRF-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1928,6 +1985,56 @@ export interface operations {
         responses: {
             /** @description signed out */
             204: {
+                headers: {
+                    /** @description cookie sessions: both cookies cleared (Max-Age=0) */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no refresh token in the body or the cookie */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_logout_all: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every session ended */
+            204: {
+                headers: {
+                    /** @description both session cookies cleared (Max-Age=0) */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description forbidden: an API key cannot end sessions */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1988,7 +2095,10 @@ export interface operations {
     auth_refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description cookie sessions: the value of the afftok_csrf cookie */
+                "X-CSRF-Token"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2000,14 +2110,30 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description cookie sessions: afftok_refresh and afftok_csrf, rotated */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description invalid, expired or reused refresh token */
+            /** @description no refresh token, or an invalid, expired or reused one (cookie sessions: the cookies are cleared) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description csrf_failed: the X-CSRF-Token header is missing or does not match the afftok_csrf cookie */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description rate_limited */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2030,6 +2156,8 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description cookie sessions: afftok_refresh and afftok_csrf */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -167,6 +167,15 @@ pub(crate) async fn revoke_family(pool: &PgPool, token: &str) -> sqlx::Result<bo
     Ok(true)
 }
 
+/// Revokes every session of `user_id` ("log out everywhere"); returns how many live
+/// families were ended (see [`revoke_all_for_user`]).
+pub(crate) async fn revoke_all(pool: &PgPool, user_id: UserId) -> sqlx::Result<u64> {
+    let mut tx = pool.begin().await?;
+    let ended = revoke_all_for_user(&mut tx, user_id, None).await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
 /// Takes the family's lock until the transaction ends.
 async fn lock_family(tx: &mut sqlx::PgConnection, family: Uuid) -> sqlx::Result<()> {
     sqlx::query!(

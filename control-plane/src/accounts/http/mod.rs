@@ -3,6 +3,7 @@
 
 mod admin;
 mod api_keys;
+mod cookies;
 mod profile;
 mod sessions;
 
@@ -10,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
 
-/// Routes that need no credentials (register, login, refresh).
+/// Routes that need no credentials (register, login, refresh, logout).
 pub fn public_router() -> OpenApiRouter<AppState> {
     sessions::public_router()
 }

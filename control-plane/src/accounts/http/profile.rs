@@ -3,13 +3,13 @@
 //! key may do.
 
 use axum::extract::State;
-use axum::http::header::COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::cookies::refresh_token_cookie;
 use super::sessions::Me;
 use crate::accounts::Role;
 use crate::accounts::db::refresh_tokens;
@@ -44,22 +44,6 @@ pub(super) struct ChangePassword {
     /// `afftok_refresh` cookie stays (the web app's); with neither, every session of the
     /// account ends, this one included.
     pub refresh_token: Option<String>,
-}
-
-/// The refresh cookie of cookie sessions (`Path=/v1/auth`, so it reaches the password
-/// change): it names the web app's session, the one to keep.
-const REFRESH_COOKIE: &str = "afftok_refresh";
-
-/// The value of the `afftok_refresh` cookie, if the request carries one.
-fn refresh_cookie(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == REFRESH_COOKIE && !value.is_empty())
-        .map(|(_, value)| value.trim_matches('"'))
 }
 
 /// `value` trimmed, when given and 1 to `max` characters without control characters (the
@@ -172,8 +156,8 @@ pub(super) async fn change_password(
         // The cookie only picks the session to keep (the access token authenticates the
         // request, so no CSRF check is needed); one that names no session of the account
         // keeps none.
-        None => match refresh_cookie(&headers) {
-            Some(token) => refresh_tokens::family_of(&state.db, token, user.id).await?,
+        None => match refresh_token_cookie(&headers) {
+            Some(token) => refresh_tokens::family_of(&state.db, &token, user.id).await?,
             None => None,
         },
         Some(token) => {

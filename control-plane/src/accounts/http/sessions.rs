@@ -1,14 +1,21 @@
-//! Accounts and sessions: register, login, refresh, logout, me.
+//! Accounts and sessions: register, login, refresh, logout, logout everywhere, me.
+//!
+//! A session is an access token and a refresh token. API clients get the refresh token in
+//! the JSON answer and present it in the body (`"session": "token"`, the default); the web
+//! app asks for `"session": "cookie"` and gets it as an HttpOnly cookie with a CSRF token
+//! beside it (`cookies.rs`).
 
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::cookies::{self, Presented};
 use crate::accounts::Credential;
 use crate::accounts::db::refresh_tokens::{self, Refreshed};
 use crate::accounts::db::users::{self, CreateError, NewUser, UserRow};
@@ -33,6 +40,23 @@ pub(super) struct RegisterRequest {
     pub display_name: String,
     /// For advertisers: the company, 1–200 characters.
     pub company_name: Option<String>,
+    /// How the refresh token is handed over (default `token`).
+    #[serde(default)]
+    pub session: SessionMode,
+}
+
+/// How a session's refresh token travels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum SessionMode {
+    /// In the JSON answer (`refresh_token`), presented in the body of refresh and logout:
+    /// for API clients.
+    #[default]
+    Token,
+    /// In the HttpOnly cookie `afftok_refresh` (Path=/v1/auth), with the CSRF token in the
+    /// cookie `afftok_csrf`, which refresh and logout must repeat in `X-CSRF-Token`; the
+    /// JSON answer has no `refresh_token`: for the web app.
+    Cookie,
 }
 
 /// Credentials.
@@ -43,14 +67,18 @@ pub(super) struct LoginRequest {
     pub email: String,
     /// Password.
     pub password: String,
+    /// How the refresh token is handed over (default `token`).
+    #[serde(default)]
+    pub session: SessionMode,
 }
 
-/// A refresh token being used or given up.
+/// A refresh token being used or given up: in the body (token sessions), or absent (`{}`)
+/// to use the `afftok_refresh` cookie, which needs the `X-CSRF-Token` header.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RefreshRequest {
-    /// The refresh token from the last login or refresh.
-    pub refresh_token: String,
+    /// The refresh token from the last login or refresh; absent: the cookie's.
+    pub refresh_token: Option<String>,
 }
 
 /// A user as the API shows it.
@@ -122,8 +150,10 @@ pub(super) struct Session {
     pub token_type: &'static str,
     /// Seconds the access token lives.
     pub expires_in: u64,
-    /// Use once at `/v1/auth/refresh` for a new pair; reuse revokes the session.
-    pub refresh_token: String,
+    /// Use once at `/v1/auth/refresh` for a new pair; reuse revokes the session. Absent in
+    /// cookie sessions (it is in the `afftok_refresh` cookie).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     /// Who signed in.
     pub user: UserView,
 }
@@ -160,9 +190,51 @@ async fn session(
         access_token,
         token_type: "Bearer",
         expires_in: state.jwt.ttl_secs(),
-        refresh_token,
+        refresh_token: Some(refresh_token),
         user: user.into(),
     })
+}
+
+/// A session as answered: the refresh token in the JSON (`Token`) or moved into the cookies
+/// (`Cookie`). Never stored by caches: it holds credentials.
+fn answer(
+    state: &AppState,
+    status: StatusCode,
+    mode: SessionMode,
+    mut session: Session,
+) -> Result<Response, ApiError> {
+    let no_store = [(CACHE_CONTROL, "no-store")];
+    match mode {
+        SessionMode::Token => Ok((status, no_store, axum::Json(session)).into_response()),
+        SessionMode::Cookie => {
+            let token = session
+                .refresh_token
+                .take()
+                .ok_or_else(|| ApiError::internal("a session without its refresh token"))?;
+            let cookies = cookies::issue(
+                token,
+                state.settings.jwt.refresh_token_ttl,
+                state.settings.web.secure_cookies,
+            )?;
+            Ok((status, no_store, cookies, axum::Json(session)).into_response())
+        }
+    }
+}
+
+/// An error answer that also drops the session cookies (a cookie session that is over).
+fn ending(state: &AppState, error: ApiError) -> Response {
+    match cookies::clear(state.settings.web.secure_cookies) {
+        Ok(clear) => (clear, error).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Which `SessionMode` a presented refresh token belongs to.
+fn mode_of(presented: Presented) -> SessionMode {
+    match presented {
+        Presented::Body => SessionMode::Token,
+        Presented::Cookie => SessionMode::Cookie,
+    }
 }
 
 async fn hash_password(password: String) -> Result<String, ApiError> {
@@ -178,14 +250,16 @@ async fn verify_password(password: String, stored: String) -> Result<bool, ApiEr
         .map_err(ApiError::internal)
 }
 
-/// Creates a promoter or advertiser account and signs it in.
+/// Creates a promoter or advertiser account and signs it in. With `"session": "cookie"` the
+/// refresh token is set as cookies instead of answered (see `SessionMode`).
 #[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses((status = 201, body = Session), (status = 409, description = "email_taken"),
+    responses((status = 201, body = Session, headers(("Set-Cookie" = String, description = "cookie sessions: afftok_refresh and afftok_csrf"))),
+              (status = 409, description = "email_taken"),
               (status = 422, description = "validation_failed"), (status = 429, description = "rate_limited")))]
 pub(super) async fn register(
     State(state): State<AppState>,
     Json(req): Json<RegisterRequest>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let mut errors = Vec::new();
     if req.role == Role::Admin {
         errors.push(FieldError::new("role", "must be promoter or advertiser"));
@@ -238,20 +312,20 @@ pub(super) async fn register(
         },
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(session(&state, user, None).await?),
-    ))
+    let session = session(&state, user, None).await?;
+    answer(&state, StatusCode::CREATED, req.session, session)
 }
 
-/// Signs in with email and password.
+/// Signs in with email and password. With `"session": "cookie"` the refresh token is set as
+/// cookies instead of answered (see `SessionMode`).
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = Session), (status = 401, description = "wrong email or password"),
+    responses((status = 200, body = Session, headers(("Set-Cookie" = String, description = "cookie sessions: afftok_refresh and afftok_csrf"))),
+              (status = 401, description = "wrong email or password"),
               (status = 429, description = "rate_limited")))]
 pub(super) async fn login(
     State(state): State<AppState>,
     Json(req): Json<LoginRequest>,
-) -> Result<axum::Json<Session>, ApiError> {
+) -> Result<Response, ApiError> {
     // A malformed email cannot belong to an account: no lookup, same answer and timing.
     let email = req.email.trim();
     let user = match email::check(email) {
@@ -265,59 +339,105 @@ pub(super) async fn login(
     );
     let ok = verify_password(req.password, stored).await?;
     match user {
-        Some(user) if ok => Ok(axum::Json(session(&state, user, None).await?)),
+        Some(user) if ok => {
+            let session = session(&state, user, None).await?;
+            answer(&state, StatusCode::OK, req.session, session)
+        }
         _ => Err(ApiError::Unauthorized("the email or the password is wrong")),
     }
 }
 
-/// Trades a refresh token for a new access token and refresh token.
+/// Trades a refresh token for a new access token and refresh token. The token comes from
+/// the body's `refresh_token`, else from the `afftok_refresh` cookie, which needs the header
+/// `X-CSRF-Token` equal to the `afftok_csrf` cookie; a cookie refresh answers without
+/// `refresh_token` and sets both cookies anew.
 #[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
-    responses((status = 200, body = Session), (status = 401, description = "invalid, expired or reused refresh token")))]
+    params(("X-CSRF-Token" = Option<String>, Header, description = "cookie sessions: the value of the afftok_csrf cookie")),
+    responses((status = 200, body = Session, headers(("Set-Cookie" = String, description = "cookie sessions: afftok_refresh and afftok_csrf, rotated"))),
+              (status = 401, description = "no refresh token, or an invalid, expired or reused one (cookie sessions: the cookies are cleared)"),
+              (status = 403, description = "csrf_failed: the X-CSRF-Token header is missing or does not match the afftok_csrf cookie"),
+              (status = 429, description = "rate_limited")))]
 pub(super) async fn refresh(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Json(req): Json<RefreshRequest>,
-) -> Result<axum::Json<Session>, ApiError> {
-    match refresh_tokens::rotate(
-        &state.db,
-        &req.refresh_token,
-        state.settings.jwt.refresh_token_ttl,
-    )
-    .await?
-    {
+) -> Result<Response, ApiError> {
+    let (token, presented) = cookies::presented(req.refresh_token, &headers)?;
+    let refused = |error: ApiError| match presented {
+        Presented::Body => Ok(error.into_response()),
+        Presented::Cookie => Ok(ending(&state, error)),
+    };
+    match refresh_tokens::rotate(&state.db, &token, state.settings.jwt.refresh_token_ttl).await? {
         Refreshed::Rotated { user_id, token } => {
-            let user = users::by_id(&state.db, user_id)
-                .await?
-                .ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+            let Some(user) = users::by_id(&state.db, user_id).await? else {
+                return refused(ApiError::Unauthorized("the account no longer exists"));
+            };
             let access_token = state
                 .jwt
                 .issue(user.id, user.role, user.advertiser_id)
                 .map_err(ApiError::internal)?;
-            Ok(axum::Json(Session {
+            let session = Session {
                 access_token,
                 token_type: "Bearer",
                 expires_in: state.jwt.ttl_secs(),
-                refresh_token: token,
+                refresh_token: Some(token),
                 user: user.into(),
-            }))
+            };
+            answer(&state, StatusCode::OK, mode_of(presented), session)
         }
-        Refreshed::Reused => Err(ApiError::Unauthorized(
+        Refreshed::Reused => refused(ApiError::Unauthorized(
             "this refresh token was already used or its session has ended: sign in again",
         )),
-        Refreshed::Invalid => Err(ApiError::Unauthorized(
+        Refreshed::Invalid => refused(ApiError::Unauthorized(
             "the refresh token is not valid or has expired",
         )),
     }
 }
 
-/// Ends the session of a refresh token (its whole family). Always 204.
+/// Ends the session of a refresh token (its whole family): the body's `refresh_token`, else
+/// the `afftok_refresh` cookie (with `X-CSRF-Token`, as for refresh), whose cookies are then
+/// cleared. 204 also for a token already ended or unknown.
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
-    responses((status = 204, description = "signed out")))]
+    params(("X-CSRF-Token" = Option<String>, Header, description = "cookie sessions: the value of the afftok_csrf cookie")),
+    responses((status = 204, description = "signed out", headers(("Set-Cookie" = String, description = "cookie sessions: both cookies cleared (Max-Age=0)"))),
+              (status = 401, description = "no refresh token in the body or the cookie"),
+              (status = 403, description = "csrf_failed")))]
 pub(super) async fn logout(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Json(req): Json<RefreshRequest>,
-) -> Result<StatusCode, ApiError> {
-    refresh_tokens::revoke_family(&state.db, &req.refresh_token).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response, ApiError> {
+    let (token, presented) = cookies::presented(req.refresh_token, &headers)?;
+    refresh_tokens::revoke_family(&state.db, &token).await?;
+    match presented {
+        Presented::Body => Ok(StatusCode::NO_CONTENT.into_response()),
+        Presented::Cookie => {
+            let clear = cookies::clear(state.settings.web.secure_cookies)?;
+            Ok((StatusCode::NO_CONTENT, clear, ()).into_response())
+        }
+    }
+}
+
+/// Logs the caller out everywhere: every refresh token of theirs (every device, cookie or
+/// token session) is revoked, and this browser's session cookies are cleared. Access tokens
+/// already issued stay valid until they expire (15 minutes by default): they are not
+/// looked up on each request.
+#[utoipa::path(post, path = "/v1/auth/logout-all", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "every session ended", headers(("Set-Cookie" = String, description = "both session cookies cleared (Max-Age=0)"))),
+              (status = 401, description = "unauthorized"),
+              (status = 403, description = "forbidden: an API key cannot end sessions")))]
+pub(super) async fn logout_all(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+) -> Result<Response, ApiError> {
+    if principal.credential != Credential::AccessToken {
+        return Err(ApiError::forbidden(
+            "an API key cannot end sessions: sign in and use an access token",
+        ));
+    }
+    refresh_tokens::revoke_all(&state.db, principal.user_id).await?;
+    let clear = cookies::clear(state.settings.web.secure_cookies)?;
+    Ok((StatusCode::NO_CONTENT, clear, ()).into_response())
 }
 
 /// The caller.
@@ -352,5 +472,7 @@ pub(super) fn public_router() -> OpenApiRouter<AppState> {
 
 /// Routes for signed-in callers.
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(me))
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(logout_all))
 }
