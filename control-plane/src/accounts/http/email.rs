@@ -95,7 +95,7 @@ pub async fn require_verified_email(
     responses((status = 200, body = UserView, description = "verified (email_verified is true)"),
               (status = 400, description = "invalid_token: expired, already used or unknown"),
               (status = 429, description = "rate_limited")))]
-pub(super) async fn verify(
+pub(super) async fn verify_email(
     State(state): State<AppState>,
     Json(req): Json<VerifyRequest>,
 ) -> Result<axum::Json<UserView>, ApiError> {
@@ -120,7 +120,7 @@ pub(super) async fn verify(
               (status = 403, description = "forbidden: API keys cannot ask for mails"),
               (status = 409, description = "already_verified"),
               (status = 429, description = "rate_limited: one mail a minute (Retry-After)")))]
-pub(super) async fn resend(
+pub(super) async fn resend_verification(
     State(state): State<AppState>,
     Auth(principal): Auth,
 ) -> Result<StatusCode, ApiError> {
@@ -151,7 +151,7 @@ pub(super) async fn resend(
     responses((status = 202, description = "if an account has this email, a reset link is on its way"),
               (status = 422, description = "validation_failed: not an email address"),
               (status = 429, description = "rate_limited")))]
-pub(super) async fn forgot(
+pub(super) async fn forgot_password(
     State(state): State<AppState>,
     Json(req): Json<ForgotRequest>,
 ) -> Result<StatusCode, ApiError> {
@@ -184,7 +184,7 @@ async fn mail_reset_link(state: &AppState, address: &str) -> sqlx::Result<()> {
               (status = 400, description = "invalid_token: expired, already used or unknown"),
               (status = 422, description = "validation_failed: the password is too weak"),
               (status = 429, description = "rate_limited")))]
-pub(super) async fn reset(
+pub(super) async fn reset_password(
     State(state): State<AppState>,
     Json(req): Json<ResetRequest>,
 ) -> Result<StatusCode, ApiError> {
@@ -235,12 +235,12 @@ async fn once_a_minute(state: &AppState, kind: &str, user: &UserRow) -> Result<(
 /// Routes without credentials (rate-limited per IP with the other credential routes).
 pub(super) fn public_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(verify))
-        .routes(routes!(forgot))
-        .routes(routes!(reset))
+        .routes(routes!(verify_email))
+        .routes(routes!(forgot_password))
+        .routes(routes!(reset_password))
 }
 
 /// Routes for signed-in callers.
 pub(super) fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(resend))
+    OpenApiRouter::new().routes(routes!(resend_verification))
 }
