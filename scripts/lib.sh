@@ -213,3 +213,19 @@ ensure_spin_host() {
   echo "$want" >"$AFFTOK_TOOLS/spin-host.version"
   export AFFTOK_SPIN_HOST="$AFFTOK_TOOLS/bin/afftok-spin-host"
 }
+
+# aiosmtpd (PyPI): the SMTP server the control plane's mail tests start
+# (control-plane/tests/smtp_server.py). Installed into $AFFTOK_TOOLS/python when python3
+# cannot import it, and that folder is put on PYTHONPATH (the tests look there too).
+AIOSMTPD_VERSION=1.4.6
+
+ensure_aiosmtpd() {
+  export PYTHONPATH="$AFFTOK_TOOLS/python${PYTHONPATH:+:$PYTHONPATH}"
+  if python3 -c 'import aiosmtpd.smtp' >/dev/null 2>&1; then
+    return 0
+  fi
+  python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+  step "installing aiosmtpd $AIOSMTPD_VERSION (PyPI) into $AFFTOK_TOOLS/python (the mail tests' SMTP server)"
+  python3 -m pip install --quiet --target "$AFFTOK_TOOLS/python" "aiosmtpd==$AIOSMTPD_VERSION"
+  python3 -c 'import aiosmtpd.smtp' || die "aiosmtpd is still not importable after installing it"
+}

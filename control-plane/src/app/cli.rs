@@ -1,4 +1,4 @@
-//! The `afftok` command line: `serve`, `migrate`, `admin create`,
+//! The `afftok` command line: `serve`, `migrate`, `admin create|verify-email`,
 //! `keys create|rotate|activate|revoke|list`, `edge push`, `stats rebuild`, `dev seed|check`.
 
 use anyhow::Context as _;
@@ -144,6 +144,13 @@ pub enum AdminCommand {
         #[arg(long, default_value = "Admin")]
         display_name: String,
     },
+    /// Mark an account's email verified, as its verification link would (any role; for
+    /// operators, and for scripts whose demo accounts cannot read mail).
+    VerifyEmail {
+        /// The account's email (any case).
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// Link signing keys.
@@ -285,6 +292,27 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
             .await
             .context("creating the admin")?;
             println!("admin {} created (user id {})", user.email, user.id);
+            Ok(())
+        }
+        Command::Admin {
+            command: AdminCommand::VerifyEmail { email: address },
+        } => {
+            let db = migrated(&settings).await?;
+            let address = address.trim();
+            match accounts::mark_verified_by_email(&db, address)
+                .await
+                .context("marking the email verified")?
+            {
+                accounts::MarkedVerified::Now(id) => {
+                    println!("{address}: email verified (user id {id})");
+                }
+                accounts::MarkedVerified::Already(id) => {
+                    println!("{address}: email already verified (user id {id})");
+                }
+                accounts::MarkedVerified::NoSuchAccount => {
+                    anyhow::bail!("no account has the email {address}");
+                }
+            }
             Ok(())
         }
         Command::Edge { command } => edge(&settings, command).await,

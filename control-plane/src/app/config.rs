@@ -115,6 +115,31 @@ const ENV: &[(&str, &str, Kind)] = &[
     ("AFFTOK_WRANGLER_BIN", "edge_push.wrangler.bin", Kind::Text),
     ("AFFTOK_WEB_DIR", "web.dir", Kind::Text),
     ("AFFTOK_SECURE_COOKIES", "web.secure_cookies", Kind::Bool),
+    ("AFFTOK_PUBLIC_URL", "public_url", Kind::Text),
+    (
+        "AFFTOK_REQUIRE_VERIFIED_EMAIL",
+        "require_verified_email",
+        Kind::Bool,
+    ),
+    ("AFFTOK_SMTP_URL", "mail.smtp_url", Kind::Text),
+    ("AFFTOK_MAIL_DIR", "mail.dir", Kind::Text),
+    ("AFFTOK_MAIL_FROM", "mail.from", Kind::Text),
+    (
+        "AFFTOK_EMAIL_VERIFICATION_TTL_SECS",
+        "mail.verification_ttl_secs",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_PASSWORD_RESET_TTL_SECS",
+        "mail.reset_ttl_secs",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_MAIL_POLL_INTERVAL_MS",
+        "mail.poll_interval_ms",
+        Kind::Integer,
+    ),
+    ("AFFTOK_MAIL_RETRY_MS", "mail.retry_ms", Kind::Integer),
     (
         "AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE",
         "rate_limits.auth_per_minute",
@@ -177,10 +202,13 @@ struct Raw {
     log_format: String,
     client_ip_header: Option<String>,
     max_body_bytes: u64,
+    public_url: Option<String>,
+    require_verified_email: bool,
     jwt: RawJwt,
     rate_limits: RateLimits,
     edge_push: RawEdgePush,
     web: RawWeb,
+    mail: RawMail,
 }
 
 #[derive(Deserialize)]
@@ -199,6 +227,119 @@ pub struct WebSettings {
     /// Whether session cookies carry `Secure` (off only for plain-http deployments that are
     /// not on localhost: browsers accept Secure cookies from http://localhost).
     pub secure_cookies: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMail {
+    smtp_url: Option<String>,
+    dir: Option<String>,
+    from: String,
+    verification_ttl_secs: u64,
+    reset_ttl_secs: u64,
+    poll_interval_ms: u64,
+    retry_ms: u64,
+}
+
+/// Where mails go.
+#[derive(Clone)]
+pub enum MailTransport {
+    /// An SMTP server, by lettre's URL (`smtp://host:port`, `smtps://user:password@host`,
+    /// `smtp://host?tls=required`); it may hold a password.
+    Smtp(SecretString),
+    /// Written as `.eml` files into this directory instead of sent (development).
+    Dir(std::path::PathBuf),
+    /// Nowhere: mails wait in the outbox (and are given up after a day).
+    Disabled,
+}
+
+impl fmt::Debug for MailTransport {
+    // The URL may hold a password: only the kind is shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Smtp(_) => f.write_str("Smtp(..)"),
+            Self::Dir(dir) => f.debug_tuple("Dir").field(dir).finish(),
+            Self::Disabled => f.write_str("Disabled"),
+        }
+    }
+}
+
+/// Mail: verification and password reset links.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// Where mails go.
+    pub transport: MailTransport,
+    /// The `From` of every mail (`Name <address>`), checked to be a mailbox.
+    pub from: String,
+    /// How long an email verification link works.
+    pub verification_ttl: Duration,
+    /// How long a password reset link works.
+    pub reset_ttl: Duration,
+    /// How often the outbox is looked at.
+    pub poll_interval: Duration,
+    /// The pause after a first failed attempt; it doubles after each failure (up to 15 min).
+    pub retry: Duration,
+}
+
+fn mail(raw: RawMail) -> Result<MailSettings, ConfigError> {
+    let smtp_url = raw
+        .smtp_url
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty());
+    let dir = raw.dir.filter(|d| !d.trim().is_empty());
+    let transport = match (smtp_url, dir) {
+        (Some(url), _) => {
+            // lettre reads it the same way when the mail job builds its transport. Its
+            // complaints name the scheme or the part at fault, never the password.
+            if let Err(e) = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&url) {
+                return Err(err(
+                    "AFFTOK_SMTP_URL",
+                    format!(
+                        "is not an SMTP URL like smtp://host:port, smtps://user:password@host \
+                         or smtp://host?tls=required ({e})"
+                    ),
+                ));
+            }
+            MailTransport::Smtp(url.into())
+        }
+        (None, Some(dir)) => MailTransport::Dir(dir.into()),
+        (None, None) => MailTransport::Disabled,
+    };
+    if raw.from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(err(
+            "AFFTOK_MAIL_FROM",
+            format!(
+                "{:?} is not a mailbox like `AffTok <no-reply@example.com>`",
+                raw.from
+            ),
+        ));
+    }
+    if !(60..=30 * 86_400).contains(&raw.verification_ttl_secs) {
+        return Err(err(
+            "AFFTOK_EMAIL_VERIFICATION_TTL_SECS",
+            "must be 60 to 2592000 seconds",
+        ));
+    }
+    if !(60..=7 * 86_400).contains(&raw.reset_ttl_secs) {
+        return Err(err(
+            "AFFTOK_PASSWORD_RESET_TTL_SECS",
+            "must be 60 to 604800 seconds",
+        ));
+    }
+    if !(10..=60_000).contains(&raw.poll_interval_ms) {
+        return Err(err("AFFTOK_MAIL_POLL_INTERVAL_MS", "must be 10 to 60000"));
+    }
+    if !(10..=900_000).contains(&raw.retry_ms) {
+        return Err(err("AFFTOK_MAIL_RETRY_MS", "must be 10 to 900000"));
+    }
+    Ok(MailSettings {
+        transport,
+        from: raw.from,
+        verification_ttl: Duration::from_secs(raw.verification_ttl_secs),
+        reset_ttl: Duration::from_secs(raw.reset_ttl_secs),
+        poll_interval: Duration::from_millis(raw.poll_interval_ms),
+        retry: Duration::from_millis(raw.retry_ms),
+    })
 }
 
 #[derive(Deserialize)]
@@ -430,7 +571,7 @@ struct RawJwt {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimits {
-    /// Login and register, per client IP.
+    /// Login, register, refresh, email verify, password forgot and reset: per client IP.
     pub auth_per_minute: u32,
     /// Per user signed in with an access token.
     pub user_per_minute: u32,
@@ -503,6 +644,13 @@ pub struct Settings {
     pub edge_push: EdgePushSettings,
     /// The web app and its session cookies.
     pub web: WebSettings,
+    /// The web app's base URL, without a trailing slash: links in mails point there.
+    pub public_url: String,
+    /// Whether promoters must have verified their email to join offers, and advertisers to
+    /// submit offers for review.
+    pub require_verified_email: bool,
+    /// Mail.
+    pub mail: MailSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -518,6 +666,9 @@ impl fmt::Debug for Settings {
             .field("rate_limits", &self.rate_limits)
             .field("edge_push", &self.edge_push)
             .field("web", &self.web)
+            .field("public_url", &self.public_url)
+            .field("require_verified_email", &self.require_verified_email)
+            .field("mail", &self.mail)
             .finish_non_exhaustive()
     }
 }
@@ -589,7 +740,7 @@ impl Settings {
 
     fn check(raw: Raw, need: Need) -> Result<Self, ConfigError> {
         let serving = need == Need::Serve;
-        let listen = raw.listen.parse().map_err(|_| {
+        let listen: SocketAddr = raw.listen.parse().map_err(|_| {
             err(
                 "AFFTOK_LISTEN",
                 format!("{:?} is not an address", raw.listen),
@@ -700,6 +851,20 @@ impl Settings {
         if raw.web.dir.trim().is_empty() {
             return Err(err("AFFTOK_WEB_DIR", "must not be empty"));
         }
+        let public_url = match raw.public_url.filter(|u| !u.trim().is_empty()) {
+            Some(url) => {
+                let url = url.trim().trim_end_matches('/').to_owned();
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(err(
+                        "AFFTOK_PUBLIC_URL",
+                        "must start with http:// or https://",
+                    ));
+                }
+                url
+            }
+            None => format!("http://{listen}"),
+        };
+        let mail = mail(raw.mail)?;
         Ok(Self {
             listen,
             database_url: database_url.into(),
@@ -732,6 +897,9 @@ impl Settings {
                 dir: raw.web.dir.into(),
                 secure_cookies: raw.web.secure_cookies,
             },
+            public_url,
+            require_verified_email: raw.require_verified_email,
+            mail,
         })
     }
 
@@ -888,6 +1056,64 @@ mod tests {
         vars.push(("AFFTOK_SECURE_COOKIES", "1"));
         let s = Settings::from_sources(None, env(&vars), Need::Serve).expect("valid");
         assert!(s.web.secure_cookies);
+    }
+
+    #[test]
+    fn mail_settings() {
+        let s = Settings::from_sources(None, env(SERVE), Need::Serve).expect("valid");
+        assert!(matches!(s.mail.transport, MailTransport::Disabled));
+        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+        assert_eq!(s.mail.from, "AffTok <no-reply@localhost>");
+        assert_eq!(s.mail.verification_ttl, Duration::from_secs(48 * 3600));
+        assert_eq!(s.mail.reset_ttl, Duration::from_secs(3600));
+        assert!(!s.require_verified_email);
+
+        let mut vars = SERVE.to_vec();
+        vars.push(("AFFTOK_MAIL_DIR", "/tmp/mail"));
+        vars.push(("AFFTOK_PUBLIC_URL", "https://app.example/"));
+        vars.push(("AFFTOK_REQUIRE_VERIFIED_EMAIL", "true"));
+        let s = Settings::from_sources(None, env(&vars), Need::Serve).expect("valid");
+        assert!(matches!(&s.mail.transport, MailTransport::Dir(d) if d.ends_with("mail")));
+        assert_eq!(s.public_url, "https://app.example");
+        assert!(s.require_verified_email);
+
+        // An SMTP URL wins over the directory; its password never shows.
+        for url in [
+            "smtp://127.0.0.1:2525",
+            "smtps://user:hunter2-secret@smtp.example.com",
+            "smtp://user:hunter2-secret@smtp.example.com?tls=required",
+            "smtp://smtp.example.com:587?tls=opportunistic",
+        ] {
+            let mut vars = vars.clone();
+            vars.push(("AFFTOK_SMTP_URL", url));
+            let s = Settings::from_sources(None, env(&vars), Need::Serve).expect(url);
+            assert!(matches!(s.mail.transport, MailTransport::Smtp(_)), "{url}");
+            assert!(!format!("{s:?}").contains("hunter2"), "{s:?}");
+        }
+
+        for (var, value) in [
+            (
+                "AFFTOK_SMTP_URL",
+                "http://user:hunter2-secret@smtp.example.com",
+            ),
+            (
+                "AFFTOK_SMTP_URL",
+                "smtp://user:hunter2-secret@smtp.example.com?tls=maybe",
+            ),
+            ("AFFTOK_SMTP_URL", "not a url"),
+            ("AFFTOK_MAIL_FROM", "nobody"),
+            ("AFFTOK_PUBLIC_URL", "app.example"),
+            ("AFFTOK_REQUIRE_VERIFIED_EMAIL", "perhaps"),
+            ("AFFTOK_EMAIL_VERIFICATION_TTL_SECS", "0"),
+            ("AFFTOK_PASSWORD_RESET_TTL_SECS", "9999999"),
+            ("AFFTOK_MAIL_RETRY_MS", "0"),
+        ] {
+            let mut vars = SERVE.to_vec();
+            vars.push((var, value));
+            let e = Settings::from_sources(None, env(&vars), Need::Serve).expect_err(value);
+            assert_eq!(e.setting, var, "{value}");
+            assert!(!e.problem.contains("hunter2"), "{e}");
+        }
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! - the edge config push (`edge_push`),
 //! - folding the per-scope stats sums into the scope rollups (`stats`),
 //! - the domain event dispatcher, one task per consumer (`events`),
-//! - forgetting old `Idempotency-Key`s (`http::idempotency`).
+//! - forgetting old `Idempotency-Key`s (`http::idempotency`),
+//! - sending the mail outbox (`accounts`: verification and password reset mails).
 
 use std::time::Duration;
 
@@ -57,6 +58,7 @@ impl Jobs {
                 state.clone(),
                 stopped.clone(),
             )),
+            tokio::spawn(crate::accounts::send_mail(state.clone(), stopped.clone())),
             tokio::spawn(crate::edge_push::push_edge_config(state, stopped)),
         ];
         Self { stop, handles }

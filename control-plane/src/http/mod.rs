@@ -135,7 +135,8 @@ pub fn router(state: AppState) -> Router {
     name_operations(&mut doc);
     let doc_json = doc.to_pretty_json().unwrap_or_default();
 
-    // Rate limits: credential endpoints per IP, everything else under /v1 per caller.
+    // Rate limits: credential endpoints (and those that take a mailed token or send a mail
+    // to an address) per IP, everything else under /v1 per caller.
     let api = api.layer(middleware::from_fn_with_state(
         state.clone(),
         route_rate_limits,
@@ -188,7 +189,13 @@ async fn route_rate_limits(
     // limit (logout-all is authenticated, so per user).
     if matches!(
         path,
-        "/v1/auth/login" | "/v1/auth/register" | "/v1/auth/refresh" | "/v1/auth/password/change"
+        "/v1/auth/login"
+            | "/v1/auth/register"
+            | "/v1/auth/refresh"
+            | "/v1/auth/password/change"
+            | "/v1/auth/email/verify"
+            | "/v1/auth/password/forgot"
+            | "/v1/auth/password/reset"
     ) {
         rate_limit::limit_auth(state, req, next).await
     } else if path.starts_with("/v1/") {

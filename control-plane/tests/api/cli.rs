@@ -13,7 +13,7 @@ use crate::helpers::{KEK_B64, PASSWORD, TestApp, fresh_database, spawn_app};
 /// worker threads, so the test app's server and jobs keep running meanwhile (on one thread,
 /// a job caught holding the edge push lock would keep it until the CLI, waiting for that
 /// lock, gave up: never).
-fn afftok(db_url: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
+pub(crate) fn afftok(db_url: &str, args: &[&str], stdin: &str) -> (i32, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_afftok"))
         .args(args)
         .env("DATABASE_URL", db_url)

@@ -17,6 +17,7 @@ mod hardening;
 mod health;
 mod idempotency;
 mod ingest;
+mod mail;
 mod marketplace;
 mod money;
 mod offers;

@@ -178,6 +178,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/email/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mails the signed-in user a new verification link (at most one a minute). */
+        post: operations["auth_resend_verification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Marks the email verified with the token of a verification link; answers the user. */
+        post: operations["auth_verify_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/login": {
         parameters: {
             query?: never;
@@ -256,6 +290,43 @@ export interface paths {
          *     already issued keep working until they expire (minutes).
          */
         post: operations["auth_change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mails a password reset link to the account with this email, if there is one. The answer
+         *     is 202 either way, and as quick: it does not tell whether an account exists.
+         */
+        post: operations["auth_forgot_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sets a new password with the token of a reset link; ends every session of the account. */
+        post: operations["auth_reset_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -658,7 +729,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sends a draft or rejected offer for review. */
+        /** Sends a draft or rejected offer for review. With AFFTOK_REQUIRE_VERIFIED_EMAIL set, an advertiser whose email is not verified is refused (403 email_unverified). */
         post: operations["offers_submit"];
         delete?: never;
         options?: never;
@@ -939,6 +1010,11 @@ export interface components {
         Decision: {
             /** @description Recorded in the audit trail, up to 1000 characters. */
             reason?: string | null;
+        };
+        /** @description Who forgot their password. */
+        ForgotRequest: {
+            /** @description The account's email. */
+            email: string;
         };
         /**
          * @description Period length.
@@ -1396,6 +1472,13 @@ export interface components {
             /** @description `accepted`. */
             status: string;
         };
+        /** @description A new password, with the token of a reset link. */
+        ResetRequest: {
+            /** @description The new password: at least 10 characters. */
+            password: string;
+            /** @description The `token` query parameter of the link. */
+            token: string;
+        };
         /**
          * @description What a user is.
          * @enum {string}
@@ -1534,10 +1617,17 @@ export interface components {
             display_name: string;
             /** @description Email. */
             email: string;
+            /** @description Whether the email was verified (the link mailed at sign-up; admins always are). */
+            email_verified: boolean;
             /** @description Id (a promoter's id is the `promoter_id` of its links). */
             id: components["schemas"]["UserId"];
             /** @description Role. */
             role: components["schemas"]["Role"];
+        };
+        /** @description A token from a mailed link. */
+        VerifyRequest: {
+            /** @description The `token` query parameter of the link. */
+            token: string;
         };
     };
     responses: never;
@@ -1928,6 +2018,90 @@ export interface operations {
             };
         };
     };
+    auth_resend_verification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a verification mail is on its way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description forbidden: API keys cannot ask for mails */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description already_verified */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description rate_limited: one mail a minute (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_verify_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyRequest"];
+            };
+        };
+        responses: {
+            /** @description verified (email_verified is true) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description invalid_token: expired, already used or unknown */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     auth_login: {
         parameters: {
             query?: never;
@@ -2077,6 +2251,85 @@ export interface operations {
                 content?: never;
             };
             /** @description validation_failed: a wrong current_password, a weak new_password, a refresh_token of no session of the account */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_forgot_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForgotRequest"];
+            };
+        };
+        responses: {
+            /** @description if an account has this email, a reset link is on its way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed: not an email address */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    auth_reset_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetRequest"];
+            };
+        };
+        responses: {
+            /** @description password changed; every session of the account has ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_token: expired, already used or unknown */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed: the password is too weak */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2643,6 +2896,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["LinkView"];
                 };
+            };
+            /** @description email_unverified: AFFTOK_REQUIRE_VERIFIED_EMAIL is set and the promoter's email is not verified */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description not_found */
             404: {

@@ -24,6 +24,8 @@ pub struct UserRow {
     pub advertiser_name: Option<String>,
     /// Created.
     pub created_at: OffsetDateTime,
+    /// When the email was verified (admins count as verified from their creation).
+    pub email_verified_at: Option<OffsetDateTime>,
 }
 
 /// Why an account could not be created.
@@ -47,7 +49,7 @@ macro_rules! select_user {
             UserRow,
             r#"SELECT u.id AS "id: UserId", u.email, u.password_hash, u.role AS "role: Role",
                 u.display_name, u.advertiser_id AS "advertiser_id: AdvertiserId",
-                a.name AS "advertiser_name?", u.created_at
+                a.name AS "advertiser_name?", u.created_at, u.email_verified_at
             FROM users u LEFT JOIN advertisers a ON a.id = u.advertiser_id "# + $rest,
             $($arg),*
         )
@@ -98,8 +100,12 @@ async fn insert(
     advertiser_id: Option<AdvertiserId>,
 ) -> Result<UserId, CreateError> {
     sqlx::query_scalar!(
-        r#"INSERT INTO users (email, password_hash, role, display_name, advertiser_id)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id AS "id: UserId""#,
+        // Admins are made by an operator (`afftok admin create`): their email counts as
+        // verified.
+        r#"INSERT INTO users (email, password_hash, role, display_name, advertiser_id,
+                              email_verified_at)
+         VALUES ($1, $2, $3, $4, $5, CASE WHEN $3 = 'admin' THEN now() END)
+         RETURNING id AS "id: UserId""#,
         new.email,
         new.password_hash,
         new.role.as_str(),
@@ -220,4 +226,56 @@ pub(crate) async fn list(pool: &PgPool, filter: &ListFilter<'_>) -> sqlx::Result
     )
     .fetch_all(pool)
     .await
+}
+
+/// Whether the user's email is verified; `None` if there is no such user.
+pub(crate) async fn email_verified(pool: &PgPool, id: UserId) -> sqlx::Result<Option<bool>> {
+    sqlx::query_scalar!(
+        r#"SELECT email_verified_at IS NOT NULL AS "verified!" FROM users WHERE id = $1"#,
+        id.0
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// Marks the user's email verified (keeping the first time it was); false if there is no such
+/// user.
+pub(crate) async fn mark_verified(tx: &mut sqlx::PgConnection, id: UserId) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1",
+        id.0
+    )
+    .execute(tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What marking an email verified by hand found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkedVerified {
+    /// Verified now.
+    Now(UserId),
+    /// It already was.
+    Already(UserId),
+    /// No account has this email.
+    NoSuchAccount,
+}
+
+/// Marks the email of the account with this email (any case) verified: `afftok admin
+/// verify-email`.
+pub async fn mark_verified_by_email(pool: &PgPool, email: &str) -> sqlx::Result<MarkedVerified> {
+    let row = sqlx::query!(
+        r#"UPDATE users u SET email_verified_at = coalesce(u.email_verified_at, now())
+         FROM users prev
+         WHERE lower(u.email) = lower($1) AND prev.id = u.id
+         RETURNING u.id AS "id: UserId", prev.email_verified_at IS NOT NULL AS "was!""#,
+        email
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(match row {
+        Some(r) if r.was => MarkedVerified::Already(r.id),
+        Some(r) => MarkedVerified::Now(r.id),
+        None => MarkedVerified::NoSuchAccount,
+    })
 }

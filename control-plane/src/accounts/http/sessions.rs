@@ -92,6 +92,8 @@ pub(super) struct UserView {
     pub role: Role,
     /// Display name.
     pub display_name: String,
+    /// Whether the email was verified (the link mailed at sign-up; admins always are).
+    pub email_verified: bool,
     /// The advertiser of an advertiser user.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub advertiser: Option<AdvertiserView>,
@@ -132,6 +134,7 @@ impl From<UserRow> for UserView {
             email: u.email,
             role,
             display_name: u.display_name,
+            email_verified: u.email_verified_at.is_some(),
             advertiser: u.advertiser_id.map(|id| AdvertiserView {
                 id,
                 name: u.advertiser_name.unwrap_or_default(),
@@ -312,6 +315,7 @@ pub(super) async fn register(
         },
     )
     .await?;
+    super::email::after_register(&state, &user).await;
     let session = session(&state, user, None).await?;
     answer(&state, StatusCode::CREATED, req.session, session)
 }

@@ -244,6 +244,7 @@ pub(super) async fn show(
 #[utoipa::path(post, path = "/v1/marketplace/offers/{id}/join", tag = "marketplace", params(("id" = i64, Path)),
     security(("bearer" = [])),
     responses((status = 201, body = LinkView), (status = 200, body = LinkView, description = "already joined"),
+              (status = 403, description = "email_unverified: AFFTOK_REQUIRE_VERIFIED_EMAIL is set and the promoter's email is not verified"),
               (status = 404, description = "not_found"), (status = 503, description = "no signing key yet")))]
 pub(super) async fn join(
     State(state): State<AppState>,
@@ -252,6 +253,7 @@ pub(super) async fn join(
 ) -> Result<impl IntoResponse, ApiError> {
     principal.require(Scope::LinksWrite)?;
     let promoter = principal.promoter()?;
+    crate::accounts::require_verified_email(&state, &principal).await?;
     let offer = db::get(&state.db, Tenant::Promoter(promoter), id)
         .await?
         .ok_or(ApiError::NotFound("offer"))?;

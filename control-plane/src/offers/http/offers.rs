@@ -250,6 +250,9 @@ pub(crate) async fn act(
 ) -> Result<axum::Json<OfferView>, ApiError> {
     principal.require(Scope::OffersWrite)?;
     let tenant = offer_tenant(principal)?;
+    if action == Action::Submit {
+        crate::accounts::require_verified_email(state, principal).await?;
+    }
     let actor = if principal.role == Role::Admin {
         Actor::Admin
     } else {
@@ -283,7 +286,7 @@ transition_handler!(
     submit,
     Action::Submit,
     "/v1/offers/{id}/submit",
-    "Sends a draft or rejected offer for review."
+    "Sends a draft or rejected offer for review. With AFFTOK_REQUIRE_VERIFIED_EMAIL set, an advertiser whose email is not verified is refused (403 email_unverified)."
 );
 transition_handler!(
     withdraw,
