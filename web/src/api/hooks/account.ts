@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { refreshSession, updateUser } from "../../auth/session";
+import { refreshSession, sessionState, updateUser } from "../../auth/session";
 import { api, call, type Schemas } from "../client";
 import { ApiError } from "../errors";
 import { meKey } from "./me";
@@ -37,5 +37,49 @@ export function useChangePassword() {
   return useMutation({
     mutationFn: (body: { current_password: string; new_password: string }) =>
       signedIn(() => call(api.POST("/v1/auth/password/change", { body }))),
+  });
+}
+
+/** Mails the caller a new verification link (one a minute). */
+export function useResendVerification() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => signedIn(() => call(api.POST("/v1/auth/email/resend"))),
+    onError: (e) => {
+      // Verified meanwhile (in another tab, or by a reset link): show it.
+      if (e instanceof ApiError && e.code === "already_verified") {
+        void client.invalidateQueries({ queryKey: meKey });
+      }
+    },
+  });
+}
+
+/** Asks for a password reset mail; the answer is the same whether the account exists or not. */
+export function useForgotPassword() {
+  return useMutation({
+    mutationFn: (email: string) => call(api.POST("/v1/auth/password/forgot", { body: { email } })),
+  });
+}
+
+/** Sets a new password with a reset link's token; every session of the account ends. */
+export function useResetPassword() {
+  return useMutation({
+    mutationFn: (body: Schemas["ResetRequest"]) =>
+      call(api.POST("/v1/auth/password/reset", { body })),
+  });
+}
+
+/** Verifies the email with a verification link's token (signed in or not). */
+export function useVerifyEmail() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (token: string) => call(api.POST("/v1/auth/email/verify", { body: { token } })),
+    onSuccess: (user) => {
+      const s = sessionState();
+      if (s.status === "signed-in" && s.user.id === user.id) {
+        updateUser(user);
+        void client.invalidateQueries({ queryKey: meKey });
+      }
+    },
   });
 }

@@ -64,6 +64,7 @@ export default {
     incomplete: "This link is incomplete. Open the link from the mail again, or ask for a new one.",
     invalid: "This link has expired or was already used.",
     askAgain: "Ask for a new link",
+    toProfile: "You are signed in: change your password from your profile",
   },
   verify: {
     title: "Verify your email",

@@ -13,6 +13,7 @@ import { useApiForm } from "../../components/useApiForm";
 import { currentLanguage } from "../../i18n";
 import { formatDate } from "../../lib/format";
 import { confirmProblem } from "../auth/mailFlows";
+import { ResendVerification } from "./components/ResendVerification";
 import "./account.css";
 
 type User = Schemas["UserView"];
@@ -188,7 +189,13 @@ export default function Profile() {
               </dd>
               <dt>{t("fields.email")}</dt>
               <dd>
-                <span dir="ltr">{user.email}</span>
+                <span dir="ltr">{user.email}</span>{" "}
+                <span
+                  className={user.email_verified ? "badge badge-ok" : "badge badge-warn"}
+                  data-testid="email-verified"
+                >
+                  {user.email_verified ? t("profile.emailVerified") : t("profile.emailUnverified")}
+                </span>
               </dd>
               <dt>{t("profile.role")}</dt>
               <dd>{tc(`roles.${user.role}`)}</dd>
@@ -201,6 +208,12 @@ export default function Profile() {
               <dt>{t("profile.memberSince")}</dt>
               <dd>{formatDate(user.created_at, lang)}</dd>
             </dl>
+            {!user.email_verified && (
+              <div className="card stack">
+                <p>{t("profile.unverifiedHint")}</p>
+                <ResendVerification email={user.email} />
+              </div>
+            )}
             <DetailsForm key={user.id} user={user} />
             <PasswordForm />
             <div className="card stack">

@@ -102,6 +102,7 @@ export default function Users() {
                         <th scope="col">{t("users.email")}</th>
                         <th scope="col">{t("users.role")}</th>
                         <th scope="col">{t("users.company")}</th>
+                        <th scope="col">{t("users.verified")}</th>
                         <th scope="col">{t("users.joined")}</th>
                       </tr>
                     </thead>
@@ -116,6 +117,7 @@ export default function Users() {
                           </td>
                           <td>{tc(`roles.${u.role}`)}</td>
                           <td dir="auto">{u.advertiser?.name ?? ""}</td>
+                          <td>{u.email_verified ? t("users.yes") : t("users.no")}</td>
                           <td>{formatDate(u.created_at, lang)}</td>
                         </tr>
                       ))}

@@ -57,6 +57,9 @@ export default function Login() {
         </button>
       </form>
       <p>
+        <Link to="/forgot-password">{t("login.forgot")}</Link>
+      </p>
+      <p>
         {t("login.noAccount")} <Link to="/signup">{t("login.signup")}</Link>
       </p>
     </section>

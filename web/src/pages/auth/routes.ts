@@ -5,4 +5,5 @@ import { page } from "../../app/lazy";
 export const routes: RouteObject[] = [
   page("login", () => import("./Login")),
   page("signup", () => import("./Signup")),
+  page("forgot-password", () => import("./ForgotPassword")),
 ];
