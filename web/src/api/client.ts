@@ -10,8 +10,16 @@ export type Schemas = components["schemas"];
 /** Requests that may be sent again after a silent refresh (a clone made before sending). */
 const replayable = new WeakMap<Request, Request>();
 
+/** Calls that make or end a session: a 401 there is the answer, not an expired token. */
+const SESSION_PATHS = new Set([
+  "/v1/auth/login",
+  "/v1/auth/register",
+  "/v1/auth/refresh",
+  "/v1/auth/logout",
+]);
+
 function isAuthPath(url: string): boolean {
-  return new URL(url, location.origin).pathname.startsWith("/v1/auth/");
+  return SESSION_PATHS.has(new URL(url, location.origin).pathname);
 }
 
 /**

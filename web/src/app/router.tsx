@@ -2,6 +2,7 @@ import { createBrowserRouter } from "react-router";
 import { routes as accountRoutes } from "../pages/account/routes";
 import { routes as adminRoutes } from "../pages/admin/routes";
 import { routes as advertiserRoutes } from "../pages/advertiser/routes";
+import { routes as openRoutes } from "../pages/auth/openRoutes";
 import { routes as publicRoutes } from "../pages/auth/routes";
 import { NotFound } from "../pages/NotFound";
 import { routes as promoterRoutes } from "../pages/promoter/routes";
@@ -17,6 +18,8 @@ export const router = createBrowserRouter([
     children: [
       { index: true, element: <Home /> },
       { element: <AnonymousOnly />, children: publicRoutes },
+      // Links from mails: they work signed in or not.
+      ...openRoutes,
       {
         element: <RequireAuth />,
         children: [

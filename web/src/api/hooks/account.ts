@@ -1,21 +1,8 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { refreshSession, sessionState, updateUser } from "../../auth/session";
+import { sessionState, updateUser } from "../../auth/session";
 import { api, call, type Schemas } from "../client";
 import { ApiError } from "../errors";
 import { meKey } from "./me";
-
-/**
- * Sends a signed-in call under /v1/auth/, refreshing the session once if the access token
- * has expired: the client replays other paths by itself after a 401, not /v1/auth/ ones.
- */
-async function signedIn<T>(send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 401 && (await refreshSession())) return send();
-    throw e;
-  }
-}
 
 /** Renames the caller (and an advertiser's company); the session's user follows. */
 export function useUpdateMe() {
@@ -36,7 +23,7 @@ export function useUpdateMe() {
 export function useChangePassword() {
   return useMutation({
     mutationFn: (body: { current_password: string; new_password: string }) =>
-      signedIn(() => call(api.POST("/v1/auth/password/change", { body }))),
+      call(api.POST("/v1/auth/password/change", { body })),
   });
 }
 
@@ -44,7 +31,7 @@ export function useChangePassword() {
 export function useResendVerification() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: () => signedIn(() => call(api.POST("/v1/auth/email/resend"))),
+    mutationFn: () => call(api.POST("/v1/auth/email/resend")),
     onError: (e) => {
       // Verified meanwhile (in another tab, or by a reset link): show it.
       if (e instanceof ApiError && e.code === "already_verified") {
