@@ -45,6 +45,17 @@ export async function person(browser, name, { locale = "en-US", width = 412, hei
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   page.on("pageerror", (e) => console.error(`[${name}] page error: ${e.message}`));
+  // Refused API calls, for the log of a failing run (some are expected: a 401 before a
+  // silent refresh, the 403 of a page the role may not use).
+  page.on("response", async (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith("/v1/") && r.status() >= 400) {
+      const body = await r.text().catch(() => "");
+      console.log(
+        `       [${name}] ${r.request().method()} ${path} → ${r.status()} ${body.slice(0, 160)}`,
+      );
+    }
+  });
   page.on("console", (m) => {
     if (m.type() === "error") console.error(`[${name}] console: ${m.text()}`);
   });
@@ -95,8 +106,8 @@ export async function testid(page, id) {
   return ((await page.getByTestId(id).first().textContent()) ?? "").trim();
 }
 
-export async function shot(page, name) {
-  await page.screenshot({ path: join(env.screens, `${name}.png`), fullPage: false });
+export async function shot(page, name, { fullPage = false } = {}) {
+  await page.screenshot({ path: join(env.screens, `${name}.png`), fullPage });
 }
 
 export function assert(cond, message) {

@@ -59,6 +59,11 @@ async function post(path: string, body: unknown, headers: Record<string, string>
   return fetch(path, {
     method: "POST",
     credentials: "same-origin",
+    // A refresh rotates the single-use refresh cookie: if the page went away mid-request
+    // and the browser dropped the answer, its new cookie would be lost with it and the old
+    // one, already used, would end the session at the next start. keepalive lets the
+    // request (and its Set-Cookie) finish after the page is gone.
+    keepalive: true,
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
   });

@@ -1,0 +1,129 @@
+//! The web app in a real browser: the control plane serves the built app (web/dist) and the
+//! API, the native edge redirects, and `web/e2e/journeys.mjs` drives Debian's Chromium
+//! through each role's main journey (playwright-core; see web/e2e/README.md): an advertiser
+//! signs up and submits an offer, the admin approves it, a promoter joins and takes the link,
+//! a click through the edge and a postback show in the promoter's stats and live counters,
+//! the advertiser reverses the conversion and the promoter's stats drop; plus the Arabic UI
+//! right to left, the API's field errors in a form, a silent refresh of an expired access
+//! token, and a promoter refused an advertiser page. Screenshots go to target/e2e/.
+//!
+//! Needs `web/dist` (scripts/test builds it; by hand: `cd web && npm ci && npm run build`),
+//! Node 20 and Chromium (`AFFTOK_CHROMIUM`, default the `chromium` on PATH).
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use afftok_tests::platform::{ControlPlane, INGEST_SECRET, NativeEdge, PASSWORD, Run};
+use afftok_tests::repo_root;
+
+/// The access token lives this long here, so the journeys meet expired tokens (plus the
+/// control plane's 5 s leeway).
+const ACCESS_TTL_SECS: &str = "2";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_role_s_journey_in_chromium() {
+    let root = repo_root();
+    let dist = root.join("web/dist");
+    assert!(
+        dist.join("index.html").is_file(),
+        "{} is not built: run scripts/test, or `cd web && npm ci && npm run build`",
+        dist.display()
+    );
+    let chromium = std::env::var("AFFTOK_CHROMIUM").unwrap_or_else(|_| "chromium".to_owned());
+
+    let run = Run::new();
+    let edge = NativeEdge::start(&run, 1).await;
+    let cp = ControlPlane::start(
+        &run,
+        &[
+            ("AFFTOK_WEB_DIR", dist.display().to_string()),
+            ("AFFTOK_EDGE_BASE_URL", edge.base.clone()),
+            ("AFFTOK_ACCESS_TOKEN_TTL_SECS", ACCESS_TTL_SECS.to_owned()),
+            // Three browsers refreshing every few seconds from one IP.
+            ("AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE", "10000".to_owned()),
+            ("AFFTOK_RATE_LIMIT_USER_PER_MINUTE", "10000".to_owned()),
+        ],
+    )
+    .await;
+    cp.signing_key(true).await;
+    let admin_email = "admin@web.e2e";
+    {
+        use afftok_control_plane::accounts::{self, NewUser, Role};
+        let hash = accounts::password::hash(PASSWORD).unwrap_or_else(|e| panic!("hash: {e}"));
+        accounts::create_user(
+            &cp.db,
+            NewUser {
+                email: admin_email,
+                password_hash: &hash,
+                role: Role::Admin,
+                display_name: "Web Admin",
+                company: None,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("admin: {e}"));
+    }
+
+    // A promoter with three weeks of traffic (through the signed ingest, as scripts/dev
+    // seeds it), for the screenshots of a stats page with something on it.
+    let demo_promoter = "demo-promoter@web.e2e";
+    let postback_key_file =
+        std::env::temp_dir().join(format!("afftok-web-e2e-{}", run.prefix.replace(':', "-")));
+    let seed_env: std::collections::HashMap<&str, String> = [
+        ("AFFTOK_API", cp.base.clone()),
+        ("AFFTOK_DEV_ADMIN_EMAIL", admin_email.to_owned()),
+        ("AFFTOK_DEV_ADMIN_PASSWORD", PASSWORD.to_owned()),
+        (
+            "AFFTOK_DEV_ADVERTISER_EMAIL",
+            "demo-advertiser@web.e2e".to_owned(),
+        ),
+        ("AFFTOK_DEV_ADVERTISER_PASSWORD", PASSWORD.to_owned()),
+        ("AFFTOK_DEV_PROMOTER_EMAIL", demo_promoter.to_owned()),
+        ("AFFTOK_DEV_PROMOTER_PASSWORD", PASSWORD.to_owned()),
+        (
+            "AFFTOK_DEV_POSTBACK_KEY_FILE",
+            postback_key_file.display().to_string(),
+        ),
+        (
+            "AFFTOK_DEV_OFFER_URL",
+            "https://shop.example/land?c={click_id}".to_owned(),
+        ),
+        ("AFFTOK_DEV_TRAFFIC_DAYS", "21".to_owned()),
+        ("AFFTOK_INGEST_SECRET", INGEST_SECRET.to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    afftok_control_plane::app::seed::seed(&afftok_control_plane::app::seed::Env(|n: &str| {
+        seed_env.get(n).cloned()
+    }))
+    .await
+    .unwrap_or_else(|e| panic!("demo traffic: {e}"));
+    let _ = std::fs::remove_file(&postback_key_file);
+
+    let screens = root.join("target/e2e");
+    // Screenshots of an earlier run's failures would mislead.
+    let _ = std::fs::remove_dir_all(&screens);
+    std::fs::create_dir_all(&screens).unwrap_or_else(|e| panic!("{}: {e}", screens.display()));
+    let mut node = tokio::process::Command::new("node");
+    node.arg(root.join("web/e2e/journeys.mjs"))
+        .current_dir(root.join("web"))
+        .env("AFFTOK_E2E_APP", &cp.base)
+        .env("AFFTOK_E2E_EDGE", &edge.base)
+        .env("AFFTOK_E2E_ADMIN_EMAIL", admin_email)
+        .env("AFFTOK_E2E_DEMO_EMAIL", demo_promoter)
+        .env("AFFTOK_E2E_PASSWORD", PASSWORD)
+        .env("AFFTOK_E2E_ACCESS_TTL_SECS", ACCESS_TTL_SECS)
+        .env("AFFTOK_E2E_SCREENS", &screens)
+        .env("AFFTOK_CHROMIUM", chromium)
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    let status = tokio::time::timeout(Duration::from_secs(600), node.status())
+        .await
+        .unwrap_or_else(|_| panic!("the journeys took more than 10 minutes"))
+        .unwrap_or_else(|e| panic!("node web/e2e/journeys.mjs: {e}"));
+    assert!(
+        status.success(),
+        "the journeys in Chromium failed ({status}): see above"
+    );
+}
