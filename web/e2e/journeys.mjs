@@ -1,5 +1,6 @@
 // Each role's main journey in real Chromium against a real control plane and the native
 // edge, started by tests/web.rs (which passes their URLs): see that file for what runs.
+import { readFileSync } from "node:fs";
 import { assert, env, eventually, failed, launch, person, shot, step, testid } from "./lib.mjs";
 
 const BROWSER_UA =
@@ -296,6 +297,80 @@ try {
       await shot(page, "stats-ar", { fullPage: true });
     },
   );
+
+  // Every page of every role, in both languages, through axe-core (WCAG 2 A and AA: labels,
+  // names, contrast, landmarks, keyboard access to scrolling regions).
+  const axeSource = readFileSync(
+    new URL("../node_modules/axe-core/axe.min.js", import.meta.url),
+    "utf8",
+  );
+  const audits = [
+    [null, ["/login", "/signup", "/forgot-password"]],
+    [
+      `pat-${stamp}@promo.e2e`,
+      ["/marketplace", "/links", "/stats", "/conversions", "/profile", "/api-keys"],
+    ],
+    [
+      `ada-${stamp}@shop.e2e`,
+      ["/offers", "/offers/new", "/promoters", "/conversions", "/postback-keys"],
+    ],
+    [env.adminEmail, ["/admin/review", "/admin/users", "/stats"]],
+  ];
+  for (const [email, paths] of audits) {
+    for (const lang of ["en", "ar"]) {
+      // Injecting axe needs a page whose CSP allows it: this context alone bypasses CSP.
+      const auditor = await person(browser, `axe-${lang}-${email ?? "visitor"}`, {
+        bypassCSP: true,
+      });
+      await step(auditor, `no accessibility violations (axe, WCAG 2 AA) in ${lang}`, async () => {
+        const { context, page } = auditor;
+        await context.addInitScript((l) => localStorage.setItem("afftok.language", l), lang);
+        if (email) {
+          const r = await context.request.post(app("/v1/auth/login"), {
+            data: { email, password: env.password, session: "cookie" },
+          });
+          assert(r.ok(), `login ${email}: ${r.status()}`);
+        }
+        const found = [];
+        for (const path of paths) {
+          await page.goto(app(path));
+          await page.waitForLoadState("networkidle");
+          await page.addScriptTag({ content: axeSource });
+          const violations = await page.evaluate(async () => {
+            const r = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa"] });
+            return r.violations.map(
+              (v) =>
+                `${v.id} (${v.impact}): ${v.nodes
+                  .map((n) => n.target.join(" "))
+                  .slice(0, 3)
+                  .join(", ")}`,
+            );
+          });
+          for (const v of violations) found.push(`${path}: ${v}`);
+        }
+        assert(found.length === 0, `violations:\n         ${found.join("\n         ")}`);
+      });
+      await auditor.context.close();
+    }
+  }
+
+  await step(demo, "the app is installable (manifest and service worker)", async () => {
+    const { page, context } = demo;
+    await page.goto(app("/login"));
+    await page.waitForLoadState("networkidle");
+    const cdp = await context.newCDPSession(page);
+    const manifest = await cdp.send("Page.getAppManifest");
+    assert(manifest.errors.length === 0, `manifest: ${JSON.stringify(manifest.errors)}`);
+    await eventually("the service worker controls the page", async () => {
+      await page.reload();
+      return page.evaluate(() => navigator.serviceWorker.controller !== null);
+    });
+    // Automated contexts are incognito, which Chromium never installs from: every other
+    // criterion must pass.
+    const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+    const blocking = installabilityErrors.filter((e) => e.errorId !== "in-incognito");
+    assert(blocking.length === 0, `installability: ${JSON.stringify(installabilityErrors)}`);
+  });
 } catch {
   // The step printed what failed.
 } finally {

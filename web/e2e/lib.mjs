@@ -35,9 +35,14 @@ export async function launch() {
 }
 
 /** A browser context per person: its own cookies, a phone-sized window. */
-export async function person(browser, name, { locale = "en-US", width = 412, height = 915 } = {}) {
+export async function person(
+  browser,
+  name,
+  { locale = "en-US", width = 412, height = 915, bypassCSP = false } = {},
+) {
   const context = await browser.newContext({
     viewport: { width, height },
+    bypassCSP,
     locale,
     timezoneId: "Asia/Riyadh",
     permissions: ["clipboard-read", "clipboard-write"],

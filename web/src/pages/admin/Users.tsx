@@ -6,6 +6,7 @@ import { useUsers } from "../../api/hooks/admin";
 import { SelectField, TextField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
+import { TableWrap } from "../../components/TableWrap";
 import { currentLanguage } from "../../i18n";
 import { formatDate } from "../../lib/format";
 import { LoadMore } from "./components/LoadMore";
@@ -93,7 +94,7 @@ export default function Users() {
             if (rows.length === 0) return <p className="muted">{t("users.empty")}</p>;
             return (
               <>
-                <div className="table-wrap">
+                <TableWrap label={t("users.title")}>
                   <table className="users-table">
                     <caption className="visually-hidden">{t("users.caption")}</caption>
                     <thead>
@@ -123,7 +124,7 @@ export default function Users() {
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </TableWrap>
                 <LoadMore query={users} />
               </>
             );

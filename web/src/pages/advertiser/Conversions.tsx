@@ -15,6 +15,7 @@ import { ErrorNotice } from "../../components/ErrorNotice";
 import { SelectField, TextArea, TextField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
+import { TableWrap } from "../../components/TableWrap";
 import { useApiForm } from "../../components/useApiForm";
 import { currentLanguage } from "../../i18n";
 import { browserTimeZone, dayIn } from "../../lib/dates";
@@ -365,7 +366,7 @@ export default function Conversions() {
           if (rows.length === 0) return <p className="muted">{t("conversions.empty")}</p>;
           return (
             <>
-              <div className="table-wrap">
+              <TableWrap label={t("conversions.title")}>
                 <table data-testid="conversions">
                   <thead>
                     <tr>
@@ -469,7 +470,7 @@ export default function Conversions() {
                     })}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               <LoadMore query={conversions} />
             </>
           );

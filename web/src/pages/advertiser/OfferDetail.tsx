@@ -10,6 +10,7 @@ import {
 } from "../../api/hooks/offers";
 import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
+import { TableWrap } from "../../components/TableWrap";
 import { currentLanguage } from "../../i18n";
 import { formatDateTime, formatNumber } from "../../lib/format";
 import { ConfirmDialog } from "./components/ConfirmDialog";
@@ -111,7 +112,7 @@ function History({ id }: { id: number }) {
           data.length === 0 ? (
             <p className="muted">{t("detail.history.empty")}</p>
           ) : (
-            <div className="table-wrap">
+            <TableWrap label={t("detail.history.title")}>
               <table data-testid="offer-history">
                 <thead>
                   <tr>
@@ -142,7 +143,7 @@ function History({ id }: { id: number }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )
         }
       </QueryState>

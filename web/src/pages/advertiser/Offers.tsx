@@ -4,6 +4,7 @@ import type { Schemas } from "../../api/client";
 import { useOffers } from "../../api/hooks/offers";
 import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
+import { TableWrap } from "../../components/TableWrap";
 import { currentLanguage } from "../../i18n";
 import { formatDateTime } from "../../lib/format";
 import { LoadMore } from "./components/LoadMore";
@@ -68,7 +69,7 @@ export default function Offers() {
           }
           return (
             <>
-              <div className="table-wrap">
+              <TableWrap label={t("offers.title")}>
                 <table data-testid="offers">
                   <thead>
                     <tr>
@@ -100,7 +101,7 @@ export default function Offers() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </TableWrap>
               <LoadMore query={offers} />
             </>
           );

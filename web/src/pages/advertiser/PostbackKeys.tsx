@@ -11,6 +11,7 @@ import { ErrorNotice } from "../../components/ErrorNotice";
 import { TextArea, TextField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
+import { TableWrap } from "../../components/TableWrap";
 import { useApiForm } from "../../components/useApiForm";
 import { currentLanguage } from "../../i18n";
 import { formatDateTime } from "../../lib/format";
@@ -148,7 +149,7 @@ function KeyTable({ keys }: { keys: KeyView[] }) {
   if (keys.length === 0) return <p className="muted">{t("postbackKeys.empty")}</p>;
   return (
     <>
-      <div className="table-wrap">
+      <TableWrap label={t("postbackKeys.title")}>
         <table data-testid="postback-keys">
           <thead>
             <tr>
@@ -195,7 +196,7 @@ function KeyTable({ keys }: { keys: KeyView[] }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       {deleting && (
         <ConfirmDialog
           title={t("postbackKeys.confirm.title", { name: deleting.name })}

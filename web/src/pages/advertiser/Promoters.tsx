@@ -4,6 +4,7 @@ import { useSearchParams } from "react-router";
 import { usePromoterStats } from "../../api/hooks/offers";
 import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
+import { TableWrap } from "../../components/TableWrap";
 import { currentLanguage } from "../../i18n";
 import { browserTimeZone, type Preset, presetRange } from "../../lib/dates";
 import { formatDate, formatMoneyMap, formatNumber, formatPercent } from "../../lib/format";
@@ -60,7 +61,7 @@ export default function Promoters() {
             Object.keys(m).length === 0 ? t("promoters.none") : formatMoneyMap(m, lang);
           return (
             <>
-              <div className="table-wrap">
+              <TableWrap label={t("promoters.title")}>
                 <table data-testid="promoters">
                   <thead>
                     <tr>
@@ -114,7 +115,7 @@ export default function Promoters() {
                     </tr>
                   </tfoot>
                 </table>
-              </div>
+              </TableWrap>
               {estimated && <p className="hint">{t("promoters.estimatedHint")}</p>}
             </>
           );

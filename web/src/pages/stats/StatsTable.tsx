@@ -1,6 +1,7 @@
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import type { GroupBy, StatsAnswer, StatsRow } from "../../api/hooks/stats";
+import { TableWrap } from "../../components/TableWrap";
 import { currentLanguage } from "../../i18n";
 import { formatMoneyMap, formatNumber, formatPercent, formatPeriod } from "../../lib/format";
 
@@ -65,7 +66,7 @@ export function StatsTable({ answer, onlyHref }: Props) {
   }
 
   return (
-    <div className="table-wrap stats-table-wrap">
+    <TableWrap className="stats-table-wrap" label={t("table.title")}>
       <table data-testid="stats-table">
         <caption className="visually-hidden">
           {groupBy
@@ -129,6 +130,6 @@ export function StatsTable({ answer, onlyHref }: Props) {
           </tr>
         </tfoot>
       </table>
-    </div>
+    </TableWrap>
   );
 }
