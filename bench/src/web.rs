@@ -140,7 +140,11 @@ async fn measure(ctx: &Ctx, name: &str) -> Result<Vec<Row>, String> {
             target: "≤ 150 KiB".into(),
             met: stats_kib <= 150.0,
             how: format!("{how}; the JavaScript fetched before the first render, gzipped -9"),
-            notes: None,
+            notes: Some(
+                "the chart (uPlot, about 23 KiB) is fetched when the numbers arrive, so it is \
+                 not in the figure"
+                    .into(),
+            ),
             extra: Default::default(),
         },
         Row {

@@ -21,11 +21,9 @@ import { answerRange, chartPoints, statsCsvRows } from "./series";
 import { changeView, parseStatsSearch, type StatsView, toApiQuery, toSearch } from "./view";
 import "./stats.css";
 
-// uPlot is its own chunk, fetched as soon as this page's chunk runs: alongside the API calls,
-// not after them.
-const loadChart = () => import("./StatsChart");
-void loadChart().catch(() => undefined);
-const StatsChart = lazy(loadChart);
+// uPlot is its own chunk, fetched when the numbers arrive and the chart is first drawn: the
+// totals and the table show first, without waiting for the chart's 23 KiB (gzipped).
+const StatsChart = lazy(() => import("./StatsChart"));
 
 export default function Stats() {
   const { t } = useTranslation("stats");
