@@ -4,12 +4,12 @@ import { useSearchParams } from "react-router";
 import { ApiError } from "../../api/errors";
 import { useUsers } from "../../api/hooks/admin";
 import { SelectField, TextField } from "../../components/Field";
+import { LoadMore } from "../../components/LoadMore";
 import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
 import { TableWrap } from "../../components/TableWrap";
 import { currentLanguage } from "../../i18n";
 import { formatDate } from "../../lib/format";
-import { LoadMore } from "./components/LoadMore";
 import { readFilters, roles, type UserFilters, writeFilters } from "./userFilters";
 import "../account/account.css";
 

@@ -13,6 +13,7 @@ import { useOfferNames } from "../../api/hooks/offers";
 import { useSession } from "../../auth/useSession";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { SelectField, TextArea, TextField } from "../../components/Field";
+import { LoadMore } from "../../components/LoadMore";
 import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
 import { TableWrap } from "../../components/TableWrap";
@@ -21,7 +22,6 @@ import { currentLanguage } from "../../i18n";
 import { browserTimeZone, dayIn } from "../../lib/dates";
 import { formatDateTime, formatMoney } from "../../lib/format";
 import { ConfirmDialog } from "./components/ConfirmDialog";
-import { LoadMore } from "./components/LoadMore";
 import { ConversionStatusBadge } from "./components/StatusBadge";
 import {
   CONVERSION_STATUSES,

@@ -7,12 +7,15 @@ interface PagedQuery {
   data?: { pages: unknown[] } | undefined;
 }
 
-/** "Load more" under a cursor-paged list, or a quiet end mark once several pages are in. */
+/**
+ * "Load more" under a cursor-paged list (useInfiniteQuery), or a quiet end mark once several
+ * pages are in (a one-page list needs none).
+ */
 export function LoadMore({ query }: { query: PagedQuery }) {
   const { t } = useTranslation();
   if (query.hasNextPage) {
     return (
-      <div className="adv-list-end">
+      <div className="list-end">
         <button
           type="button"
           className="btn"
@@ -26,7 +29,7 @@ export function LoadMore({ query }: { query: PagedQuery }) {
     );
   }
   if ((query.data?.pages.length ?? 0) > 1) {
-    return <p className="adv-list-end muted">{t("state.end")}</p>;
+    return <p className="list-end muted">{t("state.end")}</p>;
   }
   return null;
 }
