@@ -8,6 +8,7 @@ import {
   useRotateApiKey,
 } from "../../api/hooks/apiKeys";
 import { useUser } from "../../auth/useSession";
+import { Dialog } from "../../components/Dialog";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { SelectField, TextField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
@@ -15,7 +16,6 @@ import { QueryState } from "../../components/QueryState";
 import { useApiForm } from "../../components/useApiForm";
 import { currentLanguage } from "../../i18n";
 import { formatDateTime } from "../../lib/format";
-import { Dialog } from "./components/Dialog";
 import { NewKey } from "./components/NewKey";
 import {
   canRevoke,
