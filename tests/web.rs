@@ -47,22 +47,7 @@ async fn each_role_s_journey_in_chromium() {
     .await;
     cp.signing_key(true).await;
     let admin_email = "admin@web.e2e";
-    {
-        use afftok_control_plane::accounts::{self, NewUser, Role};
-        let hash = accounts::password::hash(PASSWORD).unwrap_or_else(|e| panic!("hash: {e}"));
-        accounts::create_user(
-            &cp.db,
-            NewUser {
-                email: admin_email,
-                password_hash: &hash,
-                role: Role::Admin,
-                display_name: "Web Admin",
-                company: None,
-            },
-        )
-        .await
-        .unwrap_or_else(|e| panic!("admin: {e}"));
-    }
+    cp.create_admin(admin_email).await;
 
     // A promoter with three weeks of traffic (through the signed ingest, as scripts/dev
     // seeds it), for the screenshots of a stats page with something on it.

@@ -204,16 +204,15 @@ impl ControlPlane {
             .to_owned()
     }
 
-    /// An admin, created as `afftok admin create` does; its access token.
-    pub async fn admin(&self) -> String {
+    /// An admin with `email` and [`PASSWORD`], created as `afftok admin create` does.
+    pub async fn create_admin(&self, email: &str) {
         use afftok_control_plane::accounts::{self, NewUser};
-        let email = format!("admin-{}@e2e.test", uuid::Uuid::new_v4().simple());
         let hash = afftok_control_plane::accounts::password::hash(PASSWORD)
             .unwrap_or_else(|e| panic!("hash: {e}"));
         accounts::create_user(
             &self.db,
             NewUser {
-                email: &email,
+                email,
                 password_hash: &hash,
                 role: afftok_control_plane::accounts::Role::Admin,
                 display_name: "Admin",
@@ -222,6 +221,12 @@ impl ControlPlane {
         )
         .await
         .unwrap_or_else(|e| panic!("admin: {e}"));
+    }
+
+    /// An admin, created as `afftok admin create` does; its access token.
+    pub async fn admin(&self) -> String {
+        let email = format!("admin-{}@e2e.test", uuid::Uuid::new_v4().simple());
+        self.create_admin(&email).await;
         let answer = self
             .expect(
                 200,
