@@ -86,7 +86,9 @@ async function refreshNow(): Promise<boolean> {
   // Without the CSRF cookie there is no cookie session to refresh.
   if (!readCookie("afftok_csrf")) return false;
   const response = await post("/v1/auth/refresh", {}, csrfHeader());
-  if (!response.ok) return false;
+  // Only a refusal ends the session; a 429 or a 5xx throws, and is taken like the network
+  // being down (the session is kept and the next call tries again).
+  if (response.status === 401 || response.status === 403) return false;
   signedIn(await answerOrThrow(response));
   return true;
 }
@@ -106,7 +108,8 @@ export function refreshSession(): Promise<boolean> {
         if (!ok) signedOut();
         return ok;
       } catch {
-        // The network is down: keep what we have; the next call tries again.
+        // The network is down or the server busy: keep what we have; the next call tries
+        // again.
         return accessToken !== null;
       } finally {
         inFlight = null;
