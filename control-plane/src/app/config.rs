@@ -140,6 +140,27 @@ const ENV: &[(&str, &str, Kind)] = &[
         Kind::Integer,
     ),
     ("AFFTOK_MAIL_RETRY_MS", "mail.retry_ms", Kind::Integer),
+    ("AFFTOK_FRAUD_SCORING", "fraud.scoring", Kind::Bool),
+    (
+        "AFFTOK_FRAUD_FLOOD_WINDOW_SECS",
+        "fraud.flood_window_secs",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_FRAUD_CLICK_FLOOD_LIMIT",
+        "fraud.click_flood_limit",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_FRAUD_IP_FLOOD_LIMIT",
+        "fraud.ip_flood_limit",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_FRAUD_MIN_CTIT_SECS",
+        "fraud.min_ctit_secs",
+        Kind::Integer,
+    ),
     (
         "AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE",
         "rate_limits.auth_per_minute",
@@ -209,6 +230,69 @@ struct Raw {
     edge_push: RawEdgePush,
     web: RawWeb,
     mail: RawMail,
+    fraud: RawFraud,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFraud {
+    scoring: bool,
+    flood_window_secs: u64,
+    click_flood_limit: u64,
+    ip_flood_limit: u64,
+    min_ctit_secs: u64,
+}
+
+/// Fraud scoring (DESIGN §11): the thresholds are settings, the contract's numbers their
+/// defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct FraudSettings {
+    /// Whether ingest scores clicks (off only to measure what scoring costs: the clicks'
+    /// `fraud` lists stay empty).
+    pub scoring: bool,
+    /// The flood windows.
+    pub flood: crate::fraud::FloodLimits,
+    /// The shortest click-to-conversion time of an offer that sets none.
+    pub min_ctit: time::Duration,
+}
+
+fn fraud(raw: RawFraud) -> Result<FraudSettings, ConfigError> {
+    let window = ranged(
+        raw.flood_window_secs,
+        1..=3600,
+        "AFFTOK_FRAUD_FLOOD_WINDOW_SECS",
+    )?;
+    let per_visitor = ranged(
+        raw.click_flood_limit,
+        1..=100_000,
+        "AFFTOK_FRAUD_CLICK_FLOOD_LIMIT",
+    )?;
+    let per_ip = ranged(
+        raw.ip_flood_limit,
+        1..=1_000_000,
+        "AFFTOK_FRAUD_IP_FLOOD_LIMIT",
+    )?;
+    let min_ctit = ranged(raw.min_ctit_secs, 0..=86_400, "AFFTOK_FRAUD_MIN_CTIT_SECS")?;
+    Ok(FraudSettings {
+        scoring: raw.scoring,
+        flood: crate::fraud::FloodLimits {
+            window: time::Duration::seconds(window as i64),
+            per_visitor: per_visitor as usize,
+            per_ip: per_ip as usize,
+        },
+        min_ctit: time::Duration::seconds(min_ctit as i64),
+    })
+}
+
+fn ranged(value: u64, range: std::ops::RangeInclusive<u64>, var: &str) -> Result<u64, ConfigError> {
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(err(
+            var,
+            format!("must be {} to {}", range.start(), range.end()),
+        ))
+    }
 }
 
 #[derive(Deserialize)]
@@ -651,6 +735,8 @@ pub struct Settings {
     pub require_verified_email: bool,
     /// Mail.
     pub mail: MailSettings,
+    /// Fraud scoring.
+    pub fraud: FraudSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -669,6 +755,7 @@ impl fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("require_verified_email", &self.require_verified_email)
             .field("mail", &self.mail)
+            .field("fraud", &self.fraud)
             .finish_non_exhaustive()
     }
 }
@@ -865,6 +952,7 @@ impl Settings {
             None => format!("http://{listen}"),
         };
         let mail = mail(raw.mail)?;
+        let fraud = fraud(raw.fraud)?;
         Ok(Self {
             listen,
             database_url: database_url.into(),
@@ -900,6 +988,7 @@ impl Settings {
             public_url,
             require_verified_email: raw.require_verified_email,
             mail,
+            fraud,
         })
     }
 

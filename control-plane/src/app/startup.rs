@@ -33,6 +33,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Rate limits.
     pub limiter: RateLimiter,
+    /// The imported fraud ranges, as of the latest import this instance has seen.
+    pub fraud_ranges: Arc<crate::fraud::RangeCache>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -96,6 +98,7 @@ impl Application {
             jwt: Arc::new(JwtKeys::new(&settings.jwt)),
             metrics: Arc::new(Metrics::new()),
             limiter: RateLimiter::new(redis.clone(), &settings.redis_key_prefix),
+            fraud_ranges: Arc::new(crate::fraud::RangeCache::default()),
             settings: Arc::new(settings),
             db,
             redis,

@@ -1,0 +1,15 @@
+//! Trust and fraud (DESIGN §11): the reasons clicks and conversions are flagged for, click
+//! scoring at ingest (the imported IP ranges, the flood windows, the agent check, suspended
+//! promoters), the ranges themselves, promoter suspensions, insights and the admin's review.
+//!
+//! Scoring is called by ingest (`tracking`) and attribution (`conversions`); this feature
+//! calls neither.
+
+mod cache;
+mod db;
+mod ranges;
+pub mod rules;
+
+pub use cache::RangeCache;
+pub use ranges::{PrefixTable, RangeSet};
+pub use rules::{FloodLimits, Reason};
