@@ -7,6 +7,13 @@
 ALTER TABLE clicks ADD COLUMN fraud TEXT[] NOT NULL DEFAULT '{}';
 ALTER TABLE conversions ADD COLUMN fraud TEXT[] NOT NULL DEFAULT '{}';
 
+-- Whether a list of reasons blocks: every reason but vpn_ip (a signal). The one place SQL
+-- decides it (a unit test checks it against `Reason::blocks`).
+CREATE FUNCTION fraud_blocks(reasons TEXT[]) RETURNS BOOLEAN
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN reasons && ARRAY['datacenter_ip', 'click_flood', 'ip_flood', 'suspicious_agent',
+                            'suspended_promoter', 'ctit_short'];
+
 -- The flood windows (60 s by IP, and by visitor on one offer and promoter) are read from the
 -- stored ok clicks of the IPs in a batch.
 CREATE INDEX clicks_ip_ts ON clicks (ip, ts) WHERE verdict = 'ok';
@@ -18,6 +25,9 @@ ALTER TABLE conversions DROP CONSTRAINT conversions_status_check;
 ALTER TABLE conversions ADD CONSTRAINT conversions_status_check CHECK (status IN ('pending',
     'unknown_click', 'rejected_advertiser_mismatch', 'rejected_fraud', 'out_of_window',
     'duplicate', 'over_cap', 'approved', 'pending_review', 'rejected', 'reversed'));
+-- Set when an admin or the advertiser approves a conversion rejected as fraud: attribution
+-- then decides it as if unflagged (its reasons stay, for the record).
+ALTER TABLE conversions ADD COLUMN fraud_overruled BOOLEAN NOT NULL DEFAULT false;
 -- Conversions flagged as fraud, for the review lists.
 CREATE INDEX conversions_flagged ON conversions (promoter_id, ts) WHERE fraud <> '{}';
 

@@ -11,7 +11,7 @@ use crate::conversions::db::conversions;
 /// storing and attributing).
 async fn retry_attribution(state: &AppState) -> sqlx::Result<usize> {
     let ids = conversions::pending_with_click(&state.db, 1000).await?;
-    conversions::attribute_all(&state.db, &ids).await;
+    conversions::attribute_all(&state.db, state.settings.fraud.min_ctit, &ids).await;
     Ok(ids.len())
 }
 

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 pub use crate::kernel::status::ConversionStatus;
 
+use crate::fraud::{self, Reason};
 use crate::kernel::money::payout_scale;
 use crate::kernel::{AdvertiserId, ClickId, ConversionId};
 use crate::offers::PayoutModel;
@@ -127,30 +128,77 @@ pub struct Terms {
     pub total_cap: Option<i32>,
     /// Whether conversions are held for the advertiser's review.
     pub hold: bool,
+    /// The shortest click-to-conversion time accepted (`ctit_short` below it).
+    pub min_ctit: Duration,
+    /// What becomes of a conversion flagged as fraud: held for review (`true`) or rejected.
+    pub review_fraud: bool,
 }
 
-/// The first checks of a pending conversion whose click is known, in DESIGN §7's order.
+/// The first checks of a pending conversion whose click is known, in DESIGN §7's order with
+/// §11's fraud step after the advertiser's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     /// The click's offer belongs to another advertiser (or is unknown here).
     AdvertiserMismatch,
+    /// Flagged as fraud, on an offer that rejects it (`rejected_fraud`).
+    Fraud,
     /// Outside the offer's window.
     OutOfWindow,
     /// It competes for the offer's txids and cap slots ([`assign`]).
     Contends,
 }
 
+/// A conversion's fraud facts: what its click was flagged for, whether its promoter is
+/// suspended now, and whether an admin or the advertiser overruled its flags.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FraudFacts {
+    /// The click's reasons.
+    pub click: Vec<Reason>,
+    /// The promoter is suspended.
+    pub suspended: bool,
+    /// A reviewer approved it despite its reasons.
+    pub overruled: bool,
+}
+
+/// A conversion's fraud reasons (DESIGN §11): its click's (a signal like `vpn_ip` included),
+/// `ctit_short` when it came sooner after the click than the offer's minimum, and
+/// `suspended_promoter`.
+pub fn fraud_reasons(
+    facts: &FraudFacts,
+    click_ts: OffsetDateTime,
+    conversion_ts: OffsetDateTime,
+    min_ctit: Duration,
+) -> Vec<Reason> {
+    let mut reasons = facts.click.clone();
+    if fraud::rules::ctit_short(click_ts, conversion_ts, min_ctit) {
+        reasons.push(Reason::CtitShort);
+    }
+    if facts.suspended {
+        reasons.push(Reason::SuspendedPromoter);
+    }
+    fraud::rules::normalized(reasons)
+}
+
+/// Whether a conversion with `reasons` is held back as fraud (its flags block and nobody
+/// overruled them).
+pub fn flagged(reasons: &[Reason], overruled: bool) -> bool {
+    !overruled && fraud::rules::blocked(reasons)
+}
+
 /// Screens a conversion of `advertiser_id` at `conversion_ts` whose click was at `click_ts`
-/// on an offer with `terms` (none: the offer is unknown).
+/// on an offer with `terms` (none: the offer is unknown), flagged or not (see [`flagged`]).
 pub fn screen(
     advertiser_id: AdvertiserId,
     conversion_ts: OffsetDateTime,
     click_ts: OffsetDateTime,
     terms: Option<&Terms>,
+    is_flagged: bool,
 ) -> Screen {
     match terms {
         Some(t) if t.advertiser_id == advertiser_id => {
-            if in_window(click_ts, conversion_ts, t.window_hours) {
+            if is_flagged && !t.review_fraud {
+                Screen::Fraud
+            } else if in_window(click_ts, conversion_ts, t.window_hours) {
                 Screen::Contends
             } else {
                 Screen::OutOfWindow
@@ -199,6 +247,9 @@ pub struct Contender {
     pub status: ConversionStatus,
     /// Its payout now, if it holds a slot.
     pub payout: Option<Payout>,
+    /// Whether it is held for review when it takes a slot: the offer holds conversions, or
+    /// it is flagged as fraud on an offer that reviews those (and nobody overruled either).
+    pub hold: bool,
 }
 
 /// What conversions before the first contender already hold.
@@ -227,7 +278,7 @@ pub struct Assigned {
 /// room under the daily or total cap → `over_cap`; otherwise it takes its key and a slot,
 /// keeping its status and payout if it held one already (a reviewed conversion stays
 /// approved; a payout is not recomputed), else `approved` (or `pending_review` when the
-/// offer holds conversions) with its payout computed now.
+/// contender is held) with its payout computed now.
 pub fn assign(terms: &Terms, before: &Before, contenders: &[Contender]) -> Vec<Assigned> {
     let mut held = before.held.clone();
     let mut per_day = before.per_day.clone();
@@ -260,7 +311,7 @@ pub fn assign(terms: &Terms, before: &Before, contenders: &[Contender]) -> Vec<A
                     payout: Some(kept),
                 },
                 _ => Assigned {
-                    status: if terms.hold {
+                    status: if c.hold {
                         ConversionStatus::PendingReview
                     } else {
                         ConversionStatus::Approved
@@ -278,7 +329,10 @@ pub fn review_allows(from: ConversionStatus, to: ConversionStatus) -> bool {
     use ConversionStatus::*;
     matches!(
         (from, to),
-        (PendingReview, Approved) | (PendingReview, Rejected) | (Approved, Reversed)
+        (PendingReview, Approved)
+            | (PendingReview, Rejected)
+            | (Approved, Reversed)
+            | (RejectedFraud, Approved)
     )
 }
 
@@ -380,6 +434,98 @@ mod tests {
         );
     }
 
+    fn cpa_terms(review_fraud: bool) -> Terms {
+        Terms {
+            advertiser_id: AdvertiserId(5),
+            payout: terms(PayoutModel::Cpa, Some("1"), None),
+            window_hours: 24,
+            daily_cap: None,
+            total_cap: None,
+            hold: false,
+            min_ctit: Duration::seconds(10),
+            review_fraud,
+        }
+    }
+
+    #[test]
+    fn the_fraud_step_comes_after_the_advertiser_check_and_before_the_window() {
+        let click = datetime!(2026-11-01 12:00 UTC);
+        let late = click + Duration::hours(48);
+        let reject = cpa_terms(false);
+        assert_eq!(
+            screen(AdvertiserId(6), late, click, Some(&reject), true),
+            Screen::AdvertiserMismatch
+        );
+        assert_eq!(
+            screen(AdvertiserId(5), late, click, Some(&reject), true),
+            Screen::Fraud
+        );
+        assert_eq!(
+            screen(AdvertiserId(5), late, click, Some(&reject), false),
+            Screen::OutOfWindow
+        );
+        // An offer that reviews fraud lets it contend (held for review by `assign`).
+        let review = cpa_terms(true);
+        assert_eq!(
+            screen(
+                AdvertiserId(5),
+                click + Duration::hours(1),
+                click,
+                Some(&review),
+                true
+            ),
+            Screen::Contends
+        );
+    }
+
+    #[test]
+    fn conversion_reasons_add_short_ctit_and_suspension_to_the_clicks() {
+        let click = datetime!(2026-11-01 12:00 UTC);
+        let min = Duration::seconds(10);
+        let clean = FraudFacts::default();
+        assert!(fraud_reasons(&clean, click, click + min, min).is_empty());
+        assert_eq!(
+            fraud_reasons(&clean, click, click + Duration::milliseconds(9_999), min),
+            vec![Reason::CtitShort]
+        );
+        let facts = FraudFacts {
+            click: vec![Reason::VpnIp],
+            suspended: true,
+            overruled: false,
+        };
+        let reasons = fraud_reasons(&facts, click, click + Duration::hours(1), min);
+        assert_eq!(reasons, vec![Reason::VpnIp, Reason::SuspendedPromoter]);
+        assert!(flagged(&reasons, false) && !flagged(&reasons, true));
+        assert!(!flagged(&[Reason::VpnIp], false), "a signal is not a flag");
+    }
+
+    #[test]
+    fn a_flagged_contender_on_a_reviewing_offer_is_held() {
+        let terms = cpa_terms(true);
+        let c = |n: u128, hold: bool| Contender {
+            id: ConversionId(uuid::Uuid::from_u128(n)),
+            ts: datetime!(2026-11-01 12:00 UTC),
+            key: DuplicateKey::Txid(format!("T{n}")),
+            amount: None,
+            currency: None,
+            status: ConversionStatus::Pending,
+            payout: None,
+            hold,
+        };
+        let placed = assign(&terms, &Before::default(), &[c(1, true), c(2, false)]);
+        assert_eq!(placed[0].status, ConversionStatus::PendingReview);
+        assert_eq!(placed[1].status, ConversionStatus::Approved);
+        assert!(placed.iter().all(|p| p.payout.is_some()));
+        assert!(review_allows(
+            ConversionStatus::RejectedFraud,
+            ConversionStatus::Approved
+        ));
+        assert!(!review_allows(
+            ConversionStatus::RejectedFraud,
+            ConversionStatus::Rejected
+        ));
+    }
+
     #[test]
     fn status_names_round_trip() {
         for s in ConversionStatus::ALL {
@@ -442,6 +588,7 @@ mod tests {
                 currency: Some(usd()),
                 status: ConversionStatus::Pending,
                 payout: None,
+                hold: false,
             }
         }
 
@@ -495,6 +642,8 @@ mod tests {
                     daily_cap,
                     total_cap,
                     hold,
+                    min_ctit: Duration::ZERO,
+                    review_fraud: false,
                 })
         }
 
@@ -575,7 +724,10 @@ mod tests {
                     (Just(g), Just((0..n).collect::<Vec<_>>()).prop_shuffle())
                 }),
             ) {
-                let all: Vec<Contender> = gens.iter().map(contender).collect();
+                let all: Vec<Contender> = gens
+                    .iter()
+                    .map(|g| Contender { hold: terms.hold, ..contender(g) })
+                    .collect();
                 let mut store = Vec::new();
                 for &i in &arrival {
                     arrive(&terms, &mut store, &all[i]);
@@ -593,7 +745,10 @@ mod tests {
             /// No cap is ever exceeded, no key is held twice, and only slot holders are paid.
             #[test]
             fn caps_hold_and_keys_are_held_once(terms in terms(), gens in conversions()) {
-                let all: Vec<Contender> = gens.iter().map(contender).collect();
+                let all: Vec<Contender> = gens
+                    .iter()
+                    .map(|g| Contender { hold: terms.hold, ..contender(g) })
+                    .collect();
                 let placed = reference(&terms, &all);
                 let holders: Vec<&Contender> = placed
                     .iter()
@@ -641,9 +796,11 @@ mod tests {
                     daily_cap: None,
                     total_cap: None,
                     hold: false,
+                    min_ctit: Duration::ZERO,
+                    review_fraud: false,
                 };
                 let advertiser = if other_advertiser { 6 } else { 5 };
-                let got = screen(AdvertiserId(advertiser), at(click + delta), at(click), Some(&terms));
+                let got = screen(AdvertiserId(advertiser), at(click + delta), at(click), Some(&terms), false);
                 let want = if other_advertiser {
                     Screen::AdvertiserMismatch
                 } else if (0..=i64::from(hours) * 3600).contains(&delta) {
@@ -653,7 +810,7 @@ mod tests {
                 };
                 prop_assert_eq!(got, want);
                 prop_assert_eq!(
-                    screen(AdvertiserId(5), at(click), at(click), None),
+                    screen(AdvertiserId(5), at(click), at(click), None, false),
                     Screen::AdvertiserMismatch
                 );
             }

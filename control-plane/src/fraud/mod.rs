@@ -9,7 +9,10 @@ mod cache;
 mod db;
 mod ranges;
 pub mod rules;
+mod scoring;
 
 pub use cache::RangeCache;
+pub use db::suspensions::is_suspended;
 pub use ranges::{PrefixTable, RangeSet};
 pub use rules::{FloodLimits, Reason};
+pub use scoring::{NewClick, Restamped, Scored, Scoring, lock_windows, score_clicks};

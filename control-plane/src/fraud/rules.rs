@@ -102,6 +102,42 @@ pub fn from_texts(texts: &[String]) -> Vec<Reason> {
     normalized(texts.iter().filter_map(|t| t.parse().ok()).collect())
 }
 
+/// A list filter on fraud reasons: `any` (flagged for something, a signal included), `none`
+/// (clean), or one reason code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FraudFilter {
+    /// At least one reason.
+    Any,
+    /// No reason.
+    None,
+    /// This reason among others.
+    Reason(Reason),
+}
+
+impl FraudFilter {
+    /// Reads a `fraud` query parameter; the error says what is allowed.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "any" => Ok(Self::Any),
+            "none" => Ok(Self::None),
+            other => other.parse().map(Self::Reason).map_err(|()| {
+                let names: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+                format!("must be any, none or a reason: {}", names.join(", "))
+            }),
+        }
+    }
+
+    /// The filter as the one SQL parameter the lists take: `any`, `none` or the reason name
+    /// (`fraud_matches` in the list queries).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Any => "any",
+            Self::None => "none",
+            Self::Reason(r) => r.as_str(),
+        }
+    }
+}
+
 /// Markers of automation tools, matched case-insensitively anywhere in a user agent.
 const AUTOMATION: [&str; 8] = [
     "headlesschrome",
@@ -224,6 +260,33 @@ mod tests {
         let reasons = from_texts(&texts);
         assert_eq!(reasons, vec![Reason::DatacenterIp, Reason::IpFlood]);
         assert_eq!(to_texts(&reasons), vec!["datacenter_ip", "ip_flood"]);
+    }
+
+    #[test]
+    fn fraud_filters_read_any_none_and_reasons() {
+        assert_eq!(FraudFilter::parse("any"), Ok(FraudFilter::Any));
+        assert_eq!(FraudFilter::parse("none"), Ok(FraudFilter::None));
+        for r in Reason::ALL {
+            let f = FraudFilter::parse(r.as_str());
+            assert_eq!(f, Ok(FraudFilter::Reason(r)));
+            assert_eq!(f.map(FraudFilter::as_str), Ok(r.as_str()));
+        }
+        let err = FraudFilter::parse("bots").err().unwrap_or_default();
+        assert!(err.contains("click_flood"), "{err}");
+    }
+
+    #[test]
+    fn the_sql_blocking_list_is_the_reasons_that_block() {
+        let sql = include_str!("../../../migrations/20261207000017_fraud.sql");
+        let start = sql.find("RETURN reasons && ARRAY[").unwrap_or(0);
+        let list = &sql[start..start + sql[start..].find(']').unwrap_or(0)];
+        for r in Reason::ALL {
+            assert_eq!(
+                list.contains(&format!("'{}'", r.as_str())),
+                r.blocks(),
+                "{r}"
+            );
+        }
     }
 
     #[test]

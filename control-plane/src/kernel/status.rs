@@ -18,6 +18,8 @@ pub enum ConversionStatus {
     UnknownClick,
     /// The click's offer belongs to another advertiser than the postback key's.
     RejectedAdvertiserMismatch,
+    /// Flagged as fraud (DESIGN §11): its reasons are in its `fraud` list.
+    RejectedFraud,
     /// Outside the offer's attribution window.
     OutOfWindow,
     /// The same txid (or the same click and event) was attributed first.
@@ -36,10 +38,11 @@ pub enum ConversionStatus {
 
 impl ConversionStatus {
     /// Every status.
-    pub const ALL: [ConversionStatus; 10] = [
+    pub const ALL: [ConversionStatus; 11] = [
         Self::Pending,
         Self::UnknownClick,
         Self::RejectedAdvertiserMismatch,
+        Self::RejectedFraud,
         Self::OutOfWindow,
         Self::Duplicate,
         Self::OverCap,
@@ -55,6 +58,7 @@ impl ConversionStatus {
             Self::Pending => "pending",
             Self::UnknownClick => "unknown_click",
             Self::RejectedAdvertiserMismatch => "rejected_advertiser_mismatch",
+            Self::RejectedFraud => "rejected_fraud",
             Self::OutOfWindow => "out_of_window",
             Self::Duplicate => "duplicate",
             Self::OverCap => "over_cap",

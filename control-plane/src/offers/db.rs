@@ -12,7 +12,7 @@ use crate::events::{self, EventKind};
 use crate::kernel::error::FieldError;
 use crate::kernel::{AdvertiserId, OfferId, PromoterId, Tenant, UserId, text};
 use crate::offers::rules::{
-    Action, Actor, Change, OfferFields, OfferStatus, PayoutModel, TransitionError,
+    Action, Actor, Change, FraudPolicy, OfferFields, OfferStatus, PayoutModel, TransitionError,
 };
 
 /// A stored offer.
@@ -112,7 +112,8 @@ macro_rules! offer_rows {
                 payout_model AS "payout_model: PayoutModel", payout_amount, payout_percent,
                 currency AS "currency: StoredCurrency", attribution_window_hours, daily_cap,
                 total_cap, geo_allow AS "geo_allow: Countries", geo_deny AS "geo_deny: Countries",
-                hold_conversions, status AS "status: OfferStatus", rejection_reason,
+                hold_conversions, min_ctit_seconds, fraud_policy AS "fraud_policy: FraudPolicy",
+                status AS "status: OfferStatus", rejection_reason,
                 paused_by AS "paused_by: Actor", created_at, updated_at "#
                 $(+ $tail)*,
             $($arg),*
@@ -137,6 +138,8 @@ macro_rules! offer_rows {
                 geo_allow: r.geo_allow.0,
                 geo_deny: r.geo_deny.0,
                 hold_conversions: r.hold_conversions,
+                min_ctit_seconds: r.min_ctit_seconds,
+                fraud_policy: r.fraud_policy,
             },
             status: r.status,
             rejection_reason: r.rejection_reason,
@@ -204,8 +207,8 @@ pub(super) async fn insert(
     let row = offer_rows!(
         "INSERT INTO offers (advertiser_id, name, description, category, url_template, fallback_url, preview_url,
             payout_model, payout_amount, payout_percent, currency, attribution_window_hours, daily_cap, total_cap,
-            geo_allow, geo_deny, hold_conversions)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+            geo_allow, geo_deny, hold_conversions, min_ctit_seconds, fraud_policy)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
          RETURNING",
         [],
         advertiser_id.0,
@@ -225,6 +228,8 @@ pub(super) async fn insert(
         &codes(&f.geo_allow),
         &codes(&f.geo_deny),
         f.hold_conversions,
+        f.min_ctit_seconds,
+        f.fraud_policy.as_str(),
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -429,7 +434,7 @@ where
         "UPDATE offers SET name = $2, description = $3, category = $4, url_template = $5, fallback_url = $6,
             preview_url = $7, payout_model = $8, payout_amount = $9, payout_percent = $10, currency = $11,
             attribution_window_hours = $12, daily_cap = $13, total_cap = $14, geo_allow = $15, geo_deny = $16,
-            hold_conversions = $17, status = $18,
+            hold_conversions = $17, status = $18, min_ctit_seconds = $19, fraud_policy = $20,
             paused_by = CASE WHEN $18 = 'paused' THEN paused_by END, updated_at = now()
          WHERE id = $1 RETURNING",
         [],
@@ -451,6 +456,8 @@ where
         &codes(&f.geo_deny),
         f.hold_conversions,
         to.as_str(),
+        f.min_ctit_seconds,
+        f.fraud_policy.as_str(),
     )
     .fetch_one(&mut *tx)
     .await?;

@@ -8,4 +8,4 @@ mod rules;
 
 pub use db::{OfferRow, get};
 pub use http::router;
-pub use rules::{OfferStatus, PayoutModel};
+pub use rules::{FraudPolicy, OfferStatus, PayoutModel};

@@ -255,6 +255,41 @@ impl FromStr for PayoutModel {
     }
 }
 
+/// What becomes of an offer's conversions flagged as fraud (DESIGN §11).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FraudPolicy {
+    /// Rejected (`rejected_fraud`); a reviewer may overrule.
+    #[default]
+    Reject,
+    /// Held for the advertiser's review (`pending_review`, with their reasons).
+    Review,
+}
+
+impl FraudPolicy {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reject => "reject",
+            Self::Review => "review",
+        }
+    }
+}
+
+impl FromStr for FraudPolicy {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "reject" => Ok(Self::Reject),
+            "review" => Ok(Self::Review),
+            _ => Err(()),
+        }
+    }
+}
+
+crate::stored_as_text!(FraudPolicy);
+
 /// Default attribution window: 30 days.
 pub(super) const DEFAULT_WINDOW_HOURS: i32 = 720;
 
@@ -306,6 +341,12 @@ pub(super) struct OfferInput {
     pub geo_deny: Option<Vec<String>>,
     /// Hold conversions for the advertiser's review instead of approving them.
     pub hold_conversions: Option<bool>,
+    /// The shortest time from click to conversion accepted, in seconds (0–86400); a sooner
+    /// one is flagged `ctit_short`. `null`: the platform's setting (10 s by default).
+    #[serde(default, deserialize_with = "present")]
+    pub min_ctit_seconds: Option<Option<i32>>,
+    /// `reject` (default) or `review`: what becomes of conversions flagged as fraud.
+    pub fraud_policy: Option<FraudPolicy>,
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -360,6 +401,10 @@ pub struct OfferFields {
     pub geo_deny: Vec<Country>,
     /// Conversions held for review.
     pub hold_conversions: bool,
+    /// Shortest click-to-conversion time in seconds; `null`: the platform's setting.
+    pub min_ctit_seconds: Option<i32>,
+    /// What becomes of conversions flagged as fraud.
+    pub fraud_policy: FraudPolicy,
 }
 
 /// A decimal written without trailing zeros (`7.5`, not `7.5000`).
@@ -588,6 +633,16 @@ impl OfferInput {
         }
         let hold_conversions =
             pick(self.hold_conversions, current.map(|c| c.hold_conversions)).unwrap_or(false);
+        let min_ctit_seconds =
+            pick_nullable(self.min_ctit_seconds, current.map(|c| c.min_ctit_seconds));
+        if min_ctit_seconds.is_some_and(|s| !(0..=86_400).contains(&s)) {
+            fail(
+                "min_ctit_seconds",
+                "must be 0 to 86400 (or null for the platform's setting)",
+            );
+        }
+        let fraud_policy =
+            pick(self.fraud_policy, current.map(|c| c.fraud_policy)).unwrap_or_default();
 
         match (errors.is_empty(), payout_model, currency) {
             (true, Some(payout_model), Some(currency)) => Ok(OfferFields {
@@ -607,6 +662,8 @@ impl OfferInput {
                 geo_allow,
                 geo_deny,
                 hold_conversions,
+                min_ctit_seconds,
+                fraud_policy,
             }),
             _ => Err(errors),
         }

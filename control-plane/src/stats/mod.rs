@@ -11,7 +11,8 @@ mod rules;
 pub use live::LiveCounters;
 
 pub use db::rollups::{
-    ClickCounts, ClickKey, ConversionCount, Rebuilt, add_clicks, add_conversions, compact, rebuild,
+    ClickCounts, ClickKey, ConversionCount, FilteredKey, Rebuilt, add_clicks, add_conversions,
+    add_filtered, compact, rebuild,
 };
 pub use http::router;
 pub use jobs::compact_rollups;

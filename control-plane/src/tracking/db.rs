@@ -4,6 +4,7 @@ use afftok_shared::Verdict;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
+use crate::fraud::rules::FraudFilter;
 use crate::kernel::{AdvertiserId, ClickId, OfferId, PromoterId, Tenant};
 
 /// A click's verdict as stored (checked text, migration 14): `afftok_shared::Verdict` is
@@ -59,6 +60,8 @@ pub(super) struct ClickRow {
     pub referer: Option<String>,
     /// Which edge.
     pub edge: String,
+    /// Fraud reasons.
+    pub fraud: Vec<String>,
 }
 
 /// The one place a tenant becomes SQL for clicks: `$1` advertiser, `$2` promoter.
@@ -77,6 +80,8 @@ pub(super) struct ListFilter {
     pub offer_id: Option<OfferId>,
     /// Only this verdict.
     pub verdict: Option<Verdict>,
+    /// Only clicks with (or without) fraud reasons.
+    pub fraud: Option<FraudFilter>,
     /// From (inclusive).
     pub from: OffsetDateTime,
     /// To (exclusive).
@@ -99,12 +104,14 @@ pub(super) async fn list(
         ClickRow,
         r#"SELECT id AS "id: ClickId", ts, offer_id AS "offer_id: OfferId",
             promoter_id AS "promoter_id: PromoterId", verdict AS "verdict: StoredVerdict",
-            is_unique, country, sub1, sub2, sub3, sub4, sub5, referer, edge
+            is_unique, country, sub1, sub2, sub3, sub4, sub5, referer, edge, fraud
          FROM clicks
          WHERE ($1::bigint IS NULL OR advertiser_id = $1) AND ($2::bigint IS NULL OR promoter_id = $2)
            AND ($3::bigint IS NULL OR offer_id = $3) AND ($4::text IS NULL OR verdict = $4)
            AND ts >= $5 AND ts < $6
            AND ($7::timestamptz IS NULL OR (ts, id) < ($7, $8))
+           AND ($10::text IS NULL OR ($10 = 'any' AND fraud <> '{}') OR ($10 = 'none' AND fraud = '{}')
+                OR fraud @> ARRAY[$10])
          ORDER BY ts DESC, id DESC LIMIT $9"#,
         a.map(|a| a.0),
         p.map(|p| p.0),
@@ -115,6 +122,7 @@ pub(super) async fn list(
         before_ts,
         before_id.map(|i| i.0),
         f.limit,
+        f.fraud.map(FraudFilter::as_str),
     )
     .fetch_all(pool)
     .await

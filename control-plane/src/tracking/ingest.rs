@@ -6,7 +6,7 @@
 //! then attributed one by one (with pending ones whose click just landed), and the live
 //! counters are bumped last.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use afftok_shared::{ClickEvent, ConversionEvent, Event};
 use serde::Serialize;
@@ -18,11 +18,14 @@ use uuid::Uuid;
 use crate::app::startup::AppState;
 use crate::conversions;
 use crate::conversions::NewConversion;
-use crate::events::catalogue::{ClickCount, ClicksStored};
+use crate::events::catalogue::ClicksStored;
 use crate::events::{self, EventKind};
+use crate::fraud::rules::{self as fraud_rules, blocked};
+use crate::fraud::{self, NewClick, Reason, Scored, Scoring};
 use crate::kernel::event_time;
 use crate::kernel::{AdvertiserId, ClickId, ConversionId, OfferId, PromoterId};
-use crate::stats::{self as rollups, ClickCounts, ClickKey};
+use crate::stats::{self as rollups, ClickKey, FilteredKey};
+use crate::tracking::rescore::{self, Owners, Tally};
 use crate::tracking::uniques;
 
 /// What became of a batch.
@@ -70,16 +73,15 @@ fn promoter_of(click: &ClickEvent) -> PromoterId {
 
 /// The visitor of a click: SHA-256 of its IP and User-Agent (no IP is kept in the key).
 fn visitor(click: &ClickEvent) -> Vec<u8> {
+    visitor_hash(click.ip, &click.user_agent)
+}
+
+/// SHA-256 of an IP and a User-Agent: a visitor.
+pub(super) fn visitor_hash(ip: Option<std::net::IpAddr>, user_agent: &str) -> Vec<u8> {
     let mut h = Sha256::new();
-    h.update(
-        click
-            .ip
-            .map(|ip| ip.to_string())
-            .unwrap_or_default()
-            .as_bytes(),
-    );
+    h.update(ip.map(|ip| ip.to_string()).unwrap_or_default().as_bytes());
     h.update([0]);
-    h.update(click.user_agent.as_bytes());
+    h.update(user_agent.as_bytes());
     h.finalize().to_vec()
 }
 
@@ -201,12 +203,21 @@ async fn ingest_once(
     clicks.sort_by_key(|c| c.id);
     conversions_in.sort_by_key(|c| c.id);
 
+    let scoring = if state.settings.fraud.scoring {
+        Some(Scoring {
+            limits: state.settings.fraud.flood,
+            ranges: state.fraud_ranges.fresh(&state.db).await?,
+        })
+    } else {
+        None
+    };
+
     let mut tx = state.db.begin().await?;
     if !dead.is_empty() {
         store_dead_letters(&mut tx, source, &dead).await?;
         report.dead_lettered = dead.len();
     }
-    let new_clicks = store_clicks(&mut tx, &clicks).await?;
+    let new_clicks = store_clicks(&mut tx, &clicks, scoring.as_ref()).await?;
     report.stored += new_clicks.len();
     report.duplicates += clicks.len() - new_clicks.len();
     let new_conversions = store_conversions(&mut tx, &conversions_in).await?;
@@ -223,7 +234,9 @@ async fn ingest_once(
         conversions_in.iter().map(|c| ConversionId(c.id)).collect();
     let click_ids: Vec<ClickId> = clicks.iter().map(|c| ClickId(c.id)).collect();
     match conversions::pending_among(&state.db, &conversion_ids, &click_ids).await {
-        Ok(pending) => conversions::attribute_all(&state.db, &pending).await,
+        Ok(pending) => {
+            conversions::attribute_all(&state.db, state.settings.fraud.min_ctit, &pending).await
+        }
         Err(e) => {
             tracing::warn!(error = %e, "finding conversions to attribute failed; the sweeper will")
         }
@@ -302,7 +315,13 @@ fn csv_field(out: &mut String, value: Option<&str>) {
 }
 
 /// One `clicks` row as a CSV line, in the column order of the COPY in `store_clicks`.
-fn click_csv(out: &mut String, c: &ClickEvent, advertiser: Option<AdvertiserId>, unique: bool) {
+fn click_csv(
+    out: &mut String,
+    c: &ClickEvent,
+    advertiser: Option<AdvertiserId>,
+    unique: bool,
+    fraud: &[Reason],
+) {
     use std::fmt::Write as _;
     let at = event_time(c.ts)
         .format(&time::format_description::well_known::Rfc3339)
@@ -333,36 +352,62 @@ fn click_csv(out: &mut String, c: &ClickEvent, advertiser: Option<AdvertiserId>,
     }
     out.push(',');
     csv_field(out, Some(&c.edge));
+    // A Postgres array literal: the reason names need no quoting inside it.
+    let _ = write!(out, ",\"{{{}}}\"", fraud_rules::to_texts(fraud).join(","));
     out.push('\n');
 }
 
-/// Stores new clicks with their uniqueness and rollups, and records their `click.stored`
-/// event; returns the ids stored now. A click already stored (a redelivery) is left as it is: its
-/// uniqueness and counts were settled when it was first stored.
-async fn store_clicks(
+/// Each offer's advertiser and currency (the stats count its clicks under both).
+async fn owners_of(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    clicks: &[ClickEvent],
-) -> Result<Vec<ClickId>, IngestError> {
-    if clicks.is_empty() {
-        return Ok(Vec::new());
-    }
-    let offer_ids: Vec<i64> = clicks
-        .iter()
-        .map(|c| offer_of(c).0)
+    offer_ids: impl IntoIterator<Item = OfferId>,
+) -> sqlx::Result<Owners> {
+    let ids: Vec<i64> = offer_ids
+        .into_iter()
+        .map(|o| o.0)
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    // Each offer's advertiser and currency (the stats count its clicks under both).
-    let owners: HashMap<OfferId, (AdvertiserId, String)> = sqlx::query!(
+    if ids.is_empty() {
+        return Ok(Owners::new());
+    }
+    Ok(sqlx::query!(
         r#"SELECT id AS "id: OfferId", advertiser_id AS "advertiser_id: AdvertiserId",
             currency::text AS "currency!" FROM offers WHERE id = ANY($1)"#,
-        &offer_ids,
+        &ids,
     )
     .fetch_all(&mut **tx)
     .await?
     .into_iter()
     .map(|o| (o.id, (o.advertiser_id, o.currency)))
-    .collect();
+    .collect())
+}
+
+/// Stores new clicks with their fraud reasons, uniqueness and rollups, and records their
+/// `click.stored` event; returns the ids stored now. A click already stored (a redelivery) is
+/// left as it is: its reasons, uniqueness and counts were settled when it was first stored
+/// (or since, by the clicks of its flood windows: `rescore`).
+async fn store_clicks(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    clicks: &[ClickEvent],
+    scoring: Option<&Scoring>,
+) -> Result<Vec<ClickId>, IngestError> {
+    if clicks.is_empty() {
+        return Ok(Vec::new());
+    }
+    if scoring.is_some() {
+        // Before reading what is stored: a delivery of the same IPs' clicks that holds the
+        // locks commits first, and its clicks are then found stored.
+        fraud::lock_windows(
+            tx,
+            clicks
+                .iter()
+                .filter(|c| c.verdict.is_counted())
+                .filter_map(|c| c.ip),
+        )
+        .await?;
+    }
+    let mut owners = owners_of(tx, clicks.iter().map(offer_of)).await?;
     let all_ids: Vec<Uuid> = clicks.iter().map(|c| c.id).collect();
     let (earliest, latest) = clicks.iter().map(|c| event_time(c.ts)).fold(
         (None, None),
@@ -392,12 +437,45 @@ async fn store_clicks(
         return Ok(Vec::new());
     }
 
-    // Uniqueness first, so each click is written once with its flag: the earliest ok click
-    // of a visitor per offer, promoter and UTC day, among clicks on offers this control plane
-    // knows (the ones counted).
+    // Fraud reasons of the new ok clicks, and the stored clicks they flag.
+    let scored = match scoring {
+        Some(scoring) => {
+            let new: Vec<NewClick<'_>> = fresh
+                .iter()
+                .filter(|c| c.verdict.is_counted())
+                .map(|c| NewClick {
+                    id: ClickId(c.id),
+                    ts: event_time(c.ts),
+                    offer_id: offer_of(c),
+                    promoter_id: promoter_of(c),
+                    ip: c.ip,
+                    user_agent: &c.user_agent,
+                })
+                .collect();
+            fraud::score_clicks(tx, scoring, &new).await?
+        }
+        None => Scored::default(),
+    };
+    let reasons_of =
+        |id: ClickId| -> &[Reason] { scored.reasons.get(&id).map_or(&[], |r| r.as_slice()) };
+    // Counted: ok at the edge and no blocking reason.
+    let counted = |c: &ClickEvent| c.verdict.is_counted() && !blocked(reasons_of(ClickId(c.id)));
+    let unknown: Vec<OfferId> = scored
+        .restamped
+        .iter()
+        .map(|r| r.offer_id)
+        .filter(|o| !owners.contains_key(o))
+        .collect();
+    owners.extend(owners_of(tx, unknown).await?);
+    let mut tally = Tally::default();
+    rescore::apply(tx, &scored.restamped, &owners, &mut tally).await?;
+
+    // Uniqueness next, so each click is written once with its flag: the earliest counted
+    // click of a visitor per offer, promoter and UTC day, among clicks on offers this control
+    // plane knows (the ones counted).
     let candidates: Vec<uniques::Candidate> = fresh
         .iter()
-        .filter(|c| c.verdict.is_counted() && owners.contains_key(&offer_of(c)))
+        .filter(|c| counted(c) && owners.contains_key(&offer_of(c)))
         .map(|c| uniques::Candidate {
             key: (
                 event_time(c.ts).date(),
@@ -422,6 +500,7 @@ async fn store_clicks(
             c,
             owners.get(&offer_of(c)).map(|(a, _)| *a),
             is_unique(ClickId(c.id)),
+            reasons_of(ClickId(c.id)),
         );
     }
     // COPY stays unchecked (sqlx has no macro for it): its columns are in the order
@@ -429,7 +508,7 @@ async fn store_clicks(
     let mut copy = tx
         .copy_in_raw(
             "COPY clicks (id, ts, offer_id, promoter_id, advertiser_id, kid, verdict, is_unique, ip,
-                          user_agent, referer, country, sub1, sub2, sub3, sub4, sub5, edge)
+                          user_agent, referer, country, sub1, sub2, sub3, sub4, sub5, edge, fraud)
              FROM STDIN WITH (FORMAT csv)",
         )
         .await?;
@@ -443,9 +522,8 @@ async fn store_clicks(
     // The COPY stored every fresh click (or failed above).
     let inserted: Vec<ClickId> = fresh.iter().map(|c| ClickId(c.id)).collect();
 
-    // Rollups by 15-minute bucket, offer, promoter, country and sub1 (and per scope).
-    let mut counts: BTreeMap<ClickKey, ClickCounts> = BTreeMap::new();
-    let mut stored: BTreeMap<(OfferId, PromoterId, time::Date), ClickCount> = BTreeMap::new();
+    // Rollups by 15-minute bucket, offer, promoter, country and sub1 (and per scope);
+    // filtered clicks by reason per day.
     for c in &fresh {
         let (offer_id, promoter_id) = (offer_of(c), promoter_of(c));
         let Some((advertiser, currency)) = owners.get(&offer_id) else {
@@ -460,9 +538,9 @@ async fn store_clicks(
             c.country.as_ref().map(|c| c.as_str()),
             c.subs.get(1),
         );
-        let entry = counts.entry(key).or_default();
-        let counted = c.verdict.is_counted();
-        if counted {
+        let entry = tally.counts.entry(key).or_default();
+        let is_counted = counted(c);
+        if is_counted {
             entry.clicks += 1;
         } else {
             entry.filtered_clicks += 1;
@@ -471,18 +549,28 @@ async fn store_clicks(
             entry.unique_clicks += 1;
         }
         let day = at.date();
-        let count = stored
-            .entry((offer_id, promoter_id, day))
-            .or_insert_with(|| ClickCount {
-                offer_id,
-                promoter_id,
-                advertiser_id: *advertiser,
-                day,
-                clicks: 0,
-                unique_clicks: 0,
-                filtered_clicks: 0,
-            });
-        if counted {
+        let reasons: Vec<&'static str> = if c.verdict.is_counted() {
+            reasons_of(ClickId(c.id))
+                .iter()
+                .map(|r| r.as_str())
+                .collect()
+        } else {
+            vec![c.verdict.as_str()]
+        };
+        for reason in reasons {
+            *tally
+                .filtered
+                .entry(FilteredKey {
+                    day,
+                    offer_id,
+                    promoter_id,
+                    advertiser_id: *advertiser,
+                    reason,
+                })
+                .or_default() += 1;
+        }
+        let count = tally.day(offer_id, promoter_id, *advertiser, day);
+        if is_counted {
             count.clicks += 1;
         } else {
             count.filtered_clicks += 1;
@@ -506,15 +594,16 @@ async fn store_clicks(
             d.country.as_deref(),
             d.sub1.as_deref(),
         );
-        counts.entry(key).or_default().unique_clicks -= 1;
+        tally.counts.entry(key).or_default().unique_clicks -= 1;
     }
-    rollups::add_clicks(tx, &counts).await?;
-    if !stored.is_empty() {
+    rollups::add_clicks(tx, &tally.counts).await?;
+    rollups::add_filtered(tx, &tally.filtered).await?;
+    if !tally.stored.is_empty() {
         events::record(
             tx,
             EventKind::ClickStored,
             &ClicksStored {
-                counts: stored.into_values().collect(),
+                counts: tally.stored.into_values().collect(),
             },
         )
         .await?;

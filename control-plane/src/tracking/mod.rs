@@ -5,6 +5,7 @@ mod db;
 mod http;
 mod ingest;
 pub mod partitions;
+mod rescore;
 mod stream;
 mod uniques;
 

@@ -87,7 +87,12 @@ async fn each_rule_ends_in_its_documented_state() {
     let m = market(json!({"attribution_window_hours": 24})).await;
     let adv = m.advertiser_id();
     let t = OffsetDateTime::now_utc() - Duration::days(3);
-    let click = |secs: i64| Click::new(m.offer, m.promoter.id, t + Duration::seconds(secs));
+    // A visitor per click: one visitor's clicks a second apart would be a click flood.
+    let click = |secs: i64| {
+        let mut c = Click::new(m.offer, m.promoter.id, t + Duration::seconds(secs));
+        c.ip = format!("198.51.100.{}", secs % 250);
+        c
+    };
 
     // The window is inclusive: exactly 24 h after the click is in, a millisecond more is out,
     // and a conversion before its click is out.
@@ -118,7 +123,9 @@ async fn each_rule_ends_in_its_documented_state() {
         .await;
     assert_eq!(m.app.status_of(at_edge.id).await, "approved");
     assert_eq!(m.app.status_of(late.id).await, "out_of_window");
-    assert_eq!(m.app.status_of(early.id).await, "out_of_window");
+    // Before its click is sooner than any minimum click-to-conversion time: the fraud step
+    // (DESIGN §11) comes before the window's.
+    assert_eq!(m.app.status_of(early.id).await, "rejected_fraud");
 
     // One conversion per (offer, txid), even on another click.
     let c4 = click(4);
@@ -348,7 +355,9 @@ async fn payouts_are_exact_to_the_cent() {
     .into_iter()
     .enumerate()
     {
-        let click = Click::new(m.offer, m.promoter.id, t + Duration::seconds(i as i64));
+        let mut click = Click::new(m.offer, m.promoter.id, t + Duration::seconds(i as i64));
+        // A visitor each: six clicks of one visitor within a minute would be a click flood.
+        click.ip = format!("198.51.100.{}", 10 + i);
         let conv = m
             .convert(
                 &click,

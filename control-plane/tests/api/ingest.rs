@@ -5,8 +5,8 @@ use redis::AsyncCommands as _;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-use crate::helpers::{problem, wait_until};
-use crate::tracking::{Click, Conversion, batch_body, market, now_secs};
+use crate::helpers::{Options, problem, wait_until};
+use crate::tracking::{Click, Conversion, batch_body, market, market_with, now_secs};
 
 /// A moment a few minutes ago, but today (UTC): live counters are per UTC day.
 fn recently() -> OffsetDateTime {
@@ -121,7 +121,7 @@ async fn a_bad_event_is_dead_lettered_and_the_rest_stored() {
     let m = market(json!({})).await;
     let t0 = recently();
     let good = Click::new(m.offer, m.promoter.id, t0);
-    let conv = Conversion::new(m.advertiser_id(), good.id, t0 + Duration::seconds(5));
+    let conv = Conversion::new(m.advertiser_id(), good.id, t0 + Duration::seconds(30));
     let mut huge = good.event();
     huge["id"] = json!(uuid::Uuid::now_v7());
     huge["offer_id"] = json!(u64::MAX);
@@ -371,7 +371,7 @@ async fn events_breaking_the_rules_are_set_aside_not_the_batch() {
     let m = market(json!({})).await;
     let t0 = recently();
     let good = Click::new(m.offer, m.promoter.id, t0);
-    let conv = Conversion::new(m.advertiser_id(), good.id, t0 + Duration::seconds(5));
+    let conv = Conversion::new(m.advertiser_id(), good.id, t0 + Duration::seconds(30));
     let mut nul_id = good.event();
     nul_id["id"] = json!("\u{0}abc");
     let mut long_event = conv.event();
@@ -465,7 +465,16 @@ async fn a_replay_is_refused_however_its_header_is_spelled() {
 
 #[tokio::test]
 async fn concurrent_overlapping_batches_in_any_order_are_all_stored() {
-    let m = market(json!({})).await;
+    // Each visitor clicks every 10 s here: too often for the default flood limit, which this
+    // test is not about (tests/api/fraud.rs is).
+    let m = market_with(
+        Options {
+            env: vec![("AFFTOK_FRAUD_CLICK_FLOOD_LIMIT", "1000".to_owned())],
+            ..Options::default()
+        },
+        json!({}),
+    )
+    .await;
     let t0 = recently();
     // Fresh clicks each round: only rows nobody committed yet can make writers wait on each
     // other (a Cloudflare retry of a batch still being stored, a stream takeover).

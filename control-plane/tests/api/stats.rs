@@ -800,7 +800,7 @@ async fn live_counters_follow_events_per_scope() {
     let mut b = Click::new(m.offer, quinn.id, t);
     b.ip = "198.51.100.1".to_owned();
     let repeat = Click::new(m.offer, m.promoter.id, t + Duration::seconds(1));
-    let conv = Conversion::new(m.advertiser_id(), a.id, t + Duration::seconds(2));
+    let conv = Conversion::new(m.advertiser_id(), a.id, t + Duration::seconds(20));
     m.app
         .ingest(&[a.event(), b.event(), repeat.event(), conv.event()])
         .await;

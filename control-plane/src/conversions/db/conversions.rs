@@ -11,17 +11,18 @@ use afftok_shared::money::CurrencyError;
 use rust_decimal::Decimal;
 use sqlx::postgres::types::PgInterval;
 use sqlx::{PgPool, Postgres, Transaction};
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::conversions::rules::{
     self as attribution, Before, Contender, ConversionSource, ConversionStatus, DuplicateKey,
-    Payout, PayoutTerms, Screen, Terms,
+    FraudFacts, Payout, PayoutTerms, Screen, Terms,
 };
 use crate::events::{
     self, EventKind,
     catalogue::{Amount, ConversionChanged},
 };
+use crate::fraud;
 use crate::kernel::Tenant;
 use crate::kernel::event_time;
 use crate::kernel::{AdvertiserId, ClickId, ConversionId, OfferId, PromoterId, UserId};
@@ -96,6 +97,10 @@ pub(crate) struct ConversionRow {
     pub payout_currency: Option<String>,
     /// When attribution decided.
     pub attributed_at: Option<OffsetDateTime>,
+    /// Fraud reasons (`fraud::Reason` names).
+    pub fraud: Vec<String>,
+    /// A reviewer approved it despite its fraud reasons.
+    pub fraud_overruled: bool,
 }
 
 /// A whole conversion: the one column list every read of a [`ConversionRow`] uses, after
@@ -108,7 +113,8 @@ macro_rules! conversion_row {
                 click_id AS "click_id: ClickId", txid, amount, currency, event,
                 source AS "source: ConversionSource", status AS "status: ConversionStatus",
                 offer_id AS "offer_id: OfferId", promoter_id AS "promoter_id: PromoterId",
-                country, sub1, payout, payout_currency, attributed_at "# + $rest
+                country, sub1, payout, payout_currency, attributed_at, fraud,
+                fraud_overruled "# + $rest
             $(, $arg)*
         )
     };
@@ -121,6 +127,7 @@ struct ClickFacts {
     ts: OffsetDateTime,
     country: Option<String>,
     sub1: Option<String>,
+    fraud: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -134,6 +141,8 @@ struct OfferTerms {
     daily_cap: Option<i32>,
     total_cap: Option<i32>,
     hold_conversions: bool,
+    min_ctit_seconds: Option<i32>,
+    fraud_policy: String,
 }
 
 /// What attribution decided, written together just before the transaction commits.
@@ -298,9 +307,9 @@ async fn set_status(
 /// batches never wait on each other in a circle); if that fails, one by one, where a
 /// failure is logged and leaves that conversion pending (the sweeper retries it) without
 /// stopping the others.
-pub async fn attribute_all(pool: &PgPool, ids: &[ConversionId]) {
+pub async fn attribute_all(pool: &PgPool, min_ctit: Duration, ids: &[ConversionId]) {
     if ids.len() > 1 {
-        match attribute_together(pool, ids).await {
+        match attribute_together(pool, min_ctit, ids).await {
             Ok(()) => return,
             Err(e) => {
                 tracing::warn!(conversions = ids.len(), error = %e, "attributing a batch failed; one by one")
@@ -308,7 +317,7 @@ pub async fn attribute_all(pool: &PgPool, ids: &[ConversionId]) {
         }
     }
     for id in ids {
-        if let Err(e) = attribute(pool, *id).await {
+        if let Err(e) = attribute(pool, min_ctit, *id).await {
             tracing::warn!(conversion = %id, error = %e, "attribution failed; it stays pending")
         }
     }
@@ -344,7 +353,7 @@ async fn click_of(
     sqlx::query_as!(
         ClickFacts,
         r#"SELECT offer_id AS "offer_id: OfferId", promoter_id AS "promoter_id: PromoterId",
-                ts, country, sub1
+                ts, country, sub1, fraud
          FROM clicks
          WHERE id = $1 AND ($2::timestamptz IS NULL OR ts = $2) LIMIT 1"#,
         click_id.0,
@@ -354,7 +363,11 @@ async fn click_of(
     .await
 }
 
-async fn attribute_together(pool: &PgPool, ids: &[ConversionId]) -> Result<(), AttributeError> {
+async fn attribute_together(
+    pool: &PgPool,
+    min_ctit: Duration,
+    ids: &[ConversionId],
+) -> Result<(), AttributeError> {
     // Which offers to lock: those of the conversions' clicks (a stored click never changes).
     let uuids: Vec<Uuid> = ids.iter().map(|id| id.0).collect();
     let offers: Vec<OfferId> = sqlx::query_scalar!(
@@ -385,7 +398,7 @@ async fn attribute_together(pool: &PgPool, ids: &[ConversionId]) -> Result<(), A
         // here: that conversion is left to its click's batch (or the sweeper).
         match click_of(&mut *tx, conv.click_id).await? {
             Some(click) if offers.binary_search(&click.offer_id).is_ok() => {
-                decide_pending(&mut tx, conv, click, &mut out).await?;
+                decide_pending(&mut tx, conv, click, min_ctit, &mut out).await?;
             }
             _ => {}
         }
@@ -396,7 +409,11 @@ async fn attribute_together(pool: &PgPool, ids: &[ConversionId]) -> Result<(), A
 
 /// Attributes a pending conversion if its click is there; a conversion already decided is
 /// left alone. Returns what changed.
-pub(crate) async fn attribute(pool: &PgPool, id: ConversionId) -> Result<Outcome, AttributeError> {
+pub(crate) async fn attribute(
+    pool: &PgPool,
+    min_ctit: Duration,
+    id: ConversionId,
+) -> Result<Outcome, AttributeError> {
     let mut out = Outcome::default();
     // Which offer to lock: the click's (read without locks; a stored click never changes).
     let Some(found) = sqlx::query!(
@@ -428,7 +445,7 @@ pub(crate) async fn attribute(pool: &PgPool, id: ConversionId) -> Result<Outcome
         out.status = Some(conv.status);
         return Ok(out);
     }
-    let status = decide_pending(&mut tx, conv, click, &mut out).await?;
+    let status = decide_pending(&mut tx, conv, click, min_ctit, &mut out).await?;
     commit(tx, &mut out).await?;
     out.status = Some(status);
     Ok(out)
@@ -441,6 +458,7 @@ async fn decide_pending(
     tx: &mut Transaction<'_, Postgres>,
     conv: ConversionRow,
     click: ClickFacts,
+    min_ctit: Duration,
     out: &mut Outcome,
 ) -> Result<ConversionStatus, AttributeError> {
     let offer = sqlx::query_as!(
@@ -448,16 +466,37 @@ async fn decide_pending(
         r#"SELECT advertiser_id AS "advertiser_id: AdvertiserId",
                 payout_model AS "payout_model: PayoutModel", payout_amount,
                 payout_percent, currency, attribution_window_hours, daily_cap, total_cap,
-                hold_conversions
+                hold_conversions, min_ctit_seconds, fraud_policy
          FROM offers WHERE id = $1"#,
         click.offer_id.0,
     )
     .fetch_optional(&mut **tx)
     .await?;
-    let terms = offer.as_ref().map(terms_of).transpose()?;
-    let screened = attribution::screen(conv.advertiser_id, conv.ts, click.ts, terms.as_ref());
+    let terms = offer.as_ref().map(|o| terms_of(o, min_ctit)).transpose()?;
+    // The fraud step's facts (read for the offer's own advertiser only: nothing of another
+    // advertiser's click is looked at for a mismatched conversion).
+    let mut reasons = Vec::new();
+    if terms
+        .as_ref()
+        .is_some_and(|t| t.advertiser_id == conv.advertiser_id)
+    {
+        let facts = FraudFacts {
+            click: fraud::rules::from_texts(&click.fraud),
+            suspended: fraud::is_suspended(&mut **tx, click.promoter_id).await?,
+            overruled: conv.fraud_overruled,
+        };
+        let min = terms.as_ref().map_or(min_ctit, |t| t.min_ctit);
+        reasons = attribution::fraud_reasons(&facts, click.ts, conv.ts, min);
+    }
+    let screened = attribution::screen(
+        conv.advertiser_id,
+        conv.ts,
+        click.ts,
+        terms.as_ref(),
+        attribution::flagged(&reasons, conv.fraud_overruled),
+    );
     let terms = match (screened, terms) {
-        (Screen::OutOfWindow | Screen::Contends, Some(terms)) => terms,
+        (Screen::Fraud | Screen::OutOfWindow | Screen::Contends, Some(terms)) => terms,
         _ => {
             // Another advertiser's click (or an offer unknown here): recorded, and nothing of
             // the click is copied into a row its reporter can read.
@@ -477,18 +516,25 @@ async fn decide_pending(
             return Ok(ConversionStatus::RejectedAdvertiserMismatch);
         }
     };
-    // The click's facts are the conversion's from now on (written with its decision).
-    let row = conv;
-    if screened == Screen::OutOfWindow {
-        let row = finish(tx, &row, &click, ConversionStatus::OutOfWindow, None).await?;
+    // The click's facts and the fraud reasons are the conversion's from now on (written with
+    // its decision).
+    let mut row = conv;
+    row.fraud = fraud::rules::to_texts(&reasons);
+    let refused = match screened {
+        Screen::Fraud => Some(ConversionStatus::RejectedFraud),
+        Screen::OutOfWindow => Some(ConversionStatus::OutOfWindow),
+        _ => None,
+    };
+    if let Some(status) = refused {
+        let row = finish(tx, &row, &click, status, None).await?;
         out.changes.push(changed(
             &row,
-            (ConversionStatus::Pending, ConversionStatus::OutOfWindow),
+            (ConversionStatus::Pending, status),
             None,
             None,
             (None, None),
         ));
-        return Ok(ConversionStatus::OutOfWindow);
+        return Ok(status);
     };
 
     // The contenders: this conversion, then the offer's later ones whose place it may take.
@@ -505,7 +551,7 @@ async fn decide_pending(
     .fetch_all(&mut **tx)
     .await?;
     let rows: Vec<&ConversionRow> = std::iter::once(&row).chain(&later).collect();
-    let contenders: Vec<Contender> = rows.iter().map(|r| contender(r)).collect();
+    let contenders: Vec<Contender> = rows.iter().map(|r| contender(r, &terms)).collect();
     let before = slots_before(tx, click.offer_id, &terms, &row, &contenders).await?;
     let assigned = attribution::assign(&terms, &before, &contenders);
 
@@ -544,7 +590,7 @@ async fn decide_pending(
 
 /// The terms attribution applies, from the offer's row (its currency is parsed here, once;
 /// the table's checks keep it valid).
-fn terms_of(o: &OfferTerms) -> Result<Terms, AttributeError> {
+fn terms_of(o: &OfferTerms, default_min_ctit: Duration) -> Result<Terms, AttributeError> {
     Ok(Terms {
         advertiser_id: o.advertiser_id,
         payout: PayoutTerms {
@@ -557,11 +603,21 @@ fn terms_of(o: &OfferTerms) -> Result<Terms, AttributeError> {
         daily_cap: o.daily_cap,
         total_cap: o.total_cap,
         hold: o.hold_conversions,
+        min_ctit: o
+            .min_ctit_seconds
+            .map_or(default_min_ctit, |s| Duration::seconds(i64::from(s))),
+        review_fraud: o.fraud_policy == "review",
     })
 }
 
-fn contender(row: &ConversionRow) -> Contender {
+/// A conversion as `rules::assign` weighs it. Held when it takes a slot: on an offer that
+/// holds conversions, or flagged as fraud on one that reviews those; never once a reviewer
+/// overruled its flags (that was the review).
+fn contender(row: &ConversionRow, terms: &Terms) -> Contender {
+    let flagged =
+        terms.review_fraud && attribution::flagged(&fraud::rules::from_texts(&row.fraud), false);
     Contender {
+        hold: !row.fraud_overruled && (terms.hold || flagged),
         id: row.id,
         ts: row.ts,
         key: DuplicateKey::of(row.txid.as_deref(), row.click_id, &row.event),
@@ -659,7 +715,7 @@ async fn finish(
 ) -> sqlx::Result<ConversionRow> {
     conversion_row!(
         "UPDATE conversions SET status = $2, payout = $3, payout_currency = $4, attributed_at = now(),
-             offer_id = $5, promoter_id = $6, click_ts = $7, country = $8, sub1 = $9
+             offer_id = $5, promoter_id = $6, click_ts = $7, country = $8, sub1 = $9, fraud = $10
          WHERE id = $1 RETURNING ",
         "",
         row.id.0,
@@ -670,7 +726,8 @@ async fn finish(
         click.promoter_id.0,
         click.ts,
         click.country.as_deref(),
-        click.sub1.as_deref()
+        click.sub1.as_deref(),
+        &row.fraud
     )
     .fetch_one(&mut **tx)
     .await
@@ -801,6 +858,8 @@ pub(crate) struct ListFilter {
     pub status: Option<ConversionStatus>,
     /// Only this offer.
     pub offer_id: Option<OfferId>,
+    /// Only conversions with (or without) fraud reasons.
+    pub fraud: Option<fraud::rules::FraudFilter>,
     /// From this instant (inclusive).
     pub from: Option<OffsetDateTime>,
     /// Before this instant.
@@ -826,6 +885,8 @@ pub(crate) async fn list(
            AND ($3::text IS NULL OR status = $3) AND ($4::bigint IS NULL OR offer_id = $4)
            AND ($5::timestamptz IS NULL OR ts >= $5) AND ($6::timestamptz IS NULL OR ts < $6)
            AND ($7::timestamptz IS NULL OR (ts, id) < ($7, $8))
+           AND ($10::text IS NULL OR ($10 = 'any' AND fraud <> '{}') OR ($10 = 'none' AND fraud = '{}')
+                OR fraud @> ARRAY[$10])
          ORDER BY ts DESC, id DESC LIMIT $9",
         a,
         p,
@@ -835,26 +896,32 @@ pub(crate) async fn list(
         f.to,
         before_ts,
         before_id,
-        f.limit
+        f.limit,
+        f.fraud.map(fraud::rules::FraudFilter::as_str)
     )
     .fetch_all(pool)
     .await
 }
 
-/// The advertiser's decision on one of its conversions: approve or reject a held one,
-/// reverse an approved one. Returns the row after and the live counter change.
+/// A reviewer's decision on a conversion (the advertiser's own, or any for an admin, when
+/// `advertiser_id` is `None`): approve or reject a held one, reverse an approved one, or
+/// overrule the flags of one rejected as fraud, which attribution then decides as if it were
+/// clean (approved, or a duplicate, over the cap, out of its window). Returns the row after
+/// and the live counter change.
 pub(crate) async fn decide(
     pool: &PgPool,
-    advertiser_id: AdvertiserId,
+    advertiser_id: Option<AdvertiserId>,
     id: ConversionId,
     to: ConversionStatus,
     actor: UserId,
     reason: Option<&str>,
 ) -> Result<(ConversionRow, Outcome), DecideError> {
+    let advertiser_id = advertiser_id.map(|a| a.0);
     // The offer's lock first, as attribution takes it (a conversion's offer is set once).
     let offer_id = sqlx::query_scalar!(
-        r#"SELECT offer_id AS "offer_id: OfferId" FROM conversions WHERE advertiser_id = $1 AND id = $2"#,
-        advertiser_id.0,
+        r#"SELECT offer_id AS "offer_id: OfferId" FROM conversions
+         WHERE ($1::bigint IS NULL OR advertiser_id = $1) AND id = $2"#,
+        advertiser_id,
         id.0,
     )
     .fetch_optional(pool)
@@ -866,8 +933,8 @@ pub(crate) async fn decide(
     }
     let row = conversion_row!(
         "SELECT ",
-        "FROM conversions WHERE advertiser_id = $1 AND id = $2 FOR UPDATE",
-        advertiser_id.0,
+        "FROM conversions WHERE ($1::bigint IS NULL OR advertiser_id = $1) AND id = $2 FOR UPDATE",
+        advertiser_id,
         id.0
     )
     .fetch_optional(&mut *tx)
@@ -878,13 +945,77 @@ pub(crate) async fn decide(
         return Err(DecideError::IllegalTransition { from, to });
     }
     let mut out = Outcome::default();
-    set_status(&mut tx, &row, to, Some(actor), reason, &mut out).await?;
+    let to = if from == ConversionStatus::RejectedFraud {
+        overrule(&mut tx, row, actor, reason, &mut out).await?
+    } else {
+        set_status(&mut tx, &row, to, Some(actor), reason, &mut out).await?;
+        to
+    };
     let row = conversion_row!("SELECT ", "FROM conversions WHERE id = $1", id.0)
         .fetch_one(&mut *tx)
         .await?;
     commit(tx, &mut out).await?;
     out.status = Some(to);
     Ok((row, out))
+}
+
+/// Overrules the fraud flags of a conversion rejected as fraud: it is attributed again as if
+/// clean (its reasons are kept for the record), with an audit entry naming the reviewer.
+/// Returns its status now.
+async fn overrule(
+    tx: &mut Transaction<'_, Postgres>,
+    row: ConversionRow,
+    actor: UserId,
+    reason: Option<&str>,
+    out: &mut Outcome,
+) -> Result<ConversionStatus, DecideError> {
+    // Its click was found when it was rejected, and stored clicks are never deleted.
+    let click = click_of(&mut **tx, row.click_id)
+        .await?
+        .ok_or(DecideError::NotFound)?;
+    sqlx::query!(
+        "UPDATE conversions SET status = 'pending', fraud_overruled = true WHERE id = $1",
+        row.id.0,
+    )
+    .execute(&mut **tx)
+    .await?;
+    let pending = ConversionRow {
+        status: ConversionStatus::Pending,
+        fraud_overruled: true,
+        ..row
+    };
+    let id = pending.id;
+    // The minimum CTIT only adds a reason, which is overruled: the platform's is as good.
+    let status = decide_pending(tx, pending, click, Duration::ZERO, out)
+        .await
+        .map_err(|e| match e {
+            AttributeError::Db(e) => DecideError::Db(e),
+            AttributeError::Currency(e) => DecideError::Db(sqlx::Error::Decode(Box::new(e))),
+        })?;
+    let why = reason.unwrap_or("fraud flags overruled");
+    sqlx::query!(
+        "INSERT INTO conversion_audit (conversion_id, actor_id, from_status, to_status, reason)
+         VALUES ($1, $2, 'rejected_fraud', $3, $4)",
+        id.0,
+        actor.0,
+        status.as_str(),
+        why,
+    )
+    .execute(&mut **tx)
+    .await?;
+    // The change is the reviewer's, from rejected_fraud (attribution recorded it from pending).
+    for (_, change) in out
+        .changes
+        .iter_mut()
+        .filter(|(_, c)| c.conversion_id == id)
+    {
+        if change.from == ConversionStatus::Pending {
+            change.from = ConversionStatus::RejectedFraud;
+            change.actor_id = Some(actor);
+            change.reason = Some(why.to_owned());
+        }
+    }
+    Ok(status)
 }
 
 /// One audit entry.

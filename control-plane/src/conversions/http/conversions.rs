@@ -23,6 +23,8 @@ use crate::conversions::db::conversions::{
     self, AttributeError, ConversionRow, DecideError, ListFilter,
 };
 use crate::conversions::rules::{ConversionSource, ConversionStatus};
+use crate::fraud::Reason;
+use crate::fraud::rules::{self as fraud_rules, FraudFilter};
 use crate::http::csv::{Csv, wants_csv};
 use crate::http::extract::{Auth, Body, Path, Query, json_body};
 use crate::http::idempotency::{Claim, IdempotencyKeyHeader, Idempotent};
@@ -96,6 +98,10 @@ pub(super) struct ConversionView {
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub attributed_at: Option<OffsetDateTime>,
+    /// Fraud reasons, empty when clean: the click's, `ctit_short`, `suspended_promoter`.
+    pub fraud: Vec<Reason>,
+    /// Approved by a reviewer despite its fraud reasons.
+    pub fraud_overruled: bool,
 }
 
 impl From<ConversionRow> for ConversionView {
@@ -123,6 +129,8 @@ impl From<ConversionRow> for ConversionView {
             country: c.country,
             sub1: c.sub1,
             attributed_at: c.attributed_at,
+            fraud: fraud_rules::from_texts(&c.fraud),
+            fraud_overruled: c.fraud_overruled,
         }
     }
 }
@@ -144,6 +152,8 @@ pub(super) struct ListQuery {
     pub status: Option<ConversionStatus>,
     /// Only this offer.
     pub offer_id: Option<OfferId>,
+    /// `any` (flagged), `none` (clean) or a fraud reason.
+    pub fraud: Option<String>,
     /// From this instant (RFC 3339, inclusive).
     pub from: Option<String>,
     /// Before this instant (RFC 3339).
@@ -171,9 +181,15 @@ pub(super) async fn list(
     let csv = wants_csv(q.format.as_deref(), &headers)?;
     let limit = page_limit(q.limit, csv)?;
     let before = time_cursor(q.cursor.as_deref())?.map(|(ts, id)| (ts, ConversionId(id)));
+    let fraud = q
+        .fraud
+        .as_deref()
+        .map(|f| FraudFilter::parse(f).map_err(|why| ApiError::field("fraud", why)))
+        .transpose()?;
     let filter = ListFilter {
         status: q.status,
         offer_id: q.offer_id,
+        fraud,
         from: instant("from", q.from.as_deref())?,
         to: instant("to", q.to.as_deref())?,
         before,
@@ -200,6 +216,7 @@ pub(super) async fn list(
             "source",
             "country",
             "sub1",
+            "fraud",
         ]);
         for c in &data {
             out.row(&[
@@ -220,6 +237,7 @@ pub(super) async fn list(
                 c.source.as_str().to_owned(),
                 c.country.clone().unwrap_or_default(),
                 c.sub1.clone().unwrap_or_default(),
+                fraud_rules::to_texts(&c.fraud).join(" "),
             ]);
         }
         return Ok(out.into_response("conversions.csv", next_cursor));
@@ -314,7 +332,7 @@ pub(super) async fn report(
         )
         .await?;
     tx.commit().await?;
-    let outcome = conversions::attribute(&state.db, id).await?;
+    let outcome = conversions::attribute(&state.db, state.settings.fraud.min_ctit, id).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(accepted(
@@ -340,7 +358,11 @@ async fn decide(
     body: Option<Decision>,
 ) -> Result<axum::Json<ConversionView>, ApiError> {
     principal.require(Scope::ConversionsWrite)?;
-    let advertiser = principal.advertiser()?;
+    // An admin decides on any advertiser's conversions; an advertiser on its own.
+    let advertiser = match principal.tenant() {
+        crate::kernel::Tenant::Admin => None,
+        _ => Some(principal.advertiser()?),
+    };
     let reason = body
         .and_then(|b| b.reason)
         .map(|r| r.trim().to_owned())

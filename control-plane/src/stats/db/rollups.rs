@@ -216,6 +216,50 @@ pub async fn add_clicks(
     Ok(())
 }
 
+/// Filtered clicks of one UTC day, offer and promoter, by reason: the edge's verdict (`bot`,
+/// `offer_paused`, `geo_blocked`, `expired`) or a fraud reason of an ok click.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FilteredKey {
+    /// The clicks' UTC day.
+    pub day: time::Date,
+    /// Offer.
+    pub offer_id: OfferId,
+    /// Promoter.
+    pub promoter_id: PromoterId,
+    /// The offer's advertiser.
+    pub advertiser_id: AdvertiserId,
+    /// The verdict or fraud reason.
+    pub reason: &'static str,
+}
+
+/// Adds filtered clicks by reason, in key order (concurrent batches lock rows in the same
+/// order).
+pub async fn add_filtered(
+    tx: &mut Transaction<'_, Postgres>,
+    counts: &BTreeMap<FilteredKey, i64>,
+) -> sqlx::Result<()> {
+    let counts: Vec<(&FilteredKey, &i64)> = counts.iter().filter(|(_, n)| **n != 0).collect();
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let reasons: Vec<&str> = counts.iter().map(|(k, _)| k.reason).collect();
+    sqlx::query!(
+        "INSERT INTO stats_filtered (day, offer_id, promoter_id, advertiser_id, reason, clicks)
+         SELECT * FROM UNNEST($1::date[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[])
+         ON CONFLICT (day, offer_id, promoter_id, reason) DO UPDATE SET
+             clicks = stats_filtered.clicks + EXCLUDED.clicks",
+        &counts.iter().map(|(k, _)| k.day).collect::<Vec<_>>(),
+        &counts.iter().map(|(k, _)| k.offer_id.0).collect::<Vec<_>>(),
+        &counts.iter().map(|(k, _)| k.promoter_id.0).collect::<Vec<_>>(),
+        &counts.iter().map(|(k, _)| k.advertiser_id.0).collect::<Vec<_>>(),
+        &reasons[..] as &[&str],
+        &counts.iter().map(|(_, n)| **n).collect::<Vec<_>>(),
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// An approved conversion entering (`sign` 1) or leaving (-1) the rollups.
 #[derive(Debug, Clone)]
 pub struct ConversionCount {
@@ -461,7 +505,8 @@ pub async fn rebuild(pool: &PgPool) -> sqlx::Result<Rebuilt> {
         "stats_conversions",
         "stats_scope_conversions",
         "stats_scope_conversions_hourly",
-        "stats_scope_conversions_delta"
+        "stats_scope_conversions_delta",
+        "stats_filtered"
     );
     // The same counting as ingestion: clicks on offers known here (advertiser set), ok ones
     // counted, the others filtered, under their offer's currency (today's: raw clicks do not
@@ -472,9 +517,9 @@ pub async fn rebuild(pool: &PgPool) -> sqlx::Result<Rebuilt> {
          SELECT date_bin('15 minutes', c.ts, TIMESTAMPTZ '2000-01-01 00:00:00+00'), c.offer_id, c.promoter_id,
                 min(c.advertiser_id), coalesce(c.country, ''), coalesce(c.sub1, ''),
                 coalesce(o.currency::text, ''),
-                count(*) FILTER (WHERE c.verdict = 'ok'),
-                count(*) FILTER (WHERE c.verdict = 'ok' AND c.is_unique),
-                count(*) FILTER (WHERE c.verdict <> 'ok')
+                count(*) FILTER (WHERE c.verdict = 'ok' AND NOT fraud_blocks(c.fraud)),
+                count(*) FILTER (WHERE c.verdict = 'ok' AND NOT fraud_blocks(c.fraud) AND c.is_unique),
+                count(*) FILTER (WHERE c.verdict <> 'ok' OR fraud_blocks(c.fraud))
          FROM clicks c LEFT JOIN offers o ON o.id = c.offer_id
          WHERE c.advertiser_id IS NOT NULL
          GROUP BY 1, 2, 3, 5, 6, 7",
@@ -488,6 +533,18 @@ pub async fn rebuild(pool: &PgPool) -> sqlx::Result<Rebuilt> {
          FROM stats_clicks,
               LATERAL (VALUES ('t', 0::bigint), ('a', advertiser_id), ('p', promoter_id)) AS s(scope, scope_id)
          GROUP BY 1, 2, 3, 4",
+    )
+    .execute(&mut *tx)
+    .await?;
+    // Filtered clicks by reason: the edge's verdict, or each fraud reason of an ok click.
+    sqlx::query!(
+        "INSERT INTO stats_filtered (day, offer_id, promoter_id, advertiser_id, reason, clicks)
+         SELECT (c.ts AT TIME ZONE 'UTC')::date, c.offer_id, c.promoter_id, min(c.advertiser_id), r.reason, count(*)
+         FROM clicks c,
+              LATERAL (SELECT c.verdict WHERE c.verdict <> 'ok'
+                       UNION ALL SELECT unnest(c.fraud) WHERE c.verdict = 'ok') AS r(reason)
+         WHERE c.advertiser_id IS NOT NULL
+         GROUP BY 1, 2, 3, 5",
     )
     .execute(&mut *tx)
     .await?;

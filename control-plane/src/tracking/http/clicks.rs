@@ -12,6 +12,8 @@ use utoipa_axum::routes;
 
 use crate::accounts::Scope;
 use crate::app::startup::AppState;
+use crate::fraud::Reason;
+use crate::fraud::rules::{self as fraud_rules, FraudFilter};
 use crate::http::csv::{Csv, wants_csv};
 use crate::http::extract::{Auth, Query};
 use crate::kernel::error::ApiError;
@@ -48,6 +50,9 @@ pub(super) struct ClickView {
     pub referer: Option<String>,
     /// Which edge.
     pub edge: String,
+    /// Fraud reasons, empty when clean (`vpn_ip` is a signal; the others keep the click out of
+    /// the counts, like a bot).
+    pub fraud: Vec<Reason>,
 }
 
 impl From<ClickRow> for ClickView {
@@ -63,6 +68,7 @@ impl From<ClickRow> for ClickView {
             subs: vec![c.sub1, c.sub2, c.sub3, c.sub4, c.sub5],
             referer: c.referer,
             edge: c.edge,
+            fraud: fraud_rules::from_texts(&c.fraud),
         }
     }
 }
@@ -84,6 +90,8 @@ pub(super) struct ClickQuery {
     pub offer_id: Option<OfferId>,
     /// Only this verdict.
     pub verdict: Option<String>,
+    /// `any` (flagged), `none` (clean) or a fraud reason.
+    pub fraud: Option<String>,
     /// From this instant (RFC 3339, default: 7 days before `to`).
     pub from: Option<String>,
     /// Before this instant (RFC 3339, default: now). At most 93 days after `from`.
@@ -130,6 +138,11 @@ pub(super) async fn list(
             })
         })
         .transpose()?;
+    let fraud = q
+        .fraud
+        .as_deref()
+        .map(|f| FraudFilter::parse(f).map_err(|why| ApiError::field("fraud", why)))
+        .transpose()?;
     let before = time_cursor(q.cursor.as_deref())?.map(|(ts, id)| (ts, ClickId(id)));
     let rows = clicks::list(
         &state.db,
@@ -137,6 +150,7 @@ pub(super) async fn list(
         &ListFilter {
             offer_id: q.offer_id,
             verdict,
+            fraud,
             from,
             to,
             before,
@@ -162,6 +176,7 @@ pub(super) async fn list(
             "sub5",
             "referer",
             "edge",
+            "fraud",
         ]);
         for c in &data {
             let mut cells = vec![
@@ -177,6 +192,7 @@ pub(super) async fn list(
             cells.extend(c.subs.iter().map(|s| s.clone().unwrap_or_default()));
             cells.push(c.referer.clone().unwrap_or_default());
             cells.push(c.edge.clone());
+            cells.push(fraud_rules::to_texts(&c.fraud).join(" "));
             out.row(&cells);
         }
         return Ok(out.into_response("clicks.csv", next_cursor));
