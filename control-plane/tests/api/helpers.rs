@@ -153,6 +153,25 @@ pub(crate) async fn spawn_with(opts: Options) -> TestApp {
 }
 
 impl TestApp {
+    /// A second control plane on the same database, Redis and stream (as when two run behind
+    /// a load balancer).
+    pub(crate) async fn twin(&self) -> TestApp {
+        let app = Application::build(self.settings.clone())
+            .await
+            .expect("the twin builds");
+        let addr = app.local_addr().expect("bound");
+        tokio::spawn(app.run_until(std::future::pending()));
+        let base = format!("http://{addr}");
+        TestApp {
+            api: Client::new(&base).expect("API client"),
+            base,
+            db: self.db.clone(),
+            db_url: self.db_url.clone(),
+            settings: self.settings.clone(),
+            http: reqwest::Client::new(),
+        }
+    }
+
     pub(crate) fn get(&self, path: &str) -> RequestBuilder {
         self.http.get(format!("{}{path}", self.base))
     }

@@ -1,0 +1,949 @@
+//! Fraud scoring (DESIGN §11) against labelled traffic made here: for every reason, traffic
+//! that must be flagged and look-alike traffic that must not be (visitors behind one carrier
+//! NAT at a human rate, a visitor's second click a minute later, a VPN user, a CTIT of exactly
+//! the minimum…). The clicks are shuffled into batches delivered out of order and twice,
+//! through HTTP to two control planes at once and through the stream; precision and recall of
+//! every reason are then exact, and the counts leave blocked clicks out.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use redis::AsyncCommands as _;
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::helpers::{Account, TestApp, problem};
+use crate::tracking::{Click, Conversion, Market, market};
+
+/// A small deterministic generator (xorshift64*): the traffic is the same every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, self.below(i + 1));
+        }
+    }
+}
+
+const BROWSERS: [&str; 4] = [
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15",
+];
+
+const HEADLESS: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36";
+
+/// A click and the reasons it must carry.
+struct Labelled {
+    click: Click,
+    truth: BTreeSet<&'static str>,
+}
+
+/// The traffic, with who is who.
+struct Traffic {
+    clicks: Vec<Labelled>,
+}
+
+impl Traffic {
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        (offer, promoter): (i64, i64),
+        ts: OffsetDateTime,
+        ip: &str,
+        ua: &str,
+        truth: &[&'static str],
+    ) -> usize {
+        let mut click = Click::new(offer, promoter, ts);
+        click.ip = ip.to_owned();
+        click.user_agent = ua.to_owned();
+        self.clicks.push(Labelled {
+            click,
+            truth: truth.iter().copied().collect(),
+        });
+        self.clicks.len() - 1
+    }
+}
+
+/// Ranges imported as `afftok fraud ranges import` stores them (v4 and v6 of each kind).
+async fn import_ranges(db: &sqlx::PgPool) {
+    sqlx::raw_sql(
+        "INSERT INTO fraud_ranges (kind, range) VALUES
+            ('datacenter', '203.0.113.0/24'), ('datacenter', '2001:db8:dc::/48'),
+            ('vpn', '198.51.100.0/24'), ('vpn', '2001:db8:add::/48');
+         INSERT INTO fraud_range_imports (kind, ranges, sources)
+            VALUES ('datacenter', 2, '{test}'), ('vpn', 2, '{test}')",
+    )
+    .execute(db)
+    .await
+    .expect("ranges imported");
+}
+
+async fn suspend(db: &sqlx::PgPool, promoter: i64) {
+    sqlx::query("UPDATE users SET suspended_at = now(), suspended_reason = 'test' WHERE id = $1")
+        .bind(promoter)
+        .execute(db)
+        .await
+        .expect("suspended");
+}
+
+/// Where a batch goes.
+#[derive(Debug, Clone, Copy)]
+enum Route {
+    /// Signed HTTP to the first control plane.
+    First,
+    /// Signed HTTP to the second.
+    Second,
+    /// The Redis Stream, read by both.
+    Stream,
+}
+
+async fn deliver(first: &TestApp, second: &TestApp, route: Route, events: &[Value]) {
+    match route {
+        Route::First => {
+            first.ingest(events).await;
+        }
+        Route::Second => {
+            second.ingest(events).await;
+        }
+        Route::Stream => {
+            let mut redis = first.redis().await;
+            for e in events {
+                let _: String = redis
+                    .xadd(
+                        &first.settings.event_stream,
+                        "*",
+                        &[("event", e.to_string())],
+                    )
+                    .await
+                    .expect("xadd");
+            }
+        }
+    }
+}
+
+/// Shuffles `events` into batches of 1–30, each sent twice (the copy later, elsewhere),
+/// over three lanes at once.
+async fn send_shuffled(first: &TestApp, second: &TestApp, rng: &mut Rng, mut events: Vec<Value>) {
+    rng.shuffle(&mut events);
+    let mut sends: Vec<(Route, Vec<Value>)> = Vec::new();
+    let mut rest = &events[..];
+    while !rest.is_empty() {
+        let n = (1 + rng.below(30)).min(rest.len());
+        let (batch, tail) = rest.split_at(n);
+        rest = tail;
+        let route = |r: usize| [Route::First, Route::Second, Route::Stream][r];
+        sends.push((route(rng.below(3)), batch.to_vec()));
+        let later = sends.len() + rng.below(5);
+        let copy = (route(rng.below(3)), batch.to_vec());
+        sends.insert(later.min(sends.len()), copy);
+    }
+    let mut lanes: [Vec<(Route, Vec<Value>)>; 3] = Default::default();
+    for (i, send) in sends.into_iter().enumerate() {
+        lanes[i % 3].push(send);
+    }
+    let lane = |sends: Vec<(Route, Vec<Value>)>| async move {
+        for (route, events) in sends {
+            deliver(first, second, route, &events).await;
+        }
+    };
+    let [a, b, c] = lanes;
+    tokio::join!(lane(a), lane(b), lane(c));
+}
+
+async fn scalar(db: &sqlx::PgPool, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, Option<i64>>(sql)
+        .fetch_one(db)
+        .await
+        .expect(sql)
+        .unwrap_or(0)
+}
+
+/// A moment today (UTC) with 25 minutes of room after it where possible.
+fn start_of_traffic() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    (now - Duration::minutes(30)).max(now.replace_time(time::Time::MIDNIGHT) + Duration::SECOND)
+}
+
+struct World {
+    m: Market,
+    twin: TestApp,
+    offer_b: i64,
+    offer_review: i64,
+    p2: Account,
+    suspended: Account,
+}
+
+async fn world() -> World {
+    let m = market(json!({})).await;
+    let offer_b = m.app.approved_offer(&m.adv, &m.admin, json!({})).await;
+    let offer_review = m
+        .app
+        .approved_offer(&m.adv, &m.admin, json!({"fraud_policy": "review"}))
+        .await;
+    let p2 = m.app.promoter("penny").await;
+    let suspended = m.app.promoter("sam").await;
+    import_ranges(&m.app.db).await;
+    suspend(&m.app.db, suspended.id).await;
+    let twin = m.app.twin().await;
+    World {
+        m,
+        twin,
+        offer_b,
+        offer_review,
+        p2,
+        suspended,
+    }
+}
+
+/// Indexes of the clicks conversions are made on.
+struct Targets {
+    exact: usize,
+    short: usize,
+    datacenter: usize,
+    vpn: usize,
+    suspended: usize,
+    flooded: usize,
+    review: usize,
+}
+
+fn traffic(w: &World, t0: OffsetDateTime) -> (Traffic, Targets) {
+    let (a, b, r) = (w.m.offer, w.offer_b, w.offer_review);
+    let (p1, p2, ps) = (w.m.promoter.id, w.p2.id, w.suspended.id);
+    let s = |secs: f64| t0 + Duration::seconds_f64(secs);
+    let mut t = Traffic { clicks: Vec::new() };
+
+    // Background: 40 ordinary visitors, some back a few minutes later.
+    let mut background = Vec::new();
+    for i in 0..40u32 {
+        let offer = if i % 2 == 0 { a } else { b };
+        let promoter = if i % 3 == 0 { p2 } else { p1 };
+        let ip = format!("100.64.1.{}", i + 1);
+        let ua = BROWSERS[i as usize % 4];
+        let at = f64::from(i) * 17.0;
+        background.push(t.add((offer, promoter), s(at), &ip, ua, &[]));
+        if i % 2 == 0 {
+            t.add((offer, promoter), s(at + 150.0), &ip, ua, &[]);
+        }
+    }
+
+    // Hosting ranges, v4 and v6, and addresses just outside them.
+    let mut datacenter = Vec::new();
+    for k in 0..6u32 {
+        let ip = format!("203.0.113.{}", 10 + k);
+        datacenter.push(t.add(
+            (a, p1),
+            s(300.0 + f64::from(k) * 180.0),
+            &ip,
+            BROWSERS[0],
+            &["datacenter_ip"],
+        ));
+    }
+    t.add(
+        (a, p1),
+        s(320.0),
+        "2001:db8:dc::5",
+        BROWSERS[1],
+        &["datacenter_ip"],
+    );
+    for ip in ["203.0.114.10", "203.0.112.255", "2001:db8:dd::5"] {
+        t.add((a, p1), s(330.0), ip, BROWSERS[1], &[]);
+    }
+
+    // VPN users: flagged as a signal, still counted.
+    let vpn = t.add((a, p1), s(340.0), "198.51.100.20", BROWSERS[2], &["vpn_ip"]);
+    t.add(
+        (b, p2),
+        s(345.0),
+        "2001:db8:add::9",
+        BROWSERS[3],
+        &["vpn_ip"],
+    );
+    t.add((a, p1), s(350.0), "198.51.101.1", BROWSERS[2], &[]);
+
+    // A visitor clicking one link eight times in 35 s: the sixth on are a flood. The same
+    // visitor's clicks on another offer meanwhile are not.
+    let mut flooded = 0;
+    for k in 0..8 {
+        let truth: &[&str] = if k >= 5 { &["click_flood"] } else { &[] };
+        let i = t.add(
+            (a, p1),
+            s(120.0 + f64::from(k) * 5.0),
+            "100.64.2.1",
+            "Mozilla/5.0 (V)",
+            truth,
+        );
+        if k == 6 {
+            flooded = i;
+        }
+    }
+    for k in 0..3 {
+        t.add(
+            (b, p1),
+            s(122.5 + f64::from(k) * 5.0),
+            "100.64.2.1",
+            "Mozilla/5.0 (V)",
+            &[],
+        );
+    }
+    // A visitor's second click a minute later; five clicks in 50 s; a sixth exactly 60 s
+    // after the first (its window has let the first go) and one just inside.
+    t.add((a, p1), s(180.0), "100.64.2.2", BROWSERS[0], &[]);
+    t.add((a, p1), s(241.0), "100.64.2.2", BROWSERS[0], &[]);
+    for k in 0..5 {
+        t.add(
+            (a, p1),
+            s(400.0 + f64::from(k) * 12.5),
+            "100.64.2.3",
+            BROWSERS[1],
+            &[],
+        );
+    }
+    for (offset, truth) in [
+        (0.0, &[][..]),
+        (1.0, &[]),
+        (2.0, &[]),
+        (3.0, &[]),
+        (4.0, &[]),
+        (60.0, &[]),
+    ] {
+        t.add((a, p1), s(500.0 + offset), "100.64.2.4", BROWSERS[2], truth);
+    }
+    for (offset, truth) in [
+        (0.0, &[][..]),
+        (1.0, &[]),
+        (2.0, &[]),
+        (3.0, &[]),
+        (4.0, &[]),
+        (59.999, &["click_flood"]),
+    ] {
+        t.add((a, p1), s(600.0 + offset), "100.64.2.5", BROWSERS[3], truth);
+    }
+
+    // A carrier NAT IP flooding: 70 clicks in 49 s, each a visitor of its own. And another
+    // with 120 visitors over 20 minutes, at a human rate.
+    for k in 0..70u32 {
+        let truth: &[&str] = if k >= 60 { &["ip_flood"] } else { &[] };
+        let offer = if k % 2 == 0 { a } else { b };
+        t.add(
+            (offer, p1),
+            s(700.0 + f64::from(k) * 0.7),
+            "100.64.3.1",
+            &format!("Mozilla/5.0 (NAT {k})"),
+            truth,
+        );
+    }
+    for k in 0..120u32 {
+        t.add(
+            (a, p2),
+            s(f64::from(k) * 10.0),
+            "100.64.3.2",
+            &format!("Mozilla/5.0 (Human {})", k % 30),
+            &[],
+        );
+    }
+
+    // Automation, and apps that look like it but name themselves.
+    for (k, ua) in [
+        "",
+        HEADLESS,
+        "python-requests/2.31.0",
+        "Go-http-client/1.1",
+        "okhttp/4.9.0",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let ip = format!("100.64.4.{}", k + 1);
+        t.add((a, p1), s(800.0 + k as f64), &ip, ua, &["suspicious_agent"]);
+    }
+    t.add(
+        (a, p1),
+        s(810.0),
+        "100.64.4.6",
+        "ShopApp/5.2.1 (Android 14; Pixel 8) okhttp/4.9.0",
+        &[],
+    );
+    t.add((a, p1), s(811.0), "100.64.4.7", BROWSERS[0], &[]);
+
+    // A suspended promoter's links still send visitors; their clicks count for nothing.
+    let mut suspended = Vec::new();
+    for k in 0..4u32 {
+        let ip = format!("100.64.5.{}", k + 1);
+        suspended.push(t.add(
+            (a, ps),
+            s(820.0 + f64::from(k) * 30.0),
+            &ip,
+            BROWSERS[1],
+            &["suspended_promoter"],
+        ));
+    }
+
+    // Reasons together: a headless browser in a data centre; a flood from a VPN exit.
+    t.add(
+        (a, p1),
+        s(900.0),
+        "203.0.113.50",
+        HEADLESS,
+        &["datacenter_ip", "suspicious_agent"],
+    );
+    for k in 0..7 {
+        let truth: &[&str] = if k >= 5 {
+            &["click_flood", "vpn_ip"]
+        } else {
+            &["vpn_ip"]
+        };
+        t.add(
+            (a, p2),
+            s(950.0 + f64::from(k) * 4.0),
+            "198.51.100.50",
+            "Mozilla/5.0 (VF)",
+            truth,
+        );
+    }
+
+    // Bots the edge caught are filtered by their verdict, never scored.
+    for k in 0..3 {
+        let i = t.add(
+            (a, p1),
+            s(960.0 + f64::from(k)),
+            "203.0.113.77",
+            HEADLESS,
+            &[],
+        );
+        t.clicks[i].click.verdict = "bot";
+    }
+
+    // A click on the offer that reviews its flagged conversions.
+    let review = t.add((r, p1), s(1000.0), "100.64.6.1", BROWSERS[0], &[]);
+
+    let targets = Targets {
+        exact: background[0],
+        short: background[2],
+        datacenter: datacenter[0],
+        vpn,
+        suspended: suspended[0],
+        flooded,
+        review,
+    };
+    (t, targets)
+}
+
+/// Precision and recall of one reason over the traffic: (true positives, false positives,
+/// false negatives).
+fn confusion(
+    clicks: &[Labelled],
+    got: &HashMap<Uuid, BTreeSet<String>>,
+    reason: &str,
+) -> (usize, usize, usize) {
+    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+    for l in clicks {
+        let flagged = got.get(&l.click.id).is_some_and(|r| r.contains(reason));
+        match (l.truth.contains(reason), flagged) {
+            (true, true) => tp += 1,
+            (false, true) => fp += 1,
+            (true, false) => fn_ += 1,
+            (false, false) => {}
+        }
+    }
+    (tp, fp, fn_)
+}
+
+#[tokio::test]
+async fn labelled_traffic_out_of_order_twice_on_two_control_planes_is_flagged_exactly() {
+    let w = world().await;
+    let app = &w.m.app;
+    let t0 = start_of_traffic();
+    let (traffic, targets) = traffic(&w, t0);
+    let mut rng = Rng(0x5eed_f00d_cafe_d00d);
+    let events: Vec<Value> = traffic.clicks.iter().map(|l| l.click.event()).collect();
+    let n = events.len() as i64;
+    send_shuffled(app, &w.twin, &mut rng, events).await;
+    app.eventually("SELECT count(*) FROM clicks", n).await;
+    // The stream's copies are duplicates by now; let them be read before the counts.
+    app.settled().await;
+
+    let rows: Vec<(Uuid, Vec<String>, bool)> =
+        sqlx::query_as("SELECT id, fraud, is_unique FROM clicks")
+            .fetch_all(&app.db)
+            .await
+            .expect("clicks");
+    let got: HashMap<Uuid, BTreeSet<String>> = rows
+        .iter()
+        .map(|(id, fraud, _)| (*id, fraud.iter().cloned().collect()))
+        .collect();
+    let reasons = [
+        "datacenter_ip",
+        "vpn_ip",
+        "click_flood",
+        "ip_flood",
+        "suspicious_agent",
+        "suspended_promoter",
+    ];
+    let mut table = String::from("reason              flagged  precision  recall\n");
+    for reason in reasons {
+        let (tp, fp, fn_) = confusion(&traffic.clicks, &got, reason);
+        assert!(tp > 0, "the traffic has {reason} clicks");
+        let precision = tp as f64 / (tp + fp) as f64;
+        let recall = tp as f64 / (tp + fn_) as f64;
+        table.push_str(&format!(
+            "{reason:<19} {:>7}  {precision:>9.3}  {recall:>6.3}\n",
+            tp + fp
+        ));
+        assert_eq!(
+            (precision, recall),
+            (1.0, 1.0),
+            "{reason}: {tp} tp, {fp} fp, {fn_} fn"
+        );
+    }
+    eprintln!("{table}");
+    // Nothing else is flagged either: every click carries exactly its truth.
+    for l in &traffic.clicks {
+        let mine: BTreeSet<String> = l.truth.iter().map(|r| (*r).to_owned()).collect();
+        assert_eq!(got.get(&l.click.id), Some(&mine), "{:?}", l.click);
+    }
+
+    // Counted: ok at the edge and nothing blocking; the rest is filtered, by reason.
+    let blocked = |l: &Labelled| l.truth.iter().any(|r| *r != "vpn_ip");
+    let counted: Vec<&Labelled> = traffic
+        .clicks
+        .iter()
+        .filter(|l| l.click.verdict == "ok" && !blocked(l))
+        .collect();
+    let visitors: BTreeSet<(i64, i64, String, String)> = counted
+        .iter()
+        .map(|l| {
+            (
+                l.click.offer_id,
+                l.click.promoter_id,
+                l.click.ip.clone(),
+                l.click.user_agent.clone(),
+            )
+        })
+        .collect();
+    let db = &app.db;
+    assert_eq!(
+        scalar(db, "SELECT sum(clicks)::bigint FROM stats_clicks").await,
+        counted.len() as i64
+    );
+    assert_eq!(
+        scalar(db, "SELECT sum(filtered_clicks)::bigint FROM stats_clicks").await,
+        n - counted.len() as i64
+    );
+    // One UTC day (the traffic starts at least a second after midnight and lasts 20 min,
+    // unless the test runs in the last 20 minutes of a day: then uniques per day are more).
+    if (t0 + Duration::minutes(20)).date() == t0.date() {
+        assert_eq!(
+            scalar(db, "SELECT sum(unique_clicks)::bigint FROM stats_clicks").await,
+            visitors.len() as i64
+        );
+        assert_eq!(
+            rows.iter().filter(|(_, _, unique)| *unique).count(),
+            visitors.len()
+        );
+    }
+    let mut by_reason: BTreeMap<String, i64> = BTreeMap::new();
+    for l in &traffic.clicks {
+        if l.click.verdict != "ok" {
+            *by_reason.entry(l.click.verdict.to_owned()).or_default() += 1;
+        }
+        for r in &l.truth {
+            *by_reason.entry((*r).to_owned()).or_default() += 1;
+        }
+    }
+    let stored: BTreeMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
+        "SELECT reason, sum(clicks)::bigint FROM stats_filtered GROUP BY reason",
+    )
+    .fetch_all(db)
+    .await
+    .expect("filtered")
+    .into_iter()
+    .collect();
+    assert_eq!(stored, by_reason);
+
+    // The live counters leave blocked clicks out too.
+    let live: Value = app.get_json("/v1/stats/live", &w.m.admin.token).await;
+    let today: Vec<&Labelled> = traffic
+        .clicks
+        .iter()
+        .filter(|l| l.click.ts.date() == OffsetDateTime::now_utc().date())
+        .collect();
+    let live_counted = today
+        .iter()
+        .filter(|l| l.click.verdict == "ok" && !blocked(l))
+        .count();
+    assert_eq!(live["clicks"], json!(live_counted), "{live}");
+    assert_eq!(
+        live["filtered_clicks"],
+        json!(today.len() - live_counted),
+        "{live}"
+    );
+
+    // A rebuild from the stored clicks counts the same.
+    afftok_control_plane::stats::rebuild(db)
+        .await
+        .expect("rebuild");
+    assert_eq!(
+        scalar(db, "SELECT sum(clicks)::bigint FROM stats_clicks").await,
+        counted.len() as i64
+    );
+    let rebuilt: BTreeMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
+        "SELECT reason, sum(clicks)::bigint FROM stats_filtered GROUP BY reason",
+    )
+    .fetch_all(db)
+    .await
+    .expect("filtered")
+    .into_iter()
+    .collect();
+    assert_eq!(rebuilt, by_reason);
+
+    // The lists show the reasons and filter by them.
+    let from = (t0 - Duration::minutes(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let to = (t0 + Duration::hours(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let page: Value = app
+        .get_json(
+            &format!(
+                "/v1/clicks?fraud=ip_flood&limit=200&from={}&to={}",
+                enc(&from),
+                enc(&to)
+            ),
+            &w.m.admin.token,
+        )
+        .await;
+    let listed = page["data"].as_array().map_or(0, Vec::len);
+    assert_eq!(listed, 10, "{page}");
+    assert!(
+        page["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|c| c["fraud"] == json!(["ip_flood"]))
+    );
+    let resp = app
+        .get("/v1/clicks?fraud=bots")
+        .bearer_auth(&w.m.admin.token)
+        .send()
+        .await
+        .expect("request");
+    problem(resp, 422, "validation_failed").await;
+
+    conversions_after_scoring(&w, &traffic, &targets, &mut rng).await;
+}
+
+fn enc(text: &str) -> String {
+    text.replace('+', "%2B").replace(':', "%3A")
+}
+
+/// Conversions on the scored clicks: the fraud step, the offer's policy, and the reviews.
+async fn conversions_after_scoring(w: &World, t: &Traffic, targets: &Targets, rng: &mut Rng) {
+    let app = &w.m.app;
+    let adv = w.m.advertiser_id();
+    let on = |i: usize, after: Duration| {
+        let click = &t.clicks[i].click;
+        Conversion::new(adv, click.id, click.ts + after)
+    };
+    let exact = on(targets.exact, Duration::seconds(10));
+    let short = on(targets.short, Duration::milliseconds(9_999));
+    let datacenter = on(targets.datacenter, Duration::minutes(5));
+    let vpn = on(targets.vpn, Duration::minutes(5));
+    let suspended = on(targets.suspended, Duration::minutes(5));
+    let flooded = on(targets.flooded, Duration::minutes(5));
+    let review = on(targets.review, Duration::seconds(3));
+    let all = [
+        &exact,
+        &short,
+        &datacenter,
+        &vpn,
+        &suspended,
+        &flooded,
+        &review,
+    ];
+    send_shuffled(app, &w.twin, rng, all.iter().map(|c| c.event()).collect()).await;
+    app.eventually(
+        "SELECT count(*) FROM conversions WHERE status <> 'pending'",
+        all.len() as i64,
+    )
+    .await;
+
+    let expect = [
+        (&exact, "approved", json!([])),
+        (&short, "rejected_fraud", json!(["ctit_short"])),
+        (&datacenter, "rejected_fraud", json!(["datacenter_ip"])),
+        (&vpn, "approved", json!(["vpn_ip"])),
+        (&suspended, "rejected_fraud", json!(["suspended_promoter"])),
+        (&flooded, "rejected_fraud", json!(["click_flood"])),
+        (&review, "pending_review", json!(["ctit_short"])),
+    ];
+    for (conv, status, fraud) in &expect {
+        let c = app
+            .get_json(&format!("/v1/conversions/{}", conv.id), &w.m.adv.token)
+            .await;
+        assert_eq!((&c["status"], &c["fraud"]), (&json!(status), fraud), "{c}");
+        let paid = *status == "approved" || *status == "pending_review";
+        assert_eq!(c["payout"].is_null(), !paid, "{c}");
+    }
+
+    // Flagged ones in the list, by reason.
+    let listed = |query: &'static str| async move {
+        let page: Value = app
+            .get_json(&format!("/v1/conversions?{query}"), &w.m.adv.token)
+            .await;
+        page["data"].as_array().map_or(0, Vec::len)
+    };
+    assert_eq!(listed("fraud=any").await, 6);
+    assert_eq!(listed("fraud=ctit_short").await, 2);
+    assert_eq!(listed("fraud=none").await, 1);
+    let resp = app
+        .get("/v1/conversions?fraud=everything")
+        .bearer_auth(&w.m.adv.token)
+        .send()
+        .await
+        .expect("request");
+    problem(resp, 422, "validation_failed").await;
+
+    // An admin overrules a hosting-range rejection; the advertiser a short CTIT and the
+    // held one. Each then counts, with its payout, and the audit names the reviewer.
+    let before = stats_conversions(app).await;
+    let decide = |token: String, id: Uuid, action: &'static str| async move {
+        app.post(&format!("/v1/conversions/{id}/{action}"))
+            .bearer_auth(token)
+            .json(&json!({"reason": "checked by hand"}))
+            .send()
+            .await
+            .expect("request")
+    };
+    let resp = decide(w.m.promoter.token.clone(), datacenter.id, "approve").await;
+    assert_eq!(resp.status(), 403);
+    let resp = decide(w.m.admin.token.clone(), datacenter.id, "approve").await;
+    assert_eq!(resp.status(), 200);
+    let c: Value = resp.json().await.expect("json");
+    assert_eq!(
+        (
+            &c["status"],
+            &c["fraud"],
+            &c["fraud_overruled"],
+            &c["payout"]
+        ),
+        (
+            &json!("approved"),
+            &json!(["datacenter_ip"]),
+            &json!(true),
+            &json!("12.50")
+        ),
+        "{c}"
+    );
+    let resp = decide(w.m.adv.token.clone(), short.id, "approve").await;
+    assert_eq!(resp.status(), 200);
+    let resp = decide(w.m.adv.token.clone(), review.id, "approve").await;
+    assert_eq!(resp.status(), 200);
+    // Approved already, or rejected for good: not again.
+    problem(
+        decide(w.m.adv.token.clone(), exact.id, "approve").await,
+        409,
+        "illegal_transition",
+    )
+    .await;
+    problem(
+        decide(w.m.adv.token.clone(), flooded.id, "reject").await,
+        409,
+        "illegal_transition",
+    )
+    .await;
+    assert_eq!(stats_conversions(app).await, before + 3);
+    let audit: Vec<(Option<i64>, String, String)> = sqlx::query_as(
+        "SELECT actor_id, from_status, to_status FROM conversion_audit WHERE conversion_id = $1 ORDER BY id",
+    )
+    .bind(datacenter.id)
+    .fetch_all(&app.db)
+    .await
+    .expect("audit");
+    assert_eq!(
+        audit,
+        vec![(
+            Some(w.m.admin.id),
+            "rejected_fraud".to_owned(),
+            "approved".to_owned()
+        )]
+    );
+}
+
+async fn stats_conversions(app: &TestApp) -> i64 {
+    scalar(
+        &app.db,
+        "SELECT sum(conversions)::bigint FROM stats_conversions",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_unique_click_flagged_late_hands_its_place_to_the_visitors_next_clean_click() {
+    let w = world().await;
+    let app = &w.m.app;
+    let t0 = start_of_traffic();
+    let s = |secs: f64| t0 + Duration::seconds_f64(secs);
+    let q = |at: f64| {
+        let mut c = Click::new(w.m.offer, w.m.promoter.id, s(at));
+        c.ip = "100.64.9.1".to_owned();
+        c.user_agent = "Mozilla/5.0 (Q)".to_owned();
+        c
+    };
+    // The visitor's click at 31 s, then again at 200 s, arrive first: the first is unique.
+    let (early, later) = (q(31.0), q(200.0));
+    app.ingest(&[early.event(), later.event()]).await;
+    let unique_of = |id: Uuid| async move {
+        sqlx::query_scalar::<_, bool>("SELECT is_unique FROM clicks WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .expect("stored")
+    };
+    assert!(unique_of(early.id).await && !unique_of(later.id).await);
+    // Sixty other visitors behind the same IP in the 30 s before make it the 61st.
+    let others: Vec<Value> = (0..60u32)
+        .map(|k| {
+            let mut c = Click::new(w.m.offer, w.m.promoter.id, s(f64::from(k) * 0.5));
+            c.ip = "100.64.9.1".to_owned();
+            c.user_agent = format!("Mozilla/5.0 (other {k})");
+            c.event()
+        })
+        .collect();
+    app.ingest(&others).await;
+    let fraud: Vec<String> = sqlx::query_scalar("SELECT fraud FROM clicks WHERE id = $1")
+        .bind(early.id)
+        .fetch_one(&app.db)
+        .await
+        .expect("stored");
+    assert_eq!(fraud, vec!["ip_flood".to_owned()]);
+    assert!(!unique_of(early.id).await && unique_of(later.id).await);
+    let db = &app.db;
+    assert_eq!(
+        scalar(db, "SELECT sum(clicks)::bigint FROM stats_clicks").await,
+        61
+    );
+    assert_eq!(
+        scalar(db, "SELECT sum(filtered_clicks)::bigint FROM stats_clicks").await,
+        1
+    );
+    if s(200.0).date() == t0.date() {
+        assert_eq!(
+            scalar(db, "SELECT sum(unique_clicks)::bigint FROM stats_clicks").await,
+            61
+        );
+    }
+    assert_eq!(
+        scalar(
+            db,
+            "SELECT sum(clicks)::bigint FROM stats_filtered WHERE reason = 'ip_flood'"
+        )
+        .await,
+        1
+    );
+    // The live counters moved the click too.
+    app.settled().await;
+    let live: Value = app.get_json("/v1/stats/live", &w.m.admin.token).await;
+    if s(200.0).date() == OffsetDateTime::now_utc().date() && t0.date() == s(200.0).date() {
+        assert_eq!(
+            (
+                &live["clicks"],
+                &live["filtered_clicks"],
+                &live["unique_clicks"]
+            ),
+            (&json!(61), &json!(1), &json!(61)),
+            "{live}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn scoring_off_flags_nothing_and_ctit_is_a_setting_per_offer() {
+    let m = crate::tracking::market_with(
+        crate::helpers::Options {
+            env: vec![
+                ("AFFTOK_FRAUD_SCORING", "false".to_owned()),
+                ("AFFTOK_FRAUD_MIN_CTIT_SECS", "30".to_owned()),
+            ],
+            ..Default::default()
+        },
+        json!({}),
+    )
+    .await;
+    let app = &m.app;
+    import_ranges(&app.db).await;
+    let t0 = start_of_traffic();
+    let mut headless = Click::new(m.offer, m.promoter.id, t0);
+    headless.ip = "203.0.113.9".to_owned();
+    headless.user_agent = HEADLESS.to_owned();
+    app.ingest(&[headless.event()]).await;
+    assert_eq!(
+        scalar(&app.db, "SELECT count(*) FROM clicks WHERE fraud = '{}'").await,
+        1
+    );
+    // The platform's minimum is 30 s here; an offer may set its own.
+    let adv = m.advertiser_id();
+    let slow = Conversion::new(adv, headless.id, t0 + Duration::seconds(20));
+    app.ingest(&[slow.event()]).await;
+    assert_eq!(app.status_of(slow.id).await, "rejected_fraud");
+    let own = app
+        .approved_offer(&m.adv, &m.admin, json!({"min_ctit_seconds": 5}))
+        .await;
+    let mut c = Click::new(own, m.promoter.id, t0);
+    c.ip = "100.64.0.1".to_owned();
+    let quick = Conversion::new(adv, c.id, t0 + Duration::seconds(5));
+    app.ingest(&[c.event(), quick.event()]).await;
+    assert_eq!(app.status_of(quick.id).await, "approved");
+    // Out of range, or not a policy: refused with the field named.
+    for (body, field, status, code) in [
+        (
+            json!({"min_ctit_seconds": 86_401}),
+            "min_ctit_seconds",
+            422,
+            "validation_failed",
+        ),
+        (
+            json!({"min_ctit_seconds": -1}),
+            "min_ctit_seconds",
+            422,
+            "validation_failed",
+        ),
+        (
+            json!({"fraud_policy": "ignore"}),
+            "fraud_policy",
+            400,
+            "invalid_body",
+        ),
+    ] {
+        let resp = app
+            .patch(&format!("/v1/offers/{own}"))
+            .bearer_auth(&m.adv.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let p = problem(resp, status, code).await;
+        assert!(p.to_string().contains(field), "{p}");
+    }
+    let offer: Value = app
+        .get_json(&format!("/v1/offers/{own}"), &m.adv.token)
+        .await;
+    assert_eq!(
+        (&offer["min_ctit_seconds"], &offer["fraud_policy"]),
+        (&json!(5), &json!("reject"))
+    );
+}
