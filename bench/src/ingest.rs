@@ -1,7 +1,8 @@
 //! Row 3: events per second persisted by the control plane, from signed HTTP batches (the
 //! Cloudflare queue consumer's path) and from the Redis Stream (the native and Spin edges'
 //! path), against `COPY` of the same rows into the same tables with psql. Each path starts on
-//! a fresh database with the same offers. Also the control plane's peak memory (row 6).
+//! a fresh database with the same offers. Also the control plane's peak memory (row 6), and
+//! what fraud scoring costs: the HTTP path with scoring on against the same with it off.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -105,17 +106,20 @@ async fn check(db: &PgPool, g: &Generated, path: Path) -> Result<(), String> {
         ));
     }
     if path != "copy" {
-        let (ok, counted): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT (SELECT count(*) FROM clicks WHERE verdict = 'ok'),
-                    (SELECT sum(clicks)::bigint FROM stats_clicks)",
+        let (ok, counted, fraud): (i64, Option<i64>, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM clicks WHERE verdict = 'ok' AND NOT fraud_blocks(fraud)),
+                    (SELECT sum(clicks)::bigint FROM stats_clicks),
+                    (SELECT count(*) FROM conversions WHERE status = 'rejected_fraud')",
         )
         .fetch_one(db)
         .await
         .map_err(|e| e.to_string())?;
-        // Every generated conversion claims an ok click of its own advertiser's offer.
-        if Some(ok) != counted || pending != 0 || approved as usize != g.conversions {
+        // Every generated conversion claims an ok click of its own advertiser's offer: it is
+        // approved unless it came too soon after its click or the click was blocked.
+        if Some(ok) != counted || pending != 0 || (approved + fraud) as usize != g.conversions {
             return Err(format!(
-                "{path}: {ok} ok clicks but {counted:?} in the rollups; {pending} conversions still pending, {approved} of {} approved",
+                "{path}: {ok} counted clicks but {counted:?} in the rollups; {pending} conversions still pending, \
+                 {approved} approved and {fraud} rejected as fraud of {}",
                 g.conversions
             ));
         }
@@ -149,6 +153,8 @@ enum Path {
     Copy,
     Http,
     Stream,
+    /// HTTP with fraud scoring off: the baseline of scoring's cost.
+    HttpUnscored,
 }
 
 impl Path {
@@ -157,6 +163,7 @@ impl Path {
             Path::Copy => "copy",
             Path::Http => "http",
             Path::Stream => "stream",
+            Path::HttpUnscored => "http, scoring off",
         }
     }
 }
@@ -183,7 +190,7 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>, String> {
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let result = async {
         let mut measured = Vec::new();
-        for path in [Path::Copy, Path::Http, Path::Stream] {
+        for path in [Path::Copy, Path::Http, Path::Stream, Path::HttpUnscored] {
             let mut all = Vec::new();
             for _ in 0..runs {
                 all.push(one_run(ctx, path, &name, range, &g, &dir).await?);
@@ -218,6 +225,15 @@ async fn one_run(
         Path::Copy => None,
         Path::Http => Some(serve(ctx, &url, "ingest-http", &[]).await?),
         Path::Stream => Some(serve(ctx, &url, "ingest-stream", &[]).await?),
+        Path::HttpUnscored => Some(
+            serve(
+                ctx,
+                &url,
+                "ingest-http-unscored",
+                &[("AFFTOK_FRAUD_SCORING", "false")],
+            )
+            .await?,
+        ),
     };
     // Every run starts right after a checkpoint, so none pays for another's dirty pages.
     sqlx::query("CHECKPOINT")
@@ -230,7 +246,7 @@ async fn one_run(
     );
     let secs = match (&cp, path) {
         (_, Path::Copy) => copy(&url, g, dir).await?,
-        (Some(cp), Path::Http) => post_batches(&cp.base, &g.events).await?,
+        (Some(cp), Path::Http | Path::HttpUnscored) => post_batches(&cp.base, &g.events).await?,
         (Some(cp), Path::Stream) => {
             let stream = format!("{}events", ctx.redis_prefix("ingest-stream"));
             through_stream(ctx, &stream, &g.events, cp).await?
@@ -302,9 +318,10 @@ fn rows(
         (copy, copy_rates),
         (http, http_rates),
         (stream, stream_rates),
+        (unscored, unscored_rates),
     ] = measured
     else {
-        return Err("three paths expected".to_owned());
+        return Err("four paths expected".to_owned());
     };
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let runs = copy_rates.len();
@@ -371,6 +388,38 @@ fn rows(
             "every event added to the stream (pipelined XADD) while the consumer reads; timed until the last \
              entry was acknowledged",
         ),
+        {
+            let mut subject = Figure::new("POST /internal/v1/events, scoring on", http.rate)
+                .with("control_plane_cpu_s", http.cpu.0)
+                .with("postgres_cpu_s", http.cpu.1);
+            subject
+                .extra
+                .insert("runs".to_owned(), http_rates.clone().into());
+            let mut baseline = Figure::new("the same, AFFTOK_FRAUD_SCORING=false", unscored.rate)
+                .with("control_plane_cpu_s", unscored.cpu.0)
+                .with("postgres_cpu_s", unscored.cpu.1);
+            baseline
+                .extra
+                .insert("runs".to_owned(), unscored_rates.clone().into());
+            let ratio = http.rate / unscored.rate;
+            Row {
+                id: "ingest-fraud-scoring".to_owned(),
+                title: "Ingest with fraud scoring, against without".to_owned(),
+                metric: "events/s".to_owned(),
+                subject,
+                baseline: Some(baseline),
+                ratio: Some(ratio),
+                target: "≥ 0.9× without scoring".to_owned(),
+                met: ratio >= 0.9,
+                how: format!(
+                    "the HTTP path as in ingest-http, once with scoring on (ranges in memory, the flood \
+                     windows of each batch's IPs read under a lock per IP, suspended promoters) and once \
+                     with it off; {data}"
+                ),
+                notes: None,
+                extra: serde_json::Map::new(),
+            }
+        },
         Row {
             id: "control-plane-memory".to_owned(),
             title: "Control plane memory".to_owned(),

@@ -169,6 +169,7 @@ pub fn generate(
         if verdict == "ok" && rng.random_range(0..50) == 0 {
             let mut random = [0u8; 10];
             rng.fill(&mut random);
+            // Conversions sooner than 10 s after their click are rejected as fraud.
             let delay_ms = rng.random_range(1_000..60_000);
             let conv_ms = ms + delay_ms;
             let conv_id =

@@ -107,6 +107,9 @@ impl ControlPlane {
             ),
             ("AFFTOK_KEY_ENCRYPTION_KEY", KEK_B64.to_owned()),
             ("AFFTOK_EDGE_BASE_URL", "https://edge.e2e.test".to_owned()),
+            // The tests post a conversion right after its click: sooner than the fraud
+            // minimum a real visitor takes (control-plane/tests/api/fraud.rs tests it).
+            ("AFFTOK_FRAUD_MIN_CTIT_SECS", "0".to_owned()),
         ]);
         env.extend(extra.iter().cloned());
         let settings = Settings::from_sources(None, |n| env.get(n).cloned(), Need::Serve)
