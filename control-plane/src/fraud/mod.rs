@@ -7,9 +7,13 @@
 
 mod cache;
 mod db;
+mod http;
+pub mod insights;
 mod ranges;
 pub mod rules;
 
 pub use cache::RangeCache;
+pub use db::suspensions::{is_suspended, suspended_among};
+pub use http::router;
 pub use ranges::{PrefixTable, RangeSet};
 pub use rules::{FloodLimits, Reason};

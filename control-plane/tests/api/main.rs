@@ -13,6 +13,8 @@ mod conversions;
 mod edge_push;
 mod errors;
 mod events;
+mod fraud_admin;
+mod fraud_insights;
 mod hardening;
 mod health;
 mod idempotency;

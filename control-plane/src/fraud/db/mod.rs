@@ -1,3 +1,5 @@
-//! Postgres: the imported ranges, suspensions, the windows scoring reads.
+//! Postgres: the imported ranges, suspensions, the facts insights read.
 
+pub(super) mod insights;
 pub(super) mod ranges;
+pub(super) mod suspensions;
