@@ -7,12 +7,15 @@
 
 mod cache;
 mod db;
+mod http;
+pub mod insights;
 mod ranges;
 pub mod rules;
 mod scoring;
 
 pub use cache::RangeCache;
-pub use db::suspensions::is_suspended;
+pub use db::suspensions::{is_suspended, suspended_among};
+pub use http::router;
 pub use ranges::{PrefixTable, RangeSet};
 pub use rules::{FloodLimits, Reason};
 pub use scoring::{NewClick, Restamped, Scored, Scoring, lock_windows, score_clicks};

@@ -38,7 +38,7 @@ pub mod rate_limit;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "AffTok API", description = "The AffTok control plane: accounts, API keys, offers and their review, the marketplace and tracking links, conversions, clicks and stats. Errors are application/problem+json (RFC 9457) with a stable `code`."),
+    info(title = "AffTok API", description = "The AffTok control plane: accounts, API keys, offers and their review, the marketplace and tracking links, conversions, clicks and stats, fraud insights and review. Errors are application/problem+json (RFC 9457) with a stable `code`."),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Accounts and sessions"),
@@ -51,6 +51,7 @@ pub mod rate_limit;
         (name = "clicks", description = "The click log"),
         (name = "stats", description = "Stats and live counters"),
         (name = "postback-keys", description = "Advertisers' postback keys"),
+        (name = "fraud", description = "Fraud insights, the review queue, suspensions"),
         (name = "ingest", description = "Event batches from the edges (signed)"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -124,6 +125,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::conversions::router())
         .merge(crate::tracking::router())
         .merge(crate::stats::router())
+        .merge(crate::fraud::router())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
 }

@@ -14,6 +14,8 @@ mod edge_push;
 mod errors;
 mod events;
 mod fraud;
+mod fraud_admin;
+mod fraud_insights;
 mod hardening;
 mod health;
 mod idempotency;

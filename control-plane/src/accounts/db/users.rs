@@ -26,6 +26,10 @@ pub struct UserRow {
     pub created_at: OffsetDateTime,
     /// When the email was verified (admins count as verified from their creation).
     pub email_verified_at: Option<OffsetDateTime>,
+    /// Since when a promoter is suspended (fraud review), if it is.
+    pub suspended_at: Option<OffsetDateTime>,
+    /// Why it is suspended.
+    pub suspended_reason: Option<String>,
 }
 
 /// Why an account could not be created.
@@ -49,7 +53,8 @@ macro_rules! select_user {
             UserRow,
             r#"SELECT u.id AS "id: UserId", u.email, u.password_hash, u.role AS "role: Role",
                 u.display_name, u.advertiser_id AS "advertiser_id: AdvertiserId",
-                a.name AS "advertiser_name?", u.created_at, u.email_verified_at
+                a.name AS "advertiser_name?", u.created_at, u.email_verified_at,
+                u.suspended_at, u.suspended_reason
             FROM users u LEFT JOIN advertisers a ON a.id = u.advertiser_id "# + $rest,
             $($arg),*
         )

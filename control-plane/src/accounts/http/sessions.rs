@@ -101,6 +101,17 @@ pub(super) struct UserView {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
+    /// Since when a promoter is suspended by an admin (its new clicks and conversions earn
+    /// nothing; its links still redirect); absent when it is not.
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub suspended_at: Option<OffsetDateTime>,
+    /// Why it is suspended; absent when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspended_reason: Option<String>,
 }
 
 /// An advertiser (company).
@@ -140,6 +151,8 @@ impl From<UserRow> for UserView {
                 name: u.advertiser_name.unwrap_or_default(),
             }),
             created_at: u.created_at,
+            suspended_at: u.suspended_at,
+            suspended_reason: u.suspended_reason,
         }
     }
 }
