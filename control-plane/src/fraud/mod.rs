@@ -11,5 +11,11 @@ mod ranges;
 pub mod rules;
 
 pub use cache::RangeCache;
-pub use ranges::{PrefixTable, RangeSet};
+pub use db::ranges::{
+    ImportRecord, Imported, KindSummary, import as import_ranges, list as list_ranges,
+};
+pub use ranges::{
+    BadLine, BadRange, ParsedRanges, PrefixTable, RangeKind, RangeSet, UnknownKind, count_families,
+    parse_ranges,
+};
 pub use rules::{FloodLimits, Reason};

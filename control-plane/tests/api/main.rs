@@ -13,6 +13,7 @@ mod conversions;
 mod edge_push;
 mod errors;
 mod events;
+mod fraud_ranges;
 mod hardening;
 mod health;
 mod idempotency;
