@@ -7,6 +7,9 @@
 //!   data set, through the API, against a `GROUP BY` over the raw rows.
 //! - `postback`: time from a postback at the native edge to the conversion in
 //!   `/v1/stats/live`.
+//! - `ranges`: the memory of the imported hosting and VPN ranges (the shared snapshot of
+//!   the public lists) in the control plane's prefix tables and the cost of one lookup,
+//!   against a hash set per prefix length.
 //! - `report`: the table of every row of a run (these and scripts/bench-edge's), as text,
 //!   Markdown and JSON.
 //!
@@ -24,6 +27,8 @@ pub mod pg;
 pub mod postback;
 /// The processes a row starts and what is read off them.
 pub mod procs;
+/// Row 7: the fraud ranges in memory.
+pub mod ranges;
 /// The report.
 pub mod report;
 /// Rows and their statistics.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use afftok_bench::{Common, Ctx, ingest, postback, report, results, stats, web};
+use afftok_bench::{Common, Ctx, ingest, postback, ranges, report, results, stats, web};
 use clap::{Parser, Subcommand};
 
 /// AffTok's benchmarks (control plane rows) and their report.
@@ -35,6 +35,16 @@ enum Command {
     Postback(Common),
     /// Row 6: the web app's stats page in headless Chromium (needs web/dist and Node).
     Web(Common),
+    /// Row 7: the fraud ranges' memory and lookup cost against a hash set per prefix length
+    /// (no row without the snapshot of the lists).
+    FraudRanges {
+        #[command(flatten)]
+        common: Common,
+        /// The lists (datacenter-ipv4.txt, datacenter-ipv6.txt, vpn-ipv4.txt,
+        /// vpn-ipv6.txt): the shared snapshot beside the repository.
+        #[arg(long, default_value = "../shared/data/ip-ranges")]
+        dir: PathBuf,
+    },
     /// Prints the table of a results file and writes it as Markdown and JSON beside it.
     Report {
         /// The results file (JSON Lines).
@@ -69,6 +79,12 @@ async fn main() -> ExitCode {
             measure(c, |ctx| Box::pin(async move { postback::run(&ctx).await })).await
         }
         Command::Web(c) => measure(c, |ctx| Box::pin(async move { web::run(&ctx).await })).await,
+        Command::FraudRanges { common, dir } => {
+            measure(common, move |ctx| {
+                Box::pin(async move { ranges::run(&ctx, &dir) })
+            })
+            .await
+        }
         Command::Report { out, title } => report::run(&out, &title),
         Command::Clean(c) => match Ctx::new(c) {
             Ok(ctx) => stats::clean(&ctx).await,

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::results::Row;
 
 /// The order rows are shown in; others follow in the order they were written.
-const ORDER: [&str; 10] = [
+const ORDER: [&str; 12] = [
     "edge-native",
     "edge-worker",
     "edge-worker-size",
@@ -20,6 +20,8 @@ const ORDER: [&str; 10] = [
     "postback-to-stats",
     "edge-native-memory",
     "control-plane-memory",
+    "fraud-ranges-lookup",
+    "fraud-ranges-memory",
 ];
 
 fn number(x: f64) -> String {

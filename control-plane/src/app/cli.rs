@@ -1,7 +1,9 @@
 //! The `afftok` command line: `serve`, `migrate`, `admin create|verify-email`,
-//! `keys create|rotate|activate|revoke|list`, `edge push`, `stats rebuild`, `dev seed|check`.
+//! `keys create|rotate|activate|revoke|list`, `edge push`, `stats rebuild`,
+//! `fraud ranges import|list`, `dev seed|check`.
 
 use anyhow::Context as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -16,6 +18,7 @@ use crate::app::seed;
 use crate::app::startup::{self, Application};
 use crate::app::telemetry;
 use crate::edge_push::{push, target::Target};
+use crate::fraud::{self, RangeKind};
 use crate::kernel::{Kid, email};
 use crate::links::signing_keys;
 
@@ -63,6 +66,12 @@ pub enum Command {
         #[command(subcommand)]
         command: StatsCommand,
     },
+    /// Fraud scoring's data: the hosting and VPN ranges (DESIGN §11).
+    Fraud {
+        /// What to do.
+        #[command(subcommand)]
+        command: FraudCommand,
+    },
     /// Print the API's OpenAPI document (what `/openapi.json` serves); needs no settings.
     ///
     /// The web app's typed client is generated from it (`web/scripts/gen-api`).
@@ -100,6 +109,49 @@ pub enum DevCommand {
     /// AFFTOK_DEV_CHECK_SECS (default 30). Also reads AFFTOK_API, AFFTOK_DEV_PROMOTER_EMAIL
     /// and AFFTOK_DEV_PROMOTER_PASSWORD.
     Check,
+}
+
+/// Fraud scoring's data.
+#[derive(Debug, Subcommand)]
+pub enum FraudCommand {
+    /// The hosting (datacenter) and VPN ranges clicks are scored against.
+    Ranges {
+        /// What to do.
+        #[command(subcommand)]
+        command: RangesCommand,
+    },
+}
+
+/// The imported IP ranges.
+#[derive(Debug, Subcommand)]
+pub enum RangesCommand {
+    /// Replace every range of a kind with the ranges in these files, at once: every control
+    /// plane uses the new set from its next batch of clicks on.
+    ///
+    /// A file holds one range a line, IPv4 or IPv6: `192.0.2.0/24`, `2001:db8::/32`, or a
+    /// bare address (a single host); `#` starts a comment, blank lines are ignored, host bits
+    /// are cleared (`10.0.0.1/8` is `10.0.0.0/8`). Bad lines are reported as
+    /// `FILE:LINE: why: text` on standard error, and then nothing is imported (exit 1)
+    /// unless --skip-invalid. Current lists: the X4BNet/lists_vpn project (MIT), files
+    /// `output/datacenter/ipv4.txt`, `output/vpn/ipv4.txt` and their IPv6 twins.
+    Import {
+        /// datacenter (hosting providers and clouds: such clicks are blocked) or vpn (VPN
+        /// exits: such clicks are flagged, not blocked).
+        #[arg(long, value_parser = parse_range_kind)]
+        kind: RangeKind,
+        /// Report bad lines and import the other lines anyway.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// The list files (all of them make the kind's new set).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Show each kind's ranges (IPv4, IPv6) and its latest import.
+    List,
+}
+
+fn parse_range_kind(name: &str) -> Result<RangeKind, String> {
+    name.parse().map_err(|e: fraud::UnknownKind| e.to_string())
 }
 
 /// The stats rollups.
@@ -316,6 +368,9 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Edge { command } => edge(&settings, command).await,
+        Command::Fraud {
+            command: FraudCommand::Ranges { command },
+        } => ranges(&settings, command).await,
         Command::Stats {
             command: StatsCommand::Rebuild,
         } => {
@@ -502,6 +557,112 @@ async fn edge(settings: &Settings, command: EdgeCommand) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+async fn ranges(settings: &Settings, command: RangesCommand) -> anyhow::Result<()> {
+    match command {
+        RangesCommand::Import {
+            kind,
+            skip_invalid,
+            files,
+        } => {
+            // Every file is read and checked before the database is touched.
+            let (mut nets, mut bad) = (Vec::new(), 0usize);
+            for file in &files {
+                let bytes = std::fs::read(file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                // Not UTF-8: the lines that are not ranges are reported as bad lines.
+                let parsed = fraud::parse_ranges(&String::from_utf8_lossy(&bytes));
+                for line in &parsed.bad {
+                    eprintln!(
+                        "{}:{}: {}: {}",
+                        file.display(),
+                        line.line,
+                        line.why,
+                        line.text
+                    );
+                }
+                bad += parsed.bad.len();
+                nets.extend(parsed.nets);
+            }
+            let names = files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>();
+            if bad > 0 && !skip_invalid {
+                anyhow::bail!(
+                    "{bad} bad line{} in {}: nothing imported (fix {}, or pass --skip-invalid to import the other lines)",
+                    plural(bad),
+                    names.join(", "),
+                    if bad == 1 { "it" } else { "them" }
+                );
+            }
+            if nets.is_empty() {
+                anyhow::bail!(
+                    "no range in {}: nothing imported, the {kind} ranges are left as they were",
+                    names.join(", ")
+                );
+            }
+            let lines = nets.len();
+            let db = migrated(settings).await?;
+            let done = fraud::import_ranges(&db, kind, nets, &names, bad)
+                .await
+                .context("importing the ranges")?;
+            let held = fraud::list_ranges(&db)
+                .await
+                .context("database")?
+                .into_iter()
+                .find(|k| k.kind == kind);
+            let (ipv4, ipv6) = held.map_or((0, 0), |k| (k.ipv4, k.ipv6));
+            println!(
+                "imported {} {kind} range{} ({ipv4} IPv4, {ipv6} IPv6) from {} file{}: {}",
+                done.ranges,
+                plural(done.ranges),
+                files.len(),
+                plural(files.len()),
+                names.join(", ")
+            );
+            println!(
+                "    {lines} range line{} ({} duplicate{}), {bad} bad line{} skipped; {} range{} replaced (import {})",
+                plural(lines),
+                lines - done.ranges,
+                plural(lines - done.ranges),
+                plural(bad),
+                done.replaced,
+                plural(done.replaced),
+                done.id
+            );
+            Ok(())
+        }
+        RangesCommand::List => {
+            let db = migrated(settings).await?;
+            println!("kind\tranges\tipv4\tipv6\timported_at\tskipped\tsources");
+            for k in fraud::list_ranges(&db).await.context("database")? {
+                match k.last_import {
+                    Some(i) => println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                        k.kind,
+                        k.ranges,
+                        k.ipv4,
+                        k.ipv6,
+                        i.imported_at
+                            .replace_nanosecond(0)
+                            .unwrap_or(i.imported_at)
+                            .format(&time::format_description::well_known::Rfc3339)
+                            .unwrap_or_default(),
+                        i.skipped,
+                        i.sources.join(", ")
+                    ),
+                    None => println!("{}\t0\t0\t0\tnever\t-\t-", k.kind),
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 async fn migrated(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {

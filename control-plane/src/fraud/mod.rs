@@ -14,8 +14,14 @@ pub mod rules;
 mod scoring;
 
 pub use cache::RangeCache;
+pub use db::ranges::{
+    ImportRecord, Imported, KindSummary, import as import_ranges, list as list_ranges,
+};
 pub use db::suspensions::{is_suspended, suspended_among};
 pub use http::router;
-pub use ranges::{PrefixTable, RangeSet};
+pub use ranges::{
+    BadLine, BadRange, ParsedRanges, PrefixTable, RangeKind, RangeSet, UnknownKind, count_families,
+    parse_ranges,
+};
 pub use rules::{FloodLimits, Reason};
 pub use scoring::{NewClick, Restamped, Scored, Scoring, lock_windows, score_clicks};

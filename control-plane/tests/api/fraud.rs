@@ -78,18 +78,22 @@ impl Traffic {
     }
 }
 
-/// Ranges imported as `afftok fraud ranges import` stores them (v4 and v6 of each kind).
+/// Hosting and VPN ranges, v4 and v6 of each, imported as `afftok fraud ranges import` does.
 async fn import_ranges(db: &sqlx::PgPool) {
-    sqlx::raw_sql(
-        "INSERT INTO fraud_ranges (kind, range) VALUES
-            ('datacenter', '203.0.113.0/24'), ('datacenter', '2001:db8:dc::/48'),
-            ('vpn', '198.51.100.0/24'), ('vpn', '2001:db8:add::/48');
-         INSERT INTO fraud_range_imports (kind, ranges, sources)
-            VALUES ('datacenter', 2, '{test}'), ('vpn', 2, '{test}')",
-    )
-    .execute(db)
-    .await
-    .expect("ranges imported");
+    use afftok_control_plane::fraud::{RangeKind, import_ranges};
+    for (kind, text) in [
+        (RangeKind::Datacenter, "203.0.113.0/24\n2001:db8:dc::/48\n"),
+        (
+            RangeKind::Vpn,
+            "198.51.100.0/24 # a VPN exit\n2001:db8:add::/48\n",
+        ),
+    ] {
+        let parsed = afftok_control_plane::fraud::parse_ranges(text);
+        assert!(parsed.bad.is_empty(), "{:?}", parsed.bad);
+        import_ranges(db, kind, parsed.nets, &["test".to_owned()], 0)
+            .await
+            .expect("ranges imported");
+    }
 }
 
 async fn suspend(db: &sqlx::PgPool, promoter: i64) {

@@ -16,6 +16,7 @@ mod events;
 mod fraud;
 mod fraud_admin;
 mod fraud_insights;
+mod fraud_ranges;
 mod hardening;
 mod health;
 mod idempotency;
