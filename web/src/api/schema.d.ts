@@ -55,6 +55,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/fraud/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Promoters with traffic in the range, by risk (admins). */
+        get: operations["fraud_review_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/offers/{id}/approve": {
         parameters: {
             query?: never;
@@ -83,6 +100,60 @@ export interface paths {
         put?: never;
         /** Rejects an offer under review, with a reason for the advertiser. */
         post: operations["admin_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/promoters/{id}/reinstate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reinstates a suspended promoter, with a reason: its clicks count again from now on. */
+        post: operations["fraud_reinstate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/promoters/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspends a promoter, with a reason: its new clicks are flagged `suspended_promoter` and
+         *     its conversions rejected as fraud; its links still redirect (nothing goes to the edge).
+         */
+        post: operations["fraud_suspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/promoters/{id}/suspensions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A promoter's suspensions and reinstatements, newest first (admins). */
+        get: operations["fraud_suspension_history"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -506,6 +577,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/fraud/offers/{id}/insight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An offer's traffic over a range (advertisers: their own offers; admins: any; promoters:
+         *     their own traffic on it, compared with the offer's other promoters taken together).
+         */
+        get: operations["fraud_offer_insight"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fraud/promoters/{id}/insight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A promoter's traffic over a range: what it sent (promoters: their own only; advertisers:
+         *     its traffic on their offers only; admins: all), optionally on one offer.
+         */
+        get: operations["fraud_promoter_insight"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/links": {
         parameters: {
             query?: never;
@@ -831,6 +942,11 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * @description What an admin did to a promoter.
+         * @enum {string}
+         */
+        Action: "suspend" | "reinstate";
+        /**
          * @description Who is acting (and who paused a paused offer).
          * @enum {string}
          */
@@ -872,6 +988,31 @@ export interface components {
             /** @description After. */
             to_status: components["schemas"]["ConversionStatus"];
         };
+        /** @description One bar of the click-to-conversion time histogram. */
+        BucketView: {
+            /**
+             * Format: int64
+             * @description Conversions in it.
+             */
+            conversions: number;
+            /**
+             * Format: int64
+             * @description Lower bound in seconds, inclusive (none for the first, which takes negative times).
+             */
+            from_seconds?: number | null;
+            /** @description For people: `under 10 s`, `10 s to 1 min`, … `24 h or more`. */
+            label: string;
+            /**
+             * Format: double
+             * @description Their share of the histogram's conversions.
+             */
+            share: number;
+            /**
+             * Format: int64
+             * @description Upper bound in seconds, exclusive (none for the last).
+             */
+            to_seconds?: number | null;
+        };
         /** @description A password change. */
         ChangePassword: {
             /** @description The password in use now. */
@@ -885,6 +1026,24 @@ export interface components {
              *     account ends, this one included.
              */
             refresh_token?: string | null;
+        };
+        /** @description One suspension or reinstatement. */
+        ChangeView: {
+            /** @description `suspend` or `reinstate`. */
+            action: components["schemas"]["Action"];
+            actor_id?: null | components["schemas"]["UserId"];
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
+            /**
+             * Format: int64
+             * @description Its id.
+             */
+            id: number;
+            /** @description Why. */
+            reason: string;
         };
         /** @description Dependency checks. */
         Checks: {
@@ -911,6 +1070,11 @@ export interface components {
             country?: string | null;
             /** @description Which edge. */
             edge: string;
+            /**
+             * @description Fraud reasons, empty when clean (`vpn_ip` is a signal; the others keep the click out of
+             *     the counts, like a bot).
+             */
+            fraud: components["schemas"]["Reason"][];
             /** @description Click id. */
             id: components["schemas"]["ClickId"];
             /** @description Offer. */
@@ -930,6 +1094,39 @@ export interface components {
             unique: boolean;
             /** @description `ok`, `bot`, `offer_paused`, `geo_blocked`. */
             verdict: string;
+        };
+        /** @description The clicks of the scope. */
+        ClicksView: {
+            /**
+             * Format: int64
+             * @description Counted clicks: verdict `ok` without a blocking reason.
+             */
+            counted: number;
+            /**
+             * Format: int64
+             * @description Filtered clicks: every other one (`total − counted`).
+             */
+            filtered: number;
+            /**
+             * Format: double
+             * @description `filtered / total` (0 without clicks).
+             */
+            filtered_share: number;
+            /**
+             * Format: int64
+             * @description `ok` clicks with a blocking fraud reason.
+             */
+            flagged: number;
+            /**
+             * Format: double
+             * @description `flagged / total`.
+             */
+            flagged_share: number;
+            /**
+             * Format: int64
+             * @description Every stored click, whatever its verdict and reasons.
+             */
+            total: number;
         };
         /**
          * Format: uuid
@@ -952,7 +1149,7 @@ export interface components {
          * @description Where a conversion stands.
          * @enum {string}
          */
-        ConversionStatus: "pending" | "unknown_click" | "rejected_advertiser_mismatch" | "out_of_window" | "duplicate" | "over_cap" | "approved" | "pending_review" | "rejected" | "reversed";
+        ConversionStatus: "pending" | "unknown_click" | "rejected_advertiser_mismatch" | "rejected_fraud" | "out_of_window" | "duplicate" | "over_cap" | "approved" | "pending_review" | "rejected" | "reversed";
         /** @description A conversion. */
         ConversionView: {
             /** @description The reporting advertiser. */
@@ -971,6 +1168,10 @@ export interface components {
             currency?: string | null;
             /** @description Event name. */
             event: string;
+            /** @description Fraud reasons, empty when clean: the click's, `ctit_short`, `suspended_promoter`. */
+            fraud: components["schemas"]["Reason"][];
+            /** @description Approved by a reviewer despite its fraud reasons. */
+            fraud_overruled: boolean;
             /** @description Id. */
             id: components["schemas"]["ConversionId"];
             offer_id?: null | components["schemas"]["OfferId"];
@@ -1006,16 +1207,84 @@ export interface components {
             /** @description A label, 1–100 characters. */
             name: string;
         };
+        /**
+         * @description Click-to-conversion times (`conversion.ts − click.ts`) of the conversions approved, held
+         *     for review or rejected as fraud in the range.
+         */
+        CtitView: {
+            /** @description The histogram. */
+            buckets: components["schemas"]["BucketView"][];
+            /**
+             * Format: int64
+             * @description Conversions in the histogram.
+             */
+            conversions: number;
+            /**
+             * Format: int64
+             * @description Conversions 24 h or more after their click (click spamming).
+             */
+            over_24h: number;
+            /**
+             * Format: double
+             * @description Their share.
+             */
+            over_24h_share: number;
+            /**
+             * Format: int64
+             * @description Conversions less than 10 s after their click (click injection).
+             */
+            under_10s: number;
+            /**
+             * Format: double
+             * @description Their share.
+             */
+            under_10s_share: number;
+        };
         /** @description Why an advertiser decides. */
         Decision: {
             /** @description Recorded in the audit trail, up to 1000 characters. */
             reason?: string | null;
+        };
+        /** @description Clicks under one verdict or reason. */
+        FilterView: {
+            /** @description Whether it keeps a click out of the counts (all but `vpn_ip`, a signal). */
+            blocking: boolean;
+            /**
+             * Format: int64
+             * @description Clicks under it (a click with two reasons is under both).
+             */
+            clicks: number;
+            /**
+             * @description `bot`, `offer_paused`, `geo_blocked`, `expired` (the edge's verdicts) or a fraud
+             *     reason of ok clicks (`datacenter_ip`, `vpn_ip`, `click_flood`, `ip_flood`,
+             *     `suspicious_agent`, `suspended_promoter`).
+             */
+            reason: string;
+            /**
+             * Format: double
+             * @description Their share of all clicks.
+             */
+            share: number;
+        };
+        /** @description A rule that fired. */
+        FindingView: {
+            /** @description The level it sets. */
+            level: components["schemas"]["Level"];
+            /** @description The rule. */
+            rule: components["schemas"]["Rule"];
+            /** @description Its figures and threshold, in English. */
+            text: string;
         };
         /** @description Who forgot their password. */
         ForgotRequest: {
             /** @description The account's email. */
             email: string;
         };
+        /**
+         * @description What becomes of an offer's conversions flagged as fraud (DESIGN §11).
+         * @enum {string}
+         */
+        FraudPolicy: "reject" | "review";
         /**
          * @description Period length.
          * @enum {string}
@@ -1031,6 +1300,71 @@ export interface components {
             checks?: null | components["schemas"]["Checks"];
             /** @description `ok` or `unavailable`. */
             status: string;
+        };
+        /** @description A promoter's suspension history. */
+        HistoryPage: {
+            /** @description Its suspensions and reinstatements, newest first. */
+            data: components["schemas"]["ChangeView"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+            /** @description Whether it is suspended now. */
+            suspended: boolean;
+            /**
+             * Format: date-time
+             * @description Since when.
+             */
+            suspended_at?: string | null;
+            /** @description Why. */
+            suspended_reason?: string | null;
+        };
+        /** @description The insight of a promoter's or an offer's traffic over a range. */
+        InsightView: {
+            /** @description The clicks. */
+            clicks: components["schemas"]["ClicksView"];
+            /**
+             * @description Conversion rates on each offer against the offer's other promoters, by offer then
+             *     highest z first; at most 100.
+             */
+            conversion_rates: components["schemas"]["RateView"][];
+            /** @description Comparisons left out of `conversion_rates` (the risk level weighs them). */
+            conversion_rates_omitted: number;
+            /** @description Click-to-conversion times. */
+            ctit: components["schemas"]["CtitView"];
+            /** @description Clicks by verdict and reason, every one listed (zeros included), in a fixed order. */
+            filtered: components["schemas"]["FilterView"][];
+            /**
+             * Format: date-time
+             * @description From, inclusive.
+             */
+            from: string;
+            offer_id?: null | components["schemas"]["OfferId"];
+            promoter_id?: null | components["schemas"]["PromoterId"];
+            /** @description The risk level and its findings. */
+            risk: components["schemas"]["RiskView"];
+            /**
+             * Format: date-time
+             * @description To, exclusive.
+             */
+            to: string;
+            /** @description The 10 IPs with the most clicks. */
+            top_ips: components["schemas"]["IpView"][];
+            /** @description The 10 subnets (IPv4 /24, IPv6 /48) with the most clicks. */
+            top_subnets: components["schemas"]["SubnetView"][];
+        };
+        /** @description An IP and its clicks. */
+        IpView: {
+            /**
+             * Format: int64
+             * @description Its clicks (every verdict).
+             */
+            clicks: number;
+            /** @description The IP. */
+            ip: string;
+            /**
+             * Format: double
+             * @description Their share of all clicks.
+             */
+            share: number;
         };
         /** @description Keys of the caller. */
         KeyList: {
@@ -1081,6 +1415,11 @@ export interface components {
          * @description A link-signing key (the token's kid).
          */
         Kid: number;
+        /**
+         * @description A risk level.
+         * @enum {string}
+         */
+        Level: "low" | "medium" | "high";
         /**
          * Format: int64
          * @description A promoter's tracking link for one offer.
@@ -1258,12 +1597,19 @@ export interface components {
             description: string;
             /** @description Fallback template. */
             fallback_url?: string | null;
+            /** @description What becomes of conversions flagged as fraud. */
+            fraud_policy: components["schemas"]["FraudPolicy"];
             /** @description Allowed countries. */
             geo_allow: string[];
             /** @description Denied countries. */
             geo_deny: string[];
             /** @description Conversions held for review. */
             hold_conversions: boolean;
+            /**
+             * Format: int32
+             * @description Shortest click-to-conversion time in seconds; `null`: the platform's setting.
+             */
+            min_ctit_seconds?: number | null;
             /** @description Name. */
             name: string;
             /** @description Payout model. */
@@ -1314,12 +1660,19 @@ export interface components {
             description?: string | null;
             /** @description Where paused or geo-blocked visitors go (macros allowed); `null` removes it. */
             fallback_url?: string | null;
+            fraud_policy?: null | components["schemas"]["FraudPolicy"];
             /** @description If not empty, only these countries (two-letter codes). */
             geo_allow?: string[] | null;
             /** @description Never these countries. */
             geo_deny?: string[] | null;
             /** @description Hold conversions for the advertiser's review instead of approving them. */
             hold_conversions?: boolean | null;
+            /**
+             * Format: int32
+             * @description The shortest time from click to conversion accepted, in seconds (0–86400); a sooner
+             *     one is flagged `ctit_short`. `null`: the platform's setting (10 s by default).
+             */
+            min_ctit_seconds?: number | null;
             /** @description 1–200 characters. */
             name?: string | null;
             /**
@@ -1378,6 +1731,29 @@ export interface components {
              */
             updated_at: string;
         };
+        /** @description The other promoters of an offer, together. */
+        OthersView: {
+            /**
+             * Format: int64
+             * @description Their counted clicks.
+             */
+            clicks: number;
+            /**
+             * Format: int64
+             * @description Their approved conversions.
+             */
+            conversions: number;
+            /**
+             * Format: double
+             * @description Their conversion rate.
+             */
+            cr: number;
+            /**
+             * Format: int64
+             * @description How many have traffic on the offer in the range.
+             */
+            promoters: number;
+        };
         /**
          * @description How an offer pays promoters.
          * @enum {string}
@@ -1426,6 +1802,97 @@ export interface components {
          * @description A promoter: the user id of a promoter account.
          */
         PromoterId: number;
+        /** @description A promoter in the review queue, with its insight's summary. */
+        QueueItem: {
+            /** @description Its key figures. */
+            figures: components["schemas"]["SummaryView"];
+            /** @description The promoter. */
+            promoter: components["schemas"]["QueuePromoter"];
+            /** @description Its risk level and findings. */
+            risk: components["schemas"]["RiskView"];
+            /**
+             * Format: date-time
+             * @description Since when it is suspended (null: it is not).
+             */
+            suspended_at?: string | null;
+            /** @description Why it is suspended. */
+            suspended_reason?: string | null;
+        };
+        /** @description A page of the review queue. */
+        QueuePage: {
+            /** @description Highest risk first, then the largest share of flagged clicks, then by id. */
+            data: components["schemas"]["QueueItem"][];
+            /**
+             * Format: date-time
+             * @description From, inclusive.
+             */
+            from: string;
+            /**
+             * @description Pass as `cursor` (with the same range and filter) for the next page; `null` on the
+             *     last page.
+             */
+            next_cursor?: string | null;
+            /**
+             * Format: date-time
+             * @description To, exclusive.
+             */
+            to: string;
+        };
+        /** @description A promoter in the queue. */
+        QueuePromoter: {
+            /** @description Its display name. */
+            display_name: string;
+            /** @description Its email. */
+            email: string;
+            /** @description Its id. */
+            id: components["schemas"]["PromoterId"];
+        };
+        /** @description A promoter's conversion rate on an offer against the offer's other promoters. */
+        RateView: {
+            /**
+             * Format: int64
+             * @description Its counted clicks.
+             */
+            clicks: number;
+            /**
+             * Format: int64
+             * @description Its approved conversions (by conversion time).
+             */
+            conversions: number;
+            /**
+             * Format: double
+             * @description Its conversion rate.
+             */
+            cr: number;
+            /** @description The offer. */
+            offer_id: components["schemas"]["OfferId"];
+            /** @description The other promoters, together (never who they are). */
+            others: components["schemas"]["OthersView"];
+            /** @description The promoter. */
+            promoter_id: components["schemas"]["PromoterId"];
+            /**
+             * Format: double
+             * @description Two-proportion z-score (pooled) of its rate against the others': positive when it
+             *     converts better. Null with `z_unavailable` when there is too little data.
+             */
+            z?: number | null;
+            /** @description Why there is no z-score. */
+            z_unavailable?: string | null;
+        };
+        /**
+         * @description Why a click or a conversion is suspected. Stored as text (`as_str`) in the `fraud` lists
+         *     of clicks and conversions, in this order.
+         * @enum {string}
+         */
+        Reason: "datacenter_ip" | "vpn_ip" | "click_flood" | "ip_flood" | "suspicious_agent" | "suspended_promoter" | "ctit_short";
+        /** @description Why a promoter is suspended or reinstated. */
+        ReasonRequest: {
+            /**
+             * @description Recorded in the promoter's history (and, for a suspension, on its account), 1–500
+             *     characters.
+             */
+            reason?: string | null;
+        };
         /**
          * @description A refresh token being used or given up: in the body (token sessions), or absent (`{}`)
          *     to use the `afftok_refresh` cookie, which needs the `X-CSRF-Token` header.
@@ -1479,6 +1946,15 @@ export interface components {
             /** @description The `token` query parameter of the link. */
             token: string;
         };
+        /** @description The risk level and what decided it. */
+        RiskView: {
+            /** @description The rules that fired, highest level first. */
+            findings: components["schemas"]["FindingView"][];
+            /** @description `low` (no rule fired), `medium` or `high`: the highest finding's. */
+            level: components["schemas"]["Level"];
+            /** @description Rules not applied for want of data, and why. */
+            notes: string[];
+        };
         /**
          * @description What a user is.
          * @enum {string}
@@ -1492,6 +1968,11 @@ export interface components {
              */
             grace_seconds?: number | null;
         };
+        /**
+         * @description The rules a risk level is decided by.
+         * @enum {string}
+         */
+        Rule: "flagged_clicks" | "vpn_share" | "bot_share" | "ctit_short" | "ctit_long" | "cr_outlier" | "ip_concentration" | "subnet_concentration";
         /**
          * @description What an API key may do (an access token may do everything its role may).
          * @enum {string}
@@ -1583,6 +2064,82 @@ export interface components {
              */
             unique_clicks: number;
         };
+        /** @description A subnet and its clicks. */
+        SubnetView: {
+            /**
+             * Format: int64
+             * @description Its clicks (every verdict).
+             */
+            clicks: number;
+            /**
+             * Format: double
+             * @description Their share of all clicks.
+             */
+            share: number;
+            /** @description IPv4 /24 or IPv6 /48: `203.0.113.0/24`. */
+            subnet: string;
+        };
+        /** @description The key figures of a promoter in the queue. */
+        SummaryView: {
+            /** @description The clicks. */
+            clicks: components["schemas"]["ClicksView"];
+            /**
+             * Format: int64
+             * @description Conversions in the click-to-conversion time histogram.
+             */
+            conversions: number;
+            /**
+             * Format: double
+             * @description The highest z-score of its conversion rate on any offer.
+             */
+            max_z?: number | null;
+            /**
+             * Format: double
+             * @description Their share 24 h or more after the click.
+             */
+            over_24h_share: number;
+            top_ip?: null | components["schemas"]["TopView"];
+            top_subnet?: null | components["schemas"]["TopView"];
+            /**
+             * Format: double
+             * @description Their share less than 10 s after the click.
+             */
+            under_10s_share: number;
+        };
+        /** @description A promoter's suspension state after a change. */
+        SuspensionView: {
+            /** @description The change just recorded. */
+            change: components["schemas"]["ChangeView"];
+            /** @description The promoter. */
+            promoter_id: components["schemas"]["PromoterId"];
+            /**
+             * @description Whether it is suspended: its new clicks are flagged `suspended_promoter`, its
+             *     conversions rejected as fraud (its links still redirect).
+             */
+            suspended: boolean;
+            /**
+             * Format: date-time
+             * @description Since when.
+             */
+            suspended_at?: string | null;
+            /** @description Why. */
+            suspended_reason?: string | null;
+        };
+        /** @description An IP or a subnet with the most clicks. */
+        TopView: {
+            /**
+             * Format: int64
+             * @description Its clicks.
+             */
+            clicks: number;
+            /** @description The IP, or the subnet (IPv4 /24, IPv6 /48). */
+            key: string;
+            /**
+             * Format: double
+             * @description Their share of all clicks.
+             */
+            share: number;
+        };
         /** @description Changes to the caller's account; absent fields keep their value. */
         UpdateMe: {
             /**
@@ -1623,6 +2180,14 @@ export interface components {
             id: components["schemas"]["UserId"];
             /** @description Role. */
             role: components["schemas"]["Role"];
+            /**
+             * Format: date-time
+             * @description Since when a promoter is suspended by an admin (its new clicks and conversions earn
+             *     nothing; its links still redirect); absent when it is not.
+             */
+            suspended_at?: string | null;
+            /** @description Why it is suspended; absent when it is not. */
+            suspended_reason?: string | null;
         };
         /** @description A token from a mailed link. */
         VerifyRequest: {
@@ -1732,6 +2297,56 @@ export interface operations {
             };
         };
     };
+    fraud_review_queue: {
+        parameters: {
+            query?: {
+                /**
+                 * @description From this instant (RFC 3339) or the start of this UTC day (YYYY-MM-DD); default: 30
+                 *     days before `to`.
+                 */
+                from?: string | null;
+                /**
+                 * @description Before this instant (RFC 3339), or to the end of this UTC day (YYYY-MM-DD); default:
+                 *     now. At most 92 days after `from`.
+                 */
+                to?: string | null;
+                /** @description Only promoters at this level: `low`, `medium` or `high`. */
+                risk?: string | null;
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuePage"];
+                };
+            };
+            /** @description admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     admin_approve: {
         parameters: {
             query?: never;
@@ -1813,6 +2428,162 @@ export interface operations {
             };
             /** @description illegal_transition */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    fraud_reinstate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The promoter */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuspensionView"];
+                };
+            };
+            /** @description admins only, with an access token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: no such promoter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_suspended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    fraud_suspend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The promoter */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuspensionView"];
+                };
+            };
+            /** @description admins only, with an access token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: no such promoter */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description already_suspended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    fraud_suspension_history: {
+        parameters: {
+            query?: {
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The promoter */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryPage"];
+                };
+            };
+            /** @description admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: no such promoter */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2447,6 +3218,8 @@ export interface operations {
                 offer_id?: null | components["schemas"]["OfferId"];
                 /** @description Only this verdict. */
                 verdict?: string | null;
+                /** @description `any` (flagged), `none` (clean) or a fraud reason. */
+                fraud?: string | null;
                 /** @description From this instant (RFC 3339, default: 7 days before `to`). */
                 from?: string | null;
                 /** @description Before this instant (RFC 3339, default: now). At most 93 days after `from`. */
@@ -2488,6 +3261,8 @@ export interface operations {
                 status?: null | components["schemas"]["ConversionStatus"];
                 /** @description Only this offer. */
                 offer_id?: null | components["schemas"]["OfferId"];
+                /** @description `any` (flagged), `none` (clean) or a fraud reason. */
+                fraud?: string | null;
                 /** @description From this instant (RFC 3339, inclusive). */
                 from?: string | null;
                 /** @description Before this instant (RFC 3339). */
@@ -2730,6 +3505,102 @@ export interface operations {
             };
             /** @description illegal_transition */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    fraud_offer_insight: {
+        parameters: {
+            query?: {
+                /**
+                 * @description From this instant (RFC 3339) or the start of this UTC day (YYYY-MM-DD); default: 30
+                 *     days before `to`.
+                 */
+                from?: string | null;
+                /**
+                 * @description Before this instant (RFC 3339), or to the end of this UTC day (YYYY-MM-DD); default:
+                 *     now. At most 92 days after `from`.
+                 */
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The offer */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightView"];
+                };
+            };
+            /** @description not_found: no such offer the caller may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    fraud_promoter_insight: {
+        parameters: {
+            query?: {
+                /**
+                 * @description From this instant (RFC 3339) or the start of this UTC day (YYYY-MM-DD); default: 30
+                 *     days before `to`.
+                 */
+                from?: string | null;
+                /**
+                 * @description Before this instant (RFC 3339), or to the end of this UTC day (YYYY-MM-DD); default:
+                 *     now. At most 92 days after `from`.
+                 */
+                to?: string | null;
+                /** @description Only the promoter's traffic on this offer. */
+                offer_id?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The promoter */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightView"];
+                };
+            };
+            /** @description not_found: no such promoter (or offer) the caller may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
