@@ -21,6 +21,7 @@ export default {
     out_of_window: "خارج نافذة الإسناد",
     unknown_click: "نقرة غير معروفة",
     rejected_advertiser_mismatch: "نقرة لمعلن آخر",
+    rejected_fraud: "مرفوضة كاحتيال",
   },
   payoutModel: {
     cpa: "CPA: مبلغ ثابت لكل إجراء",

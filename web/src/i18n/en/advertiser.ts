@@ -18,6 +18,7 @@ export default {
     out_of_window: "Out of window",
     unknown_click: "Unknown click",
     rejected_advertiser_mismatch: "Other advertiser's click",
+    rejected_fraud: "Rejected as fraud",
   },
   payoutModel: {
     cpa: "CPA: a fixed amount per action",

@@ -21,6 +21,7 @@ const conversionTone: Record<Schemas["ConversionStatus"], string> = {
   out_of_window: "",
   unknown_click: "",
   rejected_advertiser_mismatch: "badge-danger",
+  rejected_fraud: "badge-danger",
 };
 
 export function OfferStatusBadge({ status }: { status: Schemas["OfferStatus"] }) {

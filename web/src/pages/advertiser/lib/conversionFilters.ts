@@ -16,6 +16,7 @@ export const CONVERSION_STATUSES: readonly ConversionStatus[] = [
   "out_of_window",
   "unknown_click",
   "rejected_advertiser_mismatch",
+  "rejected_fraud",
 ];
 
 export interface ConversionFilters {

@@ -41,6 +41,8 @@ const offer: OfferView = {
   geo_allow: ["CA", "US"],
   geo_deny: [],
   hold_conversions: true,
+  min_ctit_seconds: null,
+  fraud_policy: "reject",
   status: "approved",
   created_at: "2026-11-24T10:00:00Z",
   updated_at: "2026-11-24T10:00:00Z",
