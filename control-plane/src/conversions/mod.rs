@@ -6,7 +6,9 @@ mod http;
 mod jobs;
 pub mod rules;
 
-pub use db::conversions::{NewConversion, attribute_all, insert_conversions, pending_among};
+pub use db::conversions::{
+    NewConversion, attribute_all, insert_conversions, pending_among, reconsider_flagged,
+};
 pub use http::router;
 pub use jobs::sweep;
 pub use rules::{ConversionSource, ConversionStatus};

@@ -217,7 +217,7 @@ async fn ingest_once(
         store_dead_letters(&mut tx, source, &dead).await?;
         report.dead_lettered = dead.len();
     }
-    let new_clicks = store_clicks(&mut tx, &clicks, scoring.as_ref()).await?;
+    let (new_clicks, newly_blocked) = store_clicks(&mut tx, &clicks, scoring.as_ref()).await?;
     report.stored += new_clicks.len();
     report.duplicates += clicks.len() - new_clicks.len();
     let new_conversions = store_conversions(&mut tx, &conversions_in).await?;
@@ -241,6 +241,7 @@ async fn ingest_once(
             tracing::warn!(error = %e, "finding conversions to attribute failed; the sweeper will")
         }
     }
+    conversions::reconsider_flagged(&state.db, &newly_blocked).await;
     state.metrics.count_events(source, &report);
     Ok(report)
 }
@@ -384,16 +385,16 @@ async fn owners_of(
 }
 
 /// Stores new clicks with their fraud reasons, uniqueness and rollups, and records their
-/// `click.stored` event; returns the ids stored now. A click already stored (a redelivery) is
+/// `click.stored` event; returns the ids stored now, and the stored clicks they blocked. A click already stored (a redelivery) is
 /// left as it is: its reasons, uniqueness and counts were settled when it was first stored
 /// (or since, by the clicks of its flood windows: `rescore`).
 async fn store_clicks(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     clicks: &[ClickEvent],
     scoring: Option<&Scoring>,
-) -> Result<Vec<ClickId>, IngestError> {
+) -> Result<(Vec<ClickId>, Vec<ClickId>), IngestError> {
     if clicks.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     if scoring.is_some() {
         // Before reading what is stored: a delivery of the same IPs' clicks that holds the
@@ -434,7 +435,7 @@ async fn store_clicks(
         .filter(|c| !stored_before.contains(&ClickId(c.id)))
         .collect();
     if fresh.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
 
     // Fraud reasons of the new ok clicks, and the stored clicks they flag.
@@ -468,7 +469,7 @@ async fn store_clicks(
         .collect();
     owners.extend(owners_of(tx, unknown).await?);
     let mut tally = Tally::default();
-    rescore::apply(tx, &scored.restamped, &owners, &mut tally).await?;
+    let newly_blocked = rescore::apply(tx, &scored.restamped, &owners, &mut tally).await?;
 
     // Uniqueness next, so each click is written once with its flag: the earliest counted
     // click of a visitor per offer, promoter and UTC day, among clicks on offers this control
@@ -608,7 +609,7 @@ async fn store_clicks(
         )
         .await?;
     }
-    Ok(inserted)
+    Ok((inserted, newly_blocked))
 }
 
 /// Stores new conversions as pending; returns how many were stored now.

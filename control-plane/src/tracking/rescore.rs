@@ -52,16 +52,23 @@ impl Tally {
 /// Each offer's advertiser and currency.
 pub(super) type Owners = HashMap<OfferId, (AdvertiserId, String)>;
 
-/// Writes the new reasons of restamped clicks and moves their counts into `tally`.
+/// Writes the new reasons of restamped clicks and moves their counts into `tally`; returns
+/// the clicks that are blocked now and were not (their conversions are decided again once the
+/// batch commits).
 pub(super) async fn apply(
     tx: &mut Transaction<'_, Postgres>,
     restamped: &[Restamped],
     owners: &Owners,
     tally: &mut Tally,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<Vec<ClickId>> {
     if restamped.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
+    let newly_blocked: Vec<ClickId> = restamped
+        .iter()
+        .filter(|r| !rules::blocked(&r.before) && rules::blocked(&r.after))
+        .map(|r| r.id)
+        .collect();
     let ids: Vec<uuid::Uuid> = restamped.iter().map(|r| r.id.0).collect();
     let tss: Vec<OffsetDateTime> = restamped.iter().map(|r| r.ts).collect();
     let lists: Vec<String> = restamped
@@ -127,7 +134,7 @@ pub(super) async fn apply(
     for r in lost_unique {
         pass_unique_on(tx, r, owners, tally).await?;
     }
-    Ok(())
+    Ok(newly_blocked)
 }
 
 /// Takes the unique flag from a click blocked now and gives it to the next clean click of

@@ -951,3 +951,59 @@ async fn scoring_off_flags_nothing_and_ctit_is_a_setting_per_offer() {
         (&json!(5), &json!("reject"))
     );
 }
+
+#[tokio::test]
+async fn a_conversion_on_a_click_flagged_later_leaves_the_stats() {
+    let w = world().await;
+    let app = &w.m.app;
+    let t0 = start_of_traffic();
+    let click = |secs: i64| {
+        let mut c = Click::new(w.m.offer, w.m.promoter.id, t0 + Duration::seconds(secs));
+        c.ip = "100.64.8.1".to_owned();
+        c.user_agent = BROWSERS[0].to_owned();
+        c
+    };
+    // The visitor's sixth click in five seconds arrives first, with a sale a minute later:
+    // alone, it is clean and the sale approved.
+    let sixth = click(5);
+    let sale = Conversion::new(
+        w.m.advertiser_id(),
+        sixth.id,
+        sixth.ts + Duration::minutes(1),
+    );
+    app.ingest(&[sixth.event(), sale.event()]).await;
+    assert_eq!(app.status_of(sale.id).await, "approved");
+    assert_eq!(stats_conversions(app).await, 1);
+    // The five before it arrive: it is a flood, and its sale is rejected as fraud.
+    let before: Vec<Value> = (0..5).map(|s| click(s).event()).collect();
+    app.ingest(&before).await;
+    let c = app
+        .get_json(&format!("/v1/conversions/{}", sale.id), &w.m.adv.token)
+        .await;
+    assert_eq!(
+        (&c["status"], &c["fraud"], &c["payout"]),
+        (
+            &json!("rejected_fraud"),
+            &json!(["click_flood"]),
+            &Value::Null
+        ),
+        "{c}"
+    );
+    assert_eq!(stats_conversions(app).await, 0);
+    let audit: Vec<(Option<i64>, String, String, String)> = sqlx::query_as(
+        "SELECT actor_id, from_status, to_status, reason FROM conversion_audit WHERE conversion_id = $1",
+    )
+    .bind(sale.id)
+    .fetch_all(&app.db)
+    .await
+    .expect("audit");
+    assert_eq!(
+        audit,
+        vec![(
+            None,
+            "approved".to_owned(),
+            "rejected_fraud".to_owned(),
+            "its click was flagged later: click_flood".to_owned()
+        )]
+    );
+}

@@ -750,6 +750,91 @@ async fn set_payout(
     .await
 }
 
+/// Conversions decided on clicks a later batch flagged (late clicks made them a flood):
+/// each approved or held one, unless a reviewer overruled its flags, is decided again as
+/// DESIGN §11 says, `rejected_fraud` (or held for review, on an offer that reviews fraud)
+/// with the click's reasons, leaving the stats if it was in them. A failure is logged and
+/// leaves that conversion as it was.
+///
+/// A slot it frees (a cap, a txid) is not offered to later conversions of the offer: those
+/// stay `over_cap` or `duplicate`.
+pub async fn reconsider_flagged(pool: &PgPool, click_ids: &[ClickId]) {
+    if click_ids.is_empty() {
+        return;
+    }
+    let uuids: Vec<Uuid> = click_ids.iter().map(|c| c.0).collect();
+    let found = sqlx::query!(
+        r#"SELECT id AS "id: ConversionId", offer_id AS "offer_id!: OfferId" FROM conversions
+         WHERE click_id = ANY($1) AND status IN ('approved', 'pending_review')
+           AND NOT fraud_overruled AND offer_id IS NOT NULL
+         ORDER BY ts, id"#,
+        &uuids,
+    )
+    .fetch_all(pool)
+    .await;
+    let found = match found {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(error = %e, "finding conversions on flagged clicks failed");
+            return;
+        }
+    };
+    for c in found {
+        if let Err(e) = reconsider(pool, c.id, c.offer_id).await {
+            tracing::warn!(conversion = %c.id, error = %e, "reconsidering a conversion on a flagged click failed");
+        }
+    }
+}
+
+async fn reconsider(pool: &PgPool, id: ConversionId, offer_id: OfferId) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    lock_offer(&mut tx, offer_id).await?;
+    let row = conversion_row!("SELECT ", "FROM conversions WHERE id = $1 FOR UPDATE", id.0)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !row.status.claims_slot() || row.fraud_overruled {
+        return Ok(());
+    }
+    let Some(click) = click_of(&mut *tx, row.click_id).await? else {
+        return Ok(());
+    };
+    let click_reasons = fraud::rules::from_texts(&click.fraud);
+    if !fraud::rules::blocked(&click_reasons) {
+        return Ok(());
+    }
+    let reasons = fraud::rules::normalized(
+        fraud::rules::from_texts(&row.fraud)
+            .into_iter()
+            .chain(click_reasons)
+            .collect(),
+    );
+    let texts = fraud::rules::to_texts(&reasons);
+    sqlx::query!(
+        "UPDATE conversions SET fraud = $2 WHERE id = $1",
+        id.0,
+        &texts
+    )
+    .execute(&mut *tx)
+    .await?;
+    let review = sqlx::query_scalar!(
+        r#"SELECT fraud_policy = 'review' AS "review!" FROM offers WHERE id = $1"#,
+        offer_id.0
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let to = if review {
+        ConversionStatus::PendingReview
+    } else {
+        ConversionStatus::RejectedFraud
+    };
+    let mut out = Outcome::default();
+    if row.status != to {
+        let why = format!("its click was flagged later: {}", texts.join(", "));
+        set_status(&mut tx, &row, to, None, Some(&why), &mut out).await?;
+    }
+    commit(tx, &mut out).await
+}
+
 /// Pending conversions among `ids` or waiting for any of `click_ids`, oldest first.
 pub async fn pending_among(
     pool: &PgPool,
