@@ -94,6 +94,8 @@ const AGENTS: &[&str] = &[
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
 ];
 const BOT: &str = "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)";
+/// A browser driven by a script, which the edge lets through and scoring flags.
+const SCRIPTED: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Selenium/4.27";
 
 fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
@@ -155,6 +157,46 @@ pub fn events(plan: &Plan) -> Vec<Value> {
                     "event": "conversion", "ip": "198.51.100.7", "edge": "native:demo",
                 }));
             }
+        }
+        // Every third day a visitor hammers the link (the sixth click on is a click flood),
+        // and its first click "converts" 4 s later (too soon: ctit_short); once a week a
+        // scripted browser clicks. The fraud pages have something to show.
+        if n % 3 == 0 {
+            let start = day.with_time(Time::MIDNIGHT).assume_utc()
+                + Duration::hours(14)
+                + Duration::seconds(rng.below(3_600) as i64);
+            let ip = format!("198.18.0.{}", n % 250 + 1);
+            for k in 0..8 {
+                let at = start + Duration::seconds(5 * k);
+                let id = rng.uuid_v7(at);
+                out.push(json!({
+                    "type": "click", "id": id, "ts": rfc3339(at),
+                    "offer_id": plan.offer_id, "promoter_id": plan.promoter_id, "kid": plan.kid,
+                    "verdict": "ok", "ip": ip, "user_agent": AGENTS[0], "referer": null,
+                    "country": "SA", "subs": {"sub1": "tiktok"}, "edge": "native:demo",
+                }));
+                if k == 0 {
+                    let soon = at + Duration::seconds(4);
+                    conversions.push(json!({
+                        "type": "conversion", "id": rng.uuid_v7(soon), "ts": rfc3339(soon),
+                        "advertiser_id": plan.advertiser_id, "click_id": id,
+                        "txid": format!("demo-{day}-burst"), "amount": "49.00", "currency": "USD",
+                        "event": "conversion", "ip": "198.51.100.7", "edge": "native:demo",
+                    }));
+                }
+            }
+        }
+        if n % 7 == 3 {
+            let at = day.with_time(Time::MIDNIGHT).assume_utc()
+                + Duration::hours(3)
+                + Duration::seconds(rng.below(3_600) as i64);
+            out.push(json!({
+                "type": "click", "id": rng.uuid_v7(at), "ts": rfc3339(at),
+                "offer_id": plan.offer_id, "promoter_id": plan.promoter_id, "kid": plan.kid,
+                "verdict": "ok", "ip": format!("198.18.1.{}", n % 250 + 1),
+                "user_agent": SCRIPTED, "referer": null, "country": "US",
+                "subs": {"sub1": "youtube"}, "edge": "native:demo",
+            }));
         }
         out.extend(conversions);
         day = day.next_day().unwrap_or(day);
