@@ -236,6 +236,97 @@ fn label(period: PrimitiveDateTime, g: Granularity) -> String {
     }
 }
 
+/// Filtered-traffic parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FilteredParams {
+    /// First UTC day (YYYY-MM-DD).
+    pub from: String,
+    /// Last UTC day, inclusive (YYYY-MM-DD); at most 366 days after `from`.
+    pub to: String,
+    /// Only this offer.
+    #[param(value_type = Option<i64>)]
+    pub offer_id: Option<OfferId>,
+    /// Only this promoter.
+    #[param(value_type = Option<i64>)]
+    pub promoter_id: Option<PromoterId>,
+}
+
+/// Filtered clicks of one reason.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct FilteredReason {
+    /// An edge verdict (`bot`, `offer_paused`, `geo_blocked`, `expired`) or a fraud reason
+    /// (`datacenter_ip`, `vpn_ip`, `click_flood`, `ip_flood`, `suspicious_agent`,
+    /// `suspended_promoter`). A click with two reasons counts under both; `vpn_ip` clicks
+    /// are also counted clicks (a signal, not a block).
+    pub reason: String,
+    /// Clicks.
+    pub clicks: i64,
+    /// Their share of all clicks of the range (0 to 1).
+    pub share: f64,
+}
+
+/// Filtered traffic by reason.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct FilteredAnswer {
+    /// First UTC day.
+    pub from: String,
+    /// Last UTC day.
+    pub to: String,
+    /// Every click of the range, counted and filtered.
+    pub clicks: i64,
+    /// By reason, most first.
+    pub reasons: Vec<FilteredReason>,
+}
+
+/// Filtered traffic by reason over UTC days: the edge's verdicts and the fraud reasons,
+/// scoped to the caller (promoters: their links; advertisers: their offers; admins: all).
+#[utoipa::path(get, path = "/v1/stats/filtered", tag = "stats", params(FilteredParams), security(("bearer" = [])),
+    responses((status = 200, body = FilteredAnswer), (status = 422, description = "validation_failed")))]
+pub(super) async fn filtered(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Query(p): Query<FilteredParams>,
+) -> Result<axum::Json<FilteredAnswer>, ApiError> {
+    principal.require(Scope::StatsRead)?;
+    let from = date("from", &p.from)?;
+    let to = date("to", &p.to)?;
+    if to < from {
+        return Err(ApiError::field("to", "must not be before from"));
+    }
+    if (to - from).whole_days() > 366 {
+        return Err(ApiError::field("to", "must be within 366 days of from"));
+    }
+    let (reasons, clicks) = crate::stats::db::filtered::by_reason(
+        &state.db,
+        principal.tenant(),
+        (from, to),
+        p.offer_id,
+        p.promoter_id,
+    )
+    .await?;
+    let share = |n: i64| {
+        if clicks > 0 {
+            n as f64 / clicks as f64
+        } else {
+            0.0
+        }
+    };
+    Ok(axum::Json(FilteredAnswer {
+        from: p.from,
+        to: p.to,
+        clicks,
+        reasons: reasons
+            .into_iter()
+            .map(|r| FilteredReason {
+                share: share(r.clicks),
+                reason: r.reason,
+                clicks: r.clicks,
+            })
+            .collect(),
+    }))
+}
+
 /// Today's live numbers.
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct LiveAnswer {
@@ -315,5 +406,6 @@ pub(super) async fn live_stats(
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(stats))
+        .routes(routes!(filtered))
         .routes(routes!(live_stats))
 }

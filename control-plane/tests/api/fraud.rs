@@ -578,6 +578,58 @@ async fn labelled_traffic_out_of_order_twice_on_two_control_planes_is_flagged_ex
     .collect();
     assert_eq!(stored, by_reason);
 
+    // The same through the API, by UTC day, for the admin and for one promoter.
+    let days = |t: OffsetDateTime| t.date().to_string();
+    let range = format!("from={}&to={}", days(t0), days(t0 + Duration::minutes(20)));
+    let answer: Value = app
+        .get_json(&format!("/v1/stats/filtered?{range}"), &w.m.admin.token)
+        .await;
+    assert_eq!(answer["clicks"], json!(n), "{answer}");
+    let listed: BTreeMap<String, i64> = answer["reasons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            (
+                r["reason"].as_str().unwrap_or("").to_owned(),
+                r["clicks"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(listed, by_reason);
+    let mut penny: BTreeMap<String, i64> = BTreeMap::new();
+    for l in traffic
+        .clicks
+        .iter()
+        .filter(|l| l.click.promoter_id == w.p2.id)
+    {
+        for r in &l.truth {
+            *penny.entry((*r).to_owned()).or_default() += 1;
+        }
+    }
+    let answer: Value = app
+        .get_json(&format!("/v1/stats/filtered?{range}"), &w.p2.token)
+        .await;
+    let listed: BTreeMap<String, i64> = answer["reasons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            (
+                r["reason"].as_str().unwrap_or("").to_owned(),
+                r["clicks"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(listed, penny, "a promoter sees its own");
+    let resp = app
+        .get("/v1/stats/filtered?from=2026-02-01&to=2026-01-01")
+        .bearer_auth(&w.m.admin.token)
+        .send()
+        .await
+        .expect("request");
+    problem(resp, 422, "validation_failed").await;
+
     // The live counters leave blocked clicks out too.
     let live: Value = app.get_json("/v1/stats/live", &w.m.admin.token).await;
     let today: Vec<&Labelled> = traffic

@@ -920,6 +920,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stats/filtered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Filtered traffic by reason over UTC days: the edge's verdicts and the fraud reasons,
+         *     scoped to the caller (promoters: their links; advertisers: their offers; admins: all).
+         */
+        get: operations["stats_filtered"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stats/live": {
         parameters: {
             query?: never;
@@ -1263,6 +1283,40 @@ export interface components {
             /**
              * Format: double
              * @description Their share of all clicks.
+             */
+            share: number;
+        };
+        /** @description Filtered traffic by reason. */
+        FilteredAnswer: {
+            /**
+             * Format: int64
+             * @description Every click of the range, counted and filtered.
+             */
+            clicks: number;
+            /** @description First UTC day. */
+            from: string;
+            /** @description By reason, most first. */
+            reasons: components["schemas"]["FilteredReason"][];
+            /** @description Last UTC day. */
+            to: string;
+        };
+        /** @description Filtered clicks of one reason. */
+        FilteredReason: {
+            /**
+             * Format: int64
+             * @description Clicks.
+             */
+            clicks: number;
+            /**
+             * @description An edge verdict (`bot`, `offer_paused`, `geo_blocked`, `expired`) or a fraud reason
+             *     (`datacenter_ip`, `vpn_ip`, `click_flood`, `ip_flood`, `suspicious_agent`,
+             *     `suspended_promoter`). A click with two reasons counts under both; `vpn_ip` clicks
+             *     are also counted clicks (a signal, not a block).
+             */
+            reason: string;
+            /**
+             * Format: double
+             * @description Their share of all clicks of the range (0 to 1).
              */
             share: number;
         };
@@ -4309,6 +4363,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatsAnswer"];
+                };
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    stats_filtered: {
+        parameters: {
+            query: {
+                /** @description First UTC day (YYYY-MM-DD). */
+                from: string;
+                /** @description Last UTC day, inclusive (YYYY-MM-DD); at most 366 days after `from`. */
+                to: string;
+                /** @description Only this offer. */
+                offer_id?: number | null;
+                /** @description Only this promoter. */
+                promoter_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilteredAnswer"];
                 };
             };
             /** @description validation_failed */
