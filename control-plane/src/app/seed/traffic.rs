@@ -161,7 +161,7 @@ pub fn events(plan: &Plan) -> Vec<Value> {
         // Every third day a visitor hammers the link (the sixth click on is a click flood),
         // and its first click "converts" 4 s later (too soon: ctit_short); once a week a
         // scripted browser clicks. The fraud pages have something to show.
-        if n % 3 == 0 {
+        if n.is_multiple_of(3) {
             let start = day.with_time(Time::MIDNIGHT).assume_utc()
                 + Duration::hours(14)
                 + Duration::seconds(rng.below(3_600) as i64);
