@@ -139,11 +139,10 @@ impl FraudFilter {
 }
 
 /// Markers of automation tools, matched case-insensitively anywhere in a user agent.
-const AUTOMATION: [&str; 8] = [
+const AUTOMATION: [&str; 7] = [
     "headlesschrome",
     "phantomjs",
     "selenium",
-    "webdriver",
     "puppeteer",
     "playwright",
     "python-requests",
