@@ -95,8 +95,23 @@ try {
     await fill(page, "Currency", "USD");
     const preview = await testid(page, "url-preview");
     assert(/shop\.example\/land\?c=/.test(preview), `the preview fills the macros: ${preview}`);
+    // The fraud settings: the journey's postback follows its click within a second, so no
+    // minimum time from click to conversion; flagged conversions rejected (the default).
+    await fill(page, "Minimum time from click to conversion (seconds)", "0");
+    assert(
+      await page.getByRole("radio", { name: "Reject them" }).isChecked(),
+      "flagged conversions are rejected by default",
+    );
+    assert(
+      (await page.getByRole("radio", { name: "Hold them for my review" }).count()) === 1,
+      "flagged conversions may be held for review instead",
+    );
     await page.getByRole("button", { name: "Create draft" }).click();
     await page.waitForURL(/\/offers\/\d+$/);
+    const minCtit = await testid(page, "offer-min-ctit");
+    assert(minCtit === "No minimum (0 seconds)", `the offer shows its minimum: ${minCtit}`);
+    const policy = await testid(page, "offer-fraud-policy");
+    assert(policy === "Reject them", `the offer shows its fraud policy: ${policy}`);
     await page.getByRole("button", { name: "Submit for review" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Submit for review" }).click();
     await eventually(
@@ -198,6 +213,81 @@ try {
       async () => (await page.locator('tr[data-status="reversed"]').count()) === 1,
     );
     await shot(page, "advertiser-conversions");
+  });
+
+  await step(adv, "the conversions show their fraud reasons, filtered", async () => {
+    const { page } = adv;
+    const table = page.getByTestId("conversions");
+    assert(
+      (await table.getByRole("columnheader", { name: "Fraud", exact: true }).count()) === 1,
+      "a fraud column",
+    );
+    const fraud = page.getByLabel("Fraud", { exact: true });
+    await fraud.selectOption({ label: "Clean" });
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL(/[?&]fraud=none/);
+    await eventually(
+      "the clean conversion listed",
+      async () => (await page.locator('tr[data-status="reversed"][data-fraud=""]').count()) === 1,
+    );
+    await page.getByLabel("Fraud", { exact: true }).selectOption({ label: "Flagged (any reason)" });
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL(/[?&]fraud=any/);
+    // Nothing in this journey is flagged: the list is empty, or lists flagged ones only.
+    await eventually(
+      "only flagged conversions",
+      async () =>
+        (await page.getByText("No conversions match.").count()) === 1 ||
+        ((await page.locator("tr[data-conversion-id]").count()) > 0 &&
+          (await page.locator('tr[data-conversion-id][data-fraud=""]').count()) === 0),
+    );
+  });
+
+  await step(adv, "the clicks page lists the click with its fraud column and filter", async () => {
+    const { page } = adv;
+    await nav(page, "Clicks");
+    await page.waitForURL(/\/clicks$/);
+    const table = page.getByTestId("clicks");
+    await eventually(
+      "the click listed",
+      async () => (await table.locator("tbody tr").count()) >= 1,
+    );
+    for (const column of ["Verdict", "Unique", "Promoter", "Fraud"]) {
+      assert(
+        (await table.getByRole("columnheader", { name: column, exact: true }).count()) === 1,
+        `a ${column} column`,
+      );
+    }
+    await page.getByLabel("Fraud", { exact: true }).selectOption({ label: "Flagged (any reason)" });
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL(/[?&]fraud=any/);
+    await eventually(
+      "only flagged clicks",
+      async () =>
+        (await page.getByTestId("clicks-empty").count()) === 1 ||
+        ((await page.locator("tr[data-click-id]").count()) > 0 &&
+          (await page.locator('tr[data-click-id][data-fraud=""]').count()) === 0),
+    );
+    await page.getByLabel("Fraud", { exact: true }).selectOption({ label: "Clean" });
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.waitForURL(/[?&]fraud=none/);
+    await eventually(
+      "the clean click, counted",
+      async () =>
+        (await page.locator('tr[data-click-id][data-fraud=""][data-verdict="ok"]').count()) >= 1 &&
+        (await page.locator("tr[data-click-id]:not([data-fraud=''])").count()) === 0,
+    );
+    // The CSV has the same filters.
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByTestId("download-clicks-csv").click(),
+    ]);
+    const csv = readFileSync(await download.path(), "utf8");
+    const [header, ...rows] = csv.trim().split(/\r?\n/);
+    assert(header.startsWith("id,ts,offer_id,promoter_id,verdict"), `the CSV header: ${header}`);
+    assert(header.endsWith(",fraud"), `the CSV has the fraud column: ${header}`);
+    assert(rows.length >= 1 && rows.every((r) => r.endsWith(",")), `clean rows only: ${csv}`);
+    await shot(page, "advertiser-clicks");
   });
 
   await step(promoter, "the promoter's stats drop after the reversal", async () => {
@@ -308,11 +398,11 @@ try {
     [null, ["/login", "/signup", "/forgot-password"]],
     [
       `pat-${stamp}@promo.e2e`,
-      ["/marketplace", "/links", "/stats", "/conversions", "/profile", "/api-keys"],
+      ["/marketplace", "/links", "/stats", "/clicks", "/conversions", "/profile", "/api-keys"],
     ],
     [
       `ada-${stamp}@shop.e2e`,
-      ["/offers", "/offers/new", "/promoters", "/conversions", "/postback-keys"],
+      ["/offers", "/offers/new", "/promoters", "/clicks", "/conversions", "/postback-keys"],
     ],
     [env.adminEmail, ["/admin/review", "/admin/users", "/stats"]],
   ];

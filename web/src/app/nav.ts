@@ -6,11 +6,13 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/marketplace", label: "nav.marketplace" },
     { to: "/links", label: "nav.links" },
     { to: "/stats", label: "nav.stats" },
+    { to: "/clicks", label: "nav.clicks" },
     { to: "/conversions", label: "nav.conversions" },
   ],
   advertiser: [
     { to: "/offers", label: "nav.offers" },
     { to: "/promoters", label: "nav.promoters" },
+    { to: "/clicks", label: "nav.clicks" },
     { to: "/conversions", label: "nav.conversions" },
     { to: "/postback-keys", label: "nav.postbackKeys" },
     { to: "/stats", label: "nav.stats" },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { csvField, toCsv } from "./csv";
+import { csvField, joinCsvPages, toCsv } from "./csv";
 
 describe("csvField", () => {
   it("leaves plain texts and numbers as they are", () => {
@@ -54,5 +54,19 @@ describe("toCsv", () => {
   });
   it("writes an empty document for no rows", () => {
     expect(toCsv([])).toBe("");
+  });
+});
+
+describe("joinCsvPages", () => {
+  const header = "id,ts,status\r\n";
+  it("keeps the header once and every row in order", () => {
+    expect(joinCsvPages([`${header}a,1,x\r\n`, `${header}b,2,y\r\n`, `${header}c,3,z\r\n`])).toBe(
+      `${header}a,1,x\r\nb,2,y\r\nc,3,z\r\n`,
+    );
+  });
+  it("adds nothing for a page without rows", () => {
+    expect(joinCsvPages([`${header}a,1,x\r\n`, header])).toBe(`${header}a,1,x\r\n`);
+    expect(joinCsvPages([header])).toBe(header);
+    expect(joinCsvPages([])).toBe("");
   });
 });

@@ -40,3 +40,21 @@ export function downloadCsv(fileName: string, csv: string): void {
   // Some browsers read the URL after the click returns.
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+/**
+ * The pages of a CSV export joined into one document: the header row once, every page's
+ * rows in order (the API ends lines with CRLF; a page without rows adds nothing).
+ */
+export function joinCsvPages(pages: readonly string[]): string {
+  if (pages.length === 0) return "";
+  const [first, ...rest] = pages as [string, ...string[]];
+  let out = first;
+  for (const page of rest) {
+    const nl = page.indexOf("\n");
+    const rows = nl < 0 ? "" : page.slice(nl + 1);
+    if (rows === "") continue;
+    if (out !== "" && !out.endsWith("\n")) out += "\r\n";
+    out += rows;
+  }
+  return out;
+}

@@ -39,3 +39,15 @@ export function presetRange(preset: Preset, now: Date, timeZone: string): DayRan
 export function isDay(s: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`));
 }
+
+/** The instant a day starts in the browser's zone, as RFC 3339 (UTC). */
+export function dayStart(day: string): string {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  return new Date(y, m - 1, d).toISOString();
+}
+
+/** The instant the day after `day` starts in the browser's zone: the end of `day`, exclusive. */
+export function dayEnd(day: string): string {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  return new Date(y, m - 1, d + 1).toISOString();
+}

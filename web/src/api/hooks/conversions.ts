@@ -6,12 +6,14 @@ import {
   useQueryClient,
 } from "@tanstack/react-query";
 import { api, call, type Schemas } from "../client";
-import { networkError, toApiError } from "../errors";
+import { fetchCsv } from "../csvExport";
 
 /** GET /v1/conversions' filters (the API scopes the list to the caller). */
 export interface ConversionQuery {
   status?: Schemas["ConversionStatus"];
   offer_id?: number;
+  /** `any` (flagged), `none` (clean) or a reason code. */
+  fraud?: string;
   from?: string;
   to?: string;
 }
@@ -47,7 +49,11 @@ export function useConversionAudit(id: string, enabled: boolean) {
 
 export type Decision = "approve" | "reject" | "reverse";
 
-/** An advertiser's decision on a conversion, with an optional reason for the audit trail. */
+/**
+ * An advertiser's (or an admin's) decision on a conversion, with an optional reason for the
+ * audit trail. Approving one rejected as fraud overrules its flags: attribution then decides
+ * it as if clean, so the answer's status may be approved, duplicate, over_cap or out_of_window.
+ */
 export function useDecideConversion() {
   const qc = useQueryClient();
   return useMutation({
@@ -72,40 +78,10 @@ export function useDecideConversion() {
   });
 }
 
-/** Most rows a CSV page holds (the API's limit); an export follows pages up to MAX_PAGES. */
-const CSV_PAGE = 10_000;
-const MAX_PAGES = 20;
-
-/**
- * The conversions as CSV (format=csv), every page of them (the next page's cursor comes in
- * X-Next-Cursor), fetched with the session's token; `join` makes one document of them.
- */
-export async function fetchConversionsCsv(
+/** The conversions as CSV, every page of them (see fetchCsv). */
+export function fetchConversionsCsv(
   q: ConversionQuery,
   join: (pages: string[]) => string,
 ): Promise<Blob> {
-  const pages: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const query: Record<string, unknown> = { ...q, format: "csv", limit: CSV_PAGE };
-    if (cursor) query.cursor = cursor;
-    let answer: { data?: unknown; error?: unknown; response: Response };
-    try {
-      answer = await api.GET(
-        "/v1/conversions" as never,
-        {
-          params: { query },
-          parseAs: "text",
-        } as never,
-      );
-    } catch (cause) {
-      throw networkError(cause);
-    }
-    if (!answer.response.ok) {
-      throw toApiError(answer.response.status, answer.error, answer.response.headers);
-    }
-    pages.push(String(answer.data ?? ""));
-    cursor = answer.response.headers.get("x-next-cursor");
-  } while (cursor && pages.length < MAX_PAGES);
-  return new Blob([join(pages)], { type: "text/csv;charset=utf-8" });
+  return fetchCsv("/v1/conversions", q, join);
 }

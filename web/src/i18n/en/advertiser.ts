@@ -27,6 +27,10 @@ export default {
     revshare: "RevShare: a percentage of the revenue",
   },
   payoutModelShort: { cpa: "CPA", cpl: "CPL", cps: "CPS", revshare: "RevShare" },
+  fraudPolicy: {
+    reject: "Reject them",
+    review: "Hold them for my review",
+  },
   offers: {
     title: "Offers",
     new: "New offer",
@@ -52,6 +56,7 @@ export default {
       limits: "Window and caps",
       geo: "Countries",
       review: "Review of conversions",
+      fraud: "Fraud protection",
     },
     name: "Name",
     description: "Description",
@@ -98,6 +103,12 @@ export default {
     hold: "Hold conversions for my review",
     holdHint:
       "Conversions wait as “awaiting review” until you approve or reject them on the Conversions page.",
+    minCtit: "Minimum time from click to conversion (seconds)",
+    minCtitHint:
+      "A conversion that comes sooner after its click is flagged as too fast. Empty: the platform's default (normally 10 seconds). 0 to {{max}}; 0 turns the check off.",
+    fraudPolicy: "Flagged conversions",
+    fraudPolicyHint:
+      "Conversions flagged as fraud (a datacenter IP, a click flood, too fast…) are rejected, or wait as “awaiting review” for you to decide. A VPN alone flags nothing.",
     create: "Create draft",
     save: "Save changes",
     cancel: "Cancel",
@@ -158,6 +169,12 @@ export default {
       hold: "Conversions",
       held: "Held for review",
       notHeld: "Approved automatically",
+      minCtit: "Minimum time from click to conversion",
+      platformDefault: "The platform's default",
+      noMinimum: "No minimum (0 seconds)",
+      oneSecond: "1 second",
+      seconds: "{{n}} seconds",
+      fraudPolicy: "Flagged conversions",
       destination: "Destination URL",
       fallback: "Fallback URL",
       preview: "Preview page",
@@ -233,6 +250,7 @@ export default {
       payout: "Payout",
       txid: "Transaction",
       event: "Event",
+      fraud: "Fraud",
       actions: "Actions",
     },
     offerLabel: "#{{id}} {{name}}",
@@ -241,6 +259,7 @@ export default {
     details: "Details",
     hideDetails: "Hide details",
     approve: "Approve",
+    approveAnyway: "Approve anyway",
     reject: "Reject",
     reverse: "Reverse",
     detail: {
@@ -251,6 +270,8 @@ export default {
       country: "Country",
       sub1: "sub1",
       attributedAt: "Attributed",
+      fraud: "Fraud reasons",
+      reason: "{{label}}: {{hint}}",
     },
     source: { postback: "Postback", api: "API" },
     audit: {
@@ -277,6 +298,12 @@ export default {
         body: "For a refund, chargeback or fraud: it leaves the stats and the promoter's payout. This cannot be undone.",
         confirm: "Reverse",
       },
+      overrule: {
+        title: "Approve despite the fraud flags?",
+        body: "The flags are overruled, and the conversion is attributed as if it were clean: it is approved and paid, unless it turns out a duplicate, over the cap or out of the attribution window. The flags stay on record, and the audit trail names you.",
+        confirm: "Approve anyway",
+      },
+      flagged: "Flagged as:",
       summary: "{{event}} on offer #{{offer}}, {{time}}",
       reason: "Reason (optional)",
       reasonRequired: "Reason",
@@ -284,6 +311,7 @@ export default {
       reasonMissing: "Give the reason for the reversal.",
     },
     decided: "Done: the conversion is now {{status}}.",
+    overruled: "Flags overruled: the conversion is now {{status}}.",
   },
   postbackKeys: {
     title: "Postback keys",

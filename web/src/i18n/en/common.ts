@@ -10,6 +10,7 @@ export default {
     links: "My links",
     stats: "Stats",
     conversions: "Conversions",
+    clicks: "Clicks",
     offers: "Offers",
     promoters: "Promoters",
     postbackKeys: "Postback keys",
@@ -54,4 +55,41 @@ export default {
   },
   notFound: { title: "Page not found", back: "Go to the start page" },
   offline: "You are offline.",
+  // Fraud reasons (src/lib/fraudReasons.ts, src/components/FraudBadges.tsx), shared by every
+  // page that shows them.
+  reasons: {
+    title: "Fraud reasons",
+    none: "None",
+    signal: "{{label}} (signal)",
+    overruled: "Overruled",
+    overruledHint: "A reviewer approved it despite these reasons.",
+    label: {
+      datacenter_ip: "Datacenter IP",
+      vpn_ip: "VPN",
+      click_flood: "Click flood",
+      ip_flood: "IP flood",
+      suspicious_agent: "Suspicious browser",
+      suspended_promoter: "Suspended promoter",
+      ctit_short: "Too fast after the click",
+    },
+    hint: {
+      datacenter_ip:
+        "The visitor's IP address belongs to a hosting provider, not a home or mobile network.",
+      vpn_ip: "The visitor's IP address belongs to a VPN. Only a signal: the click still counts.",
+      click_flood: "Too many clicks from one visitor on the same link in a short time.",
+      ip_flood: "Too many clicks from one IP address in a short time.",
+      suspicious_agent: "No browser name, or the name of an automation tool.",
+      suspended_promoter: "The promoter was suspended when the click came.",
+      ctit_short: "The conversion came sooner after its click than the offer's minimum time.",
+    },
+    filter: {
+      label: "Fraud",
+      all: "All",
+      any: "Flagged (any reason)",
+      none: "Clean",
+      only: "Only one reason",
+    },
+    legend:
+      "A VPN is only a signal: the click still counts. Every other reason keeps the click out of the counts.",
+  },
 };

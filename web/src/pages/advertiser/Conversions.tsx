@@ -13,14 +13,18 @@ import { useOfferNames } from "../../api/hooks/offers";
 import { useSession } from "../../auth/useSession";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { SelectField, TextArea, TextField } from "../../components/Field";
+import { FraudBadges } from "../../components/FraudBadges";
+import { FraudFilterField } from "../../components/FraudFilterField";
 import { LoadMore } from "../../components/LoadMore";
 import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
 import { TableWrap } from "../../components/TableWrap";
 import { useApiForm } from "../../components/useApiForm";
 import { currentLanguage } from "../../i18n";
+import { joinCsvPages } from "../../lib/csv";
 import { browserTimeZone, dayIn } from "../../lib/dates";
 import { formatDateTime, formatMoney } from "../../lib/format";
+import { FRAUD_REASONS, type FraudFilter } from "../../lib/fraudReasons";
 import { ConfirmDialog } from "./components/ConfirmDialog";
 import { ConversionStatusBadge } from "./components/StatusBadge";
 import {
@@ -29,7 +33,6 @@ import {
   filtersFromParams,
   filtersToParams,
   filtersToQuery,
-  joinCsvPages,
 } from "./lib/conversionFilters";
 import "./advertiser.css";
 
@@ -64,6 +67,7 @@ function Filters({
   const { t } = useTranslation("advertiser");
   const [status, setStatus] = useState(filters.status ?? "");
   const [offer, setOffer] = useState(filters.offerId === undefined ? "" : String(filters.offerId));
+  const [fraud, setFraud] = useState(filters.fraud ?? "");
   const [from, setFrom] = useState(filters.from ?? "");
   const [to, setTo] = useState(filters.to ?? "");
 
@@ -72,6 +76,7 @@ function Filters({
     const f: ConversionFilters = {};
     if (status) f.status = status as ConversionFilters["status"];
     if (/^\d+$/.test(offer.trim())) f.offerId = Number(offer.trim());
+    if (fraud) f.fraud = fraud as FraudFilter;
     if (from) f.from = from;
     if (to) f.to = to;
     onApply(f);
@@ -80,6 +85,7 @@ function Filters({
   function clear() {
     setStatus("");
     setOffer("");
+    setFraud("");
     setFrom("");
     setTo("");
     onApply({});
@@ -127,6 +133,7 @@ function Filters({
           onChange={(e) => setOffer(e.target.value)}
         />
       )}
+      <FraudFilterField value={fraud} onChange={setFraud} reasons={FRAUD_REASONS} />
       <TextField
         label={t("conversions.from")}
         name="from"
@@ -195,6 +202,7 @@ function Audit({ id }: { id: string }) {
 
 function Details({ c }: { c: Conversion }) {
   const { t } = useTranslation("advertiser");
+  const { t: tc } = useTranslation();
   const lang = currentLanguage();
   const none = t("conversions.none");
   return (
@@ -214,6 +222,24 @@ function Details({ c }: { c: Conversion }) {
         <dd className="adv-ltr">{c.sub1 ?? none}</dd>
         <dt>{t("conversions.detail.attributedAt")}</dt>
         <dd>{c.attributed_at ? formatDateTime(c.attributed_at, lang) : none}</dd>
+        <dt>{t("conversions.detail.fraud")}</dt>
+        <dd>
+          {c.fraud.length === 0 ? (
+            none
+          ) : (
+            <ul className="adv-reasons">
+              {c.fraud.map((r) => (
+                <li key={r}>
+                  {t("conversions.detail.reason", {
+                    label: tc(`reasons.label.${r}`),
+                    hint: tc(`reasons.hint.${r}`),
+                  })}
+                </li>
+              ))}
+              {c.fraud_overruled && <li>{tc("reasons.overruledHint")}</li>}
+            </ul>
+          )}
+        </dd>
       </dl>
       <Audit id={c.id} />
     </div>
@@ -229,7 +255,7 @@ function DecisionDialog({
   c: Conversion;
   decision: Decision;
   onClose: () => void;
-  onDone: (c: Conversion) => void;
+  onDone: (c: Conversion, overruled: boolean) => void;
 }) {
   const { t } = useTranslation("advertiser");
   const decide = useDecideConversion();
@@ -238,6 +264,8 @@ function DecisionDialog({
   const [missing, setMissing] = useState(false);
   const required = decision === "reverse";
   const lang = currentLanguage();
+  // Approving a conversion rejected as fraud overrules its flags.
+  const kind = decision === "approve" && c.status === "rejected_fraud" ? "overrule" : decision;
 
   async function confirm() {
     if (required && !reason.trim()) {
@@ -245,13 +273,13 @@ function DecisionDialog({
       return;
     }
     const done = await form.submit(() => decide.mutateAsync({ id: c.id, decision, reason }));
-    if (done) onDone(done);
+    if (done) onDone(done, kind === "overrule");
   }
 
   return (
     <ConfirmDialog
-      title={t(`conversions.dialog.${decision}.title`)}
-      confirmLabel={t(`conversions.dialog.${decision}.confirm`)}
+      title={t(`conversions.dialog.${kind}.title`)}
+      confirmLabel={t(`conversions.dialog.${kind}.confirm`)}
       danger={decision !== "approve"}
       pending={form.pending}
       error={form.error && !form.fields.reason ? form.error : null}
@@ -265,8 +293,14 @@ function DecisionDialog({
           time: formatDateTime(c.ts, lang),
         })}
       </p>
+      {c.fraud.length > 0 && (
+        <div className="adv-dialog-reasons">
+          <span>{t("conversions.dialog.flagged")}</span>
+          <FraudBadges reasons={c.fraud} overruled={c.fraud_overruled} />
+        </div>
+      )}
       <p>
-        {t(`conversions.dialog.${decision}.body`, {
+        {t(`conversions.dialog.${kind}.body`, {
           payout: money(c.payout, c.payout_currency),
         })}
       </p>
@@ -293,6 +327,8 @@ export default function Conversions() {
   const session = useSession();
   const role = session.status === "signed-in" ? session.user.role : null;
   const isAdvertiser = role === "advertiser";
+  // Overruling fraud flags: the offer's advertiser, or an admin.
+  const mayOverrule = role === "advertiser" || role === "admin";
   const [params, setParams] = useSearchParams();
   const paramsKey = params.toString();
   const filters = useMemo(() => filtersFromParams(new URLSearchParams(paramsKey)), [paramsKey]);
@@ -373,6 +409,7 @@ export default function Conversions() {
                       <th scope="col">{t("conversions.columns.time")}</th>
                       <th scope="col">{t("conversions.columns.offer")}</th>
                       <th scope="col">{t("conversions.columns.status")}</th>
+                      <th scope="col">{t("conversions.columns.fraud")}</th>
                       <th scope="col" className="num">
                         {t("conversions.columns.amount")}
                       </th>
@@ -391,7 +428,11 @@ export default function Conversions() {
                       const name = c.offer_id != null ? offerName.get(c.offer_id) : undefined;
                       return (
                         <Fragment key={c.id}>
-                          <tr data-conversion-id={c.id} data-status={c.status}>
+                          <tr
+                            data-conversion-id={c.id}
+                            data-status={c.status}
+                            data-fraud={c.fraud.join(" ")}
+                          >
                             <td>{formatDateTime(c.ts, lang)}</td>
                             <td>
                               {c.offer_id == null ? (
@@ -408,6 +449,9 @@ export default function Conversions() {
                             </td>
                             <td>
                               <ConversionStatusBadge status={c.status} />
+                            </td>
+                            <td>
+                              <FraudBadges reasons={c.fraud} overruled={c.fraud_overruled} />
                             </td>
                             <td className="num">
                               {money(c.amount, c.currency ?? c.payout_currency)}
@@ -446,6 +490,15 @@ export default function Conversions() {
                                     </button>
                                   </>
                                 )}
+                                {mayOverrule && c.status === "rejected_fraud" && (
+                                  <button
+                                    type="button"
+                                    className="btn btn-small"
+                                    onClick={() => setDeciding({ c, decision: "approve" })}
+                                  >
+                                    {t("conversions.approveAnyway")}
+                                  </button>
+                                )}
                                 {isAdvertiser && c.status === "approved" && (
                                   <button
                                     type="button"
@@ -460,7 +513,7 @@ export default function Conversions() {
                           </tr>
                           {expanded && (
                             <tr id={detailId} className="adv-detail">
-                              <td colSpan={8}>
+                              <td colSpan={9}>
                                 <Details c={c} />
                               </td>
                             </tr>
@@ -481,9 +534,13 @@ export default function Conversions() {
           c={deciding.c}
           decision={deciding.decision}
           onClose={() => setDeciding(null)}
-          onDone={(c) => {
+          onDone={(c, overruled) => {
             setDeciding(null);
-            setNotice(t("conversions.decided", { status: t(`conversionStatus.${c.status}`) }));
+            setNotice(
+              t(overruled ? "conversions.overruled" : "conversions.decided", {
+                status: t(`conversionStatus.${c.status}`),
+              }),
+            );
           }}
         />
       )}

@@ -224,6 +224,18 @@ function Detail({ offer: o }: { offer: OfferView }) {
         </dd>
         <dt>{t("detail.fields.hold")}</dt>
         <dd>{o.hold_conversions ? t("detail.fields.held") : t("detail.fields.notHeld")}</dd>
+        <dt>{t("detail.fields.minCtit")}</dt>
+        <dd data-testid="offer-min-ctit">
+          {o.min_ctit_seconds == null
+            ? t("detail.fields.platformDefault")
+            : o.min_ctit_seconds === 0
+              ? t("detail.fields.noMinimum")
+              : o.min_ctit_seconds === 1
+                ? t("detail.fields.oneSecond")
+                : t("detail.fields.seconds", { n: formatNumber(o.min_ctit_seconds, lang) })}
+        </dd>
+        <dt>{t("detail.fields.fraudPolicy")}</dt>
+        <dd data-testid="offer-fraud-policy">{t(`fraudPolicy.${o.fraud_policy}`)}</dd>
         <dt>{t("detail.fields.destination")}</dt>
         <dd>
           <code className="adv-url">{o.url_template}</code>

@@ -14,8 +14,10 @@ import { listErrors } from "./lib/countries";
 import {
   emptyOfferForm,
   type OfferForm as FormState,
+  FRAUD_POLICIES,
   formToBody,
   isFixed,
+  MAX_MIN_CTIT_SECONDS,
   offerToForm,
   PAYOUT_MODELS,
   reviewedChanges,
@@ -44,6 +46,8 @@ const SHOWN = new Set([
   "daily_cap",
   "total_cap",
   "hold_conversions",
+  "min_ctit_seconds",
+  "fraud_policy",
 ]);
 
 function isShown(field: string): boolean {
@@ -354,6 +358,51 @@ function Editor({ offer }: { offer?: OfferView }) {
             {form.fields.hold_conversions}
           </p>
         )}
+      </fieldset>
+
+      <fieldset className="stack" data-testid="fraud-settings">
+        <legend>{t("form.sections.fraud")}</legend>
+        <TextField
+          label={t("form.minCtit")}
+          name="min_ctit_seconds"
+          type="number"
+          inputMode="numeric"
+          min={0}
+          max={MAX_MIN_CTIT_SECONDS}
+          step={1}
+          hint={t("form.minCtitHint", { max: MAX_MIN_CTIT_SECONDS })}
+          value={f.min_ctit_seconds}
+          onChange={(e) => set("min_ctit_seconds", e.target.value)}
+          error={form.fields.min_ctit_seconds}
+        />
+        <fieldset
+          className={form.fields.fraud_policy ? "field-invalid" : undefined}
+          aria-describedby={
+            form.fields.fraud_policy ? "fraud-policy-hint fraud-policy-error" : "fraud-policy-hint"
+          }
+        >
+          <legend>{t("form.fraudPolicy")}</legend>
+          {FRAUD_POLICIES.map((p) => (
+            <label key={p} className="choice-item">
+              <input
+                type="radio"
+                name="fraud_policy"
+                value={p}
+                checked={f.fraud_policy === p}
+                onChange={() => set("fraud_policy", p)}
+              />
+              <span>{t(`fraudPolicy.${p}`)}</span>
+            </label>
+          ))}
+          <small id="fraud-policy-hint" className="hint">
+            {t("form.fraudPolicyHint")}
+          </small>
+          {form.fields.fraud_policy && (
+            <small id="fraud-policy-error" className="field-error" role="alert">
+              {form.fields.fraud_policy}
+            </small>
+          )}
+        </fieldset>
       </fieldset>
 
       {changes.length > 0 && (

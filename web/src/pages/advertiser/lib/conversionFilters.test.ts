@@ -1,13 +1,18 @@
 import { describe, expect, it } from "vitest";
-import {
-  dayStart,
-  filtersFromParams,
-  filtersToParams,
-  filtersToQuery,
-  joinCsvPages,
-} from "./conversionFilters";
+import { dayStart } from "../../../lib/dates";
+import { filtersFromParams, filtersToParams, filtersToQuery } from "./conversionFilters";
 
 describe("conversion filters", () => {
+  it("keeps the fraud filter through the address and into the query", () => {
+    for (const fraud of ["any", "none", "ctit_short", "datacenter_ip", "vpn_ip"] as const) {
+      const f = filtersFromParams(new URLSearchParams(`fraud=${fraud}&status=rejected_fraud`));
+      expect(f).toEqual({ fraud, status: "rejected_fraud" });
+      expect(filtersToParams(f).get("fraud")).toBe(fraud);
+      expect(filtersToQuery(f)).toEqual({ fraud, status: "rejected_fraud" });
+    }
+    expect(filtersFromParams(new URLSearchParams("fraud=bots"))).toEqual({});
+    expect(filtersFromParams(new URLSearchParams("fraud="))).toEqual({});
+  });
   it("reads the address and ignores what is malformed", () => {
     expect(
       filtersFromParams(
@@ -30,19 +35,5 @@ describe("conversion filters", () => {
     expect(q.to).toBe(new Date(2026, 11, 1).toISOString());
     expect(dayStart("2026-12-31")).toBe(new Date(2026, 11, 31).toISOString());
     expect(filtersToQuery({})).toEqual({});
-  });
-});
-
-describe("joinCsvPages", () => {
-  const header = "id,ts,status\r\n";
-  it("keeps the header once and every row in order", () => {
-    expect(joinCsvPages([`${header}a,1,x\r\n`, `${header}b,2,y\r\n`, `${header}c,3,z\r\n`])).toBe(
-      `${header}a,1,x\r\nb,2,y\r\nc,3,z\r\n`,
-    );
-  });
-  it("adds nothing for a page without rows", () => {
-    expect(joinCsvPages([`${header}a,1,x\r\n`, header])).toBe(`${header}a,1,x\r\n`);
-    expect(joinCsvPages([header])).toBe(header);
-    expect(joinCsvPages([])).toBe("");
   });
 });

@@ -1,7 +1,8 @@
 // The conversions page's filters: kept in the page's address (so a filtered list can be
 // bookmarked and the back button works) and turned into GET /v1/conversions' query.
 import type { Schemas } from "../../../api/client";
-import { isDay } from "../../../lib/dates";
+import { dayEnd, dayStart, isDay } from "../../../lib/dates";
+import { type FraudFilter, parseFraudFilter } from "../../../lib/fraudReasons";
 
 export type ConversionStatus = Schemas["ConversionStatus"];
 
@@ -22,6 +23,8 @@ export const CONVERSION_STATUSES: readonly ConversionStatus[] = [
 export interface ConversionFilters {
   status?: ConversionStatus;
   offerId?: number;
+  /** `any` (flagged), `none` (clean) or one reason (ctit_short included). */
+  fraud?: FraudFilter;
   /** First day, YYYY-MM-DD in the browser's zone. */
   from?: string;
   /** Last day, inclusive. */
@@ -32,6 +35,7 @@ export interface ConversionFilters {
 export interface ConversionQuery {
   status?: ConversionStatus;
   offer_id?: number;
+  fraud?: FraudFilter;
   from?: string;
   to?: string;
 }
@@ -45,6 +49,8 @@ export function filtersFromParams(p: URLSearchParams): ConversionFilters {
   }
   const offer = p.get("offer_id");
   if (offer && /^\d+$/.test(offer)) f.offerId = Number(offer);
+  const fraud = parseFraudFilter(p.get("fraud"));
+  if (fraud) f.fraud = fraud;
   const from = p.get("from");
   if (from && isDay(from)) f.from = from;
   const to = p.get("to");
@@ -56,15 +62,10 @@ export function filtersToParams(f: ConversionFilters): URLSearchParams {
   const p = new URLSearchParams();
   if (f.status) p.set("status", f.status);
   if (f.offerId !== undefined) p.set("offer_id", String(f.offerId));
+  if (f.fraud) p.set("fraud", f.fraud);
   if (f.from) p.set("from", f.from);
   if (f.to) p.set("to", f.to);
   return p;
-}
-
-/** The instant a day starts in the browser's zone, as RFC 3339 (UTC). */
-export function dayStart(day: string): string {
-  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
-  return new Date(y, m - 1, d).toISOString();
 }
 
 /**
@@ -75,28 +76,8 @@ export function filtersToQuery(f: ConversionFilters): ConversionQuery {
   const q: ConversionQuery = {};
   if (f.status) q.status = f.status;
   if (f.offerId !== undefined) q.offer_id = f.offerId;
+  if (f.fraud) q.fraud = f.fraud;
   if (f.from) q.from = dayStart(f.from);
-  if (f.to) {
-    const [y, m, d] = f.to.split("-").map(Number) as [number, number, number];
-    q.to = new Date(y, m - 1, d + 1).toISOString();
-  }
+  if (f.to) q.to = dayEnd(f.to);
   return q;
-}
-
-/**
- * The pages of a CSV export joined into one document: the header row once, every page's
- * rows in order (the API ends lines with CRLF; a page without rows adds nothing).
- */
-export function joinCsvPages(pages: readonly string[]): string {
-  if (pages.length === 0) return "";
-  const [first, ...rest] = pages as [string, ...string[]];
-  let out = first;
-  for (const page of rest) {
-    const nl = page.indexOf("\n");
-    const rows = nl < 0 ? "" : page.slice(nl + 1);
-    if (rows === "") continue;
-    if (out !== "" && !out.endsWith("\n")) out += "\r\n";
-    out += rows;
-  }
-  return out;
 }

@@ -67,7 +67,20 @@ describe("formToBody", () => {
       geo_allow: ["US", "CA"],
       geo_deny: [],
       hold_conversions: false,
+      min_ctit_seconds: null,
+      fraud_policy: "reject",
     });
+  });
+  it("sends the minimum click-to-conversion time and the fraud policy", () => {
+    const body = formToBody({ ...form, min_ctit_seconds: " 30 ", fraud_policy: "review" });
+    expect(body.min_ctit_seconds).toBe(30);
+    expect(body.fraud_policy).toBe("review");
+    // 0 turns the check off: a number, not the platform's setting.
+    expect(formToBody({ ...form, min_ctit_seconds: "0" }).min_ctit_seconds).toBe(0);
+    // Empty: null, the platform's setting (on an edit too, so clearing it resets it).
+    expect(formToBody({ ...form, min_ctit_seconds: "  " }).min_ctit_seconds).toBeNull();
+    // Not a whole number: as typed, for the API to name the field.
+    expect(formToBody({ ...form, min_ctit_seconds: "2.5" }).min_ctit_seconds).toBe("2.5");
   });
   it("sends the percentage for cps and revshare and drops the amount", () => {
     const body = formToBody({ ...form, payout_model: "revshare" });
@@ -102,7 +115,23 @@ describe("offerToForm", () => {
     expect(f.total_cap).toBe("");
     expect(f.fallback_url).toBe("");
     expect(f.attribution_window_hours).toBe("720");
+    expect(f.min_ctit_seconds).toBe("");
+    expect(f.fraud_policy).toBe("reject");
     expect(reviewedChanges(offer, formToBody(f))).toEqual([]);
+  });
+  it("keeps an offer's own minimum and policy, and they are not reviewed fields", () => {
+    const o = { ...offer, min_ctit_seconds: 0, fraud_policy: "review" as const };
+    const f = offerToForm(o);
+    expect(f.min_ctit_seconds).toBe("0");
+    expect(f.fraud_policy).toBe("review");
+    const body = formToBody({ ...f, min_ctit_seconds: "120", fraud_policy: "reject" });
+    expect(body.min_ctit_seconds).toBe(120);
+    expect(reviewedChanges(o, body)).toEqual([]);
+  });
+  it("starts a new offer with the platform's minimum and rejection", () => {
+    const f = emptyOfferForm();
+    expect(f.min_ctit_seconds).toBe("");
+    expect(f.fraud_policy).toBe("reject");
   });
 });
 

@@ -7,6 +7,12 @@ import { compareDecimal, isDecimal } from "./decimal";
 export type PayoutModel = Schemas["PayoutModel"];
 export type OfferView = Schemas["OfferView"];
 export type OfferInput = Schemas["OfferInput"];
+export type FraudPolicy = Schemas["FraudPolicy"];
+
+export const FRAUD_POLICIES: readonly FraudPolicy[] = ["reject", "review"];
+
+/** The longest minimum click-to-conversion time the API takes, in seconds (a day). */
+export const MAX_MIN_CTIT_SECONDS = 86_400;
 
 export const PAYOUT_MODELS: readonly PayoutModel[] = ["cpa", "cpl", "cps", "revshare"];
 
@@ -35,6 +41,9 @@ export interface OfferForm {
   geo_allow: string[];
   geo_deny: string[];
   hold_conversions: boolean;
+  /** Seconds, as typed; empty: the platform's setting. */
+  min_ctit_seconds: string;
+  fraud_policy: FraudPolicy;
 }
 
 export function emptyOfferForm(): OfferForm {
@@ -55,6 +64,8 @@ export function emptyOfferForm(): OfferForm {
     geo_allow: [],
     geo_deny: [],
     hold_conversions: false,
+    min_ctit_seconds: "",
+    fraud_policy: "reject",
   };
 }
 
@@ -77,6 +88,8 @@ export function offerToForm(o: OfferView): OfferForm {
     geo_allow: [...o.geo_allow],
     geo_deny: [...o.geo_deny],
     hold_conversions: o.hold_conversions,
+    min_ctit_seconds: o.min_ctit_seconds == null ? "" : String(o.min_ctit_seconds),
+    fraud_policy: o.fraud_policy,
   };
 }
 
@@ -100,7 +113,8 @@ function textOrNull(text: string): string | null {
  * The body for POST (create) and PATCH (edit): every field the form holds, so an edit
  * leaves nothing to the old value. Empty caps and URLs are `null` (none); the payout figure
  * of the other kind is `null` so that switching models drops it; an empty window is left out
- * (the API's default on creation, the stored window on an edit).
+ * (the API's default on creation, the stored window on an edit); an empty minimum
+ * click-to-conversion time is `null` (the platform's setting, on an edit too).
  */
 export function formToBody(f: OfferForm): OfferInput {
   const fixed = isFixed(f.payout_model);
@@ -120,6 +134,8 @@ export function formToBody(f: OfferForm): OfferInput {
     geo_allow: [...f.geo_allow],
     geo_deny: [...f.geo_deny],
     hold_conversions: f.hold_conversions,
+    min_ctit_seconds: intOrNull(f.min_ctit_seconds),
+    fraud_policy: f.fraud_policy,
   };
   const window = intOrNull(f.attribution_window_hours);
   if (window !== null) body.attribution_window_hours = window;
