@@ -28,6 +28,14 @@ ALTER TABLE conversions ADD CONSTRAINT conversions_status_check CHECK (status IN
 -- Set when an admin or the advertiser approves a conversion rejected as fraud: attribution
 -- then decides it as if unflagged (its reasons stay, for the record).
 ALTER TABLE conversions ADD COLUMN fraud_overruled BOOLEAN NOT NULL DEFAULT false;
+-- Clicks a later batch flagged (late clicks made them a flood), written in that batch's
+-- transaction: their approved or held conversions are decided again right after it commits,
+-- and by the sweeper if that was interrupted.
+CREATE TABLE fraud_rechecks (
+    click_id UUID PRIMARY KEY,
+    at       TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX fraud_rechecks_at ON fraud_rechecks (at);
 -- Conversions flagged as fraud, for the review lists.
 CREATE INDEX conversions_flagged ON conversions (promoter_id, ts) WHERE fraud <> '{}';
 

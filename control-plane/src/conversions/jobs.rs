@@ -27,6 +27,11 @@ pub async fn sweep(state: AppState, mut stop: Stop) {
             Ok(n) => tracing::info!(conversions = n, "interrupted attributions finished"),
             Err(e) => tracing::warn!(error = %e, "retrying attribution failed"),
         }
+        match conversions::recheck_leftovers(&state.db, state.settings.fraud.min_ctit).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(clicks = n, "conversions of flagged clicks rechecked"),
+            Err(e) => tracing::warn!(error = %e, "rechecking conversions of flagged clicks failed"),
+        }
         match conversions::expire_pending(&state.db, state.settings.attribution_wait).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(

@@ -152,12 +152,13 @@ pub(super) struct CtitView {
 pub(super) struct OthersView {
     /// How many have traffic on the offer in the range.
     pub promoters: i64,
-    /// Their counted clicks.
-    pub clicks: i64,
-    /// Their approved conversions.
-    pub conversions: i64,
-    /// Their conversion rate.
-    pub cr: f64,
+    /// Their counted clicks (null for a promoter while there are fewer than 3 others: their
+    /// figures together would give one away).
+    pub clicks: Option<i64>,
+    /// Their approved conversions (null likewise).
+    pub conversions: Option<i64>,
+    /// Their conversion rate (null likewise).
+    pub cr: Option<f64>,
 }
 
 /// A promoter's conversion rate on an offer against the offer's other promoters.
@@ -313,6 +314,7 @@ fn ctit_view(f: &Figures) -> CtitView {
 }
 
 fn rate_view(c: &CrComparison) -> RateView {
+    let shown = !matches!(c.z, Err(insights::NoZ::PrivateOthers { .. }));
     RateView {
         offer_id: c.offer_id,
         promoter_id: c.promoter_id,
@@ -321,9 +323,9 @@ fn rate_view(c: &CrComparison) -> RateView {
         cr: c.cr(),
         others: OthersView {
             promoters: c.others_promoters,
-            clicks: c.others_clicks,
-            conversions: c.others_conversions,
-            cr: c.others_cr(),
+            clicks: shown.then_some(c.others_clicks),
+            conversions: shown.then_some(c.others_conversions),
+            cr: shown.then(|| c.others_cr()),
         },
         z: c.z.ok(),
         z_unavailable: c.z.err().map(|why| why.explain()),
@@ -335,7 +337,15 @@ fn insight_view(
     loaded: Loaded,
     promoter_id: Option<PromoterId>,
     offer_id: Option<OfferId>,
+    for_promoter: bool,
 ) -> InsightView {
+    let mut loaded = loaded;
+    if for_promoter {
+        loaded.figures.rates = std::mem::take(&mut loaded.figures.rates)
+            .into_iter()
+            .map(insights::for_promoter)
+            .collect();
+    }
     let f = &loaded.figures;
     let total = f.clicks.total;
     let mut rates: Vec<&CrComparison> = f.rates.iter().collect();
@@ -491,6 +501,7 @@ pub(super) async fn promoter_insight(
         loaded,
         Some(id),
         q.offer_id,
+        caller_promoter.is_some(),
     )))
 }
 
@@ -524,7 +535,13 @@ pub(super) async fn offer_insight(
         to,
     };
     let loaded = stored::load(&state.db, &scope).await?;
-    Ok(axum::Json(insight_view(&scope, loaded, promoter, Some(id))))
+    Ok(axum::Json(insight_view(
+        &scope,
+        loaded,
+        promoter,
+        Some(id),
+        promoter.is_some(),
+    )))
 }
 
 /// Page through the review queue.

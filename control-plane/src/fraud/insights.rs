@@ -193,6 +193,26 @@ pub enum NoZ {
     },
     /// Nobody converted, or every click did: the rates do not vary.
     NoVariance,
+    /// Shown to a promoter: so few other promoters that their figures together would give one
+    /// of them away.
+    PrivateOthers {
+        /// How many other promoters have traffic on the offer.
+        promoters: i64,
+    },
+}
+
+/// Fewest other promoters on an offer before a promoter is shown their figures together.
+pub const MIN_OTHERS_SHOWN: i64 = 3;
+
+/// What a promoter may see of a comparison: with fewer than [`MIN_OTHERS_SHOWN`] other
+/// promoters, no z-score (nor a finding from one) and, in the view, none of their figures.
+pub fn for_promoter(mut c: CrComparison) -> CrComparison {
+    if c.others_promoters > 0 && c.others_promoters < MIN_OTHERS_SHOWN {
+        c.z = Err(NoZ::PrivateOthers {
+            promoters: c.others_promoters,
+        });
+    }
+    c
 }
 
 impl NoZ {
@@ -211,6 +231,10 @@ impl NoZ {
             Self::NoVariance => {
                 "the conversion rates do not vary (no click converted, or every one did)".to_owned()
             }
+            Self::PrivateOthers { promoters } => format!(
+                "{} other promoters have traffic on the offer; their figures are shown from {MIN_OTHERS_SHOWN} on",
+                count(*promoters)
+            ),
         }
     }
 }

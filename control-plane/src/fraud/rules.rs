@@ -160,15 +160,20 @@ pub fn suspicious_agent(user_agent: &str) -> bool {
     if AUTOMATION.iter().any(|m| lower.contains(m)) {
         return true;
     }
-    // Product tokens are separated by spaces; comments in parentheses do not name an app.
-    let products: Vec<&str> = lower
-        .split_whitespace()
-        .filter(|t| !t.starts_with('(') && !t.ends_with(')'))
-        .collect();
-    !products.is_empty()
-        && products
-            .iter()
-            .all(|p| p.split('/').next() == Some("okhttp"))
+    // Product tokens are separated by spaces; comments in parentheses (nested too) do not
+    // name an app.
+    let mut outside = String::with_capacity(lower.len());
+    let mut depth = 0usize;
+    for ch in lower.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => outside.push(ch),
+            _ => outside.push(' '),
+        }
+    }
+    let mut products = outside.split_whitespace().peekable();
+    products.peek().is_some() && products.all(|p| p.split('/').next() == Some("okhttp"))
 }
 
 /// A click in a flood window, ordered by `(ts, id)` (the order every window counts in).
@@ -191,7 +196,7 @@ pub fn flooded(sorted: &[Timed], window: Duration, limit: usize) -> Vec<bool> {
         .iter()
         .enumerate()
         .map(|(i, click)| {
-            while sorted[first].ts <= click.ts - window {
+            while first < i && sorted[first].ts <= click.ts - window {
                 first += 1;
             }
             i - first + 1 > limit
@@ -303,6 +308,8 @@ mod tests {
             "okhttp/4.9.0",
             "OkHttp/3.12.1",
             "okhttp",
+            "okhttp/4.9.0 (Linux; Android 14)",
+            "okhttp/4.9.0 (Linux; (nested) Android 14)",
         ] {
             assert!(suspicious_agent(ua), "{ua:?}");
         }
@@ -311,6 +318,7 @@ mod tests {
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
             "ShopApp/5.2.1 (Android 14; Pixel 8) okhttp/4.9.0",
             "MyApp/1.0 okhttp/4.12.0",
+            "okhttp/4.12.0 (Linux; Android 14) MyApp/1.0",
             "Mozilla/5.0 (Linux; Android 14) Chrome/120.0 Mobile Safari/537.36",
         ] {
             assert!(!suspicious_agent(ua), "{ua:?}");
@@ -350,6 +358,8 @@ mod tests {
         let same = at(&[0, 0, 0]);
         assert_eq!(flooded(&same, w, 2), vec![false, false, true]);
         assert!(flooded(&[], w, 5).is_empty());
+        // A window of nothing holds each click alone.
+        assert_eq!(flooded(&same, Duration::ZERO, 1), vec![false; 3]);
     }
 
     #[test]

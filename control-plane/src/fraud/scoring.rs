@@ -149,20 +149,29 @@ pub async fn score_clicks(
         .collect();
 
     // Each IP's window bounds: a click's flags depend on the window before it, and it can
-    // flag clicks in the window after it.
+    // flag clicks in the window after it. Per click, merged where they overlap, so an old
+    // click redelivered beside new ones does not read all the IP's clicks in between.
     let window = scoring.limits.window;
-    let mut spans: BTreeMap<IpAddr, (OffsetDateTime, OffsetDateTime)> = BTreeMap::new();
+    let mut times: BTreeMap<IpAddr, Vec<OffsetDateTime>> = BTreeMap::new();
     for c in clicks {
         if let Some(ip) = c.ip {
-            let span = spans.entry(ip).or_insert((c.ts, c.ts));
-            span.0 = span.0.min(c.ts);
-            span.1 = span.1.max(c.ts);
+            times.entry(ip).or_default().push(c.ts);
         }
     }
-    let bounds: Vec<(IpAddr, OffsetDateTime, OffsetDateTime)> = spans
-        .iter()
-        .map(|(ip, (lo, hi))| (*ip, *lo - window, *hi + window))
-        .collect();
+    let mut bounds: Vec<(IpAddr, OffsetDateTime, OffsetDateTime)> = Vec::new();
+    for (ip, mut ts) in times {
+        ts.sort_unstable();
+        for t in ts {
+            let (lo, hi) = (
+                t.checked_sub(window).unwrap_or(t),
+                t.checked_add(window).unwrap_or(t),
+            );
+            match bounds.last_mut() {
+                Some(last) if last.0 == ip && lo <= last.2 => last.2 = last.2.max(hi),
+                _ => bounds.push((ip, lo, hi)),
+            }
+        }
+    }
     let stored = windows::stored_in(tx, &bounds).await?;
 
     // Windows by IP, and within them by visitor on one offer and promoter.

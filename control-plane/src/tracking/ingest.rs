@@ -241,7 +241,7 @@ async fn ingest_once(
             tracing::warn!(error = %e, "finding conversions to attribute failed; the sweeper will")
         }
     }
-    conversions::reconsider_flagged(&state.db, &newly_blocked).await;
+    conversions::reconsider_flagged(&state.db, state.settings.fraud.min_ctit, &newly_blocked).await;
     state.metrics.count_events(source, &report);
     Ok(report)
 }

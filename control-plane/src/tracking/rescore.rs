@@ -69,6 +69,17 @@ pub(super) async fn apply(
         .filter(|r| !rules::blocked(&r.before) && rules::blocked(&r.after))
         .map(|r| r.id)
         .collect();
+    if !newly_blocked.is_empty() {
+        // Their conversions are decided again after the commit, or by the sweeper if that is
+        // interrupted: the recheck commits with the flag.
+        let ids: Vec<uuid::Uuid> = newly_blocked.iter().map(|c| c.0).collect();
+        sqlx::query!(
+            "INSERT INTO fraud_rechecks (click_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING",
+            &ids,
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
     let ids: Vec<uuid::Uuid> = restamped.iter().map(|r| r.id.0).collect();
     let tss: Vec<OffsetDateTime> = restamped.iter().map(|r| r.ts).collect();
     let lists: Vec<String> = restamped
@@ -182,7 +193,7 @@ async fn pass_unique_on(
         r.ip.to_string(),
         r.user_agent,
         start,
-        start + Duration::DAY,
+        start.checked_add(Duration::DAY).unwrap_or(start),
     )
     .fetch_optional(&mut **tx)
     .await?;

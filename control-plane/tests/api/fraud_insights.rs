@@ -270,6 +270,21 @@ async fn a_promoters_insight_states_the_figures_of_its_traffic() {
         (&json!(m.offer), &json!(pat.id), &json!(120), &json!(18))
     );
     assert_eq!(rate["cr"], 0.15);
+    // Pat sees that one other promoter is there, not its figures (they would be Quinn's).
+    assert_eq!(
+        rate["others"],
+        json!({"promoters": 1, "clicks": null, "conversions": null, "cr": null})
+    );
+    assert_eq!(rate["z"], Value::Null);
+    assert!(
+        rate["z_unavailable"]
+            .as_str()
+            .is_some_and(|why| why.contains("from 3 on")),
+        "{rate}"
+    );
+    // The advertiser sees them, and the z-score.
+    let v = insight(app, &path, &m.adv, &r).await;
+    let rate = &v["conversion_rates"][0];
     assert_eq!(
         rate["others"],
         json!({"promoters": 1, "clicks": 100, "conversions": 3, "cr": 0.03})
@@ -353,16 +368,33 @@ async fn a_promoters_insight_states_the_figures_of_its_traffic() {
     assert_eq!(insight(app, &path, &m.admin, &r).await, v);
     assert_eq!(insight(app, &path, &m.adv, &r).await, v);
     // On the one offer, the same again.
-    let on_offer = insight(app, &format!("{path}?offer_id={}", m.offer), pat, &r).await;
+    let on_offer = insight(app, &format!("{path}?offer_id={}", m.offer), &m.adv, &r).await;
     assert_eq!(on_offer["offer_id"], m.offer);
     assert_eq!(on_offer["clicks"], v["clicks"]);
     assert_eq!(on_offer["risk"], v["risk"]);
+    // Pat's own view has every finding but the one comparing it with Quinn alone.
+    let own = insight(app, &format!("{path}?offer_id={}", m.offer), pat, &r).await;
+    assert_eq!(own["clicks"], v["clicks"]);
+    let rules: Vec<&str> = own["risk"]["findings"]
+        .as_array()
+        .map(|f| f.iter().filter_map(|f| f["rule"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        rules,
+        [
+            "flagged_clicks",
+            "flagged_clicks",
+            "ip_concentration",
+            "ctit_short"
+        ]
+    );
 
-    // Quinn converts less than Pat: z is negative, and no finding.
+    // Quinn converts less than Pat: z is negative, and no finding (seen by the advertiser:
+    // Quinn itself is not shown the figures of its one competitor).
     let q = insight(
         app,
         &format!("/v1/fraud/promoters/{}/insight", quinn.id),
-        &quinn,
+        &m.adv,
         &r,
     )
     .await;
@@ -545,7 +577,7 @@ async fn each_tenant_sees_only_its_own_traffic() {
     assert_eq!(rates[0]["promoter_id"], pat.id);
     assert_eq!(
         rates[0]["others"],
-        json!({"promoters": 1, "clicks": 2, "conversions": 0, "cr": 0.0})
+        json!({"promoters": 1, "clicks": null, "conversions": null, "cr": null})
     );
     let ips = mine.to_string();
     assert!(!ips.contains("100.82."), "Quinn's IPs are not Pat's to see");

@@ -437,6 +437,11 @@ pub(crate) async fn attribute(
     };
     let mut tx = pool.begin().await?;
     lock_offer(&mut tx, click.offer_id).await?;
+    // Read again under the lock: a batch that flags the click meanwhile rechecks its
+    // conversions under the same lock, after this one commits (`recheck_click`).
+    let Some(click) = click_of(&mut *tx, click_id).await? else {
+        return Ok(out);
+    };
     let conv = conversion_row!("SELECT ", "FROM conversions WHERE id = $1 FOR UPDATE", id.0)
         .fetch_one(&mut *tx)
         .await?;
@@ -461,17 +466,7 @@ async fn decide_pending(
     min_ctit: Duration,
     out: &mut Outcome,
 ) -> Result<ConversionStatus, AttributeError> {
-    let offer = sqlx::query_as!(
-        OfferTerms,
-        r#"SELECT advertiser_id AS "advertiser_id: AdvertiserId",
-                payout_model AS "payout_model: PayoutModel", payout_amount,
-                payout_percent, currency, attribution_window_hours, daily_cap, total_cap,
-                hold_conversions, min_ctit_seconds, fraud_policy
-         FROM offers WHERE id = $1"#,
-        click.offer_id.0,
-    )
-    .fetch_optional(&mut **tx)
-    .await?;
+    let offer = offer_terms(tx, click.offer_id).await?;
     let terms = offer.as_ref().map(|o| terms_of(o, min_ctit)).transpose()?;
     // The fraud step's facts (read for the offer's own advertiser only: nothing of another
     // advertiser's click is looked at for a mismatched conversion).
@@ -572,20 +567,81 @@ async fn decide_pending(
             ));
             continue;
         }
-        let from = current.status;
-        if from == place.status {
-            continue;
-        }
-        let why = attribution::reason(from, place.status);
-        if place.status.claims_slot() && !from.claims_slot() {
-            // Taking a slot: its payout first, so the status change counts it.
-            let paid = set_payout(tx, current, place.payout).await?;
-            set_status(tx, &paid, place.status, None, why, out).await?;
-        } else {
-            set_status(tx, current, place.status, None, why, out).await?;
-        }
+        replace(tx, current, place, out).await?;
     }
     Ok(status)
+}
+
+/// Writes a contender's new place, if it changed.
+async fn replace(
+    tx: &mut Transaction<'_, Postgres>,
+    current: &ConversionRow,
+    place: attribution::Assigned,
+    out: &mut Outcome,
+) -> sqlx::Result<()> {
+    let from = current.status;
+    if from == place.status {
+        return Ok(());
+    }
+    let why = attribution::reason(from, place.status);
+    if place.status.claims_slot() && !from.claims_slot() {
+        // Taking a slot: its payout first, so the status change counts it.
+        let paid = set_payout(tx, current, place.payout).await?;
+        set_status(tx, &paid, place.status, None, why, out).await
+    } else {
+        set_status(tx, current, place.status, None, why, out).await
+    }
+}
+
+/// After `row` gave up its slot, the offer's later contenders are placed again in `(ts, id)`
+/// order: a conversion over the cap or a duplicate may take what it freed.
+async fn reassign_after(
+    tx: &mut Transaction<'_, Postgres>,
+    offer_id: OfferId,
+    terms: &Terms,
+    row: &ConversionRow,
+    out: &mut Outcome,
+) -> sqlx::Result<()> {
+    let later = conversion_row!(
+        "SELECT ",
+        "FROM conversions
+         WHERE offer_id = $1 AND status IN ('approved', 'pending_review', 'duplicate', 'over_cap')
+           AND (ts, id) > ($2, $3)
+         ORDER BY ts, id FOR UPDATE",
+        offer_id.0,
+        row.ts,
+        row.id.0
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    if later.is_empty() {
+        return Ok(());
+    }
+    let contenders: Vec<Contender> = later.iter().map(|r| contender(r, terms)).collect();
+    let before = slots_before(tx, offer_id, terms, row, &contenders).await?;
+    let assigned = attribution::assign(terms, &before, &contenders);
+    for (current, place) in later.iter().zip(assigned) {
+        replace(tx, current, place, out).await?;
+    }
+    Ok(())
+}
+
+/// An offer's row as attribution reads it (none: the offer is unknown here).
+async fn offer_terms(
+    tx: &mut Transaction<'_, Postgres>,
+    offer_id: OfferId,
+) -> sqlx::Result<Option<OfferTerms>> {
+    sqlx::query_as!(
+        OfferTerms,
+        r#"SELECT advertiser_id AS "advertiser_id: AdvertiserId",
+                payout_model AS "payout_model: PayoutModel", payout_amount,
+                payout_percent, currency, attribution_window_hours, daily_cap, total_cap,
+                hold_conversions, min_ctit_seconds, fraud_policy
+         FROM offers WHERE id = $1"#,
+        offer_id.0,
+    )
+    .fetch_optional(&mut **tx)
+    .await
 }
 
 /// The terms attribution applies, from the offer's row (its currency is parsed here, once;
@@ -750,89 +806,114 @@ async fn set_payout(
     .await
 }
 
-/// Conversions decided on clicks a later batch flagged (late clicks made them a flood):
-/// each approved or held one, unless a reviewer overruled its flags, is decided again as
-/// DESIGN §11 says, `rejected_fraud` (or held for review, on an offer that reviews fraud)
-/// with the click's reasons, leaving the stats if it was in them. A failure is logged and
-/// leaves that conversion as it was.
-///
-/// A slot it frees (a cap, a txid) is not offered to later conversions of the offer: those
-/// stay `over_cap` or `duplicate`.
-pub async fn reconsider_flagged(pool: &PgPool, click_ids: &[ClickId]) {
-    if click_ids.is_empty() {
-        return;
-    }
-    let uuids: Vec<Uuid> = click_ids.iter().map(|c| c.0).collect();
-    let found = sqlx::query!(
-        r#"SELECT id AS "id: ConversionId", offer_id AS "offer_id!: OfferId" FROM conversions
-         WHERE click_id = ANY($1) AND status IN ('approved', 'pending_review')
-           AND NOT fraud_overruled AND offer_id IS NOT NULL
-         ORDER BY ts, id"#,
-        &uuids,
-    )
-    .fetch_all(pool)
-    .await;
-    let found = match found {
-        Ok(found) => found,
-        Err(e) => {
-            tracing::warn!(error = %e, "finding conversions on flagged clicks failed");
-            return;
-        }
-    };
-    for c in found {
-        if let Err(e) = reconsider(pool, c.id, c.offer_id).await {
-            tracing::warn!(conversion = %c.id, error = %e, "reconsidering a conversion on a flagged click failed");
+/// Conversions decided on clicks a later batch flagged (late clicks made them a flood; the
+/// batch wrote them to `fraud_rechecks`): each approved or held one, unless a reviewer
+/// overruled its flags, is decided again as DESIGN §11 says: `rejected_fraud` (or held for
+/// review, on an offer that reviews fraud) with the click's reasons, leaving the stats if it
+/// was in them, and the slot it frees goes to the offer's next contender. A failure is logged
+/// and leaves the recheck for the sweeper.
+pub async fn reconsider_flagged(pool: &PgPool, min_ctit: Duration, click_ids: &[ClickId]) {
+    for click in click_ids {
+        if let Err(e) = recheck_click(pool, min_ctit, *click).await {
+            tracing::warn!(click = %click, error = %e, "rechecking the conversions of a flagged click failed; the sweeper will");
         }
     }
 }
 
-async fn reconsider(pool: &PgPool, id: ConversionId, offer_id: OfferId) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
-    lock_offer(&mut tx, offer_id).await?;
-    let row = conversion_row!("SELECT ", "FROM conversions WHERE id = $1 FOR UPDATE", id.0)
-        .fetch_one(&mut *tx)
-        .await?;
-    if !row.status.claims_slot() || row.fraud_overruled {
-        return Ok(());
-    }
-    let Some(click) = click_of(&mut *tx, row.click_id).await? else {
+/// Rechecks left by interrupted batches, oldest first; returns how many were handled.
+pub(crate) async fn recheck_leftovers(pool: &PgPool, min_ctit: Duration) -> sqlx::Result<usize> {
+    let clicks: Vec<ClickId> = sqlx::query_scalar!(
+        r#"SELECT click_id AS "click_id: ClickId" FROM fraud_rechecks
+         WHERE at < now() - interval '5 seconds' ORDER BY at LIMIT 100"#
+    )
+    .fetch_all(pool)
+    .await?;
+    reconsider_flagged(pool, min_ctit, &clicks).await;
+    Ok(clicks.len())
+}
+
+async fn recheck_click(
+    pool: &PgPool,
+    min_ctit: Duration,
+    click_id: ClickId,
+) -> Result<(), AttributeError> {
+    let Some(click) = click_of(pool, click_id).await? else {
+        sqlx::query!("DELETE FROM fraud_rechecks WHERE click_id = $1", click_id.0)
+            .execute(pool)
+            .await?;
         return Ok(());
     };
-    let click_reasons = fraud::rules::from_texts(&click.fraud);
-    if !fraud::rules::blocked(&click_reasons) {
-        return Ok(());
+    let mut tx = pool.begin().await?;
+    // The offer's lock, as attribution takes it: a conversion of this click being attributed
+    // now is decided (with the flags it reads under the lock) before this looks at it.
+    lock_offer(&mut tx, click.offer_id).await?;
+    let mut out = Outcome::default();
+    let flags = fraud::rules::from_texts(&click.fraud);
+    let terms = offer_terms(&mut tx, click.offer_id)
+        .await?
+        .as_ref()
+        .map(|o| terms_of(o, min_ctit))
+        .transpose()?;
+    if let (true, Some(terms)) = (fraud::rules::blocked(&flags), terms) {
+        let rows = conversion_row!(
+            "SELECT ",
+            "FROM conversions
+             WHERE click_id = $1 AND offer_id = $2 AND status IN ('approved', 'pending_review')
+               AND NOT fraud_overruled
+             ORDER BY ts, id FOR UPDATE",
+            click_id.0,
+            click.offer_id.0
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in rows {
+            refuse(&mut tx, row, &flags, click.offer_id, &terms, &mut out).await?;
+        }
     }
+    sqlx::query!("DELETE FROM fraud_rechecks WHERE click_id = $1", click_id.0)
+        .execute(&mut *tx)
+        .await?;
+    commit(tx, &mut out).await?;
+    Ok(())
+}
+
+/// Decides again a conversion holding a slot whose click is blocked now.
+async fn refuse(
+    tx: &mut Transaction<'_, Postgres>,
+    row: ConversionRow,
+    flags: &[fraud::Reason],
+    offer_id: OfferId,
+    terms: &Terms,
+    out: &mut Outcome,
+) -> sqlx::Result<()> {
     let reasons = fraud::rules::normalized(
         fraud::rules::from_texts(&row.fraud)
             .into_iter()
-            .chain(click_reasons)
+            .chain(flags.iter().copied())
             .collect(),
     );
     let texts = fraud::rules::to_texts(&reasons);
     sqlx::query!(
         "UPDATE conversions SET fraud = $2 WHERE id = $1",
-        id.0,
+        row.id.0,
         &texts
     )
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    let review = sqlx::query_scalar!(
-        r#"SELECT fraud_policy = 'review' AS "review!" FROM offers WHERE id = $1"#,
-        offer_id.0
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let to = if review {
+    let to = if terms.review_fraud {
         ConversionStatus::PendingReview
     } else {
         ConversionStatus::RejectedFraud
     };
-    let mut out = Outcome::default();
-    if row.status != to {
-        let why = format!("its click was flagged later: {}", texts.join(", "));
-        set_status(&mut tx, &row, to, None, Some(&why), &mut out).await?;
+    if row.status == to {
+        return Ok(());
     }
-    commit(tx, &mut out).await
+    let why = format!("its click was flagged later: {}", texts.join(", "));
+    set_status(tx, &row, to, None, Some(&why), out).await?;
+    if !to.claims_slot() {
+        reassign_after(tx, offer_id, terms, &row, out).await?;
+    }
+    Ok(())
 }
 
 /// Pending conversions among `ids` or waiting for any of `click_ids`, oldest first.
@@ -996,10 +1077,10 @@ pub(crate) async fn list(
 pub(crate) async fn decide(
     pool: &PgPool,
     advertiser_id: Option<AdvertiserId>,
-    id: ConversionId,
-    to: ConversionStatus,
+    (id, to): (ConversionId, ConversionStatus),
     actor: UserId,
     reason: Option<&str>,
+    min_ctit: Duration,
 ) -> Result<(ConversionRow, Outcome), DecideError> {
     let advertiser_id = advertiser_id.map(|a| a.0);
     // The offer's lock first, as attribution takes it (a conversion's offer is set once).
@@ -1031,8 +1112,20 @@ pub(crate) async fn decide(
     }
     let mut out = Outcome::default();
     let to = if from == ConversionStatus::RejectedFraud {
-        overrule(&mut tx, row, actor, reason, &mut out).await?
+        overrule(&mut tx, row, actor, reason, min_ctit, &mut out).await?
     } else {
+        if to == ConversionStatus::Approved
+            && fraud::rules::blocked(&fraud::rules::from_texts(&row.fraud))
+        {
+            // Approving one held for its flags overrules them: a late flag or a new place
+            // among the offer's conversions does not hold it again.
+            sqlx::query!(
+                "UPDATE conversions SET fraud_overruled = true WHERE id = $1",
+                row.id.0
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
         set_status(&mut tx, &row, to, Some(actor), reason, &mut out).await?;
         to
     };
@@ -1052,6 +1145,7 @@ async fn overrule(
     row: ConversionRow,
     actor: UserId,
     reason: Option<&str>,
+    min_ctit: Duration,
     out: &mut Outcome,
 ) -> Result<ConversionStatus, DecideError> {
     // Its click was found when it was rejected, and stored clicks are never deleted.
@@ -1070,8 +1164,9 @@ async fn overrule(
         ..row
     };
     let id = pending.id;
-    // The minimum CTIT only adds a reason, which is overruled: the platform's is as good.
-    let status = decide_pending(tx, pending, click, Duration::ZERO, out)
+    // Its reasons are found again (and kept for the record); being overruled, they hold
+    // nothing back.
+    let status = decide_pending(tx, pending, click, min_ctit, out)
         .await
         .map_err(|e| match e {
             AttributeError::Db(e) => DecideError::Db(e),

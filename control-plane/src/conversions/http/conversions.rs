@@ -376,10 +376,10 @@ async fn decide(
     let (row, _) = conversions::decide(
         &state.db,
         advertiser,
-        id,
-        to,
+        (id, to),
         principal.user_id,
         reason.as_deref(),
+        state.settings.fraud.min_ctit,
     )
     .await?;
     Ok(axum::Json(row.into()))
