@@ -7,6 +7,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/links", label: "nav.links" },
     { to: "/stats", label: "nav.stats" },
     { to: "/conversions", label: "nav.conversions" },
+    { to: "/fraud/me", label: "nav.trafficQuality" },
   ],
   advertiser: [
     { to: "/offers", label: "nav.offers" },
@@ -18,6 +19,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
   admin: [
     { to: "/admin/review", label: "nav.review" },
     { to: "/admin/users", label: "nav.users" },
+    { to: "/admin/fraud", label: "nav.fraudReview" },
     { to: "/stats", label: "nav.stats" },
   ],
 };
