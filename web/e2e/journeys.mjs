@@ -1,6 +1,7 @@
 // Each role's main journey in real Chromium against a real control plane and the native
 // edge, started by tests/web.rs (which passes their URLs): see that file for what runs.
 import { readFileSync } from "node:fs";
+import { fraudJourney } from "./fraud.mjs";
 import { assert, env, eventually, failed, launch, person, shot, step, testid } from "./lib.mjs";
 
 const BROWSER_UA =
@@ -331,6 +332,15 @@ try {
     },
   );
 
+  const fraudAudits = await fraudJourney({
+    admin,
+    promoter,
+    nav,
+    promoterEmail: `pat-${stamp}@promo.e2e`,
+    promoterName: "Pat Promoter",
+    advertiserEmail: `ada-${stamp}@shop.e2e`,
+  });
+
   await step(promoter, "the Arabic UI runs right to left", async () => {
     const { page } = promoter;
     await page.goto(app("/stats"));
@@ -406,6 +416,7 @@ try {
     ],
     [env.adminEmail, ["/admin/review", "/admin/users", "/stats"]],
   ];
+  audits.push(...fraudAudits);
   for (const [email, paths] of audits) {
     for (const lang of ["en", "ar"]) {
       // Injecting axe needs a page whose CSP allows it: this context alone bypasses CSP.

@@ -8,6 +8,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/stats", label: "nav.stats" },
     { to: "/clicks", label: "nav.clicks" },
     { to: "/conversions", label: "nav.conversions" },
+    { to: "/fraud/me", label: "nav.trafficQuality" },
   ],
   advertiser: [
     { to: "/offers", label: "nav.offers" },
@@ -20,6 +21,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
   admin: [
     { to: "/admin/review", label: "nav.review" },
     { to: "/admin/users", label: "nav.users" },
+    { to: "/admin/fraud", label: "nav.fraudReview" },
     { to: "/stats", label: "nav.stats" },
   ],
 };

@@ -4,6 +4,7 @@ import { routes as adminRoutes } from "../pages/admin/routes";
 import { routes as advertiserRoutes } from "../pages/advertiser/routes";
 import { routes as openRoutes } from "../pages/auth/openRoutes";
 import { routes as publicRoutes } from "../pages/auth/routes";
+import { routes as fraudRoutes } from "../pages/fraud/routes";
 import { NotFound } from "../pages/NotFound";
 import { routes as promoterRoutes } from "../pages/promoter/routes";
 import { routes as statsRoutes } from "../pages/stats/routes";
@@ -28,6 +29,7 @@ export const router = createBrowserRouter([
           ...advertiserRoutes,
           ...adminRoutes,
           ...statsRoutes,
+          ...fraudRoutes,
         ],
       },
       { path: "*", element: <NotFound /> },

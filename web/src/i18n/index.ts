@@ -1,5 +1,5 @@
 // Every string the app shows goes through i18next. Texts live in i18n/en/* and i18n/ar/*, one
-// file per namespace (common, auth, promoter, advertiser, admin, stats); the Arabic files
+// file per namespace (common, auth, promoter, advertiser, admin, stats, fraud); the Arabic files
 // must have the same keys as the English ones (tsc through `Shape`, and i18n.test.ts).
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";

@@ -19,6 +19,8 @@ export default {
     postbackKeys: "مفاتيح الإشعارات",
     review: "قائمة المراجعة",
     users: "المستخدمون",
+    fraudReview: "مراجعة الاحتيال",
+    trafficQuality: "جودة الزيارات",
     profile: "الملف الشخصي",
     apiKeys: "مفاتيح API",
     logout: "تسجيل الخروج",

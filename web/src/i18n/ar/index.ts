@@ -2,7 +2,8 @@ import admin from "./admin";
 import advertiser from "./advertiser";
 import auth from "./auth";
 import common from "./common";
+import fraud from "./fraud";
 import promoter from "./promoter";
 import stats from "./stats";
 
-export default { common, auth, promoter, advertiser, admin, stats };
+export default { common, auth, promoter, advertiser, admin, stats, fraud };

@@ -16,6 +16,8 @@ export default {
     postbackKeys: "Postback keys",
     review: "Review queue",
     users: "Users",
+    fraudReview: "Fraud review",
+    trafficQuality: "Traffic quality",
     profile: "Profile",
     apiKeys: "API keys",
     logout: "Log out",
