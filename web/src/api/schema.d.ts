@@ -1789,19 +1789,20 @@ export interface components {
         OthersView: {
             /**
              * Format: int64
-             * @description Their counted clicks.
+             * @description Their counted clicks (null for a promoter while there are fewer than 3 others: their
+             *     figures together would give one away).
              */
-            clicks: number;
+            clicks?: number | null;
             /**
              * Format: int64
-             * @description Their approved conversions.
+             * @description Their approved conversions (null likewise).
              */
-            conversions: number;
+            conversions?: number | null;
             /**
              * Format: double
-             * @description Their conversion rate.
+             * @description Their conversion rate (null likewise).
              */
-            cr: number;
+            cr?: number | null;
             /**
              * Format: int64
              * @description How many have traffic on the offer in the range.

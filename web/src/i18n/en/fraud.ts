@@ -116,6 +116,7 @@ export default {
     offerId: "Offer #{{id}}",
     promoterId: "Promoter #{{id}}",
     others: "Other promoters: {{n}}, clicks: {{clicks}}",
+    othersPrivate: "Other promoters: {{n}} (their figures show from 3 on)",
     noZ: "None",
     omitted: "Comparisons not listed here (still weighed in the risk level): {{n}}",
   },

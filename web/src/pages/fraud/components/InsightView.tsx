@@ -283,13 +283,22 @@ export function InsightView({
                     <td className="num">{n(r.conversions)}</td>
                     <td className="num">{formatRate(r.cr, lang)}</td>
                     <td className="num fraud-others">
-                      {formatRate(r.others.cr, lang)}
-                      <div className="fraud-kpi-hint muted">
-                        {t("rates.others", {
-                          n: n(r.others.promoters),
-                          clicks: n(r.others.clicks),
-                        })}
-                      </div>
+                      {r.others.cr == null || r.others.clicks == null ? (
+                        // Too few other promoters for a promoter to see their figures.
+                        <div className="fraud-kpi-hint muted">
+                          {t("rates.othersPrivate", { n: n(r.others.promoters) })}
+                        </div>
+                      ) : (
+                        <>
+                          {formatRate(r.others.cr, lang)}
+                          <div className="fraud-kpi-hint muted">
+                            {t("rates.others", {
+                              n: n(r.others.promoters),
+                              clicks: n(r.others.clicks),
+                            })}
+                          </div>
+                        </>
+                      )}
                     </td>
                     <td className="num fraud-z">
                       {r.z === null || r.z === undefined ? (
