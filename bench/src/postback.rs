@@ -88,6 +88,9 @@ async fn measure(ctx: &Ctx, name: &str) -> Result<Vec<Row>, String> {
         ("AFFTOK_KV_PREFIX", get("AFFTOK_KV_PREFIX")),
         ("AFFTOK_EVENT_STREAM", get("AFFTOK_EVENT_STREAM")),
         ("AFFTOK_KV_CACHE_SECS", "1".to_owned()),
+        // Each click comes from a visitor of its own (as behind a proxy that says who):
+        // hundreds from one address would be a flood, filtered by fraud scoring.
+        ("AFFTOK_CLIENT_IP_HEADER", "x-bench-visitor".to_owned()),
     ]
     .map(|(k, v)| (k.to_owned(), v))
     .to_vec();
@@ -125,7 +128,10 @@ async fn measure(ctx: &Ctx, name: &str) -> Result<Vec<Row>, String> {
             &advertiser.token,
             json!({"name": "Bench offer", "description": "scripts/bench", "category": "shopping",
                    "url_template": "https://shop.example/land?cid={click_id}",
-                   "payout_model": "cpa", "payout_amount": "2.50", "currency": "USD"}),
+                   "payout_model": "cpa", "payout_amount": "2.50", "currency": "USD",
+                   // Each postback follows its click within seconds: sooner than the 10 s a
+                   // real conversion takes, which scoring would reject as ctit_short.
+                   "min_ctit_seconds": 0}),
         )
         .await?;
     let offer_id = offer["id"].as_i64().ok_or("no offer id")?;
@@ -166,10 +172,16 @@ async fn measure(ctx: &Ctx, name: &str) -> Result<Vec<Row>, String> {
         .build()
         .map_err(|e| e.to_string())?;
     let click_url = format!("{edge_base}/c/{token}");
+    let visitors = std::sync::atomic::AtomicU32::new(1);
     let click = || async {
+        let n = visitors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let r = edge_http
             .get(&click_url)
             .header("user-agent", BROWSER)
+            .header(
+                "x-bench-visitor",
+                std::net::Ipv4Addr::from(0x0a00_0000 | n).to_string(),
+            )
             .send()
             .await
             .map_err(|e| e.to_string())?;
