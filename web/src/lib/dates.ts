@@ -1,4 +1,5 @@
-// Date ranges for stats, as the API takes them: days (YYYY-MM-DD) in the browser's zone.
+// Date ranges as the API takes them: days (YYYY-MM-DD), in the browser's zone for stats and
+// the lists, in UTC for the fraud pages.
 
 export function browserTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
@@ -24,6 +25,9 @@ export function addDays(day: string, n: number): string {
 
 export type Preset = "today" | "7d" | "30d" | "90d";
 
+/** The presets the range pickers offer, shortest first. */
+export const PRESETS: readonly Preset[] = ["today", "7d", "30d", "90d"];
+
 export interface DayRange {
   from: string;
   to: string;
@@ -38,6 +42,41 @@ export function presetRange(preset: Preset, now: Date, timeZone: string): DayRan
 
 export function isDay(s: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`));
+}
+
+/** Days from `from` to `to`, both included. */
+export function spanDays(from: string, to: string): number {
+  return (
+    Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1
+  );
+}
+
+/** A real calendar day (no 30 February) in the years the API takes (1970 to 9000). */
+export function validDay(s: string): boolean {
+  if (!isDay(s) || addDays(s, 0) !== s) return false;
+  const year = Number(s.slice(0, 4));
+  return year >= 1970 && year <= 9000;
+}
+
+export type RangeProblem = "day" | "order" | "tooLong";
+
+/**
+ * What is wrong with a custom range of days, by field (`from`, `to`), as the API would say
+ * it: a day it does not take, an end before the start, or more than `maxDays` days (both
+ * ends counted).
+ */
+export function checkDays(
+  from: string,
+  to: string,
+  maxDays: number,
+): { from?: RangeProblem; to?: RangeProblem } {
+  const out: { from?: RangeProblem; to?: RangeProblem } = {};
+  if (!validDay(from)) out.from = "day";
+  if (!validDay(to)) out.to = "day";
+  if (out.from || out.to) return out;
+  if (to < from) out.to = "order";
+  else if (spanDays(from, to) > maxDays) out.to = "tooLong";
+  return out;
 }
 
 /** The instant a day starts in the browser's zone, as RFC 3339 (UTC). */

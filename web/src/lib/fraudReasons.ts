@@ -1,7 +1,8 @@
 // Fraud reasons as the API names them (control-plane/src/fraud/rules.rs: Reason), and the
 // `fraud` filter the click and conversion lists take. Their labels are in the common
 // namespace: `reasons.label.<code>` (short, for badges), `reasons.hint.<code>` (a sentence),
-// `reasons.filter.*` (the filter's choices); FraudBadges (src/components) shows a list.
+// `reasons.filter.*` (the filter's choices); FraudBadges (src/components) shows a list, and
+// the fraud pages (pages/fraud/lib/display.ts) use the same labels.
 import type { Schemas } from "../api/client";
 
 export type FraudReason = Schemas["Reason"];

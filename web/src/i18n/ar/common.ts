@@ -69,11 +69,11 @@ export default {
     label: {
       datacenter_ip: "عنوان IP لمركز بيانات",
       vpn_ip: "شبكة VPN",
-      click_flood: "فيض نقرات",
-      ip_flood: "فيض من عنوان IP واحد",
+      click_flood: "نقرات متكررة من زائر واحد",
+      ip_flood: "نقرات كثيرة من عنوان IP واحد",
       suspicious_agent: "متصفح مريب",
       suspended_promoter: "مسوّق موقوف",
-      ctit_short: "سريع جدًا بعد النقرة",
+      ctit_short: "تحويل بعد النقرة بوقت قصير جدًا",
     },
     hint: {
       datacenter_ip: "عنوان IP للزائر يعود إلى مزوّد استضافة، لا إلى شبكة منزلية أو جوّال.",

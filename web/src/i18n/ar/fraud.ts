@@ -4,18 +4,11 @@ import type { Shape } from "../shape";
 export default {
   updating: "جارٍ التحديث…",
   levels: { low: "خطورة منخفضة", medium: "خطورة متوسطة", high: "خطورة عالية" },
-  reasons: {
+  verdicts: {
     bot: "روبوت أو معاينة رابط",
     offer_paused: "العرض موقوف",
     geo_blocked: "دولة غير مسموح بها",
     expired: "انتهت صلاحية الرابط",
-    datacenter_ip: "عنوان IP لخادم استضافة",
-    vpn_ip: "عنوان IP لشبكة VPN",
-    click_flood: "نقرات متكررة من زائر واحد",
-    ip_flood: "نقرات كثيرة من عنوان IP واحد",
-    suspicious_agent: "متصفح مريب (أداة آلية)",
-    suspended_promoter: "المسوّق موقوف",
-    ctit_short: "تحويل بعد النقرة بوقت قصير جدًا",
   },
   rules: {
     flagged_clicks: "نقرات مُعلَّمة",

@@ -58,7 +58,7 @@ export default {
   notFound: { title: "Page not found", back: "Go to the start page" },
   offline: "You are offline.",
   // Fraud reasons (src/lib/fraudReasons.ts, src/components/FraudBadges.tsx), shared by every
-  // page that shows them.
+  // page that shows them (the fraud pages' tables too: pages/fraud/lib/display.ts, reasonKey).
   reasons: {
     title: "Fraud reasons",
     none: "None",
@@ -68,11 +68,11 @@ export default {
     label: {
       datacenter_ip: "Datacenter IP",
       vpn_ip: "VPN",
-      click_flood: "Click flood",
-      ip_flood: "IP flood",
+      click_flood: "Repeated clicks by one visitor",
+      ip_flood: "Too many clicks from one IP",
       suspicious_agent: "Suspicious browser",
       suspended_promoter: "Suspended promoter",
-      ctit_short: "Too fast after the click",
+      ctit_short: "Conversion too soon after the click",
     },
     hint: {
       datacenter_ip:

@@ -1,18 +1,12 @@
 export default {
   updating: "Updating…",
   levels: { low: "Low risk", medium: "Medium risk", high: "High risk" },
-  reasons: {
+  // The edge's verdicts (a fraud reason's label is common's reasons.label).
+  verdicts: {
     bot: "Bot or link preview",
     offer_paused: "Offer paused",
     geo_blocked: "Country not allowed",
     expired: "Link expired",
-    datacenter_ip: "Hosting (data centre) IP",
-    vpn_ip: "VPN IP",
-    click_flood: "Repeated clicks by one visitor",
-    ip_flood: "Too many clicks from one IP",
-    suspicious_agent: "Suspicious browser (automation)",
-    suspended_promoter: "Promoter suspended",
-    ctit_short: "Conversion too soon after the click",
   },
   rules: {
     flagged_clicks: "Flagged clicks",

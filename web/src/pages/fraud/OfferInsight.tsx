@@ -4,9 +4,9 @@ import { useTranslation } from "react-i18next";
 import { useParams, useSearchParams } from "react-router";
 import { useOfferInsight } from "../../api/hooks/fraud";
 import { useUser } from "../../auth/useSession";
+import { positiveId } from "../../lib/ids";
 import { NotFound } from "../NotFound";
 import { InsightPage } from "./InsightPage";
-import { positiveId } from "./lib/ids";
 import { useRange } from "./lib/useRange";
 
 function OfferInsightPage({ id }: { id: number }) {

@@ -7,10 +7,10 @@ import { useMe } from "../../api/hooks/me";
 import { useUser } from "../../auth/useSession";
 import { currentLanguage } from "../../i18n";
 import { formatDateTime } from "../../lib/format";
+import { positiveId } from "../../lib/ids";
 import { NotFound } from "../NotFound";
 import { SuspensionPanel } from "./components/SuspensionPanel";
 import { InsightPage } from "./InsightPage";
-import { positiveId } from "./lib/ids";
 import { useRange } from "./lib/useRange";
 
 /** The promoter's own account suspension, if any (from GET /v1/me, so it is current). */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { spanDays } from "../../lib/dates";
 import {
   checkClickRange,
   clickFiltersFromParams,
   clickFiltersToParams,
   clickFiltersToQuery,
-  daysIncluded,
 } from "./clickFilters";
 
 describe("click filters", () => {
@@ -62,11 +62,11 @@ describe("click filters", () => {
     expect(clickFiltersToQuery({ fraud: "any" })).toEqual({ fraud: "any" });
   });
   it("checks a range as the API does: in order, at most 93 days", () => {
-    expect(daysIncluded("2026-11-01", "2026-11-01")).toBe(1);
-    expect(daysIncluded("2026-01-01", "2026-12-31")).toBe(365);
+    expect(spanDays("2026-11-01", "2026-11-01")).toBe(1);
+    expect(spanDays("2026-01-01", "2026-12-31")).toBe(365);
     expect(checkClickRange("2026-11-02", "2026-11-01")).toEqual({ to: "order" });
     expect(checkClickRange("2026-09-01", "2026-12-02")).toEqual({});
-    expect(daysIncluded("2026-09-01", "2026-12-02")).toBe(93);
+    expect(spanDays("2026-09-01", "2026-12-02")).toBe(93);
     expect(checkClickRange("2026-09-01", "2026-12-03")).toEqual({ to: "tooLong" });
     expect(checkClickRange("", "2026-12-03")).toEqual({});
     expect(checkClickRange("2026-09-01", "")).toEqual({});

@@ -1,8 +1,7 @@
 // The chart's series and the CSV's rows, from a stats answer.
 import type { Granularity, StatsAnswer, StatsRow } from "../../api/hooks/stats";
 import type { CsvCell } from "../../lib/csv";
-import { addDays } from "../../lib/dates";
-import { validDay } from "./view";
+import { addDays, validDay } from "../../lib/dates";
 
 export interface PeriodSums {
   period: string;

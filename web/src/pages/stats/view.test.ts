@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { spanDays, validDay } from "../../lib/dates";
 import {
   changeView,
   checkRange,
@@ -7,10 +8,8 @@ import {
   type ParseContext,
   parseStatsSearch,
   type StatsView,
-  spanDays,
   toApiQuery,
   toSearch,
-  validDay,
 } from "./view";
 
 const now = new Date("2026-11-24T12:00:00Z");

@@ -3,7 +3,15 @@
 // URL that is not valid falls back to the default, so a hand-edited link never breaks the page.
 import type { Granularity, GroupBy, StatsQuery } from "../../api/hooks/stats";
 import type { Role } from "../../auth/session";
-import { addDays, isDay, type Preset, presetRange } from "../../lib/dates";
+import {
+  checkDays,
+  PRESETS,
+  type Preset,
+  presetRange,
+  type RangeProblem,
+  spanDays,
+} from "../../lib/dates";
+import { positiveId } from "../../lib/ids";
 
 export type RangeChoice = Preset | "custom";
 
@@ -24,7 +32,6 @@ export interface StatsView {
   country: string | null;
 }
 
-export const presets: readonly Preset[] = ["today", "7d", "30d", "90d"];
 export const granularities: readonly Granularity[] = ["hour", "day", "week", "month"];
 
 export const DEFAULT_PRESET: Preset = "7d";
@@ -50,44 +57,17 @@ export function maxDays(granularity: Granularity): number {
   return granularity === "hour" ? 31 : 732;
 }
 
-/** Days from `from` to `to`, both included. */
-export function spanDays(from: string, to: string): number {
-  return (
-    Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1
-  );
-}
-
-/** A real calendar day (no 30 February) in the years the API takes (1970 to 9000). */
-export function validDay(s: string): boolean {
-  if (!isDay(s) || addDays(s, 0) !== s) return false;
-  const year = Number(s.slice(0, 4));
-  return year >= 1970 && year <= 9000;
-}
-
-export type RangeProblem = "day" | "order" | "tooLong";
-
 /** What is wrong with a custom range, by field (`from`, `to`), as the API would say it. */
 export function checkRange(
   from: string,
   to: string,
   granularity: Granularity,
 ): { from?: RangeProblem; to?: RangeProblem } {
-  const out: { from?: RangeProblem; to?: RangeProblem } = {};
-  if (!validDay(from)) out.from = "day";
-  if (!validDay(to)) out.to = "day";
-  if (out.from || out.to) return out;
-  if (to < from) out.to = "order";
-  else if (spanDays(from, to) > maxDays(granularity)) out.to = "tooLong";
-  return out;
+  return checkDays(from, to, maxDays(granularity));
 }
 
 function oneOf<T extends string>(value: string | null, allowed: readonly T[]): T | null {
   return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : null;
-}
-
-function positiveId(value: string | null): number | null {
-  if (value === null || !/^[1-9]\d{0,15}$/.test(value)) return null;
-  return Number(value);
 }
 
 function countryCode(value: string | null): string | null {
@@ -115,7 +95,7 @@ export function parseStatsSearch(search: URLSearchParams, ctx: ParseContext): St
     range = "custom";
     days = { from, to };
   } else {
-    range = oneOf(search.get("range"), presets) ?? DEFAULT_PRESET;
+    range = oneOf(search.get("range"), PRESETS) ?? DEFAULT_PRESET;
     days = presetRange(range, ctx.now, ctx.timeZone);
   }
   let granularity = oneOf(search.get("granularity"), granularities) ?? DEFAULT_GRANULARITY;

@@ -27,7 +27,10 @@ export function SuspensionBadge({ suspended }: { suspended: boolean }) {
   );
 }
 
-/** A verdict or reason code's label; an unknown code as the API wrote it. */
+/**
+ * A verdict or reason code's label (a reason's is its badges' short label, in the common
+ * namespace); an unknown code as the API wrote it.
+ */
 export function ReasonLabel({ code }: { code: string }) {
   const { t } = useTranslation("fraud");
   const key = reasonKey(code);

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import arFraud from "../../../i18n/ar/fraud";
+import enFraud from "../../../i18n/en/fraud";
 import {
   barLengths,
   bucketKey,
@@ -9,15 +11,25 @@ import {
   isVerdict,
   levelTone,
   reasonKey,
+  verdicts,
 } from "./display";
 
 describe("reason labels", () => {
   it("names every verdict and fraud reason, and nothing else", () => {
-    for (const code of ["bot", "expired", "datacenter_ip", "vpn_ip", "ctit_short"]) {
-      expect(reasonKey(code)).toBe(`reasons.${code}`);
+    for (const code of ["bot", "expired"]) {
+      expect(reasonKey(code)).toBe(`fraud:verdicts.${code}`);
+    }
+    // A reason's label is its badges' one, in the common namespace.
+    for (const code of ["datacenter_ip", "vpn_ip", "ctit_short"]) {
+      expect(reasonKey(code)).toBe(`common:reasons.label.${code}`);
     }
     expect(reasonKey("quantum_ip")).toBeNull();
     expect(reasonKey("")).toBeNull();
+  });
+  it("has every verdict's label in both languages", () => {
+    for (const fraud of [enFraud, arFraud]) {
+      for (const v of verdicts) expect(fraud.verdicts[v]).toBeTruthy();
+    }
   });
   it("tells the edge's verdicts from fraud reasons", () => {
     expect(isVerdict("geo_blocked")).toBe(true);

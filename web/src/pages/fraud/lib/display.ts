@@ -1,36 +1,26 @@
 // How fraud figures are shown: shares and z-scores in the reader's language, labels for the
-// API's reason codes and levels, the click-to-conversion buckets, and bar lengths.
-import type { Schemas } from "../../../api/client";
+// API's verdict and reason codes and levels, the click-to-conversion buckets, and bar lengths.
+// The fraud reasons themselves (their codes, which block) are src/lib/fraudReasons.ts's.
 import type { Level } from "../../../api/hooks/fraud";
+import { isFraudReason } from "../../../lib/fraudReasons";
 
-/** The edge's verdicts other than `ok`. */
+/** The edge's verdicts other than `ok` (their labels: `verdicts.<code>`, namespace `fraud`). */
 export const verdicts = ["bot", "offer_paused", "geo_blocked", "expired"] as const;
-/** The fraud reasons of clicks and conversions (DESIGN §11). */
-export const reasons = [
-  "datacenter_ip",
-  "vpn_ip",
-  "click_flood",
-  "ip_flood",
-  "suspicious_agent",
-  "suspended_promoter",
-  "ctit_short",
-] as const satisfies readonly Schemas["Reason"][];
-
-export type FilterCode = (typeof verdicts)[number] | (typeof reasons)[number];
-
-const known = new Set<string>([...verdicts, ...reasons]);
-
-/**
- * The i18n key (namespace `fraud`) of a verdict or reason's label, or null for a code this
- * version does not know (shown as the API wrote it).
- */
-export function reasonKey(code: string): string | null {
-  return known.has(code) ? `reasons.${code}` : null;
-}
 
 /** Whether a code is one of the edge's verdicts (as opposed to a fraud reason). */
 export function isVerdict(code: string): boolean {
   return (verdicts as readonly string[]).includes(code);
+}
+
+/**
+ * The i18n key, with its namespace, of a verdict or reason's label: a verdict's in `fraud`,
+ * a reason's the short label its badges have everywhere (`reasons.label.<code>` in
+ * `common`); null for a code this version does not know (shown as the API wrote it).
+ */
+export function reasonKey(code: string): string | null {
+  if (isVerdict(code)) return `fraud:verdicts.${code}`;
+  if (isFraudReason(code)) return `common:reasons.label.${code}`;
+  return null;
 }
 
 /** The badge class of a risk level (the badge also says the level in words). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { positiveId } from "./ids";
+import { positiveId } from "../../../lib/ids";
 import { queueQuery, readQueueFilters, writeQueueFilters } from "./queue";
 import { checkRange, readRange, writeRange } from "./range";
 

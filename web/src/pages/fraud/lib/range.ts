@@ -4,10 +4,14 @@
 // UTC. Anything in the URL that is not valid falls back to the default (the last 30 days,
 // as the API's own default).
 import type { DayRange } from "../../../api/hooks/fraud";
-import { type Preset, presetRange } from "../../../lib/dates";
-import { spanDays, validDay } from "../../stats/view";
+import {
+  checkDays,
+  PRESETS,
+  type Preset,
+  presetRange,
+  type RangeProblem,
+} from "../../../lib/dates";
 
-export const presets: readonly Preset[] = ["today", "7d", "30d", "90d"];
 export const DEFAULT_PRESET: Preset = "30d";
 /** The longest range the fraud API takes, in days counting both ends. */
 export const MAX_DAYS = 92;
@@ -16,17 +20,9 @@ export interface RangeView extends DayRange {
   range: Preset | "custom";
 }
 
-export type RangeProblem = "day" | "order" | "tooLong";
-
 /** What is wrong with a custom range, by field, as the API would say it. */
 export function checkRange(from: string, to: string): { from?: RangeProblem; to?: RangeProblem } {
-  const out: { from?: RangeProblem; to?: RangeProblem } = {};
-  if (!validDay(from)) out.from = "day";
-  if (!validDay(to)) out.to = "day";
-  if (out.from || out.to) return out;
-  if (to < from) out.to = "order";
-  else if (spanDays(from, to) > MAX_DAYS) out.to = "tooLong";
-  return out;
+  return checkDays(from, to, MAX_DAYS);
 }
 
 /** A preset's days, counted back from today in UTC. */
@@ -42,7 +38,7 @@ export function readRange(params: URLSearchParams, now: Date): RangeView {
     return { range: "custom", from, to };
   }
   const name = params.get("range");
-  const preset = presets.find((p) => p === name) ?? DEFAULT_PRESET;
+  const preset = PRESETS.find((p) => p === name) ?? DEFAULT_PRESET;
   return { range: preset, ...presetDays(preset, now) };
 }
 
