@@ -533,18 +533,7 @@ async fn decide_pending(
     };
 
     // The contenders: this conversion, then the offer's later ones whose place it may take.
-    let later = conversion_row!(
-        "SELECT ",
-        "FROM conversions
-         WHERE offer_id = $1 AND status IN ('approved', 'pending_review', 'duplicate', 'over_cap')
-           AND (ts, id) > ($2, $3)
-         ORDER BY ts, id FOR UPDATE",
-        click.offer_id.0,
-        row.ts,
-        row.id.0
-    )
-    .fetch_all(&mut **tx)
-    .await?;
+    let later = contenders_after(tx, click.offer_id, &row).await?;
     let rows: Vec<&ConversionRow> = std::iter::once(&row).chain(&later).collect();
     let contenders: Vec<Contender> = rows.iter().map(|r| contender(r, &terms)).collect();
     let before = slots_before(tx, click.offer_id, &terms, &row, &contenders).await?;
@@ -593,16 +582,14 @@ async fn replace(
     }
 }
 
-/// After `row` gave up its slot, the offer's later contenders are placed again in `(ts, id)`
-/// order: a conversion over the cap or a duplicate may take what it freed.
-async fn reassign_after(
+/// The offer's conversions after `row` in `(ts, id)` order that compete for its txids and
+/// cap slots, locked.
+async fn contenders_after(
     tx: &mut Transaction<'_, Postgres>,
     offer_id: OfferId,
-    terms: &Terms,
     row: &ConversionRow,
-    out: &mut Outcome,
-) -> sqlx::Result<()> {
-    let later = conversion_row!(
+) -> sqlx::Result<Vec<ConversionRow>> {
+    conversion_row!(
         "SELECT ",
         "FROM conversions
          WHERE offer_id = $1 AND status IN ('approved', 'pending_review', 'duplicate', 'over_cap')
@@ -613,7 +600,19 @@ async fn reassign_after(
         row.id.0
     )
     .fetch_all(&mut **tx)
-    .await?;
+    .await
+}
+
+/// After `row` gave up its slot, the offer's later contenders are placed again in `(ts, id)`
+/// order: a conversion over the cap or a duplicate may take what it freed.
+async fn reassign_after(
+    tx: &mut Transaction<'_, Postgres>,
+    offer_id: OfferId,
+    terms: &Terms,
+    row: &ConversionRow,
+    out: &mut Outcome,
+) -> sqlx::Result<()> {
+    let later = contenders_after(tx, offer_id, row).await?;
     if later.is_empty() {
         return Ok(());
     }
