@@ -162,6 +162,47 @@ const ENV: &[(&str, &str, Kind)] = &[
         Kind::Integer,
     ),
     (
+        "AFFTOK_WEBHOOK_RETRY_SCHEDULE",
+        "webhooks.retry_schedule",
+        Kind::Text,
+    ),
+    (
+        "AFFTOK_WEBHOOK_TIMEOUT_MS",
+        "webhooks.timeout_ms",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_WEBHOOK_DISABLE_AFTER_SECS",
+        "webhooks.disable_after_secs",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_WEBHOOK_ALLOW_HTTP",
+        "webhooks.allow_http",
+        Kind::Bool,
+    ),
+    (
+        "AFFTOK_WEBHOOK_ALLOW_NETWORKS",
+        "webhooks.allow_networks",
+        Kind::Text,
+    ),
+    (
+        "AFFTOK_WEBHOOK_CONCURRENCY",
+        "webhooks.concurrency",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_WEBHOOK_ENDPOINT_CONCURRENCY",
+        "webhooks.endpoint_concurrency",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_WEBHOOK_POLL_INTERVAL_MS",
+        "webhooks.poll_interval_ms",
+        Kind::Integer,
+    ),
+    ("AFFTOK_WEBHOOK_SENDER", "webhooks.sender", Kind::Bool),
+    (
         "AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE",
         "rate_limits.auth_per_minute",
         Kind::Integer,
@@ -231,6 +272,7 @@ struct Raw {
     web: RawWeb,
     mail: RawMail,
     fraud: RawFraud,
+    webhooks: crate::webhooks::settings::RawWebhooks,
 }
 
 #[derive(Deserialize)]
@@ -737,6 +779,8 @@ pub struct Settings {
     pub mail: MailSettings,
     /// Fraud scoring.
     pub fraud: FraudSettings,
+    /// Webhook and promoter postback delivery.
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -756,6 +800,7 @@ impl fmt::Debug for Settings {
             .field("require_verified_email", &self.require_verified_email)
             .field("mail", &self.mail)
             .field("fraud", &self.fraud)
+            .field("webhooks", &self.webhooks)
             .finish_non_exhaustive()
     }
 }
@@ -953,6 +998,7 @@ impl Settings {
         };
         let mail = mail(raw.mail)?;
         let fraud = fraud(raw.fraud)?;
+        let webhooks = crate::webhooks::settings::webhooks(raw.webhooks)?;
         Ok(Self {
             listen,
             database_url: database_url.into(),
@@ -989,6 +1035,7 @@ impl Settings {
             require_verified_email: raw.require_verified_email,
             mail,
             fraud,
+            webhooks,
         })
     }
 

@@ -7,7 +7,8 @@
 //! - folding the per-scope stats sums into the scope rollups (`stats`),
 //! - the domain event dispatcher, one task per consumer (`events`),
 //! - forgetting old `Idempotency-Key`s (`http::idempotency`),
-//! - sending the mail outbox (`accounts`: verification and password reset mails).
+//! - sending the mail outbox (`accounts`: verification and password reset mails),
+//! - sending webhooks and promoter postbacks (`webhooks`).
 
 use std::time::Duration;
 
@@ -59,6 +60,7 @@ impl Jobs {
                 stopped.clone(),
             )),
             tokio::spawn(crate::accounts::send_mail(state.clone(), stopped.clone())),
+            tokio::spawn(crate::webhooks::deliver(state.clone(), stopped.clone())),
             tokio::spawn(crate::edge_push::push_edge_config(state, stopped)),
         ];
         Self { stop, handles }
@@ -76,7 +78,10 @@ impl Jobs {
 /// Every consumer of domain events. A new reaction is one file implementing
 /// [`crate::events::Consumer`] in the feature it belongs to, and one line here.
 pub fn consumers() -> Vec<std::sync::Arc<dyn crate::events::Consumer>> {
-    vec![std::sync::Arc::new(crate::stats::LiveCounters)]
+    vec![
+        std::sync::Arc::new(crate::stats::LiveCounters),
+        std::sync::Arc::new(crate::webhooks::Fanout),
+    ]
 }
 
 /// The stop signal every job watches.

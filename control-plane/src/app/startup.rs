@@ -35,6 +35,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// The imported fraud ranges, as of the latest import this instance has seen.
     pub fraud_ranges: Arc<crate::fraud::RangeCache>,
+    /// Wakes the webhook sender when messages were made or became due.
+    pub webhook_wake: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -99,6 +101,7 @@ impl Application {
             metrics: Arc::new(Metrics::new()),
             limiter: RateLimiter::new(redis.clone(), &settings.redis_key_prefix),
             fraud_ranges: Arc::new(crate::fraud::RangeCache::default()),
+            webhook_wake: Arc::new(tokio::sync::Notify::new()),
             settings: Arc::new(settings),
             db,
             redis,

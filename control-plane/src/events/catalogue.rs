@@ -46,11 +46,15 @@ pub enum EventKind {
     /// A postback key was revoked.
     #[serde(rename = "postback_key.revoked")]
     PostbackKeyRevoked,
+    /// A webhook endpoint or promoter postback was disabled by its failures or a 410
+    /// ([`EndpointDisabled`]; webhook delivery).
+    #[serde(rename = "webhook_endpoint.disabled")]
+    WebhookEndpointDisabled,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         Self::ClickStored,
         Self::ConversionDecided,
         Self::ConversionReversed,
@@ -61,6 +65,7 @@ impl EventKind {
         Self::ApiKeyRevoked,
         Self::PostbackKeyCreated,
         Self::PostbackKeyRevoked,
+        Self::WebhookEndpointDisabled,
     ];
 
     /// The stored name.
@@ -76,6 +81,7 @@ impl EventKind {
             Self::ApiKeyRevoked => "api_key.revoked",
             Self::PostbackKeyCreated => "postback_key.created",
             Self::PostbackKeyRevoked => "postback_key.revoked",
+            Self::WebhookEndpointDisabled => "webhook_endpoint.disabled",
         }
     }
 
@@ -213,6 +219,22 @@ pub struct PostbackKeyChanged {
     pub advertiser_id: AdvertiserId,
 }
 
+/// `webhook_endpoint.disabled`: delivery stopped for an endpoint until its owner enables it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointDisabled {
+    /// The endpoint (a webhook or a promoter postback).
+    pub endpoint_id: i64,
+    /// `webhook` or `postback`.
+    pub kind: String,
+    /// Its advertiser owner.
+    pub advertiser_id: Option<AdvertiserId>,
+    /// Its promoter owner.
+    pub promoter_id: Option<PromoterId>,
+    /// `gone` (the receiver answered 410) or `failing` (only failures for the configured
+    /// time).
+    pub reason: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,7 +251,8 @@ mod tests {
 
     #[test]
     fn the_migration_allows_every_kind() {
-        let sql = include_str!("../../../migrations/20261205000011_domain_events.sql");
+        // The latest migration that lists the kinds.
+        let sql = include_str!("../../../migrations/20261208000018_webhooks.sql");
         for kind in EventKind::ALL {
             assert!(sql.contains(&format!("'{}'", kind.as_str())), "{kind:?}");
         }

@@ -145,6 +145,7 @@ pub(super) async fn feed_once(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    consumer.committed(state);
     Ok(read)
 }
 

@@ -176,4 +176,8 @@ pub trait Consumer: Send + Sync + 'static {
         conn: &'a mut PgConnection,
         events: &'a [StoredEvent],
     ) -> Handled<'a>;
+
+    /// Called after a batch it handled has committed (to wake whoever acts on what it
+    /// wrote); nothing by default.
+    fn committed(&self, _state: &AppState) {}
 }

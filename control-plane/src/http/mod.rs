@@ -52,6 +52,8 @@ pub mod rate_limit;
         (name = "stats", description = "Stats and live counters"),
         (name = "postback-keys", description = "Advertisers' postback keys"),
         (name = "fraud", description = "Fraud insights, the review queue, suspensions"),
+        (name = "webhooks", description = "Webhook endpoints, their delivery logs and redelivery (the payloads are under `webhooks`)"),
+        (name = "promoter-postbacks", description = "Promoters' postback URLs, fired on approved (and reversed) conversions"),
         (name = "ingest", description = "Event batches from the edges (signed)"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -81,6 +83,7 @@ impl Modify for BearerAuth {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = api_router().split_for_parts().1;
     name_operations(&mut doc);
+    crate::webhooks::payloads::describe(&mut doc);
     doc
 }
 
@@ -126,6 +129,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::tracking::router())
         .merge(crate::stats::router())
         .merge(crate::fraud::router())
+        .merge(crate::webhooks::router())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
 }
@@ -135,6 +139,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let (api, mut doc) = api_router().split_for_parts();
     name_operations(&mut doc);
+    crate::webhooks::payloads::describe(&mut doc);
     let doc_json = doc.to_pretty_json().unwrap_or_default();
 
     // Rate limits: credential endpoints (and those that take a mailed token or send a mail

@@ -98,6 +98,18 @@ pub(crate) fn settings_for(db_url: &str, redis_prefix: &str, opts: &Options) -> 
         ("AFFTOK_EDGE_BASE_URL", "https://edge.test".to_owned()),
         ("AFFTOK_CLIENT_IP_HEADER", "x-test-client-ip".to_owned()),
         ("AFFTOK_MAX_BODY_BYTES", "4096".to_owned()),
+        // Webhooks reach the tests' receivers on loopback, over http, and retry quickly.
+        ("AFFTOK_WEBHOOK_ALLOW_HTTP", "true".to_owned()),
+        (
+            "AFFTOK_WEBHOOK_ALLOW_NETWORKS",
+            "127.0.0.0/8, ::1".to_owned(),
+        ),
+        (
+            "AFFTOK_WEBHOOK_RETRY_SCHEDULE",
+            "200ms 400ms 800ms".to_owned(),
+        ),
+        ("AFFTOK_WEBHOOK_TIMEOUT_MS", "1500".to_owned()),
+        ("AFFTOK_WEBHOOK_POLL_INTERVAL_MS", "50".to_owned()),
         (
             "AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE",
             opts.auth_per_minute.to_string(),

@@ -2,6 +2,7 @@
 //! prefix and a server on a free port (`helpers::spawn_app`).
 
 mod helpers;
+mod receiver;
 mod tracking;
 
 mod admin_users;
@@ -28,6 +29,10 @@ mod offers;
 mod openapi;
 mod postback_keys;
 mod profile;
+mod promoter_postbacks;
 mod rate_limits;
 mod stats;
 mod web;
+mod webhook_examples;
+mod webhooks;
+mod webhooks_ssrf;

@@ -900,6 +900,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/promoter-postbacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your postbacks (an admin: every promoter's). */
+        get: operations["promoter_postbacks_list"];
+        put?: never;
+        /** Creates a postback for one offer you joined, or for all your offers. */
+        post: operations["promoter_postbacks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/promoter-postbacks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One postback. */
+        get: operations["promoter_postbacks_get"];
+        put?: never;
+        post?: never;
+        /** Deletes a postback with its delivery log. */
+        delete: operations["promoter_postbacks_delete"];
+        options?: never;
+        head?: never;
+        /** Changes a postback's URL, whether it fires on reversals, or whether it fires at all. */
+        patch: operations["promoter_postbacks_update"];
+        trace?: never;
+    };
+    "/v1/promoter-postbacks/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The postback's delivery log. */
+        get: operations["promoter_postbacks_list_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/promoter-postbacks/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fires every failed message of the postback made in a range once more. */
+        post: operations["promoter_postbacks_redeliver_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/promoter-postbacks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fires the postback once with test values (`{status}` = `test`, `{sub1}` = `test`, a new
+         *     click id, a payout of 0.00 USD).
+         */
+        post: operations["promoter_postbacks_send_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stats": {
         parameters: {
             query?: never;
@@ -957,8 +1048,290 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's endpoints (an admin: every endpoint). */
+        get: operations["webhooks_list"];
+        put?: never;
+        /** Creates an endpoint; its secret is in this answer only. */
+        post: operations["webhooks_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the caller's endpoints. */
+        get: operations["webhooks_get"];
+        put?: never;
+        post?: never;
+        /** Deletes an endpoint with its delivery log. */
+        delete: operations["webhooks_delete"];
+        options?: never;
+        head?: never;
+        /** Changes an endpoint: its URL, description, event types, or whether it is enabled. */
+        patch: operations["webhooks_update"];
+        trace?: never;
+    };
+    "/v1/webhooks/endpoints/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's delivery log: messages, newest first, with their attempts. */
+        get: operations["webhooks_list_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/endpoints/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends every failed message of the endpoint made in a range once more. */
+        post: operations["webhooks_redeliver_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/endpoints/{id}/secret/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Gives the endpoint a new secret (shown once); for 24 hours every attempt is signed with
+         *     both, so the receiver can switch without losing a delivery.
+         */
+        post: operations["webhooks_rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/endpoints/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a `test.ping` event to the endpoint (whatever types it subscribes to). */
+        post: operations["webhooks_send_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event types the caller's endpoints may subscribe to. */
+        get: operations["webhooks_list_event_types"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A message of one of the caller's endpoints or postbacks, with its attempts. */
+        get: operations["webhooks_get_message"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/messages/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends a delivered or failed message once more (one attempt, no retries; the same
+         *     `webhook-id`).
+         */
+        post: operations["webhooks_redeliver_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "contest.finished": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** contest.finished (signed per Standard Webhooks v1) */
+        post: operations["webhook_contest_finished"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "conversion.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** conversion.created (signed per Standard Webhooks v1) */
+        post: operations["webhook_conversion_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "conversion.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** conversion.updated (signed per Standard Webhooks v1) */
+        post: operations["webhook_conversion_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "offer.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** offer.updated (signed per Standard Webhooks v1) */
+        post: operations["webhook_offer_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "points.level_reached": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** points.level_reached (signed per Standard Webhooks v1) */
+        post: operations["webhook_points_level_reached"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "promoter.joined": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** promoter.joined (signed per Standard Webhooks v1) */
+        post: operations["webhook_promoter_joined"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "test.ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** test.ping (signed per Standard Webhooks v1) */
+        post: operations["webhook_test_ping"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /**
@@ -988,6 +1361,33 @@ export interface components {
          * @description An API key.
          */
         ApiKeyId: string;
+        /** @description One attempt. */
+        AttemptView: {
+            /**
+             * Format: int32
+             * @description Its number (from 1).
+             */
+            attempt: number;
+            /** @description Why there was no answer (the guard refused, a timeout, a connection error). */
+            error?: string | null;
+            /**
+             * Format: int32
+             * @description How long it took.
+             */
+            latency_ms: number;
+            /** @description The first 1 KiB of the answer. */
+            response: string;
+            /**
+             * Format: date-time
+             * @description When it started.
+             */
+            started_at: string;
+            /**
+             * Format: int32
+             * @description The answer's status (null: no answer).
+             */
+            status_code?: number | null;
+        };
         /** @description A conversion's audit trail. */
         AuditTrail: {
             /** @description Oldest first. */
@@ -1148,6 +1548,44 @@ export interface components {
              */
             total: number;
         };
+        /** @description `contest.finished` (sent once contests exist). */
+        ContestData: {
+            /**
+             * Format: int64
+             * @description The contest.
+             */
+            contest_id: number;
+            /** @description Its name. */
+            name: string;
+        };
+        /** @description `conversion.created` (its first decision) and `conversion.updated` (a later change). */
+        ConversionData: {
+            /** @description The advertiser who reported it. */
+            advertiser_id: components["schemas"]["AdvertiserId"];
+            /** @description The click it claims. */
+            click_id: components["schemas"]["ClickId"];
+            /** @description The event name (`conversion` by default). */
+            event: string;
+            /** @description The conversion (the edge's event id). */
+            id: components["schemas"]["ConversionId"];
+            offer_id?: null | components["schemas"]["OfferId"];
+            payout?: null | components["schemas"]["MoneyData"];
+            /** @description Its status before (`pending` for a first decision). */
+            previous_status: components["schemas"]["ConversionStatus"];
+            promoter_id?: null | components["schemas"]["PromoterId"];
+            /** @description Why, when not the plain attribution rules (a reviewer's or a reversal's reason). */
+            reason?: string | null;
+            revenue?: null | components["schemas"]["MoneyData"];
+            /** @description Its status now. */
+            status: components["schemas"]["ConversionStatus"];
+            /**
+             * Format: date-time
+             * @description When the conversion happened.
+             */
+            ts: string;
+            /** @description The advertiser's transaction id. */
+            txid?: string | null;
+        };
         /**
          * Format: uuid
          * @description A conversion (the edge's conversion event id, UUIDv7).
@@ -1213,12 +1651,29 @@ export interface components {
             /** @description Transaction id. */
             txid?: string | null;
         };
+        /** @description An endpoint to create. */
+        CreateEndpoint: {
+            /** @description What it is for (up to 500 characters). */
+            description?: string;
+            /** @description The event types to send; empty or absent: every type the owner may see. */
+            event_types?: components["schemas"]["EventType"][];
+            /** @description https URL (http only where the operator allows it); public addresses only. */
+            url: string;
+        };
         /** @description A key to create. */
         CreateKey: {
             /** @description A label, 1–100 characters. */
             name: string;
             /** @description What the key may do; each must suit the account's role. */
             scopes: components["schemas"]["Scope"][];
+        };
+        /** @description A postback to create. */
+        CreatePostback: {
+            offer_id?: null | components["schemas"]["OfferId"];
+            /** @description Fire on reversals too. */
+            on_reversal?: boolean;
+            /** @description The URL template (https; http only where the operator allows it). */
+            url: string;
         };
         /** @description A key to create. */
         CreatePostbackKey: {
@@ -1264,6 +1719,78 @@ export interface components {
         Decision: {
             /** @description Recorded in the audit trail, up to 1000 characters. */
             reason?: string | null;
+        };
+        /** @description A page of endpoints. */
+        EndpointPage: {
+            /** @description By id. */
+            data: components["schemas"]["EndpointView"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A webhook endpoint. */
+        EndpointView: {
+            advertiser_id?: null | components["schemas"]["AdvertiserId"];
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /** @description What it is for. */
+            description: string;
+            /**
+             * Format: date-time
+             * @description When it was disabled.
+             */
+            disabled_at?: string | null;
+            /**
+             * @description Why it is disabled: `owner`, `gone` (the receiver answered 410) or `failing`
+             *     (every attempt failed for 5 days).
+             */
+            disabled_reason?: string | null;
+            /** @description Whether events are sent. */
+            enabled: boolean;
+            /** @description The event types it gets; empty: every type its owner may see. */
+            event_types: components["schemas"]["EventType"][];
+            /**
+             * Format: date-time
+             * @description The first failed attempt since the last delivery (null while delivering).
+             */
+            failing_since?: string | null;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /**
+             * Format: date-time
+             * @description During a secret rotation: when the previous secret stops signing.
+             */
+            previous_secret_until?: string | null;
+            promoter_id?: null | components["schemas"]["PromoterId"];
+            /**
+             * Format: date-time
+             * @description Changed.
+             */
+            updated_at: string;
+            /** @description Where events are POSTed. */
+            url: string;
+        };
+        /**
+         * @description A webhook event type (the `type` of a payload).
+         * @enum {string}
+         */
+        EventType: "conversion.created" | "conversion.updated" | "offer.updated" | "promoter.joined" | "points.level_reached" | "contest.finished" | "test.ping";
+        /** @description The event types. */
+        EventTypeList: {
+            /** @description Those the caller's endpoints may subscribe to. */
+            data: components["schemas"]["EventTypeView"][];
+        };
+        /** @description An event type and what it means. */
+        EventTypeView: {
+            /** @description When it is sent. */
+            description: string;
+            /** @description The type. */
+            type: components["schemas"]["EventType"];
         };
         /** @description Clicks under one verdict or reason. */
         FilterView: {
@@ -1420,6 +1947,17 @@ export interface components {
              */
             share: number;
         };
+        /** @description `promoter.joined`: a promoter joined an offer. */
+        JoinedData: {
+            /** @description Its advertiser. */
+            advertiser_id: components["schemas"]["AdvertiserId"];
+            /** @description The promoter's link. */
+            link_id: components["schemas"]["LinkId"];
+            /** @description The offer. */
+            offer_id: components["schemas"]["OfferId"];
+            /** @description The promoter. */
+            promoter_id: components["schemas"]["PromoterId"];
+        };
         /** @description Keys of the caller. */
         KeyList: {
             /** @description Newest first. */
@@ -1474,6 +2012,15 @@ export interface components {
          * @enum {string}
          */
         Level: "low" | "medium" | "high";
+        /** @description `points.level_reached` (sent once the promoter programme exists). */
+        LevelData: {
+            /** @description The level reached. */
+            level: string;
+            /** @description Lifetime points. */
+            lifetime_points: string;
+            /** @description The promoter. */
+            promoter_id: components["schemas"]["PromoterId"];
+        };
         /**
          * Format: int64
          * @description A promoter's tracking link for one offer.
@@ -1599,8 +2146,70 @@ export interface components {
             /** @description The user. */
             user: components["schemas"]["UserView"];
         };
+        /** @description A page of messages. */
+        MessagePage: {
+            /** @description Newest first. */
+            data: components["schemas"]["MessageView"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A message: one event for one endpoint, and its attempts. */
+        MessageView: {
+            /** @description The attempts, first first. */
+            attempt_log: components["schemas"]["AttemptView"][];
+            /**
+             * Format: int32
+             * @description Attempts started.
+             */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When it was made.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description The endpoint or postback.
+             */
+            endpoint_id: number;
+            /** @description The event type (`conversion.approved` or `conversion.reversed` for a postback). */
+            event_type: string;
+            /** @description The `webhook-id` of every attempt (`msg_…`). */
+            id: string;
+            /**
+             * Format: date-time
+             * @description The latest attempt's start.
+             */
+            last_attempt_at?: string | null;
+            /**
+             * Format: int32
+             * @description The latest answer's status.
+             */
+            last_status?: number | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (pending messages).
+             */
+            next_attempt_at?: string | null;
+            /** @description A webhook's JSON body as sent; a postback's URL. */
+            payload: string;
+            /** @description `pending`, `delivered` or `failed`. */
+            status: string;
+        };
         /** @example 12.50 */
         Money: string;
+        /** @description An amount in a currency. */
+        MoneyData: {
+            /** @description A decimal string with at least the currency's decimals ("12.50"). */
+            amount: components["schemas"]["Money"];
+            /** @description ISO 4217. */
+            currency: string;
+        };
+        /** @description A new endpoint: the only time its secret is shown. */
+        NewEndpointView: components["schemas"]["EndpointView"] & {
+            /** @description The signing secret (`whsec_…`): keep it; it is not shown again. */
+            secret: string;
+        };
         /** @description A new key with its secret: the only time the secret is shown. */
         NewKeyView: components["schemas"]["KeyView"] & {
             /** @description The whole key: send as `Authorization: Bearer <key>` or `X-Api-Key: <key>`. */
@@ -1612,6 +2221,19 @@ export interface components {
             key: string;
             /** @description The URL to give the advertiser's system; replace the `{…}` macros per conversion. */
             postback_url: string;
+        };
+        /** @description `offer.updated`: an offer's status changed. */
+        OfferData: {
+            /** @description Its advertiser. */
+            advertiser_id: components["schemas"]["AdvertiserId"];
+            /** @description The offer. */
+            offer_id: components["schemas"]["OfferId"];
+            /** @description Its status before. */
+            previous_status: string;
+            /** @description The reviewer's reason, when given. */
+            reason?: string | null;
+            /** @description Its status now (`approved`, `paused`, `archived`…). */
+            status: string;
         };
         /** @description One entry of an offer's history. */
         OfferEventView: {
@@ -1814,6 +2436,16 @@ export interface components {
          * @enum {string}
          */
         PayoutModel: "cpa" | "cpl" | "cps" | "revshare";
+        /** @description `test.ping`: a test send. */
+        PingData: {
+            /**
+             * Format: int64
+             * @description The endpoint tested.
+             */
+            endpoint_id: number;
+            /** @description Says what this is. */
+            message: string;
+        };
         /**
          * Format: uuid
          * @description An advertiser's postback key.
@@ -1851,6 +2483,54 @@ export interface components {
             revoked_at?: string | null;
             /** @description `active` or `revoked`. */
             state: components["schemas"]["PostbackKeyState"];
+        };
+        /** @description A page of postbacks. */
+        PostbackPage: {
+            /** @description By id. */
+            data: components["schemas"]["PostbackView"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A promoter postback. */
+        PostbackView: {
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it was disabled.
+             */
+            disabled_at?: string | null;
+            /** @description Why it is disabled: `owner`, `gone` (410) or `failing`. */
+            disabled_reason?: string | null;
+            /** @description Whether it fires. */
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @description The first failed attempt since the last delivery.
+             */
+            failing_since?: string | null;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            offer_id?: null | components["schemas"]["OfferId"];
+            /** @description Fired on reversals too (`{status}` = `reversed`). */
+            on_reversal: boolean;
+            promoter_id?: null | components["schemas"]["PromoterId"];
+            /**
+             * Format: date-time
+             * @description Changed.
+             */
+            updated_at: string;
+            /**
+             * @description The URL template: `{click_id}` `{sub1}`…`{sub5}` `{payout}` `{currency}` `{offer_id}`
+             *     `{status}` `{txid}` are filled in, percent-encoded.
+             */
+            url: string;
         };
         /**
          * Format: int64
@@ -1902,6 +2582,14 @@ export interface components {
             /** @description Its id. */
             id: components["schemas"]["PromoterId"];
         };
+        /** @description How many messages were queued. */
+        Queued: {
+            /**
+             * Format: int64
+             * @description Failed messages queued for one more attempt.
+             */
+            queued: number;
+        };
         /** @description A promoter's conversion rate on an offer against the offer's other promoters. */
         RateView: {
             /**
@@ -1947,6 +2635,13 @@ export interface components {
              *     characters.
              */
             reason?: string | null;
+        };
+        /** @description The range of failed messages to redeliver. */
+        RedeliverRange: {
+            /** @description Made at or after (RFC 3339); absent: since the first. */
+            from?: string | null;
+            /** @description Made before (RFC 3339); absent: until now. */
+            to?: string | null;
         };
         /**
          * @description A refresh token being used or given up: in the body (token sessions), or absent (`{}`)
@@ -2023,6 +2718,16 @@ export interface components {
              */
             grace_seconds?: number | null;
         };
+        /** @description A new secret. */
+        RotatedSecret: {
+            /**
+             * Format: date-time
+             * @description Until then, attempts carry a signature with the previous secret too.
+             */
+            previous_secret_until: string;
+            /** @description The new secret (`whsec_…`), shown once. */
+            secret: string;
+        };
         /**
          * @description The rules a risk level is decided by.
          * @enum {string}
@@ -2032,7 +2737,7 @@ export interface components {
          * @description What an API key may do (an access token may do everything its role may).
          * @enum {string}
          */
-        Scope: "conversions:write" | "stats:read" | "offers:read" | "offers:write" | "links:read" | "links:write";
+        Scope: "conversions:write" | "stats:read" | "offers:read" | "offers:write" | "links:read" | "links:write" | "webhooks:read" | "webhooks:write";
         /** @description A session: an access token and the refresh token for the next one. */
         Session: {
             /** @description Send as `Authorization: Bearer <access_token>`. */
@@ -2180,6 +2885,11 @@ export interface components {
             /** @description Why. */
             suspended_reason?: string | null;
         };
+        /** @description A test send. */
+        TestSent: {
+            /** @description The message (`msg_…`): its attempts are in the endpoint's delivery log. */
+            message_id: string;
+        };
         /** @description An IP or a subnet with the most clicks. */
         TopView: {
             /**
@@ -2195,6 +2905,20 @@ export interface components {
              */
             share: number;
         };
+        /** @description Changes to an endpoint; absent fields stay as they are. */
+        UpdateEndpoint: {
+            /** @description A new description. */
+            description?: string | null;
+            /**
+             * @description `false` stops sending; `true` sends again (messages left pending go out, and the
+             *     failure record starts afresh).
+             */
+            enabled?: boolean | null;
+            /** @description New event types (empty: all). */
+            event_types?: components["schemas"]["EventType"][] | null;
+            /** @description A new URL. */
+            url?: string | null;
+        };
         /** @description Changes to the caller's account; absent fields keep their value. */
         UpdateMe: {
             /**
@@ -2204,6 +2928,15 @@ export interface components {
             company_name?: string | null;
             /** @description The name others see, 1–100 characters. */
             display_name?: string | null;
+        };
+        /** @description Changes to a postback; absent fields stay as they are. */
+        UpdatePostback: {
+            /** @description Whether it fires. */
+            enabled?: boolean | null;
+            /** @description Fire on reversals too. */
+            on_reversal?: boolean | null;
+            /** @description A new URL template. */
+            url?: string | null;
         };
         /**
          * Format: int64
@@ -4332,6 +5065,271 @@ export interface operations {
             };
         };
     };
+    promoter_postbacks_list: {
+        parameters: {
+            query?: {
+                /** @description Only enabled (true) or disabled (false) ones. */
+                enabled?: boolean | null;
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostbackPage"];
+                };
+            };
+        };
+    };
+    promoter_postbacks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePostback"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostbackView"];
+                };
+            };
+            /** @description postback_exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    promoter_postbacks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostbackView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    promoter_postbacks_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    promoter_postbacks_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePostback"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostbackView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    promoter_postbacks_list_messages: {
+        parameters: {
+            query?: {
+                /** @description `pending`, `delivered` or `failed`. */
+                status?: string | null;
+                /** @description One event type. */
+                event_type?: string | null;
+                /** @description Made at or after (RFC 3339). */
+                from?: string | null;
+                /** @description Made before (RFC 3339). */
+                to?: string | null;
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    promoter_postbacks_redeliver_failed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedeliverRange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queued"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    promoter_postbacks_send_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSent"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description endpoint_disabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     stats_stats: {
         parameters: {
             query: {
@@ -4432,6 +5430,718 @@ export interface operations {
             };
             /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhooks_list: {
+        parameters: {
+            query?: {
+                /** @description Only enabled (true) or disabled (false) ones. */
+                enabled?: boolean | null;
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointPage"];
+                };
+            };
+        };
+    };
+    webhooks_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateEndpoint"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewEndpointView"];
+                };
+            };
+            /** @description validation_failed: a URL the guard refuses, an event type the role cannot receive */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhooks_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhooks_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateEndpoint"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhooks_list_messages: {
+        parameters: {
+            query?: {
+                /** @description `pending`, `delivered` or `failed`. */
+                status?: string | null;
+                /** @description One event type. */
+                event_type?: string | null;
+                /** @description Made at or after (RFC 3339). */
+                from?: string | null;
+                /** @description Made before (RFC 3339). */
+                to?: string | null;
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhooks_redeliver_failed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedeliverRange"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queued"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhooks_rotate_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedSecret"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhooks_send_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSent"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description endpoint_disabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhooks_list_event_types: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventTypeList"];
+                };
+            };
+        };
+    };
+    webhooks_get_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description msg_… */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhooks_redeliver_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description msg_… */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description already_pending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_contest_finished: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message (msg_…): the same on every attempt; deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; refuse one more than 5 minutes away. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256(secret, "{id}.{timestamp}.{body}")>; two, space-separated, during a secret rotation. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["ContestData"];
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "contest.finished";
+                };
+            };
+        };
+        responses: {
+            /** @description Gone: the endpoint is disabled */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried after Retry-After (or the schedule, if longer) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_conversion_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message (msg_…): the same on every attempt; deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; refuse one more than 5 minutes away. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256(secret, "{id}.{timestamp}.{body}")>; two, space-separated, during a secret rotation. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["ConversionData"];
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "conversion.created";
+                };
+            };
+        };
+        responses: {
+            /** @description Gone: the endpoint is disabled */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried after Retry-After (or the schedule, if longer) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_conversion_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message (msg_…): the same on every attempt; deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; refuse one more than 5 minutes away. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256(secret, "{id}.{timestamp}.{body}")>; two, space-separated, during a secret rotation. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["ConversionData"];
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "conversion.updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Gone: the endpoint is disabled */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried after Retry-After (or the schedule, if longer) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_offer_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message (msg_…): the same on every attempt; deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; refuse one more than 5 minutes away. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256(secret, "{id}.{timestamp}.{body}")>; two, space-separated, during a secret rotation. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["OfferData"];
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "offer.updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Gone: the endpoint is disabled */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried after Retry-After (or the schedule, if longer) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_points_level_reached: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message (msg_…): the same on every attempt; deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; refuse one more than 5 minutes away. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256(secret, "{id}.{timestamp}.{body}")>; two, space-separated, during a secret rotation. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["LevelData"];
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "points.level_reached";
+                };
+            };
+        };
+        responses: {
+            /** @description Gone: the endpoint is disabled */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried after Retry-After (or the schedule, if longer) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_promoter_joined: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message (msg_…): the same on every attempt; deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; refuse one more than 5 minutes away. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256(secret, "{id}.{timestamp}.{body}")>; two, space-separated, during a secret rotation. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["JoinedData"];
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "promoter.joined";
+                };
+            };
+        };
+        responses: {
+            /** @description Gone: the endpoint is disabled */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried after Retry-After (or the schedule, if longer) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_test_ping: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The message (msg_…): the same on every attempt; deduplicate on it. */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; refuse one more than 5 minutes away. */
+                "webhook-timestamp": string;
+                /** @description v1,<base64 HMAC-SHA256(secret, "{id}.{timestamp}.{body}")>; two, space-separated, during a secret rotation. */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    data: components["schemas"]["PingData"];
+                    /** Format: date-time */
+                    timestamp: string;
+                    /** @enum {string} */
+                    type: "test.ping";
+                };
+            };
+        };
+        responses: {
+            /** @description Gone: the endpoint is disabled */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried after Retry-After (or the schedule, if longer) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered */
+            "2XX": {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -71,17 +71,26 @@ pub enum Scope {
     /// Join offers (creating links).
     #[serde(rename = "links:write")]
     LinksWrite,
+    /// Read webhook endpoints, promoter postbacks and their delivery logs.
+    #[serde(rename = "webhooks:read")]
+    WebhooksRead,
+    /// Manage webhook endpoints and promoter postbacks: create, change, rotate secrets,
+    /// test, redeliver.
+    #[serde(rename = "webhooks:write")]
+    WebhooksWrite,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 8] = [
         Scope::ConversionsWrite,
         Scope::StatsRead,
         Scope::OffersRead,
         Scope::OffersWrite,
         Scope::LinksRead,
         Scope::LinksWrite,
+        Scope::WebhooksRead,
+        Scope::WebhooksWrite,
     ];
 
     /// The stored and serialized name.
@@ -93,6 +102,8 @@ impl Scope {
             Scope::OffersWrite => "offers:write",
             Scope::LinksRead => "links:read",
             Scope::LinksWrite => "links:write",
+            Scope::WebhooksRead => "webhooks:read",
+            Scope::WebhooksWrite => "webhooks:write",
         }
     }
 
@@ -108,7 +119,9 @@ impl Scope {
             Scope::OffersWrite => matches!(role, Role::Advertiser | Role::Admin),
             Scope::LinksRead => matches!(role, Role::Promoter | Role::Admin),
             Scope::LinksWrite => role == Role::Promoter,
-            Scope::StatsRead | Scope::OffersRead => true,
+            Scope::StatsRead | Scope::OffersRead | Scope::WebhooksRead | Scope::WebhooksWrite => {
+                true
+            }
         }
     }
 }

@@ -91,6 +91,8 @@ export default {
       linksWrite: "Join offers (create tracking links)",
       conversionsWrite: "Report conversions",
       statsRead: "Read stats",
+      webhooksRead: "Read webhooks, postbacks and their delivery logs",
+      webhooksWrite: "Manage webhooks and postbacks",
     },
     create: "Create key",
     creating: "Creating…",

@@ -17,6 +17,8 @@ describe("scopes by role", () => {
       "links:read",
       "links:write",
       "stats:read",
+      "webhooks:read",
+      "webhooks:write",
     ]);
   });
   it("gives advertisers offers and conversions, never links", () => {
@@ -25,6 +27,8 @@ describe("scopes by role", () => {
       "offers:write",
       "conversions:write",
       "stats:read",
+      "webhooks:read",
+      "webhooks:write",
     ]);
   });
   it("gives admins everything but links:write (joining offers is a promoter's act)", () => {
@@ -32,7 +36,7 @@ describe("scopes by role", () => {
     expect(scopeAllowed("links:write", "admin")).toBe(false);
   });
   it("lists every scope once", () => {
-    expect(new Set(allScopes).size).toBe(6);
+    expect(new Set(allScopes).size).toBe(8);
   });
 });
 

@@ -15,6 +15,8 @@ export const allScopes: readonly Scope[] = [
   "links:write",
   "conversions:write",
   "stats:read",
+  "webhooks:read",
+  "webhooks:write",
 ];
 
 /** Whether a user with `role` may give a key this scope (the API refuses the others). */
@@ -29,6 +31,8 @@ export function scopeAllowed(scope: Scope, role: Role): boolean {
       return role === "promoter";
     case "stats:read":
     case "offers:read":
+    case "webhooks:read":
+    case "webhooks:write":
       return true;
   }
 }
@@ -103,4 +107,6 @@ export const scopeTextKey: Record<Scope, string> = {
   "links:write": "linksWrite",
   "conversions:write": "conversionsWrite",
   "stats:read": "statsRead",
+  "webhooks:read": "webhooksRead",
+  "webhooks:write": "webhooksWrite",
 };
