@@ -203,6 +203,11 @@ const ENV: &[(&str, &str, Kind)] = &[
     ),
     ("AFFTOK_WEBHOOK_SENDER", "webhooks.sender", Kind::Bool),
     (
+        "AFFTOK_WEBHOOK_LOG_RETENTION_DAYS",
+        "webhooks.log_retention_days",
+        Kind::Integer,
+    ),
+    (
         "AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE",
         "rate_limits.auth_per_minute",
         Kind::Integer,

@@ -57,6 +57,7 @@ pub async fn deliver(state: AppState, mut stop: Stop) {
             return;
         }
     };
+    tokio::spawn(prune_every_hour(state.clone(), stop.clone()));
     let (done, finished) = mpsc::channel::<Settled>(4 * SETTLE_BATCH);
     let writer = tokio::spawn(settle_finished(state.clone(), finished));
     let pool = Arc::new(Semaphore::new(settings.concurrency));
@@ -141,6 +142,31 @@ pub async fn deliver(state: AppState, mut stop: Stop) {
     // Attempts in flight finish (their results are settled) or are redone after their lease.
     drop(done);
     let _ = tokio::time::timeout(settings.timeout + Duration::from_secs(5), writer).await;
+}
+
+/// Forgets settled messages older than the log's retention, in slices (a big backlog is not
+/// one long delete).
+async fn prune_every_hour(state: AppState, mut stop: Stop) {
+    let retention = state.settings.webhooks.log_retention;
+    loop {
+        loop {
+            match sending::prune(&state.db, retention, 10_000).await {
+                Ok(n) if n == 10_000 => continue,
+                Ok(0) => break,
+                Ok(n) => {
+                    tracing::info!(messages = n, "old webhook messages forgotten");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "forgetting old webhook messages failed");
+                    break;
+                }
+            }
+        }
+        if stop.after(Duration::from_secs(3600)).await {
+            return;
+        }
+    }
 }
 
 /// Settles finished attempts in batches; a batch that cannot be written is retried (if the

@@ -60,6 +60,12 @@ fn sees(target: &Target, c: Concerns) -> bool {
     }
 }
 
+/// Whether `w` subscribes to `t` and existed when `e` was recorded (an endpoint made while
+/// the consumer catches up does not get what happened before it).
+fn fits(w: &Target, e: &StoredEvent, t: EventType) -> bool {
+    w.created_at <= e.recorded_at && rules::subscribed(&w.event_types, t)
+}
+
 async fn fan_out(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<usize, ConsumerError> {
     let relevant = events.iter().any(|e| {
         matches!(
@@ -137,7 +143,7 @@ async fn fan_out(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<usiz
         let mut body = None;
         for w in webhooks
             .iter()
-            .filter(|w| sees(w, concerns) && rules::subscribed(&w.event_types, t))
+            .filter(|w| fits(w, e, t) && sees(w, concerns))
         {
             let body = body
                 .get_or_insert_with(|| payloads::body(t, e.recorded_at, ConversionData::from(c)));
@@ -148,7 +154,7 @@ async fn fan_out(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<usiz
                 body: body.clone(),
             });
         }
-        if let Some(p) = postback_for(&postbacks, c) {
+        if let Some(p) = postback_for(&postbacks, c).filter(|p| p.created_at <= e.recorded_at) {
             firing.push((e.id, p, c));
         }
     }
@@ -161,7 +167,7 @@ async fn fan_out(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<usiz
                 (Some(a), _) => a == o.advertiser_id,
                 (_, Some(p)) => joined_offers.contains(&(p.0, o.offer_id.0)),
             };
-            if sees && rules::subscribed(&w.event_types, t) {
+            if sees && fits(w, e, t) {
                 let body = body
                     .get_or_insert_with(|| payloads::body(t, e.recorded_at, OfferData::from(o)));
                 out.push(NewMessage {
@@ -182,7 +188,7 @@ async fn fan_out(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<usiz
         let mut body = None;
         for w in webhooks
             .iter()
-            .filter(|w| sees(w, concerns) && rules::subscribed(&w.event_types, t))
+            .filter(|w| fits(w, e, t) && sees(w, concerns))
         {
             let body =
                 body.get_or_insert_with(|| payloads::body(t, e.recorded_at, JoinedData::from(j)));

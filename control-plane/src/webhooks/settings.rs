@@ -21,6 +21,7 @@ pub(crate) struct RawWebhooks {
     endpoint_concurrency: u64,
     poll_interval_ms: u64,
     sender: bool,
+    log_retention_days: u64,
 }
 
 /// Webhook and promoter postback delivery (DESIGN §12).
@@ -42,6 +43,8 @@ pub struct WebhookSettings {
     pub poll_interval: Duration,
     /// Whether this control plane sends (messages are made either way).
     pub sender: bool,
+    /// How long delivered and failed messages are kept in the delivery log.
+    pub log_retention: Duration,
 }
 
 fn err(setting: &str, problem: impl Into<String>) -> ConfigError {
@@ -109,6 +112,12 @@ pub(crate) fn webhooks(raw: RawWebhooks) -> Result<WebhookSettings, ConfigError>
             "must be 1 to 1000",
         ));
     }
+    if !(1..=3650).contains(&raw.log_retention_days) {
+        return Err(err(
+            "AFFTOK_WEBHOOK_LOG_RETENTION_DAYS",
+            "must be 1 to 3650",
+        ));
+    }
     if !(10..=60_000).contains(&raw.poll_interval_ms) {
         return Err(err(
             "AFFTOK_WEBHOOK_POLL_INTERVAL_MS",
@@ -127,6 +136,7 @@ pub(crate) fn webhooks(raw: RawWebhooks) -> Result<WebhookSettings, ConfigError>
         endpoint_concurrency: raw.endpoint_concurrency as usize,
         poll_interval: Duration::from_millis(raw.poll_interval_ms),
         sender: raw.sender,
+        log_retention: Duration::from_secs(raw.log_retention_days * 86_400),
     })
 }
 

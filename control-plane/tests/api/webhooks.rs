@@ -882,3 +882,49 @@ async fn a_control_plane_killed_mid_delivery_loses_nothing() {
             .expect("query");
     assert_eq!((status.as_str(), attempts), ("delivered", 2));
 }
+
+#[tokio::test]
+async fn settled_messages_are_forgotten_after_the_retention() {
+    let app = spawn_app().await;
+    let adv = app.advertiser("acme").await;
+    let rx = Receiver::start().await;
+    let (id, _) = endpoint(&app, &adv.token, &rx.url("/kept"), &[]).await;
+    // Two settled messages beyond the 30 days, one within, one pending beyond (never dropped).
+    for (status, age_days) in [
+        ("delivered", 31),
+        ("failed", 45),
+        ("delivered", 29),
+        ("pending", 40),
+    ] {
+        sqlx::query(
+            "INSERT INTO webhook_messages (id, endpoint_id, event_type, body, status, created_at, next_attempt_at)
+             VALUES ($1, $2, 'test.ping', '{}', $3, now() - make_interval(days => $4), now() + interval '1 day')",
+        )
+        .bind(uuid::Uuid::now_v7())
+        .bind(id)
+        .bind(status)
+        .bind(age_days)
+        .execute(&app.db)
+        .await
+        .expect("a message");
+    }
+    // A control plane forgets them when its sender starts (and every hour after).
+    let _twin = app.twin().await;
+    wait_until("the old settled messages are forgotten", async || {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM webhook_messages WHERE endpoint_id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .expect("query")
+            == 2
+    })
+    .await;
+    let left: Vec<String> = sqlx::query_scalar(
+        "SELECT status FROM webhook_messages WHERE endpoint_id = $1 ORDER BY status",
+    )
+    .bind(id)
+    .fetch_all(&app.db)
+    .await
+    .expect("query");
+    assert_eq!(left, vec!["delivered", "pending"]);
+}

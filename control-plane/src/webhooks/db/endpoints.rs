@@ -368,6 +368,8 @@ pub(crate) struct Target {
     pub event_types: Vec<String>,
     pub offer_id: Option<OfferId>,
     pub on_reversal: bool,
+    /// Events recorded before it was made are not its business.
+    pub created_at: OffsetDateTime,
 }
 
 /// Every enabled endpoint.
@@ -378,7 +380,7 @@ pub(crate) async fn enabled_targets<'e>(
         Target,
         r#"SELECT id, kind AS "kind: Kind", advertiser_id AS "advertiser_id: AdvertiserId",
                   promoter_id AS "promoter_id: PromoterId", url, event_types,
-                  offer_id AS "offer_id: OfferId", on_reversal
+                  offer_id AS "offer_id: OfferId", on_reversal, created_at
            FROM webhook_endpoints WHERE enabled ORDER BY id"#
     )
     .fetch_all(db)

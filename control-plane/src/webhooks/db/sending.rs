@@ -240,3 +240,23 @@ pub(crate) async fn settle(
     tx.commit().await?;
     Ok(disabled.into_iter().map(|d| d.id).collect())
 }
+
+/// Deletes up to `limit` settled messages (with their attempts) made before `retention` ago;
+/// returns how many.
+pub(crate) async fn prune(
+    db: &PgPool,
+    retention: Duration,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query!(
+        "DELETE FROM webhook_messages WHERE id IN (
+             SELECT id FROM webhook_messages
+             WHERE status <> 'pending' AND created_at < now() - make_interval(secs => $1)
+             LIMIT $2)",
+        retention.as_secs_f64(),
+        limit,
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}
