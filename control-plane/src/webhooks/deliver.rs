@@ -151,7 +151,7 @@ async fn prune_every_hour(state: AppState, mut stop: Stop) {
     loop {
         loop {
             match sending::prune(&state.db, retention, 10_000).await {
-                Ok(n) if n == 10_000 => continue,
+                Ok(10_000) => continue,
                 Ok(0) => break,
                 Ok(n) => {
                     tracing::info!(messages = n, "old webhook messages forgotten");
