@@ -1,5 +1,6 @@
 //! Prometheus metrics: requests by route template, method and status, and their latency;
-//! events ingested by source and outcome; edge config entries pushed by target and outcome.
+//! events ingested by source and outcome; edge config entries pushed by target and outcome;
+//! webhook and postback attempts by outcome, and their latency.
 //! One registry per application (tests run several in one process).
 
 use std::time::Instant;
@@ -21,6 +22,8 @@ pub struct Metrics {
     latency: HistogramVec,
     events: IntCounterVec,
     edge_push: IntCounterVec,
+    webhook_attempts: IntCounterVec,
+    webhook_latency: HistogramVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -72,7 +75,26 @@ impl Metrics {
             &["target", "outcome"],
         )
         .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        let webhook_attempts = IntCounterVec::new(
+            Opts::new(
+                "afftok_webhook_attempts_total",
+                "Webhook (kind webhook) and promoter postback (kind postback) attempts by outcome: delivered, retry (failed, tried again later), failed (for good), gone (410: the endpoint is disabled)",
+            ),
+            &["kind", "outcome"],
+        )
+        .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        let webhook_latency = HistogramVec::new(
+            HistogramOpts::new(
+                "afftok_webhook_attempt_duration_seconds",
+                "Time from the start of an attempt to the end of its answer's first KiB (or its failure)",
+            )
+            .buckets(vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0]),
+            &["kind"],
+        )
+        .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
         // Registering fresh metrics in a fresh registry cannot collide.
+        let _ = registry.register(Box::new(webhook_attempts.clone()));
+        let _ = registry.register(Box::new(webhook_latency.clone()));
         let _ = registry.register(Box::new(requests.clone()));
         let _ = registry.register(Box::new(latency.clone()));
         let _ = registry.register(Box::new(events.clone()));
@@ -83,6 +105,8 @@ impl Metrics {
             latency,
             events,
             edge_push,
+            webhook_attempts,
+            webhook_latency,
         }
     }
 
@@ -111,6 +135,16 @@ impl Metrics {
         self.edge_push
             .with_label_values(&[target, outcome])
             .inc_by(entries as u64);
+    }
+
+    /// Counts a finished webhook or postback attempt.
+    pub fn count_webhook_attempt(&self, kind: &str, outcome: &str, seconds: f64) {
+        self.webhook_attempts
+            .with_label_values(&[kind, outcome])
+            .inc();
+        self.webhook_latency
+            .with_label_values(&[kind])
+            .observe(seconds);
     }
 
     /// The text exposition format.

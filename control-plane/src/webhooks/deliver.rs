@@ -204,7 +204,8 @@ async fn attempt(client: &reqwest::Client, state: &AppState, m: Claimed) -> Sett
     let started_at = OffsetDateTime::now_utc();
     let clock = Instant::now();
     let sent = send(client, state, &m, started_at).await;
-    let latency_ms = i32::try_from(clock.elapsed().as_millis()).unwrap_or(i32::MAX);
+    let took = clock.elapsed();
+    let latency_ms = i32::try_from(took.as_millis()).unwrap_or(i32::MAX);
     let (status_code, response, error, asked) = match sent {
         Ok(answer) => (
             Some(answer.status),
@@ -229,6 +230,15 @@ async fn attempt(client: &reqwest::Client, state: &AppState, m: Claimed) -> Sett
             }
         }
     };
+    let counted = match outcome {
+        Outcome::Delivered => "delivered",
+        Outcome::Retry(_) => "retry",
+        Outcome::Failed => "failed",
+        Outcome::Gone => "gone",
+    };
+    state
+        .metrics
+        .count_webhook_attempt(m.kind.as_str(), counted, took.as_secs_f64());
     Settled {
         id: m.id,
         endpoint_id: m.endpoint_id,
