@@ -169,8 +169,9 @@ async fn prune_every_hour(state: AppState, mut stop: Stop) {
     }
 }
 
-/// Settles finished attempts in batches; a batch that cannot be written is retried (if the
-/// process dies first, the messages come due again when their lease lapses).
+/// Settles finished attempts in batches. A batch that cannot be written is tried again a few
+/// times, then left: its messages come due again when their claims lapse, and are sent
+/// again (at least once), rather than holding back every later batch.
 async fn settle_finished(state: AppState, mut finished: mpsc::Receiver<Settled>) {
     let disable_after = state.settings.webhooks.disable_after;
     let mut batch = Vec::with_capacity(SETTLE_BATCH);
@@ -179,7 +180,7 @@ async fn settle_finished(state: AppState, mut finished: mpsc::Receiver<Settled>)
             return;
         }
         let mut pause = Duration::from_millis(100);
-        loop {
+        for tries in 1..=5 {
             match sending::settle(&state.db, &batch, disable_after).await {
                 Ok(disabled) => {
                     for id in disabled {
@@ -187,10 +188,13 @@ async fn settle_finished(state: AppState, mut finished: mpsc::Receiver<Settled>)
                     }
                     break;
                 }
+                Err(e) if tries == 5 => {
+                    tracing::error!(error = %e, attempts = batch.len(), "settling webhook attempts failed 5 times; their messages will be sent again");
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, attempts = batch.len(), "settling webhook attempts failed; retrying");
                     tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_secs(10));
+                    pause *= 4;
                 }
             }
         }

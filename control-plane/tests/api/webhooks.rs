@@ -928,3 +928,35 @@ async fn settled_messages_are_forgotten_after_the_retention() {
     .expect("query");
     assert_eq!(left, vec!["delivered", "pending"]);
 }
+
+#[tokio::test]
+async fn an_endpoint_deleted_mid_attempt_holds_nothing_back() {
+    let app = spawn_app().await;
+    let adv = app.advertiser("acme").await;
+    let rx = Receiver::start().await;
+    let (doomed, _) = endpoint(&app, &adv.token, &rx.url("/doomed"), &[]).await;
+    rx.script("/doomed", vec![Reply::Hang(Duration::from_millis(800))]);
+    send_test(&app, &adv.token, doomed).await;
+    rx.wait_for("/doomed", 1).await;
+    let resp = app
+        .delete(&format!("/v1/webhooks/endpoints/{doomed}"))
+        .bearer_auth(&adv.token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 204);
+    // The attempt ends after its endpoint is gone; what comes next is still sent and settled.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let (next, _) = endpoint(&app, &adv.token, &rx.url("/next"), &[]).await;
+    send_test(&app, &adv.token, next).await;
+    rx.wait_for("/next", 1).await;
+    wait_until("the next message is settled", async || {
+        only_message(&app, &adv.token, next).await["status"] == "delivered"
+    })
+    .await;
+    let orphans: i64 = sqlx::query_scalar("SELECT count(*) FROM webhook_attempts a LEFT JOIN webhook_messages m ON m.id = a.message_id WHERE m.id IS NULL")
+        .fetch_one(&app.db)
+        .await
+        .expect("query");
+    assert_eq!(orphans, 0);
+}

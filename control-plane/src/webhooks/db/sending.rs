@@ -131,6 +131,18 @@ pub(crate) async fn settle(
         return Ok(vec![]);
     }
     let mut tx = db.begin().await?;
+    // Messages deleted meanwhile (with their endpoint) are left out; those still there are
+    // kept from being deleted until this commits (their attempts need them).
+    let ids: Vec<Uuid> = batch.iter().map(|s| s.id).collect();
+    let present: std::collections::HashSet<Uuid> = sqlx::query_scalar!(
+        "SELECT id FROM webhook_messages WHERE id = ANY($1) FOR KEY SHARE",
+        &ids,
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    let batch: Vec<&Settled> = batch.iter().filter(|s| present.contains(&s.id)).collect();
     sqlx::query!(
         "INSERT INTO webhook_attempts (message_id, attempt, started_at, status_code, latency_ms, response, error)
          SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::timestamptz[], $4::int[], $5::int[], $6::text[], $7::text[])",
