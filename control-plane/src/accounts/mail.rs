@@ -4,8 +4,8 @@
 //! mails lose their body (the token in it); a mail still failing a day after it was written
 //! is given up, its body erased, its last error kept.
 //!
-//! Only accounts send mail today; when another feature needs to, the outbox and this job are
-//! what it should share.
+//! Other features send mail through [`enqueue_notice`] (a notice to a user, written in the
+//! caller's transaction), sharing the outbox and this job.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -62,6 +62,28 @@ pub(crate) async fn record(
     };
     outbox::enqueue(&mut tx, &user.email, &text.subject, &text.body).await?;
     tx.commit().await
+}
+
+/// Queues a plain notice mail to `user` in the caller's transaction (a reaction that writes
+/// it with its consumer position sends it exactly once); `false` when there is no such
+/// user.
+pub async fn enqueue_notice(
+    conn: &mut sqlx::PgConnection,
+    user: crate::kernel::UserId,
+    subject: &str,
+    body: impl FnOnce(&str) -> String,
+) -> sqlx::Result<bool> {
+    let Some(to) = sqlx::query!(
+        "SELECT email, display_name FROM users WHERE id = $1",
+        user.0
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(false);
+    };
+    outbox::enqueue(conn, &to.email, subject, &body(&to.display_name)).await?;
+    Ok(true)
 }
 
 /// Where the job delivers.

@@ -17,7 +17,7 @@ pub use db::users::{
     mark_verified_by_email,
 };
 pub use http::{public_router, require_verified_email, router};
-pub use mail::send_mail;
+pub use mail::{enqueue_notice, send_mail};
 pub use principal::{Credential, Principal};
 pub use rules::api_key;
 pub use rules::password;

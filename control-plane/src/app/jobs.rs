@@ -81,6 +81,7 @@ pub fn consumers() -> Vec<std::sync::Arc<dyn crate::events::Consumer>> {
     vec![
         std::sync::Arc::new(crate::stats::LiveCounters),
         std::sync::Arc::new(crate::webhooks::Fanout),
+        std::sync::Arc::new(crate::webhooks::DisabledNotices),
     ]
 }
 

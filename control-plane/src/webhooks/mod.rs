@@ -9,6 +9,7 @@
 //!   sends them: webhooks signed per Standard Webhooks v1 (`rules.rs`), postbacks as GETs;
 //!   retries on the schedule, honours `Retry-After`, disables an endpoint on 410 or after
 //!   days of failures; every attempt is logged (`db/sending.rs`).
+//! - [`DisabledNotices`] mails an endpoint's maker when it is disabled.
 //! - Every connection goes through the SSRF guard ([`guard`]).
 //! - What a webhook carries is in `payloads.rs`, also written into the OpenAPI document.
 
@@ -17,6 +18,7 @@ mod deliver;
 mod fanout;
 pub mod guard;
 mod http;
+mod notices;
 pub mod payloads;
 pub mod rules;
 pub mod settings;
@@ -24,4 +26,5 @@ pub mod settings;
 pub use deliver::{client, deliver};
 pub use fanout::Fanout;
 pub use http::router;
+pub use notices::DisabledNotices;
 pub use settings::WebhookSettings;

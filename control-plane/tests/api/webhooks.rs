@@ -407,6 +407,16 @@ async fn gone_disables_and_five_days_of_failures_disable() {
         events[1]["advertiser_id"],
         adv.advertiser_id.expect("advertiser")
     );
+    // Whoever made the endpoint is told, once for each.
+    wait_until("the notices are queued", async || {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM mail_outbox WHERE recipient = $1 AND subject = 'AffTok: your webhook endpoint was disabled'")
+            .bind(&adv.email)
+            .fetch_one(&app.db)
+            .await
+            .expect("query")
+            == 2
+    })
+    .await;
     // Disabled: nothing more is sent.
     let sent = rx.hits("/down").len();
     tokio::time::sleep(Duration::from_millis(1000)).await;
