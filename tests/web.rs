@@ -5,7 +5,10 @@
 //! a click through the edge and a postback show in the promoter's stats and live counters,
 //! the advertiser reverses the conversion and the promoter's stats drop; plus the Arabic UI
 //! right to left, the API's field errors in a form, a silent refresh of an expired access
-//! token, and a promoter refused an advertiser page. Screenshots go to target/e2e/.
+//! token, and a promoter refused an advertiser page; the fraud pages (web/e2e/fraud.mjs); the
+//! webhooks and postbacks pages against a receiver on loopback (web/e2e/webhooks.mjs: an
+//! endpoint's secret shown once, a signed test delivered and in the log, a promoter's
+//! postback); and every page through axe in both languages. Screenshots go to target/e2e/.
 //!
 //! Needs `web/dist` (scripts/test builds it; by hand: `cd web && npm ci && npm run build`),
 //! Node 20 and Chromium (`AFFTOK_CHROMIUM`, default the `chromium` on PATH).
@@ -42,6 +45,9 @@ async fn each_role_s_journey_in_chromium() {
             // Three browsers refreshing every few seconds from one IP.
             ("AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE", "10000".to_owned()),
             ("AFFTOK_RATE_LIMIT_USER_PER_MINUTE", "10000".to_owned()),
+            // The webhooks journey's receiver listens on loopback, over http.
+            ("AFFTOK_WEBHOOK_ALLOW_HTTP", "true".to_owned()),
+            ("AFFTOK_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8".to_owned()),
         ],
     )
     .await;

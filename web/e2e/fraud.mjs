@@ -3,30 +3,7 @@
 // promoter sees the suspension on its Traffic quality page, the admin opens the promoter's
 // insight (state and history) and reinstates it, and the promoter's notice goes. Returns the
 // fraud pages for the accessibility sweep, by person.
-import { assert, env, eventually, shot, step, testid } from "./lib.mjs";
-
-/** Fails when the page scrolls sideways on a phone (tables scroll inside their own box). */
-async function fitsThePhone(page) {
-  const wide = await page.evaluate(() => {
-    const width = document.documentElement.clientWidth;
-    if (document.documentElement.scrollWidth <= width) return [];
-    // What sticks out and is not inside a box that scrolls or clips it.
-    const clipped = (e) => {
-      for (let a = e.parentElement; a; a = a.parentElement) {
-        if (a === document.body) return false;
-        if (getComputedStyle(a).overflowX !== "visible") return true;
-      }
-      return false;
-    };
-    return [...document.body.querySelectorAll("*")]
-      .filter((e) => e.getBoundingClientRect().right > width + 1 && !clipped(e))
-      .slice(0, 5)
-      .map(
-        (e) => `${e.tagName.toLowerCase()}.${e.className} (${e.getBoundingClientRect().right}px)`,
-      );
-  });
-  assert(wide.length === 0, `the page is wider than the phone: ${wide.join(", ")}`);
-}
+import { assert, env, eventually, fitsThePhone, shot, step, testid } from "./lib.mjs";
 
 /**
  * @param {object} p

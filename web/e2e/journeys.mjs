@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { fraudJourney } from "./fraud.mjs";
 import { assert, env, eventually, failed, launch, person, shot, step, testid } from "./lib.mjs";
+import { webhooksJourney } from "./webhooks.mjs";
 
 const BROWSER_UA =
   "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36";
@@ -341,6 +342,16 @@ try {
     advertiserEmail: `ada-${stamp}@shop.e2e`,
   });
 
+  const webhookAudits = await webhooksJourney({
+    adv,
+    promoter,
+    admin,
+    nav,
+    offerName,
+    advertiserEmail: `ada-${stamp}@shop.e2e`,
+    promoterEmail: `pat-${stamp}@promo.e2e`,
+  });
+
   await step(promoter, "the Arabic UI runs right to left", async () => {
     const { page } = promoter;
     await page.goto(app("/stats"));
@@ -416,7 +427,7 @@ try {
     ],
     [env.adminEmail, ["/admin/review", "/admin/users", "/stats"]],
   ];
-  audits.push(...fraudAudits);
+  audits.push(...fraudAudits, ...webhookAudits);
   for (const [email, paths] of audits) {
     for (const lang of ["en", "ar"]) {
       // Injecting axe needs a page whose CSP allows it: this context alone bypasses CSP.
@@ -433,9 +444,12 @@ try {
           assert(r.ok(), `login ${email}: ${r.status()}`);
         }
         const found = [];
-        for (const path of paths) {
+        // A path, or a path and what to open on it first (details, a form).
+        for (const entry of paths) {
+          const [path, open] = Array.isArray(entry) ? entry : [entry, null];
           await page.goto(app(path));
           await page.waitForLoadState("networkidle");
+          if (open) await open(page);
           await page.addScriptTag({ content: axeSource });
           const violations = await page.evaluate(async () => {
             const r = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa"] });

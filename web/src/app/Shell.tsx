@@ -4,7 +4,7 @@ import { NavLink, Outlet, useNavigate } from "react-router";
 import { logout } from "../auth/session";
 import { useSession } from "../auth/useSession";
 import { currentLanguage, type Language, languages, setLanguage } from "../i18n";
-import { navByRole } from "./nav";
+import { accountNav, navByRole } from "./nav";
 
 function LanguageSwitch() {
   const { t } = useTranslation();
@@ -69,16 +69,13 @@ export function Shell() {
               </li>
             ))}
             <li className="nav-sep" aria-hidden="true" />
-            <li>
-              <NavLink to="/profile" onClick={() => setOpen(false)}>
-                {t("nav.profile")}
-              </NavLink>
-            </li>
-            <li>
-              <NavLink to="/api-keys" onClick={() => setOpen(false)}>
-                {t("nav.apiKeys")}
-              </NavLink>
-            </li>
+            {accountNav.map((i) => (
+              <li key={i.to}>
+                <NavLink to={i.to} onClick={() => setOpen(false)}>
+                  {t(i.label)}
+                </NavLink>
+              </li>
+            ))}
             <li>
               <button
                 type="button"

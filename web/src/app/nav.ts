@@ -9,6 +9,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/clicks", label: "nav.clicks" },
     { to: "/conversions", label: "nav.conversions" },
     { to: "/fraud/me", label: "nav.trafficQuality" },
+    { to: "/postbacks", label: "nav.postbacks" },
   ],
   advertiser: [
     { to: "/offers", label: "nav.offers" },
@@ -25,6 +26,13 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/stats", label: "nav.stats" },
   ],
 };
+
+/** Every role's own pages, listed after the role's (webhooks: every role may have some). */
+export const accountNav: { to: string; label: string }[] = [
+  { to: "/profile", label: "nav.profile" },
+  { to: "/api-keys", label: "nav.apiKeys" },
+  { to: "/webhooks", label: "nav.webhooks" },
+];
 
 /** Where a role lands after logging in. */
 export const homeOf: Record<Role, string> = {

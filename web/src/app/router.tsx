@@ -8,6 +8,7 @@ import { routes as fraudRoutes } from "../pages/fraud/routes";
 import { NotFound } from "../pages/NotFound";
 import { routes as promoterRoutes } from "../pages/promoter/routes";
 import { routes as statsRoutes } from "../pages/stats/routes";
+import { routes as webhookRoutes } from "../pages/webhooks/routes";
 import { AnonymousOnly, Home, RequireAuth } from "./guards";
 import { Shell } from "./Shell";
 
@@ -30,6 +31,7 @@ export const router = createBrowserRouter([
           ...adminRoutes,
           ...statsRoutes,
           ...fraudRoutes,
+          ...webhookRoutes,
         ],
       },
       { path: "*", element: <NotFound /> },

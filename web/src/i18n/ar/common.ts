@@ -23,6 +23,8 @@ export default {
     trafficQuality: "جودة الزيارات",
     profile: "الملف الشخصي",
     apiKeys: "مفاتيح API",
+    webhooks: "الخطافات الشبكية",
+    postbacks: "روابط الإشعار",
     logout: "تسجيل الخروج",
   },
   roles: { promoter: "مسوّق", advertiser: "معلن", admin: "مشرف" },

@@ -5,5 +5,6 @@ import common from "./common";
 import fraud from "./fraud";
 import promoter from "./promoter";
 import stats from "./stats";
+import webhooks from "./webhooks";
 
-export default { common, auth, promoter, advertiser, admin, stats, fraud };
+export default { common, auth, promoter, advertiser, admin, stats, fraud, webhooks };

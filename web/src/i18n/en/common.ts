@@ -20,6 +20,8 @@ export default {
     trafficQuality: "Traffic quality",
     profile: "Profile",
     apiKeys: "API keys",
+    webhooks: "Webhooks",
+    postbacks: "Postbacks",
     logout: "Log out",
   },
   roles: { promoter: "Promoter", advertiser: "Advertiser", admin: "Admin" },
