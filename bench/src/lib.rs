@@ -6,10 +6,12 @@
 //! - `stats`: a 30-day daily breakdown for one promoter and one advertiser over a generated
 //!   data set, through the API, against a `GROUP BY` over the raw rows.
 //! - `postback`: time from a postback at the native edge to the conversion in
-//!   `/v1/stats/live`.
+//!   `/v1/stats/live`, and to the advertiser's `conversion.created` webhook.
 //! - `ranges`: the memory of the imported hosting and VPN ranges (the shared snapshot of
 //!   the public lists) in the control plane's prefix tables and the cost of one lookup,
 //!   against a hash set per prefix length.
+//! - `webhooks`: webhook deliveries per second from `afftok serve` to a receiver in this
+//!   process, against a plain HTTP client posting the same bodies to it.
 //! - `report`: the table of every row of a run (these and scripts/bench-edge's), as text,
 //!   Markdown and JSON.
 //!
@@ -29,6 +31,8 @@ pub mod postback;
 pub mod procs;
 /// Row 7: the fraud ranges in memory.
 pub mod ranges;
+/// The webhook receiver rows 5 and 8 send to.
+pub mod receiver;
 /// The report.
 pub mod report;
 /// Rows and their statistics.
@@ -39,6 +43,8 @@ pub mod stats;
 pub mod traffic;
 /// Row 6: the web app's stats page in headless Chromium.
 pub mod web;
+/// Row 8: webhook deliveries per second.
+pub mod webhooks;
 
 /// What every row needs to know.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use afftok_bench::{Common, Ctx, ingest, postback, ranges, report, results, stats, web};
+use afftok_bench::{Common, Ctx, ingest, postback, ranges, report, results, stats, web, webhooks};
 use clap::{Parser, Subcommand};
 
 /// AffTok's benchmarks (control plane rows) and their report.
@@ -31,7 +31,7 @@ enum Command {
         #[arg(long)]
         regenerate: bool,
     },
-    /// Row 5: postback at the edge to the conversion in the live stats.
+    /// Row 5: postback at the edge to the conversion in the live stats and to its webhook.
     Postback(Common),
     /// Row 6: the web app's stats page in headless Chromium (needs web/dist and Node).
     Web(Common),
@@ -45,6 +45,8 @@ enum Command {
         #[arg(long, default_value = "../shared/data/ip-ranges")]
         dir: PathBuf,
     },
+    /// Row 8: webhook deliveries per second against a plain HTTP client's posts.
+    Webhooks(Common),
     /// Prints the table of a results file and writes it as Markdown and JSON beside it.
     Report {
         /// The results file (JSON Lines).
@@ -77,6 +79,9 @@ async fn main() -> ExitCode {
         }
         Command::Postback(c) => {
             measure(c, |ctx| Box::pin(async move { postback::run(&ctx).await })).await
+        }
+        Command::Webhooks(c) => {
+            measure(c, |ctx| Box::pin(async move { webhooks::run(&ctx).await })).await
         }
         Command::Web(c) => measure(c, |ctx| Box::pin(async move { web::run(&ctx).await })).await,
         Command::FraudRanges { common, dir } => {

@@ -2,7 +2,8 @@
 //! the promoter's `/v1/stats/live`, one postback at a time, over a few hundred clicks made
 //! through the same edge. The whole path runs: the edge's config pushed by the control plane
 //! to Redis, click events and the conversion through the Redis Stream, attribution, the live
-//! counters.
+//! counters. The same postbacks also time the advertiser's `conversion.created` webhook:
+//! from sending the postback to the webhook's arrival at a receiver in this process.
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,7 @@ use serde_json::json;
 use crate::Ctx;
 use crate::api::Api;
 use crate::procs::{self, Service};
+use crate::receiver::Receiver;
 use crate::results::{Figure, Row, percentiles};
 
 const BROWSER: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
@@ -65,6 +67,10 @@ async fn measure(ctx: &Ctx, name: &str) -> Result<Vec<Row>, String> {
             // The bench asks for the live counters every few milliseconds.
             ("AFFTOK_RATE_LIMIT_USER_PER_MINUTE", "100000000".to_owned()),
             ("AFFTOK_ADMIN_PASSWORD", PASSWORD.to_owned()),
+            // The advertiser's webhook goes to the receiver in this process, over plain
+            // HTTP on the loopback (both refused by default).
+            ("AFFTOK_WEBHOOK_ALLOW_HTTP", "true".to_owned()),
+            ("AFFTOK_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8".to_owned()),
         ]
         .map(|(k, v)| (k.to_owned(), v)),
     );
@@ -165,6 +171,14 @@ async fn measure(ctx: &Ctx, name: &str) -> Result<Vec<Row>, String> {
         )
         .await?;
     let token = link["token"].as_str().ok_or("no link token")?.to_owned();
+    let receiver = Receiver::start().await?;
+    api.post(
+        "/v1/webhooks/endpoints",
+        &advertiser.token,
+        json!({"url": receiver.url("/hooks/advertiser"), "description": "scripts/bench",
+               "event_types": ["conversion.created"]}),
+    )
+    .await?;
 
     // The offer reaches the edge through the control plane's own push.
     let edge_http = reqwest::Client::builder()
@@ -233,10 +247,12 @@ async fn measure(ctx: &Ctx, name: &str) -> Result<Vec<Row>, String> {
     // One postback at a time: answered by the edge, then visible in the live stats.
     let mut samples = Vec::with_capacity(postbacks);
     let mut answered = Vec::with_capacity(postbacks);
+    let mut sent = Vec::with_capacity(postbacks);
     let mut conversions = live().await?.1;
     for (i, cid) in click_ids.iter().enumerate() {
         let url = format!("{edge_base}/postback/{key}?click_id={cid}&txid=bench-{i}&amount=12.50");
         let started = Instant::now();
+        sent.push(started);
         let r = edge_http
             .get(&url)
             .send()
@@ -267,11 +283,29 @@ async fn measure(ctx: &Ctx, name: &str) -> Result<Vec<Row>, String> {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
+    // The webhooks follow on their own; they may still be on their way.
+    let txids: Vec<String> = (0..postbacks).map(|i| format!("bench-{i}")).collect();
+    receiver
+        .wait(
+            "every conversion.created webhook arriving",
+            Duration::from_secs(30),
+            |t| txids.iter().all(|id| t.conversions.contains_key(id)),
+        )
+        .await
+        .map_err(|e| format!("{e}; control plane log:\n{}", cp.log_tail()))?;
+    let hooked: Vec<Duration> = receiver.read(|t| {
+        txids
+            .iter()
+            .zip(&sent)
+            .filter_map(|(id, at)| Some(t.conversions.get(id)?.saturating_duration_since(*at)))
+            .collect()
+    });
     let rss_edge = edge.peak_rss_mib()?;
     cp.stop().await?;
     edge.stop().await?;
     let p = percentiles(&samples);
     let a = percentiles(&answered);
+    let w = percentiles(&hooked);
     Ok(vec![Row {
         id: "postback-to-stats".to_owned(),
         title: "Postback to live stats".to_owned(),
@@ -293,6 +327,37 @@ async fn measure(ctx: &Ctx, name: &str) -> Result<Vec<Row>, String> {
             p.n
         ),
         notes: None,
+        extra: serde_json::Map::new(),
+    },
+    Row {
+        id: "postback-to-webhook".to_owned(),
+        title: "Postback to webhook".to_owned(),
+        metric: "ms (p99)".to_owned(),
+        subject: Figure::new("afftok-edge → stream → afftok serve → webhook", w.p99)
+            .with("p50_ms", w.p50)
+            .with("max_ms", w.max)
+            .with("webhooks", w.n as f64),
+        // Not a ceiling: the same postbacks' way to the live counters, which shares
+        // everything up to the domain event the webhook is made from.
+        baseline: Some(
+            Figure::new("the same postbacks in /v1/stats/live", p.p99)
+                .with("p50_ms", p.p50)
+                .with("max_ms", p.max),
+        ),
+        ratio: (w.p99 > 0.0).then(|| p.p99 / w.p99),
+        target: "p99 ≤ 1000 ms".to_owned(),
+        met: w.p99 <= 1000.0,
+        how: format!(
+            "the {} postbacks above; each timed from sending the postback to the arrival of its conversion.created \
+             webhook (found by its data.txid) at an HTTP receiver in the bench process answering 204 at once; \
+             one endpoint of the advertiser's, subscribed to conversion.created",
+            w.n
+        ),
+        notes: Some(
+            "The baseline is the row above's p99, measured on the same postbacks: both follow the same domain \
+             event, the webhook through the webhooks consumer, its message and the sender (signing and the POST)"
+                .to_owned(),
+        ),
         extra: serde_json::Map::new(),
     }])
 }

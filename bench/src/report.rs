@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::results::Row;
 
 /// The order rows are shown in; others follow in the order they were written.
-const ORDER: [&str; 12] = [
+const ORDER: [&str; 14] = [
     "edge-native",
     "edge-worker",
     "edge-worker-size",
@@ -18,6 +18,8 @@ const ORDER: [&str; 12] = [
     "stats-promoter",
     "stats-advertiser",
     "postback-to-stats",
+    "postback-to-webhook",
+    "webhook-deliveries",
     "edge-native-memory",
     "control-plane-memory",
     "fraud-ranges-lookup",
