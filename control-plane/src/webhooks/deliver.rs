@@ -39,7 +39,10 @@ pub fn client(
         .connect_timeout(settings.timeout)
         .user_agent(concat!("AffTok-Webhooks/", env!("CARGO_PKG_VERSION")))
         .dns_resolver(Arc::new(GuardedResolver::new(guard, lookup)))
-        .pool_max_idle_per_host(settings.endpoint_concurrency)
+        // Every attempt in flight may go to one host (several endpoints on one receiver): as
+        // many idle connections are kept, or half the deliveries would open a connection (a
+        // TLS handshake each).
+        .pool_max_idle_per_host(settings.concurrency)
         .build()
 }
 
