@@ -208,6 +208,22 @@ const ENV: &[(&str, &str, Kind)] = &[
         Kind::Integer,
     ),
     (
+        "AFFTOK_POINTS_PER_CONVERSION",
+        "programme.points_per_conversion",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_POINTS_PER_UNIQUE_CLICK",
+        "programme.points_per_unique_click",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_CLICK_POINTS_DAILY_CAP",
+        "programme.click_points_daily_cap",
+        Kind::Integer,
+    ),
+    ("AFFTOK_LEVELS", "programme.levels", Kind::Text),
+    (
         "AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE",
         "rate_limits.auth_per_minute",
         Kind::Integer,
@@ -278,6 +294,7 @@ struct Raw {
     mail: RawMail,
     fraud: RawFraud,
     webhooks: crate::webhooks::settings::RawWebhooks,
+    programme: crate::programme::settings::RawProgramme,
 }
 
 #[derive(Deserialize)]
@@ -786,6 +803,8 @@ pub struct Settings {
     pub fraud: FraudSettings,
     /// Webhook and promoter postback delivery.
     pub webhooks: crate::webhooks::WebhookSettings,
+    /// Points and levels.
+    pub programme: crate::programme::ProgrammeSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -806,6 +825,7 @@ impl fmt::Debug for Settings {
             .field("mail", &self.mail)
             .field("fraud", &self.fraud)
             .field("webhooks", &self.webhooks)
+            .field("programme", &self.programme)
             .finish_non_exhaustive()
     }
 }
@@ -1004,6 +1024,7 @@ impl Settings {
         let mail = mail(raw.mail)?;
         let fraud = fraud(raw.fraud)?;
         let webhooks = crate::webhooks::settings::webhooks(raw.webhooks)?;
+        let programme = crate::programme::settings::programme(raw.programme)?;
         Ok(Self {
             listen,
             database_url: database_url.into(),
@@ -1041,6 +1062,7 @@ impl Settings {
             mail,
             fraud,
             webhooks,
+            programme,
         })
     }
 

@@ -82,6 +82,7 @@ pub fn consumers() -> Vec<std::sync::Arc<dyn crate::events::Consumer>> {
         std::sync::Arc::new(crate::stats::LiveCounters),
         std::sync::Arc::new(crate::webhooks::Fanout),
         std::sync::Arc::new(crate::webhooks::DisabledNotices),
+        std::sync::Arc::new(crate::programme::Points),
     ]
 }
 

@@ -50,11 +50,15 @@ pub enum EventKind {
     /// ([`EndpointDisabled`]; webhook delivery).
     #[serde(rename = "webhook_endpoint.disabled")]
     WebhookEndpointDisabled,
+    /// A promoter's lifetime points reached a level for the first time ([`LevelReached`];
+    /// the points consumer).
+    #[serde(rename = "points.level_reached")]
+    PointsLevelReached,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         Self::ClickStored,
         Self::ConversionDecided,
         Self::ConversionReversed,
@@ -66,6 +70,7 @@ impl EventKind {
         Self::PostbackKeyCreated,
         Self::PostbackKeyRevoked,
         Self::WebhookEndpointDisabled,
+        Self::PointsLevelReached,
     ];
 
     /// The stored name.
@@ -82,6 +87,7 @@ impl EventKind {
             Self::PostbackKeyCreated => "postback_key.created",
             Self::PostbackKeyRevoked => "postback_key.revoked",
             Self::WebhookEndpointDisabled => "webhook_endpoint.disabled",
+            Self::PointsLevelReached => "points.level_reached",
         }
     }
 
@@ -235,6 +241,19 @@ pub struct EndpointDisabled {
     pub reason: String,
 }
 
+/// `points.level_reached`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelReached {
+    /// The promoter.
+    pub promoter_id: PromoterId,
+    /// The level's name.
+    pub level: String,
+    /// The points the level starts at.
+    pub level_min: i64,
+    /// The promoter's lifetime points when it was reached.
+    pub lifetime_points: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,7 +271,7 @@ mod tests {
     #[test]
     fn the_migration_allows_every_kind() {
         // The latest migration that lists the kinds.
-        let sql = include_str!("../../../migrations/20261208000018_webhooks.sql");
+        let sql = include_str!("../../../migrations/20261209000019_points.sql");
         for kind in EventKind::ALL {
             assert!(sql.contains(&format!("'{}'", kind.as_str())), "{kind:?}");
         }

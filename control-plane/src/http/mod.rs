@@ -53,6 +53,7 @@ pub mod rate_limit;
         (name = "postback-keys", description = "Advertisers' postback keys"),
         (name = "fraud", description = "Fraud insights, the review queue, suspensions"),
         (name = "webhooks", description = "Webhook endpoints, their delivery logs and redelivery (the payloads are under `webhooks`)"),
+        (name = "programme", description = "Points and levels"),
         (name = "promoter-postbacks", description = "Promoters' postback URLs, fired on approved (and reversed) conversions"),
         (name = "ingest", description = "Event batches from the edges (signed)"),
         (name = "health", description = "Liveness and readiness"),
@@ -130,6 +131,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::stats::router())
         .merge(crate::fraud::router())
         .merge(crate::webhooks::router())
+        .merge(crate::programme::router())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
 }

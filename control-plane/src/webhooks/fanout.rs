@@ -8,14 +8,16 @@ use std::collections::{HashMap, HashSet};
 use sqlx::PgConnection;
 
 use crate::app::AppState;
-use crate::events::catalogue::{ConversionChanged, OfferStatusChanged, PromoterJoined};
+use crate::events::catalogue::{
+    ConversionChanged, LevelReached, OfferStatusChanged, PromoterJoined,
+};
 use crate::events::{Consumer, ConsumerError, EventKind, Handled, StoredEvent};
 use crate::kernel::money::Money;
 use crate::kernel::status::ConversionStatus;
 use crate::kernel::{ConversionId, OfferId, PromoterId};
 use crate::webhooks::db::endpoints::{self, Kind, Target};
 use crate::webhooks::db::messages::{self, NewMessage};
-use crate::webhooks::payloads::{self, ConversionData, JoinedData, OfferData};
+use crate::webhooks::payloads::{self, ConversionData, JoinedData, LevelData, OfferData};
 use crate::webhooks::rules::{self, EventType, PostbackValues};
 
 /// The webhooks consumer (position `webhooks`).
@@ -74,6 +76,7 @@ async fn fan_out(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<usiz
                 | EventKind::ConversionReversed
                 | EventKind::OfferStatusChanged
                 | EventKind::PromoterJoined
+                | EventKind::PointsLevelReached
         )
     });
     if !relevant {
@@ -94,6 +97,7 @@ async fn fan_out(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<usiz
     let mut offer_changes = Vec::new();
     let mut conversions = Vec::new();
     let mut joined = Vec::new();
+    let mut levels = Vec::new();
     for e in events {
         match e.kind {
             EventKind::ConversionDecided | EventKind::ConversionReversed => {
@@ -103,6 +107,7 @@ async fn fan_out(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<usiz
                 offer_changes.push((e, e.payload::<OfferStatusChanged>()?))
             }
             EventKind::PromoterJoined => joined.push((e, e.payload::<PromoterJoined>()?)),
+            EventKind::PointsLevelReached => levels.push((e, e.payload::<LevelReached>()?)),
             _ => {}
         }
     }
@@ -192,6 +197,27 @@ async fn fan_out(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<usiz
         {
             let body =
                 body.get_or_insert_with(|| payloads::body(t, e.recorded_at, JoinedData::from(j)));
+            out.push(NewMessage {
+                endpoint_id: w.id,
+                source_event: Some(e.id),
+                event_type: t.as_str(),
+                body: body.clone(),
+            });
+        }
+    }
+    for (e, l) in &levels {
+        let t = EventType::PointsLevelReached;
+        let concerns = Concerns {
+            advertiser: None,
+            promoter: Some(l.promoter_id),
+        };
+        let mut body = None;
+        for w in webhooks
+            .iter()
+            .filter(|w| fits(w, e, t) && sees(w, concerns))
+        {
+            let body =
+                body.get_or_insert_with(|| payloads::body(t, e.recorded_at, LevelData::from(l)));
             out.push(NewMessage {
                 endpoint_id: w.id,
                 source_event: Some(e.id),

@@ -2,13 +2,14 @@
 //! built from the domain events' payloads. The types are also the OpenAPI document's
 //! `webhooks` (see [`describe`]), so the README and the document say what is sent.
 
-use rust_decimal::Decimal;
 use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::openapi::{OpenApi, RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::events::catalogue::{Amount, ConversionChanged, OfferStatusChanged, PromoterJoined};
+use crate::events::catalogue::{
+    Amount, ConversionChanged, LevelReached, OfferStatusChanged, PromoterJoined,
+};
 use crate::kernel::money::Money;
 use crate::kernel::status::ConversionStatus;
 use crate::kernel::{AdvertiserId, ClickId, ConversionId, LinkId, OfferId, PromoterId};
@@ -160,16 +161,28 @@ pub struct PingData {
     pub message: &'static str,
 }
 
-/// `points.level_reached` (sent once the promoter programme exists).
+/// `points.level_reached`: a promoter's lifetime points reached a level for the first time.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LevelData {
     /// The promoter.
     pub promoter_id: PromoterId,
     /// The level reached.
     pub level: String,
-    /// Lifetime points.
-    #[schema(value_type = String)]
-    pub lifetime_points: Decimal,
+    /// The lifetime points the level starts at.
+    pub level_min: i64,
+    /// The promoter's lifetime points then.
+    pub lifetime_points: i64,
+}
+
+impl From<&LevelReached> for LevelData {
+    fn from(l: &LevelReached) -> Self {
+        Self {
+            promoter_id: l.promoter_id,
+            level: l.level.clone(),
+            level_min: l.level_min,
+            lifetime_points: l.lifetime_points,
+        }
+    }
 }
 
 /// `contest.finished` (sent once contests exist).

@@ -31,7 +31,7 @@ pub enum EventType {
     /// A promoter joined an offer.
     #[serde(rename = "promoter.joined")]
     PromoterJoined,
-    /// A promoter reached a level (sent once the programme exists).
+    /// A promoter's lifetime points reached a level for the first time.
     #[serde(rename = "points.level_reached")]
     PointsLevelReached,
     /// A contest ended (sent once contests exist).

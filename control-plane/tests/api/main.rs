@@ -27,6 +27,7 @@ mod marketplace;
 mod money;
 mod offers;
 mod openapi;
+mod points;
 mod postback_keys;
 mod profile;
 mod promoter_postbacks;

@@ -106,6 +106,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/promoters/{id}/points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A promoter's points and level (admins). */
+        get: operations["programme_of_promoter"];
+        put?: never;
+        /** Adds or takes away points, with a reason the promoter sees (admins; recorded with who). */
+        post: operations["programme_adjust"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/promoters/{id}/reinstate": {
         parameters: {
             query?: never;
@@ -865,6 +883,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/points/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A ledger, newest first: yours, or (admins) a promoter's. */
+        get: operations["programme_ledger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/points/levels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The levels and the lifetime points each starts at. */
+        get: operations["programme_levels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/points/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your points and level, with the progress to the next. */
+        get: operations["programme_mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/postback-keys": {
         parameters: {
             query?: never;
@@ -1344,6 +1413,16 @@ export interface components {
          * @enum {string}
          */
         Actor: "advertiser" | "admin";
+        /** @description An admin's adjustment. */
+        Adjustment: {
+            /**
+             * Format: int64
+             * @description Points to add (negative: take away), not 0, at most 1,000,000 either way.
+             */
+            points: number;
+            /** @description Why (1–500 characters): shown to the promoter in the ledger. */
+            reason: string;
+        };
         /**
          * Format: int64
          * @description An advertiser (the company; its users are [`UserId`]s).
@@ -2007,19 +2086,82 @@ export interface components {
          * @description A link-signing key (the token's kid).
          */
         Kid: number;
+        /** @description A ledger entry. */
+        LedgerEntryView: {
+            /** @description `conversion_approved`, `conversion_unapproved`, `unique_clicks` or `adjustment`. */
+            cause: string;
+            /**
+             * Format: uuid
+             * @description The conversion (conversion causes).
+             */
+            conversion_id?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was written.
+             */
+            created_at: string;
+            /**
+             * Format: date
+             * @description The clicks' UTC day (unique_clicks).
+             */
+            day?: string | null;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            offer_id?: null | components["schemas"]["OfferId"];
+            /**
+             * Format: int64
+             * @description Points (negative: taken back).
+             */
+            points: number;
+            /** @description An adjustment's reason. */
+            reason?: string | null;
+        };
+        /** @description A page of the ledger. */
+        LedgerPage: {
+            /** @description Newest first. */
+            data: components["schemas"]["LedgerEntryView"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
         /**
          * @description A risk level.
          * @enum {string}
          */
         Level: "low" | "medium" | "high";
-        /** @description `points.level_reached` (sent once the promoter programme exists). */
+        /** @description `points.level_reached`: a promoter's lifetime points reached a level for the first time. */
         LevelData: {
             /** @description The level reached. */
             level: string;
-            /** @description Lifetime points. */
-            lifetime_points: string;
+            /**
+             * Format: int64
+             * @description The lifetime points the level starts at.
+             */
+            level_min: number;
+            /**
+             * Format: int64
+             * @description The promoter's lifetime points then.
+             */
+            lifetime_points: number;
             /** @description The promoter. */
             promoter_id: components["schemas"]["PromoterId"];
+        };
+        /** @description The levels, lowest first. */
+        LevelList: {
+            /** @description Lowest first. */
+            data: components["schemas"]["LevelView"][];
+        };
+        /** @description A level. */
+        LevelView: {
+            /**
+             * Format: int64
+             * @description The lifetime points it starts at.
+             */
+            min_points: number;
+            /** @description Its name. */
+            name: string;
         };
         /**
          * Format: int64
@@ -2445,6 +2587,34 @@ export interface components {
             endpoint_id: number;
             /** @description Says what this is. */
             message: string;
+        };
+        /** @description A promoter's standing. */
+        PointsView: {
+            /**
+             * Format: int64
+             * @description The sum of every entry.
+             */
+            balance: number;
+            /** @description The level now. */
+            level: components["schemas"]["LevelView"];
+            /**
+             * Format: int64
+             * @description Everything earned, less what was taken back (levels go by it).
+             */
+            lifetime_points: number;
+            next_level?: null | components["schemas"]["LevelView"];
+            /**
+             * Format: int64
+             * @description Points still needed for the next level.
+             */
+            points_to_next?: number | null;
+            /**
+             * Format: double
+             * @description How far from this level's start to the next's, 0 to 1.
+             */
+            progress: number;
+            /** @description The promoter. */
+            promoter_id: components["schemas"]["PromoterId"];
         };
         /**
          * Format: uuid
@@ -3216,6 +3386,87 @@ export interface operations {
             };
             /** @description illegal_transition */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    programme_of_promoter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsView"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    programme_adjust: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Adjustment"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsView"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4982,6 +5233,91 @@ export interface operations {
             };
             /** @description illegal_transition */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    programme_ledger: {
+        parameters: {
+            query?: {
+                /** @description Admins: the promoter (promoters read their own). */
+                promoter_id?: number | null;
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerPage"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    programme_levels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LevelList"];
+                };
+            };
+        };
+    };
+    programme_mine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PointsView"];
+                };
+            };
+            /** @description forbidden: not a promoter */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

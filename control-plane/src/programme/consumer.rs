@@ -1,0 +1,116 @@
+//! The points consumer: ledger entries from the domain events, in the transaction that moves
+//! its position (paid exactly once; the ledger's unique causes make a replay pay nothing).
+//! Points follow decisions: nothing in ingest or attribution calls it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sqlx::PgConnection;
+use time::Date;
+
+use crate::app::AppState;
+use crate::events::catalogue::{ClicksStored, ConversionChanged};
+use crate::events::{Consumer, ConsumerError, EventKind, Handled, StoredEvent};
+use crate::kernel::PromoterId;
+use crate::programme::db::{self, Entry};
+use crate::programme::rules::{capped, conversion_points};
+
+/// The points consumer (position `points`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Points;
+
+impl Consumer for Points {
+    fn name(&self) -> &'static str {
+        "points"
+    }
+
+    fn handle<'a>(
+        &'a self,
+        state: &'a AppState,
+        conn: &'a mut PgConnection,
+        events: &'a [StoredEvent],
+    ) -> Handled<'a> {
+        Box::pin(async move { earn(state, conn, events).await })
+    }
+}
+
+async fn earn(
+    state: &AppState,
+    conn: &mut PgConnection,
+    events: &[StoredEvent],
+) -> Result<(), ConsumerError> {
+    let settings = &state.settings.programme;
+    let mut entries = Vec::new();
+    // Unique clean clicks by event, promoter and day (an event may hold several days).
+    let mut clicks: Vec<(i64, PromoterId, Date, i64)> = Vec::new();
+    for e in events {
+        match e.kind {
+            EventKind::ConversionDecided | EventKind::ConversionReversed => {
+                let c: ConversionChanged = e.payload()?;
+                let Some(promoter) = c.promoter_id else {
+                    continue;
+                };
+                let points = conversion_points(c.from, c.to, settings.points_per_conversion);
+                if points != 0 {
+                    entries.push(Entry {
+                        promoter_id: promoter,
+                        points,
+                        cause: if points > 0 {
+                            "conversion_approved"
+                        } else {
+                            "conversion_unapproved"
+                        },
+                        source_event: Some(e.id),
+                        conversion_id: Some(c.conversion_id.0),
+                        offer_id: c.offer_id,
+                        day: None,
+                        reason: None,
+                        actor_id: None,
+                    });
+                }
+            }
+            EventKind::ClickStored => {
+                let stored: ClicksStored = e.payload()?;
+                let mut by_day: BTreeMap<(PromoterId, Date), i64> = BTreeMap::new();
+                for count in stored.counts {
+                    *by_day.entry((count.promoter_id, count.day)).or_default() +=
+                        count.unique_clicks;
+                }
+                clicks.extend(
+                    by_day
+                        .into_iter()
+                        .filter(|(_, n)| *n > 0)
+                        .map(|((p, d), n)| (e.id, p, d, n)),
+                );
+            }
+            _ => {}
+        }
+    }
+    if !clicks.is_empty() {
+        let mut keys: Vec<(PromoterId, Date)> = clicks.iter().map(|c| (c.1, c.2)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut earned: HashMap<(PromoterId, Date), i64> = db::click_points(conn, &keys).await?;
+        for (event, promoter, day, unique) in clicks {
+            let so_far = earned.entry((promoter, day)).or_default();
+            let points = capped(
+                *so_far,
+                unique.saturating_mul(settings.points_per_unique_click),
+                settings.click_points_daily_cap,
+            );
+            *so_far += points;
+            entries.push(Entry {
+                promoter_id: promoter,
+                points,
+                cause: "unique_clicks",
+                source_event: Some(event),
+                conversion_id: None,
+                offer_id: None,
+                day: Some(day),
+                reason: None,
+                actor_id: None,
+            });
+        }
+    }
+    db::apply(conn, &entries, &settings.levels).await?;
+    Ok(())
+}

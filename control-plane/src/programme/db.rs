@@ -1,0 +1,204 @@
+//! The ledger in Postgres: entries written with the promoters' sums in one transaction, the
+//! day's click points (the cap), reads of a promoter's standing and ledger.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sqlx::{PgConnection, PgPool};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::events::{self, EventKind, catalogue::LevelReached};
+use crate::kernel::{OfferId, PromoterId, UserId};
+use crate::programme::rules::{Level, level_index};
+
+/// An entry to write.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub promoter_id: PromoterId,
+    pub points: i64,
+    pub cause: &'static str,
+    pub source_event: Option<i64>,
+    pub conversion_id: Option<Uuid>,
+    pub offer_id: Option<OfferId>,
+    pub day: Option<Date>,
+    pub reason: Option<String>,
+    pub actor_id: Option<UserId>,
+}
+
+/// Writes `entries` (one already written for the same event, promoter, cause and day is
+/// skipped), moves the promoters' sums, and records `points.level_reached` for each level a
+/// promoter reaches for the first time. Returns the ids of the entries written.
+pub(crate) async fn apply(
+    conn: &mut PgConnection,
+    entries: &[Entry],
+    levels: &[Level],
+) -> sqlx::Result<Vec<i64>> {
+    let entries: Vec<&Entry> = entries.iter().filter(|e| e.points != 0).collect();
+    if entries.is_empty() {
+        return Ok(vec![]);
+    }
+    let written = sqlx::query!(
+        r#"INSERT INTO points_ledger (promoter_id, points, cause, source_event, conversion_id,
+                                      offer_id, day, reason, actor_id)
+           SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::uuid[],
+                                $6::bigint[], $7::date[], $8::text[], $9::bigint[])
+           ON CONFLICT DO NOTHING
+           RETURNING id, promoter_id AS "promoter_id: PromoterId", points"#,
+        &entries.iter().map(|e| e.promoter_id.0).collect::<Vec<_>>(),
+        &entries.iter().map(|e| e.points).collect::<Vec<_>>(),
+        &entries.iter().map(|e| e.cause).collect::<Vec<_>>() as &[&str],
+        &entries.iter().map(|e| e.source_event).collect::<Vec<_>>() as &[Option<i64>],
+        &entries.iter().map(|e| e.conversion_id).collect::<Vec<_>>() as &[Option<Uuid>],
+        &entries
+            .iter()
+            .map(|e| e.offer_id.map(|o| o.0))
+            .collect::<Vec<_>>() as &[Option<i64>],
+        &entries.iter().map(|e| e.day).collect::<Vec<_>>() as &[Option<Date>],
+        &entries
+            .iter()
+            .map(|e| e.reason.as_deref())
+            .collect::<Vec<_>>() as &[Option<&str>],
+        &entries
+            .iter()
+            .map(|e| e.actor_id.map(|a| a.0))
+            .collect::<Vec<_>>() as &[Option<i64>],
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut deltas: BTreeMap<i64, i64> = BTreeMap::new();
+    for w in &written {
+        *deltas.entry(w.promoter_id.0).or_default() += w.points;
+    }
+    let (promoters, amounts): (Vec<i64>, Vec<i64>) = deltas.into_iter().unzip();
+    // In promoter order, so concurrent writers lock the sums in one order.
+    let sums = sqlx::query!(
+        r#"INSERT INTO points_balances AS b (promoter_id, balance, lifetime)
+           SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $2::bigint[])
+           ON CONFLICT (promoter_id) DO UPDATE
+             SET balance = b.balance + excluded.balance, lifetime = b.lifetime + excluded.lifetime,
+                 updated_at = now()
+           RETURNING promoter_id AS "promoter_id: PromoterId", lifetime, best_level"#,
+        &promoters,
+        &amounts,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut reached = Vec::new();
+    let mut raised: Vec<(i64, i32)> = Vec::new();
+    for s in sums {
+        let now = level_index(levels, s.lifetime);
+        let best = usize::try_from(s.best_level).unwrap_or(0);
+        if now > best {
+            for level in &levels[best + 1..=now] {
+                reached.push(LevelReached {
+                    promoter_id: s.promoter_id,
+                    level: level.name.clone(),
+                    level_min: level.min,
+                    lifetime_points: s.lifetime,
+                });
+            }
+            raised.push((s.promoter_id.0, i32::try_from(now).unwrap_or(i32::MAX)));
+        }
+    }
+    if !raised.is_empty() {
+        let (ids, best): (Vec<i64>, Vec<i32>) = raised.into_iter().unzip();
+        sqlx::query!(
+            "UPDATE points_balances b SET best_level = r.best
+             FROM UNNEST($1::bigint[], $2::int[]) AS r(id, best) WHERE b.promoter_id = r.id",
+            &ids,
+            &best,
+        )
+        .execute(&mut *conn)
+        .await?;
+        events::record_all(conn, EventKind::PointsLevelReached, &reached).await?;
+    }
+    Ok(written.into_iter().map(|w| w.id).collect())
+}
+
+/// The click points each of these promoters has earned on each of these days.
+pub(crate) async fn click_points(
+    conn: &mut PgConnection,
+    keys: &[(PromoterId, Date)],
+) -> sqlx::Result<HashMap<(PromoterId, Date), i64>> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let promoters: Vec<i64> = keys.iter().map(|k| k.0.0).collect();
+    let days: Vec<Date> = keys.iter().map(|k| k.1).collect();
+    Ok(sqlx::query!(
+        r#"SELECT l.promoter_id AS "promoter_id: PromoterId", l.day AS "day!", sum(l.points)::bigint AS "points!"
+           FROM UNNEST($1::bigint[], $2::date[]) AS k(promoter_id, day)
+           JOIN points_ledger l ON l.promoter_id = k.promoter_id AND l.day = k.day
+                AND l.cause = 'unique_clicks'
+           GROUP BY l.promoter_id, l.day"#,
+        &promoters,
+        &days,
+    )
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| ((r.promoter_id, r.day), r.points))
+    .collect())
+}
+
+/// A promoter's sums.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Standing {
+    pub balance: i64,
+    pub lifetime: i64,
+}
+
+/// A promoter's sums (zero before any entry).
+pub(crate) async fn standing(db: &PgPool, promoter: PromoterId) -> sqlx::Result<Standing> {
+    Ok(sqlx::query_as!(
+        Standing,
+        "SELECT balance, lifetime FROM points_balances WHERE promoter_id = $1",
+        promoter.0,
+    )
+    .fetch_optional(db)
+    .await?
+    .unwrap_or_default())
+}
+
+/// A ledger entry as listed.
+#[derive(Debug, Clone)]
+pub(crate) struct LedgerRow {
+    pub id: i64,
+    pub points: i64,
+    pub cause: String,
+    pub conversion_id: Option<Uuid>,
+    pub offer_id: Option<OfferId>,
+    pub day: Option<Date>,
+    pub reason: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+/// A page of a promoter's ledger, newest first.
+pub(crate) async fn ledger(
+    db: &PgPool,
+    promoter: PromoterId,
+    before_id: Option<i64>,
+    limit: u32,
+) -> sqlx::Result<Vec<LedgerRow>> {
+    sqlx::query_as!(
+        LedgerRow,
+        r#"SELECT id, points, cause, conversion_id, offer_id AS "offer_id: OfferId", day, reason, created_at
+           FROM points_ledger WHERE promoter_id = $1 AND id < $2
+           ORDER BY id DESC LIMIT $3"#,
+        promoter.0,
+        before_id.unwrap_or(i64::MAX),
+        i64::from(limit),
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Whether `id` is a promoter.
+pub(crate) async fn is_promoter(db: &PgPool, id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND role = 'promoter') AS "is!""#,
+        id
+    )
+    .fetch_one(db)
+    .await
+}

@@ -1,0 +1,60 @@
+//! The `[programme]` settings: the contract's numbers (DESIGN §13) are their defaults.
+
+use serde::Deserialize;
+
+use crate::app::config::ConfigError;
+use crate::programme::rules::{Level, parse_levels};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProgramme {
+    points_per_conversion: i64,
+    points_per_unique_click: i64,
+    click_points_daily_cap: i64,
+    levels: String,
+}
+
+/// Points and levels.
+#[derive(Debug, Clone)]
+pub struct ProgrammeSettings {
+    /// Points for an approved conversion (taken back when it stops being approved).
+    pub points_per_conversion: i64,
+    /// Points for a unique clean click.
+    pub points_per_unique_click: i64,
+    /// Click points a promoter may earn per UTC day.
+    pub click_points_daily_cap: i64,
+    /// Levels by lifetime points, the first at 0.
+    pub levels: Vec<Level>,
+}
+
+fn err(setting: &str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting: setting.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+pub(crate) fn programme(raw: RawProgramme) -> Result<ProgrammeSettings, ConfigError> {
+    if !(0..=1_000_000).contains(&raw.points_per_conversion) {
+        return Err(err("AFFTOK_POINTS_PER_CONVERSION", "must be 0 to 1000000"));
+    }
+    if !(0..=1_000_000).contains(&raw.points_per_unique_click) {
+        return Err(err(
+            "AFFTOK_POINTS_PER_UNIQUE_CLICK",
+            "must be 0 to 1000000",
+        ));
+    }
+    if !(0..=1_000_000_000).contains(&raw.click_points_daily_cap) {
+        return Err(err(
+            "AFFTOK_CLICK_POINTS_DAILY_CAP",
+            "must be 0 to 1000000000",
+        ));
+    }
+    let levels = parse_levels(&raw.levels).map_err(|why| err("AFFTOK_LEVELS", why))?;
+    Ok(ProgrammeSettings {
+        points_per_conversion: raw.points_per_conversion,
+        points_per_unique_click: raw.points_per_unique_click,
+        click_points_daily_cap: raw.click_points_daily_cap,
+        levels,
+    })
+}
