@@ -224,6 +224,11 @@ const ENV: &[(&str, &str, Kind)] = &[
     ),
     ("AFFTOK_LEVELS", "programme.levels", Kind::Text),
     (
+        "AFFTOK_TEAM_MAX_MEMBERS",
+        "programme.team_max_members",
+        Kind::Integer,
+    ),
+    (
         "AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE",
         "rate_limits.auth_per_minute",
         Kind::Integer,

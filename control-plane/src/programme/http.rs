@@ -295,4 +295,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mine))
         .routes(routes!(ledger))
         .routes(routes!(of_promoter, adjust))
+        .merge(crate::programme::teams::http::router())
 }

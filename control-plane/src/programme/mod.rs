@@ -6,15 +6,17 @@
 //!   event pays nothing; the promoters' sums with it, and `points.level_reached` when a
 //!   promoter first reaches a level (`db.rs`, `consumer.rs`; the numbers are settings).
 //! - `rules.rs`: the pure rules (what a change is worth, the cap, levels, progress).
-//! - [`router`]: the levels, a promoter's standing and ledger, admins' adjustments.
+//! - [`router`]: the levels, a promoter's standing and ledger, admins' adjustments, and
+//!   teams (`teams/`).
 //!
-//! Teams, contests and leaderboards are still to come.
+//! Contests and leaderboards are still to come.
 
 mod consumer;
 mod db;
 mod http;
 pub mod rules;
 pub mod settings;
+mod teams;
 
 pub use consumer::Points;
 pub use http::router;

@@ -12,6 +12,7 @@ pub(crate) struct RawProgramme {
     points_per_unique_click: i64,
     click_points_daily_cap: i64,
     levels: String,
+    team_max_members: i64,
 }
 
 /// Points and levels.
@@ -25,6 +26,8 @@ pub struct ProgrammeSettings {
     pub click_points_daily_cap: i64,
     /// Levels by lifetime points, the first at 0.
     pub levels: Vec<Level>,
+    /// Members a team may have, its owner included.
+    pub team_max_members: i64,
 }
 
 fn err(setting: &str, problem: impl Into<String>) -> ConfigError {
@@ -51,10 +54,14 @@ pub(crate) fn programme(raw: RawProgramme) -> Result<ProgrammeSettings, ConfigEr
         ));
     }
     let levels = parse_levels(&raw.levels).map_err(|why| err("AFFTOK_LEVELS", why))?;
+    if !(1..=10_000).contains(&raw.team_max_members) {
+        return Err(err("AFFTOK_TEAM_MAX_MEMBERS", "must be 1 to 10000"));
+    }
     Ok(ProgrammeSettings {
         points_per_conversion: raw.points_per_conversion,
         points_per_unique_click: raw.points_per_unique_click,
         click_points_daily_cap: raw.click_points_daily_cap,
         levels,
+        team_max_members: raw.team_max_members,
     })
 }

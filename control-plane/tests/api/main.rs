@@ -33,6 +33,7 @@ mod profile;
 mod promoter_postbacks;
 mod rate_limits;
 mod stats;
+mod teams;
 mod web;
 mod webhook_examples;
 mod webhooks;

@@ -1117,6 +1117,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Creates a team; you become its owner and first member. */
+        post: operations["programme_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Joins a team by its invite code. */
+        post: operations["programme_join"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your team. */
+        get: operations["programme_mine"];
+        put?: never;
+        post?: never;
+        /** Disbands the team (the owner): every membership ends; the name is free again. */
+        delete: operations["programme_disband"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/mine/invite-code/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replaces the invite code (the owner); the old one stops working. */
+        post: operations["programme_rotate_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/mine/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Leaves your team (an owner only as its last member: the team then ends). */
+        post: operations["programme_leave"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/mine/members/{promoter_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Removes a member (the owner). */
+        delete: operations["programme_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/mine/owner": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hands the team over to a member (the owner). */
+        post: operations["programme_hand_over"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/teams/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A team: its name, points and size (its members see the members and the code). */
+        get: operations["programme_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/endpoints": {
         parameters: {
             query?: never;
@@ -1761,6 +1898,11 @@ export interface components {
             /** @description A label, 1–100 characters. */
             name: string;
         };
+        /** @description A team to create. */
+        CreateTeam: {
+            /** @description 2 to 60 characters, unique whatever the case. */
+            name: string;
+        };
         /**
          * @description Click-to-conversion times (`conversion.ts − click.ts`) of the conversions approved, held
          *     for review or rejected as fraud in the range.
@@ -1955,6 +2097,11 @@ export interface components {
          * @enum {string}
          */
         GroupBy: "offer" | "promoter" | "advertiser" | "country" | "sub1";
+        /** @description The member to hand the team to. */
+        HandOver: {
+            /** @description A current member. */
+            promoter_id: components["schemas"]["PromoterId"];
+        };
         /** @description A health answer. */
         Health: {
             checks?: null | components["schemas"]["Checks"];
@@ -2025,6 +2172,11 @@ export interface components {
              * @description Their share of all clicks.
              */
             share: number;
+        };
+        /** @description An invite code to join with. */
+        JoinTeam: {
+            /** @description The code the team's members share. */
+            invite_code: string;
         };
         /** @description `promoter.joined`: a promoter joined an offer. */
         JoinedData: {
@@ -2287,6 +2439,23 @@ export interface components {
             scopes?: components["schemas"]["Scope"][] | null;
             /** @description The user. */
             user: components["schemas"]["UserView"];
+        };
+        /** @description A member. */
+        MemberView: {
+            /** @description Their name. */
+            display_name: string;
+            /**
+             * Format: date-time
+             * @description When they joined.
+             */
+            joined_at: string;
+            /**
+             * Format: int64
+             * @description Points earned since joining.
+             */
+            points: number;
+            /** @description The promoter. */
+            promoter_id: components["schemas"]["PromoterId"];
         };
         /** @description A page of messages. */
         MessagePage: {
@@ -3054,6 +3223,34 @@ export interface components {
             suspended_at?: string | null;
             /** @description Why. */
             suspended_reason?: string | null;
+        };
+        /** @description A team as its members see it. */
+        TeamView: {
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description The code others join with (members only; null for others). */
+            invite_code?: string | null;
+            /** @description How many members it has. */
+            member_count: number;
+            /** @description The members, first joined first (members only; empty for others). */
+            members: components["schemas"]["MemberView"][];
+            /** @description Name. */
+            name: string;
+            /** @description The owner. */
+            owner_id: components["schemas"]["PromoterId"];
+            /**
+             * Format: int64
+             * @description What its members, current and past, earned while members.
+             */
+            points: number;
         };
         /** @description A test send. */
         TestSent: {
@@ -5762,6 +5959,288 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LiveAnswer"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    programme_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTeam"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            /** @description already_in_team, team_name_taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    programme_join: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinTeam"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            /** @description already_in_team, team_full */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed: an unknown code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    programme_mine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            /** @description not_found: not in a team */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    programme_disband: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description disbanded */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description forbidden: not the owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    programme_rotate_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            /** @description forbidden: not the owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    programme_leave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description left */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: not in a team */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description owner_must_hand_over */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    programme_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                promoter_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description forbidden: not the owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    programme_hand_over: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandOver"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            /** @description forbidden: not the owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    programme_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
                 };
             };
             /** @description not_found */
