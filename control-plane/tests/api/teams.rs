@@ -239,3 +239,56 @@ async fn teams_from_creation_to_disbanding() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn concurrent_joins_never_pass_the_size_limit() {
+    let app = spawn_with(Options {
+        env: vec![("AFFTOK_TEAM_MAX_MEMBERS", "3".to_owned())],
+        ..Options::default()
+    })
+    .await;
+    let owner = app.promoter("owner").await;
+    let resp = create(&app, &owner, "Racers").await;
+    let team: Value = resp.json().await.expect("json");
+    let code = team["invite_code"].as_str().expect("code").to_owned();
+    let mut joiners = Vec::new();
+    for n in 0..8 {
+        joiners.push(app.promoter(&format!("racer{n}")).await);
+    }
+    let statuses = futures_join_all(&app, &joiners, &code).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        6,
+        "{statuses:?}"
+    );
+    let mine = app.get_json("/v1/teams/mine", &owner.token).await;
+    assert_eq!(mine["member_count"], 3);
+}
+
+/// Every joiner asks at once; their statuses.
+async fn futures_join_all(app: &TestApp, joiners: &[Account], code: &str) -> Vec<u16> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for j in joiners {
+        let (req, token) = (app.post("/v1/teams/join"), j.token.clone());
+        let code = code.to_owned();
+        tasks.spawn(async move {
+            req.bearer_auth(token)
+                .json(&json!({"invite_code": code}))
+                .send()
+                .await
+                .expect("request")
+                .status()
+                .as_u16()
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(s) = tasks.join_next().await {
+        out.push(s.expect("task"));
+    }
+    out
+}
