@@ -322,7 +322,8 @@ async fn dev_seed_builds_the_demo_once_then_reuses_it() {
         err.contains("advertiser advertiser@afftok.test signed up")
             && err.contains("created")
             && err.contains("is now approved")
-            && err.contains("promoter joined offer"),
+            && err.contains("promoter joined offer")
+            && err.contains("promoter made team \"Demo Team\""),
         "{err}"
     );
     assert!(first["link"].starts_with("https://edge.test/"), "{out}");
@@ -352,16 +353,18 @@ async fn dev_seed_builds_the_demo_once_then_reuses_it() {
         err.contains("advertiser advertiser@afftok.test exists: signing in")
             && err.contains(&format!("offer {} exists (approved)", first["offer_id"]))
             && err.contains("is active")
-            && err.contains("promoter had joined offer"),
+            && err.contains("promoter had joined offer")
+            && err.contains("promoter is in team \"Demo Team\""),
         "{err}"
     );
-    let counts: (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM offers), (SELECT count(*) FROM postback_keys)",
+    let counts: (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM offers), (SELECT count(*) FROM postback_keys),
+                (SELECT count(*) FROM teams)",
     )
     .fetch_one(&app.db)
     .await
     .expect("counts");
-    assert_eq!(counts, (1, 1));
+    assert_eq!(counts, (1, 1, 1));
 
     // A paused offer is resumed, a revoked key replaced (and saved); the rest is reused.
     let adv = app

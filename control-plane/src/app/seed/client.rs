@@ -518,6 +518,34 @@ impl Client {
         })
     }
 
+    /// The promoter's team, if it is in one.
+    pub async fn my_team(&self, token: &str) -> Result<Option<Value>, ClientError> {
+        let (status, team): (StatusCode, Value) = self
+            .call(
+                Method::GET,
+                "/v1/teams/mine",
+                Some(token),
+                None,
+                &[StatusCode::OK, StatusCode::NOT_FOUND],
+            )
+            .await?;
+        Ok((status == StatusCode::OK).then_some(team))
+    }
+
+    /// Creates a team owned by the promoter.
+    pub async fn create_team(&self, token: &str, name: &str) -> Result<Value, ClientError> {
+        let (_, team) = self
+            .call(
+                Method::POST,
+                "/v1/teams",
+                Some(token),
+                Some(&json!({ "name": name })),
+                &[StatusCode::CREATED],
+            )
+            .await?;
+        Ok(team)
+    }
+
     /// The caller's stats from `from` to `to` (days, in UTC), by day.
     pub async fn stats(&self, token: &str, from: Date, to: Date) -> Result<Stats, ClientError> {
         let path = format!("/v1/stats?from={from}&to={to}&granularity=day");

@@ -344,6 +344,18 @@ pub async fn seed<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Demo, F
         },
         offer.id
     ));
+    match client.my_team(&promoter.access_token).await? {
+        Some(team) => log(&format!("promoter is in team {}", team["name"])),
+        None => {
+            let team = client
+                .create_team(&promoter.access_token, "Demo Team")
+                .await?;
+            log(&format!(
+                "promoter made team {} (invite code {})",
+                team["name"], team["invite_code"]
+            ));
+        }
+    }
     let days: u16 = env.number("AFFTOK_DEV_TRAFFIC_DAYS", Some("0"))?;
     if days > 0 {
         let advertiser_id = advertiser
