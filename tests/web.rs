@@ -8,7 +8,9 @@
 //! token, and a promoter refused an advertiser page; the fraud pages (web/e2e/fraud.mjs); the
 //! webhooks and postbacks pages against a receiver on loopback (web/e2e/webhooks.mjs: an
 //! endpoint's secret shown once, a signed test delivered and in the log, a promoter's
-//! postback); and every page through axe in both languages. Screenshots go to target/e2e/.
+//! postback); the points pages (web/e2e/points.mjs: an admin's adjustments take the promoter
+//! to Silver, which its Points page shows with the ledger); and every page through axe in both
+//! languages. Screenshots go to target/e2e/.
 //!
 //! Needs `web/dist` (scripts/test builds it; by hand: `cd web && npm ci && npm run build`),
 //! Node 20 and Chromium (`AFFTOK_CHROMIUM`, default the `chromium` on PATH).

@@ -9,6 +9,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/clicks", label: "nav.clicks" },
     { to: "/conversions", label: "nav.conversions" },
     { to: "/fraud/me", label: "nav.trafficQuality" },
+    { to: "/points", label: "nav.points" },
     { to: "/postbacks", label: "nav.postbacks" },
   ],
   advertiser: [

@@ -6,6 +6,7 @@ import { routes as openRoutes } from "../pages/auth/openRoutes";
 import { routes as publicRoutes } from "../pages/auth/routes";
 import { routes as fraudRoutes } from "../pages/fraud/routes";
 import { NotFound } from "../pages/NotFound";
+import { routes as pointsRoutes } from "../pages/points/routes";
 import { routes as promoterRoutes } from "../pages/promoter/routes";
 import { routes as statsRoutes } from "../pages/stats/routes";
 import { routes as webhookRoutes } from "../pages/webhooks/routes";
@@ -31,6 +32,7 @@ export const router = createBrowserRouter([
           ...adminRoutes,
           ...statsRoutes,
           ...fraudRoutes,
+          ...pointsRoutes,
           ...webhookRoutes,
         ],
       },

@@ -22,11 +22,13 @@ export const conversionKeys = {
   all: ["conversions"] as const,
   list: (q: ConversionQuery) => ["conversions", "list", q] as const,
   audit: (id: string) => ["conversions", "audit", id] as const,
+  one: (id: string) => ["conversions", "one", id] as const,
 };
 
-export function useConversions(q: ConversionQuery) {
+export function useConversions(q: ConversionQuery, enabled = true) {
   return useInfiniteQuery({
     queryKey: conversionKeys.list(q),
+    enabled,
     queryFn: ({ pageParam }) =>
       call(
         api.GET("/v1/conversions", {
@@ -36,6 +38,15 @@ export function useConversions(q: ConversionQuery) {
     initialPageParam: "",
     getNextPageParam: (last) => last.next_cursor ?? undefined,
     placeholderData: keepPreviousData,
+  });
+}
+
+/** One conversion (GET /v1/conversions/{id}, scoped to the caller by the API); none for null. */
+export function useConversion(id: string | null) {
+  return useQuery({
+    queryKey: conversionKeys.one(id ?? ""),
+    enabled: id !== null,
+    queryFn: () => call(api.GET("/v1/conversions/{id}", { params: { path: { id: id ?? "" } } })),
   });
 }
 

@@ -35,6 +35,9 @@ export default {
     joined: "تاريخ الانضمام",
     yes: "نعم",
     no: "لا",
+    actions: "إجراءات",
+    points: "النقاط",
+    pointsOf: "نقاط {{name}}",
   },
   offer: {
     advertiser: "المعلن",

@@ -229,6 +229,8 @@ export default {
   },
   conversions: {
     title: "التحويلات",
+    single: "تحويل واحد، كما في الرابط.",
+    showAll: "عرض كل التحويلات",
     filters: "عوامل التصفية",
     status: "الحالة",
     anyStatus: "أي حالة",

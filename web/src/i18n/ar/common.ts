@@ -21,6 +21,7 @@ export default {
     users: "المستخدمون",
     fraudReview: "مراجعة الاحتيال",
     trafficQuality: "جودة الزيارات",
+    points: "النقاط",
     profile: "الملف الشخصي",
     apiKeys: "مفاتيح API",
     webhooks: "الخطافات الشبكية",

@@ -3,8 +3,9 @@ import advertiser from "./advertiser";
 import auth from "./auth";
 import common from "./common";
 import fraud from "./fraud";
+import points from "./points";
 import promoter from "./promoter";
 import stats from "./stats";
 import webhooks from "./webhooks";
 
-export default { common, auth, promoter, advertiser, admin, stats, fraud, webhooks };
+export default { common, auth, promoter, advertiser, admin, stats, fraud, webhooks, points };

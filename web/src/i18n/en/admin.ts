@@ -32,6 +32,9 @@ export default {
     joined: "Joined",
     yes: "Yes",
     no: "No",
+    actions: "Actions",
+    points: "Points",
+    pointsOf: "Points of {{name}}",
   },
   offer: {
     advertiser: "Advertiser",

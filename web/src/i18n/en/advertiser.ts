@@ -229,6 +229,8 @@ export default {
   },
   conversions: {
     title: "Conversions",
+    single: "One conversion, as linked.",
+    showAll: "Show all conversions",
     filters: "Filters",
     status: "Status",
     anyStatus: "Any status",

@@ -18,6 +18,7 @@ export default {
     users: "Users",
     fraudReview: "Fraud review",
     trafficQuality: "Traffic quality",
+    points: "Points",
     profile: "Profile",
     apiKeys: "API keys",
     webhooks: "Webhooks",

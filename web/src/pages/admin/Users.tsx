@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useSearchParams } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { ApiError } from "../../api/errors";
 import { useUsers } from "../../api/hooks/admin";
 import { SelectField, TextField } from "../../components/Field";
@@ -105,6 +105,7 @@ export default function Users() {
                         <th scope="col">{t("users.company")}</th>
                         <th scope="col">{t("users.verified")}</th>
                         <th scope="col">{t("users.joined")}</th>
+                        <th scope="col">{t("users.actions")}</th>
                       </tr>
                     </thead>
                     <tbody>
@@ -120,6 +121,18 @@ export default function Users() {
                           <td dir="auto">{u.advertiser?.name ?? ""}</td>
                           <td>{u.email_verified ? t("users.yes") : t("users.no")}</td>
                           <td>{formatDate(u.created_at, lang)}</td>
+                          <td>
+                            {u.role === "promoter" && (
+                              <Link
+                                to={`/admin/promoters/${u.id}/points`}
+                                state={{ name: u.display_name }}
+                                aria-label={t("users.pointsOf", { name: u.display_name })}
+                                data-testid="user-points"
+                              >
+                                {t("users.points")}
+                              </Link>
+                            )}
+                          </td>
                         </tr>
                       ))}
                     </tbody>

@@ -5,6 +5,7 @@ import type { Schemas } from "../../api/client";
 import {
   type Decision,
   fetchConversionsCsv,
+  useConversion,
   useConversionAudit,
   useConversions,
   useDecideConversion,
@@ -30,6 +31,7 @@ import { ConversionStatusBadge } from "./components/StatusBadge";
 import {
   CONVERSION_STATUSES,
   type ConversionFilters,
+  conversionIdFromParams,
   filtersFromParams,
   filtersToParams,
   filtersToQuery,
@@ -333,10 +335,25 @@ export default function Conversions() {
   const paramsKey = params.toString();
   const filters = useMemo(() => filtersFromParams(new URLSearchParams(paramsKey)), [paramsKey]);
   const query = useMemo(() => filtersToQuery(filters), [filters]);
-  const conversions = useConversions(query);
+  // A link to one conversion (?id=): it alone, its details open, instead of the list.
+  const oneId = conversionIdFromParams(params);
+  const list = useConversions(query, oneId === null);
+  const one = useConversion(oneId);
+  const conversions =
+    oneId === null
+      ? list
+      : {
+          data: one.data ? { pages: [{ data: [one.data] }] } : undefined,
+          error: one.error,
+          isPending: one.isPending,
+          refetch: one.refetch,
+          hasNextPage: false,
+          isFetchingNextPage: false,
+          fetchNextPage: () => undefined,
+        };
   const names = useOfferNames(role === "advertiser" || role === "admin");
   const offerName = new Map((names.data ?? []).map((o) => [o.id, o.name]));
-  const [open, setOpen] = useState<Set<string>>(new Set());
+  const [open, setOpen] = useState<Set<string>>(() => new Set(oneId ? [oneId] : []));
   const [deciding, setDeciding] = useState<{ c: Conversion; decision: Decision } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [downloading, setDownloading] = useState(false);
@@ -391,6 +408,12 @@ export default function Conversions() {
           setParams(filtersToParams(f));
         }}
       />
+      {oneId !== null && (
+        <p className="notice notice-warn" data-testid="one-conversion">
+          <span>{t("conversions.single")}</span>
+          <Link to="/conversions">{t("conversions.showAll")}</Link>
+        </p>
+      )}
       {notice && (
         <p className="notice notice-ok" role="status">
           {notice}

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { dayStart } from "../../../lib/dates";
-import { filtersFromParams, filtersToParams, filtersToQuery } from "./conversionFilters";
+import {
+  conversionIdFromParams,
+  filtersFromParams,
+  filtersToParams,
+  filtersToQuery,
+} from "./conversionFilters";
 
 describe("conversion filters", () => {
   it("keeps the fraud filter through the address and into the query", () => {
@@ -35,5 +40,13 @@ describe("conversion filters", () => {
     expect(q.to).toBe(new Date(2026, 11, 1).toISOString());
     expect(dayStart("2026-12-31")).toBe(new Date(2026, 11, 31).toISOString());
     expect(filtersToQuery({})).toEqual({});
+  });
+  it("reads one conversion's id from the address, a UUID or nothing", () => {
+    const id = "0190a5b2-7c3d-7e4f-8a9b-0c1d2e3f4a5b";
+    expect(conversionIdFromParams(new URLSearchParams(`id=${id}`))).toBe(id);
+    expect(conversionIdFromParams(new URLSearchParams(`id=${id.toUpperCase()}`))).toBe(id);
+    expect(conversionIdFromParams(new URLSearchParams("id=12"))).toBeNull();
+    expect(conversionIdFromParams(new URLSearchParams(`id=${id}x`))).toBeNull();
+    expect(conversionIdFromParams(new URLSearchParams(""))).toBeNull();
   });
 });

@@ -60,3 +60,14 @@ export function filtersToQuery(f: ConversionFilters): ConversionQuery {
   if (f.status) q.status = f.status;
   return q;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The one conversion the address names (`?id=<uuid>`, from a link such as a points ledger
+ * entry's), or null: the page then shows it alone instead of the list.
+ */
+export function conversionIdFromParams(p: URLSearchParams): string | null {
+  const id = p.get("id")?.trim() ?? "";
+  return UUID.test(id) ? id.toLowerCase() : null;
+}

@@ -1,0 +1,80 @@
+import type en from "../en/points";
+import type { Shape } from "../shape";
+
+export default {
+  title: "النقاط",
+  intro:
+    "تكسب النقاط عن التحويلات المعتمدة وعن النقرات الفريدة السليمة؛ ويتحدّد مستواك بمجموع نقاطك المكتسبة.",
+  notPromoter: "النقاط خاصة بالمسوّقين: لا نقاط لهذا الحساب.",
+  standing: {
+    title: "وضعك الحالي",
+    promoterTitle: "الوضع الحالي",
+    level: "المستوى",
+    balance: "الرصيد",
+    lifetime: "مجموع النقاط المكتسبة",
+    balanceHint: "مجموع كل القيود.",
+    lifetimeHint: "كل ما كسبته بعد طرح ما سُحب منه: وعليه تُحدَّد المستويات.",
+  },
+  progress: {
+    label: "التقدّم نحو {{level}}",
+    labelTop: "التقدّم",
+    toNext: "النقاط المتبقية للوصول إلى {{level}}: {{points}}",
+    toNextOne: "تبقّت نقطة واحدة للوصول إلى {{level}}",
+    top: "وصلت إلى أعلى مستوى",
+    value: "قطعت {{percent}} من الطريق",
+  },
+  ladder: {
+    title: "المستويات",
+    from: "ابتداءً من {{points}} نقطة",
+    current: "مستواك",
+    reached: "تم بلوغه",
+    ahead: "لم يُبلَغ بعد",
+  },
+  levels: {
+    Bronze: "البرونزي",
+    Silver: "الفضي",
+    Gold: "الذهبي",
+    Platinum: "البلاتيني",
+    Diamond: "الماسي",
+  },
+  ledger: {
+    title: "سجل النقاط",
+    caption: "النقاط المضافة والمسحوبة، الأحدث أولًا",
+    empty: "لا نقاط بعد.",
+    gain: "مضافة",
+    loss: "مسحوبة",
+    day: "نقرات يوم {{day}}",
+    reason: "السبب:",
+    conversion: "عرض التحويل",
+    offer: "العرض رقم {{id}}",
+  },
+  causes: {
+    conversion_approved: "اعتماد تحويل",
+    conversion_unapproved: "إلغاء اعتماد تحويل",
+    unique_clicks: "نقرات فريدة",
+    adjustment: "تعديل من المشرف",
+    other: "أخرى",
+  },
+  admin: {
+    title: "نقاط {{name}}",
+    promoter: "المسوّق رقم {{id}}",
+    intro: "مستوى هذا المسوّق ونقاطه وسجلّها. تُسجَّل التعديلات باسمك.",
+    back: "العودة إلى المستخدمين",
+  },
+  adjust: {
+    title: "تعديل النقاط",
+    points: "النقاط",
+    pointsHint: "عدد صحيح من النقاط: سالب للسحب (مليون نقطة على الأكثر في الاتجاهين).",
+    reason: "السبب",
+    reasonHint: "يراه المسوّق في سجل النقاط. حتى 500 حرف.",
+    submit: "تعديل النقاط",
+    done: "عُدّلت النقاط بمقدار {{points}}: مجموع النقاط المكتسبة {{lifetime}}، والمستوى {{level}}.",
+    errors: {
+      pointsWhole: "أدخل عددًا صحيحًا من النقاط، مثل 50 أو ‎-20.",
+      pointsZero: "أدخل مقدارًا غير الصفر.",
+      pointsRange: "مليون نقطة على الأكثر في الاتجاهين.",
+      reasonRequired: "اذكر السبب: سيراه المسوّق.",
+      reasonLong: "500 حرف على الأكثر.",
+    },
+  },
+} satisfies Shape<typeof en>;
