@@ -10,6 +10,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/conversions", label: "nav.conversions" },
     { to: "/fraud/me", label: "nav.trafficQuality" },
     { to: "/postbacks", label: "nav.postbacks" },
+    { to: "/team", label: "nav.team" },
   ],
   advertiser: [
     { to: "/offers", label: "nav.offers" },

@@ -8,6 +8,7 @@ import { routes as fraudRoutes } from "../pages/fraud/routes";
 import { NotFound } from "../pages/NotFound";
 import { routes as promoterRoutes } from "../pages/promoter/routes";
 import { routes as statsRoutes } from "../pages/stats/routes";
+import { routes as teamRoutes } from "../pages/teams/routes";
 import { routes as webhookRoutes } from "../pages/webhooks/routes";
 import { AnonymousOnly, Home, RequireAuth } from "./guards";
 import { Shell } from "./Shell";
@@ -32,6 +33,7 @@ export const router = createBrowserRouter([
           ...statsRoutes,
           ...fraudRoutes,
           ...webhookRoutes,
+          ...teamRoutes,
         ],
       },
       { path: "*", element: <NotFound /> },

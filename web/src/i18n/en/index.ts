@@ -5,6 +5,7 @@ import common from "./common";
 import fraud from "./fraud";
 import promoter from "./promoter";
 import stats from "./stats";
+import teams from "./teams";
 import webhooks from "./webhooks";
 
-export default { common, auth, promoter, advertiser, admin, stats, fraud, webhooks };
+export default { common, auth, promoter, advertiser, admin, stats, fraud, webhooks, teams };
