@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { fraudJourney } from "./fraud.mjs";
 import { assert, env, eventually, failed, launch, person, shot, step, testid } from "./lib.mjs";
+import { teamsJourney } from "./teams.mjs";
 import { webhooksJourney } from "./webhooks.mjs";
 
 const BROWSER_UA =
@@ -352,6 +353,15 @@ try {
     promoterEmail: `pat-${stamp}@promo.e2e`,
   });
 
+  const teamAudits = await teamsJourney({
+    browser,
+    promoter,
+    signUp,
+    nav,
+    stamp,
+    promoterEmail: `pat-${stamp}@promo.e2e`,
+  });
+
   await step(promoter, "the Arabic UI runs right to left", async () => {
     const { page } = promoter;
     await page.goto(app("/stats"));
@@ -427,7 +437,7 @@ try {
     ],
     [env.adminEmail, ["/admin/review", "/admin/users", "/stats"]],
   ];
-  audits.push(...fraudAudits, ...webhookAudits);
+  audits.push(...fraudAudits, ...webhookAudits, ...teamAudits);
   for (const [email, paths] of audits) {
     for (const lang of ["en", "ar"]) {
       // Injecting axe needs a page whose CSP allows it: this context alone bypasses CSP.

@@ -1,7 +1,7 @@
 // The promoter's team page ("My team", and /team/join?code= for invite links): in no team, a
 // form to create one and one to join with a code; in a team, its figures, the invite code and
 // link, the members, and the member's and owner's actions, each confirmed in a dialog.
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useLocation, useNavigate } from "react-router";
 import { useUser } from "../../auth/useSession";
@@ -75,7 +75,7 @@ export default function MyTeam() {
   const user = useUser();
   const location = useLocation();
   const navigate = useNavigate();
-  const mine = useMyTeam();
+  const mine = useMyTeam(user.role === "promoter");
   const remove = useRemoveMember();
   const rotate = useRotateCode();
   const disband = useDisband();
@@ -98,7 +98,7 @@ export default function MyTeam() {
     setNotice(n);
   }
 
-  let body: React.ReactNode;
+  let body: ReactNode;
   if (user.role !== "promoter") {
     body = (
       <p className="notice notice-warn" data-testid="team-not-promoter">

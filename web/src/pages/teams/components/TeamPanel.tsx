@@ -153,7 +153,12 @@ export function TeamPanel({
       <section className="stack" aria-label={t("leave.button")}>
         {owner && others.length > 0 && <p className="muted team-flush">{t("leave.ownerNote")}</p>}
         <div>
-          <button type="button" className="btn" onClick={() => onAction({ kind: "leave" })}>
+          <button
+            type="button"
+            className="btn"
+            onClick={() => onAction({ kind: "leave" })}
+            data-testid="leave-team"
+          >
             {t("leave.button")}
           </button>
         </div>

@@ -9,9 +9,10 @@ export const teamKeys = {
 };
 
 /** The caller's team, or null when the caller is in none (the API's 404). */
-export function useMyTeam() {
+export function useMyTeam(enabled = true) {
   return useQuery({
     queryKey: teamKeys.mine,
+    enabled,
     queryFn: async (): Promise<TeamView | null> => {
       try {
         // The API document names two operations `programme_mine` (GET /v1/points/mine too), so
@@ -34,6 +35,8 @@ function useTeamChange<V>(send: (v: V) => Promise<TeamView | null>) {
       qc.setQueryData(teamKeys.mine, team);
       return qc.invalidateQueries({ queryKey: teamKeys.mine });
     },
+    // A refusal may mean the team changed meanwhile (removed, handed over): read it again.
+    onError: () => qc.invalidateQueries({ queryKey: teamKeys.mine }),
   });
 }
 
@@ -63,7 +66,7 @@ export function useRemoveMember() {
       call(
         api.DELETE("/v1/teams/mine/members/{promoter_id}", { params: { path: { promoter_id } } }),
       ),
-    onSuccess: () => qc.invalidateQueries({ queryKey: teamKeys.mine }),
+    onSettled: () => qc.invalidateQueries({ queryKey: teamKeys.mine }),
   });
 }
 
