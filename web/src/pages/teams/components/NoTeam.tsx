@@ -34,12 +34,20 @@ export function NoTeam({
   function submitCreate(e: FormEvent) {
     e.preventDefault();
     join.reset();
-    create.mutate(name, { onSuccess: (team) => team && onDone("created", team) });
+    // mutateAsync: the answer unmounts this form (the page shows the team), and a mutate's own
+    // callbacks are skipped once its component is gone.
+    create
+      .mutateAsync(name)
+      .then((team) => team && onDone("created", team))
+      .catch(() => undefined);
   }
   function submitJoin(e: FormEvent) {
     e.preventDefault();
     create.reset();
-    join.mutate(normaliseCode(code), { onSuccess: (team) => team && onDone("joined", team) });
+    join
+      .mutateAsync(normaliseCode(code))
+      .then((team) => team && onDone("joined", team))
+      .catch(() => undefined);
   }
 
   const joinForm = (
