@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { fraudJourney } from "./fraud.mjs";
 import { assert, env, eventually, failed, launch, person, shot, step, testid } from "./lib.mjs";
 import { pointsJourney } from "./points.mjs";
+import { teamsJourney } from "./teams.mjs";
 import { webhooksJourney } from "./webhooks.mjs";
 
 const BROWSER_UA =
@@ -361,6 +362,15 @@ try {
     promoterName: "Pat Promoter",
   });
 
+  const teamAudits = await teamsJourney({
+    browser,
+    promoter,
+    signUp,
+    nav,
+    stamp,
+    promoterEmail: `pat-${stamp}@promo.e2e`,
+  });
+
   await step(promoter, "the Arabic UI runs right to left", async () => {
     const { page } = promoter;
     await page.goto(app("/stats"));
@@ -436,7 +446,7 @@ try {
     ],
     [env.adminEmail, ["/admin/review", "/admin/users", "/stats"]],
   ];
-  audits.push(...fraudAudits, ...webhookAudits, ...pointsAudits);
+  audits.push(...fraudAudits, ...webhookAudits, ...pointsAudits, ...teamAudits);
   for (const [email, paths] of audits) {
     for (const lang of ["en", "ar"]) {
       // Injecting axe needs a page whose CSP allows it: this context alone bypasses CSP.

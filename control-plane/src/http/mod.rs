@@ -54,6 +54,7 @@ pub mod rate_limit;
         (name = "fraud", description = "Fraud insights, the review queue, suspensions"),
         (name = "webhooks", description = "Webhook endpoints, their delivery logs and redelivery (the payloads are under `webhooks`)"),
         (name = "programme", description = "Points and levels"),
+        (name = "teams", description = "Promoters' teams"),
         (name = "promoter-postbacks", description = "Promoters' postback URLs, fired on approved (and reversed) conversions"),
         (name = "ingest", description = "Event batches from the edges (signed)"),
         (name = "health", description = "Liveness and readiness"),

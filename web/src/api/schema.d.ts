@@ -1127,7 +1127,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Creates a team; you become its owner and first member. */
-        post: operations["programme_create"];
+        post: operations["teams_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1144,7 +1144,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Joins a team by its invite code. */
-        post: operations["programme_join"];
+        post: operations["teams_join"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1159,11 +1159,11 @@ export interface paths {
             cookie?: never;
         };
         /** Your team. */
-        get: operations["programme_mine"];
+        get: operations["teams_mine"];
         put?: never;
         post?: never;
         /** Disbands the team (the owner): every membership ends; the name is free again. */
-        delete: operations["programme_disband"];
+        delete: operations["teams_disband"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1179,7 +1179,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Replaces the invite code (the owner); the old one stops working. */
-        post: operations["programme_rotate_code"];
+        post: operations["teams_rotate_code"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1196,7 +1196,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Leaves your team (an owner only as its last member: the team then ends). */
-        post: operations["programme_leave"];
+        post: operations["teams_leave"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1214,7 +1214,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Removes a member (the owner). */
-        delete: operations["programme_remove"];
+        delete: operations["teams_remove"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1230,7 +1230,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Hands the team over to a member (the owner). */
-        post: operations["programme_hand_over"];
+        post: operations["teams_hand_over"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1245,7 +1245,7 @@ export interface paths {
             cookie?: never;
         };
         /** A team: its name, points and size (its members see the members and the code). */
-        get: operations["programme_get"];
+        get: operations["teams_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5970,7 +5970,7 @@ export interface operations {
             };
         };
     };
-    programme_create: {
+    teams_create: {
         parameters: {
             query?: never;
             header?: never;
@@ -6007,7 +6007,7 @@ export interface operations {
             };
         };
     };
-    programme_join: {
+    teams_join: {
         parameters: {
             query?: never;
             header?: never;
@@ -6044,7 +6044,7 @@ export interface operations {
             };
         };
     };
-    programme_mine: {
+    teams_mine: {
         parameters: {
             query?: never;
             header?: never;
@@ -6070,7 +6070,7 @@ export interface operations {
             };
         };
     };
-    programme_disband: {
+    teams_disband: {
         parameters: {
             query?: never;
             header?: never;
@@ -6095,7 +6095,7 @@ export interface operations {
             };
         };
     };
-    programme_rotate_code: {
+    teams_rotate_code: {
         parameters: {
             query?: never;
             header?: never;
@@ -6121,7 +6121,7 @@ export interface operations {
             };
         };
     };
-    programme_leave: {
+    teams_leave: {
         parameters: {
             query?: never;
             header?: never;
@@ -6153,7 +6153,7 @@ export interface operations {
             };
         };
     };
-    programme_remove: {
+    teams_remove: {
         parameters: {
             query?: never;
             header?: never;
@@ -6187,7 +6187,7 @@ export interface operations {
             };
         };
     };
-    programme_hand_over: {
+    teams_hand_over: {
         parameters: {
             query?: never;
             header?: never;
@@ -6224,7 +6224,7 @@ export interface operations {
             };
         };
     };
-    programme_get: {
+    teams_get: {
         parameters: {
             query?: never;
             header?: never;

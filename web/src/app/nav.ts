@@ -11,6 +11,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/fraud/me", label: "nav.trafficQuality" },
     { to: "/points", label: "nav.points" },
     { to: "/postbacks", label: "nav.postbacks" },
+    { to: "/team", label: "nav.team" },
   ],
   advertiser: [
     { to: "/offers", label: "nav.offers" },

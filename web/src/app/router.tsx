@@ -9,6 +9,7 @@ import { NotFound } from "../pages/NotFound";
 import { routes as pointsRoutes } from "../pages/points/routes";
 import { routes as promoterRoutes } from "../pages/promoter/routes";
 import { routes as statsRoutes } from "../pages/stats/routes";
+import { routes as teamRoutes } from "../pages/teams/routes";
 import { routes as webhookRoutes } from "../pages/webhooks/routes";
 import { AnonymousOnly, Home, RequireAuth } from "./guards";
 import { Shell } from "./Shell";
@@ -34,6 +35,7 @@ export const router = createBrowserRouter([
           ...fraudRoutes,
           ...pointsRoutes,
           ...webhookRoutes,
+          ...teamRoutes,
         ],
       },
       { path: "*", element: <NotFound /> },

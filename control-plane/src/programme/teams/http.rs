@@ -135,7 +135,7 @@ pub(super) struct HandOver {
 }
 
 /// Creates a team; you become its owner and first member.
-#[utoipa::path(post, path = "/v1/teams", tag = "programme", request_body = CreateTeam, security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/teams", tag = "teams", request_body = CreateTeam, security(("bearer" = [])),
     responses((status = 201, body = TeamView), (status = 409, description = "already_in_team, team_name_taken"), (status = 422, description = "validation_failed")))]
 pub(super) async fn create(
     State(state): State<AppState>,
@@ -156,7 +156,7 @@ pub(super) async fn create(
 }
 
 /// Your team.
-#[utoipa::path(get, path = "/v1/teams/mine", tag = "programme", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/teams/mine", tag = "teams", security(("bearer" = [])),
     responses((status = 200, body = TeamView), (status = 404, description = "not_found: not in a team")))]
 pub(super) async fn mine(
     State(state): State<AppState>,
@@ -171,7 +171,7 @@ pub(super) async fn mine(
 }
 
 /// A team: its name, points and size (its members see the members and the code).
-#[utoipa::path(get, path = "/v1/teams/{id}", tag = "programme", params(("id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/teams/{id}", tag = "teams", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = TeamView), (status = 404, description = "not_found")))]
 pub(super) async fn get(
     State(state): State<AppState>,
@@ -193,7 +193,7 @@ pub(super) async fn get(
 }
 
 /// Joins a team by its invite code.
-#[utoipa::path(post, path = "/v1/teams/join", tag = "programme", request_body = JoinTeam, security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/teams/join", tag = "teams", request_body = JoinTeam, security(("bearer" = [])),
     responses((status = 200, body = TeamView), (status = 409, description = "already_in_team, team_full"), (status = 422, description = "validation_failed: an unknown code")))]
 pub(super) async fn join(
     State(state): State<AppState>,
@@ -214,7 +214,7 @@ pub(super) async fn join(
 }
 
 /// Leaves your team (an owner only as its last member: the team then ends).
-#[utoipa::path(post, path = "/v1/teams/mine/leave", tag = "programme", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/teams/mine/leave", tag = "teams", security(("bearer" = [])),
     responses((status = 204, description = "left"), (status = 404, description = "not_found: not in a team"), (status = 409, description = "owner_must_hand_over")))]
 pub(super) async fn leave(
     State(state): State<AppState>,
@@ -226,7 +226,7 @@ pub(super) async fn leave(
 }
 
 /// Removes a member (the owner).
-#[utoipa::path(delete, path = "/v1/teams/mine/members/{promoter_id}", tag = "programme", params(("promoter_id" = i64, Path)), security(("bearer" = [])),
+#[utoipa::path(delete, path = "/v1/teams/mine/members/{promoter_id}", tag = "teams", params(("promoter_id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204, description = "removed"), (status = 403, description = "forbidden: not the owner"), (status = 404, description = "not_found")))]
 pub(super) async fn remove(
     State(state): State<AppState>,
@@ -239,7 +239,7 @@ pub(super) async fn remove(
 }
 
 /// Hands the team over to a member (the owner).
-#[utoipa::path(post, path = "/v1/teams/mine/owner", tag = "programme", request_body = HandOver, security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/teams/mine/owner", tag = "teams", request_body = HandOver, security(("bearer" = [])),
     responses((status = 200, body = TeamView), (status = 403, description = "forbidden: not the owner"), (status = 404, description = "not_found")))]
 pub(super) async fn hand_over(
     State(state): State<AppState>,
@@ -252,7 +252,7 @@ pub(super) async fn hand_over(
 }
 
 /// Replaces the invite code (the owner); the old one stops working.
-#[utoipa::path(post, path = "/v1/teams/mine/invite-code/rotate", tag = "programme", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/teams/mine/invite-code/rotate", tag = "teams", security(("bearer" = [])),
     responses((status = 200, body = TeamView), (status = 403, description = "forbidden: not the owner")))]
 pub(super) async fn rotate_code(
     State(state): State<AppState>,
@@ -264,7 +264,7 @@ pub(super) async fn rotate_code(
 }
 
 /// Disbands the team (the owner): every membership ends; the name is free again.
-#[utoipa::path(delete, path = "/v1/teams/mine", tag = "programme", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/v1/teams/mine", tag = "teams", security(("bearer" = [])),
     responses((status = 204, description = "disbanded"), (status = 403, description = "forbidden: not the owner")))]
 pub(super) async fn disband(
     State(state): State<AppState>,

@@ -26,6 +26,7 @@ export default {
     apiKeys: "مفاتيح API",
     webhooks: "الخطافات الشبكية",
     postbacks: "روابط الإشعار",
+    team: "فريقي",
     logout: "تسجيل الخروج",
   },
   roles: { promoter: "مسوّق", advertiser: "معلن", admin: "مشرف" },

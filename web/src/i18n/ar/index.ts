@@ -6,6 +6,7 @@ import fraud from "./fraud";
 import points from "./points";
 import promoter from "./promoter";
 import stats from "./stats";
+import teams from "./teams";
 import webhooks from "./webhooks";
 
-export default { common, auth, promoter, advertiser, admin, stats, fraud, webhooks, points };
+export default { common, auth, promoter, advertiser, admin, stats, fraud, webhooks, points, teams };

@@ -23,6 +23,7 @@ export default {
     apiKeys: "API keys",
     webhooks: "Webhooks",
     postbacks: "Postbacks",
+    team: "My team",
     logout: "Log out",
   },
   roles: { promoter: "Promoter", advertiser: "Advertiser", admin: "Admin" },
