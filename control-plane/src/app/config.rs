@@ -262,7 +262,8 @@ pub struct ConfigError {
     pub problem: String,
 }
 
-fn err(setting: impl Into<String>, problem: impl Into<String>) -> ConfigError {
+/// A setting that cannot be used, and why (for every feature's settings).
+pub(crate) fn err(setting: impl Into<String>, problem: impl Into<String>) -> ConfigError {
     ConfigError {
         setting: setting.into(),
         problem: problem.into(),

@@ -192,13 +192,3 @@ pub(crate) async fn ledger(
     .fetch_all(db)
     .await
 }
-
-/// Whether `id` is a promoter.
-pub(crate) async fn is_promoter(db: &PgPool, id: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND role = 'promoter') AS "is!""#,
-        id
-    )
-    .fetch_one(db)
-    .await
-}

@@ -161,7 +161,8 @@ async fn whose(
         (Tenant::Promoter(me), Some(id)) if id == me.0 => Ok(me),
         (Tenant::Promoter(_), Some(_)) => Err(ApiError::NotFound("promoter")),
         (Tenant::Admin, Some(id)) => {
-            if db::is_promoter(&state.db, id).await? {
+            let user = crate::accounts::user_by_id(&state.db, crate::kernel::UserId(id)).await?;
+            if user.is_some_and(|u| u.role == crate::accounts::Role::Promoter) {
                 Ok(PromoterId(id))
             } else {
                 Err(ApiError::NotFound("promoter"))

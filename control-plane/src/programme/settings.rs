@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::app::config::ConfigError;
+use crate::app::config::{ConfigError, err};
 use crate::programme::rules::{Level, parse_levels};
 
 #[derive(Deserialize)]
@@ -28,13 +28,6 @@ pub struct ProgrammeSettings {
     pub levels: Vec<Level>,
     /// Members a team may have, its owner included.
     pub team_max_members: i64,
-}
-
-fn err(setting: &str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        setting: setting.to_owned(),
-        problem: problem.into(),
-    }
 }
 
 pub(crate) fn programme(raw: RawProgramme) -> Result<ProgrammeSettings, ConfigError> {

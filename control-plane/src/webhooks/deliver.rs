@@ -27,10 +27,7 @@ const SETTLE_BATCH: usize = 500;
 
 /// The guarded HTTP client: no redirects, no proxy, the attempt timeout, and a resolver
 /// that hands the connector only allowed addresses.
-pub fn client(
-    settings: &WebhookSettings,
-    lookup: Arc<dyn Lookup>,
-) -> reqwest::Result<reqwest::Client> {
+fn client(settings: &WebhookSettings, lookup: Arc<dyn Lookup>) -> reqwest::Result<reqwest::Client> {
     let guard = Arc::new(settings.guard.clone());
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

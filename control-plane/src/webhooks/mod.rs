@@ -23,7 +23,7 @@ pub mod payloads;
 pub mod rules;
 pub mod settings;
 
-pub use deliver::{client, deliver};
+pub use deliver::deliver;
 pub use fanout::Fanout;
 pub use http::router;
 pub use notices::DisabledNotices;

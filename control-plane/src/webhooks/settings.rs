@@ -6,7 +6,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 use serde::Deserialize;
 
-use crate::app::config::ConfigError;
+use crate::app::config::{ConfigError, err};
 use crate::webhooks::guard::Guard;
 
 #[derive(Deserialize)]
@@ -45,13 +45,6 @@ pub struct WebhookSettings {
     pub sender: bool,
     /// How long delivered and failed messages are kept in the delivery log.
     pub log_retention: Duration,
-}
-
-fn err(setting: &str, problem: impl Into<String>) -> ConfigError {
-    ConfigError {
-        setting: setting.to_owned(),
-        problem: problem.into(),
-    }
 }
 
 /// Reads the retry schedule: durations like `5s`, `5m`, `2h`, separated by commas or spaces.
