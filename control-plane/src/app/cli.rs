@@ -66,6 +66,12 @@ pub enum Command {
         #[command(subcommand)]
         command: StatsCommand,
     },
+    /// The promoter programme (DESIGN §13): its leaderboards.
+    Programme {
+        /// What to do.
+        #[command(subcommand)]
+        command: ProgrammeCommand,
+    },
     /// Fraud scoring's data: the hosting and VPN ranges (DESIGN §11).
     Fraud {
         /// What to do.
@@ -152,6 +158,17 @@ pub enum RangesCommand {
 
 fn parse_range_kind(name: &str) -> Result<RangeKind, String> {
     name.parse().map_err(|e: fraud::UnknownKind| e.to_string())
+}
+
+/// The promoter programme.
+#[derive(Debug, Subcommand)]
+pub enum ProgrammeCommand {
+    /// Recompute the leaderboards from the points ledger and the team memberships in
+    /// Postgres, then replace them in Redis (REDIS_URL, AFFTOK_REDIS_KEY_PREFIX). Points keep
+    /// being earned meanwhile (their writers wait for the recount); the leaderboard endpoints
+    /// answer from Postgres while Redis is being filled. A running control plane also refills
+    /// Redis by itself when it finds the boards gone (a Redis that lost its data).
+    Rebuild,
 }
 
 /// The stats rollups.
@@ -371,6 +388,24 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Fraud {
             command: FraudCommand::Ranges { command },
         } => ranges(&settings, command).await,
+        Command::Programme {
+            command: ProgrammeCommand::Rebuild,
+        } => {
+            let db = migrated(&settings).await?;
+            let mut redis = crate::app::startup::connect_redis(&settings).await?;
+            let started = std::time::Instant::now();
+            let (rows, copied) = crate::programme::leaderboards::rebuild(
+                &db,
+                &mut redis,
+                &settings.redis_key_prefix,
+            )
+            .await?;
+            println!(
+                "leaderboards rebuilt in {:.1} s: {rows} totals in Postgres, {copied} places of the current periods in Redis",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Stats {
             command: StatsCommand::Rebuild,
         } => {

@@ -37,6 +37,8 @@ pub struct AppState {
     pub fraud_ranges: Arc<crate::fraud::RangeCache>,
     /// Wakes the webhook sender when messages were made or became due.
     pub webhook_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the leaderboard syncer when points were written.
+    pub leaderboard_wake: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -102,6 +104,7 @@ impl Application {
             limiter: RateLimiter::new(redis.clone(), &settings.redis_key_prefix),
             fraud_ranges: Arc::new(crate::fraud::RangeCache::default()),
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
+            leaderboard_wake: Arc::new(tokio::sync::Notify::new()),
             settings: Arc::new(settings),
             db,
             redis,

@@ -31,6 +31,10 @@ impl Consumer for Points {
     ) -> Handled<'a> {
         Box::pin(async move { earn(state, conn, events).await })
     }
+
+    fn committed(&self, state: &AppState) {
+        state.leaderboard_wake.notify_one();
+    }
 }
 
 async fn earn(

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::events::{self, EventKind, catalogue::LevelReached};
 use crate::kernel::{OfferId, PromoterId, UserId};
+use crate::programme::leaderboards;
 use crate::programme::rules::{Level, level_index};
 
 /// An entry to write.
@@ -26,7 +27,7 @@ pub(crate) struct Entry {
 }
 
 /// Writes `entries` (one already written for the same event, promoter, cause and day is
-/// skipped), moves the promoters' sums, and records `points.level_reached` for each level a
+/// skipped), moves the promoters' sums and their leaderboards, and records `points.level_reached` for each level a
 /// promoter reaches for the first time. Returns the ids of the entries written.
 pub(crate) async fn apply(
     conn: &mut PgConnection,
@@ -65,6 +66,8 @@ pub(crate) async fn apply(
     )
     .fetch_all(&mut *conn)
     .await?;
+    let ids: Vec<i64> = written.iter().map(|w| w.id).collect();
+    leaderboards::totals::add(conn, &ids).await?;
     let mut deltas: BTreeMap<i64, i64> = BTreeMap::new();
     for w in &written {
         *deltas.entry(w.promoter_id.0).or_default() += w.points;

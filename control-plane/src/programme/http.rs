@@ -283,6 +283,7 @@ pub(super) async fn adjust(
     )
     .await?;
     tx.commit().await?;
+    state.leaderboard_wake.notify_one();
     Ok((
         StatusCode::CREATED,
         axum::Json(standing(&state, promoter).await?),
@@ -297,4 +298,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(ledger))
         .routes(routes!(of_promoter, adjust))
         .merge(crate::programme::teams::http::router())
+        .merge(crate::programme::leaderboards::router())
 }

@@ -9,11 +9,14 @@
 //! - [`router`]: the levels, a promoter's standing and ledger, admins' adjustments, and
 //!   teams (`teams/`).
 //!
-//! Contests and leaderboards are still to come.
+//! - `leaderboards/`: promoters and teams ranked by points (Redis, rebuilt from Postgres).
+//!
+//! Contests are still to come.
 
 mod consumer;
 mod db;
 mod http;
+pub mod leaderboards;
 pub mod rules;
 pub mod settings;
 mod teams;

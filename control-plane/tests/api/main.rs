@@ -22,6 +22,7 @@ mod hardening;
 mod health;
 mod idempotency;
 mod ingest;
+mod leaderboards;
 mod mail;
 mod marketplace;
 mod money;

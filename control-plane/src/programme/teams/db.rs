@@ -221,8 +221,9 @@ async fn disband_locked(conn: &mut PgConnection, team: i64) -> Result<(), sqlx::
     .execute(&mut *conn)
     .await?;
     sqlx::query!("UPDATE teams SET disbanded_at = now() WHERE id = $1", team)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    crate::programme::leaderboards::totals::remove_team(conn, team).await?;
     Ok(())
 }
 
