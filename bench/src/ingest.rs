@@ -135,6 +135,8 @@ struct Run {
     /// CPU seconds: (control plane, PostgreSQL).
     cpu: (f64, f64),
     rss_mib: f64,
+    /// HTTP with points: events per second until the points consumer had caught up too.
+    points_rate: Option<f64>,
 }
 
 /// The run with the median rate (runs are noisy on a shared machine: disks, checkpoints).
@@ -155,6 +157,8 @@ enum Path {
     Stream,
     /// HTTP with fraud scoring off: the baseline of scoring's cost.
     HttpUnscored,
+    /// HTTP with the points consumer off: the baseline of what points cost.
+    HttpNoPoints,
 }
 
 impl Path {
@@ -164,6 +168,7 @@ impl Path {
             Path::Http => "http",
             Path::Stream => "stream",
             Path::HttpUnscored => "http, scoring off",
+            Path::HttpNoPoints => "http, points off",
         }
     }
 }
@@ -190,7 +195,13 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>, String> {
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let result = async {
         let mut measured = Vec::new();
-        for path in [Path::Copy, Path::Http, Path::Stream, Path::HttpUnscored] {
+        for path in [
+            Path::Copy,
+            Path::Http,
+            Path::Stream,
+            Path::HttpUnscored,
+            Path::HttpNoPoints,
+        ] {
             let mut all = Vec::new();
             for _ in 0..runs {
                 all.push(one_run(ctx, path, &name, range, &g, &dir).await?);
@@ -234,6 +245,15 @@ async fn one_run(
             )
             .await?,
         ),
+        Path::HttpNoPoints => Some(
+            serve(
+                ctx,
+                &url,
+                "ingest-http-no-points",
+                &[("AFFTOK_POINTS_CONSUMER", "false")],
+            )
+            .await?,
+        ),
     };
     // Every run starts right after a checkpoint, so none pays for another's dirty pages.
     sqlx::query("CHECKPOINT")
@@ -244,14 +264,23 @@ async fn one_run(
         procs::postgres_cpu_secs(),
         cp.as_ref().map_or(0.0, Service::cpu_secs),
     );
+    let started = Instant::now();
     let secs = match (&cp, path) {
         (_, Path::Copy) => copy(&url, g, dir).await?,
-        (Some(cp), Path::Http | Path::HttpUnscored) => post_batches(&cp.base, &g.events).await?,
+        (Some(cp), Path::Http | Path::HttpUnscored | Path::HttpNoPoints) => {
+            post_batches(&cp.base, &g.events).await?
+        }
         (Some(cp), Path::Stream) => {
             let stream = format!("{}events", ctx.redis_prefix("ingest-stream"));
             through_stream(ctx, &stream, &g.events, cp).await?
         }
         (None, _) => unreachable!("every path but COPY has a control plane"),
+    };
+    let points_rate = if path == Path::Http {
+        points_caught_up(&db).await?;
+        Some(g.events.len() as f64 / started.elapsed().as_secs_f64())
+    } else {
+        None
     };
     let cpu = (
         cp.as_ref().map_or(0.0, Service::cpu_secs) - cp_cpu,
@@ -272,7 +301,29 @@ async fn one_run(
         rate: g.events.len() as f64 / secs,
         cpu,
         rss_mib,
+        points_rate,
     })
+}
+
+/// Waits until the points consumer has handled every domain event recorded so far.
+async fn points_caught_up(db: &PgPool) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let behind: bool = sqlx::query_scalar(
+            "SELECT coalesce((SELECT max(id) FROM domain_events), 0)
+                    > coalesce((SELECT event_id FROM event_cursors WHERE consumer = 'points'), 0)",
+        )
+        .fetch_one(db)
+        .await
+        .map_err(|e| format!("points position: {e}"))?;
+        if !behind {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err("the points consumer did not catch up within 5 minutes".to_owned());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// COPY of the same rows with psql; returns the seconds it took.
@@ -319,9 +370,10 @@ fn rows(
         (http, http_rates),
         (stream, stream_rates),
         (unscored, unscored_rates),
+        (no_points, no_points_rates),
     ] = measured
     else {
-        return Err("four paths expected".to_owned());
+        return Err("five paths expected".to_owned());
     };
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let runs = copy_rates.len();
@@ -415,6 +467,40 @@ fn rows(
                     "the HTTP path as in ingest-http, once with scoring on (ranges in memory, the flood \
                      windows of each batch's IPs read under a lock per IP, suspended promoters) and once \
                      with it off; {data}"
+                ),
+                notes: None,
+                extra: serde_json::Map::new(),
+            }
+        },
+        {
+            let with = http.points_rate.unwrap_or(0.0);
+            let subject = Figure::new(
+                "POST /internal/v1/events, points on, until they were paid",
+                with,
+            )
+            .with("ingest_only_events_per_s", http.rate);
+            let mut baseline =
+                Figure::new("the same, AFFTOK_POINTS_CONSUMER=false", no_points.rate)
+                    .with("control_plane_cpu_s", no_points.cpu.0)
+                    .with("postgres_cpu_s", no_points.cpu.1);
+            baseline
+                .extra
+                .insert("runs".to_owned(), no_points_rates.clone().into());
+            let ratio = with / no_points.rate;
+            Row {
+                id: "ingest-points".to_owned(),
+                title: "Ingest with the points consumer, against without".to_owned(),
+                metric: "events/s".to_owned(),
+                subject,
+                baseline: Some(baseline),
+                ratio: Some(ratio),
+                target: "≥ 0.9× without (≤ 10% cost)".to_owned(),
+                met: ratio >= 0.9,
+                how: format!(
+                    "the HTTP path as in ingest-http, timed until the last batch was answered and the \
+                     points consumer had handled every domain event (its ledger entries, sums and \
+                     leaderboard totals written), against the same with the points consumer off, \
+                     timed until the last batch was answered; {data}"
                 ),
                 notes: None,
                 extra: serde_json::Map::new(),

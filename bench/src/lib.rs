@@ -23,6 +23,8 @@ use std::path::PathBuf;
 pub mod api;
 /// Row 3 (and the control plane's part of row 6).
 pub mod ingest;
+/// Row 9: the leaderboards at scale.
+pub mod leaderboards;
 /// The bench's databases.
 pub mod pg;
 /// Row 5.

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use afftok_bench::{Common, Ctx, ingest, postback, ranges, report, results, stats, web, webhooks};
+use afftok_bench::{
+    Common, Ctx, ingest, leaderboards, postback, ranges, report, results, stats, web, webhooks,
+};
 use clap::{Parser, Subcommand};
 
 /// AffTok's benchmarks (control plane rows) and their report.
@@ -47,6 +49,9 @@ enum Command {
     },
     /// Row 8: webhook deliveries per second against a plain HTTP client's posts.
     Webhooks(Common),
+    /// Row 9: the leaderboards with 1,000,000 promoters: the rebuild, the top 100 and a
+    /// promoter's own place, against an endpoint that reads nothing.
+    Leaderboards(Common),
     /// Prints the table of a results file and writes it as Markdown and JSON beside it.
     Report {
         /// The results file (JSON Lines).
@@ -82,6 +87,12 @@ async fn main() -> ExitCode {
         }
         Command::Webhooks(c) => {
             measure(c, |ctx| Box::pin(async move { webhooks::run(&ctx).await })).await
+        }
+        Command::Leaderboards(c) => {
+            measure(c, |ctx| {
+                Box::pin(async move { leaderboards::run(&ctx).await })
+            })
+            .await
         }
         Command::Web(c) => measure(c, |ctx| Box::pin(async move { web::run(&ctx).await })).await,
         Command::FraudRanges { common, dir } => {

@@ -229,6 +229,11 @@ const ENV: &[(&str, &str, Kind)] = &[
         Kind::Integer,
     ),
     (
+        "AFFTOK_POINTS_CONSUMER",
+        "programme.points_consumer",
+        Kind::Bool,
+    ),
+    (
         "AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE",
         "rate_limits.auth_per_minute",
         Kind::Integer,

@@ -45,7 +45,7 @@ impl Jobs {
             tokio::spawn(crate::conversions::sweep(state.clone(), stopped.clone())),
             tokio::spawn(crate::events::dispatch(
                 state.clone(),
-                consumers(),
+                consumers(&state.settings),
                 stopped.clone(),
             )),
             tokio::spawn(crate::tracking::partitions::maintain(
@@ -82,13 +82,18 @@ impl Jobs {
 
 /// Every consumer of domain events. A new reaction is one file implementing
 /// [`crate::events::Consumer`] in the feature it belongs to, and one line here.
-pub fn consumers() -> Vec<std::sync::Arc<dyn crate::events::Consumer>> {
-    vec![
+pub fn consumers(
+    settings: &crate::app::config::Settings,
+) -> Vec<std::sync::Arc<dyn crate::events::Consumer>> {
+    let mut all: Vec<std::sync::Arc<dyn crate::events::Consumer>> = vec![
         std::sync::Arc::new(crate::stats::LiveCounters),
         std::sync::Arc::new(crate::webhooks::Fanout),
         std::sync::Arc::new(crate::webhooks::DisabledNotices),
-        std::sync::Arc::new(crate::programme::Points),
-    ]
+    ];
+    if settings.programme.points_consumer {
+        all.push(std::sync::Arc::new(crate::programme::Points));
+    }
+    all
 }
 
 /// The stop signal every job watches.

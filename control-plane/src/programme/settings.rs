@@ -13,6 +13,7 @@ pub(crate) struct RawProgramme {
     click_points_daily_cap: i64,
     levels: String,
     team_max_members: i64,
+    points_consumer: bool,
 }
 
 /// Points and levels.
@@ -28,6 +29,8 @@ pub struct ProgrammeSettings {
     pub levels: Vec<Level>,
     /// Members a team may have, its owner included.
     pub team_max_members: i64,
+    /// Whether this control plane runs the points consumer.
+    pub points_consumer: bool,
 }
 
 pub(crate) fn programme(raw: RawProgramme) -> Result<ProgrammeSettings, ConfigError> {
@@ -56,5 +59,6 @@ pub(crate) fn programme(raw: RawProgramme) -> Result<ProgrammeSettings, ConfigEr
         click_points_daily_cap: raw.click_points_daily_cap,
         levels,
         team_max_members: raw.team_max_members,
+        points_consumer: raw.points_consumer,
     })
 }
