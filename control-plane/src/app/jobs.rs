@@ -8,7 +8,8 @@
 //! - the domain event dispatcher, one task per consumer (`events`),
 //! - forgetting old `Idempotency-Key`s (`http::idempotency`),
 //! - sending the mail outbox (`accounts`: verification and password reset mails),
-//! - sending webhooks and promoter postbacks (`webhooks`).
+//! - sending webhooks and promoter postbacks (`webhooks`),
+//! - starting and finishing contests (`programme::contests`).
 
 use std::time::Duration;
 
@@ -61,6 +62,10 @@ impl Jobs {
             )),
             tokio::spawn(crate::accounts::send_mail(state.clone(), stopped.clone())),
             tokio::spawn(crate::webhooks::deliver(state.clone(), stopped.clone())),
+            tokio::spawn(crate::programme::contests::tick(
+                state.clone(),
+                stopped.clone(),
+            )),
             tokio::spawn(crate::edge_push::push_edge_config(state, stopped)),
         ];
         Self { stop, handles }

@@ -55,6 +55,7 @@ pub mod rate_limit;
         (name = "webhooks", description = "Webhook endpoints, their delivery logs and redelivery (the payloads are under `webhooks`)"),
         (name = "programme", description = "Points and levels"),
         (name = "teams", description = "Promoters' teams"),
+        (name = "contests", description = "Contests: made by admins and advertisers, entered by promoters and teams; live standings, frozen results"),
         (name = "promoter-postbacks", description = "Promoters' postback URLs, fired on approved (and reversed) conversions"),
         (name = "ingest", description = "Event batches from the edges (signed)"),
         (name = "health", description = "Liveness and readiness"),

@@ -297,4 +297,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(ledger))
         .routes(routes!(of_promoter, adjust))
         .merge(crate::programme::teams::http::router())
+        .merge(crate::programme::contests::http::router())
 }

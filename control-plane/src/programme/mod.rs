@@ -9,9 +9,13 @@
 //! - [`router`]: the levels, a promoter's standing and ledger, admins' adjustments, and
 //!   teams (`teams/`).
 //!
-//! Contests and leaderboards are still to come.
+//! - Contests (`contests/`): made by admins and advertisers, entered by promoters and teams,
+//!   live standings, frozen exactly once at the end by a tick ([`contests::tick`]).
+//!
+//! Leaderboards are still to come.
 
 mod consumer;
+pub mod contests;
 mod db;
 mod http;
 pub mod rules;
