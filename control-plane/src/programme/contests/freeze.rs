@@ -36,7 +36,7 @@ pub async fn tick(state: AppState, mut stop: Stop) {
 }
 
 /// Starts the contests due to start and finishes those due to finish; returns how many this
-/// call finished.
+/// call finished (one that fails is logged and left for the next tick).
 pub async fn tick_once(db: &PgPool, settle: Duration) -> Result<usize, sqlx::Error> {
     sqlx::query!(
         "UPDATE contests SET status = 'running', started_at = now(), updated_at = now()
@@ -54,8 +54,11 @@ pub async fn tick_once(db: &PgPool, settle: Duration) -> Result<usize, sqlx::Err
     .await?;
     let mut finished = 0;
     for id in due {
-        if finish(db, id, settle).await? {
-            finished += 1;
+        // One contest that cannot be finished (it is retried next tick) holds no other back.
+        match finish(db, id, settle).await {
+            Ok(true) => finished += 1,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(contest = id, error = %e, "finishing a contest failed"),
         }
     }
     Ok(finished)
