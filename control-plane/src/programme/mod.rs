@@ -1,4 +1,4 @@
-//! The promoter programme (DESIGN §13), its first part: points and levels.
+//! The promoter programme (DESIGN §13): points and levels, teams, contests and leaderboards.
 //!
 //! - [`Points`], a consumer of the domain events, writes the ledger: +20 for an approved
 //!   conversion (taken back when it stops being approved), +1 per unique clean click up to
@@ -8,12 +8,12 @@
 //! - `rules.rs`: the pure rules (what a change is worth, the cap, levels, progress).
 //! - [`router`]: the levels, a promoter's standing and ledger, admins' adjustments, and
 //!   teams (`teams/`).
-//!
 //! - `leaderboards/`: promoters and teams ranked by points (Redis, rebuilt from Postgres).
-//!
-//! Contests are still to come.
+//! - Contests (`contests/`): made by admins and advertisers, entered by promoters and teams,
+//!   live standings, frozen exactly once at the end by a tick ([`contests::tick`]).
 
 mod consumer;
+pub mod contests;
 mod db;
 mod http;
 pub mod leaderboards;
