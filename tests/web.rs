@@ -9,8 +9,9 @@
 //! webhooks and postbacks pages against a receiver on loopback (web/e2e/webhooks.mjs: an
 //! endpoint's secret shown once, a signed test delivered and in the log, a promoter's
 //! postback); the points pages (web/e2e/points.mjs: an admin's adjustments take the promoter
-//! to Silver, which its Points page shows with the ledger); and every page through axe in both
-//! languages. Screenshots go to target/e2e/.
+//! to Silver, which its Points page shows with the ledger); the team page (web/e2e/teams.mjs);
+//! the leaderboards (web/e2e/leaderboards.mjs: places, ties to the first, my place, paging,
+//! periods, the teams' board); and every page through axe in both languages. Screenshots go to target/e2e/.
 //!
 //! Needs `web/dist` (scripts/test builds it; by hand: `cd web && npm ci && npm run build`),
 //! Node 20 and Chromium (`AFFTOK_CHROMIUM`, default the `chromium` on PATH).

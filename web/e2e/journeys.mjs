@@ -2,6 +2,7 @@
 // edge, started by tests/web.rs (which passes their URLs): see that file for what runs.
 import { readFileSync } from "node:fs";
 import { fraudJourney } from "./fraud.mjs";
+import { leaderboardsJourney } from "./leaderboards.mjs";
 import { assert, env, eventually, failed, launch, person, shot, step, testid } from "./lib.mjs";
 import { pointsJourney } from "./points.mjs";
 import { teamsJourney } from "./teams.mjs";
@@ -371,6 +372,8 @@ try {
     promoterEmail: `pat-${stamp}@promo.e2e`,
   });
 
+  const leaderboardAudits = await leaderboardsJourney({ browser, admin, nav, stamp });
+
   await step(promoter, "the Arabic UI runs right to left", async () => {
     const { page } = promoter;
     await page.goto(app("/stats"));
@@ -446,7 +449,13 @@ try {
     ],
     [env.adminEmail, ["/admin/review", "/admin/users", "/stats"]],
   ];
-  audits.push(...fraudAudits, ...webhookAudits, ...pointsAudits, ...teamAudits);
+  audits.push(
+    ...fraudAudits,
+    ...webhookAudits,
+    ...pointsAudits,
+    ...teamAudits,
+    ...leaderboardAudits,
+  );
   for (const [email, paths] of audits) {
     for (const lang of ["en", "ar"]) {
       // Injecting axe needs a page whose CSP allows it: this context alone bypasses CSP.

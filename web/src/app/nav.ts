@@ -10,6 +10,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/conversions", label: "nav.conversions" },
     { to: "/fraud/me", label: "nav.trafficQuality" },
     { to: "/points", label: "nav.points" },
+    { to: "/leaderboards", label: "nav.leaderboards" },
     { to: "/postbacks", label: "nav.postbacks" },
     { to: "/team", label: "nav.team" },
   ],
@@ -20,12 +21,14 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/conversions", label: "nav.conversions" },
     { to: "/postback-keys", label: "nav.postbackKeys" },
     { to: "/stats", label: "nav.stats" },
+    { to: "/leaderboards", label: "nav.leaderboards" },
   ],
   admin: [
     { to: "/admin/review", label: "nav.review" },
     { to: "/admin/users", label: "nav.users" },
     { to: "/admin/fraud", label: "nav.fraudReview" },
     { to: "/stats", label: "nav.stats" },
+    { to: "/leaderboards", label: "nav.leaderboards" },
   ],
 };
 

@@ -5,6 +5,7 @@ import { routes as advertiserRoutes } from "../pages/advertiser/routes";
 import { routes as openRoutes } from "../pages/auth/openRoutes";
 import { routes as publicRoutes } from "../pages/auth/routes";
 import { routes as fraudRoutes } from "../pages/fraud/routes";
+import { routes as leaderboardRoutes } from "../pages/leaderboards/routes";
 import { NotFound } from "../pages/NotFound";
 import { routes as pointsRoutes } from "../pages/points/routes";
 import { routes as promoterRoutes } from "../pages/promoter/routes";
@@ -36,6 +37,7 @@ export const router = createBrowserRouter([
           ...pointsRoutes,
           ...webhookRoutes,
           ...teamRoutes,
+          ...leaderboardRoutes,
         ],
       },
       { path: "*", element: <NotFound /> },

@@ -1,5 +1,6 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, call, type Schemas } from "../client";
+import { leaderboardKeys } from "./leaderboards";
 
 export type PointsView = Schemas["PointsView"];
 export type LevelView = Schemas["LevelView"];
@@ -86,6 +87,8 @@ export function useAdjustPoints() {
       Promise.all([
         client.invalidateQueries({ queryKey: pointsKeys.standing(id) }),
         client.invalidateQueries({ queryKey: pointsKeys.ledger(id) }),
+        // The promoter's place on the leaderboards moved too.
+        client.invalidateQueries({ queryKey: leaderboardKeys.all }),
       ]),
   });
 }

@@ -27,6 +27,7 @@ export default {
     webhooks: "الخطافات الشبكية",
     postbacks: "روابط الإشعار",
     team: "فريقي",
+    leaderboards: "لوحات الصدارة",
     logout: "تسجيل الخروج",
   },
   roles: { promoter: "مسوّق", advertiser: "معلن", admin: "مشرف" },

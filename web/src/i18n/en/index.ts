@@ -3,10 +3,23 @@ import advertiser from "./advertiser";
 import auth from "./auth";
 import common from "./common";
 import fraud from "./fraud";
+import leaderboards from "./leaderboards";
 import points from "./points";
 import promoter from "./promoter";
 import stats from "./stats";
 import teams from "./teams";
 import webhooks from "./webhooks";
 
-export default { common, auth, promoter, advertiser, admin, stats, fraud, webhooks, points, teams };
+export default {
+  common,
+  auth,
+  promoter,
+  advertiser,
+  admin,
+  stats,
+  fraud,
+  webhooks,
+  points,
+  teams,
+  leaderboards,
+};

@@ -20,6 +20,11 @@ export default {
     top: "Top level reached",
     value: "{{percent}} of the way",
   },
+  rank: {
+    line: "Your rank this month: {{rank}} of {{size}}.",
+    none: "No rank this month yet: points earned this month put you on the board.",
+    link: "See the leaderboards",
+  },
   ladder: {
     title: "Levels",
     from: "from {{points}} points",

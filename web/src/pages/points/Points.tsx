@@ -7,6 +7,7 @@ import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
 import { Ledger } from "./components/Ledger";
 import { LevelLadder } from "./components/LevelLadder";
+import { RankLine } from "./components/RankLine";
 import { Standing } from "./components/Standing";
 import "./points.css";
 
@@ -21,6 +22,7 @@ function MyPoints() {
         {(view) => (
           <>
             <Standing view={view} title={t("standing.title")} />
+            <RankLine />
             <QueryState query={levels}>
               {(l) => <LevelLadder levels={l.data} lifetime={view.lifetime_points} />}
             </QueryState>

@@ -1,0 +1,61 @@
+export default {
+  title: "Leaderboards",
+  intro:
+    "Who earned the most points: for all time, this calendar month and this week (Monday to Sunday); months and weeks follow UTC.",
+  ties: "Equal points: whoever got there first ranks higher.",
+  boards: {
+    legend: "Board",
+    promoters: "Promoters",
+    teams: "Teams",
+  },
+  periods: {
+    legend: "Period",
+    all: "All time",
+    month: "This month",
+    week: "This week",
+  },
+  period: {
+    allTime: "All time",
+    month: "{{month}}",
+    week: "Week {{week}}, {{year}} ({{from}} – {{to}})",
+    unknown: "{{key}}",
+  },
+  table: {
+    titlePromoters: "Top promoters",
+    titleTeams: "Top teams",
+    caption: "{{board}}, {{period}}: places, best first",
+    size: "On the board: {{count}}",
+    rank: "Rank",
+    promoter: "Promoter",
+    team: "Team",
+    points: "Points",
+    you: "(you)",
+    yourTeam: "(your team)",
+    empty: "No promoter has points in this period yet.",
+    emptyTeams: "No team has points in this period yet.",
+  },
+  mine: {
+    title: "Your place",
+    teamTitle: "Your team's place",
+    rank: "Rank",
+    rankValue: "{{rank}} of {{size}}",
+    points: "Points",
+    team: "Team",
+    around: "Around you",
+    aroundTeam: "Around your team",
+    leading: "You are first: no one has more points.",
+    leadingTeam: "Your team is first: no team has more points.",
+    toPass: "{{points}} more points to pass {{name}}.",
+    toPassOne: "1 more point to pass {{name}}.",
+    tie: "Level on points with {{names}}: whoever got there first ranks higher.",
+    noTeam:
+      "You are not in a team, so you have no place on this board. Start or join one: what its members earn from then on counts for it.",
+    noTeamLink: "Go to My team",
+    noPoints:
+      "No points in this period yet. You earn points for approved conversions and for unique clean clicks.",
+    noPointsTeam:
+      "Your team has no points in this period yet: its members earn them with approved conversions and unique clean clicks.",
+    noPointsLink: "How points work",
+    notPromoter: "Places of your own are for promoters: this account is not on the boards.",
+  },
+};
