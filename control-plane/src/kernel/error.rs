@@ -325,6 +325,15 @@ impl From<sqlx::Error> for ApiError {
 
 impl From<redis::RedisError> for ApiError {
     fn from(e: redis::RedisError) -> Self {
+        // Redis being away is a 503 (retry later), not a bug.
+        if e.is_io_error()
+            || e.is_connection_refusal()
+            || e.is_timeout()
+            || e.is_connection_dropped()
+        {
+            tracing::warn!(error = %e, "redis unavailable");
+            return Self::Unavailable("Redis is unavailable; try again shortly");
+        }
         Self::Internal(format!("redis: {e}"))
     }
 }

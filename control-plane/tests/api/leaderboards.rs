@@ -447,6 +447,20 @@ async fn postgres_answers_with_the_same_numbers_while_redis_is_away() {
         .await;
     assert_eq!(me["source"], "postgres");
     assert_eq!(me["entry"]["rank"], 2);
+    // What has no Postgres copy says so: 503 with Retry-After, not a 500.
+    let live = app
+        .get("/v1/stats/live")
+        .bearer_auth(&bob.token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(live.status(), 503);
+    assert_eq!(
+        live.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
     assert_eq!(
         places(&json!({"data": me["neighbours"]})),
         [(ann.id, 50), (bob.id, 40)]
