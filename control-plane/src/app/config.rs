@@ -234,6 +234,16 @@ const ENV: &[(&str, &str, Kind)] = &[
         Kind::Bool,
     ),
     (
+        "AFFTOK_CONTEST_SETTLE_SECS",
+        "programme.contest_settle_secs",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_CONTEST_TICK_MS",
+        "programme.contest_tick_ms",
+        Kind::Integer,
+    ),
+    (
         "AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE",
         "rate_limits.auth_per_minute",
         Kind::Integer,

@@ -9,7 +9,8 @@
 //! - forgetting old `Idempotency-Key`s (`http::idempotency`),
 //! - sending the mail outbox (`accounts`: verification and password reset mails),
 //! - sending webhooks and promoter postbacks (`webhooks`),
-//! - copying the leaderboards to Redis, and rebuilding them there (`programme`).
+//! - copying the leaderboards to Redis, and rebuilding them there (`programme`),
+//! - starting and finishing contests (`programme::contests`).
 
 use std::time::Duration;
 
@@ -63,6 +64,10 @@ impl Jobs {
             tokio::spawn(crate::accounts::send_mail(state.clone(), stopped.clone())),
             tokio::spawn(crate::webhooks::deliver(state.clone(), stopped.clone())),
             tokio::spawn(crate::programme::leaderboards::sync(
+                state.clone(),
+                stopped.clone(),
+            )),
+            tokio::spawn(crate::programme::contests::tick(
                 state.clone(),
                 stopped.clone(),
             )),

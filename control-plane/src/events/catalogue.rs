@@ -54,11 +54,15 @@ pub enum EventKind {
     /// the points consumer).
     #[serde(rename = "points.level_reached")]
     PointsLevelReached,
+    /// A contest finished and its standings were frozen ([`ContestFinished`]; the contests
+    /// tick).
+    #[serde(rename = "contest.finished")]
+    ContestFinished,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 13] = [
         Self::ClickStored,
         Self::ConversionDecided,
         Self::ConversionReversed,
@@ -71,6 +75,7 @@ impl EventKind {
         Self::PostbackKeyRevoked,
         Self::WebhookEndpointDisabled,
         Self::PointsLevelReached,
+        Self::ContestFinished,
     ];
 
     /// The stored name.
@@ -88,6 +93,7 @@ impl EventKind {
             Self::PostbackKeyRevoked => "postback_key.revoked",
             Self::WebhookEndpointDisabled => "webhook_endpoint.disabled",
             Self::PointsLevelReached => "points.level_reached",
+            Self::ContestFinished => "contest.finished",
         }
     }
 
@@ -254,6 +260,56 @@ pub struct LevelReached {
     pub lifetime_points: i64,
 }
 
+/// `contest.finished`: a contest's standings were frozen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContestFinished {
+    /// The contest.
+    pub contest_id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its advertiser (none: a platform-wide contest).
+    pub advertiser_id: Option<AdvertiserId>,
+    /// `individual` or `team`.
+    pub kind: String,
+    /// `conversions`, `points`, `unique_clicks` or `payout`.
+    pub metric: String,
+    /// The payout metric's currency.
+    pub currency: Option<String>,
+    /// The window's start (counted).
+    #[serde(with = "time::serde::rfc3339")]
+    pub starts_at: OffsetDateTime,
+    /// The window's end (not counted).
+    #[serde(with = "time::serde::rfc3339")]
+    pub ends_at: OffsetDateTime,
+    /// How many entered.
+    pub entrants: i64,
+    /// The top of the standings: every rank with a prize, and at least the first ten.
+    pub results: Vec<ContestResult>,
+}
+
+/// A rank of a finished contest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContestResult {
+    /// 1 for the winner.
+    pub rank: i32,
+    /// The promoter (individual contests).
+    pub promoter_id: Option<PromoterId>,
+    /// The team (team contests).
+    pub team_id: Option<i64>,
+    /// The team's members during the window (team contests).
+    #[serde(default)]
+    pub members: Vec<PromoterId>,
+    /// The score (a decimal string: a count, points, or a payout sum).
+    pub score: Decimal,
+    /// When the score was reached (its last counted contribution).
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub reached_at: Option<OffsetDateTime>,
+    /// The prize of the rank.
+    pub prize: Option<String>,
+    /// Its amount.
+    pub prize_amount: Option<Amount>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,7 +327,7 @@ mod tests {
     #[test]
     fn the_migration_allows_every_kind() {
         // The latest migration that lists the kinds.
-        let sql = include_str!("../../../migrations/20261209000019_points.sql");
+        let sql = include_str!("../../../migrations/20261210000021_contests.sql");
         for kind in EventKind::ALL {
             assert!(sql.contains(&format!("'{}'", kind.as_str())), "{kind:?}");
         }

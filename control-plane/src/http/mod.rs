@@ -56,6 +56,7 @@ pub mod rate_limit;
         (name = "programme", description = "Points and levels"),
         (name = "teams", description = "Promoters' teams"),
         (name = "leaderboards", description = "Promoters and teams ranked by points"),
+        (name = "contests", description = "Contests: made by admins and advertisers, entered by promoters and teams; live standings, frozen results"),
         (name = "promoter-postbacks", description = "Promoters' postback URLs, fired on approved (and reversed) conversions"),
         (name = "ingest", description = "Event batches from the edges (signed)"),
         (name = "health", description = "Liveness and readiness"),

@@ -299,4 +299,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(of_promoter, adjust))
         .merge(crate::programme::teams::http::router())
         .merge(crate::programme::leaderboards::router())
+        .merge(crate::programme::contests::http::router())
 }

@@ -10,10 +10,11 @@
 //!   teams (`teams/`).
 //!
 //! - `leaderboards/`: promoters and teams ranked by points (Redis, rebuilt from Postgres).
-//!
-//! Contests are still to come.
+//! - Contests (`contests/`): made by admins and advertisers, entered by promoters and teams,
+//!   live standings, frozen exactly once at the end by a tick ([`contests::tick`]).
 
 mod consumer;
+pub mod contests;
 mod db;
 mod http;
 pub mod leaderboards;

@@ -1,5 +1,7 @@
 //! The `[programme]` settings: the contract's numbers (DESIGN §13) are their defaults.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 
 use crate::app::config::{ConfigError, err};
@@ -14,9 +16,11 @@ pub(crate) struct RawProgramme {
     levels: String,
     team_max_members: i64,
     points_consumer: bool,
+    contest_settle_secs: i64,
+    contest_tick_ms: i64,
 }
 
-/// Points and levels.
+/// Points and levels, teams, contests.
 #[derive(Debug, Clone)]
 pub struct ProgrammeSettings {
     /// Points for an approved conversion (taken back when it stops being approved).
@@ -31,6 +35,10 @@ pub struct ProgrammeSettings {
     pub team_max_members: i64,
     /// Whether this control plane runs the points consumer.
     pub points_consumer: bool,
+    /// How long after a contest's end its standings are frozen (late postbacks still count).
+    pub contest_settle: Duration,
+    /// How often the contests tick starts and finishes contests.
+    pub contest_tick: Duration,
 }
 
 pub(crate) fn programme(raw: RawProgramme) -> Result<ProgrammeSettings, ConfigError> {
@@ -53,6 +61,12 @@ pub(crate) fn programme(raw: RawProgramme) -> Result<ProgrammeSettings, ConfigEr
     if !(1..=10_000).contains(&raw.team_max_members) {
         return Err(err("AFFTOK_TEAM_MAX_MEMBERS", "must be 1 to 10000"));
     }
+    if !(0..=86_400).contains(&raw.contest_settle_secs) {
+        return Err(err("AFFTOK_CONTEST_SETTLE_SECS", "must be 0 to 86400"));
+    }
+    if !(100..=60_000).contains(&raw.contest_tick_ms) {
+        return Err(err("AFFTOK_CONTEST_TICK_MS", "must be 100 to 60000"));
+    }
     Ok(ProgrammeSettings {
         points_per_conversion: raw.points_per_conversion,
         points_per_unique_click: raw.points_per_unique_click,
@@ -60,5 +74,7 @@ pub(crate) fn programme(raw: RawProgramme) -> Result<ProgrammeSettings, ConfigEr
         levels,
         team_max_members: raw.team_max_members,
         points_consumer: raw.points_consumer,
+        contest_settle: Duration::from_secs(raw.contest_settle_secs.unsigned_abs()),
+        contest_tick: Duration::from_millis(raw.contest_tick_ms.unsigned_abs()),
     })
 }

@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 
 use crate::app::AppState;
 use crate::events::catalogue::{
-    ConversionChanged, LevelReached, OfferStatusChanged, PromoterJoined,
+    ContestFinished, ConversionChanged, LevelReached, OfferStatusChanged, PromoterJoined,
 };
 use crate::events::{Consumer, ConsumerError, EventKind, Handled, StoredEvent};
 use crate::kernel::money::Money;
@@ -17,7 +17,9 @@ use crate::kernel::status::ConversionStatus;
 use crate::kernel::{ConversionId, OfferId, PromoterId};
 use crate::webhooks::db::endpoints::{self, Kind, Target};
 use crate::webhooks::db::messages::{self, NewMessage};
-use crate::webhooks::payloads::{self, ConversionData, JoinedData, LevelData, OfferData};
+use crate::webhooks::payloads::{
+    self, ContestData, ConversionData, JoinedData, LevelData, OfferData,
+};
 use crate::webhooks::rules::{self, EventType, PostbackValues};
 
 /// The webhooks consumer (position `webhooks`).
@@ -77,6 +79,7 @@ async fn fan_out(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<usiz
                 | EventKind::OfferStatusChanged
                 | EventKind::PromoterJoined
                 | EventKind::PointsLevelReached
+                | EventKind::ContestFinished
         )
     });
     if !relevant {
@@ -98,6 +101,7 @@ async fn fan_out(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<usiz
     let mut conversions = Vec::new();
     let mut joined = Vec::new();
     let mut levels = Vec::new();
+    let mut contests = Vec::new();
     for e in events {
         match e.kind {
             EventKind::ConversionDecided | EventKind::ConversionReversed => {
@@ -108,6 +112,7 @@ async fn fan_out(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<usiz
             }
             EventKind::PromoterJoined => joined.push((e, e.payload::<PromoterJoined>()?)),
             EventKind::PointsLevelReached => levels.push((e, e.payload::<LevelReached>()?)),
+            EventKind::ContestFinished => contests.push((e, e.payload::<ContestFinished>()?)),
             _ => {}
         }
     }
@@ -224,6 +229,35 @@ async fn fan_out(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<usiz
                 event_type: t.as_str(),
                 body: body.clone(),
             });
+        }
+    }
+    for (e, c) in &contests {
+        let t = EventType::ContestFinished;
+        // The owning advertiser, admins, and the promoters who won a prize (a winning team's
+        // members).
+        let winners: HashSet<PromoterId> = c
+            .results
+            .iter()
+            .filter(|r| r.prize.is_some())
+            .flat_map(|r| r.promoter_id.into_iter().chain(r.members.iter().copied()))
+            .collect();
+        let mut body = None;
+        for w in &webhooks {
+            let sees = match (w.advertiser_id, w.promoter_id) {
+                (None, None) => true,
+                (Some(a), _) => c.advertiser_id == Some(a),
+                (_, Some(p)) => winners.contains(&p),
+            };
+            if sees && fits(w, e, t) {
+                let body = body
+                    .get_or_insert_with(|| payloads::body(t, e.recorded_at, ContestData::from(c)));
+                out.push(NewMessage {
+                    endpoint_id: w.id,
+                    source_event: Some(e.id),
+                    event_type: t.as_str(),
+                    body: body.clone(),
+                });
+            }
         }
     }
     if !firing.is_empty() {

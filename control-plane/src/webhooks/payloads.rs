@@ -8,7 +8,7 @@ use utoipa::openapi::{OpenApi, RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::events::catalogue::{
-    Amount, ConversionChanged, LevelReached, OfferStatusChanged, PromoterJoined,
+    Amount, ContestFinished, ConversionChanged, LevelReached, OfferStatusChanged, PromoterJoined,
 };
 use crate::kernel::money::Money;
 use crate::kernel::status::ConversionStatus;
@@ -185,13 +185,90 @@ impl From<&LevelReached> for LevelData {
     }
 }
 
-/// `contest.finished` (sent once contests exist).
+/// `contest.finished`: a contest's standings were frozen and its winners are known.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ContestData {
     /// The contest.
     pub contest_id: i64,
     /// Its name.
     pub name: String,
+    /// Its advertiser (null: a platform-wide contest).
+    pub advertiser_id: Option<AdvertiserId>,
+    /// `individual` or `team`.
+    pub kind: String,
+    /// `conversions`, `points`, `unique_clicks` or `payout`.
+    pub metric: String,
+    /// The payout metric's currency.
+    pub currency: Option<String>,
+    /// The window's start (counted).
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub starts_at: OffsetDateTime,
+    /// The window's end (not counted).
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub ends_at: OffsetDateTime,
+    /// How many entered.
+    pub entrants: i64,
+    /// The top of the final standings: every rank with a prize, and at least the first ten.
+    pub results: Vec<ContestResultData>,
+}
+
+/// A rank of a finished contest.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContestResultData {
+    /// 1 for the winner.
+    pub rank: i32,
+    /// The promoter (individual contests).
+    pub promoter_id: Option<PromoterId>,
+    /// The team (team contests).
+    pub team_id: Option<i64>,
+    /// The team's members during the window (team contests).
+    pub members: Vec<PromoterId>,
+    /// The score, a decimal string (a count, points, or a payout sum).
+    pub score: String,
+    /// When the score was reached (its last counted contribution).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub reached_at: Option<OffsetDateTime>,
+    /// The prize won.
+    pub prize: Option<String>,
+    /// Its amount.
+    pub prize_amount: Option<MoneyData>,
+}
+
+impl From<&ContestFinished> for ContestData {
+    fn from(c: &ContestFinished) -> Self {
+        Self {
+            contest_id: c.contest_id,
+            name: c.name.clone(),
+            advertiser_id: c.advertiser_id,
+            kind: c.kind.clone(),
+            metric: c.metric.clone(),
+            currency: c.currency.clone(),
+            starts_at: c.starts_at,
+            ends_at: c.ends_at,
+            entrants: c.entrants,
+            results: c
+                .results
+                .iter()
+                .map(|r| ContestResultData {
+                    rank: r.rank,
+                    promoter_id: r.promoter_id,
+                    team_id: r.team_id,
+                    members: r.members.clone(),
+                    score: if c.metric == "payout" {
+                        Money::in_code(r.score, c.currency.as_deref()).to_string()
+                    } else {
+                        r.score.normalize().to_string()
+                    },
+                    reached_at: r.reached_at,
+                    prize: r.prize.clone(),
+                    prize_amount: r.prize_amount.as_ref().map(MoneyData::from),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The JSON body of an event.
@@ -223,7 +300,10 @@ fn data_schema(t: EventType) -> (&'static str, RefOr<Schema>) {
 /// (utoipa's extensions are written at the document's root, so that is where it goes.)
 pub fn describe(doc: &mut OpenApi) {
     let components = doc.components.get_or_insert_with(Default::default);
-    let mut schemas = vec![("MoneyData".to_owned(), MoneyData::schema())];
+    let mut schemas = vec![
+        ("MoneyData".to_owned(), MoneyData::schema()),
+        ("ContestResultData".to_owned(), ContestResultData::schema()),
+    ];
     for t in EventType::ALL {
         let (name, schema) = data_schema(t);
         schemas.push((name.to_owned(), schema));

@@ -34,7 +34,7 @@ pub enum EventType {
     /// A promoter's lifetime points reached a level for the first time.
     #[serde(rename = "points.level_reached")]
     PointsLevelReached,
-    /// A contest ended (sent once contests exist).
+    /// A contest finished: its final standings and winners.
     #[serde(rename = "contest.finished")]
     ContestFinished,
     /// A test send.

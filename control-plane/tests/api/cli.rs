@@ -323,7 +323,9 @@ async fn dev_seed_builds_the_demo_once_then_reuses_it() {
             && err.contains("created")
             && err.contains("is now approved")
             && err.contains("promoter joined offer")
-            && err.contains("promoter made team \"Demo Team\""),
+            && err.contains("promoter made team \"Demo Team\"")
+            && err.contains("contest \"December Sprint\" created")
+            && err.contains("promoter entered contest \"December Sprint\""),
         "{err}"
     );
     assert!(first["link"].starts_with("https://edge.test/"), "{out}");
@@ -354,7 +356,8 @@ async fn dev_seed_builds_the_demo_once_then_reuses_it() {
             && err.contains(&format!("offer {} exists (approved)", first["offer_id"]))
             && err.contains("is active")
             && err.contains("promoter had joined offer")
-            && err.contains("promoter is in team \"Demo Team\""),
+            && err.contains("promoter is in team \"Demo Team\"")
+            && err.contains("promoter had entered contest \"December Sprint\""),
         "{err}"
     );
     let counts: (i64, i64, i64) = sqlx::query_as(
@@ -365,6 +368,20 @@ async fn dev_seed_builds_the_demo_once_then_reuses_it() {
     .await
     .expect("counts");
     assert_eq!(counts, (1, 1, 1));
+    // One contest, platform-wide, running (or about to), with the promoter in it.
+    let contest: (i64, Option<i64>, String, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM contests), c.advertiser_id, c.status,
+                (SELECT count(*) FROM contest_entries e WHERE e.contest_id = c.id)
+         FROM contests c",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("the contest");
+    assert_eq!((contest.0, contest.1, contest.3), (1, None, 1));
+    assert!(
+        matches!(contest.2.as_str(), "scheduled" | "running"),
+        "{contest:?}"
+    );
 
     // A paused offer is resumed, a revoked key replaced (and saved); the rest is reused.
     let adv = app

@@ -10,6 +10,7 @@ mod api_keys;
 mod attribution;
 mod auth;
 mod cli;
+mod contests;
 mod conversions;
 mod edge_push;
 mod errors;

@@ -484,6 +484,143 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/contests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Contests, newest first: admins see all, advertisers their own, promoters every published
+         *     one.
+         */
+        get: operations["contests_list"];
+        put?: never;
+        /**
+         * Creates a contest, as a draft: an admin's is platform-wide (any offers, or none), an
+         *     advertiser's counts its own offers.
+         */
+        post: operations["contests_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A contest. */
+        get: operations["contests_get"];
+        put?: never;
+        post?: never;
+        /** Deletes a draft. */
+        delete: operations["contests_delete"];
+        options?: never;
+        head?: never;
+        /** Changes a draft (its owner, or an admin). */
+        patch: operations["contests_update"];
+        trace?: never;
+    };
+    "/v1/contests/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Calls a contest off (a draft, scheduled or running one): no results, no prizes. */
+        post: operations["contests_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contests/{id}/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enters a published contest before its end: yourself (individual contests) or your team
+         *     (team contests; its owner). Entering again answers the entry there is.
+         */
+        post: operations["contests_enter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contests/{id}/entries/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraws your entry (or your team's, its owner) before the end. */
+        delete: operations["contests_leave"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contests/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publishes a draft whose end is ahead: promoters see it and may enter; it runs from its
+         *     start.
+         */
+        post: operations["contests_publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/contests/{id}/standings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The standings by rank: live (from Postgres) until the contest finishes, then its frozen
+         *     results; with your place when you entered.
+         */
+        get: operations["contests_standings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/conversions": {
         parameters: {
             query?: never;
@@ -627,43 +764,6 @@ export interface paths {
          *     its traffic on their offers only; admins: all), optionally on one offer.
          */
         get: operations["fraud_promoter_insight"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/leaderboards/{board}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A board's places, best first: points, then whoever got there first. */
-        get: operations["leaderboards_board"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/leaderboards/{board}/me": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Your place (promoters) on the promoters' board, or your team's on the teams' board, with
-         *     the places around it.
-         */
-        get: operations["leaderboards_mine"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1661,31 +1761,6 @@ export interface components {
             /** @description After. */
             to_status: components["schemas"]["ConversionStatus"];
         };
-        /**
-         * @description Who is ranked.
-         * @enum {string}
-         */
-        Board: "promoters" | "teams";
-        /** @description A page of a board. */
-        BoardPage: {
-            /** @description `promoters` or `teams`. */
-            board: components["schemas"]["Board"];
-            /** @description Best first. */
-            data: components["schemas"]["PlaceView"][];
-            /** @description The next page, if any. */
-            next_cursor?: string | null;
-            /** @description `all`, `month` or `week`. */
-            period: components["schemas"]["Period"];
-            /** @description The period: `all`, `month:2026-12` or `week:2026-W49`. */
-            period_key: string;
-            /**
-             * Format: int64
-             * @description How many are on the board.
-             */
-            size: number;
-            /** @description Who answered: `redis`, or `postgres` while Redis cannot. */
-            source: string;
-        };
         /** @description One bar of the click-to-conversion time histogram. */
         BucketView: {
             /**
@@ -1710,6 +1785,11 @@ export interface components {
              * @description Upper bound in seconds, exclusive (none for the last).
              */
             to_seconds?: number | null;
+        };
+        /** @description Why the contest is called off. */
+        Cancel: {
+            /** @description 1 to 500 characters, shown with the contest. */
+            reason: string;
         };
         /** @description A password change. */
         ChangePassword: {
@@ -1826,15 +1906,168 @@ export interface components {
              */
             total: number;
         };
-        /** @description `contest.finished` (sent once contests exist). */
+        /** @description Changes to a draft (what is left out stays). */
+        ContestChanges: {
+            /** @description The payout metric's currency; an empty text removes it. */
+            currency?: string | null;
+            /** @description Up to 2000 characters; an empty text removes it. */
+            description?: string | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339.
+             */
+            ends_at?: string | null;
+            kind?: null | components["schemas"]["Kind"];
+            metric?: null | components["schemas"]["Metric"];
+            /** @description 2 to 100 characters. */
+            name?: string | null;
+            /** @description Replaces the offers. */
+            offer_ids?: number[] | null;
+            /** @description Replaces the prizes. */
+            prizes?: components["schemas"]["PrizeInput"][] | null;
+            /**
+             * Format: date-time
+             * @description RFC 3339.
+             */
+            starts_at?: string | null;
+        };
+        /** @description `contest.finished`: a contest's standings were frozen and its winners are known. */
         ContestData: {
+            advertiser_id?: null | components["schemas"]["AdvertiserId"];
             /**
              * Format: int64
              * @description The contest.
              */
             contest_id: number;
+            /** @description The payout metric's currency. */
+            currency?: string | null;
+            /**
+             * Format: date-time
+             * @description The window's end (not counted).
+             */
+            ends_at: string;
+            /**
+             * Format: int64
+             * @description How many entered.
+             */
+            entrants: number;
+            /** @description `individual` or `team`. */
+            kind: string;
+            /** @description `conversions`, `points`, `unique_clicks` or `payout`. */
+            metric: string;
             /** @description Its name. */
             name: string;
+            /** @description The top of the final standings: every rank with a prize, and at least the first ten. */
+            results: components["schemas"]["ContestResultData"][];
+            /**
+             * Format: date-time
+             * @description The window's start (counted).
+             */
+            starts_at: string;
+        };
+        /** @description A page of contests. */
+        ContestPage: {
+            /** @description Newest first. */
+            data: components["schemas"]["ContestView"][];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description A rank of a finished contest. */
+        ContestResultData: {
+            /** @description The team's members during the window (team contests). */
+            members: components["schemas"]["PromoterId"][];
+            /** @description The prize won. */
+            prize?: string | null;
+            prize_amount?: null | components["schemas"]["MoneyData"];
+            promoter_id?: null | components["schemas"]["PromoterId"];
+            /**
+             * Format: int32
+             * @description 1 for the winner.
+             */
+            rank: number;
+            /**
+             * Format: date-time
+             * @description When the score was reached (its last counted contribution).
+             */
+            reached_at?: string | null;
+            /** @description The score, a decimal string (a count, points, or a payout sum). */
+            score: string;
+            /**
+             * Format: int64
+             * @description The team (team contests).
+             */
+            team_id?: number | null;
+        };
+        /** @description A contest. */
+        ContestView: {
+            advertiser_id?: null | components["schemas"]["AdvertiserId"];
+            /** @description Why it was cancelled. */
+            cancel_reason?: string | null;
+            /**
+             * Format: date-time
+             * @description Cancelled.
+             */
+            cancelled_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /** @description The user who made it. */
+            created_by: components["schemas"]["UserId"];
+            /** @description The payout metric's currency. */
+            currency?: string | null;
+            /** @description Description. */
+            description?: string | null;
+            /**
+             * Format: date-time
+             * @description Counted until (not included).
+             */
+            ends_at: string;
+            /** @description Whether you (or your team) entered (promoters). */
+            entered: boolean;
+            /**
+             * Format: int64
+             * @description How many entered.
+             */
+            entrants: number;
+            /**
+             * Format: date-time
+             * @description Finished (its results frozen).
+             */
+            finished_at?: string | null;
+            /**
+             * Format: int64
+             * @description Id.
+             */
+            id: number;
+            /** @description Who competes. */
+            kind: components["schemas"]["Kind"];
+            /** @description What counts. */
+            metric: components["schemas"]["Metric"];
+            /** @description Name. */
+            name: string;
+            /** @description The offers counted (empty: every offer). */
+            offer_ids: number[];
+            /** @description Prizes by rank. */
+            prizes: components["schemas"]["PrizeView"][];
+            /**
+             * Format: date-time
+             * @description Published.
+             */
+            published_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Started.
+             */
+            started_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Counted from (included).
+             */
+            starts_at: string;
+            /** @description Where it is in its life. */
+            status: components["schemas"]["Status"];
         };
         /** @description `conversion.created` (its first decision) and `conversion.updated` (a later change). */
         ConversionData: {
@@ -2057,6 +2290,30 @@ export interface components {
             updated_at: string;
             /** @description Where events are POSTed. */
             url: string;
+        };
+        /** @description An entry. */
+        EntryView: {
+            /**
+             * Format: int64
+             * @description The contest.
+             */
+            contest_id: number;
+            /**
+             * Format: date-time
+             * @description When it entered.
+             */
+            entered_at: string;
+            /**
+             * Format: int64
+             * @description The entry.
+             */
+            entry_id: number;
+            promoter_id?: null | components["schemas"]["PromoterId"];
+            /**
+             * Format: int64
+             * @description The team (team contests).
+             */
+            team_id?: number | null;
         };
         /**
          * @description A webhook event type (the `type` of a payload).
@@ -2300,6 +2557,11 @@ export interface components {
          * @description A link-signing key (the token's kid).
          */
         Kid: number;
+        /**
+         * @description Who competes.
+         * @enum {string}
+         */
+        Kind: "individual" | "team";
         /** @description A ledger entry. */
         LedgerEntryView: {
             /** @description `conversion_approved`, `conversion_unapproved`, `unique_clicks` or `adjustment`. */
@@ -2569,6 +2831,11 @@ export interface components {
             /** @description `pending`, `delivered` or `failed`. */
             status: string;
         };
+        /**
+         * @description What is counted.
+         * @enum {string}
+         */
+        Metric: "conversions" | "points" | "unique_clicks" | "payout";
         /** @example 12.50 */
         Money: string;
         /** @description An amount in a currency. */
@@ -2578,29 +2845,35 @@ export interface components {
             /** @description ISO 4217. */
             currency: string;
         };
-        /** @description The caller's place (a promoter's own, or its team's). */
-        MyPlace: {
-            /** @description `promoters` or `teams`. */
-            board: components["schemas"]["Board"];
-            entry?: null | components["schemas"]["PlaceView"];
-            /** @description The places around it, itself included, best first. */
-            neighbours: components["schemas"]["PlaceView"][];
-            /** @description `all`, `month` or `week`. */
-            period: components["schemas"]["Period"];
-            /** @description The period: `all`, `month:2026-12` or `week:2026-W49`. */
-            period_key: string;
+        /** @description A contest to create (a draft). */
+        NewContest: {
+            /** @description Required for (and only for) the payout metric: payouts in this currency are summed. */
+            currency?: string | null;
+            /** @description Up to 2000 characters. */
+            description?: string | null;
             /**
-             * Format: int64
-             * @description How many are on the board.
+             * Format: date-time
+             * @description RFC 3339: counted until this instant (not included); at most 366 days after the start.
              */
-            size: number;
-            /** @description Who answered: `redis` or `postgres`. */
-            source: string;
+            ends_at: string;
+            /** @description `individual` or `team`. */
+            kind: components["schemas"]["Kind"];
+            /** @description `conversions`, `points`, `unique_clicks` or `payout`. */
+            metric: components["schemas"]["Metric"];
+            /** @description 2 to 100 characters. */
+            name: string;
             /**
-             * Format: int64
-             * @description The promoter, or its team (null: not in a team).
+             * @description The offers counted (empty: every offer). Advertisers name their own (required);
+             *     the points metric takes none.
              */
-            subject_id?: number | null;
+            offer_ids?: number[];
+            /** @description Prizes by rank. */
+            prizes?: components["schemas"]["PrizeInput"][];
+            /**
+             * Format: date-time
+             * @description RFC 3339: counted from this instant.
+             */
+            starts_at: string;
         };
         /** @description A new endpoint: the only time its secret is shown. */
         NewEndpointView: components["schemas"]["EndpointView"] & {
@@ -2833,11 +3106,6 @@ export interface components {
          * @enum {string}
          */
         PayoutModel: "cpa" | "cpl" | "cps" | "revshare";
-        /**
-         * @description Which points count.
-         * @enum {string}
-         */
-        Period: "all" | "month" | "week";
         /** @description `test.ping`: a test send. */
         PingData: {
             /**
@@ -2847,31 +3115,6 @@ export interface components {
             endpoint_id: number;
             /** @description Says what this is. */
             message: string;
-        };
-        /** @description A place on a board. */
-        PlaceView: {
-            /**
-             * Format: int64
-             * @description The promoter or team.
-             */
-            id: number;
-            /** @description Its display name (a team's name). */
-            name: string;
-            /**
-             * Format: int64
-             * @description Points in the period.
-             */
-            points: number;
-            /**
-             * Format: int64
-             * @description 1 for the first.
-             */
-            rank: number;
-            /**
-             * Format: date-time
-             * @description When the points last changed (ties go to the earlier).
-             */
-            reached_at: string;
         };
         /** @description A promoter's standing. */
         PointsView: {
@@ -2986,6 +3229,33 @@ export interface components {
              *     `{status}` `{txid}` are filled in, percent-encoded.
              */
             url: string;
+        };
+        /** @description A prize to award. */
+        PrizeInput: {
+            /** @description An amount (a decimal string, up to 4 decimals), with `currency`. */
+            amount?: string | null;
+            /** @description The amount's ISO 4217 code. */
+            currency?: string | null;
+            /** @description 1 to 200 characters. */
+            prize: string;
+            /**
+             * Format: int32
+             * @description 1 to 100, one prize per rank.
+             */
+            rank: number;
+        };
+        /** @description A prize. */
+        PrizeView: {
+            amount?: null | components["schemas"]["Money"];
+            /** @description The amount's currency. */
+            currency?: string | null;
+            /** @description What it is. */
+            prize: string;
+            /**
+             * Format: int32
+             * @description The rank that wins it.
+             */
+            rank: number;
         };
         /**
          * Format: int64
@@ -3217,6 +3487,55 @@ export interface components {
          * @enum {string}
          */
         SessionMode: "token" | "cookie";
+        /** @description A place in the standings. */
+        StandingView: {
+            /**
+             * Format: date-time
+             * @description When it entered.
+             */
+            entered_at: string;
+            /** @description The promoter's display name or the team's name. */
+            name: string;
+            prize?: null | components["schemas"]["PrizeView"];
+            promoter_id?: null | components["schemas"]["PromoterId"];
+            /**
+             * Format: int32
+             * @description 1 for the leader; no two share a rank (ties go to whoever reached the score first).
+             */
+            rank: number;
+            /**
+             * Format: date-time
+             * @description When the score was reached (the last counted contribution; null: none yet).
+             */
+            reached_at?: string | null;
+            /**
+             * @description The score, a decimal string: a count, points, or a payout sum in the contest's
+             *     currency.
+             */
+            score: string;
+            /**
+             * Format: int64
+             * @description The team (team contests).
+             */
+            team_id?: number | null;
+        };
+        /** @description The standings. */
+        StandingsPage: {
+            /**
+             * Format: int64
+             * @description The contest.
+             */
+            contest_id: number;
+            /** @description By rank. */
+            data: components["schemas"]["StandingView"][];
+            /** @description True once finished: the standings are the final results. */
+            frozen: boolean;
+            mine?: null | components["schemas"]["StandingView"];
+            /** @description Pass as `cursor` for the next page; `null` on the last page. */
+            next_cursor?: string | null;
+            /** @description Its state. */
+            status: components["schemas"]["Status"];
+        };
         /** @description A stats answer. */
         StatsAnswer: {
             /** @description The period length. */
@@ -3279,6 +3598,11 @@ export interface components {
              */
             unique_clicks: number;
         };
+        /**
+         * @description Where a contest is in its life.
+         * @enum {string}
+         */
+        Status: "draft" | "scheduled" | "running" | "finished" | "cancelled";
         /** @description A subnet and its clicks. */
         SubnetView: {
             /**
@@ -4606,6 +4930,410 @@ export interface operations {
             };
         };
     };
+    contests_list: {
+        parameters: {
+            query?: {
+                /** @description Only in this state. */
+                status?: null | components["schemas"]["Status"];
+                /** @description Only of this kind. */
+                kind?: null | components["schemas"]["Kind"];
+                /** @description Only with this metric. */
+                metric?: null | components["schemas"]["Metric"];
+                /** @description Promoters: only those you (or your team) entered. */
+                mine?: boolean | null;
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContestPage"];
+                };
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contests_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewContest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContestView"];
+                };
+            };
+            /** @description forbidden: promoters */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contests_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContestView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contests_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition: not a draft */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contests_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContestChanges"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContestView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition: not a draft */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contests_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Cancel"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContestView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contests_enter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description entered already */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryView"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EntryView"];
+                };
+            };
+            /** @description forbidden: not a promoter, not the team's owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition: not open; no_team */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contests_leave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description withdrawn */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found: no such contest, or not entered */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition: over */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contests_publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContestView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description illegal_transition, contest_ended */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contests_standings: {
+        parameters: {
+            query?: {
+                /** @description From `next_cursor`. */
+                cursor?: string | null;
+                /** @description 1–200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StandingsPage"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description contest_cancelled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     conversions_list: {
         parameters: {
             query?: {
@@ -4953,97 +5681,6 @@ export interface operations {
             };
             /** @description validation_failed */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    leaderboards_board: {
-        parameters: {
-            query?: {
-                /** @description `all` (default), `month` (this calendar month, UTC) or `week` (this ISO week, UTC). */
-                period?: components["schemas"]["Period"];
-                /** @description Places per page, 1 to 200 (default 50). */
-                limit?: number;
-                /** @description The `next_cursor` of the previous page. */
-                cursor?: string;
-            };
-            header?: never;
-            path: {
-                /** @description promoters or teams */
-                board: components["schemas"]["Board"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["BoardPage"];
-                };
-            };
-            /** @description invalid_query */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description unavailable: Redis and Postgres both away (Retry-After) */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    leaderboards_mine: {
-        parameters: {
-            query?: {
-                /** @description `all` (default), `month` or `week`. */
-                period?: components["schemas"]["Period"];
-                /** @description Neighbours on each side, 0 to 10 (default 2). */
-                around?: number;
-            };
-            header?: never;
-            path: {
-                /** @description promoters or teams */
-                board: components["schemas"]["Board"];
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MyPlace"];
-                };
-            };
-            /** @description invalid_query */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description forbidden: not a promoter */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description unavailable: Redis and Postgres both away (Retry-After) */
-            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -546,6 +546,62 @@ impl Client {
         Ok(team)
     }
 
+    /// The contests the caller sees, newest first (the first 200).
+    pub async fn contests(&self, token: &str) -> Result<Vec<Value>, ClientError> {
+        let (_, page): (_, Value) = self
+            .call(
+                Method::GET,
+                "/v1/contests?limit=200",
+                Some(token),
+                None,
+                &[StatusCode::OK],
+            )
+            .await?;
+        Ok(page["data"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// Creates a contest (a draft).
+    pub async fn create_contest(&self, token: &str, body: &Value) -> Result<Value, ClientError> {
+        let (_, contest) = self
+            .call(
+                Method::POST,
+                "/v1/contests",
+                Some(token),
+                Some(body),
+                &[StatusCode::CREATED],
+            )
+            .await?;
+        Ok(contest)
+    }
+
+    /// Publishes a draft contest.
+    pub async fn publish_contest(&self, token: &str, id: i64) -> Result<Value, ClientError> {
+        let (_, contest) = self
+            .call(
+                Method::POST,
+                &format!("/v1/contests/{id}/publish"),
+                Some(token),
+                None,
+                &[StatusCode::OK],
+            )
+            .await?;
+        Ok(contest)
+    }
+
+    /// A promoter enters a contest: true when it had not yet.
+    pub async fn enter_contest(&self, token: &str, id: i64) -> Result<bool, ClientError> {
+        let (status, _): (_, Value) = self
+            .call(
+                Method::POST,
+                &format!("/v1/contests/{id}/entries"),
+                Some(token),
+                None,
+                &[StatusCode::CREATED, StatusCode::OK],
+            )
+            .await?;
+        Ok(status == StatusCode::CREATED)
+    }
+
     /// The caller's stats from `from` to `to` (days, in UTC), by day.
     pub async fn stats(&self, token: &str, from: Date, to: Date) -> Result<Stats, ClientError> {
         let path = format!("/v1/stats?from={from}&to={to}&granularity=day");

@@ -6,7 +6,8 @@
 //! (created by `afftok admin create` beforehand), finds or creates the demo offer and brings
 //! it to `approved` (submit, admin approval, resume), makes sure the postback key saved in
 //! `AFFTOK_DEV_POSTBACK_KEY_FILE` is still active (else creates one and saves it), joins the
-//! promoter to the offer, and prints `name=value` lines: `offer_id`, `advertiser_id` (the
+//! promoter to the offer, makes the promoter's team ("Demo Team") and the running contest
+//! "December Sprint" it enters, and prints `name=value` lines: `offer_id`, `advertiser_id` (the
 //! advertiser's user id), `promoter_id`, `link`, `token`, `postback_key`. Run again, it
 //! reuses all of it.
 //!
@@ -34,6 +35,8 @@ pub use client::{
 
 /// The demo offer's name: `seed` reuses the advertiser's offer of that name.
 pub const OFFER_NAME: &str = "AffTok demo offer";
+/// The demo contest's name: `seed` reuses an open contest of that name.
+pub const CONTEST_NAME: &str = "December Sprint";
 /// The name of the postback keys `seed` creates.
 pub const POSTBACK_KEY_NAME: &str = "scripts/dev demo";
 
@@ -294,6 +297,56 @@ async fn demo_postback_key(
     Ok(created.key)
 }
 
+/// The demo contest, made if no open one has that name: platform-wide, conversions, started
+/// yesterday, ending in 30 days, with three prizes. Returns its id.
+async fn demo_contest(client: &Client, admin: &str) -> Result<i64, Failure> {
+    let open = client.contests(admin).await?.into_iter().find(|c| {
+        c["name"] == CONTEST_NAME
+            && matches!(
+                c["status"].as_str(),
+                Some("draft" | "scheduled" | "running")
+            )
+    });
+    let contest = match open {
+        Some(c) => c,
+        None => {
+            let now = OffsetDateTime::now_utc();
+            let rfc3339 = |t: OffsetDateTime| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+            };
+            let contest = client
+                .create_contest(
+                    admin,
+                    &serde_json::json!({
+                        "name": CONTEST_NAME,
+                        "description": "Most approved conversions in 30 days wins.",
+                        "kind": "individual",
+                        "metric": "conversions",
+                        "starts_at": rfc3339(now - time::Duration::days(1)),
+                        "ends_at": rfc3339(now + time::Duration::days(30)),
+                        "prizes": [
+                            {"rank": 1, "prize": "1st place", "amount": "500.00", "currency": "USD"},
+                            {"rank": 2, "prize": "2nd place", "amount": "250.00", "currency": "USD"},
+                            {"rank": 3, "prize": "3rd place", "amount": "100.00", "currency": "USD"},
+                        ],
+                    }),
+                )
+                .await?;
+            log(&format!("contest \"{CONTEST_NAME}\" created"));
+            contest
+        }
+    };
+    let Some(id) = contest["id"].as_i64() else {
+        return fail("the contest has no id");
+    };
+    if contest["status"] == "draft" {
+        client.publish_contest(admin, id).await?;
+        log(&format!("contest \"{CONTEST_NAME}\" published"));
+    }
+    Ok(id)
+}
+
 /// Makes sure the demo exists, reusing what is there. Settings: `AFFTOK_API`,
 /// `AFFTOK_DEV_{ADMIN,ADVERTISER,PROMOTER}_{EMAIL,PASSWORD}`, `AFFTOK_DEV_POSTBACK_KEY_FILE`,
 /// `AFFTOK_DEV_OFFER_URL` (the demo offer's URL template, when it has to be created);
@@ -356,6 +409,14 @@ pub async fn seed<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Demo, F
             ));
         }
     }
+    let contest = demo_contest(&client, &admin.access_token).await?;
+    let entered = client
+        .enter_contest(&promoter.access_token, contest)
+        .await?;
+    log(&format!(
+        "promoter {} contest \"{CONTEST_NAME}\" ({contest})",
+        if entered { "entered" } else { "had entered" }
+    ));
     let days: u16 = env.number("AFFTOK_DEV_TRAFFIC_DAYS", Some("0"))?;
     if days > 0 {
         let advertiser_id = advertiser

@@ -203,7 +203,7 @@ fn describe(t: EventType) -> &'static str {
         EventType::PointsLevelReached => {
             "A promoter reached a level (once the promoter programme exists)."
         }
-        EventType::ContestFinished => "A contest ended (once contests exist).",
+        EventType::ContestFinished => "A contest finished: its final standings and winners.",
         EventType::TestPing => "A test send (every endpoint gets those it asks for).",
     }
 }
