@@ -772,6 +772,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/leaderboards/{board}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A board's places, best first: points, then whoever got there first. */
+        get: operations["leaderboards_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/leaderboards/{board}/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your place (promoters) on the promoters' board, or your team's on the teams' board, with
+         *     the places around it.
+         */
+        get: operations["leaderboards_mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/links": {
         parameters: {
             query?: never;
@@ -1760,6 +1797,31 @@ export interface components {
             reason?: string | null;
             /** @description After. */
             to_status: components["schemas"]["ConversionStatus"];
+        };
+        /**
+         * @description Who is ranked.
+         * @enum {string}
+         */
+        Board: "promoters" | "teams";
+        /** @description A page of a board. */
+        BoardPage: {
+            /** @description `promoters` or `teams`. */
+            board: components["schemas"]["Board"];
+            /** @description Best first. */
+            data: components["schemas"]["PlaceView"][];
+            /** @description The next page, if any. */
+            next_cursor?: string | null;
+            /** @description `all`, `month` or `week`. */
+            period: components["schemas"]["Period"];
+            /** @description The period: `all`, `month:2026-12` or `week:2026-W49`. */
+            period_key: string;
+            /**
+             * Format: int64
+             * @description How many are on the board.
+             */
+            size: number;
+            /** @description Who answered: `redis`, or `postgres` while Redis cannot. */
+            source: string;
         };
         /** @description One bar of the click-to-conversion time histogram. */
         BucketView: {
@@ -2845,6 +2907,30 @@ export interface components {
             /** @description ISO 4217. */
             currency: string;
         };
+        /** @description The caller's place (a promoter's own, or its team's). */
+        MyPlace: {
+            /** @description `promoters` or `teams`. */
+            board: components["schemas"]["Board"];
+            entry?: null | components["schemas"]["PlaceView"];
+            /** @description The places around it, itself included, best first. */
+            neighbours: components["schemas"]["PlaceView"][];
+            /** @description `all`, `month` or `week`. */
+            period: components["schemas"]["Period"];
+            /** @description The period: `all`, `month:2026-12` or `week:2026-W49`. */
+            period_key: string;
+            /**
+             * Format: int64
+             * @description How many are on the board.
+             */
+            size: number;
+            /** @description Who answered: `redis` or `postgres`. */
+            source: string;
+            /**
+             * Format: int64
+             * @description The promoter, or its team (null: not in a team).
+             */
+            subject_id?: number | null;
+        };
         /** @description A contest to create (a draft). */
         NewContest: {
             /** @description Required for (and only for) the payout metric: payouts in this currency are summed. */
@@ -3106,6 +3192,11 @@ export interface components {
          * @enum {string}
          */
         PayoutModel: "cpa" | "cpl" | "cps" | "revshare";
+        /**
+         * @description Which points count.
+         * @enum {string}
+         */
+        Period: "all" | "month" | "week";
         /** @description `test.ping`: a test send. */
         PingData: {
             /**
@@ -3115,6 +3206,31 @@ export interface components {
             endpoint_id: number;
             /** @description Says what this is. */
             message: string;
+        };
+        /** @description A place on a board. */
+        PlaceView: {
+            /**
+             * Format: int64
+             * @description The promoter or team.
+             */
+            id: number;
+            /** @description Its display name (a team's name). */
+            name: string;
+            /**
+             * Format: int64
+             * @description Points in the period.
+             */
+            points: number;
+            /**
+             * Format: int64
+             * @description 1 for the first.
+             */
+            rank: number;
+            /**
+             * Format: date-time
+             * @description When the points last changed (ties go to the earlier).
+             */
+            reached_at: string;
         };
         /** @description A promoter's standing. */
         PointsView: {
@@ -5681,6 +5797,97 @@ export interface operations {
             };
             /** @description validation_failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    leaderboards_board: {
+        parameters: {
+            query?: {
+                /** @description `all` (default), `month` (this calendar month, UTC) or `week` (this ISO week, UTC). */
+                period?: components["schemas"]["Period"];
+                /** @description Places per page, 1 to 200 (default 50). */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description promoters or teams */
+                board: components["schemas"]["Board"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardPage"];
+                };
+            };
+            /** @description invalid_query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unavailable: Redis and Postgres both away (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    leaderboards_mine: {
+        parameters: {
+            query?: {
+                /** @description `all` (default), `month` or `week`. */
+                period?: components["schemas"]["Period"];
+                /** @description Neighbours on each side, 0 to 10 (default 2). */
+                around?: number;
+            };
+            header?: never;
+            path: {
+                /** @description promoters or teams */
+                board: components["schemas"]["Board"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyPlace"];
+                };
+            };
+            /** @description invalid_query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description forbidden: not a promoter */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unavailable: Redis and Postgres both away (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

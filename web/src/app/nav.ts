@@ -12,6 +12,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/points", label: "nav.points" },
     { to: "/postbacks", label: "nav.postbacks" },
     { to: "/team", label: "nav.team" },
+    { to: "/contests", label: "nav.contests" },
   ],
   advertiser: [
     { to: "/offers", label: "nav.offers" },
@@ -19,12 +20,14 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/clicks", label: "nav.clicks" },
     { to: "/conversions", label: "nav.conversions" },
     { to: "/postback-keys", label: "nav.postbackKeys" },
+    { to: "/contests", label: "nav.contests" },
     { to: "/stats", label: "nav.stats" },
   ],
   admin: [
     { to: "/admin/review", label: "nav.review" },
     { to: "/admin/users", label: "nav.users" },
     { to: "/admin/fraud", label: "nav.fraudReview" },
+    { to: "/contests", label: "nav.contests" },
     { to: "/stats", label: "nav.stats" },
   ],
 };

@@ -27,6 +27,7 @@ export default {
     webhooks: "الخطافات الشبكية",
     postbacks: "روابط الإشعار",
     team: "فريقي",
+    contests: "المسابقات",
     logout: "تسجيل الخروج",
   },
   roles: { promoter: "مسوّق", advertiser: "معلن", admin: "مشرف" },

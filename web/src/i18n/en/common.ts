@@ -24,6 +24,7 @@ export default {
     webhooks: "Webhooks",
     postbacks: "Postbacks",
     team: "My team",
+    contests: "Contests",
     logout: "Log out",
   },
   roles: { promoter: "Promoter", advertiser: "Advertiser", admin: "Admin" },

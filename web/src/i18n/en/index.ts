@@ -2,6 +2,7 @@ import admin from "./admin";
 import advertiser from "./advertiser";
 import auth from "./auth";
 import common from "./common";
+import contests from "./contests";
 import fraud from "./fraud";
 import points from "./points";
 import promoter from "./promoter";
@@ -9,4 +10,16 @@ import stats from "./stats";
 import teams from "./teams";
 import webhooks from "./webhooks";
 
-export default { common, auth, promoter, advertiser, admin, stats, fraud, webhooks, points, teams };
+export default {
+  common,
+  auth,
+  promoter,
+  advertiser,
+  admin,
+  stats,
+  fraud,
+  webhooks,
+  points,
+  teams,
+  contests,
+};
