@@ -1,6 +1,7 @@
 // Each role's main journey in real Chromium against a real control plane and the native
 // edge, started by tests/web.rs (which passes their URLs): see that file for what runs.
 import { readFileSync } from "node:fs";
+import { contestsJourney } from "./contests.mjs";
 import { fraudJourney } from "./fraud.mjs";
 import { assert, env, eventually, failed, launch, person, shot, step, testid } from "./lib.mjs";
 import { pointsJourney } from "./points.mjs";
@@ -371,6 +372,18 @@ try {
     promoterEmail: `pat-${stamp}@promo.e2e`,
   });
 
+  const contestAudits = await contestsJourney({
+    admin,
+    adv,
+    promoter,
+    nav,
+    stamp,
+    offerName,
+    promoterName: "Pat Promoter",
+    promoterEmail: `pat-${stamp}@promo.e2e`,
+    advertiserEmail: `ada-${stamp}@shop.e2e`,
+  });
+
   await step(promoter, "the Arabic UI runs right to left", async () => {
     const { page } = promoter;
     await page.goto(app("/stats"));
@@ -446,7 +459,7 @@ try {
     ],
     [env.adminEmail, ["/admin/review", "/admin/users", "/stats"]],
   ];
-  audits.push(...fraudAudits, ...webhookAudits, ...pointsAudits, ...teamAudits);
+  audits.push(...fraudAudits, ...webhookAudits, ...pointsAudits, ...teamAudits, ...contestAudits);
   for (const [email, paths] of audits) {
     for (const lang of ["en", "ar"]) {
       // Injecting axe needs a page whose CSP allows it: this context alone bypasses CSP.

@@ -57,13 +57,30 @@ export function useContests(f: ContestFilter) {
   });
 }
 
-/** A contest; read again every `refreshMs` while it may change by itself (start, finish). */
+/**
+ * How soon to read a contest again: the API's tick starts and finishes contests a moment
+ * after their time, so one whose start or end has passed is read again soon; a published one
+ * every `refreshMs`; a draft, finished or cancelled one not by itself.
+ */
+export function contestRefresh(
+  c: Pick<ContestView, "status" | "starts_at" | "ends_at"> | undefined,
+  now: number,
+  refreshMs: number,
+): number | false {
+  if (!c) return false;
+  if (c.status === "scheduled" && now >= Date.parse(c.starts_at)) return 2_000;
+  if (c.status === "running" && now >= Date.parse(c.ends_at)) return 10_000;
+  return c.status === "scheduled" || c.status === "running" ? refreshMs : false;
+}
+
+/** A contest; with `refreshMs`, read again while it may change by itself (contestRefresh). */
 export function useContest(id: number, refreshMs: number | false = false, enabled = true) {
   return useQuery({
     queryKey: contestKeys.one(id),
     enabled,
     queryFn: () => call(api.GET("/v1/contests/{id}", { params: { path: { id } } })),
-    refetchInterval: refreshMs,
+    refetchInterval: (q) =>
+      refreshMs === false ? false : contestRefresh(q.state.data, Date.now(), refreshMs),
   });
 }
 

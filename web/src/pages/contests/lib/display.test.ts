@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ContestStatus, StandingView } from "../../../api/hooks/contests";
+import { contestRefresh } from "../../../api/hooks/contests";
 import ar from "../../../i18n/ar/contests";
 import en from "../../../i18n/en/contests";
 import {
@@ -115,5 +116,21 @@ describe("who may do what", () => {
     expect(entryChoice(team, null, 1, now)).toBe("needTeam");
     expect(entryChoice(team, { owner_id: 2 }, 1, now)).toBe("notOwner");
     expect(entryChoice(team, { owner_id: 1 }, 1, now)).toBe("enter");
+  });
+});
+
+describe("reading a contest again", () => {
+  it("soon after its start or end has passed, else every so often while published", () => {
+    const c = (status: ContestStatus) => ({ ...span, status });
+    const before = at("2026-11-30T00:00:00Z");
+    const during = at("2026-12-05T00:00:00Z");
+    const after = at("2026-12-31T00:00:01Z");
+    expect(contestRefresh(c("scheduled"), before, 30_000)).toBe(30_000);
+    expect(contestRefresh(c("scheduled"), during, 30_000)).toBe(2_000);
+    expect(contestRefresh(c("running"), during, 30_000)).toBe(30_000);
+    expect(contestRefresh(c("running"), after, 30_000)).toBe(10_000);
+    expect(contestRefresh(c("finished"), after, 30_000)).toBe(false);
+    expect(contestRefresh(c("draft"), during, 30_000)).toBe(false);
+    expect(contestRefresh(undefined, during, 30_000)).toBe(false);
   });
 });
