@@ -268,7 +268,8 @@ export async function contestsJourney({
         [
           contestPath,
           async (page) => {
-            await page.getByRole("button", { name: "Cancel contest" }).click();
+            // By test id: the sweep runs in Arabic too.
+            await page.getByTestId("cancel-contest").click();
             await page.getByRole("dialog").waitFor();
           },
         ],

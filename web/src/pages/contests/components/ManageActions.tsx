@@ -66,7 +66,12 @@ export function ManageActions({
           </button>
         )}
         {can.cancel && (
-          <button type="button" className="btn btn-danger" onClick={() => show("cancelled")}>
+          <button
+            type="button"
+            className="btn btn-danger"
+            onClick={() => show("cancelled")}
+            data-testid="cancel-contest"
+          >
             {t("manage.cancel")}
           </button>
         )}
