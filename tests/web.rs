@@ -11,7 +11,9 @@
 //! postback); the points pages (web/e2e/points.mjs: an admin's adjustments take the promoter
 //! to Silver, which its Points page shows with the ledger); the team page (web/e2e/teams.mjs);
 //! the leaderboards (web/e2e/leaderboards.mjs: places, ties to the first, my place, paging,
-//! periods, the teams' board); and every page through axe in both languages. Screenshots go to target/e2e/.
+//! periods, the teams' board); the contests (web/e2e/contests.mjs: an admin publishes one, a
+//! promoter enters and sees the standings, an advertiser's draft with a field error, edited and
+//! cancelled); and every page through axe in both languages. Screenshots go to target/e2e/.
 //!
 //! Needs `web/dist` (scripts/test builds it; by hand: `cd web && npm ci && npm run build`),
 //! Node 20 and Chromium (`AFFTOK_CHROMIUM`, default the `chromium` on PATH).

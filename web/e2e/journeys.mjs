@@ -1,6 +1,7 @@
 // Each role's main journey in real Chromium against a real control plane and the native
 // edge, started by tests/web.rs (which passes their URLs): see that file for what runs.
 import { readFileSync } from "node:fs";
+import { contestsJourney } from "./contests.mjs";
 import { fraudJourney } from "./fraud.mjs";
 import { leaderboardsJourney } from "./leaderboards.mjs";
 import { assert, env, eventually, failed, launch, person, shot, step, testid } from "./lib.mjs";
@@ -373,6 +374,17 @@ try {
   });
 
   const leaderboardAudits = await leaderboardsJourney({ browser, admin, nav, stamp });
+  const contestAudits = await contestsJourney({
+    admin,
+    adv,
+    promoter,
+    nav,
+    stamp,
+    offerName,
+    promoterName: "Pat Promoter",
+    promoterEmail: `pat-${stamp}@promo.e2e`,
+    advertiserEmail: `ada-${stamp}@shop.e2e`,
+  });
 
   await step(promoter, "the Arabic UI runs right to left", async () => {
     const { page } = promoter;
@@ -455,6 +467,7 @@ try {
     ...pointsAudits,
     ...teamAudits,
     ...leaderboardAudits,
+    ...contestAudits,
   );
   for (const [email, paths] of audits) {
     for (const lang of ["en", "ar"]) {

@@ -13,6 +13,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/leaderboards", label: "nav.leaderboards" },
     { to: "/postbacks", label: "nav.postbacks" },
     { to: "/team", label: "nav.team" },
+    { to: "/contests", label: "nav.contests" },
   ],
   advertiser: [
     { to: "/offers", label: "nav.offers" },
@@ -20,6 +21,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/clicks", label: "nav.clicks" },
     { to: "/conversions", label: "nav.conversions" },
     { to: "/postback-keys", label: "nav.postbackKeys" },
+    { to: "/contests", label: "nav.contests" },
     { to: "/stats", label: "nav.stats" },
     { to: "/leaderboards", label: "nav.leaderboards" },
   ],
@@ -27,6 +29,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/admin/review", label: "nav.review" },
     { to: "/admin/users", label: "nav.users" },
     { to: "/admin/fraud", label: "nav.fraudReview" },
+    { to: "/contests", label: "nav.contests" },
     { to: "/stats", label: "nav.stats" },
     { to: "/leaderboards", label: "nav.leaderboards" },
   ],

@@ -4,6 +4,7 @@ import { routes as adminRoutes } from "../pages/admin/routes";
 import { routes as advertiserRoutes } from "../pages/advertiser/routes";
 import { routes as openRoutes } from "../pages/auth/openRoutes";
 import { routes as publicRoutes } from "../pages/auth/routes";
+import { routes as contestRoutes } from "../pages/contests/routes";
 import { routes as fraudRoutes } from "../pages/fraud/routes";
 import { routes as leaderboardRoutes } from "../pages/leaderboards/routes";
 import { NotFound } from "../pages/NotFound";
@@ -38,6 +39,7 @@ export const router = createBrowserRouter([
           ...webhookRoutes,
           ...teamRoutes,
           ...leaderboardRoutes,
+          ...contestRoutes,
         ],
       },
       { path: "*", element: <NotFound /> },

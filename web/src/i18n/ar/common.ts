@@ -28,6 +28,7 @@ export default {
     postbacks: "روابط الإشعار",
     team: "فريقي",
     leaderboards: "لوحات الصدارة",
+    contests: "المسابقات",
     logout: "تسجيل الخروج",
   },
   roles: { promoter: "مسوّق", advertiser: "معلن", admin: "مشرف" },

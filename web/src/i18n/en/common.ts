@@ -25,6 +25,7 @@ export default {
     postbacks: "Postbacks",
     team: "My team",
     leaderboards: "Leaderboards",
+    contests: "Contests",
     logout: "Log out",
   },
   roles: { promoter: "Promoter", advertiser: "Advertiser", admin: "Admin" },

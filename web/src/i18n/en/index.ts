@@ -2,6 +2,7 @@ import admin from "./admin";
 import advertiser from "./advertiser";
 import auth from "./auth";
 import common from "./common";
+import contests from "./contests";
 import fraud from "./fraud";
 import leaderboards from "./leaderboards";
 import points from "./points";
@@ -22,4 +23,5 @@ export default {
   points,
   teams,
   leaderboards,
+  contests,
 };
