@@ -24,6 +24,8 @@ const HTTP_IN_FLIGHT: usize = 8;
 const ADVERTISERS: usize = 20;
 const OFFERS_PER_ADVERTISER: usize = 5;
 const PROMOTERS: usize = 2_000;
+/// The traffic's first promoter id.
+const FIRST_PROMOTER: i64 = 1_000;
 
 /// The control plane's settings for a row.
 pub fn serve_env(ctx: &Ctx, db_url: &str, port: u16, row: &str) -> Vec<(String, String)> {
@@ -85,6 +87,17 @@ async fn prepare(
     let db = crate::pg::fresh(ctx, name).await?;
     crate::pg::partitions(&db, g_range.0, g_range.1).await?;
     let offers = crate::pg::seed_offers(&db, ADVERTISERS, OFFERS_PER_ADVERTISER).await?;
+    // The traffic's promoters are accounts (the points consumer pays them).
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, role, display_name) OVERRIDING SYSTEM VALUE
+         SELECT g, 'p' || g || '@ingest.bench', 'not a password', 'promoter', 'Promoter ' || g
+         FROM generate_series($1::bigint, $2::bigint) g",
+    )
+    .bind(FIRST_PROMOTER)
+    .bind(FIRST_PROMOTER + PROMOTERS as i64 - 1)
+    .execute(&db)
+    .await
+    .map_err(|e| format!("making the promoters: {e}"))?;
     Ok((db, offers))
 }
 
@@ -189,7 +202,7 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>, String> {
         // The offers are the same in every fresh database: seeded in the same order.
         let (db, offers) = prepare(ctx, &name, range).await?;
         db.close().await;
-        traffic::generate(n, &offers, (1_000, PROMOTERS), end_ms, 600)
+        traffic::generate(n, &offers, (FIRST_PROMOTER, PROMOTERS), end_ms, 600)
     };
     let dir = std::env::temp_dir().join(format!("afftok-bench-{}", ctx.run));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;

@@ -27,7 +27,7 @@ pub(crate) struct Entry {
 }
 
 /// Writes `entries` (one already written for the same event, promoter, cause and day is
-/// skipped), moves the promoters' sums and their leaderboards, and records `points.level_reached` for each level a
+/// skipped, and so is one of a promoter that no longer exists), moves the promoters' sums and their leaderboards, and records `points.level_reached` for each level a
 /// promoter reaches for the first time. Returns the ids of the entries written.
 pub(crate) async fn apply(
     conn: &mut PgConnection,
@@ -41,8 +41,12 @@ pub(crate) async fn apply(
     let written = sqlx::query!(
         r#"INSERT INTO points_ledger (promoter_id, points, cause, source_event, conversion_id,
                                       offer_id, day, reason, actor_id)
-           SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::uuid[],
-                                $6::bigint[], $7::date[], $8::text[], $9::bigint[])
+           SELECT e.* FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::uuid[],
+                                  $6::bigint[], $7::date[], $8::text[], $9::bigint[])
+                AS e(promoter_id, points, cause, source_event, conversion_id, offer_id, day, reason, actor_id)
+           -- Only promoters that exist: traffic of a deleted account (its links still
+           -- redirect until the edge forgets them) earns nothing and holds nothing up.
+           WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = e.promoter_id AND u.role = 'promoter')
            ON CONFLICT DO NOTHING
            RETURNING id, promoter_id AS "promoter_id: PromoterId", points"#,
         &entries.iter().map(|e| e.promoter_id.0).collect::<Vec<_>>(),

@@ -348,3 +348,29 @@ async fn points_are_the_promoters_own() {
     assert_eq!(theirs["balance"], 0);
     assert_eq!(theirs["level"]["name"], "Bronze");
 }
+
+#[tokio::test]
+async fn traffic_of_a_promoter_that_is_no_account_earns_nothing_and_holds_nothing_up() {
+    let m = market(json!({})).await;
+    let app = &m.app;
+    let today = OffsetDateTime::now_utc().date().midnight().assume_utc();
+    // A click naming a promoter id no account has (a deleted account's link, say), in the
+    // same batch as a real promoter's.
+    let mut ghost = Click::new(m.offer, 987_654_321, today);
+    ghost.ip = "198.18.9.9".to_owned();
+    let mut real = Click::new(m.offer, m.promoter.id, today);
+    real.ip = "198.18.9.10".to_owned();
+    app.ingest(&[ghost.event(), real.event()]).await;
+    app.settled().await;
+    assert_eq!(points(app, &m.promoter.token).await["balance"], 1);
+    // And the consumer goes on with later events.
+    unique_clicks(&m, today + Duration::from_secs(3600), 2, 50).await;
+    app.settled().await;
+    assert_eq!(points(app, &m.promoter.token).await["balance"], 3);
+    let ghosts: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM points_ledger WHERE promoter_id = 987654321")
+            .fetch_one(&app.db)
+            .await
+            .expect("count");
+    assert_eq!(ghosts, 0);
+}
