@@ -322,9 +322,12 @@ async fn one_run(
 async fn points_caught_up(db: &PgPool) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
+        // Events are handed out in (transaction, id) order: the position is the last one so.
         let behind: bool = sqlx::query_scalar(
-            "SELECT coalesce((SELECT max(id) FROM domain_events), 0)
-                    > coalesce((SELECT event_id FROM event_cursors WHERE consumer = 'points'), 0)",
+            "SELECT NOT EXISTS (SELECT 1 FROM event_cursors WHERE consumer = 'points')
+                 OR EXISTS (SELECT 1 FROM domain_events e
+                            JOIN event_cursors c ON c.consumer = 'points'
+                             AND (c.tx_id, c.event_id) < (e.tx_id, e.id))",
         )
         .fetch_one(db)
         .await

@@ -322,6 +322,32 @@ async fn boards_equal_a_recount_after_a_rebuild_and_after_redis_loses_them() {
     .await
     .expect("rebuild");
     assert!(rows > 40 && copied > 40, "{rows} rows, {copied} copied");
+    // Only all time, this month and this week are kept (the entries span 70 days).
+    let periods: i64 = sqlx::query_scalar("SELECT count(DISTINCT period) FROM leaderboard_totals")
+        .fetch_one(&app.db)
+        .await
+        .expect("periods");
+    assert_eq!(periods, 3);
+    // A past week's row (left from before the week ended) is forgotten by the syncer of a
+    // control plane that starts.
+    sqlx::query(
+        "INSERT INTO leaderboard_totals (board, period, subject_id, points, reached_at, version, dirty)
+         VALUES ('promoters', 'week:2001-W01', $1, 5, now(), 0, false)",
+    )
+    .bind(promoters[0])
+    .execute(&app.db)
+    .await
+    .expect("a past row");
+    let _twin = app.twin().await;
+    crate::helpers::wait_until("the past week forgotten", async || {
+        sqlx::query_scalar::<_, bool>(
+            "SELECT NOT EXISTS (SELECT 1 FROM leaderboard_totals WHERE period = 'week:2001-W01')",
+        )
+        .fetch_one(&app.db)
+        .await
+        .expect("query")
+    })
+    .await;
     for board in ["promoters", "teams"] {
         for period in ["all", "month", "week"] {
             let want = recount(&app, board, period).await;

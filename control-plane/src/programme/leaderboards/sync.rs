@@ -28,7 +28,29 @@ const ROUND: i64 = 5_000;
 pub async fn sync(state: AppState, mut stop: Stop) {
     let keys = Keys::new(&state.settings.redis_key_prefix);
     let mut failing = false;
+    // The periods whose past ones were last forgotten, and when (again every hour: a past
+    // row still to be looked at when its period ended is forgotten then).
+    let mut forgotten_before: Option<(Vec<String>, std::time::Instant)> = None;
     while !stop.is_stopped() {
+        let current: Vec<String> = store::current_periods(OffsetDateTime::now_utc())
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        if forgotten_before.as_ref().is_none_or(|(periods, at)| {
+            *periods != current || at.elapsed() > Duration::from_secs(3600)
+        }) {
+            match totals::forget_past(&state.db, &current).await {
+                Ok(n) => {
+                    if n > 0 {
+                        tracing::info!(rows = n, "leaderboards: past months and weeks forgotten");
+                    }
+                    forgotten_before = Some((current, std::time::Instant::now()));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "leaderboards: forgetting past periods failed")
+                }
+            }
+        }
         match round(&state.db, &mut state.redis.clone(), &keys).await {
             Ok(copied) => {
                 if failing {
@@ -136,8 +158,8 @@ async fn copy_all(
     Ok(copied)
 }
 
-/// `afftok programme rebuild`: recomputes the boards in Postgres from the ledger and the
-/// memberships, then copies them to Redis. Returns (rows in Postgres, rows copied).
+/// `afftok programme rebuild`: recomputes the boards (all time, this month, this week) in
+/// Postgres from the ledger and the memberships, then copies them to Redis. Returns (rows in Postgres, rows copied).
 pub async fn rebuild(
     db: &PgPool,
     redis: &mut redis::aio::ConnectionManager,

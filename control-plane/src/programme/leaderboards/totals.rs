@@ -61,8 +61,10 @@ pub(crate) async fn remove_team(conn: &mut PgConnection, team: i64) -> sqlx::Res
     Ok(())
 }
 
-/// Recomputes every board from the ledger and the memberships, in one transaction; writers
-/// of the ledger wait for it, so nothing is counted twice or missed. Returns the rows made.
+/// Recomputes the boards of all time, this month and this week from the ledger and the
+/// memberships, in one transaction; writers of the ledger wait for it, so nothing is counted
+/// twice or missed (and readers of these rows wait too: the table is emptied with TRUNCATE,
+/// which is what makes the recount fast). Returns the rows made.
 pub(crate) async fn recompute(db: &PgPool) -> sqlx::Result<u64> {
     let mut tx = db.begin().await?;
     // Writers hold it from their first change of a total to their commit: once it is ours,
@@ -71,7 +73,7 @@ pub(crate) async fn recompute(db: &PgPool) -> sqlx::Result<u64> {
     sqlx::query!("LOCK TABLE leaderboard_totals IN EXCLUSIVE MODE")
         .execute(&mut *tx)
         .await?;
-    sqlx::query!("DELETE FROM leaderboard_totals")
+    sqlx::query!("TRUNCATE leaderboard_totals")
         .execute(&mut *tx)
         .await?;
     let made = sqlx::query!(
@@ -86,6 +88,8 @@ pub(crate) async fn recompute(db: &PgPool) -> sqlx::Result<u64> {
              SELECT e.*, x.period FROM e CROSS JOIN LATERAL (VALUES ('all'),
                  ('month:' || to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM')),
                  ('week:' || to_char(e.at AT TIME ZONE 'UTC', 'IYYY-"W"IW'))) AS x(period)
+             WHERE x.period IN ('all', 'month:' || to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM'),
+                                'week:' || to_char(now() AT TIME ZONE 'UTC', 'IYYY-"W"IW'))
            ), s AS (
              SELECT 'promoters' AS board, period, promoter_id AS subject_id, points, at FROM p
              UNION ALL
@@ -93,13 +97,26 @@ pub(crate) async fn recompute(db: &PgPool) -> sqlx::Result<u64> {
            )
            INSERT INTO leaderboard_totals (board, period, subject_id, points, reached_at, version, dirty)
            SELECT board, period, subject_id, sum(points)::bigint, max(at), 0, false
-           FROM s GROUP BY board, period, subject_id"#,
+           FROM s GROUP BY board, period, subject_id
+           ORDER BY board, period, subject_id"#,
     )
     .execute(&mut *tx)
     .await?
     .rows_affected();
     tx.commit().await?;
     Ok(made)
+}
+
+/// Forgets the boards of past months and weeks (nothing reads them), except rows the syncer
+/// has still to look at. Returns how many rows went.
+pub(crate) async fn forget_past(db: &PgPool, current: &[String]) -> sqlx::Result<u64> {
+    Ok(sqlx::query!(
+        "DELETE FROM leaderboard_totals WHERE period <> ALL($1) AND NOT dirty",
+        current,
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
 }
 
 /// A subject's place on a board.
