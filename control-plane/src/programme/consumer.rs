@@ -44,8 +44,11 @@ async fn earn(
 ) -> Result<(), ConsumerError> {
     let settings = &state.settings.programme;
     let mut entries = Vec::new();
-    // Unique clean clicks by event, promoter and day (an event may hold several days).
-    let mut clicks: Vec<(i64, PromoterId, Date, i64)> = Vec::new();
+    // Unique clean clicks by promoter and day over the whole batch, with the last event that
+    // brought some: one entry each per batch, not per event (a busy stream's batch holds
+    // dozens of events naming the same promoters). The batch is paid in the transaction that
+    // moves the position, so it is paid once; the entry's unique cause guards it too.
+    let mut clicks: BTreeMap<(PromoterId, Date), (i64, i64)> = BTreeMap::new();
     for e in events {
         match e.kind {
             EventKind::ConversionDecided | EventKind::ConversionReversed => {
@@ -74,27 +77,22 @@ async fn earn(
             }
             EventKind::ClickStored => {
                 let stored: ClicksStored = e.payload()?;
-                let mut by_day: BTreeMap<(PromoterId, Date), i64> = BTreeMap::new();
-                for count in stored.counts {
-                    *by_day.entry((count.promoter_id, count.day)).or_default() +=
-                        count.unique_clicks;
+                // Summed first: a click displaced by an earlier one (−1) and that one (+1)
+                // make no new unique click.
+                for count in stored.counts.iter().filter(|c| c.unique_clicks != 0) {
+                    let (event, n) = clicks.entry((count.promoter_id, count.day)).or_default();
+                    *event = (*event).max(e.id);
+                    *n += count.unique_clicks;
                 }
-                clicks.extend(
-                    by_day
-                        .into_iter()
-                        .filter(|(_, n)| *n > 0)
-                        .map(|((p, d), n)| (e.id, p, d, n)),
-                );
             }
             _ => {}
         }
     }
+    clicks.retain(|_, (_, n)| *n > 0);
     if !clicks.is_empty() {
-        let mut keys: Vec<(PromoterId, Date)> = clicks.iter().map(|c| (c.1, c.2)).collect();
-        keys.sort_unstable();
-        keys.dedup();
+        let keys: Vec<(PromoterId, Date)> = clicks.keys().copied().collect();
         let mut earned: HashMap<(PromoterId, Date), i64> = db::click_points(conn, &keys).await?;
-        for (event, promoter, day, unique) in clicks {
+        for ((promoter, day), (event, unique)) in clicks {
             let so_far = earned.entry((promoter, day)).or_default();
             let points = capped(
                 *so_far,
