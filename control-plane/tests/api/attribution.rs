@@ -421,7 +421,7 @@ async fn payouts_are_exact_to_the_cent() {
 async fn held_conversions_are_reviewed_and_approved_ones_reversed_with_an_audit_trail() {
     let m = market(json!({"hold_conversions": true})).await;
     let adv = m.advertiser_id();
-    let t = OffsetDateTime::now_utc() - Duration::minutes(30);
+    let t = crate::tracking::earlier_today(Duration::minutes(30));
     let c1 = Click::new(m.offer, m.promoter.id, t);
     let c2 = Click::new(m.offer, m.promoter.id, t + Duration::seconds(1));
     let held = m

@@ -3,7 +3,7 @@
 //! exactly from a string or a JSON number.
 
 use serde_json::{Value, json};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use crate::helpers::{fields, problem, spawn_app};
 use crate::tracking::{Click, Conversion, market};
@@ -96,7 +96,7 @@ async fn amounts_and_percentages_may_be_json_numbers_read_exactly() {
 async fn stats_and_live_counters_write_money_like_the_conversions() {
     let m = market(json!({"payout_amount": "2.50"})).await;
     let adv = m.advertiser_id();
-    let t = OffsetDateTime::now_utc() - Duration::minutes(30);
+    let t = crate::tracking::earlier_today(Duration::minutes(30));
     let mut events = Vec::new();
     for i in 0..2 {
         let click = Click::new(m.offer, m.promoter.id, t + Duration::seconds(i));

@@ -54,6 +54,13 @@ pub(crate) fn at(text: &str) -> OffsetDateTime {
 }
 
 /// An event timestamp: RFC 3339 in UTC with milliseconds.
+/// `back` before now, but not before today's UTC midnight: for tests whose events must count
+/// in today's live counters even when they run just after midnight.
+pub(crate) fn earlier_today(back: time::Duration) -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    (now - back).max(now.date().midnight().assume_utc())
+}
+
 pub(crate) fn stamp(ts: OffsetDateTime) -> String {
     let ts = ts.to_offset(time::UtcOffset::UTC);
     format!(
