@@ -106,8 +106,8 @@ pub(crate) struct Filter {
 }
 
 /// A contest by id, as `caller` (a promoter, for `entered`) sees it.
-pub(crate) async fn get(
-    db: &PgPool,
+pub(crate) async fn get<'e>(
+    db: impl sqlx::PgExecutor<'e>,
     id: i64,
     caller: Option<PromoterId>,
 ) -> sqlx::Result<Option<ContestRow>> {

@@ -13,9 +13,8 @@ use crate::app::AppState;
 use crate::app::jobs::Stop;
 use crate::events::catalogue::{Amount, ContestFinished, ContestResult};
 use crate::events::{self, EventKind};
-use crate::kernel::{AdvertiserId, PromoterId, UserId};
-use crate::programme::contests::db::{self, ContestRow};
-use crate::programme::contests::rules::{Kind, Metric, Status};
+use crate::kernel::PromoterId;
+use crate::programme::contests::db;
 
 /// The event's results: every rank with a prize, and at least this many.
 const ANNOUNCED: i32 = 10;
@@ -87,21 +86,9 @@ pub async fn finish(db: &PgPool, id: i64, settle: Duration) -> Result<bool, sqlx
     if won.is_none() {
         return Ok(false);
     }
-    let c = sqlx::query_as!(
-        ContestRow,
-        r#"SELECT c.id, c.name, c.description, c.created_by AS "created_by: UserId",
-                  c.advertiser_id AS "advertiser_id: AdvertiserId", c.kind AS "kind: Kind",
-                  c.metric AS "metric: Metric", c.currency, c.starts_at, c.ends_at,
-                  c.status AS "status: Status", c.cancel_reason, c.created_at, c.published_at,
-                  c.started_at, c.finished_at, c.cancelled_at,
-                  ARRAY(SELECT o.offer_id FROM contest_offers o WHERE o.contest_id = c.id ORDER BY o.offer_id) AS "offer_ids!",
-                  (SELECT count(*) FROM contest_entries e WHERE e.contest_id = c.id) AS "entrants!",
-                  false AS "entered!"
-           FROM contests c WHERE c.id = $1"#,
-        id,
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    let c = db::get(&mut *tx, id, None)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
     let standings = db::live(&mut tx, &c).await?;
     let mut ranks = Vec::with_capacity(standings.len());
     let mut entries = Vec::with_capacity(standings.len());

@@ -47,7 +47,7 @@ pub(super) struct MineQuery {
 }
 
 /// A place on a board.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub(super) struct PlaceView {
     /// 1 for the first.
     pub rank: i64,
@@ -248,13 +248,7 @@ pub(super) async fn mine(
         neighbours
             .iter()
             .find(|p| p.rank == at + 1 && p.id == subject)
-            .map(|p| PlaceView {
-                rank: p.rank,
-                id: p.id,
-                name: p.name.clone(),
-                points: p.points,
-                reached_at: p.reached_at,
-            })
+            .cloned()
     });
     Ok(axum::Json(MyPlace {
         board,

@@ -153,41 +153,28 @@ pub(crate) async fn dirty(conn: &mut PgConnection, limit: i64) -> sqlx::Result<V
 
 /// Marks `rows` copied, unless they changed again meanwhile; deletes the copied gone ones.
 pub(crate) async fn copied(conn: &mut PgConnection, rows: &[Dirty]) -> sqlx::Result<()> {
-    let (gone, kept): (Vec<&Dirty>, Vec<&Dirty>) = rows.iter().partition(|r| r.gone);
-    for (rows, delete) in [(kept, false), (gone, true)] {
-        if rows.is_empty() {
-            continue;
-        }
-        let boards: Vec<&str> = rows.iter().map(|r| r.board.as_str()).collect();
-        let periods: Vec<&str> = rows.iter().map(|r| r.period.as_str()).collect();
-        let subjects: Vec<i64> = rows.iter().map(|r| r.subject_id).collect();
-        let versions: Vec<i64> = rows.iter().map(|r| r.version).collect();
-        if delete {
-            sqlx::query!(
-                "DELETE FROM leaderboard_totals t
-                 USING UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS r(b, p, s, v)
-                 WHERE t.board = r.b AND t.period = r.p AND t.subject_id = r.s AND t.version = r.v",
-                &boards as &[&str],
-                &periods as &[&str],
-                &subjects,
-                &versions,
-            )
-            .execute(&mut *conn)
-            .await?;
-        } else {
-            sqlx::query!(
-                "UPDATE leaderboard_totals t SET dirty = false
-                 FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS r(b, p, s, v)
-                 WHERE t.board = r.b AND t.period = r.p AND t.subject_id = r.s AND t.version = r.v",
-                &boards as &[&str],
-                &periods as &[&str],
-                &subjects,
-                &versions,
-            )
-            .execute(&mut *conn)
-            .await?;
-        }
-    }
+    let boards: Vec<&str> = rows.iter().map(|r| r.board.as_str()).collect();
+    let periods: Vec<&str> = rows.iter().map(|r| r.period.as_str()).collect();
+    let subjects: Vec<i64> = rows.iter().map(|r| r.subject_id).collect();
+    let versions: Vec<i64> = rows.iter().map(|r| r.version).collect();
+    sqlx::query!(
+        "WITH r AS (
+           SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS r(b, p, s, v)
+         ), forgotten AS (
+           DELETE FROM leaderboard_totals t USING r
+           WHERE t.board = r.b AND t.period = r.p AND t.subject_id = r.s AND t.version = r.v
+             AND t.gone
+         )
+         UPDATE leaderboard_totals t SET dirty = false FROM r
+         WHERE t.board = r.b AND t.period = r.p AND t.subject_id = r.s AND t.version = r.v
+           AND NOT t.gone",
+        &boards as &[&str],
+        &periods as &[&str],
+        &subjects,
+        &versions,
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
