@@ -219,6 +219,25 @@ pub struct ConversionEvent {
     pub ip: Option<IpAddr>,
     /// Which edge accepted it.
     pub edge: String,
+    /// `browser` when posted from a web page with a publishable key (DESIGN §16); absent
+    /// for servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<ConversionSource>,
+    /// Sent with a test-mode postback key: sandbox traffic, never counted live.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub test: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !value
+}
+
+/// Where an edge's conversion came from, when it is not a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversionSource {
+    /// A web page, through the Web SDK and a publishable key.
+    Browser,
 }
 
 #[cfg(test)]
@@ -274,6 +293,25 @@ mod tests {
             panic!("not a conversion")
         };
         assert_eq!(c.amount.map(|a| a.to_string()), Some("12.50".into()));
+    }
+
+    #[test]
+    fn browser_and_test_conversions_add_fields_that_default_away() {
+        let json = r#"{"type":"conversion","id":"019ab8a4-6d2b-7cc3-9a51-6f1e5f7d2a11",
+            "ts":"2026-11-24T22:31:27.000Z","advertiser_id":5,
+            "click_id":"019ab8a4-6d2b-7cc3-9a51-6f1e5f7d2a10","txid":null,"amount":null,
+            "currency":null,"event":"conversion","ip":null,"edge":"native"}"#;
+        let Ok(Event::Conversion(mut c)) = serde_json::from_str::<Event>(json) else {
+            panic!("an old conversion event must parse")
+        };
+        assert_eq!((c.source, c.test), (None, false));
+        let plain = serde_json::to_value(Event::Conversion(c.clone())).expect("serializes");
+        assert!(plain.get("source").is_none() && plain.get("test").is_none());
+        c.source = Some(ConversionSource::Browser);
+        c.test = true;
+        let marked = serde_json::to_value(Event::Conversion(c)).expect("serializes");
+        assert_eq!(marked["source"], "browser");
+        assert_eq!(marked["test"], true);
     }
 
     #[test]

@@ -198,7 +198,10 @@ pub fn check_url_template(url: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// `pbk:{hash}`: a postback key's owner and the addresses allowed to use it.
+/// `pbk:{hash}`: a postback key's owner, its kind and mode, and who may use it.
+///
+/// `kind`, `origins` and `mode` came later (DESIGN §16); a document without them is a live
+/// secret key, as before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostbackKeyDoc {
     /// The advertiser whose conversions this key reports.
@@ -206,6 +209,16 @@ pub struct PostbackKeyDoc {
     /// Networks allowed to call; empty allows any address.
     #[serde(default)]
     pub ip_allow: IpAllowList,
+    /// Secret (servers) or publishable (browsers, from `origins` only).
+    #[serde(default)]
+    pub kind: PostbackKeyKind,
+    /// The web origins a publishable key may be used from (`https://shop.example`), as
+    /// [`parse_origin`] writes them. Unused for a secret key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub origins: Vec<String>,
+    /// Live or test (sandbox): test conversions never reach live figures.
+    #[serde(default)]
+    pub mode: Mode,
 }
 
 impl PostbackKeyDoc {
@@ -213,6 +226,117 @@ impl PostbackKeyDoc {
     pub fn parse(json: &[u8]) -> Result<Self, KvError> {
         serde_json::from_slice(json).map_err(|e| KvError::new("postback key document", e))
     }
+
+    /// Whether a browser page at `origin` (the request's `Origin` header) may use this key:
+    /// only a publishable key, and only from one of its origins (compared without regard to
+    /// ASCII case, as origins are).
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.kind == PostbackKeyKind::Publishable
+            && self.origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
+    }
+}
+
+/// Who a postback key is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostbackKeyKind {
+    /// Kept on the advertiser's servers; refused from browser pages.
+    #[default]
+    Secret,
+    /// Put in web pages (`pk_…`): accepted only from its allowed origins, with CORS.
+    Publishable,
+}
+
+impl PostbackKeyKind {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Secret => "secret",
+            Self::Publishable => "publishable",
+        }
+    }
+}
+
+/// Live traffic, or the sandbox's test traffic (DESIGN §16).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Real traffic: counted everywhere.
+    #[default]
+    Live,
+    /// Sandbox traffic: stored and listed as `test`, counted nowhere live.
+    Test,
+}
+
+impl Mode {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Test => "test",
+        }
+    }
+
+    /// Whether this is test mode.
+    pub fn is_test(self) -> bool {
+        self == Self::Test
+    }
+}
+
+/// Longest origin accepted, in bytes.
+pub const MAX_ORIGIN_LEN: usize = 255;
+
+/// Checks a web origin as a browser sends it in `Origin` (`https://shop.example`,
+/// `http://localhost:5173`) and returns it in the form stored: scheme and host lowercase, no
+/// default port, no path, no trailing slash.
+pub fn parse_origin(text: &str) -> Result<String, &'static str> {
+    let text = text.trim();
+    if text.len() > MAX_ORIGIN_LEN {
+        return Err("an origin must be at most 255 characters");
+    }
+    let lower = text.to_ascii_lowercase();
+    let (scheme, rest) = lower
+        .split_once("://")
+        .ok_or("an origin must start with https:// or http://")?;
+    if scheme != "https" && scheme != "http" {
+        return Err("an origin must start with https:// or http://");
+    }
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.is_empty() {
+        return Err("an origin must name a host");
+    }
+    if rest.contains(['/', '?', '#', '@']) {
+        return Err("an origin is only scheme, host and port: no path, query or user");
+    }
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(']') || rest.starts_with('[') => {
+            if host.is_empty() || !host.ends_with(']') && host.contains(':') {
+                return Err("an origin's host is not valid");
+            }
+            (host, Some(port))
+        }
+        _ => (rest, None),
+    };
+    let port = match port {
+        None => None,
+        Some(p) => Some(
+            p.parse::<u16>()
+                .ok()
+                .filter(|&p| p > 0)
+                .ok_or("an origin's port must be a number from 1 to 65535")?,
+        ),
+    };
+    let host_ok = host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '[' | ']' | ':'));
+    if !host_ok {
+        return Err("an origin's host may hold only letters, digits, '-' and '.'");
+    }
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    Ok(match port {
+        Some(p) if p != default_port => format!("{scheme}://{host}:{p}"),
+        _ => format!("{scheme}://{host}"),
+    })
 }
 
 /// A list of networks (`203.0.113.0/24`, `2001:db8::/32`, or single addresses).
@@ -381,6 +505,67 @@ mod tests {
             .expect("parses");
         assert!(doc.ip_allow.allows(ip("10.200.0.1")));
         assert!(PostbackKeyDoc::parse(br#"{"advertiser_id":5,"ip_allow":["nope"]}"#).is_err());
+    }
+
+    #[test]
+    fn postback_key_docs_old_and_new() {
+        let old = PostbackKeyDoc::parse(br#"{"advertiser_id":5}"#).expect("parses");
+        assert_eq!(old.kind, PostbackKeyKind::Secret);
+        assert_eq!(old.mode, Mode::Live);
+        assert!(old.origins.is_empty() && !old.allows_origin("https://a.example"));
+        let json = serde_json::to_string(&old).expect("serializes");
+        assert_eq!(
+            json,
+            r#"{"advertiser_id":5,"ip_allow":[],"kind":"secret","mode":"live"}"#
+        );
+        let publishable = PostbackKeyDoc::parse(
+            br#"{"advertiser_id":5,"kind":"publishable","origins":["https://shop.example"],
+            "mode":"test","later_field":1}"#,
+        )
+        .expect("parses");
+        assert!(publishable.allows_origin("https://shop.example"));
+        assert!(publishable.allows_origin("HTTPS://SHOP.example"));
+        assert!(!publishable.allows_origin("https://evil.example"));
+        assert!(!publishable.allows_origin("https://shop.example.evil.example"));
+        assert!(!publishable.allows_origin("null"));
+        assert!(publishable.mode.is_test());
+        let json = serde_json::to_string(&publishable).expect("serializes");
+        let back = PostbackKeyDoc::parse(json.as_bytes());
+        assert_eq!(back.ok(), Some(publishable));
+        assert!(PostbackKeyDoc::parse(br#"{"advertiser_id":5,"kind":"public"}"#).is_err());
+        assert!(PostbackKeyDoc::parse(br#"{"advertiser_id":5,"mode":"staging"}"#).is_err());
+    }
+
+    #[test]
+    fn origins_are_checked_and_normalised() {
+        for (input, stored) in [
+            ("https://shop.example", "https://shop.example"),
+            ("HTTPS://Shop.Example/", "https://shop.example"),
+            ("https://shop.example:443", "https://shop.example"),
+            ("http://localhost:5173", "http://localhost:5173"),
+            ("http://127.0.0.1:80", "http://127.0.0.1"),
+            ("http://[::1]:8080", "http://[::1]:8080"),
+            (" https://a-b.example ", "https://a-b.example"),
+        ] {
+            assert_eq!(parse_origin(input).as_deref(), Ok(stored), "{input}");
+        }
+        for bad in [
+            "shop.example",
+            "ftp://shop.example",
+            "https://",
+            "https://shop.example/path",
+            "https://shop.example?x=1",
+            "https://user@shop.example",
+            "https://shop.example:0",
+            "https://shop.example:99999",
+            "https://shop.example:abc",
+            "https://sh op.example",
+            "https://shöp.example",
+            "null",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
+        }
+        assert!(parse_origin(&format!("https://{}.example", "a".repeat(250))).is_err());
     }
 
     #[test]

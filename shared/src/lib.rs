@@ -48,7 +48,7 @@ pub mod varint;
 pub mod vectors;
 
 pub use country::Country;
-pub use event::{ClickEvent, ConversionEvent, Event, Subs, Verdict};
+pub use event::{ClickEvent, ConversionEvent, ConversionSource, Event, Subs, Verdict};
 pub use link::{Keyset, Link, LinkError};
 pub use money::{Amount, Currency};
 pub use timestamp::Timestamp;

@@ -125,6 +125,9 @@ async fn load(
             let doc = PostbackKeyDoc {
                 advertiser_id: row.advertiser_id.0.unsigned_abs(),
                 ip_allow,
+                kind: kv::PostbackKeyKind::Secret,
+                origins: Vec::new(),
+                mode: kv::Mode::Live,
             };
             out.insert(kv::postback_key_key(&hash), to_json(&doc)?);
         }

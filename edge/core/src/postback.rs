@@ -56,6 +56,8 @@ pub(crate) async fn handle<P: Platform>(req: &Request<'_>, raw_key: &str, p: &P)
         event: params.event,
         ip,
         edge: p.edge_name().to_owned(),
+        source: None,
+        test: entry.mode.is_test(),
     });
     match p.emit_durable(event).await {
         Ok(()) => accepted(id),
