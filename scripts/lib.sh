@@ -144,6 +144,16 @@ ensure_web_packages() {
   fi
 }
 
+# The Web SDK's packages (sdk/web: TypeScript, esbuild, Vitest; nothing at run time).
+ensure_sdk_packages() {
+  ensure_node
+  if [ ! -f "$AFFTOK_ROOT/sdk/web/node_modules/.package-lock.json" ] ||
+    [ "$AFFTOK_ROOT/sdk/web/package-lock.json" -nt "$AFFTOK_ROOT/sdk/web/node_modules/.package-lock.json" ]; then
+    step "installing the Web SDK's packages (npm ci in sdk/web/)"
+    (cd "$AFFTOK_ROOT/sdk/web" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 # Builds the web app into web/dist when its sources are newer than the last build.
 build_web() {
   ensure_web_packages

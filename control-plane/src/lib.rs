@@ -47,6 +47,8 @@ pub mod links;
 pub mod offers;
 /// The promoter programme: points and levels, teams, contests.
 pub mod programme;
+/// The sandbox: test clicks and conversions (DESIGN §16).
+pub mod sandbox;
 /// Stats rollups and live counters.
 pub mod stats;
 /// Events from the edges: ingest, the stream consumer, the click log.
@@ -64,7 +66,7 @@ mod layout {
     use std::collections::{BTreeMap, BTreeSet};
     use std::path::Path;
 
-    const FEATURES: [&str; 13] = [
+    const FEATURES: [&str; 14] = [
         "accounts",
         "offers",
         "links",
@@ -75,6 +77,7 @@ mod layout {
         "fraud",
         "webhooks",
         "programme",
+        "sandbox",
         "web",
         "events",
         "kernel",

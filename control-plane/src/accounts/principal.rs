@@ -1,5 +1,5 @@
 use crate::accounts::{Role, Scope};
-use crate::kernel::{AdvertiserId, ApiError, ApiKeyId, PromoterId, Tenant, UserId};
+use crate::kernel::{AdvertiserId, ApiError, ApiKeyId, Mode, PromoterId, Tenant, UserId};
 
 /// How the caller authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,10 @@ pub struct Principal {
     pub advertiser_id: Option<AdvertiserId>,
     /// How they authenticated.
     pub credential: Credential,
+    /// Live, or the sandbox: a test API key's mode, or an access token's request with the
+    /// `Afftok-Mode: test` header (the web app's test-mode switch). What a test caller
+    /// creates (links, conversions) is test traffic, and its listings default to test traffic.
+    pub mode: Mode,
 }
 
 impl Principal {

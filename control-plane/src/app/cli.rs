@@ -19,7 +19,7 @@ use crate::app::startup::{self, Application};
 use crate::app::telemetry;
 use crate::edge_push::{push, target::Target};
 use crate::fraud::{self, RangeKind};
-use crate::kernel::{Kid, email};
+use crate::kernel::{Kid, Mode, email};
 use crate::links::signing_keys;
 
 /// The AffTok control plane.
@@ -225,11 +225,15 @@ pub enum AdminCommand {
 /// Link signing keys.
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// Create a key (active if no key is, or with --activate).
+    /// Create a key (active if no key is, or with --activate); with --test, a test key
+    /// (test links are signed with the newest test key; one is created when first needed).
     Create {
         /// Sign new links with it from now on.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "test")]
         activate: bool,
+        /// A sandbox key: the clicks of its links are test traffic.
+        #[arg(long)]
+        test: bool,
     },
     /// Create a key, push it to every edge target, wait until every edge has it, then sign
     /// new links with it; old links keep working until their key is revoked.
@@ -441,17 +445,22 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
                 ));
             }
             match command {
-                KeysCommand::Create { activate } => {
-                    let key = signing_keys::create(&db, kek, activate).await?;
+                KeysCommand::Create { activate, test } => {
+                    let mode = if test { Mode::Test } else { Mode::Live };
+                    let key = signing_keys::create(&db, kek, activate, mode).await?;
                     println!(
                         "created kid {}{}",
                         key.kid,
-                        if key.active { " (active)" } else { "" }
+                        match (key.active, test) {
+                            (true, _) => " (active)",
+                            (false, true) => " (test)",
+                            (false, false) => "",
+                        }
                     );
                 }
                 KeysCommand::Rotate { wait } => {
                     let targets = targets(&settings, &settings.edge_push.targets).await?;
-                    let key = signing_keys::create(&db, kek, false).await?;
+                    let key = signing_keys::create(&db, kek, false, Mode::Live).await?;
                     println!("created kid {}", key.kid);
                     if !key.active {
                         push_keys(&db, kek, &targets).await.map_err(|e| {
@@ -491,14 +500,14 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
                 KeysCommand::List => {
                     // Decrypting proves the key-encryption key matches.
                     signing_keys::keyset(&db, kek).await?;
-                    println!("kid\tstate\tcreated");
+                    println!("kid\tmode\tstate\tcreated");
                     for key in signing_keys::list(&db).await.context("database")? {
                         let state = match (key.active, key.revoked_at) {
                             (_, Some(_)) => "revoked",
                             (true, None) => "active",
                             (false, None) => "valid",
                         };
-                        println!("{}\t{state}\t{}", key.kid, key.created_at);
+                        println!("{}\t{}\t{state}\t{}", key.kid, key.mode, key.created_at);
                     }
                 }
             }

@@ -28,17 +28,20 @@ pub enum ConversionSource {
     Postback,
     /// By the conversion API (`POST /v1/conversions`).
     Api,
+    /// From a web page, through the Web SDK and a publishable key.
+    Browser,
 }
 
 impl ConversionSource {
     /// Every source.
-    pub const ALL: [ConversionSource; 2] = [Self::Postback, Self::Api];
+    pub const ALL: [ConversionSource; 3] = [Self::Postback, Self::Api, Self::Browser];
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Postback => "postback",
             Self::Api => "api",
+            Self::Browser => "browser",
         }
     }
 }
@@ -132,6 +135,8 @@ pub struct Terms {
     pub min_ctit: Duration,
     /// What becomes of a conversion flagged as fraud: held for review (`true`) or rejected.
     pub review_fraud: bool,
+    /// Conversions from web pages (the Web SDK) are held for review.
+    pub review_browser: bool,
 }
 
 /// The first checks of a pending conversion whose click is known, in DESIGN §7's order with
@@ -444,6 +449,7 @@ mod tests {
             hold: false,
             min_ctit: Duration::seconds(10),
             review_fraud,
+            review_browser: false,
         }
     }
 
@@ -644,6 +650,7 @@ mod tests {
                     hold,
                     min_ctit: Duration::ZERO,
                     review_fraud: false,
+                    review_browser: false,
                 })
         }
 
@@ -798,6 +805,7 @@ mod tests {
                     hold: false,
                     min_ctit: Duration::ZERO,
                     review_fraud: false,
+                    review_browser: false,
                 };
                 let advertiser = if other_advertiser { 6 } else { 5 };
                 let got = screen(AdvertiserId(advertiser), at(click + delta), at(click), Some(&terms), false);

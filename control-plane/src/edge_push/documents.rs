@@ -33,6 +33,9 @@ struct PostbackKeyRow {
     key_hash: Vec<u8>,
     advertiser_id: AdvertiserId,
     ip_allow: Vec<String>,
+    kind: String,
+    origins: Vec<String>,
+    mode: String,
 }
 
 /// Every entry the edges should have, by key.
@@ -109,7 +112,8 @@ async fn load(
     if hashes.as_ref().is_none_or(|h| !h.is_empty()) {
         let rows = sqlx::query_as!(
             PostbackKeyRow,
-            r#"SELECT key_hash, advertiser_id AS "advertiser_id: AdvertiserId", ip_allow
+            r#"SELECT key_hash, advertiser_id AS "advertiser_id: AdvertiserId", ip_allow, kind,
+                 origins, mode
              FROM postback_keys
              WHERE revoked_at IS NULL AND ($1::bytea[] IS NULL OR key_hash = ANY($1))"#,
             hashes.as_deref(),
@@ -125,9 +129,13 @@ async fn load(
             let doc = PostbackKeyDoc {
                 advertiser_id: row.advertiser_id.0.unsigned_abs(),
                 ip_allow,
-                kind: kv::PostbackKeyKind::Secret,
-                origins: Vec::new(),
-                mode: kv::Mode::Live,
+                kind: if row.kind == "publishable" {
+                    kv::PostbackKeyKind::Publishable
+                } else {
+                    kv::PostbackKeyKind::Secret
+                },
+                origins: row.origins,
+                mode: crate::kernel::Mode::from_stored(&row.mode).into(),
             };
             out.insert(kv::postback_key_key(&hash), to_json(&doc)?);
         }

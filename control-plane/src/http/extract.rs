@@ -12,6 +12,7 @@ use crate::accounts::api_key;
 use crate::accounts::{Credential, Principal};
 use crate::app::startup::AppState;
 use crate::http::decode;
+use crate::kernel::Mode;
 use crate::kernel::error::{ApiError, FieldError};
 
 /// A JSON body; malformed JSON, a wrong content type, an oversized body or fields that do
@@ -192,6 +193,21 @@ pub fn presented_credential(parts: &Parts) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The header with which an access token's request asks for the sandbox (DESIGN §16).
+pub const MODE_HEADER: &str = "afftok-mode";
+
+/// The mode an access token's request asks for: `Afftok-Mode: test` or `live` (the default).
+fn requested_mode(parts: &Parts) -> Result<Mode, ApiError> {
+    match parts.headers.get(MODE_HEADER).map(|v| v.as_bytes()) {
+        None | Some(b"live") => Ok(Mode::Live),
+        Some(b"test") => Ok(Mode::Test),
+        Some(_) => Err(ApiError::BadRequest {
+            code: "invalid_mode",
+            detail: "the Afftok-Mode header must be live or test".into(),
+        }),
+    }
+}
+
 /// The authenticated caller; 401 without valid credentials.
 #[derive(Debug, Clone)]
 pub struct Auth(pub Principal);
@@ -216,6 +232,7 @@ impl FromRequestParts<AppState> for Auth {
                 user_id: user.id,
                 role: user.role,
                 advertiser_id: user.advertiser_id,
+                mode: Mode::from_stored(&key.mode),
                 credential: Credential::ApiKey {
                     id: key.id,
                     scopes: key.scopes,
@@ -233,6 +250,7 @@ impl FromRequestParts<AppState> for Auth {
                 role: claims.role,
                 advertiser_id: claims.adv,
                 credential: Credential::AccessToken,
+                mode: requested_mode(parts)?,
             }
         };
         parts.extensions.insert(principal.clone());

@@ -135,6 +135,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::fraud::router())
         .merge(crate::webhooks::router())
         .merge(crate::programme::router())
+        .merge(crate::sandbox::router())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
 }

@@ -30,6 +30,7 @@ pub use ids::{
     AdvertiserId, ApiKeyId, ClickId, ConversionId, Kid, LinkId, OfferId, PostbackKeyId, PromoterId,
     UserId,
 };
+pub use status::Mode;
 pub use tenant::Tenant;
 
 /// An edge event's time as an instant (the epoch for the impossible out-of-range value).

@@ -161,3 +161,68 @@ impl fmt::Display for OfferStatus {
 }
 
 crate::stored_as_text!(OfferStatus);
+
+/// Live traffic or the sandbox's test traffic (DESIGN §16): API keys, postback keys, signing
+/// keys, clicks and conversions have one. Test traffic is stored and listed, and counted
+/// nowhere live.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Real traffic.
+    #[default]
+    Live,
+    /// Sandbox traffic.
+    Test,
+}
+
+impl Mode {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Test => "test",
+        }
+    }
+
+    /// Whether this is the sandbox.
+    pub fn is_test(self) -> bool {
+        self == Self::Test
+    }
+
+    /// Reads a stored name; anything but `test` (the column's check allows only the two) is
+    /// live.
+    pub fn from_stored(name: &str) -> Self {
+        if name == "test" {
+            Self::Test
+        } else {
+            Self::Live
+        }
+    }
+}
+
+impl From<Mode> for afftok_shared::kv::Mode {
+    fn from(mode: Mode) -> Self {
+        match mode {
+            Mode::Live => Self::Live,
+            Mode::Test => Self::Test,
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A listing's `mode` parameter: `live`, `test` or `all`; absent, the caller's own mode.
+/// Returns the `test` value to match, `None` for all.
+pub fn listing_mode(param: Option<&str>, caller: Mode) -> Result<Option<bool>, &'static str> {
+    match param {
+        None => Ok(Some(caller.is_test())),
+        Some("live") => Ok(Some(false)),
+        Some("test") => Ok(Some(true)),
+        Some("all") => Ok(None),
+        Some(_) => Err("must be live, test or all"),
+    }
+}

@@ -13,9 +13,10 @@ use crate::http::extract::{Auth, Path, Query};
 use crate::kernel::error::ApiError;
 use crate::kernel::page::{next_cursor, page_params};
 use crate::kernel::status::OfferStatus;
-use crate::kernel::{Kid, LinkId, OfferId, PromoterId};
+use crate::kernel::{Kid, LinkId, Mode, OfferId, PromoterId};
 use crate::links::db::links::{self, LinkRow, ReadError};
-use crate::links::db::signing_keys::OpenError;
+use crate::links::db::signing_keys::{self, ChangeError, OpenError};
+use afftok_shared::{Keyset, Link};
 
 /// A tracking link.
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,6 +37,9 @@ pub struct LinkView {
     pub token: String,
     /// The link to share; add `?sub1=…` up to `sub5` to label traffic.
     pub url: String,
+    /// A test link (asked for in test mode: a test API key or `Afftok-Mode: test`): signed
+    /// with a test key, its clicks are sandbox traffic, counted nowhere live.
+    pub test: bool,
     /// Created (joined).
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -54,7 +58,61 @@ impl LinkView {
             offer_status: row.offer_status,
             kid: row.kid,
             token: row.token,
+            test: false,
             created_at: row.created_at,
+        }
+    }
+
+    /// The same link signed with the test signer: its test link.
+    fn into_test(mut self, signer: &TestSigner, edge_base_url: &str) -> Result<Self, ApiError> {
+        let link = Link {
+            kid: u64::try_from(signer.kid.0).map_err(ApiError::internal)?,
+            offer_id: u64::try_from(self.offer_id.0).map_err(ApiError::internal)?,
+            promoter_id: u64::try_from(self.promoter_id.0).map_err(ApiError::internal)?,
+            expires_at: 0,
+        };
+        self.token = signer.keyset.sign(&link).map_err(ApiError::internal)?;
+        self.url = format!("{edge_base_url}/c/{}", self.token);
+        self.kid = signer.kid;
+        self.test = true;
+        Ok(self)
+    }
+}
+
+/// The test key and a keyset to sign test links with.
+struct TestSigner {
+    kid: Kid,
+    keyset: Keyset,
+}
+
+/// The links a caller in `mode` is shown: test mode turns each into its test link.
+pub async fn for_mode(
+    state: &AppState,
+    mode: Mode,
+    views: Vec<LinkView>,
+) -> Result<Vec<LinkView>, ApiError> {
+    if !mode.is_test() || views.is_empty() {
+        return Ok(views);
+    }
+    let kek = secrecy::ExposeSecret::expose_secret(state.settings.key_encryption_key.as_ref());
+    let kid = signing_keys::test_kid(&state.db, kek).await?;
+    let (keyset, _) = signing_keys::keyset(&state.db, kek).await?;
+    let signer = TestSigner { kid, keyset };
+    let base = &state.settings.edge_base_url;
+    views
+        .into_iter()
+        .map(|v| v.into_test(&signer, base))
+        .collect()
+}
+
+impl From<ChangeError> for ApiError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::Db(e) => e.into(),
+            ChangeError::NoKidLeft => ApiError::Unavailable(
+                "every link key id is used: an operator must revoke old signing keys",
+            ),
+            other => ApiError::internal(other),
         }
     }
 }
@@ -109,8 +167,9 @@ pub(super) async fn list(
     let rows = links::list(&state.db, principal.tenant(), after_id.map(LinkId), limit).await?;
     let next_cursor = next_cursor(&rows, limit, |l| l.id.0);
     let base = &state.settings.edge_base_url;
+    let views = rows.into_iter().map(|r| LinkView::new(r, base)).collect();
     Ok(axum::Json(LinkPage {
-        data: rows.into_iter().map(|r| LinkView::new(r, base)).collect(),
+        data: for_mode(&state, principal.mode, views).await?,
         next_cursor,
     }))
 }
@@ -127,10 +186,12 @@ pub(super) async fn get(
     let row = links::get(&state.db, principal.tenant(), id)
         .await?
         .ok_or(ApiError::NotFound("link"))?;
-    Ok(axum::Json(LinkView::new(
-        row,
-        &state.settings.edge_base_url,
-    )))
+    let view = LinkView::new(row, &state.settings.edge_base_url);
+    let mut views = for_mode(&state, principal.mode, vec![view]).await?;
+    views
+        .pop()
+        .map(axum::Json)
+        .ok_or(ApiError::NotFound("link"))
 }
 
 /// The link routes.

@@ -6,4 +6,4 @@ mod http;
 
 pub use db::links::{LinkRow, join};
 pub use db::signing_keys;
-pub use http::{LinkView, router};
+pub use http::{LinkView, for_mode, router};

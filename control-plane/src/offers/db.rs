@@ -112,7 +112,8 @@ macro_rules! offer_rows {
                 payout_model AS "payout_model: PayoutModel", payout_amount, payout_percent,
                 currency AS "currency: StoredCurrency", attribution_window_hours, daily_cap,
                 total_cap, geo_allow AS "geo_allow: Countries", geo_deny AS "geo_deny: Countries",
-                hold_conversions, min_ctit_seconds, fraud_policy AS "fraud_policy: FraudPolicy",
+                hold_conversions, review_browser, min_ctit_seconds,
+                fraud_policy AS "fraud_policy: FraudPolicy",
                 status AS "status: OfferStatus", rejection_reason,
                 paused_by AS "paused_by: Actor", created_at, updated_at "#
                 $(+ $tail)*,
@@ -138,6 +139,7 @@ macro_rules! offer_rows {
                 geo_allow: r.geo_allow.0,
                 geo_deny: r.geo_deny.0,
                 hold_conversions: r.hold_conversions,
+                review_browser: r.review_browser,
                 min_ctit_seconds: r.min_ctit_seconds,
                 fraud_policy: r.fraud_policy,
             },
@@ -207,8 +209,8 @@ pub(super) async fn insert(
     let row = offer_rows!(
         "INSERT INTO offers (advertiser_id, name, description, category, url_template, fallback_url, preview_url,
             payout_model, payout_amount, payout_percent, currency, attribution_window_hours, daily_cap, total_cap,
-            geo_allow, geo_deny, hold_conversions, min_ctit_seconds, fraud_policy)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+            geo_allow, geo_deny, hold_conversions, min_ctit_seconds, fraud_policy, review_browser)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
          RETURNING",
         [],
         advertiser_id.0,
@@ -230,6 +232,7 @@ pub(super) async fn insert(
         f.hold_conversions,
         f.min_ctit_seconds,
         f.fraud_policy.as_str(),
+        f.review_browser,
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -435,6 +438,7 @@ where
             preview_url = $7, payout_model = $8, payout_amount = $9, payout_percent = $10, currency = $11,
             attribution_window_hours = $12, daily_cap = $13, total_cap = $14, geo_allow = $15, geo_deny = $16,
             hold_conversions = $17, status = $18, min_ctit_seconds = $19, fraud_policy = $20,
+            review_browser = $21,
             paused_by = CASE WHEN $18 = 'paused' THEN paused_by END, updated_at = now()
          WHERE id = $1 RETURNING",
         [],
@@ -458,6 +462,7 @@ where
         to.as_str(),
         f.min_ctit_seconds,
         f.fraud_policy.as_str(),
+        f.review_browser,
     )
     .fetch_one(&mut *tx)
     .await?;

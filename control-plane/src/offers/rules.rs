@@ -341,6 +341,8 @@ pub(super) struct OfferInput {
     pub geo_deny: Option<Vec<String>>,
     /// Hold conversions for the advertiser's review instead of approving them.
     pub hold_conversions: Option<bool>,
+    /// Hold conversions posted from web pages (the Web SDK, `source: browser`) for review.
+    pub review_browser: Option<bool>,
     /// The shortest time from click to conversion accepted, in seconds (0–86400); a sooner
     /// one is flagged `ctit_short`. `null`: the platform's setting (10 s by default).
     #[serde(default, deserialize_with = "present")]
@@ -401,6 +403,8 @@ pub struct OfferFields {
     pub geo_deny: Vec<Country>,
     /// Conversions held for review.
     pub hold_conversions: bool,
+    /// Conversions from web pages (the Web SDK) held for review.
+    pub review_browser: bool,
     /// Shortest click-to-conversion time in seconds; `null`: the platform's setting.
     pub min_ctit_seconds: Option<i32>,
     /// What becomes of conversions flagged as fraud.
@@ -633,6 +637,8 @@ impl OfferInput {
         }
         let hold_conversions =
             pick(self.hold_conversions, current.map(|c| c.hold_conversions)).unwrap_or(false);
+        let review_browser =
+            pick(self.review_browser, current.map(|c| c.review_browser)).unwrap_or(false);
         let min_ctit_seconds =
             pick_nullable(self.min_ctit_seconds, current.map(|c| c.min_ctit_seconds));
         if min_ctit_seconds.is_some_and(|s| !(0..=86_400).contains(&s)) {
@@ -662,6 +668,7 @@ impl OfferInput {
                 geo_allow,
                 geo_deny,
                 hold_conversions,
+                review_browser,
                 min_ctit_seconds,
                 fraud_policy,
             }),

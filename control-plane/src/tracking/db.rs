@@ -62,6 +62,8 @@ pub(super) struct ClickRow {
     pub edge: String,
     /// Fraud reasons.
     pub fraud: Vec<String>,
+    /// Sandbox traffic.
+    pub test: bool,
 }
 
 /// The one place a tenant becomes SQL for clicks: `$1` advertiser, `$2` promoter.
@@ -86,6 +88,8 @@ pub(super) struct ListFilter {
     pub from: OffsetDateTime,
     /// To (exclusive).
     pub to: OffsetDateTime,
+    /// Only test (true) or live (false) clicks; `None`: both.
+    pub test: Option<bool>,
     /// After this position (newest first).
     pub before: Option<(OffsetDateTime, ClickId)>,
     /// Page size.
@@ -104,7 +108,7 @@ pub(super) async fn list(
         ClickRow,
         r#"SELECT id AS "id: ClickId", ts, offer_id AS "offer_id: OfferId",
             promoter_id AS "promoter_id: PromoterId", verdict AS "verdict: StoredVerdict",
-            is_unique, country, sub1, sub2, sub3, sub4, sub5, referer, edge, fraud
+            is_unique, country, sub1, sub2, sub3, sub4, sub5, referer, edge, fraud, test
          FROM clicks
          WHERE ($1::bigint IS NULL OR advertiser_id = $1) AND ($2::bigint IS NULL OR promoter_id = $2)
            AND ($3::bigint IS NULL OR offer_id = $3) AND ($4::text IS NULL OR verdict = $4)
@@ -112,6 +116,7 @@ pub(super) async fn list(
            AND ($7::timestamptz IS NULL OR (ts, id) < ($7, $8))
            AND ($10::text IS NULL OR ($10 = 'any' AND fraud <> '{}') OR ($10 = 'none' AND fraud = '{}')
                 OR fraud @> ARRAY[$10])
+           AND ($11::bool IS NULL OR test = $11)
          ORDER BY ts DESC, id DESC LIMIT $9"#,
         a.map(|a| a.0),
         p.map(|p| p.0),
@@ -123,6 +128,7 @@ pub(super) async fn list(
         before_id.map(|i| i.0),
         f.limit,
         f.fraud.map(FraudFilter::as_str),
+        f.test,
     )
     .fetch_all(pool)
     .await

@@ -212,12 +212,29 @@ async fn ingest_once(
         None
     };
 
+    // Clicks on links signed with a test key are sandbox traffic (DESIGN §16).
+    let test_kids: HashSet<i64> = if clicks.is_empty() {
+        HashSet::new()
+    } else {
+        let kids: Vec<i64> = clicks
+            .iter()
+            .map(|c| c.kid as i64)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        crate::links::signing_keys::test_kids_among(&state.db, &kids)
+            .await?
+            .into_iter()
+            .collect()
+    };
+
     let mut tx = state.db.begin().await?;
     if !dead.is_empty() {
         store_dead_letters(&mut tx, source, &dead).await?;
         report.dead_lettered = dead.len();
     }
-    let (new_clicks, newly_blocked) = store_clicks(&mut tx, &clicks, scoring.as_ref()).await?;
+    let (new_clicks, newly_blocked) =
+        store_clicks(&mut tx, &clicks, &test_kids, scoring.as_ref()).await?;
     report.stored += new_clicks.len();
     report.duplicates += clicks.len() - new_clicks.len();
     let new_conversions = store_conversions(&mut tx, &conversions_in).await?;
@@ -322,6 +339,7 @@ fn click_csv(
     advertiser: Option<AdvertiserId>,
     unique: bool,
     fraud: &[Reason],
+    test: bool,
 ) {
     use std::fmt::Write as _;
     let at = event_time(c.ts)
@@ -355,7 +373,7 @@ fn click_csv(
     csv_field(out, Some(&c.edge));
     // A Postgres array literal: the reason names need no quoting inside it.
     let _ = write!(out, ",\"{{{}}}\"", fraud_rules::to_texts(fraud).join(","));
-    out.push('\n');
+    out.push_str(if test { ",t\n" } else { ",f\n" });
 }
 
 /// Each offer's advertiser and currency (the stats count its clicks under both).
@@ -387,15 +405,19 @@ async fn owners_of(
 /// Stores new clicks with their fraud reasons, uniqueness and rollups, and records their
 /// `click.stored` event; returns the ids stored now, and the stored clicks they blocked. A click already stored (a redelivery) is
 /// left as it is: its reasons, uniqueness and counts were settled when it was first stored
-/// (or since, by the clicks of its flood windows: `rescore`).
+/// (or since, by the clicks of its flood windows: `rescore`). Test clicks (their kid is in
+/// `test_kids`) are stored marked `test` and nothing else: no scoring, no uniqueness, no
+/// rollups, no event.
 async fn store_clicks(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     clicks: &[ClickEvent],
+    test_kids: &HashSet<i64>,
     scoring: Option<&Scoring>,
 ) -> Result<(Vec<ClickId>, Vec<ClickId>), IngestError> {
     if clicks.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
+    let is_test = |c: &ClickEvent| test_kids.contains(&(c.kid as i64));
     if scoring.is_some() {
         // Before reading what is stored: a delivery of the same IPs' clicks that holds the
         // locks commits first, and its clicks are then found stored.
@@ -403,7 +425,7 @@ async fn store_clicks(
             tx,
             clicks
                 .iter()
-                .filter(|c| c.verdict.is_counted())
+                .filter(|c| c.verdict.is_counted() && !is_test(c))
                 .filter_map(|c| c.ip),
         )
         .await?;
@@ -430,11 +452,11 @@ async fn store_clicks(
     .await?
     .into_iter()
     .collect();
-    let fresh: Vec<&ClickEvent> = clicks
+    let (test_fresh, fresh): (Vec<&ClickEvent>, Vec<&ClickEvent>) = clicks
         .iter()
         .filter(|c| !stored_before.contains(&ClickId(c.id)))
-        .collect();
-    if fresh.is_empty() {
+        .partition(|c| is_test(c));
+    if fresh.is_empty() && test_fresh.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
 
@@ -494,7 +516,7 @@ async fn store_clicks(
     // COPY is the fastest way in. The clicks are new (checked above): a delivery of the same
     // clicks racing this one makes the COPY fail on the primary key, and the caller runs
     // the batch again, when they are found stored.
-    let mut csv = String::with_capacity(fresh.len() * 320);
+    let mut csv = String::with_capacity((fresh.len() + test_fresh.len()) * 320);
     for c in &fresh {
         click_csv(
             &mut csv,
@@ -502,14 +524,20 @@ async fn store_clicks(
             owners.get(&offer_of(c)).map(|(a, _)| *a),
             is_unique(ClickId(c.id)),
             reasons_of(ClickId(c.id)),
+            false,
         );
+    }
+    for c in &test_fresh {
+        let advertiser = owners.get(&offer_of(c)).map(|(a, _)| *a);
+        click_csv(&mut csv, c, advertiser, false, &[], true);
     }
     // COPY stays unchecked (sqlx has no macro for it): its columns are in the order
     // `click_csv` writes them.
     let mut copy = tx
         .copy_in_raw(
             "COPY clicks (id, ts, offer_id, promoter_id, advertiser_id, kid, verdict, is_unique, ip,
-                          user_agent, referer, country, sub1, sub2, sub3, sub4, sub5, edge, fraud)
+                          user_agent, referer, country, sub1, sub2, sub3, sub4, sub5, edge, fraud,
+                          test)
              FROM STDIN WITH (FORMAT csv)",
         )
         .await?;
@@ -521,7 +549,11 @@ async fn store_clicks(
         return Err(e.into());
     }
     // The COPY stored every fresh click (or failed above).
-    let inserted: Vec<ClickId> = fresh.iter().map(|c| ClickId(c.id)).collect();
+    let inserted: Vec<ClickId> = fresh
+        .iter()
+        .chain(&test_fresh)
+        .map(|c| ClickId(c.id))
+        .collect();
 
     // Rollups by 15-minute bucket, offer, promoter, country and sub1 (and per scope);
     // filtered clicks by reason per day.
@@ -622,7 +654,7 @@ async fn store_conversions(
     }
     let rows: Vec<NewConversion> = conversions_in
         .iter()
-        .map(|c| NewConversion::from_event(c, conversions::ConversionSource::Postback))
+        .map(NewConversion::from_event)
         .collect();
     Ok(crate::conversions::insert_conversions(tx, &rows)
         .await?

@@ -186,7 +186,7 @@ async fn pass_unique_on(
                 country, sub1
          FROM clicks
          WHERE offer_id = $1 AND promoter_id = $2 AND ip = $3::text::inet AND user_agent = $4
-           AND verdict = 'ok' AND NOT fraud_blocks(fraud) AND ts >= $5 AND ts < $6
+           AND verdict = 'ok' AND NOT fraud_blocks(fraud) AND NOT test AND ts >= $5 AND ts < $6
          ORDER BY ts, id LIMIT 1"#,
         r.offer_id.0,
         r.promoter_id.0,

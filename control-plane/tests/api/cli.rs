@@ -92,7 +92,7 @@ async fn keys_created_by_the_cli_sign_links_that_verify() {
     let (code, out, _) = afftok(&app.db_url, &["keys", "list"], "");
     assert_eq!(code, 0);
     assert!(
-        out.contains("1\tvalid") && out.contains("2\tactive"),
+        out.contains("1\tlive\tvalid") && out.contains("2\tlive\tactive"),
         "{out}"
     );
 

@@ -313,11 +313,16 @@ impl TestApp {
     /// Creates a link signing key as `afftok keys create` does.
     pub(crate) async fn signing_key(&self, activate: bool) -> i64 {
         let kek = secrecy::ExposeSecret::expose_secret(self.settings.key_encryption_key.as_ref());
-        afftok_control_plane::links::signing_keys::create(&self.db, kek, activate)
-            .await
-            .expect("signing key")
-            .kid
-            .0
+        afftok_control_plane::links::signing_keys::create(
+            &self.db,
+            kek,
+            activate,
+            afftok_control_plane::kernel::Mode::Live,
+        )
+        .await
+        .expect("signing key")
+        .kid
+        .0
     }
 }
 

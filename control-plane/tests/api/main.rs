@@ -34,6 +34,7 @@ mod postback_keys;
 mod profile;
 mod promoter_postbacks;
 mod rate_limits;
+mod sandbox;
 mod stats;
 mod teams;
 mod web;

@@ -1234,6 +1234,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sandbox/click": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mints a test click for an offer, so an integration can be tried end to end (its
+         *     conversions are attributed like live ones and marked `test`).
+         */
+        post: operations["sandbox_mint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/stats": {
         parameters: {
             query?: never;
@@ -1925,6 +1945,8 @@ export interface components {
             referer?: string | null;
             /** @description sub1–sub5. */
             subs: (string | null)[];
+            /** @description Sandbox traffic (from a test link): counted nowhere live. */
+            test: boolean;
             /**
              * Format: date-time
              * @description When.
@@ -2175,7 +2197,7 @@ export interface components {
          * @description How a conversion was reported.
          * @enum {string}
          */
-        ConversionSource: "postback" | "api";
+        ConversionSource: "postback" | "api" | "browser";
         /**
          * @description Where a conversion stands.
          * @enum {string}
@@ -2216,6 +2238,8 @@ export interface components {
             status: components["schemas"]["ConversionStatus"];
             /** @description The click's sub1. */
             sub1?: string | null;
+            /** @description Sandbox traffic (a test key's, or on a test click): counted nowhere live. */
+            test: boolean;
             /**
              * Format: date-time
              * @description When it happened.
@@ -2235,6 +2259,11 @@ export interface components {
         };
         /** @description A key to create. */
         CreateKey: {
+            /**
+             * @description `live` (default) or `test` (`afk_test_…`): what a test key reports and creates is
+             *     sandbox traffic, and what it lists defaults to test traffic.
+             */
+            mode?: components["schemas"]["Mode"];
             /** @description A label, 1–100 characters. */
             name: string;
             /** @description What the key may do; each must suit the account's role. */
@@ -2252,8 +2281,17 @@ export interface components {
         CreatePostbackKey: {
             /** @description Networks allowed to call (CIDR or single addresses); empty: any. */
             ip_allow?: string[];
+            /** @description `secret` (default: for servers) or `publishable` (for web pages, with `origins`). */
+            kind?: components["schemas"]["KeyKind"];
+            /** @description `live` (default) or `test`: a test key's conversions are sandbox traffic. */
+            mode?: components["schemas"]["Mode"];
             /** @description A label, 1–100 characters. */
             name: string;
+            /**
+             * @description The web origins a publishable key may be used from (`https://shop.example`), 1–20;
+             *     none for a secret key.
+             */
+            origins?: string[];
         };
         /** @description A team to create. */
         CreateTeam: {
@@ -2570,6 +2608,11 @@ export interface components {
             /** @description The promoter. */
             promoter_id: components["schemas"]["PromoterId"];
         };
+        /**
+         * @description Who a postback key is for (DESIGN §16).
+         * @enum {string}
+         */
+        KeyKind: "secret" | "publishable";
         /** @description Keys of the caller. */
         KeyList: {
             /** @description Newest first. */
@@ -2599,9 +2642,11 @@ export interface components {
              * @description Last used (to the minute).
              */
             last_used_at?: string | null;
+            /** @description `live` or `test`. */
+            mode: components["schemas"]["Mode"];
             /** @description Label. */
             name: string;
-            /** @description `afk_live_…` public part. */
+            /** @description `afk_live_…` or `afk_test_…` public part. */
             prefix: string;
             replaced_by?: null | components["schemas"]["ApiKeyId"];
             /**
@@ -2732,6 +2777,11 @@ export interface components {
             offer_status: components["schemas"]["OfferStatus"];
             /** @description The promoter. */
             promoter_id: components["schemas"]["PromoterId"];
+            /**
+             * @description A test link (asked for in test mode: a test API key or `Afftok-Mode: test`): signed
+             *     with a test key, its clicks are sandbox traffic, counted nowhere live.
+             */
+            test: boolean;
             /** @description The signed token. */
             token: string;
             /** @description The link to share; add `?sub1=…` up to `sub5` to label traffic. */
@@ -2898,6 +2948,30 @@ export interface components {
          * @enum {string}
          */
         Metric: "conversions" | "points" | "unique_clicks" | "payout";
+        /** @description The minted click. */
+        MintedClick: {
+            /** @description The click id to report conversions with (`click_id`). */
+            click_id: components["schemas"]["ClickId"];
+            /** @description The offer. */
+            offer_id: components["schemas"]["OfferId"];
+            /**
+             * @description A postback URL for this click: put in one of your postback keys (any key reports
+             *     test conversions on a test click; a `pbk_test_…` or `pk_test_…` key keeps even a
+             *     mistake off live figures).
+             */
+            postback_url: string;
+            /** @description The promoter credited. */
+            promoter_id: components["schemas"]["PromoterId"];
+            /** @description Always true: a test click, listed with `mode=test`, counted nowhere live. */
+            test: boolean;
+        };
+        /**
+         * @description Live traffic or the sandbox's test traffic (DESIGN §16): API keys, postback keys, signing
+         *     keys, clicks and conversions have one. Test traffic is stored and listed, and counted
+         *     nowhere live.
+         * @enum {string}
+         */
+        Mode: "live" | "test";
         /** @example 12.50 */
         Money: string;
         /** @description An amount in a currency. */
@@ -3050,6 +3124,8 @@ export interface components {
             payout_percent?: string | null;
             /** @description Preview page. */
             preview_url?: string | null;
+            /** @description Conversions from web pages (the Web SDK) held for review. */
+            review_browser: boolean;
             /**
              * Format: int32
              * @description Total cap.
@@ -3120,6 +3196,8 @@ export interface components {
             payout_percent?: string | null;
             /** @description A page promoters can look at before joining; `null` removes it. */
             preview_url?: string | null;
+            /** @description Hold conversions posted from web pages (the Web SDK, `source: browser`) for review. */
+            review_browser?: boolean | null;
             /**
              * Format: int32
              * @description Most approved conversions in all; `null` removes the cap.
@@ -3286,8 +3364,14 @@ export interface components {
             id: components["schemas"]["PostbackKeyId"];
             /** @description Allowed networks. */
             ip_allow: string[];
+            /** @description `secret` or `publishable`. */
+            kind: components["schemas"]["KeyKind"];
+            /** @description `live` or `test`. */
+            mode: components["schemas"]["Mode"];
             /** @description Label. */
             name: string;
+            /** @description A publishable key's allowed web origins. */
+            origins: string[];
             /** @description The key's first characters. */
             prefix: string;
             /**
@@ -3574,6 +3658,19 @@ export interface components {
          * @enum {string}
          */
         Rule: "flagged_clicks" | "vpn_share" | "bot_share" | "ctit_short" | "ctit_long" | "cr_outlier" | "ip_concentration" | "subnet_concentration";
+        /** @description A test click to mint. */
+        SandboxClick: {
+            /** @description The visitor's country (two letters), as an edge would have seen it. */
+            country?: string | null;
+            /** @description The offer (an advertiser's own, an approved one for a promoter, any for an admin). */
+            offer_id: components["schemas"]["OfferId"];
+            promoter_id?: null | components["schemas"]["PromoterId"];
+            /**
+             * @description Sub-IDs `{"sub1": "…"}` to `sub5` (longer values are cut to 128 bytes, as on the
+             *     edge).
+             */
+            subs?: Record<string, never>;
+        };
         /**
          * @description What an API key may do (an access token may do everything its role may).
          * @enum {string}
@@ -5012,6 +5109,11 @@ export interface operations {
                 verdict?: string | null;
                 /** @description `any` (flagged), `none` (clean) or a fraud reason. */
                 fraud?: string | null;
+                /**
+                 * @description `live`, `test` (sandbox) or `all`; default: the caller's mode (a test API key's or
+                 *     `Afftok-Mode`'s test, else live).
+                 */
+                mode?: string | null;
                 /** @description From this instant (RFC 3339, default: 7 days before `to`). */
                 from?: string | null;
                 /** @description Before this instant (RFC 3339, default: now). At most 93 days after `from`. */
@@ -5459,6 +5561,11 @@ export interface operations {
                 offer_id?: null | components["schemas"]["OfferId"];
                 /** @description `any` (flagged), `none` (clean) or a fraud reason. */
                 fraud?: string | null;
+                /**
+                 * @description `live`, `test` (sandbox) or `all`; default: the caller's mode (a test API key's or
+                 *     `Afftok-Mode`'s test, else live).
+                 */
+                mode?: string | null;
                 /** @description From this instant (RFC 3339, inclusive). */
                 from?: string | null;
                 /** @description Before this instant (RFC 3339). */
@@ -6907,6 +7014,43 @@ export interface operations {
             };
             /** @description endpoint_disabled */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sandbox_mint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SandboxClick"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MintedClick"];
+                };
+            };
+            /** @description not_found: no such offer the caller may use */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

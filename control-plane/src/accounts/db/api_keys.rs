@@ -10,7 +10,7 @@ use crate::accounts::api_key;
 use crate::accounts::db::users::{self, UserRow};
 use crate::events::catalogue::ApiKeyChanged;
 use crate::events::{self, EventKind};
-use crate::kernel::{ApiKeyId, UserId};
+use crate::kernel::{ApiKeyId, Mode, UserId};
 
 /// A stored key (never its secret).
 #[derive(Debug, Clone)]
@@ -21,12 +21,14 @@ pub struct ApiKeyRow {
     pub user_id: UserId,
     /// Label.
     pub name: String,
-    /// `afk_live_<public>`.
+    /// `afk_live_<public>` or `afk_test_<public>`.
     pub prefix: String,
     /// SHA-256 of the whole key.
     pub key_hash: Vec<u8>,
     /// What it may do (stored as the scopes' names).
     pub scopes: Vec<Scope>,
+    /// `live` or `test`.
+    pub mode: String,
     /// Created.
     pub created_at: OffsetDateTime,
     /// Last authenticated a request (updated at most once a minute).
@@ -64,7 +66,7 @@ macro_rules! key_row {
         sqlx::query_as!(
             ApiKeyRow,
             $head + r#" id AS "id: ApiKeyId", user_id AS "user_id: UserId", name, prefix,
-                key_hash, scopes AS "scopes: Vec<Scope>", created_at, last_used_at, expires_at,
+                key_hash, scopes AS "scopes: Vec<Scope>", mode, created_at, last_used_at, expires_at,
                 revoked_at, replaced_by AS "replaced_by: ApiKeyId" "# + $rest
             $(, $arg)*
         )
@@ -76,12 +78,13 @@ async fn insert(
     user_id: UserId,
     name: &str,
     scopes: &[Scope],
+    mode: Mode,
 ) -> sqlx::Result<(ApiKeyRow, String)> {
-    let new = api_key::generate();
+    let new = api_key::generate(mode);
     let scope_names: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
     let row = key_row!(
-        "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING",
+        "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, mode)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING",
         "",
         Uuid::now_v7(),
         user_id.0,
@@ -89,6 +92,7 @@ async fn insert(
         new.prefix,
         new.hash.as_slice(),
         scope_names.as_slice(),
+        mode.as_str(),
     )
     .fetch_one(executor)
     .await?;
@@ -101,9 +105,10 @@ pub(crate) async fn create(
     user_id: UserId,
     name: &str,
     scopes: &[Scope],
+    mode: Mode,
 ) -> sqlx::Result<(ApiKeyRow, String)> {
     let mut tx = pool.begin().await?;
-    let (row, key) = insert(&mut *tx, user_id, name, scopes).await?;
+    let (row, key) = insert(&mut *tx, user_id, name, scopes, mode).await?;
     record(&mut tx, EventKind::ApiKeyCreated, &row, None).await?;
     tx.commit().await?;
     Ok((row, key))
@@ -159,7 +164,8 @@ pub(crate) async fn rotate(
     if old.replaced_by.is_some() {
         return Err(RotateError::AlreadyRotated);
     }
-    let (new, key) = insert(&mut *tx, user_id, &old.name, &old.scopes).await?;
+    let mode = Mode::from_stored(&old.mode);
+    let (new, key) = insert(&mut *tx, user_id, &old.name, &old.scopes, mode).await?;
     let expires = match old.expires_at {
         Some(at) if at < now + grace => at,
         _ => now + grace,

@@ -16,7 +16,7 @@ use crate::accounts::Scope;
 use crate::accounts::db::api_keys::{self, ApiKeyRow, RotateError};
 use crate::http::extract::{Auth, Json, Path};
 use crate::kernel::error::{ApiError, FieldError};
-use crate::kernel::{ApiKeyId, text};
+use crate::kernel::{ApiKeyId, Mode, text};
 
 use crate::app::startup::AppState;
 
@@ -33,6 +33,10 @@ pub(super) struct CreateKey {
     pub name: String,
     /// What the key may do; each must suit the account's role.
     pub scopes: Vec<Scope>,
+    /// `live` (default) or `test` (`afk_test_…`): what a test key reports and creates is
+    /// sandbox traffic, and what it lists defaults to test traffic.
+    #[serde(default)]
+    pub mode: Mode,
 }
 
 /// How to rotate.
@@ -64,10 +68,12 @@ pub(super) struct KeyView {
     pub id: ApiKeyId,
     /// Label.
     pub name: String,
-    /// `afk_live_…` public part.
+    /// `afk_live_…` or `afk_test_…` public part.
     pub prefix: String,
     /// Scopes.
     pub scopes: Vec<Scope>,
+    /// `live` or `test`.
+    pub mode: Mode,
     /// `active`, `expiring` (rotated, in its grace period), `expired` or `revoked`.
     pub state: KeyState,
     /// Created.
@@ -102,6 +108,7 @@ impl From<ApiKeyRow> for KeyView {
         Self {
             id: k.id,
             scopes: k.scopes,
+            mode: Mode::from_stored(&k.mode),
             name: k.name,
             prefix: k.prefix,
             state,
@@ -184,7 +191,8 @@ pub(super) async fn create(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let (row, key) = api_keys::create(&state.db, principal.user_id, name, &scopes).await?;
+    let (row, key) =
+        api_keys::create(&state.db, principal.user_id, name, &scopes, req.mode).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(NewKeyView {

@@ -101,6 +101,8 @@ pub(crate) struct ConversionRow {
     pub fraud: Vec<String>,
     /// A reviewer approved it despite its fraud reasons.
     pub fraud_overruled: bool,
+    /// Sandbox traffic (a test key's, or on a test click): counted nowhere live.
+    pub test: bool,
 }
 
 /// A whole conversion: the one column list every read of a [`ConversionRow`] uses, after
@@ -114,7 +116,7 @@ macro_rules! conversion_row {
                 source AS "source: ConversionSource", status AS "status: ConversionStatus",
                 offer_id AS "offer_id: OfferId", promoter_id AS "promoter_id: PromoterId",
                 country, sub1, payout, payout_currency, attributed_at, fraud,
-                fraud_overruled "# + $rest
+                fraud_overruled, test "# + $rest
             $(, $arg)*
         )
     };
@@ -128,6 +130,7 @@ struct ClickFacts {
     country: Option<String>,
     sub1: Option<String>,
     fraud: Vec<String>,
+    test: bool,
 }
 
 #[derive(Debug)]
@@ -143,6 +146,7 @@ struct OfferTerms {
     hold_conversions: bool,
     min_ctit_seconds: Option<i32>,
     fraud_policy: String,
+    review_browser: bool,
 }
 
 /// What attribution decided, written together just before the transaction commits.
@@ -185,14 +189,18 @@ fn money(amount: Option<Decimal>, currency: Option<&String>) -> Option<Amount> {
 }
 
 /// The domain event of `row` (as it was before the change) going from `from` to `to`, whose
-/// payout is `payout` after the change.
+/// payout is `payout` after the change; none for test conversions (sandbox traffic reaches
+/// no reaction: live counters, points, contests, webhooks).
 fn changed(
     row: &ConversionRow,
     (from, to): (ConversionStatus, ConversionStatus),
     payout: Option<Amount>,
     previous_payout: Option<Amount>,
     (actor, reason): (Option<UserId>, Option<&str>),
-) -> (EventKind, ConversionChanged) {
+) -> Option<(EventKind, ConversionChanged)> {
+    if row.test {
+        return None;
+    }
     let kind = if to == ConversionStatus::Reversed {
         EventKind::ConversionReversed
     } else {
@@ -200,7 +208,7 @@ fn changed(
     };
     let (amount, currency) = revenue_of(row);
     let revenue = (!currency.is_empty()).then_some(Amount { amount, currency });
-    (
+    Some((
         kind,
         ConversionChanged {
             conversion_id: row.id,
@@ -219,7 +227,7 @@ fn changed(
             payout,
             previous_payout,
         },
-    )
+    ))
 }
 
 /// The sale amount and its currency (the payout's when the sale gave none; empty when
@@ -240,6 +248,9 @@ fn rollup(row: &ConversionRow, sign: i64, out: &mut Outcome) {
     let (Some(offer_id), Some(promoter_id)) = (row.offer_id, row.promoter_id) else {
         return;
     };
+    if row.test {
+        return;
+    }
     let payout = row.payout.unwrap_or_default();
     let payout_currency = row.payout_currency.clone().unwrap_or_default();
     out.counts.push(rollups::ConversionCount {
@@ -292,7 +303,7 @@ async fn set_status(
         rollup(row, if is { 1 } else { -1 }, out);
     }
     let payout = money(row.payout, row.payout_currency.as_ref());
-    out.changes.push(changed(
+    out.changes.extend(changed(
         row,
         (from, to),
         payout.clone().filter(|_| to.keeps_payout()),
@@ -353,7 +364,7 @@ async fn click_of(
     sqlx::query_as!(
         ClickFacts,
         r#"SELECT offer_id AS "offer_id: OfferId", promoter_id AS "promoter_id: PromoterId",
-                ts, country, sub1, fraud
+                ts, country, sub1, fraud, test
          FROM clicks
          WHERE id = $1 AND ($2::timestamptz IS NULL OR ts = $2) LIMIT 1"#,
         click_id.0,
@@ -481,6 +492,13 @@ async fn decide_pending(
             overruled: conv.fraud_overruled,
         };
         let min = terms.as_ref().map_or(min_ctit, |t| t.min_ctit);
+        // Sandbox traffic skips the click-to-conversion minimum: a minted test click may be
+        // converted at once.
+        let min = if conv.test || click.test {
+            Duration::ZERO
+        } else {
+            min
+        };
         reasons = attribution::fraud_reasons(&facts, click.ts, conv.ts, min);
     }
     let screened = attribution::screen(
@@ -498,7 +516,7 @@ async fn decide_pending(
             sqlx::query!("UPDATE conversions SET status = 'rejected_advertiser_mismatch', attributed_at = now() WHERE id = $1", conv.id.0)
                 .execute(&mut **tx)
                 .await?;
-            out.changes.push(changed(
+            out.changes.extend(changed(
                 &conv,
                 (
                     ConversionStatus::Pending,
@@ -512,9 +530,11 @@ async fn decide_pending(
         }
     };
     // The click's facts and the fraud reasons are the conversion's from now on (written with
-    // its decision).
+    // its decision); so is the click's test mark: a conversion on a test click is sandbox
+    // traffic, whatever key reported it.
     let mut row = conv;
     row.fraud = fraud::rules::to_texts(&reasons);
+    row.test |= click.test;
     let refused = match screened {
         Screen::Fraud => Some(ConversionStatus::RejectedFraud),
         Screen::OutOfWindow => Some(ConversionStatus::OutOfWindow),
@@ -522,7 +542,7 @@ async fn decide_pending(
     };
     if let Some(status) = refused {
         let row = finish(tx, &row, &click, status, None).await?;
-        out.changes.push(changed(
+        out.changes.extend(changed(
             &row,
             (ConversionStatus::Pending, status),
             None,
@@ -547,7 +567,7 @@ async fn decide_pending(
             if place.status == ConversionStatus::Approved {
                 rollup(&done, 1, out);
             }
-            out.changes.push(changed(
+            out.changes.extend(changed(
                 &done,
                 (ConversionStatus::Pending, place.status),
                 money(done.payout, done.payout_currency.as_ref()),
@@ -593,11 +613,12 @@ async fn contenders_after(
         "SELECT ",
         "FROM conversions
          WHERE offer_id = $1 AND status IN ('approved', 'pending_review', 'duplicate', 'over_cap')
-           AND (ts, id) > ($2, $3)
+           AND (ts, id) > ($2, $3) AND test = $4
          ORDER BY ts, id FOR UPDATE",
         offer_id.0,
         row.ts,
-        row.id.0
+        row.id.0,
+        row.test
     )
     .fetch_all(&mut **tx)
     .await
@@ -635,7 +656,7 @@ async fn offer_terms(
         r#"SELECT advertiser_id AS "advertiser_id: AdvertiserId",
                 payout_model AS "payout_model: PayoutModel", payout_amount,
                 payout_percent, currency, attribution_window_hours, daily_cap, total_cap,
-                hold_conversions, min_ctit_seconds, fraud_policy
+                hold_conversions, min_ctit_seconds, fraud_policy, review_browser
          FROM offers WHERE id = $1"#,
         offer_id.0,
     )
@@ -662,17 +683,19 @@ fn terms_of(o: &OfferTerms, default_min_ctit: Duration) -> Result<Terms, Attribu
             .min_ctit_seconds
             .map_or(default_min_ctit, |s| Duration::seconds(i64::from(s))),
         review_fraud: o.fraud_policy == "review",
+        review_browser: o.review_browser,
     })
 }
 
 /// A conversion as `rules::assign` weighs it. Held when it takes a slot: on an offer that
-/// holds conversions, or flagged as fraud on one that reviews those; never once a reviewer
-/// overruled its flags (that was the review).
+/// holds conversions, flagged as fraud on one that reviews those, or from a web page on one
+/// that reviews those; never once a reviewer overruled its flags (that was the review).
 fn contender(row: &ConversionRow, terms: &Terms) -> Contender {
     let flagged =
         terms.review_fraud && attribution::flagged(&fraud::rules::from_texts(&row.fraud), false);
+    let browser = terms.review_browser && row.source == ConversionSource::Browser;
     Contender {
-        hold: !row.fraud_overruled && (terms.hold || flagged),
+        hold: !row.fraud_overruled && (terms.hold || flagged || browser),
         id: row.id,
         ts: row.ts,
         key: DuplicateKey::of(row.txid.as_deref(), row.click_id, &row.event),
@@ -709,11 +732,13 @@ async fn slots_before(
         ($rest:literal $(, $arg:expr)*) => {
             sqlx::query_scalar!(
                 r#"SELECT count(*) AS "n!" FROM conversions
-                 WHERE offer_id = $1 AND status IN ('approved', 'pending_review') AND (ts, id) < ($2, $3)"#
+                 WHERE offer_id = $1 AND status IN ('approved', 'pending_review') AND (ts, id) < ($2, $3)
+                   AND test = $4"#
                     + $rest,
                 offer_id.0,
                 first.ts,
-                first.id.0
+                first.id.0,
+                first.test
                 $(, $arg)*
             )
         };
@@ -724,7 +749,7 @@ async fn slots_before(
     }
     if terms.daily_cap.is_some() {
         let day = first.ts.to_offset(time::UtcOffset::UTC).date();
-        let n = count_holders!(" AND ts >= $4", day.midnight().assume_utc())
+        let n = count_holders!(" AND ts >= $5", day.midnight().assume_utc())
             .fetch_one(&mut **tx)
             .await?;
         before.per_day.insert(day, n);
@@ -740,16 +765,17 @@ async fn slots_before(
     let held = sqlx::query!(
         r#"SELECT txid, click_id AS "click_id!: ClickId", event AS "event!" FROM conversions
          WHERE offer_id = $1 AND status IN ('approved', 'pending_review') AND (ts, id) < ($2, $3)
-           AND txid = ANY($4)
+           AND txid = ANY($4) AND test = $6
          UNION ALL
          SELECT txid, click_id, event FROM conversions
          WHERE offer_id = $1 AND status IN ('approved', 'pending_review') AND (ts, id) < ($2, $3)
-           AND txid IS NULL AND click_id = ANY($5)"#,
+           AND txid IS NULL AND click_id = ANY($5) AND test = $6"#,
         offer_id.0,
         first.ts,
         first.id.0,
         &txids,
         &clicks,
+        first.test,
     )
     .fetch_all(&mut **tx)
     .await?;
@@ -770,7 +796,8 @@ async fn finish(
 ) -> sqlx::Result<ConversionRow> {
     conversion_row!(
         "UPDATE conversions SET status = $2, payout = $3, payout_currency = $4, attributed_at = now(),
-             offer_id = $5, promoter_id = $6, click_ts = $7, country = $8, sub1 = $9, fraud = $10
+             offer_id = $5, promoter_id = $6, click_ts = $7, country = $8, sub1 = $9, fraud = $10,
+             test = $11
          WHERE id = $1 RETURNING ",
         "",
         row.id.0,
@@ -782,7 +809,8 @@ async fn finish(
         click.ts,
         click.country.as_deref(),
         click.sub1.as_deref(),
-        &row.fraud
+        &row.fraud,
+        row.test
     )
     .fetch_one(&mut **tx)
     .await
@@ -966,7 +994,7 @@ pub(crate) async fn expire_pending(pool: &PgPool, wait: std::time::Duration) -> 
              WHERE status = 'pending' AND received_at < now() - $1::interval
                -- one whose click is stored is being (or will be) attributed, not expired
                AND NOT EXISTS (SELECT 1 FROM clicks WHERE clicks.id = conversions.click_id)
-             RETURNING id, ts, advertiser_id, click_id, txid, event, amount, currency)
+             RETURNING id, ts, advertiser_id, click_id, txid, event, amount, currency, test)
          , audited AS (
              INSERT INTO conversion_audit (conversion_id, from_status, to_status, reason)
              SELECT id, 'pending', 'unknown_click', 'no click arrived in time' FROM expired)
@@ -979,7 +1007,7 @@ pub(crate) async fn expire_pending(pool: &PgPool, wait: std::time::Duration) -> 
              'actor_id', NULL, 'revenue', CASE WHEN currency IS NOT NULL THEN
                  jsonb_build_object('amount', coalesce(amount, 0)::text, 'currency', currency) END,
              'payout', NULL, 'previous_payout', NULL)::json
-         FROM expired",
+         FROM expired WHERE NOT test",
         wait,
     )
     .execute(pool)
@@ -1029,6 +1057,8 @@ pub(crate) struct ListFilter {
     pub from: Option<OffsetDateTime>,
     /// Before this instant.
     pub to: Option<OffsetDateTime>,
+    /// Only test (true) or live (false) conversions; `None`: both.
+    pub test: Option<bool>,
     /// After this position (newest first).
     pub before: Option<(OffsetDateTime, ConversionId)>,
     /// Page size.
@@ -1052,6 +1082,7 @@ pub(crate) async fn list(
            AND ($7::timestamptz IS NULL OR (ts, id) < ($7, $8))
            AND ($10::text IS NULL OR ($10 = 'any' AND fraud <> '{}') OR ($10 = 'none' AND fraud = '{}')
                 OR fraud @> ARRAY[$10])
+           AND ($11::bool IS NULL OR test = $11)
          ORDER BY ts DESC, id DESC LIMIT $9",
         a,
         p,
@@ -1062,7 +1093,8 @@ pub(crate) async fn list(
         before_ts,
         before_id,
         f.limit,
-        f.fraud.map(fraud::rules::FraudFilter::as_str)
+        f.fraud.map(fraud::rules::FraudFilter::as_str),
+        f.test
     )
     .fetch_all(pool)
     .await
@@ -1248,13 +1280,20 @@ pub struct NewConversion {
     pub ip: Option<String>,
     /// Edge name, or `api`.
     pub edge: String,
-    /// postback or api.
+    /// postback, api or browser.
     pub source: ConversionSource,
+    /// Sandbox traffic (reported with a test key).
+    pub test: bool,
 }
 
 impl NewConversion {
-    /// The row of a conversion event from an edge.
-    pub fn from_event(c: &ConversionEvent, source: ConversionSource) -> Self {
+    /// The row of a conversion event from an edge: a postback, or `browser` when the event
+    /// says so (a publishable key's).
+    pub fn from_event(c: &ConversionEvent) -> Self {
+        let source = match c.source {
+            Some(afftok_shared::ConversionSource::Browser) => ConversionSource::Browser,
+            None => ConversionSource::Postback,
+        };
         Self {
             id: ConversionId(c.id),
             ts: event_time(c.ts),
@@ -1267,6 +1306,7 @@ impl NewConversion {
             ip: c.ip.map(|ip| ip.to_string()),
             edge: c.edge.clone(),
             source,
+            test: c.test,
         }
     }
 }
@@ -1287,15 +1327,16 @@ pub async fn insert_conversions(
     let ips: Vec<Option<String>> = rows.iter().map(|r| r.ip.clone()).collect();
     let edges: Vec<String> = rows.iter().map(|r| r.edge.clone()).collect();
     let sources: Vec<&str> = rows.iter().map(|r| r.source.as_str()).collect();
+    let tests: Vec<bool> = rows.iter().map(|r| r.test).collect();
     // The arrays of optional values (txids, amounts, currencies, ips) and of borrowed names
     // (sources) are bound with a type override: the macros check arrays only as `&[T]` of
     // owned, non-null values. The casts still fix the types bound.
     sqlx::query_scalar!(
-        r#"INSERT INTO conversions (id, ts, advertiser_id, click_id, txid, amount, currency, event, ip, edge, source)
-         SELECT id, ts, advertiser_id, click_id, txid, amount, currency, event, ip::inet, edge, source
+        r#"INSERT INTO conversions (id, ts, advertiser_id, click_id, txid, amount, currency, event, ip, edge, source, test)
+         SELECT id, ts, advertiser_id, click_id, txid, amount, currency, event, ip::inet, edge, source, test
          FROM UNNEST($1::uuid[], $2::timestamptz[], $3::bigint[], $4::uuid[], $5::text[], $6::numeric[],
-                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-              AS t(id, ts, advertiser_id, click_id, txid, amount, currency, event, ip, edge, source)
+                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bool[])
+              AS t(id, ts, advertiser_id, click_id, txid, amount, currency, event, ip, edge, source, test)
          ON CONFLICT (id) DO NOTHING
          RETURNING id AS "id: ConversionId""#,
         &ids,
@@ -1309,6 +1350,7 @@ pub async fn insert_conversions(
         ips.as_slice() as &[Option<String>],
         &edges,
         sources.as_slice() as &[&str],
+        &tests,
     )
     .fetch_all(&mut **tx)
     .await

@@ -32,6 +32,7 @@ use crate::http::rate_limit::client_ip;
 use crate::kernel::error::ApiError;
 use crate::kernel::money::Money;
 use crate::kernel::page::{instant, next_time_cursor, page_limit, time_cursor};
+use crate::kernel::status::listing_mode;
 use crate::kernel::text;
 use crate::kernel::{AdvertiserId, ClickId, ConversionId, OfferId, PromoterId, UserId};
 
@@ -102,6 +103,8 @@ pub(super) struct ConversionView {
     pub fraud: Vec<Reason>,
     /// Approved by a reviewer despite its fraud reasons.
     pub fraud_overruled: bool,
+    /// Sandbox traffic (a test key's, or on a test click): counted nowhere live.
+    pub test: bool,
 }
 
 impl From<ConversionRow> for ConversionView {
@@ -131,6 +134,7 @@ impl From<ConversionRow> for ConversionView {
             attributed_at: c.attributed_at,
             fraud: fraud_rules::from_texts(&c.fraud),
             fraud_overruled: c.fraud_overruled,
+            test: c.test,
         }
     }
 }
@@ -154,6 +158,9 @@ pub(super) struct ListQuery {
     pub offer_id: Option<OfferId>,
     /// `any` (flagged), `none` (clean) or a fraud reason.
     pub fraud: Option<String>,
+    /// `live`, `test` (sandbox) or `all`; default: the caller's mode (a test API key's or
+    /// `Afftok-Mode`'s test, else live).
+    pub mode: Option<String>,
     /// From this instant (RFC 3339, inclusive).
     pub from: Option<String>,
     /// Before this instant (RFC 3339).
@@ -186,10 +193,13 @@ pub(super) async fn list(
         .as_deref()
         .map(|f| FraudFilter::parse(f).map_err(|why| ApiError::field("fraud", why)))
         .transpose()?;
+    let test = listing_mode(q.mode.as_deref(), principal.mode)
+        .map_err(|why| ApiError::field("mode", why))?;
     let filter = ListFilter {
         status: q.status,
         offer_id: q.offer_id,
         fraud,
+        test,
         from: instant("from", q.from.as_deref())?,
         to: instant("to", q.to.as_deref())?,
         before,
@@ -217,6 +227,7 @@ pub(super) async fn list(
             "country",
             "sub1",
             "fraud",
+            "test",
         ]);
         for c in &data {
             out.row(&[
@@ -238,6 +249,7 @@ pub(super) async fn list(
                 c.country.clone().unwrap_or_default(),
                 c.sub1.clone().unwrap_or_default(),
                 fraud_rules::to_texts(&c.fraud).join(" "),
+                c.test.to_string(),
             ]);
         }
         return Ok(out.into_response("conversions.csv", next_cursor));
@@ -316,6 +328,8 @@ pub(super) async fn report(
         ip: client_ip(&headers, Some(peer), &state).map(|ip| ip.to_string()),
         edge: "api".to_owned(),
         source: ConversionSource::Api,
+        // A test API key's conversions are sandbox traffic.
+        test: principal.mode.is_test(),
     };
     conversions::insert_conversions(&mut tx, std::slice::from_ref(&new)).await?;
     // Stored before attribution: the answer replayed is the acceptance, not a later status.

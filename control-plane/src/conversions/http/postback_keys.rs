@@ -1,7 +1,7 @@
 //! Postback keys: advertisers create (shown once, with the ready-made postback URL), list and
 //! revoke them.
 
-use afftok_shared::kv::IpAllowList;
+use afftok_shared::kv::{self, IpAllowList, PostbackKeyKind};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -16,7 +16,7 @@ use crate::app::startup::AppState;
 use crate::conversions::db::postback_keys::{self, PostbackKeyRow};
 use crate::http::extract::{Auth, Json, Path};
 use crate::kernel::error::{ApiError, FieldError};
-use crate::kernel::{PostbackKeyId, text};
+use crate::kernel::{Mode, PostbackKeyId, text};
 
 /// The query every postback URL carries: the macros the advertiser's system fills in.
 pub(super) const POSTBACK_QUERY: &str =
@@ -31,7 +31,40 @@ pub(super) struct CreatePostbackKey {
     /// Networks allowed to call (CIDR or single addresses); empty: any.
     #[serde(default)]
     pub ip_allow: Vec<String>,
+    /// `secret` (default: for servers) or `publishable` (for web pages, with `origins`).
+    #[serde(default)]
+    pub kind: KeyKind,
+    /// The web origins a publishable key may be used from (`https://shop.example`), 1–20;
+    /// none for a secret key.
+    #[serde(default)]
+    pub origins: Vec<String>,
+    /// `live` (default) or `test`: a test key's conversions are sandbox traffic.
+    #[serde(default)]
+    pub mode: Mode,
 }
+
+/// Who a postback key is for (DESIGN §16).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum KeyKind {
+    /// Kept on servers (`pbk_…`); refused from web pages.
+    #[default]
+    Secret,
+    /// Put in web pages (`pk_live_…`, `pk_test_…`); accepted only from its origins.
+    Publishable,
+}
+
+impl From<KeyKind> for PostbackKeyKind {
+    fn from(kind: KeyKind) -> Self {
+        match kind {
+            KeyKind::Secret => Self::Secret,
+            KeyKind::Publishable => Self::Publishable,
+        }
+    }
+}
+
+/// Most origins one publishable key may list.
+const MAX_ORIGINS: usize = 20;
 
 /// Whether a postback key works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -54,6 +87,12 @@ pub(super) struct PostbackKeyView {
     pub prefix: String,
     /// Allowed networks.
     pub ip_allow: Vec<String>,
+    /// `secret` or `publishable`.
+    pub kind: KeyKind,
+    /// A publishable key's allowed web origins.
+    pub origins: Vec<String>,
+    /// `live` or `test`.
+    pub mode: Mode,
     /// `active` or `revoked`.
     pub state: PostbackKeyState,
     /// Created.
@@ -78,6 +117,13 @@ impl From<PostbackKeyRow> for PostbackKeyView {
             name: k.name,
             prefix: k.prefix,
             ip_allow: k.ip_allow,
+            kind: if k.kind == "publishable" {
+                KeyKind::Publishable
+            } else {
+                KeyKind::Secret
+            },
+            origins: k.origins,
+            mode: Mode::from_stored(&k.mode),
             created_at: k.created_at,
             revoked_at: k.revoked_at,
         }
@@ -134,12 +180,44 @@ pub(super) async fn create(
             ));
         }
     }
+    let mut origins = Vec::new();
+    match req.kind {
+        KeyKind::Secret if !req.origins.is_empty() => errors.push(FieldError::new(
+            "origins",
+            "only a publishable key has origins: a secret key is never used from a web page",
+        )),
+        KeyKind::Secret => {}
+        KeyKind::Publishable if req.origins.is_empty() => errors.push(FieldError::new(
+            "origins",
+            "a publishable key needs the web origins it may be used from, e.g. https://shop.example",
+        )),
+        KeyKind::Publishable if req.origins.len() > MAX_ORIGINS => errors.push(FieldError::new(
+            "origins",
+            format!("must list at most {MAX_ORIGINS} origins"),
+        )),
+        KeyKind::Publishable => {
+            for (i, entry) in req.origins.iter().enumerate() {
+                match kv::parse_origin(entry) {
+                    Ok(origin) if !origins.contains(&origin) => origins.push(origin),
+                    Ok(_) => {}
+                    Err(why) => errors.push(FieldError::new(format!("origins[{i}]"), why)),
+                }
+            }
+        }
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     let allow =
         IpAllowList::parse(&req.ip_allow).map_err(|e| ApiError::field("ip_allow", e.detail))?;
-    let (row, key) = postback_keys::create(&state.db, advertiser, name, &allow).await?;
+    let new = postback_keys::NewPostbackKey {
+        name,
+        ip_allow: &allow,
+        kind: req.kind.into(),
+        origins: &origins,
+        mode: req.mode,
+    };
+    let (row, key) = postback_keys::create(&state.db, advertiser, &new).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(NewPostbackKey {

@@ -134,7 +134,7 @@ async fn by_promoter(pool: &PgPool, scope: &Scope) -> sqlx::Result<BTreeMap<Prom
                   count(*) FILTER (WHERE verdict = 'ok' AND NOT (fraud && $6::text[])) AS "counted!",
                   count(*) FILTER (WHERE verdict = 'ok' AND (fraud && $6::text[])) AS "flagged!"
            FROM clicks
-           WHERE ts >= $4 AND ts < $5
+           WHERE ts >= $4 AND ts < $5 AND NOT test
              AND ($1::bigint IS NULL OR promoter_id = $1)
              AND ($2::bigint IS NULL OR offer_id = $2)
              AND ($3::bigint IS NULL OR advertiser_id = $3)
@@ -154,7 +154,7 @@ async fn by_promoter(pool: &PgPool, scope: &Scope) -> sqlx::Result<BTreeMap<Prom
            FROM clicks c
            CROSS JOIN LATERAL unnest(CASE WHEN c.verdict = 'ok' THEN c.fraud
                                           ELSE ARRAY[c.verdict] END) AS r(name)
-           WHERE c.ts >= $4 AND c.ts < $5
+           WHERE c.ts >= $4 AND c.ts < $5 AND NOT c.test
              AND ($1::bigint IS NULL OR c.promoter_id = $1)
              AND ($2::bigint IS NULL OR c.offer_id = $2)
              AND ($3::bigint IS NULL OR c.advertiser_id = $3)
@@ -174,7 +174,7 @@ async fn by_promoter(pool: &PgPool, scope: &Scope) -> sqlx::Result<BTreeMap<Prom
                   width_bucket(extract(epoch FROM ts - click_ts)::float8, $6::float8[]) AS "bucket!",
                   count(*) AS "conversions!"
            FROM conversions
-           WHERE status IN ('approved', 'pending_review', 'rejected_fraud')
+           WHERE status IN ('approved', 'pending_review', 'rejected_fraud') AND NOT test
              AND click_ts IS NOT NULL AND promoter_id IS NOT NULL
              AND ts >= $4 AND ts < $5
              AND ($1::bigint IS NULL OR promoter_id = $1)
@@ -221,26 +221,26 @@ async fn offer_traffic(pool: &PgPool, scope: &Scope) -> sqlx::Result<Vec<OfferTr
     let rows = sqlx::query!(
         r#"WITH offers AS (
                SELECT offer_id FROM clicks
-               WHERE ts >= $4 AND ts < $5
+               WHERE ts >= $4 AND ts < $5 AND NOT test
                  AND ($1::bigint IS NULL OR promoter_id = $1)
                  AND ($2::bigint IS NULL OR offer_id = $2)
                  AND ($3::bigint IS NULL OR advertiser_id = $3)
                UNION
                SELECT offer_id FROM conversions
-               WHERE status = 'approved' AND ts >= $4 AND ts < $5
+               WHERE status = 'approved' AND ts >= $4 AND ts < $5 AND NOT test
                  AND ($1::bigint IS NULL OR promoter_id = $1)
                  AND ($2::bigint IS NULL OR offer_id = $2)
                  AND ($3::bigint IS NULL OR advertiser_id = $3)
            ),
            k AS (
                SELECT offer_id, promoter_id, count(*) AS clicks FROM clicks
-               WHERE offer_id IN (SELECT offer_id FROM offers) AND ts >= $4 AND ts < $5
+               WHERE offer_id IN (SELECT offer_id FROM offers) AND ts >= $4 AND ts < $5 AND NOT test
                  AND verdict = 'ok' AND NOT (fraud && $6::text[])
                GROUP BY 1, 2
            ),
            v AS (
                SELECT offer_id, promoter_id, count(*) AS conversions FROM conversions
-               WHERE offer_id IN (SELECT offer_id FROM offers) AND ts >= $4 AND ts < $5
+               WHERE offer_id IN (SELECT offer_id FROM offers) AND ts >= $4 AND ts < $5 AND NOT test
                  AND status = 'approved' AND promoter_id IS NOT NULL
                GROUP BY 1, 2
            )
@@ -279,7 +279,7 @@ async fn top_ips(pool: &PgPool, scope: &Scope) -> sqlx::Result<Vec<Top>> {
     let rows = sqlx::query!(
         r#"SELECT ip AS "ip!: IpNet", count(*) AS "clicks!"
            FROM clicks
-           WHERE ip IS NOT NULL AND ts >= $4 AND ts < $5
+           WHERE ip IS NOT NULL AND ts >= $4 AND ts < $5 AND NOT test
              AND ($1::bigint IS NULL OR promoter_id = $1)
              AND ($2::bigint IS NULL OR offer_id = $2)
              AND ($3::bigint IS NULL OR advertiser_id = $3)
@@ -311,7 +311,7 @@ async fn top_subnets(pool: &PgPool, scope: &Scope) -> sqlx::Result<Vec<Top>> {
                       AS "subnet!: IpNet",
                   count(*) AS "clicks!"
            FROM clicks
-           WHERE ip IS NOT NULL AND ts >= $4 AND ts < $5
+           WHERE ip IS NOT NULL AND ts >= $4 AND ts < $5 AND NOT test
              AND ($1::bigint IS NULL OR promoter_id = $1)
              AND ($2::bigint IS NULL OR offer_id = $2)
              AND ($3::bigint IS NULL OR advertiser_id = $3)
@@ -342,7 +342,7 @@ async fn top_ip_each(pool: &PgPool, scope: &Scope) -> sqlx::Result<Vec<(Promoter
                   promoter_id AS "promoter_id: PromoterId", ip AS "ip!: IpNet",
                   count(*) AS "clicks!"
            FROM clicks
-           WHERE ip IS NOT NULL AND ts >= $4 AND ts < $5
+           WHERE ip IS NOT NULL AND ts >= $4 AND ts < $5 AND NOT test
              AND ($1::bigint IS NULL OR promoter_id = $1)
              AND ($2::bigint IS NULL OR offer_id = $2)
              AND ($3::bigint IS NULL OR advertiser_id = $3)
@@ -380,7 +380,7 @@ async fn top_subnet_each(pool: &PgPool, scope: &Scope) -> sqlx::Result<Vec<(Prom
                       AS "subnet!: IpNet",
                   count(*) AS "clicks!"
            FROM clicks
-           WHERE ip IS NOT NULL AND ts >= $4 AND ts < $5
+           WHERE ip IS NOT NULL AND ts >= $4 AND ts < $5 AND NOT test
              AND ($1::bigint IS NULL OR promoter_id = $1)
              AND ($2::bigint IS NULL OR offer_id = $2)
              AND ($3::bigint IS NULL OR advertiser_id = $3)

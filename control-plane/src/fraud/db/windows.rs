@@ -83,7 +83,7 @@ pub(crate) async fn stored_in(
             c.user_agent, c.fraud, c.is_unique, c.country, c.sub1
          FROM UNNEST($1::text[], $2::timestamptz[], $3::timestamptz[]) AS k(ip, lo, hi)
          JOIN clicks c ON c.ip = k.ip::inet AND c.ts >= k.lo AND c.ts <= k.hi
-         WHERE c.verdict = 'ok' AND c.ts >= $4 AND c.ts <= $5"#,
+         WHERE c.verdict = 'ok' AND NOT c.test AND c.ts >= $4 AND c.ts <= $5"#,
         &ips,
         &los,
         &his,

@@ -6,8 +6,8 @@ use rand::Rng as _;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
-use crate::kernel::Kid;
 use crate::kernel::crypto;
+use crate::kernel::{Kid, Mode};
 
 /// Largest kid: kids fit one varint byte, so every link fits in 64 characters.
 pub const MAX_KID: Kid = Kid(127);
@@ -19,6 +19,8 @@ pub struct SigningKeyRow {
     pub kid: Kid,
     /// Signs new links.
     pub active: bool,
+    /// `live`, or `test`: its links are test links, their clicks sandbox traffic.
+    pub mode: String,
     /// Created.
     pub created_at: OffsetDateTime,
     /// Last made active.
@@ -36,6 +38,9 @@ pub enum ChangeError {
     /// No key has this kid.
     #[error("no such signing key")]
     NotFound,
+    /// A test key signs test links only; it is never the active key.
+    #[error("kid {0} is a test key: it signs test links only and cannot become active")]
+    TestKey(Kid),
     /// The active key cannot be revoked: links must always have a key to be signed with.
     #[error("kid {0} signs new links: rotate to a new key before revoking it")]
     Active(Kid),
@@ -67,7 +72,7 @@ macro_rules! key_row {
     ($head:literal, $rest:literal $(, $arg:expr)* $(,)?) => {
         sqlx::query_as!(
             SigningKeyRow,
-            $head + r#" kid AS "kid: Kid", active, created_at, activated_at, revoked_at "# + $rest
+            $head + r#" kid AS "kid: Kid", active, mode, created_at, activated_at, revoked_at "# + $rest
             $(, $arg)*
         )
     };
@@ -80,15 +85,29 @@ pub async fn list(pool: &PgPool) -> sqlx::Result<Vec<SigningKeyRow>> {
         .await
 }
 
-/// Creates a key with the next kid; it becomes active if `activate` or if no key is active.
+/// Creates a key with the next kid; a live key becomes active if `activate` or if no key is
+/// active. A test key is never active: test links are signed with the newest test key.
 pub async fn create(
     pool: &PgPool,
     kek: &[u8; 32],
     activate: bool,
+    mode: Mode,
 ) -> Result<SigningKeyRow, ChangeError> {
     let mut tx = pool.begin().await?;
     // Serialize creators so two never pick the same kid.
     lock(&mut tx).await?;
+    let row = insert(&mut tx, kek, activate, mode).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Inserts a key under the table's lock.
+async fn insert(
+    tx: &mut sqlx::PgConnection,
+    kek: &[u8; 32],
+    activate: bool,
+    mode: Mode,
+) -> Result<SigningKeyRow, ChangeError> {
     let kid =
         sqlx::query_scalar!(r#"SELECT coalesce(max(kid), 0) + 1 AS "kid!: Kid" FROM signing_keys"#)
             .fetch_one(&mut *tx)
@@ -103,24 +122,63 @@ pub async fn create(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let active = activate || none_active;
+    let active = mode == Mode::Live && (activate || none_active);
     if active {
-        deactivate(&mut tx).await?;
+        deactivate(&mut *tx).await?;
     }
     let row = key_row!(
-        "INSERT INTO signing_keys (kid, nonce, ciphertext, active, activated_at)
-         VALUES ($1, $2, $3, $4, CASE WHEN $4 THEN now() END)
+        "INSERT INTO signing_keys (kid, nonce, ciphertext, active, activated_at, mode)
+         VALUES ($1, $2, $3, $4, CASE WHEN $4 THEN now() END, $5)
          RETURNING",
         "",
         kid.0,
         nonce,
         ciphertext,
-        active
+        active,
+        mode.as_str()
     )
     .fetch_one(&mut *tx)
     .await?;
-    tx.commit().await?;
     Ok(row)
+}
+
+/// The kid test links are signed with: the newest test key not revoked, created now (and
+/// pushed to the edges by the outbox, like every key change) when there is none.
+pub async fn test_kid(pool: &PgPool, kek: &[u8; 32]) -> Result<Kid, ChangeError> {
+    if let Some(kid) = newest_test_kid(pool).await? {
+        return Ok(kid);
+    }
+    let mut tx = pool.begin().await?;
+    lock(&mut tx).await?;
+    // Another request may have created it while this one waited for the lock.
+    if let Some(kid) = newest_test_kid(&mut *tx).await? {
+        return Ok(kid);
+    }
+    let row = insert(&mut tx, kek, false, Mode::Test).await?;
+    tx.commit().await?;
+    Ok(row.kid)
+}
+
+async fn newest_test_kid(executor: impl sqlx::PgExecutor<'_>) -> sqlx::Result<Option<Kid>> {
+    sqlx::query_scalar!(
+        r#"SELECT kid AS "kid: Kid" FROM signing_keys
+         WHERE mode = 'test' AND revoked_at IS NULL ORDER BY kid DESC LIMIT 1"#
+    )
+    .fetch_optional(executor)
+    .await
+}
+
+/// Which of `kids` are test kids (their links' clicks are sandbox traffic).
+pub async fn test_kids_among(
+    executor: impl sqlx::PgExecutor<'_>,
+    kids: &[i64],
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "SELECT kid FROM signing_keys WHERE mode = 'test' AND kid = ANY($1)",
+        kids
+    )
+    .fetch_all(executor)
+    .await
 }
 
 /// Revokes a key. The active key cannot be revoked (rotate first): links must always have a
@@ -230,6 +288,9 @@ pub async fn activate(pool: &PgPool, kid: Kid) -> Result<SigningKeyRow, ChangeEr
         .ok_or(ChangeError::NotFound)?;
     if row.revoked_at.is_some() {
         return Err(ChangeError::Revoked(kid));
+    }
+    if row.mode == Mode::Test.as_str() {
+        return Err(ChangeError::TestKey(kid));
     }
     if row.active {
         return Ok(row);

@@ -275,10 +275,10 @@ pub(super) async fn join(
     } else {
         StatusCode::OK
     };
-    Ok((
-        status,
-        axum::Json(LinkView::new(row, &state.settings.edge_base_url)),
-    ))
+    let view = LinkView::new(row, &state.settings.edge_base_url);
+    let mut views = links::for_mode(&state, principal.mode, vec![view]).await?;
+    let view = views.pop().ok_or(ApiError::NotFound("link"))?;
+    Ok((status, axum::Json(view)))
 }
 
 /// The marketplace routes.

@@ -494,13 +494,13 @@ pub(crate) async fn scores(
            ), c AS (
                SELECT w.entry_id, v.ts AS t, 1::numeric AS v
                FROM who w JOIN conversions v ON v.promoter_id = w.member
-               WHERE $4 = 'conversions' AND v.status = 'approved'
+               WHERE $4 = 'conversions' AND v.status = 'approved' AND NOT v.test
                  AND v.ts >= greatest($2, w.since) AND v.ts < least($3, w.until)
                  AND (cardinality($5::bigint[]) = 0 OR v.offer_id = ANY($5))
                UNION ALL
                SELECT w.entry_id, v.ts, v.payout
                FROM who w JOIN conversions v ON v.promoter_id = w.member
-               WHERE $4 = 'payout' AND v.status = 'approved' AND v.payout_currency = $6
+               WHERE $4 = 'payout' AND v.status = 'approved' AND NOT v.test AND v.payout_currency = $6
                  AND v.payout IS NOT NULL
                  AND v.ts >= greatest($2, w.since) AND v.ts < least($3, w.until)
                  AND (cardinality($5::bigint[]) = 0 OR v.offer_id = ANY($5))

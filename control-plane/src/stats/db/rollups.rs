@@ -521,7 +521,7 @@ pub async fn rebuild(pool: &PgPool) -> sqlx::Result<Rebuilt> {
                 count(*) FILTER (WHERE c.verdict = 'ok' AND NOT fraud_blocks(c.fraud) AND c.is_unique),
                 count(*) FILTER (WHERE c.verdict <> 'ok' OR fraud_blocks(c.fraud))
          FROM clicks c LEFT JOIN offers o ON o.id = c.offer_id
-         WHERE c.advertiser_id IS NOT NULL
+         WHERE c.advertiser_id IS NOT NULL AND NOT c.test
          GROUP BY 1, 2, 3, 5, 6, 7",
     )
     .execute(&mut *tx)
@@ -543,7 +543,7 @@ pub async fn rebuild(pool: &PgPool) -> sqlx::Result<Rebuilt> {
          FROM clicks c,
               LATERAL (SELECT c.verdict WHERE c.verdict <> 'ok'
                        UNION ALL SELECT unnest(c.fraud) WHERE c.verdict = 'ok') AS r(reason)
-         WHERE c.advertiser_id IS NOT NULL
+         WHERE c.advertiser_id IS NOT NULL AND NOT c.test
          GROUP BY 1, 2, 3, 5",
     )
     .execute(&mut *tx)
@@ -556,7 +556,7 @@ pub async fn rebuild(pool: &PgPool) -> sqlx::Result<Rebuilt> {
                 coalesce(payout_currency, ''), coalesce(currency, payout_currency, ''),
                 count(*), coalesce(sum(payout), 0), coalesce(sum(amount), 0)
          FROM conversions
-         WHERE status = 'approved' AND offer_id IS NOT NULL AND promoter_id IS NOT NULL
+         WHERE status = 'approved' AND offer_id IS NOT NULL AND promoter_id IS NOT NULL AND NOT test
          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
     )
     .execute(&mut *tx)

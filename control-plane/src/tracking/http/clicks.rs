@@ -18,6 +18,7 @@ use crate::http::csv::{Csv, wants_csv};
 use crate::http::extract::{Auth, Query};
 use crate::kernel::error::ApiError;
 use crate::kernel::page::{instant, next_time_cursor, page_limit, time_cursor};
+use crate::kernel::status::listing_mode;
 use crate::kernel::{ClickId, OfferId, PromoterId};
 use crate::tracking::db::{self as clicks, ClickRow, ListFilter};
 
@@ -53,6 +54,8 @@ pub(super) struct ClickView {
     /// Fraud reasons, empty when clean (`vpn_ip` is a signal; the others keep the click out of
     /// the counts, like a bot).
     pub fraud: Vec<Reason>,
+    /// Sandbox traffic (from a test link): counted nowhere live.
+    pub test: bool,
 }
 
 impl From<ClickRow> for ClickView {
@@ -69,6 +72,7 @@ impl From<ClickRow> for ClickView {
             referer: c.referer,
             edge: c.edge,
             fraud: fraud_rules::from_texts(&c.fraud),
+            test: c.test,
         }
     }
 }
@@ -92,6 +96,9 @@ pub(super) struct ClickQuery {
     pub verdict: Option<String>,
     /// `any` (flagged), `none` (clean) or a fraud reason.
     pub fraud: Option<String>,
+    /// `live`, `test` (sandbox) or `all`; default: the caller's mode (a test API key's or
+    /// `Afftok-Mode`'s test, else live).
+    pub mode: Option<String>,
     /// From this instant (RFC 3339, default: 7 days before `to`).
     pub from: Option<String>,
     /// Before this instant (RFC 3339, default: now). At most 93 days after `from`.
@@ -143,6 +150,8 @@ pub(super) async fn list(
         .as_deref()
         .map(|f| FraudFilter::parse(f).map_err(|why| ApiError::field("fraud", why)))
         .transpose()?;
+    let test = listing_mode(q.mode.as_deref(), principal.mode)
+        .map_err(|why| ApiError::field("mode", why))?;
     let before = time_cursor(q.cursor.as_deref())?.map(|(ts, id)| (ts, ClickId(id)));
     let rows = clicks::list(
         &state.db,
@@ -151,6 +160,7 @@ pub(super) async fn list(
             offer_id: q.offer_id,
             verdict,
             fraud,
+            test,
             from,
             to,
             before,
@@ -177,6 +187,7 @@ pub(super) async fn list(
             "referer",
             "edge",
             "fraud",
+            "test",
         ]);
         for c in &data {
             let mut cells = vec![
@@ -193,6 +204,7 @@ pub(super) async fn list(
             cells.push(c.referer.clone().unwrap_or_default());
             cells.push(c.edge.clone());
             cells.push(fraud_rules::to_texts(&c.fraud).join(" "));
+            cells.push(c.test.to_string());
             out.row(&cells);
         }
         return Ok(out.into_response("clicks.csv", next_cursor));

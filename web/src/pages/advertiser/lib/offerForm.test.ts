@@ -41,6 +41,7 @@ const offer: OfferView = {
   geo_allow: ["CA", "US"],
   geo_deny: [],
   hold_conversions: true,
+  review_browser: false,
   min_ctit_seconds: null,
   fraud_policy: "reject",
   status: "approved",
