@@ -6,7 +6,7 @@ use time::Duration;
 use uuid::Uuid;
 
 use crate::helpers::{fields, problem};
-use crate::tracking::{Click, Conversion, Market, earlier_today, market};
+use crate::tracking::{Click, Conversion, Market, earlier_today, market, stamp};
 
 async fn count(db: &sqlx::PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(db).await.expect(sql)
@@ -74,6 +74,35 @@ async fn test_traffic_is_stored_and_listed_but_counted_nowhere_live() {
     let m = market(json!({})).await;
     let kid = test_kid(&m).await;
     let t = earlier_today(Duration::minutes(5));
+    // A running conversions contest the promoter entered.
+    let now = time::OffsetDateTime::now_utc();
+    let contest: Value = m
+        .app
+        .post("/v1/contests")
+        .bearer_auth(&m.admin.token)
+        .json(&json!({"name": "Sprint", "kind": "individual", "metric": "conversions",
+            "starts_at": stamp(now - Duration::hours(2)), "ends_at": stamp(now + Duration::hours(2)),
+            "prizes": [{"rank": 1, "prize": "Gold"}]}))
+        .send()
+        .await
+        .expect("contest")
+        .json()
+        .await
+        .expect("json");
+    let contest = contest["id"].as_i64().expect("contest id");
+    for (who, path) in [
+        (&m.admin.token, format!("/v1/contests/{contest}/publish")),
+        (&m.promoter.token, format!("/v1/contests/{contest}/entries")),
+    ] {
+        let resp = m
+            .app
+            .post(&path)
+            .bearer_auth(who)
+            .send()
+            .await
+            .expect("contest");
+        assert!(resp.status().is_success(), "{path}: {}", resp.status());
+    }
     let live_click = Click::new(m.offer, m.promoter.id, t);
     let mut test_click = Click::new(m.offer, m.promoter.id, t + Duration::seconds(1));
     test_click.ip = "203.0.113.77".to_owned();
@@ -146,6 +175,14 @@ async fn test_traffic_is_stored_and_listed_but_counted_nowhere_live() {
     .await
     .expect("points");
     assert_eq!(points, 21, "one unique click and one conversion, live only");
+    let standings: Value = m
+        .app
+        .get_json(
+            &format!("/v1/contests/{contest}/standings"),
+            &m.promoter.token,
+        )
+        .await;
+    assert_eq!(standings["data"][0]["score"], "1", "{standings}");
 
     // Listings: the caller's mode by default, or as asked.
     let clicks = |mode: Option<&str>, header: Option<&str>| {
