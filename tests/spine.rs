@@ -10,66 +10,16 @@
 //! arriving before its click's batch. Then a pause, a key rotation and a revocation reach
 //! both edges.
 
+use afftok_tests::eventually;
 use afftok_tests::fixtures::{self, client};
-use afftok_tests::platform::{ControlPlane, Gate, INGEST_SECRET, NativeEdge, Run};
-use afftok_tests::wrangler::Worker;
-use afftok_tests::{eventually, repo_root};
+use afftok_tests::platform::ControlPlane;
+use afftok_tests::stack::Stack;
 use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// Edges cache KV reads this long here (the default is 10 s), so pushes show quickly.
 const CACHE_SECS: u64 = 2;
-
-/// Every piece, wired together.
-struct Platform {
-    cp: ControlPlane,
-    worker: Worker,
-    native: NativeEdge,
-    gate: Gate,
-}
-
-impl Platform {
-    async fn start() -> Self {
-        let run = Run::new();
-        // The worker needs the control plane's URL and the control plane the worker's KV
-        // directory: the gate's URL comes first, and it forwards once the control plane runs.
-        let gate = Gate::start().await;
-        let worker = Worker::start(
-            &[
-                ("CONTROL_PLANE_URL", gate.url.clone()),
-                ("INGEST_SECRET", INGEST_SECRET.to_owned()),
-                ("KV_CACHE_SECS", CACHE_SECS.to_string()),
-            ],
-            &[],
-            |config| {
-                assert!(config.contains("retry_delay = 30"), "wrangler.toml changed");
-                config.replace("retry_delay = 30", "retry_delay = 1")
-            },
-        )
-        .await;
-        let wrangler_bin = repo_root().join("node_modules/.bin/wrangler");
-        let cp = ControlPlane::start(
-            &run,
-            &[
-                ("AFFTOK_EDGE_TARGETS", "redis,wrangler-local".to_owned()),
-                ("AFFTOK_WRANGLER_DIR", worker.dir().display().to_string()),
-                ("AFFTOK_WRANGLER_CONFIG", "wrangler.toml".to_owned()),
-                ("AFFTOK_WRANGLER_PERSIST_TO", "state".to_owned()),
-                ("AFFTOK_WRANGLER_BIN", wrangler_bin.display().to_string()),
-            ],
-        )
-        .await;
-        gate.forward_to(&cp.base);
-        let native = NativeEdge::start(&run, CACHE_SECS).await;
-        Self {
-            cp,
-            worker,
-            native,
-            gate,
-        }
-    }
-}
 
 /// The accounts and the offer of one market.
 struct Market {
@@ -205,7 +155,7 @@ async fn conversion_of(cp: &ControlPlane, token: &str, click: Uuid) -> Option<Va
 
 #[tokio::test]
 async fn a_click_and_its_conversion_through_both_edges_reach_both_tenants_stats() {
-    let p = Platform::start().await;
+    let p = Stack::start(CACHE_SECS, &[]).await;
     let m = market(&p.cp).await;
 
     // The control plane pushed the config to both edges by itself.
@@ -276,7 +226,7 @@ async fn a_click_and_its_conversion_through_both_edges_reach_both_tenants_stats(
 
 #[tokio::test]
 async fn pauses_rotations_and_revocations_reach_both_edges() {
-    let p = Platform::start().await;
+    let p = Stack::start(CACHE_SECS, &[]).await;
     let m = market(&p.cp).await;
     let edges = [p.worker.base.clone(), p.native.base.clone()];
     for edge in &edges {

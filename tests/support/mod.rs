@@ -13,6 +13,8 @@ pub mod platform;
 pub mod receiver;
 /// The Spin component under the Spin test host.
 pub mod spin_host;
+/// The control plane, both edges and the worker's gate, wired together.
+pub mod stack;
 /// The worker under `wrangler dev`.
 pub mod wrangler;
 
