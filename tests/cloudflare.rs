@@ -1,11 +1,12 @@
 //! The Cloudflare worker as real Wasm in workerd (`wrangler dev --local`): redirects,
-//! postbacks, the link vectors verified inside Wasm, and events reaching a control-plane
-//! stand-in through the local queue and its consumer, signed, retried, never lost.
+//! postbacks (from servers, and from web pages with CORS), the link vectors verified inside
+//! Wasm, and events reaching a control-plane stand-in through the local queue and its
+//! consumer, signed, retried, never lost.
 
 use std::collections::BTreeSet;
 
 use afftok_shared::vectors::{self, link_token};
-use afftok_shared::{Event, Verdict};
+use afftok_shared::{ConversionSource, Event, Verdict};
 use afftok_tests::eventually;
 use afftok_tests::fixtures::{self, BROWSER, POSTBACK_KEY, client};
 use afftok_tests::receiver::Receiver;
@@ -133,8 +134,11 @@ async fn redirects_postbacks_and_events_through_the_queue() {
         let body: serde_json::Value = resp.json().await.unwrap_or_default();
         assert_eq!(body["error"], code, "{path}");
     }
+    // A web page's conversion with the publishable key, after its CORS preflight.
+    let browser_id = fixtures::browser_postback(&worker.base, some_click).await;
+    expected.insert(browser_id);
 
-    // Every click (the paused one too) and the conversion reach the receiver, signed.
+    // Every click (the paused one too) and the conversions reach the receiver, signed.
     let events = eventually("all events at the receiver", || {
         let events = receiver.events();
         let complete = ids(&events).len() == expected.len() + 1;
@@ -159,12 +163,20 @@ async fn redirects_postbacks_and_events_through_the_queue() {
                     assert_eq!(c.subs.get(1), Some("vec"));
                 }
             }
+            Event::Conversion(c) if c.id == browser_id => {
+                assert_eq!(c.click_id, some_click);
+                assert_eq!(c.txid.as_deref(), Some("WEB-1"));
+                // Parsed from the JSON the worker queued: `"source":"browser"`.
+                assert_eq!(c.source, Some(ConversionSource::Browser));
+                assert!(!c.test);
+            }
             Event::Conversion(c) => {
                 assert_eq!(c.id, conversion_id);
                 assert_eq!(c.click_id, some_click);
                 assert_eq!(c.advertiser_id, 5);
                 assert_eq!(c.txid.as_deref(), Some("T-1"));
                 assert_eq!(c.currency.map(|c| c.code()), Some("USD"));
+                assert_eq!(c.source, None, "a server's postback");
             }
         }
     }
@@ -177,7 +189,8 @@ async fn redirects_postbacks_and_events_through_the_queue() {
     );
     assert_eq!(
         verdicts.iter().filter(|v| **v == Verdict::Ok).count(),
-        expected.len() - 1
+        expected.len() - 2,
+        "every expected event but the two conversions is an ok click"
     );
 }
 

@@ -1,11 +1,12 @@
 //! The Spin component as real Wasm (wasm32-wasip2, `wasi:http` 0.3) under the Spin test
 //! host: its key-value store and outbound Redis on the real Redis, the link vectors checked
-//! by the Wasm build, click events XADDed after the response, postbacks XADDed before it.
+//! by the Wasm build, click events XADDed after the response, postbacks XADDed before it
+//! (from servers, and from web pages with CORS).
 
 use std::collections::BTreeSet;
 
 use afftok_shared::vectors::{self, link_token};
-use afftok_shared::{Event, Verdict};
+use afftok_shared::{ConversionSource, Event, Verdict};
 use afftok_tests::eventually;
 use afftok_tests::fixtures::{self, BROWSER, POSTBACK_KEY, client};
 use afftok_tests::spin_host::SpinEdge;
@@ -158,6 +159,32 @@ async fn postbacks_are_in_the_stream_when_answered() {
         edge.events().await.len(),
         2,
         "only accepted postbacks are recorded"
+    );
+
+    // A web page's conversion with the publishable key, after its CORS preflight.
+    let browser_id = fixtures::browser_postback(&edge.base, click_id).await;
+    let raw = edge.raw_events().await;
+    assert_eq!(raw.len(), 3, "only the page's accepted conversion is added");
+    let browser = raw
+        .iter()
+        .find(|json| json.contains(&browser_id.to_string()))
+        .unwrap_or_else(|| panic!("no event {browser_id} in {raw:?}"));
+    assert!(browser.contains(r#""source":"browser""#), "{browser}");
+    let events = edge.events().await;
+    let conversions: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Conversion(c) => Some((c.id == browser_id, c.source)),
+            Event::Click(_) => None,
+        })
+        .collect();
+    assert_eq!(
+        conversions,
+        [
+            (false, None),
+            (false, None),
+            (true, Some(ConversionSource::Browser))
+        ]
     );
     edge.stop().await;
 }

@@ -150,6 +150,17 @@ impl SpinEdge {
 
     /// The events in this run's stream.
     pub async fn events(&self) -> Vec<Event> {
+        self.raw_events()
+            .await
+            .iter()
+            .map(|json| {
+                serde_json::from_str(json).unwrap_or_else(|e| panic!("not an event ({e}): {json}"))
+            })
+            .collect()
+    }
+
+    /// The events in this run's stream as the component wrote them.
+    pub async fn raw_events(&self) -> Vec<String> {
         let mut redis = self.redis.clone();
         let reply: redis::streams::StreamRangeReply = redis
             .xrange_all(&self.stream)
@@ -159,10 +170,9 @@ impl SpinEdge {
             .ids
             .iter()
             .map(|entry| {
-                let json: String = entry
+                entry
                     .get(afftok_shared::event::STREAM_FIELD)
-                    .unwrap_or_else(|| panic!("an entry without an event field"));
-                serde_json::from_str(&json).unwrap_or_else(|e| panic!("not an event ({e}): {json}"))
+                    .unwrap_or_else(|| panic!("an entry without an event field"))
             })
             .collect()
     }

@@ -28,6 +28,11 @@ export function requestFields(request) {
   ].join("\n");
 }
 
+// The Origin header, or undefined; read for postbacks only (a click never needs it).
+export function requestOrigin(request) {
+  return request.headers.get("origin") ?? undefined;
+}
+
 const CONTENT_TYPES = [
   "text/plain; charset=utf-8",
   "text/html; charset=utf-8",
@@ -44,6 +49,16 @@ export function response(status, contentType, location, noStore, allow, retryAft
   if (noStore) headers["cache-control"] = "no-store";
   if (allow !== undefined) headers.allow = allow;
   if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
+  return new Response(body === undefined || body === "" ? null : body, { status, headers });
+}
+
+// A response with any headers, given as "name\nvalue\nname\nvalue…" (names and values
+// never contain a newline): the rare answers beyond `response`'s fixed set, such as a
+// postback's to a web page with its CORS headers (DESIGN §16). Clicks never come here.
+export function responseWithHeaders(status, headerLines, body) {
+  const headers = new Headers();
+  const parts = headerLines === "" ? [] : headerLines.split("\n");
+  for (let i = 0; i + 1 < parts.length; i += 2) headers.append(parts[i], parts[i + 1]);
   return new Response(body === undefined || body === "" ? null : body, { status, headers });
 }
 

@@ -39,6 +39,18 @@ extern "C" {
         body: Option<&str>,
     ) -> web_sys::Response;
 
+    /// The request's `Origin` header (asked for postbacks only).
+    #[wasm_bindgen(js_name = requestOrigin)]
+    pub(crate) fn request_origin(request: &web_sys::Request) -> Option<String>;
+
+    /// A response with the headers in `header_lines` (`name\nvalue\n…`).
+    #[wasm_bindgen(js_name = responseWithHeaders)]
+    fn response_with_headers(
+        status: u16,
+        header_lines: &str,
+        body: Option<&str>,
+    ) -> web_sys::Response;
+
     /// Queues `json` on `EVENTS` after the response; if the queue refuses it, `fallback`
     /// (a JavaScript function of `(env, json, error)` returning a promise) delivers it.
     #[wasm_bindgen(js_name = sendAfterResponse)]
@@ -106,6 +118,11 @@ const CONTENT_TYPES: [&str; 3] = [
 /// The core's answer as a runtime `Response`, in one call.
 pub(crate) fn response(resp: &afftok_edge_core::Response) -> web_sys::Response {
     let body = (!resp.body.is_empty()).then_some(&*resp.body);
+    if resp.cors.is_some() {
+        // A postback's answer to a web page: its headers as the core lists them, which
+        // `response` has no arguments for. Clicks never come here.
+        return response_with_headers(resp.status, &header_lines(resp), body);
+    }
     let location = resp.location.as_deref();
     match CONTENT_TYPES.iter().position(|t| *t == resp.content_type) {
         Some(index) => response_by_index(
@@ -128,6 +145,20 @@ pub(crate) fn response(resp: &afftok_edge_core::Response) -> web_sys::Response {
             body,
         ),
     }
+}
+
+/// `resp`'s headers as `name\nvalue\nname\nvalue…` (the core writes no newline in a header).
+fn header_lines(resp: &afftok_edge_core::Response) -> String {
+    let mut lines = String::with_capacity(256);
+    for (name, value) in resp.headers() {
+        if !lines.is_empty() {
+            lines.push('\n');
+        }
+        lines.push_str(name);
+        lines.push('\n');
+        lines.push_str(&value);
+    }
+    lines
 }
 
 /// 500, for a failure of the runtime itself (not of the request).
@@ -162,6 +193,49 @@ mod tests {
         let empty = Fields::parse("GET\nhttps://e.example/\n\n".into());
         assert_eq!(empty.get(Field::UserAgent), Some(""));
         assert_eq!(empty.get(Field::CfColo), Some(""));
+    }
+
+    #[test]
+    fn cors_answers_list_every_header_as_name_and_value_lines() {
+        let cors = |preflight| {
+            Some(afftok_edge_core::Cors {
+                origin: "https://shop.example".into(),
+                preflight,
+            })
+        };
+        let answer = afftok_edge_core::Response {
+            cors: cors(false),
+            ..afftok_edge_core::Response::body_too_large()
+        };
+        assert_eq!(
+            header_lines(&answer),
+            "content-type\napplication/json\ncache-control\nno-store\n\
+             access-control-allow-origin\nhttps://shop.example\nvary\nOrigin"
+        );
+        let preflight = afftok_edge_core::Response {
+            status: 204,
+            content_type: "",
+            body: "".into(),
+            cors: cors(true),
+            ..afftok_edge_core::Response::body_too_large()
+        };
+        let lines = header_lines(&preflight);
+        let pairs: Vec<_> = lines.split('\n').collect();
+        assert_eq!(pairs.len() % 2, 0, "{lines}");
+        let names: Vec<_> = pairs.iter().step_by(2).collect();
+        assert!(
+            !names.contains(&&"content-type"),
+            "a 204 is untyped: {lines}"
+        );
+        assert_eq!(names.len(), preflight.headers().count());
+        for (name, value) in pairs.chunks(2).map(|p| (p[0], p[1])) {
+            let want = preflight
+                .headers()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v);
+            assert_eq!(want.as_deref(), Some(value), "{name}");
+        }
+        assert!(lines.contains("access-control-max-age\n86400"), "{lines}");
     }
 
     #[test]

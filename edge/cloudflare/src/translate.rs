@@ -1,6 +1,6 @@
 //! Worker requests in, worker responses out: the only place that knows both shapes.
 
-use afftok_edge_core::{MAX_BODY_BYTES, Method, Request, Response};
+use afftok_edge_core::{MAX_BODY_BYTES, Method, Request};
 use js_sys::futures::JsFuture;
 use wasm_bindgen::{JsCast as _, JsValue};
 use worker::Env;
@@ -15,24 +15,32 @@ pub(crate) async fn serve(req: web_sys::Request, env: Env, ctx: Context) -> web_
     let method = Method::from_name(fields.get(Field::Method).unwrap_or(""));
     let url = fields.get(Field::Url).unwrap_or("");
     let (path, query) = path_and_query(url);
-    let body = if method == Method::Post {
+    // An oversized body is not read; the core answers 413 once the postback key is checked.
+    let (body, body_too_large) = if method == Method::Post {
         let declared = fields
             .get(Field::ContentLength)
             .and_then(|v| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-            return glue::response(&Response::body_too_large());
-        }
-        match read_body(&req).await {
-            Ok(body) if body.len() <= MAX_BODY_BYTES => body,
-            Ok(_) => return glue::response(&Response::body_too_large()),
-            Err(e) => {
-                worker::console_error!("request body could not be read: {e:?}");
-                return glue::internal_error();
+            (Vec::new(), true)
+        } else {
+            match read_body(&req).await {
+                Ok(body) if body.len() <= MAX_BODY_BYTES => (body, false),
+                Ok(_) => (Vec::new(), true),
+                Err(e) => {
+                    worker::console_error!("request body could not be read: {e:?}");
+                    return glue::internal_error();
+                }
             }
         }
     } else {
-        Vec::new()
+        (Vec::new(), false)
     };
+    // Only postbacks look at `Origin`: a click does not pay for one more call into the
+    // runtime.
+    let origin = path
+        .starts_with("/postback/")
+        .then(|| glue::request_origin(&req))
+        .flatten();
     let platform = WorkerPlatform::new(
         &env,
         &ctx,
@@ -47,7 +55,9 @@ pub(crate) async fn serve(req: web_sys::Request, env: Env, ctx: Context) -> web_
         user_agent: fields.get(Field::UserAgent),
         referer: fields.get(Field::Referer),
         content_type: fields.get(Field::ContentType),
+        origin: origin.as_deref(),
         body: &body,
+        body_too_large,
     };
     glue::response(&afftok_edge_core::handle(&core_req, &platform).await)
 }

@@ -306,6 +306,48 @@ mod tests {
         }
     }
 
+    #[test]
+    fn conversions_are_what_serde_writes_with_source_and_test() {
+        let conversion = |source, test| {
+            Event::Conversion(afftok_shared::ConversionEvent {
+                id: Uuid::from_u128(0x019a_b8a4_6d2b_7cc3_9a51_6f1e_5f7d_2a11),
+                ts: Timestamp::from_unix_millis(1_795_559_486_123),
+                advertiser_id: 5,
+                click_id: Uuid::from_u128(0x019a_b8a4_6d2b_7cc3_9a51_6f1e_5f7d_2a10),
+                txid: Some("T-1".into()),
+                amount: None,
+                currency: None,
+                event: "conversion".into(),
+                ip: Some(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9))),
+                edge: "cloudflare".into(),
+                source,
+                test,
+            })
+        };
+        let browser = Some(afftok_shared::ConversionSource::Browser);
+        for (source, test) in [
+            (None, false),
+            (browser, false),
+            (None, true),
+            (browser, true),
+        ] {
+            let event = conversion(source, test);
+            same_as_serde(&event);
+            let json = to_string(&event);
+            assert_eq!(
+                json.contains(r#""source":"browser""#),
+                source.is_some(),
+                "{json}"
+            );
+            assert_eq!(json.contains(r#""test":true"#), test, "{json}");
+            assert_eq!(
+                json.contains(r#""test""#),
+                test,
+                "absent when false: {json}"
+            );
+        }
+    }
+
     proptest! {
         #[test]
         fn any_click_is_what_serde_writes(

@@ -15,6 +15,8 @@ pub enum Method {
     Head,
     /// POST.
     Post,
+    /// OPTIONS (a browser's CORS preflight before a postback).
+    Options,
     /// Anything else.
     Other,
 }
@@ -26,6 +28,7 @@ impl Method {
             "GET" => Self::Get,
             "HEAD" => Self::Head,
             "POST" => Self::Post,
+            "OPTIONS" => Self::Options,
             _ => Self::Other,
         }
     }
@@ -46,8 +49,15 @@ pub struct Request<'a> {
     pub referer: Option<&'a str>,
     /// The `Content-Type` header.
     pub content_type: Option<&'a str>,
+    /// The `Origin` header: sent by browsers, which a postback key must match (DESIGN §16).
+    /// Adapters may leave it `None` outside `/postback/` (clicks never look at it).
+    pub origin: Option<&'a str>,
     /// The body (read for POST only; at most [`MAX_BODY_BYTES`]).
     pub body: &'a [u8],
+    /// The body was longer than [`MAX_BODY_BYTES`] and was not read. The core answers
+    /// [`Response::body_too_large`] once the postback key is checked, so an allowed web page
+    /// gets it with its CORS headers.
+    pub body_too_large: bool,
 }
 
 impl<'a> Request<'a> {
@@ -63,7 +73,9 @@ impl<'a> Request<'a> {
             user_agent: None,
             referer: None,
             content_type: None,
+            origin: None,
             body: &[],
+            body_too_large: false,
         }
     }
 }
@@ -75,7 +87,8 @@ pub struct Response {
     pub status: u16,
     /// `Location`, for redirects.
     pub location: Option<String>,
-    /// `Content-Type` of the body.
+    /// `Content-Type` of the body; empty for an answer without a body (a preflight's 204),
+    /// which is sent without the header.
     pub content_type: &'static str,
     /// The body.
     pub body: Cow<'static, str>,
@@ -85,6 +98,46 @@ pub struct Response {
     pub allow: Option<&'static str>,
     /// `Retry-After` in seconds, with 503.
     pub retry_after: Option<u32>,
+    /// CORS headers, for a web page allowed to use a publishable postback key; `None` for
+    /// every other answer (clicks never have them).
+    pub cors: Option<Cors>,
+}
+
+/// The CORS headers of an answer to a page whose origin a publishable postback key allows
+/// (DESIGN §16).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cors {
+    /// The request's `Origin`, as sent, for `Access-Control-Allow-Origin` (always printable
+    /// ASCII: it matched one of the key's origins).
+    pub origin: String,
+    /// Whether this answers a preflight (`OPTIONS`), which also says what may follow.
+    pub preflight: bool,
+}
+
+impl Cors {
+    /// `Access-Control-Allow-Methods` of a preflight.
+    pub const ALLOW_METHODS: &'static str = "POST, GET, OPTIONS";
+    /// `Access-Control-Allow-Headers` of a preflight: a JSON POST needs `content-type`.
+    pub const ALLOW_HEADERS: &'static str = "content-type";
+    /// `Access-Control-Max-Age` of a preflight, in seconds (a day: one preflight per page
+    /// and key, not one per conversion; browsers cap it lower anyway).
+    pub const MAX_AGE: &'static str = "86400";
+    /// `Vary`: the answer depends on the `Origin` it echoes.
+    pub const VARY: &'static str = "Origin";
+
+    /// The headers, names in lowercase.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        let preflight = |name, value| self.preflight.then_some((name, value));
+        [
+            Some(("access-control-allow-origin", self.origin.as_str())),
+            Some(("vary", Self::VARY)),
+            preflight("access-control-allow-methods", Self::ALLOW_METHODS),
+            preflight("access-control-allow-headers", Self::ALLOW_HEADERS),
+            preflight("access-control-max-age", Self::MAX_AGE),
+        ]
+        .into_iter()
+        .flatten()
+    }
 }
 
 /// The JSON body of a postback answer (DESIGN §4), fields in the documented order.
@@ -140,7 +193,13 @@ impl Response {
             no_store: true,
             allow: None,
             retry_after: None,
+            cors: None,
         }
+    }
+
+    /// The same answer with `cors` headers.
+    pub(crate) fn with_cors(self, cors: Option<Cors>) -> Self {
+        Self { cors, ..self }
     }
 
     /// 302 to `location`.
@@ -229,8 +288,18 @@ impl Response {
         )
     }
 
+    /// 204 to a CORS preflight from `origin` (the caller has checked that it is allowed).
+    pub(crate) fn preflight(origin: &str) -> Self {
+        Self::new(204, "", "").with_cors(Some(Cors {
+            origin: origin.to_owned(),
+            preflight: true,
+        }))
+    }
+
     /// The headers to send besides the body's length.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, Cow<'_, str>)> {
+        let content_type =
+            (!self.content_type.is_empty()).then_some(("content-type", self.content_type.into()));
         let location = self.location.as_deref().map(|l| ("location", l.into()));
         let cache = self
             .no_store
@@ -239,14 +308,14 @@ impl Response {
         let retry = self
             .retry_after
             .map(|s| ("retry-after", s.to_string().into()));
-        [
-            Some(("content-type", self.content_type.into())),
-            location,
-            cache,
-            allow,
-            retry,
-        ]
-        .into_iter()
-        .flatten()
+        let cors = self
+            .cors
+            .iter()
+            .flat_map(Cors::headers)
+            .map(|(name, value)| (name, value.into()));
+        [content_type, location, cache, allow, retry]
+            .into_iter()
+            .flatten()
+            .chain(cors)
     }
 }

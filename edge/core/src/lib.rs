@@ -1,8 +1,9 @@
 //! The AffTok edge, independent of any platform: `handle(request, &impl Platform)`.
 //!
 //! # Layout
-//! - [`handle`] routes a request: `/c/{token}` (redirect), `/postback/{key}` (conversions),
-//!   `/healthz`.
+//! - [`handle`] routes a request: `/c/{token}` (redirect), `/postback/{key}` (conversions,
+//!   from servers with a secret key or from allowed web pages, with CORS, with a publishable
+//!   one), `/healthz`.
 //! - [`Platform`] is everything the core needs from where it runs: KV reads, the clock,
 //!   randomness, the visitor's IP and country, and event emission. Adapters (Cloudflare,
 //!   Spin, native) implement it and nothing else.
@@ -32,7 +33,7 @@ mod postback;
 mod routes;
 
 pub use cache::EdgeCache;
-pub use http::{MAX_BODY_BYTES, Method, Request, Response};
+pub use http::{Cors, MAX_BODY_BYTES, Method, Request, Response};
 pub use platform::{Platform, PlatformError};
 
 /// Answers one request.
@@ -45,8 +46,10 @@ pub async fn handle<P: Platform>(req: &Request<'_>, platform: &P) -> Response {
     }
     if let Some(key) = req.path.strip_prefix("/postback/") {
         return match req.method {
-            Method::Get | Method::Post => postback::handle(req, key, platform).await,
-            _ => Response::method_not_allowed("GET, POST"),
+            Method::Get | Method::Post | Method::Options => {
+                postback::handle(req, key, platform).await
+            }
+            _ => Response::method_not_allowed("GET, POST, OPTIONS"),
         };
     }
     match (req.path, req.method) {

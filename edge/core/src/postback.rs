@@ -1,12 +1,25 @@
-//! `GET|POST /postback/{postback_key}`: conversions reported by advertisers (DESIGN §4).
+//! `GET|POST|OPTIONS /postback/{postback_key}`: conversions reported by advertisers' servers
+//! with a secret key (DESIGN §4), or by their web pages with a publishable key, with CORS
+//! (DESIGN §16).
+//!
+//! Who may call, once the key and the address are checked:
+//! - no `Origin` header (a server): a secret key only, as before publishable keys existed;
+//! - an `Origin` (a browser page): a publishable key whose origins include it; every answer
+//!   from then on (200, 400, 413, 503) carries the CORS headers, so the page can read it,
+//!   and `OPTIONS` is its preflight (204).
+//!
+//! Anything else is the same 403 as an unknown key, without CORS headers: a secret key is
+//! never usable from a page, and a publishable key never from a server or another site.
 
-use afftok_shared::kv;
+use std::net::IpAddr;
+
+use afftok_shared::kv::{self, PostbackKeyDoc, PostbackKeyKind};
 use afftok_shared::postback::{self, BodyFormat};
-use afftok_shared::{ConversionEvent, Event, Timestamp};
+use afftok_shared::{ConversionEvent, ConversionSource, Event, Timestamp};
 use percent_encoding::percent_decode_str;
 use uuid::Uuid;
 
-use crate::http::{Answer, MAX_BODY_BYTES, Method, Request, Response};
+use crate::http::{Answer, Cors, MAX_BODY_BYTES, Method, Request, Response};
 use crate::platform::Platform;
 use crate::routes;
 
@@ -28,7 +41,66 @@ pub(crate) async fn handle<P: Platform>(req: &Request<'_>, raw_key: &str, p: &P)
     if !entry.ip_allow.allows(ip) {
         return forbidden();
     }
-    if req.body.len() > MAX_BODY_BYTES {
+    let Some(caller) = Caller::of(&entry, req.origin) else {
+        return forbidden();
+    };
+    match (caller, req.method) {
+        (Caller::Page(origin), Method::Options) => Response::preflight(origin),
+        // A server has no use for a preflight.
+        (Caller::Server, Method::Options) => forbidden(),
+        (Caller::Server, _) => convert(req, &entry, ip, None, p).await,
+        (Caller::Page(origin), _) => {
+            let source = Some(ConversionSource::Browser);
+            convert(req, &entry, ip, source, p)
+                .await
+                .with_cors(Some(Cors {
+                    origin: origin.to_owned(),
+                    preflight: false,
+                }))
+        }
+    }
+}
+
+/// Who is calling with a known key, as far as the key lets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller<'a> {
+    /// No `Origin`, a secret key: an advertiser's server.
+    Server,
+    /// A web page at this origin, which the publishable key allows.
+    Page(&'a str),
+}
+
+impl<'a> Caller<'a> {
+    /// `None` when this key may not be used by this caller.
+    fn of(entry: &PostbackKeyDoc, origin: Option<&'a str>) -> Option<Self> {
+        match (entry.kind, origin) {
+            (PostbackKeyKind::Secret, None) => Some(Self::Server),
+            (PostbackKeyKind::Publishable, Some(origin))
+                if is_echoable(origin) && entry.allows_origin(origin) =>
+            {
+                Some(Self::Page(origin))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Whether `origin` is a real one that can be echoed in a header: `null` (sandboxed frames,
+/// `file:` pages, redirects across sites) is shared by every such page, and anything not
+/// visible ASCII is no origin a browser sends.
+fn is_echoable(origin: &str) -> bool {
+    !origin.eq_ignore_ascii_case("null") && origin.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// The parameters checked and the conversion recorded, for a caller the key allows.
+async fn convert<P: Platform>(
+    req: &Request<'_>,
+    entry: &PostbackKeyDoc,
+    ip: Option<IpAddr>,
+    source: Option<ConversionSource>,
+    p: &P,
+) -> Response {
+    if req.body_too_large || req.body.len() > MAX_BODY_BYTES {
         return Response::body_too_large();
     }
 
@@ -56,7 +128,7 @@ pub(crate) async fn handle<P: Platform>(req: &Request<'_>, raw_key: &str, p: &P)
         event: params.event,
         ip,
         edge: p.edge_name().to_owned(),
-        source: None,
+        source,
         test: entry.mode.is_test(),
     });
     match p.emit_durable(event).await {

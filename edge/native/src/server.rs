@@ -11,12 +11,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use afftok_edge_core::{EdgeCache, MAX_BODY_BYTES, Method, Request, Response};
+use afftok_edge_core::{Cors, EdgeCache, MAX_BODY_BYTES, Method, Request, Response};
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{
     ALLOW, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue,
-    LOCATION, REFERER, RETRY_AFTER, USER_AGENT,
+    LOCATION, ORIGIN, REFERER, RETRY_AFTER, USER_AGENT,
 };
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -183,30 +183,39 @@ async fn serve(
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let method = Method::from_name(parts.method.as_str());
-    let body = if method == Method::Post {
+    // An oversized body is not read; the core answers 413 once the postback key is checked.
+    let (body, body_too_large) = if method == Method::Post {
         let declared = parts
             .headers
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-            return into_hyper(Response::body_too_large());
-        }
-        match Limited::new(body, MAX_BODY_BYTES).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(_) => return into_hyper(Response::body_too_large()),
+            (Bytes::new(), true)
+        } else {
+            match Limited::new(body, MAX_BODY_BYTES).collect().await {
+                Ok(collected) => (collected.to_bytes(), false),
+                Err(_) => (Bytes::new(), true),
+            }
         }
     } else {
-        Bytes::new()
+        (Bytes::new(), false)
     };
+    let path = parts.uri.path();
     let req = Request {
         method,
-        path: parts.uri.path(),
+        path,
         query: parts.uri.query().unwrap_or(""),
         user_agent: header(&parts.headers, &USER_AGENT),
         referer: header(&parts.headers, &REFERER),
         content_type: header(&parts.headers, &CONTENT_TYPE),
+        // Only postbacks look at it: a click skips the lookup.
+        origin: path
+            .starts_with("/postback/")
+            .then(|| header(&parts.headers, &ORIGIN))
+            .flatten(),
         body: &body,
+        body_too_large,
     };
     let platform = shared.for_request(&parts.headers, peer);
     into_hyper(afftok_edge_core::handle(&req, &platform).await)
@@ -218,8 +227,9 @@ fn header<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
         .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
 }
 
-/// The core's answer as hyper's. The header names and the fixed values are constants, so
-/// only a redirect's `Location` is copied (and checked).
+/// The core's answer as hyper's. The header names and the fixed values of every click's
+/// answer are constants, so only a redirect's `Location` is copied (and checked); the CORS
+/// headers of a postback from a web page are copied too, rarely.
 fn into_hyper(resp: Response) -> hyper::Response<Full<Bytes>> {
     let body = match resp.body {
         std::borrow::Cow::Borrowed(text) => Bytes::from_static(text.as_bytes()),
@@ -229,7 +239,9 @@ fn into_hyper(resp: Response) -> hyper::Response<Full<Bytes>> {
     *out.status_mut() = hyper::StatusCode::from_u16(resp.status)
         .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     let headers = out.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(resp.content_type));
+    if !resp.content_type.is_empty() {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(resp.content_type));
+    }
     if let Some(location) = resp.location {
         match HeaderValue::from_maybe_shared(Bytes::from(location)) {
             Ok(value) => {
@@ -239,10 +251,7 @@ fn into_hyper(resp: Response) -> hyper::Response<Full<Bytes>> {
                 // The core only produces printable ASCII locations; this is a bug, not bad
                 // input.
                 tracing::error!(error = %e, "redirect location is not a header value");
-                let mut fallback =
-                    hyper::Response::new(Full::new(Bytes::from_static(b"internal error\n")));
-                *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
-                return fallback;
+                return internal_error();
             }
         }
     }
@@ -255,5 +264,24 @@ fn into_hyper(resp: Response) -> hyper::Response<Full<Bytes>> {
     if let Some(seconds) = resp.retry_after {
         headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
     }
+    for (name, value) in resp.cors.iter().flat_map(Cors::headers) {
+        // Fixed names and values, and an origin that matched one of the key's (visible
+        // ASCII): this cannot fail unless the core has a bug.
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) else {
+            tracing::error!(header = name, "CORS header is not a valid header");
+            return internal_error();
+        };
+        headers.insert(name, value);
+    }
+    out
+}
+
+/// 500, for a bug (an answer the core should never produce), not for bad input.
+fn internal_error() -> hyper::Response<Full<Bytes>> {
+    let mut out = hyper::Response::new(Full::new(Bytes::from_static(b"internal error\n")));
+    *out.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
     out
 }

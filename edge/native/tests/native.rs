@@ -489,6 +489,144 @@ async fn postbacks_are_accepted_into_the_stream_or_refused() {
 }
 
 #[tokio::test]
+async fn publishable_keys_answer_cors_for_their_origins_only() {
+    const SHOP: &str = "https://shop.example";
+    let edge = TestEdge::start(&[]).await;
+    edge.put_postback_key(
+        "pk_live_1",
+        json!({"advertiser_id": 7, "kind": "publishable", "origins": [SHOP]}),
+    )
+    .await;
+    edge.put_postback_key("secret-1", json!({"advertiser_id": 7}))
+        .await;
+    let url = |key: &str| format!("{}/postback/{key}", edge.base);
+    let cors = |resp: &reqwest::Response| {
+        let mut found: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .filter(|(name, _)| name.as_str().starts_with("access-control-") || *name == "vary")
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    value.to_str().unwrap_or("?").to_owned(),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let pairs = |expected: &[(&str, &str)]| {
+        let mut pairs: Vec<(String, String)> = expected
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect();
+        pairs.sort();
+        pairs
+    };
+
+    // The browser's preflight.
+    let preflight = edge
+        .http
+        .request(reqwest::Method::OPTIONS, url("pk_live_1"))
+        .header("origin", SHOP)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(
+        cors(&preflight),
+        pairs(&[
+            ("access-control-allow-origin", SHOP),
+            ("access-control-allow-methods", "POST, GET, OPTIONS"),
+            ("access-control-allow-headers", "content-type"),
+            ("access-control-max-age", "86400"),
+            ("vary", "Origin"),
+        ])
+    );
+    assert!(preflight.headers().get("content-type").is_none());
+    assert!(preflight.bytes().await.expect("body").is_empty());
+
+    // Then the conversion, as the Web SDK posts it.
+    let accepted = edge
+        .http
+        .post(url("pk_live_1"))
+        .header("origin", SHOP)
+        .json(&json!({"click_id": CLICK, "txid": "W-1"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(accepted.status(), 200);
+    assert_eq!(
+        cors(&accepted),
+        pairs(&[("access-control-allow-origin", SHOP), ("vary", "Origin")])
+    );
+    let answer: serde_json::Value = accepted.json().await.expect("json");
+    let events = edge.events().await;
+    let [Event::Conversion(conversion)] = events.as_slice() else {
+        panic!("expected one conversion: {events:?}")
+    };
+    assert_eq!(answer["event_id"], conversion.id.to_string());
+    assert_eq!(
+        conversion.source,
+        Some(afftok_shared::ConversionSource::Browser)
+    );
+    // An oversized body is refused after the key, so the page can read the 413 too.
+    let too_big = edge
+        .http
+        .post(url("pk_live_1"))
+        .header("origin", SHOP)
+        .body(format!("click_id={CLICK}&pad={}", "x".repeat(20_000)))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(too_big.status(), 413);
+    assert_eq!(
+        cors(&too_big),
+        pairs(&[("access-control-allow-origin", SHOP), ("vary", "Origin")])
+    );
+
+    // Refused: another origin (preflight and request), no origin, a secret key from a page.
+    let refused = [
+        edge.http
+            .request(reqwest::Method::OPTIONS, url("pk_live_1"))
+            .header("origin", "https://evil.example"),
+        edge.http
+            .post(url("pk_live_1"))
+            .header("origin", "https://evil.example")
+            .json(&json!({"click_id": CLICK})),
+        edge.http
+            .get(format!("{}?click_id={CLICK}", url("pk_live_1"))),
+        edge.http
+            .get(format!("{}?click_id={CLICK}", url("secret-1")))
+            .header("origin", SHOP),
+        edge.http
+            .request(reqwest::Method::OPTIONS, url("secret-1"))
+            .header("origin", SHOP),
+    ];
+    for request in refused {
+        let resp = request.send().await.expect("request");
+        assert_eq!(resp.status(), 403);
+        assert_eq!(cors(&resp), pairs(&[]), "no CORS headers on a refusal");
+        let body: serde_json::Value = resp.json().await.expect("json");
+        assert_eq!(body, json!({"status": "rejected", "error": "forbidden"}));
+    }
+    // OPTIONS elsewhere is still 405.
+    let health = edge
+        .http
+        .request(reqwest::Method::OPTIONS, format!("{}/healthz", edge.base))
+        .header("origin", SHOP)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(health.status(), 405);
+    assert_eq!(health.headers()["allow"], "GET, HEAD");
+    assert_eq!(edge.events().await.len(), 1, "only the accepted conversion");
+    assert!(edge.stop().await.success());
+}
+
+#[tokio::test]
 async fn a_pause_reaches_the_edge_within_the_cache_ttl() {
     let edge = TestEdge::start(&[("AFFTOK_KV_CACHE_SECS", "1")]).await;
     edge.put_offer(

@@ -35,30 +35,38 @@ async fn handle(req: spin_sdk::http::Request) -> impl IntoResponse {
             .get(name)
             .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
     };
-    let body = if method == Method::Post {
+    // An oversized body is not read; the core answers 413 once the postback key is checked.
+    let (body, body_too_large) = if method == Method::Post {
         let declared = header("content-length").and_then(|v| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-            return into_http(Response::body_too_large());
-        }
-        match body.bytes().await {
-            Ok(bytes) => bytes,
-            Err(_) => return into_http(Response::body_too_large()),
+            (Bytes::new(), true)
+        } else {
+            match body.bytes().await {
+                Ok(bytes) => (bytes, false),
+                Err(_) => (Bytes::new(), true),
+            }
         }
     } else {
-        Bytes::new()
+        (Bytes::new(), false)
     };
     let platform = platform::SpinPlatform::new(header("spin-client-addr"), |name| {
         header(name).map(str::to_owned)
     })
     .await;
+    let path = parts.uri.path();
     let core_req = Request {
         method,
-        path: parts.uri.path(),
+        path,
         query: parts.uri.query().unwrap_or(""),
         user_agent: header("user-agent"),
         referer: header("referer"),
         content_type: header("content-type"),
+        origin: path
+            .starts_with("/postback/")
+            .then(|| header("origin"))
+            .flatten(),
         body: &body,
+        body_too_large,
     };
     into_http(afftok_edge_core::handle(&core_req, &platform).await)
 }

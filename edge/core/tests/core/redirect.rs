@@ -364,6 +364,38 @@ fn routing_and_methods() {
         method: Method::Other,
         ..Request::get("/postback/k")
     });
-    assert_eq!((put.status, put.allow), (405, Some("GET, POST")));
+    assert_eq!((put.status, put.allow), (405, Some("GET, POST, OPTIONS")));
+    // OPTIONS is only a postback's preflight: links and health stay 405, without CORS.
+    let link = format!("/c/{}", token(1, 42, 1, 0));
+    for (path, allow) in [(link.as_str(), "GET, HEAD"), ("/healthz", "GET, HEAD")] {
+        let options = fake.run(&Request {
+            method: Method::Options,
+            origin: Some("https://shop.example"),
+            ..Request::get(path)
+        });
+        assert_eq!(
+            (options.status, options.allow),
+            (405, Some(allow)),
+            "{path}"
+        );
+        assert_eq!(options.cors, None, "{path}");
+    }
     assert!(fake.clicks.borrow().is_empty());
+}
+
+#[test]
+fn clicks_never_carry_cors() {
+    let fake = with_offer();
+    let resp = fake.run(&Request {
+        user_agent: Some(BROWSER),
+        origin: Some("https://shop.example"),
+        ..Request::get(&format!("/c/{}", token(1, 42, 1, 0)))
+    });
+    assert_eq!(resp.status, 302);
+    assert_eq!(resp.cors, None);
+    assert!(
+        resp.headers()
+            .all(|(name, _)| !name.starts_with("access-control") && name != "vary"),
+        "{resp:?}"
+    );
 }

@@ -11,6 +11,7 @@ fn method() -> impl Strategy<Value = Method> {
         Just(Method::Get),
         Just(Method::Head),
         Just(Method::Post),
+        Just(Method::Options),
         Just(Method::Other)
     ]
 }
@@ -22,6 +23,10 @@ fn fake() -> Fake {
         json!({"status": "active", "url": "https://a.example/{sub1}{sub2}{country}{x", "geo_deny": ["KP"], "advertiser_id": 5}),
     );
     fake.put_postback_key("k", json!({"advertiser_id": 5}));
+    fake.put_postback_key(
+        "pk",
+        json!({"advertiser_id": 5, "kind": "publishable", "origins": ["https://shop.example"]}),
+    );
     fake
 }
 
@@ -48,7 +53,13 @@ proptest! {
             ".{0,80}",
             "/c/[A-Za-z0-9_=%-]{0,70}",
             "/postback/[a-z%0-9]{0,10}",
+            Just("/postback/pk".to_owned()),
         ],
+        origin in proptest::option::of(prop_oneof![
+            Just("https://shop.example".to_owned()),
+            Just("HTTPS://SHOP.EXAMPLE".to_owned()),
+            ".{0,40}",
+        ]),
         query in ".{0,200}",
         ua in proptest::option::of(".{0,300}"),
         referer in proptest::option::of(".{0,100}"),
@@ -67,7 +78,9 @@ proptest! {
             user_agent: ua.as_deref(),
             referer: referer.as_deref(),
             content_type: content_type.as_deref(),
+            origin: origin.as_deref(),
             body: &body,
+            body_too_large: false,
         });
         check_headers(&resp);
     }
@@ -83,7 +96,9 @@ proptest! {
             user_agent: Some(&ua),
             referer: None,
             content_type: None,
+            origin: None,
             body: &[],
+            body_too_large: false,
         });
         prop_assert_eq!(resp.status, 302);
         check_headers(&resp);
@@ -104,7 +119,9 @@ proptest! {
             user_agent: None,
             referer: None,
             content_type: Some(if as_json { "application/json" } else { "application/x-www-form-urlencoded" }),
+            origin: None,
             body: &json_body,
+            body_too_large: false,
         });
         prop_assert!(matches!(resp.status, 200 | 400), "{resp:?}");
         check_headers(&resp);
