@@ -137,11 +137,16 @@ impl ControlPlane {
 
     /// Creates a link signing key as `afftok keys create [--activate]` does.
     pub async fn signing_key(&self, activate: bool) -> i64 {
-        afftok_control_plane::links::signing_keys::create(&self.db, &self.kek(), activate)
-            .await
-            .unwrap_or_else(|e| panic!("signing key: {e}"))
-            .kid
-            .0
+        afftok_control_plane::links::signing_keys::create(
+            &self.db,
+            &self.kek(),
+            activate,
+            afftok_control_plane::kernel::Mode::Live,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("signing key: {e}"))
+        .kid
+        .0
     }
 
     /// Sends `method path` with an optional bearer token and JSON body; the status and the
