@@ -6,6 +6,7 @@ import { fraudJourney } from "./fraud.mjs";
 import { leaderboardsJourney } from "./leaderboards.mjs";
 import { assert, env, eventually, failed, launch, person, shot, step, testid } from "./lib.mjs";
 import { pointsJourney } from "./points.mjs";
+import { sandboxJourney } from "./sandbox.mjs";
 import { teamsJourney } from "./teams.mjs";
 import { webhooksJourney } from "./webhooks.mjs";
 
@@ -394,6 +395,13 @@ try {
     advertiserEmail: `ada-${stamp}@shop.e2e`,
   });
 
+  const sandboxAudits = await sandboxJourney({
+    adv,
+    nav,
+    offerName,
+    advertiserEmail: `ada-${stamp}@shop.e2e`,
+  });
+
   await step(promoter, "the Arabic UI runs right to left", async () => {
     const { page } = promoter;
     await page.goto(app("/stats"));
@@ -476,6 +484,7 @@ try {
     ...teamAudits,
     ...leaderboardAudits,
     ...contestAudits,
+    ...sandboxAudits,
   );
   for (const [email, paths] of audits) {
     for (const lang of ["en", "ar"]) {
