@@ -13,7 +13,9 @@
 //! the leaderboards (web/e2e/leaderboards.mjs: places, ties to the first, my place, paging,
 //! periods, the teams' board); the contests (web/e2e/contests.mjs: an admin publishes one, a
 //! promoter enters and sees the standings, an advertiser's draft with a field error, edited and
-//! cancelled); and every page through axe in both languages. Screenshots go to target/e2e/.
+//! cancelled); the sandbox (web/e2e/sandbox.mjs: a publishable test key and its snippet, test
+//! mode's banner, a minted test click and its conversion in the test lists, live lists again);
+//! and every page through axe in both languages. Screenshots go to target/e2e/.
 //!
 //! Needs `web/dist` (scripts/test builds it; by hand: `cd web && npm ci && npm run build`),
 //! Node 20 and Chromium (`AFFTOK_CHROMIUM`, default the `chromium` on PATH).

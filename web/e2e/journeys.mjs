@@ -6,6 +6,7 @@ import { fraudJourney } from "./fraud.mjs";
 import { leaderboardsJourney } from "./leaderboards.mjs";
 import { assert, env, eventually, failed, launch, person, shot, step, testid } from "./lib.mjs";
 import { pointsJourney } from "./points.mjs";
+import { sandboxJourney } from "./sandbox.mjs";
 import { teamsJourney } from "./teams.mjs";
 import { webhooksJourney } from "./webhooks.mjs";
 
@@ -291,8 +292,16 @@ try {
     const csv = readFileSync(await download.path(), "utf8");
     const [header, ...rows] = csv.trim().split(/\r?\n/);
     assert(header.startsWith("id,ts,offer_id,promoter_id,verdict"), `the CSV header: ${header}`);
-    assert(header.endsWith(",fraud"), `the CSV has the fraud column: ${header}`);
-    assert(rows.length >= 1 && rows.every((r) => r.endsWith(",")), `clean rows only: ${csv}`);
+    const columns = header.split(",");
+    const fraud = columns.indexOf("fraud");
+    const test = columns.indexOf("test");
+    assert(fraud > 0 && test > 0, `the CSV has the fraud and test columns: ${header}`);
+    // Simple rows here (no quoted commas): clean, and live (test mode is off).
+    const cells = rows.map((r) => r.split(","));
+    assert(
+      cells.length >= 1 && cells.every((c) => c[fraud] === "" && c[test] === "false"),
+      `clean live rows only: ${csv}`,
+    );
     await shot(page, "advertiser-clicks");
   });
 
@@ -386,6 +395,13 @@ try {
     advertiserEmail: `ada-${stamp}@shop.e2e`,
   });
 
+  const sandboxAudits = await sandboxJourney({
+    adv,
+    nav,
+    offerName,
+    advertiserEmail: `ada-${stamp}@shop.e2e`,
+  });
+
   await step(promoter, "the Arabic UI runs right to left", async () => {
     const { page } = promoter;
     await page.goto(app("/stats"));
@@ -468,6 +484,7 @@ try {
     ...teamAudits,
     ...leaderboardAudits,
     ...contestAudits,
+    ...sandboxAudits,
   );
   for (const [email, paths] of audits) {
     for (const lang of ["en", "ar"]) {

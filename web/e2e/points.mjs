@@ -49,9 +49,10 @@ export async function pointsJourney({ admin, promoter, nav, promoterEmail, promo
     await page.waitForURL(/\/admin\/promoters\/\d+\/points$/);
     promoterId = Number(/\/admin\/promoters\/(\d+)\/points/.exec(page.url())?.[1]);
     assert(promoterId > 0, `the address names the promoter: ${page.url()}`);
+    // The page is its own chunk: the users page's title stays until it has loaded.
+    await page.getByTestId("points-standing").waitFor();
     const title = await page.locator("main h1").textContent();
     assert(title?.includes(promoterName), `the title names the promoter: ${title}`);
-    await page.getByTestId("points-standing").waitFor();
     const level = await testid(page, "points-level");
     assert(level === "Bronze", `a new promoter is Bronze: ${level}`);
     await page.getByTestId("ledger").or(page.getByText("No points yet.")).first().waitFor();

@@ -2,7 +2,8 @@ import { QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { RouterProvider } from "react-router";
-import { queryClient } from "./api/queryClient";
+import { followTestMode, queryClient } from "./api/queryClient";
+import { subscribeTestMode } from "./api/testMode";
 import { router } from "./app/router";
 import { sessionState, startSession, subscribe } from "./auth/session";
 import { setupI18n } from "./i18n";
@@ -17,6 +18,9 @@ subscribe(() => {
   if (wasSignedIn && !signedIn) queryClient.clear();
   wasSignedIn = signedIn;
 });
+
+// Test mode on or off: the cached answers are the other mode's.
+followTestMode(queryClient, subscribeTestMode);
 
 const root = document.getElementById("root");
 // The session's refresh and the language's texts load side by side; the app renders once the

@@ -4,6 +4,7 @@ import createClient, { type Middleware } from "openapi-fetch";
 import { accessTokenNow, refreshSession } from "../auth/session";
 import { ApiError, networkError, toApiError } from "./errors";
 import type { components, paths } from "./schema";
+import { applyMode, requestMode } from "./testMode";
 
 export type Schemas = components["schemas"];
 
@@ -23,15 +24,17 @@ function isAuthPath(url: string): boolean {
 }
 
 /**
- * Puts the in-memory access token on every request; when the API answers 401 (the token
- * expired), refreshes the session once through the cookie and replays the request.
+ * Puts the in-memory access token on every request, and `Afftok-Mode: test` while the
+ * test-mode switch is on (testMode.ts); when the API answers 401 (the token expired),
+ * refreshes the session once through the cookie and replays the request (mode and all).
  */
-const auth: Middleware = {
+export const auth: Middleware = {
   onRequest({ request }) {
     const token = accessTokenNow();
     if (token && !request.headers.has("authorization")) {
       request.headers.set("authorization", `Bearer ${token}`);
     }
+    applyMode(request.headers, requestMode());
     if (!isAuthPath(request.url)) replayable.set(request, request.clone());
     return request;
   },

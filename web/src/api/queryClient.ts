@@ -14,3 +14,17 @@ export const queryClient = new QueryClient({
     mutations: { retry: false },
   },
 });
+
+/**
+ * Follows the test-mode switch: when it flips, every cached answer belongs to the other mode,
+ * so each is forgotten (a page shows loading, never the other mode's figures as this one's)
+ * and what is on screen is fetched again, in the new mode. Gives the unsubscribe.
+ */
+export function followTestMode(
+  client: QueryClient,
+  subscribe: (listener: () => void) => () => void,
+): () => void {
+  return subscribe(() => {
+    void client.resetQueries();
+  });
+}

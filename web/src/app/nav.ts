@@ -21,6 +21,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/clicks", label: "nav.clicks" },
     { to: "/conversions", label: "nav.conversions" },
     { to: "/postback-keys", label: "nav.postbackKeys" },
+    { to: "/sandbox", label: "nav.sandbox" },
     { to: "/contests", label: "nav.contests" },
     { to: "/stats", label: "nav.stats" },
     { to: "/leaderboards", label: "nav.leaderboards" },

@@ -58,6 +58,7 @@ export default {
     totalCap: "الحد الإجمالي",
     noCap: "بلا حد",
     hold: "التحويلات معلّقة للمراجعة",
+    reviewBrowser: "تحويلات صفحات الويب معلّقة للمراجعة",
     yes: "نعم",
     no: "لا",
     submitted: "آخر تعديل",

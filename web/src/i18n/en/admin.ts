@@ -55,6 +55,7 @@ export default {
     totalCap: "Total cap",
     noCap: "None",
     hold: "Conversions held for review",
+    reviewBrowser: "Conversions from web pages held for review",
     yes: "Yes",
     no: "No",
     submitted: "Last changed",

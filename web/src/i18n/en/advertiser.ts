@@ -103,6 +103,9 @@ export default {
     hold: "Hold conversions for my review",
     holdHint:
       "Conversions wait as “awaiting review” until you approve or reject them on the Conversions page.",
+    reviewBrowser: "Hold conversions from web pages for my review",
+    reviewBrowserHint:
+      "Conversions reported by the Web SDK from your pages (a publishable key, which anyone reading the page can use) wait for your review, even when the others are approved automatically.",
     minCtit: "Minimum time from click to conversion (seconds)",
     minCtitHint:
       "A conversion that comes sooner after its click is flagged as too fast. Empty: the platform's default (normally 10 seconds). 0 to {{max}}; 0 turns the check off.",
@@ -129,6 +132,7 @@ export default {
   },
   detail: {
     back: "All offers",
+    sandbox: "Try this offer in the sandbox",
     edit: "Edit",
     actions: {
       submit: "Submit for review",
@@ -169,6 +173,7 @@ export default {
       hold: "Conversions",
       held: "Held for review",
       notHeld: "Approved automatically",
+      reviewBrowser: "Conversions from web pages",
       minCtit: "Minimum time from click to conversion",
       platformDefault: "The platform's default",
       noMinimum: "No minimum (0 seconds)",
@@ -274,8 +279,11 @@ export default {
       attributedAt: "Attributed",
       fraud: "Fraud reasons",
       reason: "{{label}}: {{hint}}",
+      mode: "Mode",
+      test: "Test (sandbox, counted nowhere live)",
+      live: "Live",
     },
-    source: { postback: "Postback", api: "API" },
+    source: { postback: "Postback", api: "API", browser: "Web page" },
     audit: {
       title: "Audit trail",
       empty: "No changes since attribution.",
@@ -315,9 +323,51 @@ export default {
     decided: "Done: the conversion is now {{status}}.",
     overruled: "Flags overruled: the conversion is now {{status}}.",
   },
+  sandbox: {
+    title: "Sandbox",
+    intro:
+      "Try an integration end to end without a real visitor: mint a test click on one of your offers, report a conversion on it with a postback key, the API or the Web SDK, and find it in the test lists. Test traffic is never counted live.",
+    modeOn: "Test mode is on: the lists show test traffic.",
+    modeOff: "Test mode is off: the lists show live traffic.",
+    turnOn: "Turn test mode on",
+    turnOff: "Turn test mode off",
+    noOffers: "You have no offers yet.",
+    newOffer: "Create an offer",
+    mint: {
+      title: "Mint a test click",
+      intro: "A test click on the offer, stored at once as if a visitor had clicked a test link.",
+      offer: "Offer",
+      country: "Visitor's country (optional)",
+      countryHint: "Two letters, such as US, as an edge would have seen it.",
+      sub1: "sub1 (optional)",
+      sub1Hint: "A sub-ID to carry, as a promoter's link would.",
+      submit: "Mint a test click",
+      minting: "Minting…",
+    },
+    minted: {
+      title: "A test click on offer #{{offer}}",
+      clickId: "Click ID",
+      clickIdHint: "Report conversions with this click_id.",
+      copyClickId: "Copy the click ID",
+      postbackUrl: "Postback URL to try",
+      postbackUrlHint:
+        "Put one of your secret postback keys in place of {postback_key} (a test key, pbk_test_…, keeps even a mistake off live figures), add &txid=… and open it or call it from your server.",
+      copyPostbackUrl: "Copy the postback URL",
+      keys: "Your postback keys",
+      sdkHint:
+        "To try the Web SDK instead, open your landing page with ?click_id= and this ID, then convert on your thank-you page.",
+    },
+    next: "Then see it",
+    lists: "The test lists",
+    conversions: "The test conversions",
+    conversionsTurningOn: "The test conversions (turns test mode on)",
+    clicks: "The test clicks",
+    clicksTurningOn: "The test clicks (turns test mode on)",
+  },
   postbackKeys: {
     title: "Postback keys",
-    intro: "Your server reports conversions to a postback URL holding one of these keys.",
+    intro:
+      "A secret key is for your server: it reports conversions to a postback URL holding the key. A publishable key is for your web pages: the Web SDK reports conversions from the browser, accepted only from your sites.",
     new: "New postback key",
     name: "Name",
     nameHint: "A label for you, such as “Shop server”. 1 to 100 characters.",
@@ -325,6 +375,34 @@ export default {
     ipAllowHint:
       "One address or CIDR network per line, such as 203.0.113.10 or 203.0.113.0/24. Empty: any address.",
     lineError: "Line {{line}} ({{entry}}): {{message}}",
+    kind: "Kind",
+    kinds: { secret: "Secret", publishable: "Publishable" },
+    kindHints: {
+      secret: "For your server or another tracker: kept secret, refused from web pages.",
+      publishable:
+        "For your web pages, with the Web SDK: public, accepted only from your sites' origins.",
+    },
+    mode: "Mode",
+    modes: { live: "Live", test: "Test" },
+    modeHints: {
+      live: "Real conversions, counted.",
+      test: "The sandbox: its conversions are test traffic, counted nowhere live.",
+    },
+    origins: "Allowed web origins",
+    originsHint:
+      "The sites whose pages may use the key, one per line: scheme, host and port only, such as https://shop.example. 1 to {{max}}.",
+    originProblem: {
+      none: "Give at least one origin, such as https://shop.example.",
+      tooMany: "At most {{max}} origins.",
+      long: "An origin is at most 255 characters.",
+      scheme: "Start with https:// or http://.",
+      noHost: "Name a host after https://.",
+      path: "Only scheme, host and port: no path, query or user name.",
+      host: "The host is not valid.",
+      port: "The port must be a number from 1 to 65535.",
+      chars:
+        "The host may hold only letters, digits, “-” and “.” (write an international name in its xn-- form).",
+    },
     create: "Create key",
     created: {
       title: "Your new postback key",
@@ -335,11 +413,29 @@ export default {
       copyKey: "Copy the key",
       copyUrl: "Copy the URL",
       done: "I have saved it",
+      oncePublishable:
+        "Copy the snippet now: you will not see this key again. It is meant to be in your pages' source.",
+      test: "A test key: its conversions are sandbox traffic, listed in test mode and counted nowhere live.",
+    },
+    snippet: {
+      script: "On every page a visitor can land on, and on the thank-you page",
+      scriptHint:
+        "Serve afftok.min.js from your site at {{src}} (dist/afftok.min.js of the npm package @afftok/web), or point src at a CDN copy with a pinned version.",
+      copyScript: "Copy the script tags",
+      conversion: "On the thank-you page: report the conversion",
+      conversionHint:
+        "Put the order's id, amount and currency in place of the examples. The call may come before the script has loaded: it waits in the queue.",
+      copyConversion: "Copy the conversion call",
+      origins: "The edge accepts this key only from pages on: {{origins}}.",
+      noEdge:
+        "The API gave no edge address for this key: ask your operator for the edge's URL (data-endpoint).",
     },
     columns: {
       name: "Name",
       prefix: "Starts with",
-      ips: "Allowed addresses",
+      kind: "Kind",
+      mode: "Mode",
+      allowed: "Allowed from",
       created: "Created",
       state: "State",
       actions: "Actions",

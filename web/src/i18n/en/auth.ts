@@ -84,6 +84,13 @@ export default {
     name: "Name",
     nameHint: "Where the key is used, for example “Shop backend”. 1–100 characters.",
     scopesLegend: "What the key may do",
+    modeLegend: "Mode",
+    modes: { live: "Live", test: "Test" },
+    modeHints: {
+      live: "afk_live_…: real traffic, counted.",
+      test: "afk_test_…: the sandbox. What it reports and creates is test traffic, counted nowhere live, and its lists default to test traffic.",
+    },
+    modeLabel: "Mode",
     scopes: {
       offersRead: "Read offers",
       offersWrite: "Create, edit and submit offers",

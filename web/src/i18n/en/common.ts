@@ -26,6 +26,7 @@ export default {
     team: "My team",
     leaderboards: "Leaderboards",
     contests: "Contests",
+    sandbox: "Sandbox",
     logout: "Log out",
   },
   roles: { promoter: "Promoter", advertiser: "Advertiser", admin: "Admin" },
@@ -60,6 +61,16 @@ export default {
     rateLimited: "Too many requests. Try again in {{seconds}} seconds.",
     sessionEnded: "Your session has ended. Please log in again.",
     fix: "Please fix the fields marked below.",
+  },
+  // The test-mode switch and banner (app/Shell.tsx), and the badge of test rows.
+  testMode: {
+    switch: "Test mode",
+    banner: "Test mode: sandbox traffic, not counted.",
+    bannerDetail:
+      "Links, clicks and conversions here are the sandbox's: they never reach stats, points, contests or webhooks.",
+    turnOff: "Turn test mode off",
+    badge: "Test",
+    badgeHint: "Sandbox traffic, counted nowhere live",
   },
   notFound: { title: "Page not found", back: "Go to the start page" },
   offline: "You are offline.",

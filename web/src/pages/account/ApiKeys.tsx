@@ -7,12 +7,14 @@ import {
   useRevokeApiKey,
   useRotateApiKey,
 } from "../../api/hooks/apiKeys";
+import { type Mode, useTestModeSwitch } from "../../api/testMode";
 import { useUser } from "../../auth/useSession";
 import { Dialog } from "../../components/Dialog";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { SelectField, TextField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
+import { TestBadge } from "../../components/TestBadge";
 import { useApiForm } from "../../components/useApiForm";
 import { currentLanguage } from "../../i18n";
 import { formatDateTime } from "../../lib/format";
@@ -35,17 +37,22 @@ import "./account.css";
 type KeyView = Schemas["KeyView"];
 type NewKeyView = Schemas["NewKeyView"];
 
+const MODES: readonly Mode[] = ["live", "test"];
+
 function CreateKeyForm({ role, onCreated }: { role: Role; onCreated: (k: NewKeyView) => void }) {
   const { t } = useTranslation("auth");
   const create = useCreateApiKey();
   const form = useApiForm();
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Scope[]>([]);
+  const testing = useTestModeSwitch();
+  // In test mode a new key is a test key unless the user says otherwise.
+  const [mode, setMode] = useState<Mode>(testing ? "test" : "live");
   const scopesError = scopeErrors(form.fields);
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
-    const key = await form.submit(() => create.mutateAsync({ name, scopes }));
+    const key = await form.submit(() => create.mutateAsync({ name, scopes, mode }));
     if (key) {
       setName("");
       setScopes([]);
@@ -95,6 +102,31 @@ function CreateKeyForm({ role, onCreated }: { role: Role; onCreated: (k: NewKeyV
           </small>
         )}
       </fieldset>
+      <fieldset
+        className={`choice${form.fields.mode ? " field-invalid" : ""}`}
+        aria-describedby={form.fields.mode ? "mode-error" : undefined}
+      >
+        <legend>{t("apiKeys.modeLegend")}</legend>
+        {MODES.map((m) => (
+          <label key={m} className="choice-item">
+            <input
+              type="radio"
+              name="mode"
+              value={m}
+              checked={mode === m}
+              onChange={() => setMode(m)}
+            />
+            <span>
+              {t(`apiKeys.modes.${m}`)} <span className="muted">{t(`apiKeys.modeHints.${m}`)}</span>
+            </span>
+          </label>
+        ))}
+        {form.fields.mode && (
+          <small id="mode-error" className="field-error" role="alert">
+            {form.fields.mode}
+          </small>
+        )}
+      </fieldset>
       <div>
         <button type="submit" className="btn btn-primary" disabled={form.pending}>
           {form.pending ? t("apiKeys.creating") : t("apiKeys.create")}
@@ -116,7 +148,7 @@ function KeyCard({
   const { t } = useTranslation("auth");
   const lang = currentLanguage();
   return (
-    <li className="card stack key-card" data-testid="api-key">
+    <li className="card stack key-card" data-testid="api-key" data-mode={k.mode}>
       <div className="key-head">
         <h3 className="card-title" dir="auto">
           {k.name}
@@ -124,12 +156,15 @@ function KeyCard({
         <span className={stateBadge(k.state)} data-testid="api-key-state">
           {t(`apiKeys.states.${k.state}`)}
         </span>
+        {k.mode === "test" && <TestBadge />}
       </div>
       <dl className="details">
         <dt>{t("apiKeys.prefix")}</dt>
         <dd>
           <code>{k.prefix}</code>
         </dd>
+        <dt>{t("apiKeys.modeLabel")}</dt>
+        <dd data-testid="api-key-mode">{t(`apiKeys.modes.${k.mode}`)}</dd>
         <dt>{t("apiKeys.scopesLabel")}</dt>
         <dd>
           <ul className="inline-list">

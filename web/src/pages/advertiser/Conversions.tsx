@@ -20,6 +20,7 @@ import { LoadMore } from "../../components/LoadMore";
 import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
 import { TableWrap } from "../../components/TableWrap";
+import { TestBadge } from "../../components/TestBadge";
 import { useApiForm } from "../../components/useApiForm";
 import { currentLanguage } from "../../i18n";
 import { joinCsvPages } from "../../lib/csv";
@@ -216,6 +217,8 @@ function Details({ c }: { c: Conversion }) {
         <dd className="adv-ltr">{c.click_id}</dd>
         <dt>{t("conversions.detail.source")}</dt>
         <dd>{t(`conversions.source.${c.source}`)}</dd>
+        <dt>{t("conversions.detail.mode")}</dt>
+        <dd>{c.test ? t("conversions.detail.test") : t("conversions.detail.live")}</dd>
         <dt>{t("conversions.detail.promoter")}</dt>
         <dd>{c.promoter_id != null ? t("conversions.ref", { id: c.promoter_id }) : none}</dd>
         <dt>{t("conversions.detail.country")}</dt>
@@ -455,6 +458,8 @@ export default function Conversions() {
                             data-conversion-id={c.id}
                             data-status={c.status}
                             data-fraud={c.fraud.join(" ")}
+                            data-test={c.test}
+                            data-source={c.source}
                           >
                             <td>{formatDateTime(c.ts, lang)}</td>
                             <td>
@@ -471,7 +476,15 @@ export default function Conversions() {
                               )}
                             </td>
                             <td>
-                              <ConversionStatusBadge status={c.status} />
+                              <div className="adv-row-badges">
+                                <ConversionStatusBadge status={c.status} />
+                                {c.test && <TestBadge />}
+                                {c.source === "browser" && (
+                                  <span className="badge" data-testid="browser-badge">
+                                    {t("conversions.source.browser")}
+                                  </span>
+                                )}
+                              </div>
                             </td>
                             <td>
                               <FraudBadges reasons={c.fraud} overruled={c.fraud_overruled} />

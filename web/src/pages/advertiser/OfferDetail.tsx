@@ -224,6 +224,12 @@ function Detail({ offer: o }: { offer: OfferView }) {
         </dd>
         <dt>{t("detail.fields.hold")}</dt>
         <dd>{o.hold_conversions ? t("detail.fields.held") : t("detail.fields.notHeld")}</dd>
+        <dt>{t("detail.fields.reviewBrowser")}</dt>
+        <dd data-testid="offer-review-browser">
+          {o.review_browser || o.hold_conversions
+            ? t("detail.fields.held")
+            : t("detail.fields.notHeld")}
+        </dd>
         <dt>{t("detail.fields.minCtit")}</dt>
         <dd data-testid="offer-min-ctit">
           {o.min_ctit_seconds == null
@@ -271,6 +277,11 @@ function Detail({ offer: o }: { offer: OfferView }) {
           </p>
         </section>
       )}
+      <p>
+        <Link to={`/sandbox?offer=${o.id}`} data-testid="offer-sandbox">
+          {t("detail.sandbox")}
+        </Link>
+      </p>
       <History id={o.id} />
     </div>
   );

@@ -46,6 +46,7 @@ const SHOWN = new Set([
   "daily_cap",
   "total_cap",
   "hold_conversions",
+  "review_browser",
   "min_ctit_seconds",
   "fraud_policy",
 ]);
@@ -356,6 +357,24 @@ function Editor({ offer }: { offer?: OfferView }) {
         {form.fields.hold_conversions && (
           <p className="field-error" role="alert">
             {form.fields.hold_conversions}
+          </p>
+        )}
+        <label className="choice-item">
+          <input
+            type="checkbox"
+            name="review_browser"
+            checked={f.review_browser}
+            onChange={(e) => set("review_browser", e.target.checked)}
+            aria-describedby="review-browser-hint"
+          />
+          <span>{t("form.reviewBrowser")}</span>
+        </label>
+        <small id="review-browser-hint" className="hint">
+          {t("form.reviewBrowserHint")}
+        </small>
+        {form.fields.review_browser && (
+          <p className="field-error" role="alert">
+            {form.fields.review_browser}
           </p>
         )}
       </fieldset>

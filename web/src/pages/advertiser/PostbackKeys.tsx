@@ -6,25 +6,71 @@ import {
   usePostbackKeys,
   useRevokePostbackKey,
 } from "../../api/hooks/postbackKeys";
-import { CopyButton } from "../../components/CopyButton";
+import { type Mode, useTestModeSwitch } from "../../api/testMode";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { TextArea, TextField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
 import { TableWrap } from "../../components/TableWrap";
+import { TestBadge } from "../../components/TestBadge";
 import { useApiForm } from "../../components/useApiForm";
 import { currentLanguage } from "../../i18n";
 import { formatDateTime } from "../../lib/format";
 import { ConfirmDialog } from "./components/ConfirmDialog";
-import { type AllowList, allowListErrors, parseAllowList } from "./lib/allowList";
+import { CopyBlock } from "./components/CopyBlock";
+import { type AllowList, allowListErrors, type LineError, parseAllowList } from "./lib/allowList";
+import {
+  conversionSnippet,
+  edgeBaseUrl,
+  MAX_ORIGINS,
+  originProblems,
+  originsOk,
+  SDK_SCRIPT_SRC,
+  scriptSnippet,
+} from "./lib/publishable";
 import "./advertiser.css";
 
 type NewKey = Schemas["NewPostbackKey"];
 type KeyView = Schemas["PostbackKeyView"];
+type Kind = Schemas["KeyKind"];
 
-/** The new key and its URL, shown once: the API never shows the key again. */
+const KINDS: readonly Kind[] = ["secret", "publishable"];
+const MODES: readonly Mode[] = ["live", "test"];
+
+/** A publishable key's snippet: the script for its pages and the conversion call. */
+function Snippets({ created }: { created: NewKey }) {
+  const { t } = useTranslation("advertiser");
+  const endpoint = edgeBaseUrl(created.postback_url);
+  if (!endpoint) return <p className="notice notice-error">{t("postbackKeys.snippet.noEdge")}</p>;
+  return (
+    <>
+      <CopyBlock
+        title={t("postbackKeys.snippet.script")}
+        text={scriptSnippet({ key: created.key, endpoint })}
+        copyLabel={t("postbackKeys.snippet.copyScript")}
+        testId="sdk-snippet"
+        hint={t("postbackKeys.snippet.scriptHint", { src: SDK_SCRIPT_SRC })}
+        block
+      />
+      <CopyBlock
+        title={t("postbackKeys.snippet.conversion")}
+        text={conversionSnippet()}
+        copyLabel={t("postbackKeys.snippet.copyConversion")}
+        testId="sdk-conversion"
+        hint={t("postbackKeys.snippet.conversionHint")}
+        block
+      />
+      <p className="muted">
+        {t("postbackKeys.snippet.origins", { origins: created.origins.join(", ") })}
+      </p>
+    </>
+  );
+}
+
+/** The new key and its URL (or, for a publishable key, its snippet), shown once. */
 function CreatedKey({ created, onDone }: { created: NewKey; onDone: () => void }) {
   const { t } = useTranslation("advertiser");
+  const publishable = created.kind === "publishable";
   return (
     <section
       className="card stack"
@@ -35,27 +81,32 @@ function CreatedKey({ created, onDone }: { created: NewKey; onDone: () => void }
         {t("postbackKeys.created.title")}
       </h2>
       <p className="notice notice-warn" role="alert">
-        <strong>{t("postbackKeys.created.once")}</strong>
+        <strong>
+          {publishable ? t("postbackKeys.created.oncePublishable") : t("postbackKeys.created.once")}
+        </strong>
       </p>
-      <div className="stack" style={{ gap: "0.25rem" }}>
-        <strong>{t("postbackKeys.created.key")}</strong>
-        <code className="secret adv-ltr" data-testid="postback-key">
-          {created.key}
-        </code>
-        <div>
-          <CopyButton text={created.key} label={t("postbackKeys.created.copyKey")} />
-        </div>
-      </div>
-      <div className="stack" style={{ gap: "0.25rem" }}>
-        <strong>{t("postbackKeys.created.url")}</strong>
-        <code className="secret adv-ltr" data-testid="postback-url">
-          {created.postback_url}
-        </code>
-        <small className="hint">{t("postbackKeys.created.urlHint")}</small>
-        <div>
-          <CopyButton text={created.postback_url} label={t("postbackKeys.created.copyUrl")} />
-        </div>
-      </div>
+      {created.mode === "test" && (
+        <p className="notice notice-warn" data-testid="created-test-key">
+          {t("postbackKeys.created.test")}
+        </p>
+      )}
+      <CopyBlock
+        title={t("postbackKeys.created.key")}
+        text={created.key}
+        copyLabel={t("postbackKeys.created.copyKey")}
+        testId="postback-key"
+      />
+      {publishable ? (
+        <Snippets created={created} />
+      ) : (
+        <CopyBlock
+          title={t("postbackKeys.created.url")}
+          text={created.postback_url}
+          copyLabel={t("postbackKeys.created.copyUrl")}
+          testId="postback-url"
+          hint={t("postbackKeys.created.urlHint")}
+        />
+      )}
       <div>
         <button type="button" className="btn btn-primary" onClick={onDone}>
           {t("postbackKeys.created.done")}
@@ -65,25 +116,131 @@ function CreatedKey({ created, onDone }: { created: NewKey; onDone: () => void }
   );
 }
 
+/** Line errors as one text for a textarea's error, each with its line (`atLine`'s words). */
+function linesText(
+  errors: LineError[],
+  atLine: (l: { line: number; entry: string | null; message: string }) => string,
+) {
+  if (errors.length === 0) return undefined;
+  return errors
+    .map((l) => (l.line === null ? l.message : atLine({ ...l, line: l.line })))
+    .join("\n");
+}
+
+/** A group of radio buttons, each with its hint. */
+function Choice<T extends string>({
+  legend,
+  name,
+  values,
+  value,
+  onChange,
+  text,
+  hint,
+  error,
+}: {
+  legend: string;
+  name: string;
+  values: readonly T[];
+  value: T;
+  onChange: (v: T) => void;
+  text: (v: T) => string;
+  hint: (v: T) => string;
+  error?: string | undefined;
+}) {
+  return (
+    <fieldset
+      className={`choice${error ? " field-invalid" : ""}`}
+      aria-describedby={error ? `${name}-error` : undefined}
+    >
+      <legend>{legend}</legend>
+      {values.map((v) => (
+        <label key={v} className="choice-item">
+          <input
+            type="radio"
+            name={name}
+            value={v}
+            checked={value === v}
+            onChange={() => onChange(v)}
+          />
+          <span>
+            {text(v)} <span className="muted">{hint(v)}</span>
+          </span>
+        </label>
+      ))}
+      {error && (
+        <small id={`${name}-error`} className="field-error" role="alert">
+          {error}
+        </small>
+      )}
+    </fieldset>
+  );
+}
+
 function CreateForm({ onCreated }: { onCreated: (k: NewKey) => void }) {
   const { t } = useTranslation("advertiser");
   const create = useCreatePostbackKey();
   const form = useApiForm();
+  const testing = useTestModeSwitch();
   const [name, setName] = useState("");
+  const [kind, setKind] = useState<Kind>("secret");
+  // In test mode a new key is a test key unless the user says otherwise.
+  const [mode, setMode] = useState<Mode>(testing ? "test" : "live");
   const [ips, setIps] = useState("");
+  const [originsText, setOriginsText] = useState("");
   const [sent, setSent] = useState<AllowList>({ entries: [], lines: [] });
-  const lineErrors = allowListErrors(form.fields, sent);
+  const [sentOrigins, setSentOrigins] = useState<AllowList>({ entries: [], lines: [] });
+  // The origins' problems found here (before sending), shown until the text changes.
+  const [originCheck, setOriginCheck] = useState<ReturnType<typeof originProblems> | null>(null);
+  const publishable = kind === "publishable";
+  const atLine = (l: { line: number; entry: string | null; message: string }) =>
+    t("postbackKeys.lineError", { line: l.line, entry: l.entry, message: l.message });
+  const ipErrors = allowListErrors(form.fields, sent);
+  const originErrors: LineError[] = originCheck
+    ? [
+        ...(originCheck.list
+          ? [
+              {
+                line: null,
+                entry: null,
+                message: t(`postbackKeys.originProblem.${originCheck.list}`, { max: MAX_ORIGINS }),
+              },
+            ]
+          : []),
+        ...originCheck.lines.map((l) => ({
+          line: l.line,
+          entry: l.entry,
+          message: t(`postbackKeys.originProblem.${l.problem}`),
+        })),
+      ]
+    : allowListErrors(form.fields, sentOrigins, "origins");
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
-    const allow = parseAllowList(ips);
+    const allow = publishable ? { entries: [], lines: [] } : parseAllowList(ips);
+    const origins = publishable ? parseAllowList(originsText) : { entries: [], lines: [] };
+    if (publishable) {
+      const found = originProblems(origins);
+      if (!originsOk(found)) {
+        setOriginCheck(found);
+        return;
+      }
+    }
+    setOriginCheck(null);
     setSent(allow);
+    setSentOrigins(origins);
     const created = await form.submit(() =>
-      create.mutateAsync({ name: name.trim(), ip_allow: allow.entries }),
+      create.mutateAsync({
+        name: name.trim(),
+        kind,
+        mode,
+        ip_allow: allow.entries,
+        ...(publishable ? { origins: origins.entries } : {}),
+      }),
     );
     if (created) {
       setName("");
       setIps("");
+      setOriginsText("");
       onCreated(created);
     }
   }
@@ -104,33 +261,59 @@ function CreateForm({ onCreated }: { onCreated: (k: NewKey) => void }) {
         onChange={(e) => setName(e.target.value)}
         error={form.fields.name}
       />
+      <Choice
+        legend={t("postbackKeys.kind")}
+        name="kind"
+        values={KINDS}
+        value={kind}
+        onChange={setKind}
+        text={(k) => t(`postbackKeys.kinds.${k}`)}
+        hint={(k) => t(`postbackKeys.kindHints.${k}`)}
+        error={form.fields.kind}
+      />
+      <Choice
+        legend={t("postbackKeys.mode")}
+        name="mode"
+        values={MODES}
+        value={mode}
+        onChange={setMode}
+        text={(m) => t(`postbackKeys.modes.${m}`)}
+        hint={(m) => t(`postbackKeys.modeHints.${m}`)}
+        error={form.fields.mode}
+      />
       <div className="adv-lines">
-        <TextArea
-          label={t("postbackKeys.ipAllow")}
-          name="ip_allow"
-          dir="ltr"
-          spellCheck={false}
-          autoCapitalize="none"
-          rows={4}
-          hint={t("postbackKeys.ipAllowHint")}
-          value={ips}
-          onChange={(e) => setIps(e.target.value)}
-          error={
-            lineErrors.length > 0
-              ? lineErrors
-                  .map((l) =>
-                    l.line === null
-                      ? l.message
-                      : t("postbackKeys.lineError", {
-                          line: l.line,
-                          entry: l.entry,
-                          message: l.message,
-                        }),
-                  )
-                  .join("\n")
-              : undefined
-          }
-        />
+        {publishable ? (
+          <TextArea
+            label={t("postbackKeys.origins")}
+            name="origins"
+            dir="ltr"
+            spellCheck={false}
+            autoCapitalize="none"
+            rows={3}
+            required
+            placeholder="https://shop.example"
+            hint={t("postbackKeys.originsHint", { max: MAX_ORIGINS })}
+            value={originsText}
+            onChange={(e) => {
+              setOriginsText(e.target.value);
+              setOriginCheck(null);
+            }}
+            error={linesText(originErrors, atLine)}
+          />
+        ) : (
+          <TextArea
+            label={t("postbackKeys.ipAllow")}
+            name="ip_allow"
+            dir="ltr"
+            spellCheck={false}
+            autoCapitalize="none"
+            rows={4}
+            hint={t("postbackKeys.ipAllowHint")}
+            value={ips}
+            onChange={(e) => setIps(e.target.value)}
+            error={linesText(ipErrors, atLine)}
+          />
+        )}
       </div>
       <div>
         <button type="submit" className="btn btn-primary" disabled={form.pending}>
@@ -155,7 +338,9 @@ function KeyTable({ keys }: { keys: KeyView[] }) {
             <tr>
               <th scope="col">{t("postbackKeys.columns.name")}</th>
               <th scope="col">{t("postbackKeys.columns.prefix")}</th>
-              <th scope="col">{t("postbackKeys.columns.ips")}</th>
+              <th scope="col">{t("postbackKeys.columns.kind")}</th>
+              <th scope="col">{t("postbackKeys.columns.mode")}</th>
+              <th scope="col">{t("postbackKeys.columns.allowed")}</th>
               <th scope="col">{t("postbackKeys.columns.created")}</th>
               <th scope="col">{t("postbackKeys.columns.state")}</th>
               <th scope="col">{t("postbackKeys.columns.actions")}</th>
@@ -163,13 +348,31 @@ function KeyTable({ keys }: { keys: KeyView[] }) {
           </thead>
           <tbody>
             {keys.map((k) => (
-              <tr key={k.id} data-key-id={k.id} data-state={k.state}>
+              <tr
+                key={k.id}
+                data-key-id={k.id}
+                data-state={k.state}
+                data-kind={k.kind}
+                data-mode={k.mode}
+              >
                 <td>{k.name}</td>
                 <td>
                   <code className="adv-ltr">{k.prefix}…</code>
                 </td>
+                <td>{t(`postbackKeys.kinds.${k.kind}`)}</td>
+                <td>
+                  {k.mode === "test" ? (
+                    <TestBadge />
+                  ) : (
+                    <span className="badge">{t("postbackKeys.modes.live")}</span>
+                  )}
+                </td>
                 <td className="adv-ltr" style={{ whiteSpace: "normal" }}>
-                  {k.ip_allow.length === 0 ? t("postbackKeys.anyAddress") : k.ip_allow.join(", ")}
+                  {k.kind === "publishable"
+                    ? k.origins.join(", ")
+                    : k.ip_allow.length === 0
+                      ? t("postbackKeys.anyAddress")
+                      : k.ip_allow.join(", ")}
                 </td>
                 <td>{formatDateTime(k.created_at, lang)}</td>
                 <td>

@@ -10,4 +10,5 @@ export const routes: RouteObject[] = [
   page("promoters", () => import("./Promoters")),
   page("conversions", () => import("./Conversions")),
   page("postback-keys", () => import("./PostbackKeys")),
+  page("sandbox", () => import("./Sandbox")),
 ];

@@ -16,6 +16,7 @@ import { LoadMore } from "../../components/LoadMore";
 import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
 import { TableWrap } from "../../components/TableWrap";
+import { TestBadge } from "../../components/TestBadge";
 import { currentLanguage } from "../../i18n";
 import { joinCsvPages } from "../../lib/csv";
 import { browserTimeZone, dayIn } from "../../lib/dates";
@@ -298,8 +299,17 @@ export default function Clicks() {
                             data-click-id={c.id}
                             data-verdict={c.verdict}
                             data-fraud={c.fraud.join(" ")}
+                            data-test={c.test}
                           >
-                            <td>{formatDateTime(c.ts, lang)}</td>
+                            <td>
+                              {formatDateTime(c.ts, lang)}
+                              {c.test && (
+                                <>
+                                  {" "}
+                                  <TestBadge />
+                                </>
+                              )}
+                            </td>
                             <td>
                               {user.role === "advertiser" ? (
                                 <Link to={`/offers/${c.offer_id}`}>

@@ -81,6 +81,10 @@ export function OfferDetails({ offer }: { offer: Schemas["OfferView"] }) {
         <dd>{cap(offer.total_cap)}</dd>
         <dt>{t("offer.hold")}</dt>
         <dd>{offer.hold_conversions ? t("offer.yes") : t("offer.no")}</dd>
+        <dt>{t("offer.reviewBrowser")}</dt>
+        <dd data-testid="offer-review-browser">
+          {offer.review_browser ? t("offer.yes") : t("offer.no")}
+        </dd>
         <dt>{t("offer.submitted")}</dt>
         <dd>{formatDateTime(offer.updated_at, lang)}</dd>
       </dl>

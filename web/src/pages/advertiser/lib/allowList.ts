@@ -1,5 +1,6 @@
-// A postback key's IP allowlist as typed (one address or CIDR network per line) and the
-// API's errors for it: `ip_allow[i]` names the i-th entry sent, which is a line of the text.
+// A postback key's IP allowlist (or a publishable key's origins) as typed, one entry per line,
+// and the API's errors for it: `ip_allow[i]` names the i-th entry sent, which is a line of the
+// text.
 
 export interface AllowList {
   /** The entries to send, blank lines left out. */
@@ -28,12 +29,20 @@ export interface LineError {
   message: string;
 }
 
-/** The API's `ip_allow` errors, each with the line it is about, in line order. */
-export function allowListErrors(fields: Record<string, string>, sent: AllowList): LineError[] {
+/**
+ * The API's errors for a list typed one entry per line (`ip_allow`, or `origins` of a
+ * publishable key), each with the line it is about, in line order.
+ */
+export function allowListErrors(
+  fields: Record<string, string>,
+  sent: AllowList,
+  field: "ip_allow" | "origins" = "ip_allow",
+): LineError[] {
   const out: LineError[] = [];
+  const indexed = new RegExp(`^${field}\\[(\\d+)\\]$`);
   for (const [key, message] of Object.entries(fields)) {
-    if (key === "ip_allow") out.push({ line: null, entry: null, message });
-    const m = /^ip_allow\[(\d+)\]$/.exec(key);
+    if (key === field) out.push({ line: null, entry: null, message });
+    const m = indexed.exec(key);
     if (m) {
       const i = Number(m[1]);
       out.push({ line: sent.lines[i] ?? null, entry: sent.entries[i] ?? null, message });

@@ -68,9 +68,18 @@ describe("formToBody", () => {
       geo_allow: ["US", "CA"],
       geo_deny: [],
       hold_conversions: false,
+      review_browser: false,
       min_ctit_seconds: null,
       fraud_policy: "reject",
     });
+  });
+  it("keeps holding conversions from web pages apart from holding them all", () => {
+    const edited = offerToForm({ ...offer, hold_conversions: false, review_browser: true });
+    expect(edited.review_browser).toBe(true);
+    const body = formToBody(edited);
+    expect(body.review_browser).toBe(true);
+    expect(body.hold_conversions).toBe(false);
+    expect(formToBody({ ...edited, review_browser: false }).review_browser).toBe(false);
   });
   it("sends the minimum click-to-conversion time and the fraud policy", () => {
     const body = formToBody({ ...form, min_ctit_seconds: " 30 ", fraud_policy: "review" });

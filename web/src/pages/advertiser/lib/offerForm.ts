@@ -41,6 +41,8 @@ export interface OfferForm {
   geo_allow: string[];
   geo_deny: string[];
   hold_conversions: boolean;
+  /** Hold the conversions from web pages (the Web SDK's, `source: browser`) for review. */
+  review_browser: boolean;
   /** Seconds, as typed; empty: the platform's setting. */
   min_ctit_seconds: string;
   fraud_policy: FraudPolicy;
@@ -64,6 +66,7 @@ export function emptyOfferForm(): OfferForm {
     geo_allow: [],
     geo_deny: [],
     hold_conversions: false,
+    review_browser: false,
     min_ctit_seconds: "",
     fraud_policy: "reject",
   };
@@ -88,6 +91,7 @@ export function offerToForm(o: OfferView): OfferForm {
     geo_allow: [...o.geo_allow],
     geo_deny: [...o.geo_deny],
     hold_conversions: o.hold_conversions,
+    review_browser: o.review_browser,
     min_ctit_seconds: o.min_ctit_seconds == null ? "" : String(o.min_ctit_seconds),
     fraud_policy: o.fraud_policy,
   };
@@ -134,6 +138,7 @@ export function formToBody(f: OfferForm): OfferInput {
     geo_allow: [...f.geo_allow],
     geo_deny: [...f.geo_deny],
     hold_conversions: f.hold_conversions,
+    review_browser: f.review_browser,
     min_ctit_seconds: intOrNull(f.min_ctit_seconds),
     fraud_policy: f.fraud_policy,
   };

@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import type { Schemas } from "../../../api/client";
 import { CopyButton } from "../../../components/CopyButton";
+import { TestBadge } from "../../../components/TestBadge";
 import { currentLanguage } from "../../../i18n";
 import { formatDate } from "../../../lib/format";
 import { buildSubIdUrl, type SubIds } from "../subIds";
@@ -57,6 +58,7 @@ export function LinkCard({ link }: { link: LinkView }) {
         </h2>
         <span className="visually-hidden">{t("links.offerStatus")}: </span>
         <OfferStatusBadge status={link.offer_status} />
+        {link.test && <TestBadge />}
       </header>
       {stops && <p className="notice notice-warn">{t(`links.stops.${stops}`)}</p>}
       <div className="stack-tight">
