@@ -35,11 +35,25 @@ pub(super) struct SandboxClick {
     pub promoter_id: Option<PromoterId>,
     /// The visitor's country (two letters), as an edge would have seen it.
     pub country: Option<String>,
-    /// Sub-IDs `{"sub1": "…"}` to `sub5` (longer values are cut to 128 bytes, as on the
-    /// edge).
+    /// Sub-IDs (longer values are cut to 128 bytes, as on the edge).
     #[serde(default)]
-    #[schema(value_type = Object)]
-    pub subs: Subs,
+    pub subs: SubsInput,
+}
+
+/// The sub-IDs of a minted click.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SubsInput {
+    /// `sub1`.
+    pub sub1: Option<String>,
+    /// `sub2`.
+    pub sub2: Option<String>,
+    /// `sub3`.
+    pub sub3: Option<String>,
+    /// `sub4`.
+    pub sub4: Option<String>,
+    /// `sub5`.
+    pub sub5: Option<String>,
 }
 
 /// The minted click.
@@ -112,8 +126,15 @@ pub(super) async fn mint(
     let id =
         uuid::Builder::from_unix_timestamp_millis(millis, &rand::random::<[u8; 10]>()).into_uuid();
     let mut subs = Subs::default();
-    for n in 1..=5 {
-        if let Some(sub) = req.subs.get(n) {
+    let given = [
+        &req.subs.sub1,
+        &req.subs.sub2,
+        &req.subs.sub3,
+        &req.subs.sub4,
+        &req.subs.sub5,
+    ];
+    for (n, sub) in (1..=5).zip(given) {
+        if let Some(sub) = sub {
             subs.set_first(n, sub);
         }
     }

@@ -416,15 +416,20 @@ async fn minted_sandbox_clicks_take_test_conversions() {
             [field]
         );
     }
-    let resp = m
-        .app
-        .post("/v1/sandbox/click")
-        .bearer_auth(&m.adv.token)
-        .json(&json!({"offer_id": m.offer, "clicks": 5}))
-        .send()
-        .await
-        .expect("mint");
-    problem(resp, 400, "invalid_body").await;
+    for unknown in [
+        json!({"offer_id": m.offer, "clicks": 5}),
+        json!({"offer_id": m.offer, "subs": {"sub6": "x"}}),
+    ] {
+        let resp = m
+            .app
+            .post("/v1/sandbox/click")
+            .bearer_auth(&m.adv.token)
+            .json(&unknown)
+            .send()
+            .await
+            .expect("mint");
+        problem(resp, 400, "invalid_body").await;
+    }
     let resp = m
         .app
         .post("/v1/sandbox/click")

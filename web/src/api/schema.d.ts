@@ -3665,11 +3665,8 @@ export interface components {
             /** @description The offer (an advertiser's own, an approved one for a promoter, any for an admin). */
             offer_id: components["schemas"]["OfferId"];
             promoter_id?: null | components["schemas"]["PromoterId"];
-            /**
-             * @description Sub-IDs `{"sub1": "…"}` to `sub5` (longer values are cut to 128 bytes, as on the
-             *     edge).
-             */
-            subs?: Record<string, never>;
+            /** @description Sub-IDs (longer values are cut to 128 bytes, as on the edge). */
+            subs?: components["schemas"]["SubsInput"];
         };
         /**
          * @description What an API key may do (an access token may do everything its role may).
@@ -3830,6 +3827,19 @@ export interface components {
             share: number;
             /** @description IPv4 /24 or IPv6 /48: `203.0.113.0/24`. */
             subnet: string;
+        };
+        /** @description The sub-IDs of a minted click. */
+        SubsInput: {
+            /** @description `sub1`. */
+            sub1?: string | null;
+            /** @description `sub2`. */
+            sub2?: string | null;
+            /** @description `sub3`. */
+            sub3?: string | null;
+            /** @description `sub4`. */
+            sub4?: string | null;
+            /** @description `sub5`. */
+            sub5?: string | null;
         };
         /** @description The key figures of a promoter in the queue. */
         SummaryView: {

@@ -15,8 +15,7 @@ export function mintBody(m: MintTestClick): Schemas["SandboxClick"] {
   const country = m.country?.trim();
   if (country) body.country = country.toUpperCase();
   const sub1 = m.sub1?.trim();
-  // The schema says only "an object" for subs (sub1 … sub5 as keys): hence the cast.
-  if (sub1) body.subs = { sub1 } as unknown as Schemas["SandboxClick"]["subs"];
+  if (sub1) body.subs = { sub1 };
   return body;
 }
 
