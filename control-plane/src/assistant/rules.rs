@@ -33,6 +33,9 @@ pub(super) const MIN_CONVERSIONS_FOR_HOURS: i64 = 10;
 pub(super) const WINDOW_DAYS: i64 = 30;
 /// How many days of history the overview reads: 30 and the 30 before.
 pub(super) const HISTORY_DAYS: i64 = 60;
+/// Offers a median across other advertisers' offers (an advertiser's comparisons) needs, so
+/// that it never gives away one other offer's number (the median of two is their mean).
+pub(super) const MIN_MEDIAN_OFFERS: usize = 3;
 /// A CR under this fraction of the platform median is far under it.
 pub(super) const FAR_BELOW: f64 = 0.5;
 /// A CR over this multiple of the platform median is far over it.
@@ -434,7 +437,8 @@ impl CrComparison {
 /// - advertisers: over their offers with [`OWN_MIN_CLICKS`], against the median CR of every
 ///   offer of the platform with [`PLATFORM_MIN_CLICKS`].
 ///
-/// None without such offers, or when the median is 0 (nothing converts: nothing to compare).
+/// None without such offers, when an advertiser's median would be over fewer than
+/// [`MIN_MEDIAN_OFFERS`], or when the median is 0 (nothing converts: nothing to compare).
 pub(super) fn cr_vs_platform(
     viewer: Viewer,
     own: &[OfferFacts],
@@ -461,6 +465,9 @@ pub(super) fn cr_vs_platform(
             .collect(),
     };
     let offers = medians.len();
+    if viewer != Viewer::Promoter && offers < MIN_MEDIAN_OFFERS {
+        return None;
+    }
     let median = median(medians).filter(|m| *m > 0.0)?;
     let clicks: i64 = compared.iter().map(|o| o.sums.total_clicks()).sum();
     let conversions: i64 = compared.iter().map(|o| o.sums.conversions).sum();
@@ -1394,9 +1401,13 @@ pub(super) fn analyse(f: &AnalysisFacts) -> Vec<Finding> {
 const OFFERS_COMPARED: usize = 10;
 
 /// An advertiser's offers with [`OWN_MIN_CLICKS`] against the platform's median CR (and
-/// EPC in their currency), most clicks first.
+/// EPC in their currency), most clicks first; each median over at least
+/// [`MIN_MEDIAN_OFFERS`] offers with data.
 fn offers_vs_platform(f: &AnalysisFacts) -> Vec<Finding> {
     let with_data: Vec<&PlatformOffer> = f.platform.values().filter(|p| p.has_data()).collect();
+    if with_data.len() < MIN_MEDIAN_OFFERS {
+        return vec![];
+    }
     let Some(median_cr) = median(with_data.iter().map(|p| p.sums.cr()).collect()) else {
         return vec![];
     };
@@ -1415,13 +1426,16 @@ fn offers_vs_platform(f: &AnalysisFacts) -> Vec<Finding> {
                 Standing::Near => (FindingCode::OfferNearPlatform, Severity::Info),
                 Standing::FarAbove => (FindingCode::OfferAbovePlatform, Severity::Good),
             };
-            let median_epc = median_money(
-                with_data
-                    .iter()
-                    .filter(|p| p.currency == o.currency)
-                    .filter_map(|p| p.sums.epc_in(&p.currency))
-                    .collect(),
-            );
+            let epcs: Vec<Decimal> = with_data
+                .iter()
+                .filter(|p| p.currency == o.currency)
+                .filter_map(|p| p.sums.epc_in(&p.currency))
+                .collect();
+            let median_epc = if epcs.len() >= MIN_MEDIAN_OFFERS {
+                median_money(epcs)
+            } else {
+                None
+            };
             let mut figures = vec![
                 ("offer_id", Figure::Count(o.id.0)),
                 ("offer", Figure::Text(o.name.clone())),
@@ -1901,6 +1915,10 @@ mod tests {
         // An advertiser's against every offer with data: 0.06, 0.1, 0.5, 0.9 -> 0.3.
         let c = cr_vs_platform(Viewer::Advertiser, &own, &platform);
         assert_eq!(c.map(|c| (c.median, c.offers)), Some((0.3, 4)));
+        // Over two offers, an advertiser's median would give away the other's CR.
+        let two: BTreeMap<OfferId, PlatformOffer> = platform.clone().into_iter().take(2).collect();
+        assert!(cr_vs_platform(Viewer::Advertiser, &own, &two).is_none());
+        assert!(cr_vs_platform(Viewer::Promoter, &own, &two).is_some());
         assert_eq!(standing(0.04, 0.08), Standing::Near);
         assert_eq!(standing(0.0399, 0.08), Standing::FarBelow);
         assert_eq!(standing(0.12, 0.08), Standing::Near);
