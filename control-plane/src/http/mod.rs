@@ -57,6 +57,7 @@ pub mod rate_limit;
         (name = "teams", description = "Promoters' teams"),
         (name = "leaderboards", description = "Promoters and teams ranked by points"),
         (name = "contests", description = "Contests: made by admins and advertisers, entered by promoters and teams; live standings, frozen results"),
+        (name = "assistant", description = "Insights from the caller's own numbers: overview, offers to join, analysis, tips (English and Arabic)"),
         (name = "promoter-postbacks", description = "Promoters' postback URLs, fired on approved (and reversed) conversions"),
         (name = "ingest", description = "Event batches from the edges (signed)"),
         (name = "health", description = "Liveness and readiness"),
@@ -136,6 +137,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::webhooks::router())
         .merge(crate::programme::router())
         .merge(crate::sandbox::router())
+        .merge(crate::assistant::router())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
 }
