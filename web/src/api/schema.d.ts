@@ -267,6 +267,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/assistant/analysis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Findings over the last 30 UTC days, each with its numbers and a recommendation: best and
+         *     worst offers by EPC, the CR against the platform median, top countries and sub-IDs, the
+         *     hours (UTC) with the most conversions, the filtered share (bots, fraud), conversions
+         *     waiting for review; for advertisers also their offers against the platform, their best
+         *     and worst promoters and the statuses of conversions not approved. Nothing of another
+         *     tenant but platform aggregates (medians). Promoters and advertisers.
+         */
+        get: operations["assistant_analysis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assistant/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Today, 7 and 30 days with the change against the period before, a promoter's level and
+         *     the best offer of the 30 days. Promoters see their links' numbers, advertisers their
+         *     offers', admins the whole platform's.
+         */
+        get: operations["assistant_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assistant/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Approved offers the promoter has not joined, ranked by fit from the numbers: the
+         *     categories and countries where the promoter's traffic converts, the offer's EPC and CR
+         *     across the platform (each counted from 100 clicks over the window), and the payout model
+         *     the promoter converts on. Paused offers, offers whose cap is reached and offers closed to
+         *     the promoter's main countries are left out (counted in `left_out`; `note` says so when
+         *     the list is empty). Promoters only.
+         */
+        get: operations["assistant_suggestions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assistant/tips": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tips from the catalogue, each triggered by a condition on the caller's own numbers (no
+         *     clicks in 7 days, a high bot or fraud share, links without sub-IDs, close to the next
+         *     level, a CR far under the platform median, many conversions held for review or refused,
+         *     no offers, a falling or rising 7-day trend), each with the number that triggered it and
+         *     its threshold. Promoters and advertisers.
+         */
+        get: operations["assistant_tips"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/email/resend": {
         parameters: {
             query?: never;
@@ -1766,6 +1858,21 @@ export interface components {
             /** @description Name. */
             name: string;
         };
+        /** @description The analysis of the window. */
+        AnalysisAnswer: {
+            /** @description Most useful first. */
+            findings: components["schemas"]["FindingView"][];
+            /** @description The window's first UTC day. */
+            from: string;
+            /** @description The language of the texts. */
+            lang: string;
+            /** @description `promoter` or `advertiser`. */
+            scope: string;
+            /** @description Days and hours are UTC. */
+            time_zone: string;
+            /** @description Its last (today). */
+            to: string;
+        };
         /**
          * Format: uuid
          * @description An API key.
@@ -1817,6 +1924,37 @@ export interface components {
             reason?: string | null;
             /** @description After. */
             to_status: components["schemas"]["ConversionStatus"];
+        };
+        /** @description The best offer of the last 30 days. */
+        BestOffer: {
+            /**
+             * Format: int64
+             * @description Clicks.
+             */
+            clicks: number;
+            /**
+             * Format: int64
+             * @description Approved conversions.
+             */
+            conversions: number;
+            /**
+             * Format: double
+             * @description CR, to 4 decimals.
+             */
+            cr: number;
+            /**
+             * @description What it pays in (the offers compared are those of the currency with the most
+             *     conversions).
+             */
+            currency: string;
+            /** @description EPC in its currency. */
+            epc?: string | null;
+            /** @description Its name. */
+            name: string;
+            /** @description The offer. */
+            offer_id: components["schemas"]["OfferId"];
+            /** @description Payout in that currency. */
+            payout: string;
         };
         /**
          * @description Who is ranked.
@@ -1904,6 +2042,25 @@ export interface components {
             id: number;
             /** @description Why. */
             reason: string;
+        };
+        /** @description How a period's numbers changed against the period before. */
+        Changes: {
+            /** @description Clicks. */
+            clicks: components["schemas"]["CountChange"];
+            /** @description Approved conversions. */
+            conversions: components["schemas"]["CountChange"];
+            /** @description CR. */
+            cr: components["schemas"]["RateChange"];
+            /** @description EPC, by every currency of either period. */
+            epc: {
+                [key: string]: components["schemas"]["MoneyChange"];
+            };
+            /** @description Payout, by every currency of either period. */
+            payout: {
+                [key: string]: components["schemas"]["MoneyChange"];
+            };
+            /** @description Unique clicks. */
+            unique_clicks: components["schemas"]["CountChange"];
         };
         /** @description Dependency checks. */
         Checks: {
@@ -2247,6 +2404,19 @@ export interface components {
             ts: string;
             /** @description Transaction id. */
             txid?: string | null;
+        };
+        /** @description A change in a count. */
+        CountChange: {
+            /**
+             * Format: int64
+             * @description Now less before.
+             */
+            abs: number;
+            /**
+             * Format: double
+             * @description In percent of before, to 2 decimals; null when before was 0.
+             */
+            pct?: number | null;
         };
         /** @description An endpoint to create. */
         CreateEndpoint: {
@@ -2709,6 +2879,18 @@ export interface components {
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
+        /** @description Offers not suggested, and why. */
+        LeftOut: {
+            /** @description Approved offers whose total or daily cap is reached. */
+            capped: number;
+            /** @description Approved offers that refuse visitors from one of the promoter's main countries. */
+            geo_blocked: number;
+            /**
+             * Format: int64
+             * @description Paused offers not joined (they cannot be joined).
+             */
+            paused: number;
+        };
         /**
          * @description A risk level.
          * @enum {string}
@@ -2974,6 +3156,16 @@ export interface components {
         Mode: "live" | "test";
         /** @example 12.50 */
         Money: string;
+        /** @description A change in an amount. */
+        MoneyChange: {
+            /** @description Now less before. */
+            abs: string;
+            /**
+             * Format: double
+             * @description In percent of before, to 2 decimals; null when before was 0.
+             */
+            pct?: number | null;
+        };
         /** @description An amount in a currency. */
         MoneyData: {
             /** @description A decimal string with at least the currency's decimals ("12.50"). */
@@ -3051,6 +3243,49 @@ export interface components {
             key: string;
             /** @description The URL to give the advertiser's system; replace the `{…}` macros per conversion. */
             postback_url: string;
+        };
+        /** @description Why the list is empty. */
+        NoteView: {
+            /** @description `nothing_to_join` or `all_left_out`. */
+            code: string;
+            /** @description The counts. */
+            figures: Record<string, never>;
+            /** @description In words. */
+            text: string;
+        };
+        /** @description Counted traffic of some days. */
+        Numbers: {
+            /**
+             * Format: int64
+             * @description Clicks (verdict ok, not blocked).
+             */
+            clicks: number;
+            /**
+             * Format: int64
+             * @description Approved conversions.
+             */
+            conversions: number;
+            /**
+             * Format: double
+             * @description Conversions over clicks, to 4 decimals (0 without clicks).
+             */
+            cr: number;
+            /**
+             * @description Earnings per click by currency (as `/v1/stats`: a currency's payout over the clicks on
+             *     offers paying in it), to 4 decimals.
+             */
+            epc: {
+                [key: string]: string;
+            };
+            /** @description Payout by currency. */
+            payout: {
+                [key: string]: string;
+            };
+            /**
+             * Format: int64
+             * @description Unique clicks.
+             */
+            unique_clicks: number;
         };
         /** @description `offer.updated`: an offer's status changed. */
         OfferData: {
@@ -3265,6 +3500,23 @@ export interface components {
              */
             promoters: number;
         };
+        /** @description The overview. */
+        Overview: {
+            best_offer?: null | components["schemas"]["BestOffer"];
+            /** @description The language of `summary`. */
+            lang: string;
+            level?: null | components["schemas"]["LevelView"];
+            /** @description Today, 7 and 30 days. */
+            periods: components["schemas"]["PeriodView"][];
+            /** @description Whose numbers: `promoter`, `advertiser` or `platform` (admins). */
+            scope: string;
+            /** @description The overview in sentences. */
+            summary: string[];
+            /** @description Days are UTC days. */
+            time_zone: string;
+            /** @description Today (UTC). */
+            today: string;
+        };
         /**
          * @description How an offer pays promoters.
          * @enum {string}
@@ -3275,6 +3527,28 @@ export interface components {
          * @enum {string}
          */
         Period: "all" | "month" | "week";
+        /** @description One period of the overview. */
+        PeriodView: {
+            /** @description The change. */
+            change: components["schemas"]["Changes"];
+            /** @description Its numbers. */
+            current: components["schemas"]["Numbers"];
+            /** @description Its first UTC day. */
+            from: string;
+            /**
+             * @description `today` (so far, against the whole of yesterday), `7d` or `30d` (the UTC days ending
+             *     today, against as many days just before).
+             */
+            period: string;
+            /** @description The numbers of the period before. */
+            previous: components["schemas"]["Numbers"];
+            /** @description The first UTC day of the period before. */
+            previous_from: string;
+            /** @description The last UTC day of the period before. */
+            previous_to: string;
+            /** @description Its last UTC day (today). */
+            to: string;
+        };
         /** @description `test.ping`: a test send. */
         PingData: {
             /**
@@ -3515,6 +3789,19 @@ export interface components {
              */
             queued: number;
         };
+        /** @description A change in a rate. */
+        RateChange: {
+            /**
+             * Format: double
+             * @description Now less before, to 4 decimals.
+             */
+            abs: number;
+            /**
+             * Format: double
+             * @description In percent of before, to 2 decimals; null when before was 0.
+             */
+            pct?: number | null;
+        };
         /** @description A promoter's conversion rate on an offer against the offer's other promoters. */
         RateView: {
             /**
@@ -3560,6 +3847,18 @@ export interface components {
              *     characters.
              */
             reason?: string | null;
+        };
+        /** @description Why an offer is suggested. */
+        ReasonView: {
+            /**
+             * @description `category_converts`, `countries_convert`, `platform_epc`, `platform_cr`,
+             *     `payout_model` or `not_enough_data`.
+             */
+            code: string;
+            /** @description The numbers behind it (shares and CRs from 0 to 1, amounts as strings). */
+            figures: Record<string, never>;
+            /** @description In words. */
+            text: string;
         };
         /** @description The range of failed messages to redeliver. */
         RedeliverRange: {
@@ -3841,6 +4140,51 @@ export interface components {
             /** @description `sub5`. */
             sub5?: string | null;
         };
+        /** @description A suggested offer. */
+        SuggestionView: {
+            /** @description Its category. */
+            category: string;
+            /** @description What it pays in. */
+            currency: string;
+            /** @description Its name. */
+            name: string;
+            /** @description The offer (join it at `POST /v1/marketplace/offers/{id}/join`). */
+            offer_id: components["schemas"]["OfferId"];
+            /** @description A fixed payout (CPA, CPL). */
+            payout_amount?: string | null;
+            /** @description Its payout model. */
+            payout_model: components["schemas"]["PayoutModel"];
+            /** @description A percentage (CPS, RevShare). */
+            payout_percent?: string | null;
+            /** @description Why, the largest part of the score first. */
+            reasons: components["schemas"]["ReasonView"][];
+            /**
+             * Format: double
+             * @description The fit, 0 to 1 (see the README's Assistant section for the weights).
+             */
+            score: number;
+        };
+        /** @description Offers to join. */
+        SuggestionsAnswer: {
+            /** @description Best fit first, at most `limit`. */
+            data: components["schemas"]["SuggestionView"][];
+            /** @description The window's first UTC day. */
+            from: string;
+            /** @description The language of the texts. */
+            lang: string;
+            /** @description Offers left out. */
+            left_out: components["schemas"]["LeftOut"];
+            /**
+             * @description The promoter's main countries: each with at least 20% of its clicks of a known
+             *     country over the window.
+             */
+            main_countries: string[];
+            note?: null | components["schemas"]["NoteView"];
+            /** @description Its last (today). */
+            to: string;
+            /** @description How many offers were suggested in all (before `limit`). */
+            total: number;
+        };
         /** @description The key figures of a promoter in the queue. */
         SummaryView: {
             /** @description The clicks. */
@@ -3919,6 +4263,33 @@ export interface components {
         TestSent: {
             /** @description The message (`msg_…`): its attempts are in the endpoint's delivery log. */
             message_id: string;
+        };
+        /** @description A tip. */
+        TipView: {
+            /** @description Which (the README lists the catalogue). */
+            code: string;
+            /**
+             * Format: double
+             * @description The number that triggered it: a share from 0 to 1, a count, a change in percent or a
+             *     ratio to the median.
+             */
+            figure: number;
+            /** @description In words. */
+            text: string;
+            /**
+             * Format: double
+             * @description What it was compared against, in the same unit.
+             */
+            threshold: number;
+        };
+        /** @description The tips that apply. */
+        TipsAnswer: {
+            /** @description The language of the texts. */
+            lang: string;
+            /** @description `promoter` or `advertiser`. */
+            scope: string;
+            /** @description The tips whose condition the numbers meet, in catalogue order. */
+            tips: components["schemas"]["TipView"][];
         };
         /** @description An IP or a subnet with the most clicks. */
         TopView: {
@@ -4681,6 +5052,180 @@ export interface operations {
             };
             /** @description no such live key */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    assistant_analysis: {
+        parameters: {
+            query?: {
+                /** @description `en` or `ar`; without it, the `Accept-Language` header's choice of the two, else `en`. */
+                lang?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalysisAnswer"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description forbidden: admins, or an API key without stats:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed: lang */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    assistant_overview: {
+        parameters: {
+            query?: {
+                /** @description `en` or `ar`; without it, the `Accept-Language` header's choice of the two, else `en`. */
+                lang?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description forbidden: an API key without stats:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed: lang */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    assistant_suggestions: {
+        parameters: {
+            query?: {
+                /** @description `en` or `ar`; without it, the `Accept-Language` header's choice of the two, else `en`. */
+                lang?: string | null;
+                /** @description How many offers, 1–50 (default 10), best fit first. */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionsAnswer"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description forbidden: not a promoter, or an API key without stats:read and offers:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed: lang, limit */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    assistant_tips: {
+        parameters: {
+            query?: {
+                /** @description `en` or `ar`; without it, the `Accept-Language` header's choice of the two, else `en`. */
+                lang?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TipsAnswer"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description forbidden: admins, or an API key without stats:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed: lang */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
