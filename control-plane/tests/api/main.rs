@@ -7,6 +7,7 @@ mod tracking;
 
 mod admin_users;
 mod api_keys;
+mod assistant_chat;
 mod attribution;
 mod auth;
 mod cli;
