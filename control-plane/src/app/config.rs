@@ -244,6 +244,21 @@ const ENV: &[(&str, &str, Kind)] = &[
         Kind::Integer,
     ),
     (
+        "AFFTOK_ASSISTANT_TIMEOUT_SECS",
+        "assistant_chat.timeout_secs",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_ASSISTANT_READ_TIMEOUT_SECS",
+        "assistant_chat.read_timeout_secs",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_ASSISTANT_MAX_TOOL_ROUNDS",
+        "assistant_chat.max_tool_rounds",
+        Kind::Integer,
+    ),
+    (
         "AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE",
         "rate_limits.auth_per_minute",
         Kind::Integer,
@@ -316,6 +331,7 @@ struct Raw {
     fraud: RawFraud,
     webhooks: crate::webhooks::settings::RawWebhooks,
     programme: crate::programme::settings::RawProgramme,
+    assistant_chat: crate::assistant_chat::settings::RawAssistantChat,
 }
 
 #[derive(Deserialize)]
@@ -826,6 +842,8 @@ pub struct Settings {
     pub webhooks: crate::webhooks::WebhookSettings,
     /// Points and levels.
     pub programme: crate::programme::ProgrammeSettings,
+    /// The assistant's BYOK chat: its time limits and tool rounds.
+    pub assistant_chat: crate::assistant_chat::AssistantChatSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -847,6 +865,7 @@ impl fmt::Debug for Settings {
             .field("fraud", &self.fraud)
             .field("webhooks", &self.webhooks)
             .field("programme", &self.programme)
+            .field("assistant_chat", &self.assistant_chat)
             .finish_non_exhaustive()
     }
 }
@@ -1046,6 +1065,7 @@ impl Settings {
         let fraud = fraud(raw.fraud)?;
         let webhooks = crate::webhooks::settings::webhooks(raw.webhooks)?;
         let programme = crate::programme::settings::programme(raw.programme)?;
+        let assistant_chat = crate::assistant_chat::settings::assistant_chat(raw.assistant_chat)?;
         Ok(Self {
             listen,
             database_url: database_url.into(),
@@ -1084,6 +1104,7 @@ impl Settings {
             fraud,
             webhooks,
             programme,
+            assistant_chat,
         })
     }
 
@@ -1210,6 +1231,9 @@ mod tests {
             ("AFFTOK_EDGE_PUSH_INTERVAL_MS", "5"),
             ("AFFTOK_CLOUDFLARE_API_BASE", "ftp://x"),
             ("AFFTOK_SECURE_COOKIES", "maybe"),
+            ("AFFTOK_ASSISTANT_TIMEOUT_SECS", "0"),
+            ("AFFTOK_ASSISTANT_READ_TIMEOUT_SECS", "301"),
+            ("AFFTOK_ASSISTANT_MAX_TOOL_ROUNDS", "17"),
         ] {
             let mut vars = SERVE.to_vec();
             vars.push((var, value));

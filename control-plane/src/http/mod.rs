@@ -59,6 +59,7 @@ pub mod rate_limit;
         (name = "contests", description = "Contests: made by admins and advertisers, entered by promoters and teams; live standings, frozen results"),
         (name = "assistant", description = "Insights from the caller's own numbers: overview, offers to join, analysis, tips (English and Arabic)"),
         (name = "promoter-postbacks", description = "Promoters' postback URLs, fired on approved (and reversed) conversions"),
+        (name = "assistant-chat", description = "The assistant's bring-your-own-key chat: the stored provider, the chat as server-sent events"),
         (name = "ingest", description = "Event batches from the edges (signed)"),
         (name = "health", description = "Liveness and readiness"),
     )
@@ -138,6 +139,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::programme::router())
         .merge(crate::sandbox::router())
         .merge(crate::assistant::router())
+        .merge(crate::assistant_chat::router())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
 }

@@ -4,6 +4,6 @@
 mod db;
 mod http;
 
-pub use db::links::{LinkRow, join};
+pub use db::links::{LinkRow, ReadError, join, list};
 pub use db::signing_keys;
 pub use http::{LinkView, for_mode, router};

@@ -267,6 +267,19 @@ async fn get_for_update(
         .await
 }
 
+/// The tenant's first `limit` offers by id (for other features: the assistant's tools).
+pub async fn first(pool: &PgPool, tenant: Tenant, limit: u32) -> sqlx::Result<Vec<OfferRow>> {
+    list(
+        pool,
+        tenant,
+        &ListFilter {
+            limit,
+            ..ListFilter::default()
+        },
+    )
+    .await
+}
+
 /// Filters for listing offers.
 #[derive(Debug, Clone, Default)]
 pub(super) struct ListFilter {

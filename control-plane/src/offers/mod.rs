@@ -6,6 +6,6 @@ mod db;
 mod http;
 mod rules;
 
-pub use db::{OfferRow, get};
+pub use db::{OfferRow, first, get};
 pub use http::router;
 pub use rules::{FraudPolicy, OfferStatus, PayoutModel};

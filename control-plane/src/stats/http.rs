@@ -47,7 +47,7 @@ pub(super) struct StatsParams {
 
 /// Numbers of one period (and group).
 #[derive(Debug, Serialize, ToSchema)]
-pub(super) struct StatsRow {
+pub struct StatsRow {
     /// The period's start in the time zone: `2026-11-24` or `2026-11-24T13:00`.
     pub period: String,
     /// The group (offer id, promoter id, advertiser id, country, sub1), absent without `group_by`.
@@ -225,6 +225,32 @@ pub(super) async fn stats(
         rows: out,
         totals: view(format!("{}/{}", p.from, p.to), None, &totals),
     }))
+}
+
+/// The totals of UTC days `from` to `to` (inclusive) that `tenant` may see: what `GET
+/// /v1/stats` answers as `totals` (for other features: the assistant's tools).
+pub async fn totals(
+    db: &sqlx::PgPool,
+    tenant: Tenant,
+    from: Date,
+    to: Date,
+) -> sqlx::Result<StatsRow> {
+    let periods = stats::periods(db, (from, to), "UTC", Granularity::Day).await?;
+    let q = StatsQuery {
+        periods,
+        tz: "UTC".to_owned(),
+        granularity: Granularity::Day,
+        group_by: None,
+        offer_id: None,
+        promoter_id: None,
+        country: None,
+    };
+    let rows = stats::query(db, tenant, &q).await?;
+    let mut sum = Row::default();
+    for row in rows.values() {
+        sum.add(row);
+    }
+    Ok(view(format!("{from}/{to}"), None, &sum))
 }
 
 fn label(period: PrimitiveDateTime, g: Granularity) -> String {

@@ -14,5 +14,5 @@ pub use db::rollups::{
     ClickCounts, ClickKey, ConversionCount, FilteredKey, Rebuilt, add_clicks, add_conversions,
     add_filtered, compact, rebuild,
 };
-pub use http::router;
+pub use http::{StatsRow, router, totals};
 pub use jobs::compact_rollups;

@@ -141,6 +141,8 @@ async fn openapi_lists_every_route_and_docs_render_it() {
         ("/v1/clicks", &["get"]),
         ("/v1/stats", &["get"]),
         ("/v1/stats/live", &["get"]),
+        ("/v1/assistant/provider", &["get", "put", "delete"]),
+        ("/v1/assistant/chat", &["post"]),
         ("/internal/v1/events", &["post"]),
         ("/healthz", &["get"]),
         ("/readyz", &["get"]),
@@ -159,6 +161,7 @@ async fn openapi_lists_every_route_and_docs_render_it() {
             let req = match method.as_str() {
                 "get" => app.get(&concrete),
                 "post" => app.post(&concrete),
+                "put" => app.put(&concrete),
                 "patch" => app.patch(&concrete),
                 "delete" => app.delete(&concrete),
                 other => panic!("unexpected method {other}"),

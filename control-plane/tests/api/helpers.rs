@@ -210,6 +210,10 @@ impl TestApp {
         self.http.post(format!("{}{path}", self.base))
     }
 
+    pub(crate) fn put(&self, path: &str) -> RequestBuilder {
+        self.http.put(format!("{}{path}", self.base))
+    }
+
     pub(crate) fn patch(&self, path: &str) -> RequestBuilder {
         self.http.patch(format!("{}{path}", self.base))
     }

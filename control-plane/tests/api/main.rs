@@ -8,6 +8,7 @@ mod tracking;
 mod admin_users;
 mod api_keys;
 mod assistant;
+mod assistant_chat;
 mod attribution;
 mod auth;
 mod cli;

@@ -291,6 +291,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/assistant/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chats with the caller's provider about the caller's own numbers. The answer is
+         *     `text/event-stream`: `delta` events (`{"text"}`) as the model writes, `tool` events
+         *     (`{"name", "arguments", "summary"}`) when it reads the caller's data, then one `message`
+         *     (`{"content"}`) or one `error` (`{"code", "message"}`; codes `bad_key`, `rate_limited`,
+         *     `timeout`, `provider_error`, `malformed_answer`, `too_many_tool_rounds`). Without a
+         *     stored provider: 409 `no_provider`.
+         */
+        post: operations["assistant_chat_chat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/assistant/overview": {
         parameters: {
             query?: never;
@@ -307,6 +331,28 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/assistant/provider": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's chat provider (never its key). */
+        get: operations["assistant_chat_get_provider"];
+        /**
+         * Stores (or replaces) the caller's chat provider: an OpenAI-compatible API, its model and
+         *     key. The key is encrypted at rest and never shown again.
+         */
+        put: operations["assistant_chat_put_provider"];
+        post?: never;
+        /** Deletes the caller's chat provider and its key. */
+        delete: operations["assistant_chat_delete_provider"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2062,6 +2108,20 @@ export interface components {
             /** @description Unique clicks. */
             unique_clicks: components["schemas"]["CountChange"];
         };
+        /** @description A message of the conversation so far. */
+        ChatMessage: {
+            /** @description The text (1 to 8000 characters). */
+            content: string;
+            /** @description `user` or `assistant`. */
+            role: string;
+        };
+        /** @description A chat request. */
+        ChatRequest: {
+            /** @description `en` (default) or `ar`: the language the assistant answers in. */
+            lang?: string | null;
+            /** @description The conversation, oldest first, ending with the user's question (1 to 50 messages). */
+            messages?: components["schemas"]["ChatMessage"][];
+        };
         /** @description Dependency checks. */
         Checks: {
             /** @description Postgres. */
@@ -3736,6 +3796,32 @@ export interface components {
          * @description A promoter: the user id of a promoter account.
          */
         PromoterId: number;
+        /** @description A stored provider (its key is never shown, only its last 4 characters). */
+        ProviderView: {
+            /** @description The base URL. */
+            base_url: string;
+            /** @description The key's last 4 characters (empty for a key shorter than 12). */
+            key_last4: string;
+            /** @description The model. */
+            model: string;
+            /**
+             * Format: date-time
+             * @description Last stored.
+             */
+            updated_at: string;
+        };
+        /** @description A provider to store. */
+        PutProvider: {
+            /** @description The API key (1 to 500 characters); stored encrypted, never shown again. */
+            api_key?: string | null;
+            /**
+             * @description The OpenAI-compatible API's base URL (`https://api.openai.com/v1`); https, or http
+             *     where the operator allows it; public addresses only.
+             */
+            base_url?: string | null;
+            /** @description The model (1 to 200 characters). */
+            model?: string | null;
+        };
         /** @description A promoter in the review queue, with its insight's summary. */
         QueueItem: {
             /** @description Its key figures. */
@@ -5102,6 +5188,51 @@ export interface operations {
             };
         };
     };
+    assistant_chat_chat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequest"];
+            };
+        };
+        responses: {
+            /** @description server-sent events: delta, tool, message, error */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no_provider */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     assistant_overview: {
         parameters: {
             query?: {
@@ -5138,6 +5269,94 @@ export interface operations {
             };
             /** @description validation_failed: lang */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    assistant_chat_get_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    assistant_chat_put_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutProvider"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderView"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    assistant_chat_delete_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

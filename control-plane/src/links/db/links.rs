@@ -120,7 +120,7 @@ pub async fn join(
 }
 
 /// The tenant's links by id, after `after`.
-pub(crate) async fn list(
+pub async fn list(
     pool: &PgPool,
     tenant: Tenant,
     after: Option<LinkId>,
