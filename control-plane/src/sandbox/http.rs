@@ -158,12 +158,7 @@ pub(super) async fn mint(
         edge: EDGE.to_owned(),
     });
     let text = serde_json::to_string(&click).map_err(ApiError::internal)?;
-    crate::tracking::ingest(&state, EDGE, &[text])
-        .await
-        .map_err(|e| match e {
-            crate::tracking::IngestError::Db(e) => ApiError::from(e),
-            other => ApiError::internal(other),
-        })?;
+    crate::tracking::ingest(&state, EDGE, &[text]).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(MintedClick {
