@@ -331,7 +331,7 @@ struct Raw {
     fraud: RawFraud,
     webhooks: crate::webhooks::settings::RawWebhooks,
     programme: crate::programme::settings::RawProgramme,
-    assistant_chat: crate::assistant_chat::settings::RawAssistantChat,
+    assistant_chat: crate::assistant::settings::RawAssistantChat,
 }
 
 #[derive(Deserialize)]
@@ -843,7 +843,7 @@ pub struct Settings {
     /// Points and levels.
     pub programme: crate::programme::ProgrammeSettings,
     /// The assistant's BYOK chat: its time limits and tool rounds.
-    pub assistant_chat: crate::assistant_chat::AssistantChatSettings,
+    pub assistant_chat: crate::assistant::AssistantChatSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -1065,7 +1065,7 @@ impl Settings {
         let fraud = fraud(raw.fraud)?;
         let webhooks = crate::webhooks::settings::webhooks(raw.webhooks)?;
         let programme = crate::programme::settings::programme(raw.programme)?;
-        let assistant_chat = crate::assistant_chat::settings::assistant_chat(raw.assistant_chat)?;
+        let assistant_chat = crate::assistant::settings::assistant_chat(raw.assistant_chat)?;
         Ok(Self {
             listen,
             database_url: database_url.into(),

@@ -327,8 +327,17 @@ pub(super) async fn overview(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<axum::Json<Overview>, ApiError> {
-    let (viewer, whose) = reader(&principal, true)?;
     let lang = language(q.lang.as_deref(), &headers)?;
+    Ok(axum::Json(overview_of(&state, &principal, lang).await?))
+}
+
+/// The overview as `principal` sees it (the route's answer, and the chat's tool).
+pub(super) async fn overview_of(
+    state: &AppState,
+    principal: &Principal,
+    lang: Lang,
+) -> Result<Overview, ApiError> {
+    let (viewer, whose) = reader(principal, true)?;
     let today = today();
     let daily = db::daily(&state.db, whose, Days::ending(today, rules::HISTORY_DAYS)).await?;
     let trends = rules::trends(&daily, today);
@@ -404,7 +413,7 @@ pub(super) async fn overview(
         });
     }
 
-    Ok(axum::Json(Overview {
+    Ok(Overview {
         lang: lang.as_str(),
         scope: scope_name(viewer),
         time_zone: "UTC",
@@ -437,7 +446,7 @@ pub(super) async fn overview(
                 .map(|e| Money::in_code(e, Some(&o.currency))),
         }),
         summary,
-    }))
+    })
 }
 
 /// Figures as JSON: counts, shares, changes and ratios as numbers, amounts as decimal
@@ -543,7 +552,9 @@ pub(super) struct SuggestionsAnswer {
 }
 
 /// Most offers a page of suggestions holds.
-const MAX_SUGGESTIONS: u32 = 50;
+pub(super) const MAX_SUGGESTIONS: u32 = 50;
+/// Offers a page of suggestions holds unless asked.
+pub(super) const DEFAULT_SUGGESTIONS: u32 = 10;
 
 /// Approved offers the promoter has not joined, ranked by fit from the numbers: the
 /// categories and countries where the promoter's traffic converts, the offer's EPC and CR
@@ -563,13 +574,29 @@ pub(super) async fn suggestions(
 ) -> Result<axum::Json<SuggestionsAnswer>, ApiError> {
     principal.require(Scope::StatsRead)?;
     principal.require(Scope::OffersRead)?;
-    let promoter = principal.promoter()?;
+    principal.promoter()?;
     let lang = language(q.lang.as_deref(), &headers)?;
     let limit = match q.limit {
-        None => 10,
+        None => DEFAULT_SUGGESTIONS,
         Some(n) if (1..=MAX_SUGGESTIONS).contains(&n) => n,
         Some(_) => return Err(ApiError::field("limit", "must be 1 to 50")),
     };
+    Ok(axum::Json(
+        suggestions_of(&state, &principal, lang, limit).await?,
+    ))
+}
+
+/// The suggestions as `principal` sees them, at most `limit` (the route's answer, and the
+/// chat's tool).
+pub(super) async fn suggestions_of(
+    state: &AppState,
+    principal: &Principal,
+    lang: Lang,
+    limit: u32,
+) -> Result<SuggestionsAnswer, ApiError> {
+    principal.require(Scope::StatsRead)?;
+    principal.require(Scope::OffersRead)?;
+    let promoter = principal.promoter()?;
     let today = today();
     let window = rules::window(today);
     let own = db::own_traffic(&state.db, promoter, window).await?;
@@ -615,7 +642,7 @@ pub(super) async fn suggestions(
             })
         })
         .collect();
-    Ok(axum::Json(SuggestionsAnswer {
+    Ok(SuggestionsAnswer {
         lang: lang.as_str(),
         from: iso(window.from),
         to: iso(window.to),
@@ -628,7 +655,7 @@ pub(super) async fn suggestions(
             geo_blocked: s.geo_blocked,
         },
         note,
-    }))
+    })
 }
 
 /// A finding.
@@ -681,8 +708,17 @@ pub(super) async fn analysis(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<axum::Json<AnalysisAnswer>, ApiError> {
-    let (viewer, whose) = reader(&principal, false)?;
     let lang = language(q.lang.as_deref(), &headers)?;
+    Ok(axum::Json(analysis_of(&state, &principal, lang).await?))
+}
+
+/// The analysis as `principal` sees it (the route's answer, and the chat's tool).
+pub(super) async fn analysis_of(
+    state: &AppState,
+    principal: &Principal,
+    lang: Lang,
+) -> Result<AnalysisAnswer, ApiError> {
+    let (viewer, whose) = reader(principal, false)?;
     let window = rules::window(today());
     let facts = db::analysis(&state.db, viewer, whose, window).await?;
     let findings = rules::analyse(&facts)
@@ -698,14 +734,14 @@ pub(super) async fn analysis(
             }
         })
         .collect();
-    Ok(axum::Json(AnalysisAnswer {
+    Ok(AnalysisAnswer {
         lang: lang.as_str(),
         scope: scope_name(viewer),
         time_zone: "UTC",
         from: iso(window.from),
         to: iso(window.to),
         findings,
-    }))
+    })
 }
 
 /// A tip.
@@ -748,8 +784,17 @@ pub(super) async fn tips(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<axum::Json<TipsAnswer>, ApiError> {
-    let (viewer, whose) = reader(&principal, false)?;
     let lang = language(q.lang.as_deref(), &headers)?;
+    Ok(axum::Json(tips_of(&state, &principal, lang).await?))
+}
+
+/// The tips as `principal` sees them (the route's answer, and the chat's tool).
+pub(super) async fn tips_of(
+    state: &AppState,
+    principal: &Principal,
+    lang: Lang,
+) -> Result<TipsAnswer, ApiError> {
+    let (viewer, whose) = reader(principal, false)?;
     let today = today();
     let window = rules::window(today);
     let daily = db::daily(&state.db, whose, Days::ending(today, 14)).await?;
@@ -781,7 +826,7 @@ pub(super) async fn tips(
         statuses: db::statuses(&state.db, whose, window).await?,
         offers: db::offer_count(&state.db, whose).await?,
     };
-    Ok(axum::Json(TipsAnswer {
+    Ok(TipsAnswer {
         lang: lang.as_str(),
         scope: scope_name(viewer),
         tips: rules::tips(&facts)
@@ -793,11 +838,11 @@ pub(super) async fn tips(
                 threshold: t.threshold,
             })
             .collect(),
-    }))
+    })
 }
 
 /// The assistant's routes.
-pub fn router() -> OpenApiRouter<AppState> {
+pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(overview))
         .routes(routes!(suggestions))

@@ -8,13 +8,23 @@
 //! - `texts.rs`: the catalogue of texts in both languages, filled with the rules' figures.
 //! - `db.rs`: the facts, from the stats rollups (live traffic only), offers, links,
 //!   conversions and points.
-//! - [`router`]: `GET /v1/assistant/overview`, `/suggestions`, `/analysis`, `/tips`.
+//! - `http.rs`: `GET /v1/assistant/overview`, `/suggestions`, `/analysis`, `/tips`; the
+//!   answers are built by functions the chat's tools call too, as the same caller.
+//! - `chat/`: the bring-your-own-key chat (`PUT`/`GET`/`DELETE /v1/assistant/provider`,
+//!   `POST /v1/assistant/chat`).
 //!
-//! The bring-your-own-key chat is not built yet.
+//! [`router`] serves both.
 
+mod chat;
 mod db;
 mod http;
 mod rules;
 mod texts;
 
-pub use http::router;
+pub use chat::AssistantChatSettings;
+pub(crate) use chat::settings;
+
+/// The assistant's routes: the insights and the chat.
+pub fn router() -> utoipa_axum::router::OpenApiRouter<crate::app::startup::AppState> {
+    http::router().merge(chat::router())
+}

@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use time::{Date, Duration};
 
+use crate::fraud::insights::two_proportion_z;
 use crate::kernel::{OfferId, PromoterId};
 use crate::offers::PayoutModel;
 use crate::programme::rules::{Level, Progress, progress};
@@ -422,6 +423,11 @@ pub(super) struct CrComparison {
     pub median: f64,
     /// How many offers the median is over.
     pub offers: usize,
+    /// The caller's CR against the rest of the platform's traffic on the same offers
+    /// (promoters) or on the other offers with data (advertisers), as a two-proportion
+    /// z-score; none when that rest has fewer than [`PLATFORM_MIN_CLICKS`] clicks or no
+    /// variance.
+    pub z: Option<f64>,
 }
 
 impl CrComparison {
@@ -471,13 +477,64 @@ pub(super) fn cr_vs_platform(
     let median = median(medians).filter(|m| *m > 0.0)?;
     let clicks: i64 = compared.iter().map(|o| o.sums.total_clicks()).sum();
     let conversions: i64 = compared.iter().map(|o| o.sums.conversions).sum();
+    let rest = match viewer {
+        // The platform's traffic on the promoter's compared offers, less the promoter's.
+        Viewer::Promoter => compared
+            .iter()
+            .filter_map(|o| platform.get(&o.id).map(|p| (&p.sums, &o.sums)))
+            .fold(Rest::default(), |r, (all, own)| {
+                r.add(
+                    all.total_clicks() - own.total_clicks(),
+                    all.conversions - own.conversions,
+                )
+            }),
+        _ => other_offers(platform, own),
+    };
     Some(CrComparison {
         cr: ratio(conversions, clicks),
         clicks,
         conversions,
         median,
         offers,
+        z: rest.z_of(clicks, conversions),
     })
+}
+
+/// The platform's offers with data that are not among `own`, together.
+fn other_offers(platform: &BTreeMap<OfferId, PlatformOffer>, own: &[OfferFacts]) -> Rest {
+    platform
+        .iter()
+        .filter(|(id, p)| p.has_data() && !own.iter().any(|o| o.id == **id))
+        .fold(Rest::default(), |r, (_, p)| {
+            r.add(p.sums.total_clicks(), p.sums.conversions)
+        })
+}
+
+/// The clicks and conversions a rate is compared against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Rest {
+    /// Clicks.
+    pub clicks: i64,
+    /// Conversions.
+    pub conversions: i64,
+}
+
+impl Rest {
+    fn add(self, clicks: i64, conversions: i64) -> Self {
+        Self {
+            clicks: self.clicks + clicks.max(0),
+            conversions: self.conversions + conversions.max(0),
+        }
+    }
+
+    /// The z-score of `conversions` in `clicks` against this rest, rounded to 2 decimals;
+    /// none under [`PLATFORM_MIN_CLICKS`] in the rest.
+    pub(super) fn z_of(self, clicks: i64, conversions: i64) -> Option<f64> {
+        if self.clicks < PLATFORM_MIN_CLICKS {
+            return None;
+        }
+        two_proportion_z(clicks, conversions, self.clicks, self.conversions).map(|z| round(z, 2))
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1246,7 +1303,10 @@ pub(super) fn analyse(f: &AnalysisFacts) -> Vec<Finding> {
                 ("offers", Figure::Count(c.offers as i64)),
                 ("clicks", Figure::Count(c.clicks)),
                 ("conversions", Figure::Count(c.conversions)),
-            ],
+            ]
+            .into_iter()
+            .chain(c.z.map(|z| ("z_score", Figure::Ratio(z))))
+            .collect(),
         });
     }
     if f.viewer == Viewer::Advertiser {
@@ -1411,6 +1471,7 @@ fn offers_vs_platform(f: &AnalysisFacts) -> Vec<Finding> {
     let Some(median_cr) = median(with_data.iter().map(|p| p.sums.cr()).collect()) else {
         return vec![];
     };
+    let others = other_offers(&f.platform, &f.offers);
     let mut own: Vec<&OfferFacts> = f
         .offers
         .iter()
@@ -1443,6 +1504,9 @@ fn offers_vs_platform(f: &AnalysisFacts) -> Vec<Finding> {
                 ("platform_median_cr", share(median_cr)),
                 ("clicks", Figure::Count(o.sums.total_clicks())),
             ];
+            if let Some(z) = others.z_of(o.sums.total_clicks(), o.sums.conversions) {
+                figures.push(("z_score", Figure::Ratio(z)));
+            }
             if let Some(epc) = o.sums.epc_in(&o.currency) {
                 figures.push(("epc", money(epc, &o.currency)));
             }
@@ -1921,6 +1985,53 @@ mod tests {
         assert!(cr_vs_platform(Viewer::Promoter, &own, &two).is_some());
         assert_eq!(standing(0.04, 0.08), Standing::Near);
         assert_eq!(standing(0.0399, 0.08), Standing::FarBelow);
+    }
+
+    /// The z-score written out from its definition, for the tests.
+    fn z(n1: f64, c1: f64, n2: f64, c2: f64) -> f64 {
+        let pooled = (c1 + c2) / (n1 + n2);
+        let se = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)).sqrt();
+        ((c1 / n1 - c2 / n2) / se * 100.0).round() / 100.0
+    }
+
+    #[test]
+    fn the_cr_comparison_has_a_z_score_against_the_rest_of_the_platform() {
+        let own = vec![
+            offer(1, "USD", sums("USD", 100, 2, "0")),
+            offer(2, "USD", sums("USD", 100, 4, "0")),
+            offer(3, "USD", sums("USD", 10, 10, "0")),
+        ];
+        let platform_offer = |clicks, conversions| PlatformOffer {
+            currency: "USD".into(),
+            sums: sums("USD", clicks, conversions, "0"),
+        };
+        let platform = BTreeMap::from([
+            (OfferId(1), platform_offer(1000, 100)),
+            (OfferId(2), platform_offer(1000, 60)),
+            (OfferId(3), platform_offer(1000, 500)),
+            (OfferId(4), platform_offer(1000, 900)),
+        ]);
+        // A promoter: 6 in 200 against the others on offers 1 and 2: 98 + 56 in 900 + 900.
+        let c = cr_vs_platform(Viewer::Promoter, &own, &platform);
+        let expected = z(200.0, 6.0, 1800.0, 154.0);
+        assert!(expected < -2.0, "{expected}");
+        assert_eq!(c.and_then(|c| c.z), Some(expected));
+        // An advertiser: against the offers not its own (offer 4: 900 in 1000).
+        let c = cr_vs_platform(Viewer::Advertiser, &own, &platform);
+        assert_eq!(c.and_then(|c| c.z), Some(z(200.0, 6.0, 1000.0, 900.0)));
+        // Others with fewer than 100 clicks: no z-score.
+        let thin = BTreeMap::from([
+            (OfferId(1), platform_offer(150, 3)),
+            (OfferId(2), platform_offer(149, 5)),
+        ]);
+        let c = cr_vs_platform(Viewer::Promoter, &own, &thin);
+        assert_eq!(c.as_ref().map(|c| (c.clicks, c.z)), Some((200, None)));
+        // No variance (nothing converts anywhere): none either.
+        let flat = BTreeMap::from([(OfferId(1), platform_offer(1000, 2))]);
+        let none = vec![offer(1, "USD", sums("USD", 100, 0, "0"))];
+        let flat_none = BTreeMap::from([(OfferId(1), platform_offer(1000, 0))]);
+        assert!(cr_vs_platform(Viewer::Promoter, &own, &flat).is_some_and(|c| c.z.is_some()));
+        assert!(cr_vs_platform(Viewer::Promoter, &none, &flat_none).is_none_or(|c| c.z.is_none()));
         assert_eq!(standing(0.12, 0.08), Standing::Near);
         assert_eq!(standing(0.1201, 0.08), Standing::FarAbove);
     }
@@ -2132,6 +2243,7 @@ mod tests {
             conversions: 0,
             median: 0.1,
             offers: 3,
+            z: None,
         };
         f.cr = Some(cmp(0.05));
         assert!(!fired(TipCode::CrFarBelowMedian, &f), "exactly half");

@@ -652,6 +652,7 @@ mod tests {
                     conversions: 1,
                     median: 0.1,
                     offers: 2,
+                    z: None,
                 }),
                 statuses: statuses.clone(),
                 offers: 0,

@@ -266,16 +266,27 @@ pub fn z_score(
             clicks: others_clicks,
         });
     }
-    let (n1, n2) = (clicks as f64, others_clicks as f64);
-    let (p1, p2) = (conversions as f64 / n1, others_conversions as f64 / n2);
-    let p = (conversions + others_conversions) as f64 / (n1 + n2);
+    two_proportion_z(clicks, conversions, others_clicks, others_conversions).ok_or(NoZ::NoVariance)
+}
+
+/// The two-proportion z-test with a pooled rate of `c₁` conversions in `n₁` clicks against
+/// `c₂` in `n₂`: `(p₁ − p₂) / √(p (1 − p) (1/n₁ + 1/n₂))`, `p = (c₁ + c₂)/(n₁ + n₂)`. None
+/// when there is no variance to compare against (no click, no conversion, or every click
+/// converting) or no clicks on a side. The minimums of data are the caller's.
+pub fn two_proportion_z(n1: i64, c1: i64, n2: i64, c2: i64) -> Option<f64> {
+    if n1 <= 0 || n2 <= 0 {
+        return None;
+    }
+    let (n1, n2) = (n1 as f64, n2 as f64);
+    let (p1, p2) = (c1 as f64 / n1, c2 as f64 / n2);
+    let p = (c1 + c2) as f64 / (n1 + n2);
     let variance = p * (1.0 - p) * (1.0 / n1 + 1.0 / n2);
     // Conversions are bucketed by their own time and clicks by theirs, so a rate can pass
     // 1: the pooled variance is then not positive, and there is nothing to compare.
     if variance.is_nan() || variance <= 0.0 {
-        return Err(NoZ::NoVariance);
+        return None;
     }
-    Ok((p1 - p2) / variance.sqrt())
+    Some((p1 - p2) / variance.sqrt())
 }
 
 /// A promoter's conversion rate on an offer against the offer's other promoters.

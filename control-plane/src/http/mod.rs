@@ -139,7 +139,6 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(crate::programme::router())
         .merge(crate::sandbox::router())
         .merge(crate::assistant::router())
-        .merge(crate::assistant_chat::router())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
 }

@@ -527,6 +527,13 @@ fn close_pct(a: &Value, b: Option<f64>, what: &str) {
     }
 }
 
+/// A two-proportion z-score with a pooled rate, from its definition.
+fn z_score(n1: i64, c1: i64, n2: i64, c2: i64) -> f64 {
+    let (n1, c1, n2, c2) = (n1 as f64, c1 as f64, n2 as f64, c2 as f64);
+    let pooled = (c1 + c2) / (n1 + n2);
+    (c1 / n1 - c2 / n2) / (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)).sqrt()
+}
+
 async fn get(app: &TestApp, who: &Account, path: &str) -> Value {
     app.get_json(path, &who.token).await
 }
@@ -789,6 +796,19 @@ async fn overview_and_analysis_match_a_recount_within_each_tenancy() {
     close(&f["figures"]["cr"], round(cr, 4), "cr");
     close(&f["figures"]["platform_median_cr"], round(m, 4), "median");
     assert_eq!(f["figures"]["offers"], 2);
+    // The z-score against the other promoters' traffic on the same offers.
+    let (rest_clicks, rest_conv) = compared.iter().fold((0, 0), |(c, v), id| {
+        (
+            c + platform[id].clicks - own[id].clicks,
+            v + platform[id].conversions - own[id].conversions,
+        )
+    });
+    assert!(rest_clicks >= 100, "{rest_clicks}");
+    close(
+        &f["figures"]["z_score"],
+        round(z_score(clicks, conv, rest_clicks, rest_conv), 2),
+        "z-score",
+    );
     // Countries and sub-IDs: most conversions, then clicks.
     let top: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
         "WITH c AS (SELECT coalesce(country, '') v, count(*) n FROM clicks
@@ -915,6 +935,16 @@ async fn overview_and_analysis_match_a_recount_within_each_tenancy() {
         };
         assert_eq!(code, expected, "{f}");
         close(&f["figures"]["platform_median_cr"], round(m, 4), "median");
+        // Its z-score against the other advertisers' offers with data, together.
+        let (rest_clicks, rest_conv) = platform
+            .iter()
+            .filter(|(id, t)| t.clicks >= 100 && !own.contains_key(id))
+            .fold((0, 0), |(c, v), (_, t)| (c + t.clicks, v + t.conversions));
+        close(
+            &f["figures"]["z_score"],
+            round(z_score(t.clicks, t.conversions, rest_clicks, rest_conv), 2),
+            "offer z-score",
+        );
     }
     assert_eq!(compared, own.values().filter(|t| t.clicks >= 30).count());
     // Best and worst promoters by EPC on Acme's offers (USD, 30 clicks).

@@ -16,7 +16,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, mpsc};
 
-use crate::helpers::{Account, Options, TestApp, fields, problem, spawn_app, spawn_with};
+use crate::helpers::{
+    Account, Options, TestApp, fields, problem, spawn_app, spawn_with, wait_until,
+};
 use crate::tracking::{Click, at, market_with};
 
 const KEY: &str = "sk-test-7f3c9a1e5b2d8c4f6a0e";
@@ -34,6 +36,8 @@ enum Reply {
     Stall(Duration),
     /// This body as it is.
     Raw(&'static str),
+    /// This many text chunks, one every interval (each gap under the read timeout).
+    Trickle(usize, Duration),
 }
 
 #[derive(Default)]
@@ -179,6 +183,23 @@ async fn answer(State(inner): State<Arc<Mutex<Inner>>>, req: axum::extract::Requ
                 .into_response()
         }
         Reply::Raw(text) => (sse, text).into_response(),
+        Reply::Trickle(n, every) => {
+            let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(1);
+            tokio::spawn(async move {
+                for i in 0..n {
+                    let line = format!("data: {}\n\n", text_chunk(&format!("part {i} ")));
+                    if tx.send(Ok(Bytes::from(line))).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(every).await;
+                }
+            });
+            (
+                sse,
+                Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
+            )
+                .into_response()
+        }
         Reply::EchoTool => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
@@ -322,7 +343,17 @@ async fn deltas_stream_in_order_without_waiting_for_the_whole_answer() {
         .iter()
         .filter_map(|t| t["function"]["name"].as_str())
         .collect();
-    assert_eq!(tools, ["get_stats", "list_offers"]);
+    assert_eq!(
+        tools,
+        [
+            "get_overview",
+            "get_analysis",
+            "get_tips",
+            "get_stats",
+            "list_offers",
+            "get_suggestions"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -446,6 +477,167 @@ async fn a_tool_call_reads_the_callers_own_stats_and_never_another_tenants() {
         .filter_map(|o| o["id"].as_i64())
         .collect();
     assert_eq!(ids, [rival_offer]);
+}
+
+/// The tool names the provider was offered in request `i`.
+fn offered(provider: &Provider, i: usize) -> Vec<String> {
+    provider.requests()[i].1["tools"]
+        .as_array()
+        .map(|tools| {
+            tools
+                .iter()
+                .filter_map(|t| t["function"]["name"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The tool result the fake provider echoed as the answer, as JSON.
+fn echoed(seen: &[(String, Value)]) -> Value {
+    let last = seen.last().expect("events");
+    assert_eq!(last.0, "message", "{seen:?}");
+    serde_json::from_str(last.1["content"].as_str().unwrap_or("")).expect("JSON tool result")
+}
+
+#[tokio::test]
+async fn the_insights_are_tools_answering_what_their_routes_answer_to_the_same_caller() {
+    let m = market_with(Options::default(), json!({})).await;
+    let today = time::OffsetDateTime::now_utc();
+    let clicks: Vec<Value> = (0..4)
+        .map(|i| {
+            let mut c = Click::new(m.offer, m.promoter.id, today - time::Duration::minutes(i));
+            c.ip = format!("198.18.7.{i}");
+            c.event()
+        })
+        .collect();
+    m.app.ingest(&clicks).await;
+    // The clicks' points come from the programme's consumer, after the ingest.
+    wait_until("the clicks' points", async || {
+        let o = m
+            .app
+            .get_json("/v1/assistant/overview", &m.promoter.token)
+            .await;
+        o["level"]["lifetime_points"] == 4
+    })
+    .await;
+    let provider = Provider::start().await;
+    assert_eq!(
+        store(&m.app, &m.promoter, &provider.base).await.status(),
+        200
+    );
+    for (tool_name, route) in [
+        ("get_overview", "/v1/assistant/overview?lang=ar"),
+        ("get_analysis", "/v1/assistant/analysis?lang=ar"),
+        ("get_tips", "/v1/assistant/tips?lang=ar"),
+        (
+            "get_suggestions",
+            "/v1/assistant/suggestions?lang=ar&limit=3",
+        ),
+    ] {
+        let args = if tool_name == "get_suggestions" {
+            json!({"limit": 3})
+        } else {
+            json!({})
+        };
+        provider.script(vec![tool(tool_name, args), Reply::EchoTool]);
+        let resp = m
+            .app
+            .post("/v1/assistant/chat")
+            .bearer_auth(&m.promoter.token)
+            .json(&json!({"lang": "ar", "messages": [{"role": "user", "content": "كيف أدائي؟"}]}))
+            .send()
+            .await
+            .expect("request");
+        let seen = events(resp).await;
+        let via_route = m.app.get_json(route, &m.promoter.token).await;
+        assert_eq!(echoed(&seen), via_route, "{tool_name}");
+        let tool_event = seen
+            .iter()
+            .find(|(n, _)| n == "tool")
+            .expect("a tool event");
+        assert_eq!(tool_event.1["name"], tool_name);
+    }
+    // The promoter's own clicks are in the overview the model read (today's period).
+    provider.script(vec![tool("get_overview", json!({})), Reply::EchoTool]);
+    let seen = events(ask(&m.app, &m.promoter, "Today?").await).await;
+    let overview = echoed(&seen);
+    let today_period = overview["periods"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["period"] == "today"))
+        .cloned()
+        .expect("today");
+    assert_eq!(today_period["current"]["clicks"], 4, "{overview}");
+    assert!(
+        offered(&provider, provider.requests().len() - 2).contains(&"get_suggestions".to_owned())
+    );
+
+    // An advertiser is not offered suggestions, and a model asking anyway hears why.
+    let advertiser = &m.adv;
+    assert_eq!(
+        store(&m.app, advertiser, &provider.base).await.status(),
+        200
+    );
+    provider.script(vec![tool("get_suggestions", json!({})), Reply::EchoTool]);
+    let first = provider.requests().len();
+    let seen = events(ask(&m.app, advertiser, "What should I join?").await).await;
+    let tools = offered(&provider, first);
+    assert!(tools.contains(&"get_analysis".to_owned()), "{tools:?}");
+    assert!(!tools.contains(&"get_suggestions".to_owned()), "{tools:?}");
+    let refusal = echoed(&seen);
+    assert!(
+        refusal["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("promoter")),
+        "{refusal}"
+    );
+    // Arguments the insights do not take are refused.
+    provider.script(vec![
+        tool("get_analysis", json!({"advertiser_id": 1})),
+        Reply::EchoTool,
+        tool("get_suggestions", json!({"limit": 500})),
+        Reply::EchoTool,
+    ]);
+    let seen = events(ask(&m.app, advertiser, "Others?").await).await;
+    assert!(
+        echoed(&seen)["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("advertiser_id"))
+    );
+    let seen = events(ask(&m.app, &m.promoter, "Many?").await).await;
+    assert!(
+        echoed(&seen)["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("limit"))
+    );
+}
+
+#[tokio::test]
+async fn a_chat_longer_than_the_total_limit_ends_in_a_timeout_event() {
+    let app = spawn_with(Options {
+        env: vec![
+            ("AFFTOK_ASSISTANT_TIMEOUT_SECS", "2".to_owned()),
+            ("AFFTOK_ASSISTANT_READ_TIMEOUT_SECS", "2".to_owned()),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let provider = Provider::start().await;
+    let pat = app.promoter("slowpoke").await;
+    assert_eq!(store(&app, &pat, &provider.base).await.status(), 200);
+    // Never silent for a whole second, but 6 s in all.
+    provider.script(vec![Reply::Trickle(12, Duration::from_millis(500))]);
+    let seen = events(ask(&app, &pat, "Take your time").await).await;
+    let deltas = seen.iter().filter(|(n, _)| n == "delta").count();
+    assert!(
+        (1..12).contains(&deltas),
+        "some deltas came first: {seen:?}"
+    );
+    let error = error_of(&seen);
+    assert_eq!(error["code"], "timeout", "{seen:?}");
+    assert!(
+        error["message"].as_str().is_some_and(|m| m.contains("2 s")),
+        "{error}"
+    );
 }
 
 #[tokio::test]

@@ -23,11 +23,12 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::super::texts::Lang;
+use super::client::{self, ChatError, Target};
+use super::provider::{self, OpenError};
+use super::tools;
 use crate::accounts::{Principal, Role};
 use crate::app::startup::AppState;
-use crate::assistant_chat::client::{self, ChatError, Target};
-use crate::assistant_chat::provider::{self, OpenError};
-use crate::assistant_chat::tools;
 use crate::http::extract::{Auth, Json};
 use crate::kernel::error::{ApiError, FieldError};
 use crate::kernel::{Tenant, UserId};
@@ -300,7 +301,8 @@ pub(super) async fn chat(
     let (tx, rx) = mpsc::channel::<Result<Event, Infallible>>(64);
     let conversation = Conversation {
         state,
-        tenant: principal.tenant(),
+        lang: if lang == "ar" { Lang::Ar } else { Lang::En },
+        principal,
         http,
         provider: opened,
         tx: tx.clone(),
@@ -370,7 +372,8 @@ impl From<ChatError> for Stop {
 /// One answer in the making.
 struct Conversation {
     state: AppState,
-    tenant: Tenant,
+    principal: Principal,
+    lang: Lang,
     http: reqwest::Client,
     provider: provider::Opened,
     tx: mpsc::Sender<Result<Event, Infallible>>,
@@ -388,7 +391,7 @@ impl Conversation {
             key: &self.provider.key,
         };
         let catalogue = if settings.max_tool_rounds > 0 {
-            tools::catalogue()
+            tools::catalogue(self.principal.tenant())
         } else {
             Vec::new()
         };
@@ -430,8 +433,12 @@ impl Conversation {
                 })).collect::<Vec<_>>(),
             }));
             for call in &completion.tool_calls {
-                let outcome =
-                    tools::run(&self.state.db, self.tenant, &call.name, &call.arguments).await;
+                let caller = tools::Caller {
+                    state: &self.state,
+                    principal: &self.principal,
+                    lang: self.lang,
+                };
+                let outcome = tools::run(caller, &call.name, &call.arguments).await;
                 let arguments: Value = serde_json::from_str(&call.arguments)
                     .unwrap_or_else(|_| Value::String(call.arguments.clone()));
                 let shown = event(
@@ -453,7 +460,7 @@ impl Conversation {
 }
 
 /// The routes.
-pub fn router() -> OpenApiRouter<AppState> {
+pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(put_provider, get_provider, delete_provider))
         .routes(routes!(chat))

@@ -1,5 +1,5 @@
-//! The assistant's bring-your-own-key chat (DESIGN §14), kept apart from `assistant/` (the
-//! insights without a model) until the two are folded together.
+//! The assistant's bring-your-own-key chat (DESIGN §14): a model that answers from the
+//! caller's own numbers through tools that run the assistant's insights and the stats API.
 //!
 //! - A promoter or advertiser stores an OpenAI-compatible provider (`provider.rs`): base URL,
 //!   model and API key, the key sealed with AES-256-GCM under the key-encryption key with the
@@ -15,8 +15,8 @@
 mod client;
 mod http;
 mod provider;
-pub mod settings;
+pub(crate) mod settings;
 mod tools;
 
-pub use http::router;
+pub(super) use http::router;
 pub use settings::AssistantChatSettings;

@@ -1,13 +1,23 @@
-//! The tools the model may call, run as the caller: every read starts from the caller's
-//! tenant, and no argument names anyone else (an argument the tool does not know, such as
-//! a promoter or advertiser id, is refused rather than ignored silently, so the model hears
-//! why). Each result is JSON cut to [`RESULT_BYTES`].
+//! The tools the model may call, run as the caller: the assistant's own answers (overview,
+//! suggestions, analysis, tips, built by the same functions as its routes, for the same
+//! principal), the stats API's totals and the caller's offers. Every read starts from the
+//! caller's tenant, and no argument names anyone else (an argument the tool does not know,
+//! such as a promoter or advertiser id, is refused rather than ignored silently, so the
+//! model hears why). Each result is JSON cut to [`RESULT_BYTES`].
 
+use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use time::{Date, Duration, OffsetDateTime};
 
+use super::super::http::{
+    DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS, analysis_of, overview_of, suggestions_of, tips_of,
+};
+use super::super::texts::Lang;
+use crate::accounts::Principal;
+use crate::app::startup::AppState;
 use crate::kernel::Tenant;
+use crate::kernel::error::ApiError;
 
 /// The most a tool's result may weigh, in bytes of JSON text.
 pub(crate) const RESULT_BYTES: usize = 8 * 1024;
@@ -15,9 +25,34 @@ pub(crate) const RESULT_BYTES: usize = 8 * 1024;
 /// Offers listed at most.
 const OFFERS_LISTED: u32 = 50;
 
-/// The tools' descriptions, as the provider's `tools` parameter wants them.
-pub(crate) fn catalogue() -> Vec<Value> {
-    vec![
+/// A tool without parameters.
+fn bare(name: &str, description: &str) -> Value {
+    json!({
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {"type": "object", "properties": {}, "additionalProperties": false}
+        }
+    })
+}
+
+/// The tools' descriptions for `tenant`, as the provider's `tools` parameter wants them
+/// (suggestions are for promoters only).
+pub(crate) fn catalogue(tenant: Tenant) -> Vec<Value> {
+    let mut tools = vec![
+        bare(
+            "get_overview",
+            "The caller's overview: today, the last 7 and 30 UTC days with the change against the period before, the best offer of the 30 days, and a promoter's level and points to the next level.",
+        ),
+        bare(
+            "get_analysis",
+            "Findings over the last 30 UTC days, each with its figures and a recommendation: best and worst offers by EPC, the conversion rate against the platform median (with a z-score), top countries and sub-IDs, hours, filtered share, conversions waiting for review; for advertisers also their offers against the platform and their best and worst promoters.",
+        ),
+        bare(
+            "get_tips",
+            "Tips triggered by the caller's own numbers, each with the number that triggered it and its threshold.",
+        ),
         json!({
             "type": "function",
             "function": {
@@ -33,18 +68,39 @@ pub(crate) fn catalogue() -> Vec<Value> {
                 }
             }
         }),
-        json!({
+        bare(
+            "list_offers",
+            "The caller's offers: an advertiser's own offers, or the offers a promoter has joined; with status, category and payout.",
+        ),
+    ];
+    if matches!(tenant, Tenant::Promoter(_)) {
+        tools.push(json!({
             "type": "function",
             "function": {
-                "name": "list_offers",
-                "description": "The caller's offers: an advertiser's own offers, or the offers a promoter has joined; with status, category and payout.",
-                "parameters": {"type": "object", "properties": {}, "additionalProperties": false}
+                "name": "get_suggestions",
+                "description": "Approved offers the promoter has not joined, ranked by fit from their own numbers and the offers' platform EPC and CR, each with its reasons and figures; and what was left out (paused, capped, closed to the promoter's countries).",
+                "parameters": {
+                    "type": "object",
+                    "properties": {
+                        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_SUGGESTIONS, "description": "How many offers (default 10)"}
+                    },
+                    "additionalProperties": false
+                }
             }
-        }),
-        // Hook: the assistant's insight endpoints (`assistant/`: overview, suggestions,
-        // analysis, tips; DESIGN §14) become tools here when they land, each calling that
-        // feature's mod.rs with the same tenant, and a branch in `run`.
-    ]
+        }));
+    }
+    tools
+}
+
+/// Who asks, in which language: the chat's caller.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Caller<'a> {
+    /// The service's state.
+    pub state: &'a AppState,
+    /// The signed-in promoter or advertiser.
+    pub principal: &'a Principal,
+    /// The language of the chat (the insights' texts come in it).
+    pub lang: Lang,
 }
 
 /// What a tool call came to: its result for the model and a short line for the user.
@@ -56,13 +112,37 @@ pub(crate) struct Outcome {
     pub summary: String,
 }
 
-/// Runs the tool `name` with `arguments` (JSON text from the model) as `tenant`.
-pub(crate) async fn run(db: &PgPool, tenant: Tenant, name: &str, arguments: &str) -> Outcome {
+/// Runs the tool `name` with `arguments` (JSON text from the model) as `caller`.
+pub(crate) async fn run(caller: Caller<'_>, name: &str, arguments: &str) -> Outcome {
     let args = match parse_arguments(arguments) {
         Ok(args) => args,
         Err(why) => return refused(why),
     };
+    let (db, tenant) = (&caller.state.db, caller.principal.tenant());
     let answer = match name {
+        "get_overview" => insight(
+            &args,
+            overview_of(caller.state, caller.principal, caller.lang).await,
+            |o| format!("overview of {} periods", o.periods.len()),
+        ),
+        "get_analysis" => insight(
+            &args,
+            analysis_of(caller.state, caller.principal, caller.lang).await,
+            |a| format!("{} findings from {} to {}", a.findings.len(), a.from, a.to),
+        ),
+        "get_tips" => insight(
+            &args,
+            tips_of(caller.state, caller.principal, caller.lang).await,
+            |t| format!("{} tips", t.tips.len()),
+        ),
+        "get_suggestions" => match limit(&args) {
+            Ok(n) => insight(
+                &serde_json::Map::new(),
+                suggestions_of(caller.state, caller.principal, caller.lang, n).await,
+                |s| format!("{} of {} suggested offers", s.data.len(), s.total),
+            ),
+            Err(why) => Err(why),
+        },
         "get_stats" => get_stats(db, tenant, &args).await,
         "list_offers" => list_offers(db, tenant, &args).await,
         other => Err(format!("there is no tool named {other:?}")),
@@ -80,6 +160,38 @@ fn refused(why: String) -> Outcome {
     Outcome {
         result: limited(&json!({"error": why})),
         summary: format!("refused: {why}"),
+    }
+}
+
+/// An insight's answer as a tool result: the JSON the route would answer and a summary;
+/// a refusal (403: suggestions for an advertiser) or a failure in words.
+fn insight<T: Serialize>(
+    args: &serde_json::Map<String, Value>,
+    answer: Result<T, ApiError>,
+    summary: impl FnOnce(&T) -> String,
+) -> Result<(Value, String), String> {
+    only(args, &[])?;
+    match answer {
+        Ok(answer) => {
+            let value = serde_json::to_value(&answer)
+                .map_err(|_| "the answer could not be written".to_owned())?;
+            Ok((value, summary(&answer)))
+        }
+        Err(ApiError::Forbidden(why)) => Err(why.to_string()),
+        Err(_) => Err("the assistant's numbers could not be read just now".to_owned()),
+    }
+}
+
+/// The `limit` of `get_suggestions`.
+fn limit(args: &serde_json::Map<String, Value>) -> Result<u32, String> {
+    only(args, &["limit"])?;
+    match args.get("limit") {
+        None | Some(Value::Null) => Ok(DEFAULT_SUGGESTIONS),
+        Some(v) => v
+            .as_u64()
+            .filter(|n| (1..=u64::from(MAX_SUGGESTIONS)).contains(n))
+            .map(|n| n as u32)
+            .ok_or_else(|| format!("limit must be a whole number from 1 to {MAX_SUGGESTIONS}")),
     }
 }
 
