@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use afftok_shared::link::Link;
 use serde_json::json;
 
-use crate::helpers::{KEK_B64, PASSWORD, TestApp, fresh_database, spawn_app};
+use crate::helpers::{KEK_B64, PASSWORD, TestApp, fresh_database, spawn_app, wait_until};
 
 /// Runs the binary and waits for it. It blocks its thread: the tests that call it run on two
 /// worker threads, so the test app's server and jobs keep running meanwhile (on one thread,
@@ -483,4 +483,115 @@ async fn dev_seed_builds_the_demo_once_then_reuses_it() {
     .await;
     assert_eq!(code, 0, "an existing offer needs no URL: {err}");
     std::fs::remove_file(&key_file).ok();
+}
+
+/// The codes of an analysis' findings.
+fn finding_codes(analysis: &serde_json::Value) -> Vec<&str> {
+    analysis["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["code"].as_str())
+        .collect()
+}
+
+/// The demo's marketplace (`AFFTOK_DEV_MARKET=true`, as scripts/dev runs the seed) gives the
+/// assistant something real to say to the demo promoter and advertiser: an overview with a
+/// best offer, suggestions with one left out for its countries, two offers to compare by EPC,
+/// CR comparisons with a z-score, and promoters to rank for the advertiser.
+#[tokio::test]
+async fn dev_seed_with_the_marketplace_gives_the_assistant_something_to_say() {
+    let app = spawn_app().await;
+    app.signing_key(true).await;
+    let admin = app.admin().await;
+    let key_file = std::env::temp_dir().join(format!(
+        "afftok-dev-market-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let settings = [
+        ("AFFTOK_DEV_TRAFFIC_DAYS", "21"),
+        ("AFFTOK_DEV_MARKET", "true"),
+        ("AFFTOK_INGEST_SECRET", "test-ingest-secret"),
+    ];
+    let (code, out, err) = afftok_dev(&app, &admin.email, &key_file, &["seed"], &settings).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("the marketplace: 4 more offers, 2 partners"),
+        "{err}"
+    );
+    // Run again, it makes nothing twice.
+    let (code, out, err) = afftok_dev(&app, &admin.email, &key_file, &["seed"], &settings).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("created"), "{err}");
+    std::fs::remove_file(&key_file).ok();
+
+    let pat = app.login("promoter@afftok.test", "promoter-password").await;
+    let acme = app
+        .login("advertiser@afftok.test", "advertiser-password")
+        .await;
+    // Attribution and the rollups run behind the ingest: wait for the last day's numbers.
+    wait_until("the demo's traffic in the analysis", async || {
+        let a = app.get_json("/v1/assistant/analysis", &pat.token).await;
+        finding_codes(&a).contains(&"worst_offer_epc")
+    })
+    .await;
+
+    let overview = app.get_json("/v1/assistant/overview", &pat.token).await;
+    let best = overview["best_offer"]["name"].as_str().unwrap_or_default();
+    assert!(
+        ["AffTok demo offer", "Demo Sneakers"].contains(&best),
+        "{overview}"
+    );
+    let month = &overview["periods"][2]["current"];
+    assert!(month["clicks"].as_i64() > Some(500), "{overview}");
+    assert!(month["conversions"].as_i64() > Some(20), "{overview}");
+
+    let suggestions = app.get_json("/v1/assistant/suggestions", &pat.token).await;
+    let names: Vec<&str> = suggestions["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    // Same category and open to its countries first; travel is closed to Saudi Arabia.
+    assert_eq!(
+        names,
+        ["Demo Fashion Week", "Demo Mobile Game"],
+        "{suggestions}"
+    );
+    assert_eq!(suggestions["left_out"]["geo_blocked"], 1, "{suggestions}");
+    assert_eq!(suggestions["main_countries"][0], "SA", "{suggestions}");
+    let reasons: Vec<&str> = suggestions["data"][0]["reasons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["code"].as_str())
+        .collect();
+    assert!(!reasons.contains(&"not_enough_data"), "{suggestions}");
+
+    let analysis = app.get_json("/v1/assistant/analysis", &pat.token).await;
+    let codes = finding_codes(&analysis);
+    for code in [
+        "best_offer_epc",
+        "worst_offer_epc",
+        "top_countries",
+        "top_sub1",
+        "best_hours",
+    ] {
+        assert!(codes.contains(&code), "{code} in {codes:?}");
+    }
+    let cr = analysis["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["code"].as_str().is_some_and(|c| c.starts_with("cr_")))
+        .cloned()
+        .unwrap_or_else(|| panic!("a CR comparison in {codes:?}"));
+    assert!(cr["figures"]["z_score"].is_number(), "{cr}");
+
+    let analysis = app.get_json("/v1/assistant/analysis", &acme.token).await;
+    let codes = finding_codes(&analysis);
+    for code in ["best_promoter", "worst_promoter", "best_offer_epc"] {
+        assert!(codes.contains(&code), "{code} in {codes:?}");
+    }
 }

@@ -7,7 +7,8 @@
 //! it to `approved` (submit, admin approval, resume), makes sure the postback key saved in
 //! `AFFTOK_DEV_POSTBACK_KEY_FILE` is still active (else creates one and saves it), joins the
 //! promoter to the offer, makes the promoter's team ("Demo Team") and the running contest
-//! "December Sprint" it enters, and prints `name=value` lines: `offer_id`, `advertiser_id` (the
+//! "December Sprint" it enters, with `AFFTOK_DEV_MARKET=true` the demo marketplace (more
+//! offers and partner promoters, so that the assistant has something to say), and prints `name=value` lines: `offer_id`, `advertiser_id` (the
 //! advertiser's user id), `promoter_id`, `link`, `token`, `postback_key`. Run again, it
 //! reuses all of it.
 //!
@@ -17,6 +18,7 @@
 //! Progress goes to standard error; a failure is one line.
 
 pub mod client;
+mod market;
 pub mod traffic;
 
 use std::io::Write as _;
@@ -78,6 +80,20 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         match (self.0)(name) {
             None => Ok(default.to_owned()),
             Some(_) => self.required(name),
+        }
+    }
+
+    /// The value as it is, empty when missing.
+    fn raw(&self, name: &str) -> String {
+        (self.0)(name).unwrap_or_default()
+    }
+
+    /// `true` or `false` (missing or empty: false).
+    fn flag(&self, name: &str) -> Result<bool, Failure> {
+        match self.raw(name).trim() {
+            "" | "false" | "0" => Ok(false),
+            "true" | "1" => Ok(true),
+            other => fail(format!("{name} must be true or false, not {other:?}")),
         }
     }
 
@@ -218,13 +234,36 @@ async fn demo_offer<F: Fn(&str) -> Option<String>>(
     advertiser: &str,
     admin: &str,
 ) -> Result<Offer, Failure> {
+    // The URL is needed only to create it.
+    let url = env.raw("AFFTOK_DEV_OFFER_URL");
+    let body = serde_json::json!({
+        "name": OFFER_NAME,
+        "description": "Created by scripts/dev: a CPA offer paying 2.50 USD per sale.",
+        "category": "shopping",
+        "url_template": url,
+        "fallback_url": "https://example.com/",
+        "payout_model": "cpa",
+        "payout_amount": "2.50",
+        "currency": "USD",
+    });
+    approved_offer(client, advertiser, admin, &body).await
+}
+
+/// The advertiser's offer named as `body` names it, approved: reused when there (the one
+/// already live, else the oldest not archived), created from `body` otherwise.
+async fn approved_offer(
+    client: &Client,
+    advertiser: &str,
+    admin: &str,
+    body: &serde_json::Value,
+) -> Result<Offer, Failure> {
+    let name = body["name"].as_str().unwrap_or_default();
     let mut live: Vec<Offer> = client
         .offers(advertiser)
         .await?
         .into_iter()
-        .filter(|o| o.name == OFFER_NAME && o.status != OfferStatus::Archived)
+        .filter(|o| o.name == name && o.status != OfferStatus::Archived)
         .collect();
-    // Prefer the one already live, then the oldest.
     live.sort_by_key(|o| (o.status != OfferStatus::Approved, o.id));
     let offer = match live.into_iter().next() {
         Some(offer) => {
@@ -236,17 +275,12 @@ async fn demo_offer<F: Fn(&str) -> Option<String>>(
             offer
         }
         None => {
-            let body = serde_json::json!({
-                "name": OFFER_NAME,
-                "description": "Created by scripts/dev: a CPA offer paying 2.50 USD per sale.",
-                "category": "shopping",
-                "url_template": env.required("AFFTOK_DEV_OFFER_URL")?,
-                "fallback_url": "https://example.com/",
-                "payout_model": "cpa",
-                "payout_amount": "2.50",
-                "currency": "USD",
-            });
-            let offer: Offer = client.create_offer(advertiser, &body).await?;
+            if body["url_template"].as_str().is_none_or(str::is_empty) {
+                return fail(format!(
+                    "AFFTOK_DEV_OFFER_URL is not set (it is needed to create the offer \"{name}\")"
+                ));
+            }
+            let offer: Offer = client.create_offer(advertiser, body).await?;
             log(&format!("offer {} created", offer.id));
             offer
         }
@@ -351,7 +385,9 @@ async fn demo_contest(client: &Client, admin: &str) -> Result<i64, Failure> {
 /// `AFFTOK_DEV_{ADMIN,ADVERTISER,PROMOTER}_{EMAIL,PASSWORD}`, `AFFTOK_DEV_POSTBACK_KEY_FILE`,
 /// `AFFTOK_DEV_OFFER_URL` (the demo offer's URL template, when it has to be created);
 /// with `AFFTOK_DEV_TRAFFIC_DAYS` (default 0) and `AFFTOK_INGEST_SECRET`, that many days of
-/// demo traffic ending two days ago go through the ingest ([`traffic`]).
+/// demo traffic ending two days ago go through the ingest ([`traffic`]); with
+/// `AFFTOK_DEV_MARKET=true` too, the demo marketplace ([`market`]: more offers, two partner
+/// promoters, their traffic) is made and its traffic sent.
 pub async fn seed<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Demo, Failure> {
     let client = Client::new(&env.required("AFFTOK_API")?)?;
     let admin = login(
@@ -426,14 +462,32 @@ pub async fn seed<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Demo, F
             .map(|a| a.id)
             .ok_or_else(|| Failure("the demo advertiser has no company".into()))?;
         let (first_day, last_day) = traffic::days_before(OffsetDateTime::now_utc().date(), days);
-        let events = traffic::events(&traffic::Plan {
+        let mut plans = vec![traffic::Plan {
             offer_id: offer.id,
             promoter_id: promoter.user.id,
             kid: joined.link.kid,
             advertiser_id,
             first_day,
             last_day,
-        });
+            shape: traffic::Shape::DEMO,
+        }];
+        if env.flag("AFFTOK_DEV_MARKET")? {
+            let market = market::plans(
+                &client,
+                env,
+                &advertiser,
+                advertiser_id,
+                &admin.access_token,
+                &promoter,
+            )
+            .await?;
+            plans.extend(market.into_iter().map(|p| traffic::Plan {
+                first_day,
+                last_day,
+                ..p
+            }));
+        }
+        let events: Vec<serde_json::Value> = plans.iter().flat_map(traffic::events).collect();
         let secret = env.required("AFFTOK_INGEST_SECRET")?;
         let now = OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
         // The ingest takes 64 KiB bodies by default: 100 events stay well under.

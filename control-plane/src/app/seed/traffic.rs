@@ -28,6 +28,33 @@ pub struct Plan {
     pub first_day: Date,
     /// Last day with traffic (UTC).
     pub last_day: Date,
+    /// What the traffic looks like.
+    pub shape: Shape,
+}
+
+/// What a stream of demo traffic looks like.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// Clicks on the first day, before the trend (2 more a day), busier weekends (20 more)
+    /// and noise (up to 24 more).
+    pub base_clicks: u64,
+    /// The share of human clicks that convert, in percent.
+    pub conversion_percent: u64,
+    /// The visitors' countries (a repeated one weighs more).
+    pub countries: &'static [&'static str],
+    /// Whether floods, too-quick conversions and scripted browsers are mixed in, for the
+    /// fraud pages (the demo promoter's first link only).
+    pub fraud: bool,
+}
+
+impl Shape {
+    /// The demo promoter's traffic on the demo offer.
+    pub const DEMO: Shape = Shape {
+        base_clicks: 25,
+        conversion_percent: 7,
+        countries: COUNTRIES,
+        fraud: true,
+    };
 }
 
 /// The days of traffic ending two days before `today`.
@@ -106,6 +133,13 @@ pub fn events(plan: &Plan) -> Vec<Value> {
     let mut out = Vec::new();
     let mut day = plan.first_day;
     let mut n = 0u64;
+    // Txids are the offer's: each promoter's own (the demo's first stream keeps the ones it
+    // has always had).
+    let tag = if plan.shape.fraud {
+        String::new()
+    } else {
+        format!("p{}-", plan.promoter_id)
+    };
     while day <= plan.last_day {
         let mut rng = Rng::for_day(plan, day);
         // A growing trend, busier weekends, and noise.
@@ -113,7 +147,7 @@ pub fn events(plan: &Plan) -> Vec<Value> {
             day.weekday(),
             time::Weekday::Friday | time::Weekday::Saturday
         );
-        let clicks = 25 + 2 * n + if weekend { 20 } else { 0 } + rng.below(25);
+        let clicks = plan.shape.base_clicks + 2 * n + if weekend { 20 } else { 0 } + rng.below(25);
         let mut conversions = Vec::new();
         for i in 0..clicks {
             // Evenings are busier: two draws, the later one wins half the time.
@@ -133,7 +167,7 @@ pub fn events(plan: &Plan) -> Vec<Value> {
             } else {
                 AGENTS[(visitor % AGENTS.len() as u64) as usize]
             };
-            let country = *rng.pick(COUNTRIES);
+            let country = *rng.pick(plan.shape.countries);
             let sub1 = *rng.pick(SUBS);
             out.push(json!({
                 "type": "click", "id": id, "ts": rfc3339(at),
@@ -145,14 +179,14 @@ pub fn events(plan: &Plan) -> Vec<Value> {
             // Converted within the same UTC day, so no event lands on the days `dev check`
             // counts.
             let left = 86_399 - secs;
-            if !bot && left > 120 && rng.chance(7) {
+            if !bot && left > 120 && rng.chance(plan.shape.conversion_percent) {
                 let later =
                     at + Duration::seconds(60 + rng.below((left - 60).min(6 * 3600)) as i64);
                 let cents = 1999 + rng.below(13_000);
                 conversions.push(json!({
                     "type": "conversion", "id": rng.uuid_v7(later), "ts": rfc3339(later),
                     "advertiser_id": plan.advertiser_id, "click_id": id,
-                    "txid": format!("demo-{day}-{i}"),
+                    "txid": format!("demo-{tag}{day}-{i}"),
                     "amount": format!("{}.{:02}", cents / 100, cents % 100), "currency": "USD",
                     "event": "conversion", "ip": "198.51.100.7", "edge": "native:demo",
                 }));
@@ -161,7 +195,7 @@ pub fn events(plan: &Plan) -> Vec<Value> {
         // Every third day a visitor hammers the link (the sixth click on is a click flood),
         // and its first click "converts" 4 s later (too soon: ctit_short); once a week a
         // scripted browser clicks. The fraud pages have something to show.
-        if n.is_multiple_of(3) {
+        if plan.shape.fraud && n.is_multiple_of(3) {
             let start = day.with_time(Time::MIDNIGHT).assume_utc()
                 + Duration::hours(14)
                 + Duration::seconds(rng.below(3_600) as i64);
@@ -186,7 +220,7 @@ pub fn events(plan: &Plan) -> Vec<Value> {
                 }
             }
         }
-        if n % 7 == 3 {
+        if plan.shape.fraud && n % 7 == 3 {
             let at = day.with_time(Time::MIDNIGHT).assume_utc()
                 + Duration::hours(3)
                 + Duration::seconds(rng.below(3_600) as i64);
@@ -219,6 +253,7 @@ mod tests {
             advertiser_id: 3,
             first_day,
             last_day,
+            shape: Shape::DEMO,
         }
     }
 
