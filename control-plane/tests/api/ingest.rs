@@ -182,7 +182,7 @@ async fn a_bad_event_is_dead_lettered_and_the_rest_stored() {
 }
 
 #[tokio::test]
-async fn replayed_mis_signed_stale_and_malformed_batches_are_refused() {
+async fn mis_signed_stale_and_malformed_batches_are_refused_and_redeliveries_answered() {
     let m = market(json!({})).await;
     let app = &m.app;
     let click = Click::new(m.offer, m.promoter.id, recently());
@@ -227,12 +227,67 @@ async fn replayed_mis_signed_stale_and_malformed_batches_are_refused() {
     }
     assert_eq!(count(&app.db, "SELECT count(*) FROM clicks").await, 0);
 
-    // Accepted once; the same signed request again is a replay.
+    // Stored once; the same signed request again (a queue redelivering in the same second)
+    // is answered like the first, its event a duplicate; and so is a new signature.
     let signature = app.signature(now, &body);
-    let ok = send(body.clone(), Some(signature.clone())).await;
-    assert_eq!(ok.status(), 200);
-    problem(send(body.clone(), Some(signature)).await, 409, "replayed").await;
+    let reports = [
+        send(body.clone(), Some(signature.clone())).await,
+        send(body.clone(), Some(signature)).await,
+        send(body.clone(), Some(app.signature(now + 1, &body))).await,
+    ];
+    let mut seen = Vec::new();
+    for resp in reports {
+        assert_eq!(resp.status(), 200);
+        let r: Value = resp.json().await.expect("a report");
+        seen.push((r["stored"].clone(), r["duplicates"].clone()));
+    }
+    assert_eq!(
+        seen,
+        [
+            (json!(1), json!(0)),
+            (json!(0), json!(1)),
+            (json!(0), json!(1))
+        ]
+    );
     assert_eq!(count(&app.db, "SELECT count(*) FROM clicks").await, 1);
+    // Two deliveries of one batch at once: both 200, each event stored once.
+    let many: Vec<Value> = (0..50)
+        .map(|i| {
+            Click::new(
+                m.offer,
+                m.promoter.id,
+                recently() + Duration::milliseconds(i),
+            )
+            .event()
+        })
+        .collect();
+    let twice = batch_body(&many);
+    let signature = app.signature(now, &twice);
+    let (a, b) = tokio::join!(
+        send(twice.clone(), Some(signature.clone())),
+        send(twice.clone(), Some(signature))
+    );
+    let (a, b): (Value, Value) = (
+        a.json().await.expect("a report"),
+        b.json().await.expect("a report"),
+    );
+    assert_eq!(
+        a["stored"]
+            .as_i64()
+            .zip(b["stored"].as_i64())
+            .map(|(x, y)| x + y),
+        Some(50),
+        "{a} {b}"
+    );
+    assert_eq!(
+        a["duplicates"]
+            .as_i64()
+            .zip(b["duplicates"].as_i64())
+            .map(|(x, y)| x + y),
+        Some(50),
+        "{a} {b}"
+    );
+    assert_eq!(count(&app.db, "SELECT count(*) FROM clicks").await, 51);
 
     // Signed but not a batch: 400, and a corrected resend is not taken for a replay.
     for bad in ["[]", "{\"events\": 5}", "not json"] {
@@ -437,7 +492,7 @@ async fn events_breaking_the_rules_are_set_aside_not_the_batch() {
 }
 
 #[tokio::test]
-async fn a_replay_is_refused_however_its_header_is_spelled() {
+async fn a_redelivery_stores_nothing_twice_however_its_header_is_spelled() {
     let m = market(json!({})).await;
     let body = batch_body(&[Click::new(m.offer, m.promoter.id, recently()).event()]);
     let now = now_secs();
@@ -454,13 +509,20 @@ async fn a_replay_is_refused_however_its_header_is_spelled() {
         format!("v1={hex},t={now}"),
     ] {
         let resp = m.app.send_signed(body.clone(), &variant).await;
-        assert_ne!(resp.status(), 200, "{variant}");
-        assert!(
-            matches!(resp.status().as_u16(), 401 | 409),
-            "{variant}: {}",
-            resp.status()
-        );
+        match resp.status().as_u16() {
+            200 => {
+                let report: Value = resp.json().await.expect("a report");
+                assert_eq!(
+                    (report["stored"].as_i64(), report["duplicates"].as_i64()),
+                    (Some(0), Some(1)),
+                    "{variant}"
+                );
+            }
+            401 => {}
+            other => panic!("{variant}: {other}"),
+        }
     }
+    assert_eq!(count(&m.app.db, "SELECT count(*) FROM clicks").await, 1);
 }
 
 #[tokio::test]

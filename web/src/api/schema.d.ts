@@ -4536,7 +4536,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description replayed */
+            /** @description raced_delivery: other deliveries of the same clicks kept committing first; send again */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -1,14 +1,15 @@
 //! `POST /internal/v1/events`: signed event batches from the Cloudflare queue consumer
-//! (DESIGN §6). The signature is checked over the raw body; a signature seen before (a
-//! replay inside the 300 s window) is refused; each event then goes through `ingest`.
+//! (DESIGN §6). The signature is checked over the raw body; each event then goes through
+//! `ingest`, which stores an event once by its id. A batch delivered again (the queue
+//! retrying a delivery whose answer it did not see, even with the very same signature) is
+//! therefore answered like the first delivery, its events counted as `duplicates`: a
+//! redelivery is normal, and refusing it would only make the sender retry again.
 
 use afftok_shared::batch::{self, Batch, SignatureError};
 use axum::extract::State;
 use axum::http::HeaderMap;
-use redis::AsyncCommands as _;
 use secrecy::ExposeSecret;
 use serde_json::value::RawValue;
-use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -38,7 +39,8 @@ impl From<IngestError> for ApiError {
     params(("Afftok-Signature" = String, Header, description = "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, \"t.body\")>")),
     request_body(content = String, description = "{\"events\": [...]}", content_type = "application/json"),
     responses((status = 200, body = Report), (status = 401, description = "bad or stale signature"),
-              (status = 409, description = "replayed"), (status = 400, description = "not a batch")))]
+              (status = 409, description = "raced_delivery: other deliveries of the same clicks kept committing first; send again"),
+              (status = 400, description = "not a batch")))]
 pub(super) async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -49,7 +51,7 @@ pub(super) async fn events(
         .and_then(|v| v.to_str().ok())
         .ok_or(ApiError::Unauthorized("Afftok-Signature is required"))?;
     let secret = state.settings.ingest_secret.expose_secret().as_bytes();
-    let t = batch::verify(secret, signature, &body, now_secs()).map_err(|e| match e {
+    batch::verify(secret, signature, &body, now_secs()).map_err(|e| match e {
         SignatureError::Malformed => ApiError::Unauthorized("Afftok-Signature is malformed"),
         SignatureError::OutsideWindow => {
             ApiError::Unauthorized("Afftok-Signature is stale: t is more than 300 s away")
@@ -58,58 +60,17 @@ pub(super) async fn events(
             ApiError::Unauthorized("Afftok-Signature does not match the body")
         }
     })?;
-    // A signed (t, body) is accepted once: a replay within the window is refused, however
-    // its header is spelled (the key is what was signed, not the header's text).
-    let signed = {
-        let mut h = Sha256::new();
-        h.update(t.to_string().as_bytes());
-        h.update(b".");
-        h.update(&body);
-        hex::encode(h.finalize())
-    };
-    let mut conn = state.redis.clone();
-    let seen_key = format!("{}ingest:seen:{signed}", state.settings.redis_key_prefix);
-    let first: bool = redis::cmd("SET")
-        .arg(&seen_key)
-        .arg(1)
-        .arg("NX")
-        .arg("EX")
-        .arg(2 * batch::TOLERANCE_SECS + 60)
-        .query_async::<Option<String>>(&mut conn)
-        .await
-        .map(|reply| reply.is_some())?;
-    if !first {
-        return Err(ApiError::conflict(
-            "replayed",
-            "this signed batch was received already",
-        ));
-    }
-    let parsed: Result<Batch<&RawValue>, ApiError> =
+    let parsed: Batch<&RawValue> =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
             code: "invalid_batch",
             detail: format!("the body is not {{\"events\": [...]}}: {e}").into(),
-        });
-    let parsed = match parsed {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            // Let a corrected resend through.
-            let _: Result<(), _> = conn.del(&seen_key).await;
-            return Err(e);
-        }
-    };
+        })?;
     let texts: Vec<String> = parsed
         .events
         .iter()
         .map(|raw| raw.get().to_owned())
         .collect();
-    match ingest::ingest(&state, "http", &texts).await {
-        Ok(report) => Ok(axum::Json(report)),
-        Err(e) => {
-            // Not stored: the sender retries with a new signature, but forget this one too.
-            let _: Result<(), _> = conn.del(&seen_key).await;
-            Err(e.into())
-        }
-    }
+    Ok(axum::Json(ingest::ingest(&state, "http", &texts).await?))
 }
 
 /// The ingest route.
