@@ -63,7 +63,11 @@ redis_host_port() {
   return 0
 }
 
+# ensure_redis [DIR]: Redis answering on REDIS_URL's port, started when it is not. With DIR,
+# the Redis it starts persists there (append-only file, fsync every second): where Redis
+# carries the event stream, entries not yet read would otherwise be lost with a restart.
 ensure_redis() {
+  local persist="${1:-}"
   redis_host_port
   if redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then
     return 0
@@ -74,8 +78,15 @@ ensure_redis() {
     *) die "Redis at $REDIS_HOST:$REDIS_PORT is not answering (REDIS_URL); start it or unset REDIS_URL" ;;
   esac
   step "starting Redis on 127.0.0.1:$REDIS_PORT"
-  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
-    --dir "${TMPDIR:-/tmp}" --logfile "${TMPDIR:-/tmp}/afftok-redis.log" >/dev/null
+  if [ -n "$persist" ]; then
+    mkdir -p "$persist"
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" \
+      --appendonly yes --appendfsync everysec \
+      --dir "$persist" --logfile "${TMPDIR:-/tmp}/afftok-redis.log" >/dev/null
+  else
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+      --dir "${TMPDIR:-/tmp}" --logfile "${TMPDIR:-/tmp}/afftok-redis.log" >/dev/null
+  fi
   wait_for "redis-cli -h 127.0.0.1 -p $REDIS_PORT ping | grep -q PONG" 30 ||
     die "Redis did not start (see ${TMPDIR:-/tmp}/afftok-redis.log)"
 }

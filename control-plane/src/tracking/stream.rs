@@ -99,13 +99,7 @@ pub async fn consume_stream(state: AppState, mut stop: Stop) {
     let stream = state.settings.event_stream.clone();
     let group = state.settings.stream_group.clone();
     let consumer = format!("cp-{}", uuid::Uuid::new_v4().simple());
-    // From the start of the stream: events written before the first start are not skipped.
-    let created: Result<(), _> = conn.xgroup_create_mkstream(&stream, &group, "0").await;
-    if let Err(e) = created
-        && !e.to_string().contains("BUSYGROUP")
-    {
-        tracing::warn!(error = %e, "cannot create the stream consumer group");
-    }
+    create_group(&mut conn, &stream, &group).await;
     let mut backoff = Duration::from_millis(100);
     let claim_idle = state.settings.stream_claim_idle;
     let claim_every = claim_idle.min(Duration::from_secs(10));
@@ -167,6 +161,10 @@ pub async fn consume_stream(state: AppState, mut stop: Stop) {
                     }
                 }
                 Ok(_) => {}
+                Err(e) if is_nogroup(&e) => {
+                    recreate_group(&mut conn, &stream, &group).await;
+                    continue;
+                }
                 Err(e) => tracing::warn!(error = %e, "taking over pending stream entries failed"),
             }
         }
@@ -183,6 +181,10 @@ pub async fn consume_stream(state: AppState, mut stop: Stop) {
         };
         let entries = match entries {
             Ok(entries) => entries,
+            Err(e) if is_nogroup(&e) => {
+                recreate_group(&mut conn, &stream, &group).await;
+                continue;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "reading the event stream failed");
                 if stop.after(backoff).await {
@@ -201,6 +203,34 @@ pub async fn consume_stream(state: AppState, mut stop: Stop) {
             entries,
         ));
     }
+}
+
+/// Creates the consumer group (and the stream) if missing, reading from the start of the
+/// stream: events written before the group existed are not skipped.
+async fn create_group(conn: &mut ConnectionManager, stream: &str, group: &str) {
+    let created: Result<(), _> = conn.xgroup_create_mkstream(stream, group, "0").await;
+    if let Err(e) = created
+        && e.code() != Some("BUSYGROUP")
+    {
+        tracing::warn!(error = %e, "cannot create the stream consumer group");
+    }
+}
+
+/// Whether Redis answered that the stream or its group does not exist: Redis lost its data
+/// (restarted without persistence, flushed) or someone deleted the stream.
+fn is_nogroup(e: &redis::RedisError) -> bool {
+    e.code() == Some("NOGROUP")
+}
+
+/// The group is gone with the stream: made again, from the start of whatever the stream
+/// holds now (entries the edges wrote since are read; what Redis lost is lost).
+async fn recreate_group(conn: &mut ConnectionManager, stream: &str, group: &str) {
+    tracing::warn!(
+        stream,
+        group,
+        "the event stream's consumer group is gone (Redis lost its data?): creating it again"
+    );
+    create_group(conn, stream, group).await;
 }
 
 /// Deliveries after which an entry that cannot be stored becomes a dead letter.

@@ -360,6 +360,36 @@ async fn the_stream_is_read_acknowledged_and_trimmed() {
 }
 
 #[tokio::test]
+async fn a_stream_lost_with_its_group_is_read_again_once_recreated() {
+    let m = market(json!({})).await;
+    let stream = m.app.settings.event_stream.clone();
+    let mut redis = m.app.redis().await;
+    let t0 = recently();
+    let first = Click::new(m.offer, m.promoter.id, t0);
+    let _: String = redis
+        .xadd(&stream, "*", &[("event", first.event().to_string())])
+        .await
+        .expect("xadd");
+    m.app.eventually("SELECT count(*) FROM clicks", 1).await;
+    // Redis loses everything (a restart without persistence): the stream and its group.
+    let _: () = redis.del(&stream).await.expect("del");
+    // An edge writes again, recreating the stream without the group.
+    for i in 1..=3 {
+        let c = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(i));
+        let _: String = redis
+            .xadd(&stream, "*", &[("event", c.event().to_string())])
+            .await
+            .expect("xadd");
+    }
+    // The reader, blocked on the old group, makes it again and stores what came since.
+    m.app.eventually("SELECT count(*) FROM clicks", 4).await;
+    let group = m.app.settings.stream_group.clone();
+    let groups: redis::streams::StreamInfoGroupsReply =
+        redis.xinfo_groups(&stream).await.expect("xinfo groups");
+    assert!(groups.groups.iter().any(|g| g.name == group));
+}
+
+#[tokio::test]
 async fn entries_a_dead_reader_left_pending_are_taken_over_and_stored_once() {
     let m = market(json!({})).await;
     let stream = m.app.settings.event_stream.clone();
