@@ -26,6 +26,38 @@ pub async fn push_edge_config(state: AppState, mut stop: Stop) {
     let kek = *state.settings.key_encryption_key.expose_secret();
     let mut failures: u32 = 0;
     loop {
+        // A KV that lost its data (Redis restarted empty) gets everything again: changes
+        // queued since are in it too.
+        for target in &targets {
+            match target.holds_a_push().await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(
+                        target_name = target.name(),
+                        "the edge KV holds no complete push (lost its data, or never had one): pushing everything"
+                    );
+                    match push::full(&state.db, &kek, target, false, |_, _| {}).await {
+                        Ok(plan) => {
+                            let keys = plan.put.len() + plan.delete.len();
+                            state.metrics.count_edge_push(target.name(), "pushed", keys);
+                            tracing::info!(
+                                target_name = target.name(),
+                                entries = keys,
+                                "edge config pushed in full"
+                            );
+                        }
+                        Err(e) => {
+                            state.metrics.count_edge_push(target.name(), "failed", 1);
+                            tracing::warn!(target_name = target.name(), error = %e, "full edge push failed; retrying");
+                        }
+                    }
+                }
+                // Redis is away: the queued push below fails and says so, with backoff.
+                Err(e) => {
+                    tracing::debug!(target_name = target.name(), error = %e, "cannot check the edge KV");
+                }
+            }
+        }
         let wait = match push::queued(&state.db, &kek, &targets).await {
             Ok(round) => {
                 failures = 0;

@@ -97,6 +97,7 @@ pub async fn full(
             done += chunk.len();
             progress(done, total);
         }
+        target.mark_pushed().await?;
         Ok(plan)
     }
     .await;

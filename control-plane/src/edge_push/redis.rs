@@ -10,6 +10,9 @@ use super::{Entry, PushError, digest, is_edge_key};
 /// Entries per pipeline.
 const CHUNK: usize = 500;
 
+/// The key (after the prefix) marking a complete push.
+pub const MARK: &str = "push:complete";
+
 /// KV entries in Redis under a prefix.
 #[derive(Clone)]
 pub struct RedisTarget {
@@ -98,6 +101,36 @@ impl RedisTarget {
                 .map_err(|e| failed("SET", &e))?;
         }
         Ok(())
+    }
+
+    /// Whether the mark of a complete push is there: gone, Redis lost what was pushed (a
+    /// restart without persistence, a flush) and everything must be pushed again.
+    pub async fn is_marked(&self) -> Result<bool, PushError> {
+        let mut conn = self.conn.clone();
+        redis::cmd("EXISTS")
+            .arg(self.mark_key())
+            .query_async::<bool>(&mut conn)
+            .await
+            .map_err(|e| failed("EXISTS", &e))
+    }
+
+    /// Marks the KV as holding a complete push (the time, for whoever looks).
+    pub async fn mark(&self) -> Result<(), PushError> {
+        let mut conn = self.conn.clone();
+        let now = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        redis::cmd("SET")
+            .arg(self.mark_key())
+            .arg(now)
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(|e| failed("SET", &e))
+    }
+
+    /// The mark's key: under the prefix, but not one the edges read or a full push manages.
+    fn mark_key(&self) -> String {
+        format!("{}{MARK}", self.prefix)
     }
 
     /// Deletes entries (absent ones are fine).

@@ -44,6 +44,23 @@ impl Target {
         })
     }
 
+    /// Whether it still holds a complete push: false only for a Redis KV that lost its
+    /// data (other targets do not lose theirs).
+    pub async fn holds_a_push(&self) -> Result<bool, PushError> {
+        match self {
+            Self::Redis(t) => t.is_marked().await,
+            Self::Cloudflare(_) | Self::Wrangler(_) => Ok(true),
+        }
+    }
+
+    /// Records that it holds a complete push (see [`Target::holds_a_push`]).
+    pub async fn mark_pushed(&self) -> Result<(), PushError> {
+        match self {
+            Self::Redis(t) => t.mark().await,
+            Self::Cloudflare(_) | Self::Wrangler(_) => Ok(()),
+        }
+    }
+
     /// Its name.
     pub fn name(&self) -> &'static str {
         self.kind().name()

@@ -133,6 +133,39 @@ async fn offer_changes_reach_redis_by_themselves() {
 }
 
 #[tokio::test]
+async fn a_kv_that_lost_its_data_gets_everything_again_by_itself() {
+    let app = spawn_with(Options::default()).await;
+    app.signing_key(true).await;
+    let admin = app.admin().await;
+    let adv = app.advertiser("acme").await;
+    let id = app.approved_offer(&adv, &admin, json!({})).await;
+    let key = format!("offer:{id}");
+    offer_when(&app, &key, OfferStatus::Active).await;
+    entry_when(&app, "keys", |v| v.is_some()).await;
+    app.eventually("SELECT count(*) FROM edge_outbox", 0).await;
+
+    // Redis comes back empty: every entry under the prefix is gone, the mark of the last
+    // complete push too. Nothing is queued: only the missing mark tells.
+    let prefix = app.settings.edge_push.kv_prefix.clone();
+    let mut conn = redis().await;
+    let names: Vec<String> = conn.keys(format!("{prefix}*")).await.expect("KEYS");
+    assert!(
+        names.contains(&format!("{prefix}push:complete")),
+        "{names:?}"
+    );
+    let _: () = conn.del(&names).await.expect("DEL");
+
+    offer_when(&app, &key, OfferStatus::Active).await;
+    entry_when(&app, "keys", |v| v.is_some()).await;
+    entry_when(&app, "push:complete", |v| v.is_some()).await;
+    // Losing an entry but not the mark is not a loss of Redis: queued changes cover that.
+    let _: () = conn.del(format!("{prefix}{key}")).await.expect("DEL");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let back: Option<String> = conn.get(format!("{prefix}{key}")).await.expect("GET");
+    assert_eq!(back, None);
+}
+
+#[tokio::test]
 async fn keys_and_postback_keys_reach_redis_and_revocations_follow() {
     let app = spawn_with(Options::default()).await;
     let adv = app.advertiser("acme").await;
