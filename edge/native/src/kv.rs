@@ -1,21 +1,34 @@
-//! The edge KV in Redis: one string per DESIGN §5 key, under a prefix.
+//! The edge KV in Redis: one string per DESIGN §5 key, under a prefix, read through a
+//! circuit breaker ([`crate::breaker`]) so that a Redis outage costs visitors nothing while
+//! the core's cache holds the entries.
+
+use std::time::Duration;
 
 use redis::AsyncCommands as _;
 use redis::aio::ConnectionManager;
 
 use afftok_edge_core::PlatformError;
 
+use crate::breaker::Breaker;
+
+/// The longest a KV read may take: past it the cache serves its last good value.
+pub const READ_TIMEOUT: Duration = Duration::from_millis(250);
+/// How often Redis is probed while reads fail.
+pub const PROBE_EVERY: Duration = Duration::from_secs(1);
+
 /// Reads KV entries from Redis.
 #[derive(Clone)]
 pub struct RedisKv {
     conn: ConnectionManager,
     prefix: String,
+    breaker: Breaker,
 }
 
 impl std::fmt::Debug for RedisKv {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisKv")
             .field("prefix", &self.prefix)
+            .field("breaker_open", &self.breaker.is_open())
             .finish()
     }
 }
@@ -23,14 +36,28 @@ impl std::fmt::Debug for RedisKv {
 impl RedisKv {
     /// KV entries under `prefix` through `conn`.
     pub fn new(conn: ConnectionManager, prefix: String) -> Self {
-        Self { conn, prefix }
+        Self {
+            conn,
+            prefix,
+            breaker: Breaker::new(READ_TIMEOUT, PROBE_EVERY),
+        }
     }
 
-    /// The value of `key` (without prefix), `None` when absent.
+    /// The value of `key` (without prefix), `None` when absent; an error at once while
+    /// Redis is failing (see [`crate::breaker`]).
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PlatformError> {
         let mut conn = self.conn.clone();
         let full = format!("{}{key}", self.prefix);
-        conn.get::<_, Option<Vec<u8>>>(&full)
+        let read = {
+            let full = full.clone();
+            async move {
+                conn.get::<_, Option<Vec<u8>>>(&full)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        };
+        self.breaker
+            .call(read)
             .await
             .map_err(|e| PlatformError(format!("redis GET {full}: {e}")))
     }

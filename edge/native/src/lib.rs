@@ -3,6 +3,8 @@
 //!
 //! # Layout
 
+/// The circuit breaker of KV reads.
+pub mod breaker;
 /// Settings from the environment.
 pub mod config;
 /// Events to the Redis Stream.

@@ -697,7 +697,8 @@ async fn clicks_survive_a_redis_outage() {
     let port = free_port();
     let url = format!("redis://127.0.0.1:{port}");
     let mut server = start_redis(port).await;
-    let edge = TestEdge::start_with_redis(&url, &[]).await;
+    // Entries go stale after a second: the edge tries Redis again during the outage.
+    let edge = TestEdge::start_with_redis(&url, &[("AFFTOK_KV_CACHE_SECS", "1")]).await;
     edge.put_offer(
         1,
         json!({"status": "active", "url": "https://a.example/", "advertiser_id": 5}),
@@ -726,10 +727,20 @@ async fn clicks_survive_a_redis_outage() {
     };
 
     server.kill().await.expect("redis stops");
-    // Cached routes keep redirecting while Redis is away; the clicks wait in memory.
-    for _ in 0..5 {
+    // Cached routes keep redirecting while Redis is away, also once their entries are stale
+    // and a read of Redis fails: the breaker opens, and the stale entries are served while
+    // Redis is probed in the background. The clicks wait in memory.
+    assert_eq!(edge.get(&path).send().await.expect("request").status(), 302);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for _ in 0..4 {
         assert_eq!(edge.get(&path).send().await.expect("request").status(), 302);
     }
+    assert!(
+        edge.logs()
+            .contains("serving cached entries while Redis is probed"),
+        "{}",
+        edge.logs()
+    );
     // A postback cannot be made durable: 503, so the advertiser retries.
     let refused = edge.get(&postback).send().await.expect("request");
     assert_eq!(refused.status(), 503);
@@ -747,6 +758,19 @@ async fn clicks_survive_a_redis_outage() {
         "the 5 queued clicks arrive after the outage"
     );
     assert!(fresh.logs().contains("retrying"));
+    // A probe finds Redis back: reads go to it again (a later click makes the probe).
+    for _ in 0..50 {
+        let _ = fresh.get(&path).send().await.expect("request");
+        if fresh.logs().contains("edge KV reads work again") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        fresh.logs().contains("edge KV reads work again"),
+        "{}",
+        fresh.logs()
+    );
     assert!(fresh.stop().await.success());
 }
 
