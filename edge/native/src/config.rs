@@ -11,6 +11,8 @@
 //! | `AFFTOK_EDGE_NAME` | `native` | the `edge` field of events, e.g. `native:fra1` |
 //! | `AFFTOK_KV_CACHE_SECS` | `10` | how long KV entries are cached (0–30) |
 //! | `AFFTOK_EVENT_BUFFER` | `100000` | click events held in memory while Redis is slow or down |
+//! | `AFFTOK_EVENT_SPOOL` | unset: no spool | a directory where click events wait on disk while Redis is down |
+//! | `AFFTOK_EVENT_SPOOL_MAX_MB` | `1024` | the spool file's bound, in MiB |
 //! | `AFFTOK_LOG_FORMAT` | `text` | `json` for one JSON object per log line |
 //! | `RUST_LOG` | `info` | log filter |
 
@@ -41,6 +43,10 @@ pub struct Config {
     pub kv_cache_ttl: Duration,
     /// Capacity of the in-memory click event queue.
     pub event_buffer: usize,
+    /// Where click events wait on disk while Redis is down (none: in memory only).
+    pub event_spool: Option<std::path::PathBuf>,
+    /// The spool's bound, in bytes.
+    pub event_spool_max_bytes: u64,
     /// Logs as JSON lines.
     pub json_logs: bool,
 }
@@ -57,6 +63,8 @@ impl fmt::Debug for Config {
             .field("edge_name", &self.edge_name)
             .field("kv_cache_ttl", &self.kv_cache_ttl)
             .field("event_buffer", &self.event_buffer)
+            .field("event_spool", &self.event_spool)
+            .field("event_spool_max_bytes", &self.event_spool_max_bytes)
             .field("json_logs", &self.json_logs)
             .finish()
     }
@@ -147,6 +155,20 @@ impl Config {
                     )
                 })?,
         };
+        let event_spool_mb = match get("AFFTOK_EVENT_SPOOL_MAX_MB") {
+            None => 1024,
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|&n| (1..=1_048_576).contains(&n))
+                .ok_or_else(|| {
+                    err(
+                        "AFFTOK_EVENT_SPOOL_MAX_MB",
+                        format!("{v:?} is not a number of MiB from 1 to 1048576"),
+                    )
+                })?,
+        };
         let json_logs = match get("AFFTOK_LOG_FORMAT").as_deref().map(str::trim) {
             None | Some("text") => false,
             Some("json") => true,
@@ -167,6 +189,8 @@ impl Config {
             edge_name: get("AFFTOK_EDGE_NAME").unwrap_or_else(|| "native".into()),
             kv_cache_ttl: Duration::from_secs(kv_cache_secs),
             event_buffer,
+            event_spool: get("AFFTOK_EVENT_SPOOL").map(std::path::PathBuf::from),
+            event_spool_max_bytes: event_spool_mb * 1024 * 1024,
             json_logs,
         })
     }
@@ -196,6 +220,8 @@ mod tests {
         assert!(c.country_header.is_none() && c.client_ip_header.is_none());
         assert_eq!(c.edge_name, "native");
         assert_eq!(c.kv_cache_ttl, Duration::from_secs(10));
+        assert_eq!(c.event_spool, None);
+        assert_eq!(c.event_spool_max_bytes, 1 << 30);
     }
 
     #[test]
@@ -229,6 +255,7 @@ mod tests {
             ("AFFTOK_COUNTRY_HEADER", "bad header"),
             ("AFFTOK_KV_CACHE_SECS", "31"),
             ("AFFTOK_EVENT_BUFFER", "0"),
+            ("AFFTOK_EVENT_SPOOL_MAX_MB", "0"),
             ("AFFTOK_LOG_FORMAT", "xml"),
         ] {
             let e = config(&[(var, value)]).expect_err(var);

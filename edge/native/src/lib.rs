@@ -17,6 +17,8 @@ pub mod platform;
 pub mod resp;
 /// The HTTP server and its lifecycle.
 pub mod server;
+/// The click spool on disk.
+pub mod spool;
 /// Logging.
 pub mod telemetry;
 

@@ -39,6 +39,8 @@ pub enum StartError {
     Redis(redis::RedisError),
     /// The listen address could not be bound.
     Bind(io::Error),
+    /// The event spool could not be opened.
+    Spool(crate::spool::SpoolError),
 }
 
 impl std::fmt::Display for StartError {
@@ -46,6 +48,7 @@ impl std::fmt::Display for StartError {
         match self {
             Self::Redis(e) => write!(f, "cannot reach Redis (REDIS_URL): {e}"),
             Self::Bind(e) => write!(f, "cannot listen on AFFTOK_EDGE_LISTEN: {e}"),
+            Self::Spool(e) => write!(f, "cannot use AFFTOK_EVENT_SPOOL: {e}"),
         }
     }
 }
@@ -71,11 +74,27 @@ impl Edge {
         let conn = ConnectionManager::new_with_config(client.clone(), redis_config)
             .await
             .map_err(StartError::Redis)?;
+        let spool = match &config.event_spool {
+            Some(dir) => {
+                let spool = crate::spool::Spool::open(dir, config.event_spool_max_bytes)
+                    .await
+                    .map_err(StartError::Spool)?;
+                if spool.is_pending() {
+                    tracing::info!(
+                        bytes = spool.pending_bytes(),
+                        "events spooled by an earlier run will be replayed"
+                    );
+                }
+                Some(spool)
+            }
+            None => None,
+        };
         let (events, pump) = events::start(
             conn.clone(),
             client.get_connection_info().clone(),
             config.event_stream.clone(),
             config.event_buffer,
+            spool,
         );
         let shared = Arc::new(Shared {
             cache: EdgeCache::new(config.kv_cache_ttl),

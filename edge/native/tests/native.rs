@@ -775,6 +775,110 @@ async fn clicks_survive_a_redis_outage() {
 }
 
 #[tokio::test]
+async fn clicks_wait_on_disk_through_an_outage_and_a_killed_edge() {
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let mut server = start_redis(port).await;
+    let dir = std::env::temp_dir().join(format!("afftok-spool-test-{}", Uuid::new_v4().simple()));
+    let spool = dir.display().to_string();
+    let env = [("AFFTOK_EVENT_SPOOL", spool.as_str())];
+    let edge = TestEdge::start_with_redis(&url, &env).await;
+    edge.put_offer(
+        1,
+        json!({"status": "active", "url": "https://a.example/?c={click_id}", "advertiser_id": 5}),
+    )
+    .await;
+    let path = format!("/c/{}", token(1, 1, 1, 0));
+    let first = edge.get(&path).send().await.expect("request");
+    assert_eq!(first.status(), 302);
+    edge.wait_for_events(1).await;
+    let kv: Vec<(String, String)> = {
+        let mut redis = edge.redis.clone();
+        let names: Vec<String> = redis.keys(format!("{}*", edge.prefix)).await.expect("KEYS");
+        let mut pairs = Vec::new();
+        for name in names {
+            let value: String = redis.get(&name).await.expect("GET");
+            pairs.push((name, value));
+        }
+        pairs
+    };
+
+    server.kill().await.expect("redis stops");
+    let mut ids = vec![click_id_in(
+        first.headers()["location"].to_str().unwrap_or(""),
+    )];
+    for _ in 0..40 {
+        let resp = edge.get(&path).send().await.expect("request");
+        assert_eq!(resp.status(), 302);
+        ids.push(click_id_in(
+            resp.headers()["location"].to_str().unwrap_or(""),
+        ));
+    }
+    // Redis refused them: they are on disk, one event a line.
+    let file = dir.join("events.spool");
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while std::fs::read_to_string(&file)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+        < 40
+    {
+        assert!(tokio::time::Instant::now() < deadline, "{}", edge.logs());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        edge.logs().contains("spooling them to disk"),
+        "{}",
+        edge.logs()
+    );
+    // The edge dies without a chance to write anything (SIGKILL).
+    let TestEdge {
+        mut child,
+        http,
+        prefix,
+        stream,
+        ..
+    } = edge;
+    child.kill().await.expect("edge killed");
+
+    // Redis is back (empty: this one keeps nothing), and the edge starts again.
+    let _server = start_redis(port).await;
+    let mut redis = redis_at(&url).await;
+    for (name, value) in kv {
+        let _: () = redis.set(name, value).await.expect("SET");
+    }
+    let again = TestEdge {
+        child: spawn_edge(&url, &prefix, &stream, &env),
+        base: String::new(),
+        http,
+        redis,
+        prefix,
+        stream,
+        logs: Arc::default(),
+    }
+    .listening()
+    .await;
+    // The first click was in Redis before it stopped, and went with it; the 40 come back.
+    let events = again.wait_for_events(40).await;
+    let mut replayed: Vec<Uuid> = clicks(&events).iter().map(|c| c.id).collect();
+    replayed.sort();
+    let mut expected = ids[1..].to_vec();
+    expected.sort();
+    assert_eq!(replayed, expected);
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while std::fs::metadata(&file).map(|m| m.len()).unwrap_or(1) > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "{}", again.logs());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        again.logs().contains("spooled events replayed"),
+        "{}",
+        again.logs()
+    );
+    assert!(again.stop().await.success());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
 async fn invalid_configuration_exits_with_code_2_naming_the_variable() {
     let output = Command::new(env!("CARGO_BIN_EXE_afftok-edge"))
         .env("AFFTOK_EDGE_LISTEN", "not-an-address")
