@@ -72,6 +72,12 @@ pub enum Command {
         #[command(subcommand)]
         command: ProgrammeCommand,
     },
+    /// What is kept of visitors, and for how long (README: Privacy).
+    Retention {
+        /// What to do.
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
     /// Fraud scoring's data: the hosting and VPN ranges (DESIGN §11).
     Fraud {
         /// What to do.
@@ -169,6 +175,19 @@ pub enum ProgrammeCommand {
     /// answer from Postgres while Redis is being filled. A running control plane also refills
     /// Redis by itself when it finds the boards gone (a Redis that lost its data).
     Rebuild,
+}
+
+/// The retention of visitor data.
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Cut visitor IPs older than AFFTOK_IP_RETENTION_DAYS to their /24 (IPv6 /48) and drop
+    /// raw click months older than AFFTOK_RAW_RETENTION_MONTHS (the stats stay as they are);
+    /// the service does it every hour by itself.
+    Run {
+        /// Only say what would be cut and dropped.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// The stats rollups.
@@ -407,6 +426,48 @@ async fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!(
                 "leaderboards rebuilt in {:.1} s: {rows} totals in Postgres, {copied} places of the current periods in Redis",
                 started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Retention {
+            command: RetentionCommand::Run { dry_run },
+        } => {
+            let db = migrated(&settings).await?;
+            let r = crate::tracking::retention::run(
+                &db,
+                settings.retention,
+                time::OffsetDateTime::now_utc(),
+                dry_run,
+            )
+            .await
+            .context("retention run failed")?;
+            let (cut, drop) = if dry_run {
+                ("would cut", "would drop")
+            } else {
+                ("cut", "dropped")
+            };
+            let day = |d: Option<time::OffsetDateTime>| {
+                d.map(|d| d.date().to_string()).unwrap_or_default()
+            };
+            println!(
+                "visitor IPs before {} ({} days): {cut} {} on clicks, {} on conversions",
+                day(r.ip_cutoff),
+                settings.retention.ip_days,
+                r.click_ips,
+                r.conversion_ips
+            );
+            println!(
+                "raw clicks before {} ({} months): {drop} {} partitions{}, {} stray clicks, {} unique-visitor marks",
+                r.raw_cutoff.map(|d| d.to_string()).unwrap_or_default(),
+                settings.retention.raw_months,
+                r.partitions.len(),
+                if r.partitions.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", r.partitions.join(", "))
+                },
+                r.stray_clicks,
+                r.unique_marks
             );
             Ok(())
         }

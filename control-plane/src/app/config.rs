@@ -244,6 +244,16 @@ const ENV: &[(&str, &str, Kind)] = &[
         Kind::Integer,
     ),
     (
+        "AFFTOK_IP_RETENTION_DAYS",
+        "retention.ip_days",
+        Kind::Integer,
+    ),
+    (
+        "AFFTOK_RAW_RETENTION_MONTHS",
+        "retention.raw_months",
+        Kind::Integer,
+    ),
+    (
         "AFFTOK_ASSISTANT_TIMEOUT_SECS",
         "assistant_chat.timeout_secs",
         Kind::Integer,
@@ -332,6 +342,7 @@ struct Raw {
     webhooks: crate::webhooks::settings::RawWebhooks,
     programme: crate::programme::settings::RawProgramme,
     assistant_chat: crate::assistant::settings::RawAssistantChat,
+    retention: crate::tracking::retention::RawRetention,
 }
 
 #[derive(Deserialize)]
@@ -844,6 +855,8 @@ pub struct Settings {
     pub programme: crate::programme::ProgrammeSettings,
     /// The assistant's BYOK chat: its time limits and tool rounds.
     pub assistant_chat: crate::assistant::AssistantChatSettings,
+    /// How long visitor IPs and raw clicks are kept.
+    pub retention: crate::tracking::retention::RetentionSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -866,6 +879,7 @@ impl fmt::Debug for Settings {
             .field("webhooks", &self.webhooks)
             .field("programme", &self.programme)
             .field("assistant_chat", &self.assistant_chat)
+            .field("retention", &self.retention)
             .finish_non_exhaustive()
     }
 }
@@ -1066,6 +1080,7 @@ impl Settings {
         let webhooks = crate::webhooks::settings::webhooks(raw.webhooks)?;
         let programme = crate::programme::settings::programme(raw.programme)?;
         let assistant_chat = crate::assistant::settings::assistant_chat(raw.assistant_chat)?;
+        let retention = crate::tracking::retention::retention(raw.retention)?;
         Ok(Self {
             listen,
             database_url: database_url.into(),
@@ -1105,6 +1120,7 @@ impl Settings {
             webhooks,
             programme,
             assistant_chat,
+            retention,
         })
     }
 

@@ -2,7 +2,8 @@
 //! it serves:
 //! - the Redis Stream consumer (`tracking`: events from Spin and native edges),
 //! - the sweeper (`conversions`: interrupted attributions, `unknown_click`),
-//! - click partitions for the coming months (`tracking`),
+//! - click partitions for the coming months, and the retention of visitor IPs and raw clicks
+//!   (`tracking`),
 //! - the edge config push (`edge_push`),
 //! - folding the per-scope stats sums into the scope rollups (`stats`),
 //! - the domain event dispatcher, one task per consumer (`events`),
@@ -50,6 +51,10 @@ impl Jobs {
                 stopped.clone(),
             )),
             tokio::spawn(crate::tracking::partitions::maintain(
+                state.clone(),
+                stopped.clone(),
+            )),
+            tokio::spawn(crate::tracking::retention::maintain(
                 state.clone(),
                 stopped.clone(),
             )),

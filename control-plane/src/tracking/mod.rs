@@ -6,6 +6,7 @@ mod http;
 mod ingest;
 pub mod partitions;
 mod rescore;
+pub mod retention;
 mod stream;
 mod uniques;
 

@@ -595,3 +595,122 @@ async fn dev_seed_with_the_marketplace_gives_the_assistant_something_to_say() {
         assert!(codes.contains(&code), "{code} in {codes:?}");
     }
 }
+
+/// `afftok retention run`: visitor IPs past AFFTOK_IP_RETENTION_DAYS are cut to their
+/// network, raw click months past AFFTOK_RAW_RETENTION_MONTHS are dropped, the dry run
+/// changes nothing, and the stats answer the same before and after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_cuts_old_ips_drops_old_months_and_leaves_the_stats_alone() {
+    use crate::tracking::{Click, Conversion, market};
+    use time::{Duration, OffsetDateTime};
+
+    let m = market(json!({})).await;
+    let now = OffsetDateTime::now_utc();
+    // A month 15 months back, with a partition of its own; and one 17 months back without.
+    let months_back = |n: i32| {
+        let index = now.year() * 12 + i32::from(u8::from(now.month())) - 1 - n;
+        (index.div_euclid(12), index.rem_euclid(12) as u8 + 1)
+    };
+    let (year, month) = months_back(15);
+    let (next_year, next_month) = months_back(14);
+    let partition = format!("clicks_y{year}m{month:02}");
+    sqlx::query(&format!(
+        "CREATE TABLE {partition} PARTITION OF clicks FOR VALUES FROM ('{year:04}-{month:02}-01 00:00:00+00') TO ('{next_year:04}-{next_month:02}-01 00:00:00+00')"
+    ))
+    .execute(&m.app.db)
+    .await
+    .expect("old partition");
+    let day = |(y, mo): (i32, u8)| {
+        time::Date::from_calendar_date(y, time::Month::try_from(mo).expect("month"), 10)
+            .expect("date")
+            .with_hms(12, 0, 0)
+            .expect("time")
+            .assume_utc()
+    };
+    let click = |at: OffsetDateTime, ip: &str| {
+        let mut c = Click::new(m.offer, m.promoter.id, at);
+        c.ip = ip.to_owned();
+        c
+    };
+    let recent = click(now - Duration::days(1), "203.0.113.77");
+    let recent6 = click(
+        now - Duration::days(1) + Duration::seconds(1),
+        "2001:db8:1:2::77",
+    );
+    let older = click(now - Duration::days(40), "198.51.100.23");
+    let older6 = click(
+        now - Duration::days(40) + Duration::seconds(1),
+        "2001:db8:aa:bb::1",
+    );
+    let ancient = click(day(months_back(15)), "192.0.2.9");
+    let stray = click(day(months_back(17)), "192.0.2.10");
+    let converted = Conversion::new(m.advertiser_id(), older.id, older.ts + Duration::minutes(5));
+    let events: Vec<serde_json::Value> = [&recent, &recent6, &older, &older6, &ancient, &stray]
+        .iter()
+        .map(|c| c.event())
+        .chain([converted.event()])
+        .collect();
+    m.app.ingest(&events).await;
+    m.app.settled().await;
+    let range = format!(
+        "/v1/stats?from={}&to={}",
+        (now - Duration::days(600)).date(),
+        now.date()
+    );
+    let stats_before = m.app.get_json(&range, &m.adv.token).await;
+    let ips = async || -> Vec<(String, String)> {
+        sqlx::query_as("SELECT id::text, host(ip) || '/' || masklen(ip) FROM clicks ORDER BY ts")
+            .fetch_all(&m.app.db)
+            .await
+            .expect("ips")
+    };
+    let ips_before = ips().await;
+
+    let (code, out, err) = afftok(&m.app.db_url, &["retention", "run", "--dry-run"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("would cut 4 on clicks, 1 on conversions"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "would drop 1 partitions ({partition}), 1 stray clicks"
+        )),
+        "{out}"
+    );
+    assert_eq!(ips().await, ips_before, "a dry run changes nothing");
+
+    let (code, out, err) = afftok(&m.app.db_url, &["retention", "run"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("cut 4 on clicks"), "{out}");
+    let after: std::collections::BTreeMap<String, String> = ips().await.into_iter().collect();
+    let ip_of = |c: &Click| after.get(&c.id.to_string()).cloned();
+    assert_eq!(ip_of(&recent).as_deref(), Some("203.0.113.77/32"));
+    assert_eq!(ip_of(&recent6).as_deref(), Some("2001:db8:1:2::77/128"));
+    assert_eq!(ip_of(&older).as_deref(), Some("198.51.100.0/24"));
+    assert_eq!(ip_of(&older6).as_deref(), Some("2001:db8:aa::/48"));
+    assert_eq!(ip_of(&ancient), None, "its month is gone");
+    assert_eq!(ip_of(&stray), None, "deleted from the default partition");
+    let conversion_ip: String =
+        sqlx::query_scalar("SELECT host(ip) || '/' || masklen(ip) FROM conversions WHERE id = $1")
+            .bind(converted.id)
+            .fetch_one(&m.app.db)
+            .await
+            .expect("conversion");
+    assert_eq!(conversion_ip, "198.51.100.0/24");
+    let gone: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NULL")
+        .bind(&partition)
+        .fetch_one(&m.app.db)
+        .await
+        .expect("regclass");
+    assert!(gone);
+    // The stats did not move; a second run has nothing left to do.
+    assert_eq!(m.app.get_json(&range, &m.adv.token).await, stats_before);
+    let (code, out, _) = afftok(&m.app.db_url, &["retention", "run"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("cut 0 on clicks, 0 on conversions"), "{out}");
+    assert!(
+        out.contains("dropped 0 partitions, 0 stray clicks"),
+        "{out}"
+    );
+}
