@@ -1,6 +1,8 @@
 //! Prometheus metrics: requests by route template, method and status, and their latency;
 //! events ingested by source and outcome; edge config entries pushed by target and outcome;
-//! webhook and postback attempts by outcome, and their latency.
+//! webhook and postback attempts by outcome, and their latency; how far behind ingest is;
+//! the event stream's length and pending entries. `ops/` holds the alert rules and the
+//! dashboard built on them (the README's runbook says what to do for each alert).
 //! One registry per application (tests run several in one process).
 
 use std::time::Instant;
@@ -10,7 +12,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
 use crate::app::startup::AppState;
@@ -24,6 +26,9 @@ pub struct Metrics {
     edge_push: IntCounterVec,
     webhook_attempts: IntCounterVec,
     webhook_latency: HistogramVec,
+    ingest_lag: HistogramVec,
+    stream_length: IntGauge,
+    stream_pending: IntGauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -92,6 +97,28 @@ impl Metrics {
             &["kind"],
         )
         .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        let ingest_lag = HistogramVec::new(
+            HistogramOpts::new(
+                "afftok_ingest_lag_seconds",
+                "Per stored batch, by source: the age of its newest event when it was stored (how far behind ingest is)",
+            )
+            .buckets(vec![0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0]),
+            &["source"],
+        )
+        .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        let stream_length = IntGauge::new(
+            "afftok_stream_length",
+            "Entries in the event stream (read and unread; entries are deleted once stored), sampled by the reader",
+        )
+        .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        let stream_pending = IntGauge::new(
+            "afftok_stream_pending",
+            "Entries read by the consumer group and not yet acknowledged (being stored, or left by a dead reader), sampled by the reader",
+        )
+        .unwrap_or_else(|e| unreachable!("static metric definition: {e}"));
+        let _ = registry.register(Box::new(ingest_lag.clone()));
+        let _ = registry.register(Box::new(stream_length.clone()));
+        let _ = registry.register(Box::new(stream_pending.clone()));
         // Registering fresh metrics in a fresh registry cannot collide.
         let _ = registry.register(Box::new(webhook_attempts.clone()));
         let _ = registry.register(Box::new(webhook_latency.clone()));
@@ -107,7 +134,23 @@ impl Metrics {
             edge_push,
             webhook_attempts,
             webhook_latency,
+            ingest_lag,
+            stream_length,
+            stream_pending,
         }
+    }
+
+    /// Records how old the newest event of a stored batch was.
+    pub fn observe_ingest_lag(&self, source: &str, seconds: f64) {
+        self.ingest_lag
+            .with_label_values(&[source])
+            .observe(seconds.max(0.0));
+    }
+
+    /// Records the event stream's length and pending entries.
+    pub fn set_stream(&self, length: i64, pending: i64) {
+        self.stream_length.set(length);
+        self.stream_pending.set(pending);
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {

@@ -260,6 +260,17 @@ async fn ingest_once(
     }
     conversions::reconsider_flagged(&state.db, state.settings.fraud.min_ctit, &newly_blocked).await;
     state.metrics.count_events(source, &report);
+    let newest = clicks
+        .iter()
+        .map(|c| c.ts.unix_millis())
+        .chain(conversions_in.iter().map(|c| c.ts.unix_millis()))
+        .max();
+    if let Some(newest) = newest {
+        let now = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as f64;
+        state
+            .metrics
+            .observe_ingest_lag(source, (now - newest as f64) / 1000.0);
+    }
     Ok(report)
 }
 

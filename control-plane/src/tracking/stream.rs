@@ -139,6 +139,7 @@ pub async fn consume_stream(state: AppState, mut stop: Stop) {
         }
         if last_claim.is_none_or(|at| at.elapsed() >= claim_every) {
             last_claim = Some(tokio::time::Instant::now());
+            sample(&state, &mut conn, &stream, &group).await;
             let claimed: Result<StreamAutoClaimReply, _> = conn
                 .xautoclaim_options(
                     &stream,
@@ -202,6 +203,20 @@ pub async fn consume_stream(state: AppState, mut stop: Stop) {
             (stream.clone(), group.clone()),
             entries,
         ));
+    }
+}
+
+/// Samples the stream's length and pending entries into the metrics.
+async fn sample(state: &AppState, conn: &mut ConnectionManager, stream: &str, group: &str) {
+    let mut pipe = redis::pipe();
+    pipe.cmd("XLEN").arg(stream);
+    pipe.cmd("XPENDING").arg(stream).arg(group);
+    match pipe
+        .query_async::<(i64, redis::streams::StreamPendingReply)>(conn)
+        .await
+    {
+        Ok((length, pending)) => state.metrics.set_stream(length, pending.count() as i64),
+        Err(e) => tracing::debug!(error = %e, "cannot sample the event stream"),
     }
 }
 
