@@ -31,7 +31,7 @@ export default {
     },
     change: "{{change}} مقارنةً بالفترة السابقة",
     same: "دون تغيير عن الفترة السابقة",
-    noneBefore: "{{change}}: لا شيء في الفترة السابقة",
+    noneBefore: "{{change}} (لا شيء في الفترة السابقة)",
     changeWithPercent: "{{abs}} ({{pct}})",
     crPoints: "{{value}} نقطة مئوية",
     summary: "باختصار",

@@ -4,7 +4,7 @@ import { type Lang, useAnalysis, useTips } from "../../../api/hooks/assistant";
 import { QueryState } from "../../../components/QueryState";
 import { currentLanguage } from "../../../i18n";
 import { formatDate } from "../../../lib/format";
-import { tipNumber } from "../lib/display";
+import { isolate, tipNumber } from "../lib/display";
 import { Figures } from "./Figures";
 
 const SEVERITY_BADGE: Record<string, string> = {
@@ -18,7 +18,7 @@ export function AnalysisSection({ lang }: { lang: Lang }) {
   const { t } = useTranslation("assistant");
   const analysis = useAnalysis(lang);
   const id = useId();
-  const day = (d: string) => formatDate(d, currentLanguage(), "UTC");
+  const day = (d: string) => isolate(formatDate(d, currentLanguage(), "UTC"), currentLanguage());
   return (
     <section className="stack" aria-labelledby={`${id}-title`} data-testid="analysis">
       <h2 id={`${id}-title`} className="asst-h2">
@@ -95,8 +95,8 @@ export function TipsSection({ lang }: { lang: Lang }) {
                   </p>
                   <p className="asst-meta muted" data-testid="tip-trigger">
                     {t("tips.trigger", {
-                      figure: tipNumber(tip.code, tip.figure, ui),
-                      threshold: tipNumber(tip.code, tip.threshold, ui),
+                      figure: isolate(tipNumber(tip.code, tip.figure, ui), ui),
+                      threshold: isolate(tipNumber(tip.code, tip.threshold, ui), ui),
                     })}
                   </p>
                 </li>

@@ -16,6 +16,7 @@ import { useLevelName } from "../../points/lib/useLevelName";
 import {
   type Direction,
   directionOf,
+  isolate,
   signedCount,
   signedMoney,
   signedPercent,
@@ -54,8 +55,11 @@ function useChanges() {
     if (direction === "same") return { text: t("overview.same"), direction };
     const change =
       pct === null || pct === undefined
-        ? abs
-        : t("overview.changeWithPercent", { abs, pct: signedPercent(pct, lang) });
+        ? isolate(abs, lang)
+        : t("overview.changeWithPercent", {
+            abs: isolate(abs, lang),
+            pct: isolate(signedPercent(pct, lang), lang),
+          });
     return {
       text:
         pct === null || pct === undefined
@@ -88,7 +92,7 @@ function Period({ p }: { p: PeriodView }) {
   const changes = useChanges();
   const c = p.current;
   // UTC days, written as the language writes dates.
-  const day = (d: string) => formatDate(d, lang, "UTC");
+  const day = (d: string) => isolate(formatDate(d, lang, "UTC"), lang);
   const span = (from: string, to: string) =>
     from === to ? day(from) : t("overview.range", { from: day(from), to: day(to) });
   const rows: { key: string; label: string; value: string; change: Change[] }[] = [
@@ -150,8 +154,10 @@ function Period({ p }: { p: PeriodView }) {
         {rows.map((r) => (
           <div key={r.key}>
             <dt>{r.label}</dt>
-            <dd data-testid={`overview-${r.key}`}>{r.value}</dd>
-            <ChangeLine changes={r.change} testid={`overview-${r.key}-change`} />
+            <dd>
+              <span data-testid={`overview-${r.key}`}>{r.value}</span>
+              <ChangeLine changes={r.change} testid={`overview-${r.key}-change`} />
+            </dd>
           </div>
         ))}
       </dl>
@@ -266,7 +272,9 @@ export function OverviewView({ overview }: { overview: Overview }) {
   return (
     <div className="stack">
       <p className="asst-flush muted">
-        {t("overview.days", { today: formatDate(overview.today, currentLanguage(), "UTC") })}
+        {t("overview.days", {
+          today: isolate(formatDate(overview.today, currentLanguage(), "UTC"), currentLanguage()),
+        })}
       </p>
       {overview.summary.length > 0 && (
         <div className="card">

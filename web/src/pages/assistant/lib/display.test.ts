@@ -4,6 +4,7 @@ import {
   exactNumber,
   figureKind,
   formatFigure,
+  isolate,
   signedCount,
   signedMoney,
   signedPercent,
@@ -33,6 +34,13 @@ describe("changes", () => {
     expect(directionOf("-0.50")).toBe("down");
     expect(directionOf(0)).toBe("same");
     expect(directionOf("0.00")).toBe("same");
+  });
+});
+
+describe("isolate", () => {
+  it("isolates a value in a right-to-left sentence only", () => {
+    expect(isolate("2026/11/30", "ar")).toBe("\u20682026/11/30\u2069");
+    expect(isolate("Nov 30, 2026", "en")).toBe("Nov 30, 2026");
   });
 });
 

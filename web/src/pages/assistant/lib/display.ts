@@ -6,6 +6,15 @@ import { formatMoney, formatNumber, formatPercent } from "../../../lib/format";
 
 export type Direction = "up" | "down" | "same";
 
+/**
+ * A number, date or amount set into a sentence of a right-to-left language, isolated (FSI …
+ * PDI) so that its own direction does not reorder the words around it ("from – to" stays in
+ * reading order); left as it is in a left-to-right language.
+ */
+export function isolate(s: string, lang: string): string {
+  return lang.startsWith("ar") ? `\u2068${s}\u2069` : s;
+}
+
 export function directionOf(n: number | string): Direction {
   const x = typeof n === "string" ? Number(n) : n;
   if (!Number.isFinite(x) || x === 0) return "same";
