@@ -62,7 +62,6 @@ export default {
     category: "الفئة",
     payout: "العمولة",
     model: "نموذج العمولة",
-    figures: "الأرقام",
     join: "انضم",
     joinNamed: "انضم إلى {{name}}",
     joining: "جارٍ الانضمام…",

@@ -60,7 +60,6 @@ export default {
     category: "Category",
     payout: "Payout",
     model: "Payout model",
-    figures: "The figures",
     join: "Join",
     joinNamed: "Join {{name}}",
     joining: "Joining…",
