@@ -204,6 +204,12 @@ async fn assistant_traffic(base: &str, admin: &str, advertiser: &str, promoter: 
         advertiser_id,
         first_day,
         last_day,
+        shape: traffic::Shape {
+            base_clicks: 25,
+            conversion_percent: 7,
+            countries: &["SA", "SA", "AE", "EG", "US"],
+            fraud: false,
+        },
     });
     for e in events.iter_mut().filter(|e| e["type"] == "click") {
         e["subs"] = serde_json::json!({});

@@ -152,6 +152,10 @@ export default {
     done: "اكتملت الإجابة.",
     tool: "قرأ {{tool}}: {{summary}}",
     tools: {
+      get_overview: "نظرتك العامة",
+      get_analysis: "تحليلك",
+      get_tips: "نصائحك",
+      get_suggestions: "العروض المقترحة لك",
       get_stats: "إحصائياتك",
       list_offers: "عروضك",
     },

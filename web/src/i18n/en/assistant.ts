@@ -151,6 +151,10 @@ export default {
     done: "The answer is complete.",
     tool: "Read {{tool}}: {{summary}}",
     tools: {
+      get_overview: "your overview",
+      get_analysis: "your analysis",
+      get_tips: "your tips",
+      get_suggestions: "the offers suggested to you",
       get_stats: "your stats",
       list_offers: "your offers",
     },
