@@ -15,6 +15,8 @@
 //! promoter enters and sees the standings, an advertiser's draft with a field error, edited and
 //! cancelled); the sandbox (web/e2e/sandbox.mjs: a publishable test key and its snippet, test
 //! mode's banner, a minted test click and its conversion in the test lists, live lists again);
+//! the assistant (web/e2e/assistant.mjs: a promoter with traffic made here reads its insights,
+//! joins a suggested offer, and chats through a fake OpenAI-compatible provider on loopback);
 //! and every page through axe in both languages. Screenshots go to target/e2e/.
 //!
 //! Needs `web/dist` (scripts/test builds it; by hand: `cd web && npm ci && npm run build`),
@@ -52,7 +54,8 @@ async fn each_role_s_journey_in_chromium() {
             // Three browsers refreshing every few seconds from one IP.
             ("AFFTOK_RATE_LIMIT_AUTH_PER_MINUTE", "10000".to_owned()),
             ("AFFTOK_RATE_LIMIT_USER_PER_MINUTE", "10000".to_owned()),
-            // The webhooks journey's receiver listens on loopback, over http.
+            // The webhooks journey's receiver and the assistant journey's fake provider listen
+            // on loopback, over http (the chat's provider URL passes the webhooks' guard).
             ("AFFTOK_WEBHOOK_ALLOW_HTTP", "true".to_owned()),
             ("AFFTOK_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8".to_owned()),
         ],
@@ -97,6 +100,14 @@ async fn each_role_s_journey_in_chromium() {
     .await
     .unwrap_or_else(|e| panic!("demo traffic: {e}"));
     let _ = std::fs::remove_file(&postback_key_file);
+    let assistant_promoter = "assistant-promoter@web.e2e";
+    assistant_traffic(
+        &cp.base,
+        admin_email,
+        "demo-advertiser@web.e2e",
+        assistant_promoter,
+    )
+    .await;
 
     let screens = root.join("target/e2e");
     // Screenshots of an earlier run's failures would mislead.
@@ -109,6 +120,7 @@ async fn each_role_s_journey_in_chromium() {
         .env("AFFTOK_E2E_EDGE", &edge.base)
         .env("AFFTOK_E2E_ADMIN_EMAIL", admin_email)
         .env("AFFTOK_E2E_DEMO_EMAIL", demo_promoter)
+        .env("AFFTOK_E2E_ASSISTANT_EMAIL", assistant_promoter)
         .env("AFFTOK_E2E_PASSWORD", PASSWORD)
         .env("AFFTOK_E2E_ACCESS_TTL_SECS", ACCESS_TTL_SECS)
         .env("AFFTOK_E2E_SCREENS", &screens)
@@ -124,4 +136,89 @@ async fn each_role_s_journey_in_chromium() {
         status.success(),
         "the journeys in Chromium failed ({status}): see above"
     );
+}
+
+/// The assistant journey's promoter (web/e2e/assistant.mjs), made through the API as the
+/// demo is: the demo advertiser's second offer (same category and payout model as the demo
+/// offer), approved; a promoter who joins it and has ten days of traffic on it ending two
+/// days ago, its clicks without a sub-ID (so the tip about sub-IDs fires). It has not joined
+/// the demo offer, which the demo promoter's three weeks of clicks give platform figures: its
+/// first suggestion, with the reasons that need 100 clicks.
+async fn assistant_traffic(base: &str, admin: &str, advertiser: &str, promoter: &str) {
+    use afftok_control_plane::accounts::Role;
+    use afftok_control_plane::app::seed::{self, Client, NewAccount, Offer, traffic};
+
+    let client = Client::new(base).unwrap_or_else(|e| panic!("{e}"));
+    let admin = client
+        .login(admin, PASSWORD)
+        .await
+        .unwrap_or_else(|e| panic!("login {admin}: {e}"));
+    let adv = client
+        .login(advertiser, PASSWORD)
+        .await
+        .unwrap_or_else(|e| panic!("login {advertiser}: {e}"));
+    let offer: Offer = client
+        .create_offer(
+            &adv.access_token,
+            &serde_json::json!({
+                "name": "Assistant journey offer",
+                "description": "The assistant journey's promoter sends its traffic here.",
+                "category": "shopping",
+                "url_template": "https://shop.example/land?c={click_id}",
+                "fallback_url": "https://example.com/",
+                "payout_model": "cpa",
+                "payout_amount": "3.00",
+                "currency": "USD",
+            }),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("the assistant journey's offer: {e}"));
+    let offer = seed::approved(&client, offer, &adv.access_token, &admin.access_token)
+        .await
+        .unwrap_or_else(|e| panic!("approving the assistant journey's offer: {e}"));
+    let session = client
+        .register(&NewAccount {
+            role: Role::Promoter,
+            email: promoter,
+            password: PASSWORD,
+            display_name: "Asma Assistant",
+            company: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("registering {promoter}: {e}"));
+    let joined = client
+        .join(&session.access_token, offer.id)
+        .await
+        .unwrap_or_else(|e| panic!("{promoter} joining {}: {e}", offer.id));
+    let advertiser_id = adv
+        .user
+        .advertiser
+        .as_ref()
+        .map(|a| a.id)
+        .unwrap_or_else(|| panic!("{advertiser} has no company"));
+    let (first_day, last_day) = traffic::days_before(time::OffsetDateTime::now_utc().date(), 10);
+    let mut events = traffic::events(&traffic::Plan {
+        offer_id: offer.id,
+        promoter_id: session.user.id,
+        kid: joined.link.kid,
+        advertiser_id,
+        first_day,
+        last_day,
+        shape: traffic::Shape {
+            base_clicks: 25,
+            conversion_percent: 7,
+            countries: &["SA", "SA", "AE", "EG", "US"],
+            fraud: false,
+        },
+    });
+    for e in events.iter_mut().filter(|e| e["type"] == "click") {
+        e["subs"] = serde_json::json!({});
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+    for batch in events.chunks(100) {
+        client
+            .send_events(INGEST_SECRET.as_bytes(), now, batch)
+            .await
+            .unwrap_or_else(|e| panic!("the assistant journey's traffic: {e}"));
+    }
 }

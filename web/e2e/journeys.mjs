@@ -1,6 +1,7 @@
 // Each role's main journey in real Chromium against a real control plane and the native
 // edge, started by tests/web.rs (which passes their URLs): see that file for what runs.
 import { readFileSync } from "node:fs";
+import { assistantJourney } from "./assistant.mjs";
 import { contestsJourney } from "./contests.mjs";
 import { fraudJourney } from "./fraud.mjs";
 import { leaderboardsJourney } from "./leaderboards.mjs";
@@ -402,6 +403,13 @@ try {
     advertiserEmail: `ada-${stamp}@shop.e2e`,
   });
 
+  const assistantAudits = await assistantJourney({
+    browser,
+    adv,
+    nav,
+    advertiserEmail: `ada-${stamp}@shop.e2e`,
+  });
+
   await step(promoter, "the Arabic UI runs right to left", async () => {
     const { page } = promoter;
     await page.goto(app("/stats"));
@@ -485,6 +493,7 @@ try {
     ...leaderboardAudits,
     ...contestAudits,
     ...sandboxAudits,
+    ...assistantAudits,
   );
   for (const [email, paths] of audits) {
     for (const lang of ["en", "ar"]) {

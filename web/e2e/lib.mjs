@@ -10,6 +10,7 @@ export const env = {
   edge: must("AFFTOK_E2E_EDGE"),
   adminEmail: must("AFFTOK_E2E_ADMIN_EMAIL"),
   demoEmail: must("AFFTOK_E2E_DEMO_EMAIL"),
+  assistantEmail: must("AFFTOK_E2E_ASSISTANT_EMAIL"),
   password: must("AFFTOK_E2E_PASSWORD"),
   accessTtlSecs: Number(process.env.AFFTOK_E2E_ACCESS_TTL_SECS ?? "900"),
   screens: process.env.AFFTOK_E2E_SCREENS ?? "../target/e2e",

@@ -23,6 +23,13 @@ function isAuthPath(url: string): boolean {
   return SESSION_PATHS.has(new URL(url, location.origin).pathname);
 }
 
+/** The access token (unless one is set already) and the test mode, on a request's headers. */
+function applyAuth(headers: Headers): void {
+  const token = accessTokenNow();
+  if (token && !headers.has("authorization")) headers.set("authorization", `Bearer ${token}`);
+  applyMode(headers, requestMode());
+}
+
 /**
  * Puts the in-memory access token on every request, and `Afftok-Mode: test` while the
  * test-mode switch is on (testMode.ts); when the API answers 401 (the token expired),
@@ -30,11 +37,7 @@ function isAuthPath(url: string): boolean {
  */
 export const auth: Middleware = {
   onRequest({ request }) {
-    const token = accessTokenNow();
-    if (token && !request.headers.has("authorization")) {
-      request.headers.set("authorization", `Bearer ${token}`);
-    }
-    applyMode(request.headers, requestMode());
+    applyAuth(request.headers);
     if (!isAuthPath(request.url)) replayable.set(request, request.clone());
     return request;
   },
@@ -50,6 +53,23 @@ export const auth: Middleware = {
 
 export const api = createClient<paths>({ baseUrl: "", credentials: "same-origin" });
 api.use(auth);
+
+/**
+ * `fetch` with the typed client's session handling, for answers it cannot read (a stream of
+ * server-sent events): the access token and the test mode on the request, and on a 401 one
+ * silent refresh and the request sent again. The body must be sendable twice (a string).
+ * Resolves with the response whatever its status; rejects as `fetch` does (an abort too).
+ */
+export async function authedFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  const send = () => {
+    const headers = new Headers(init.headers);
+    applyAuth(headers);
+    return fetch(path, { credentials: "same-origin", ...init, headers });
+  };
+  const first = await send();
+  if (first.status !== 401 || isAuthPath(path) || !(await refreshSession())) return first;
+  return send();
+}
 
 interface Answer<T> {
   data?: T;

@@ -10,6 +10,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/conversions", label: "nav.conversions" },
     { to: "/fraud/me", label: "nav.trafficQuality" },
     { to: "/points", label: "nav.points" },
+    { to: "/assistant", label: "nav.assistant" },
     { to: "/leaderboards", label: "nav.leaderboards" },
     { to: "/postbacks", label: "nav.postbacks" },
     { to: "/team", label: "nav.team" },
@@ -24,6 +25,7 @@ export const navByRole: Record<Role, { to: string; label: string }[]> = {
     { to: "/sandbox", label: "nav.sandbox" },
     { to: "/contests", label: "nav.contests" },
     { to: "/stats", label: "nav.stats" },
+    { to: "/assistant", label: "nav.assistant" },
     { to: "/leaderboards", label: "nav.leaderboards" },
   ],
   admin: [

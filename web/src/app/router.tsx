@@ -2,6 +2,7 @@ import { createBrowserRouter } from "react-router";
 import { routes as accountRoutes } from "../pages/account/routes";
 import { routes as adminRoutes } from "../pages/admin/routes";
 import { routes as advertiserRoutes } from "../pages/advertiser/routes";
+import { routes as assistantRoutes } from "../pages/assistant/routes";
 import { routes as openRoutes } from "../pages/auth/openRoutes";
 import { routes as publicRoutes } from "../pages/auth/routes";
 import { routes as contestRoutes } from "../pages/contests/routes";
@@ -40,6 +41,7 @@ export const router = createBrowserRouter([
           ...teamRoutes,
           ...leaderboardRoutes,
           ...contestRoutes,
+          ...assistantRoutes,
         ],
       },
       { path: "*", element: <NotFound /> },

@@ -30,6 +30,7 @@ export default {
     leaderboards: "لوحات الصدارة",
     contests: "المسابقات",
     sandbox: "بيئة الاختبار",
+    assistant: "المساعد",
     logout: "تسجيل الخروج",
   },
   roles: { promoter: "مسوّق", advertiser: "معلن", admin: "مشرف" },

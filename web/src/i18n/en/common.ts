@@ -27,6 +27,7 @@ export default {
     leaderboards: "Leaderboards",
     contests: "Contests",
     sandbox: "Sandbox",
+    assistant: "Assistant",
     logout: "Log out",
   },
   roles: { promoter: "Promoter", advertiser: "Advertiser", admin: "Admin" },

@@ -1,5 +1,6 @@
 import admin from "./admin";
 import advertiser from "./advertiser";
+import assistant from "./assistant";
 import auth from "./auth";
 import common from "./common";
 import contests from "./contests";
@@ -24,4 +25,5 @@ export default {
   teams,
   leaderboards,
   contests,
+  assistant,
 };
