@@ -99,6 +99,49 @@ mod layout {
         }
     }
 
+    /// utoipa keys the document's schemas by name: two types of one name (in two features)
+    /// keep only one, and the other's fields silently take its shape. Each name is unique
+    /// (`#[schema(as = …)]` renames one).
+    #[test]
+    fn openapi_schema_names_are_unique() {
+        let mut texts = Vec::new();
+        sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut texts,
+        );
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for text in &texts {
+            let lines: Vec<&str> = text.lines().map(str::trim).collect();
+            for (i, line) in lines.iter().enumerate() {
+                if !(line.starts_with("#[derive(") && line.contains("ToSchema")) {
+                    continue;
+                }
+                let mut renamed = None;
+                for next in &lines[i + 1..] {
+                    if let Some(rest) = next.strip_prefix("#[schema(as = ") {
+                        renamed = rest.split([')', ',']).next().map(str::to_owned);
+                    }
+                    let item = next
+                        .split_once("struct ")
+                        .or_else(|| next.split_once("enum "))
+                        .filter(|_| !next.starts_with("#[") && !next.starts_with("//"));
+                    if let Some((_, rest)) = item {
+                        let name = rest
+                            .split(|c: char| !c.is_alphanumeric() && c != '_')
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned();
+                        *seen.entry(renamed.unwrap_or(name)).or_default() += 1;
+                        break;
+                    }
+                }
+            }
+        }
+        let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(seen.len() > 50, "{} schemas found", seen.len());
+        assert!(twice.is_empty(), "schema names used twice: {twice:?}");
+    }
+
     #[test]
     fn features_depend_on_each_other_without_circles() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");

@@ -212,6 +212,7 @@ pub(super) struct PeriodView {
 
 /// A promoter's level.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AssistantLevel)]
 pub(super) struct LevelView {
     /// The level now.
     pub level: String,
@@ -660,6 +661,7 @@ pub(super) async fn suggestions_of(
 
 /// A finding.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AssistantFinding)]
 pub(super) struct FindingView {
     /// What it is about (`best_offer_epc`, `cr_below_platform`, `top_countries`, …; the
     /// README lists them).

@@ -34,6 +34,8 @@ enum Reply {
     Status(u16),
     /// Headers, then silence for this long.
     Stall(Duration),
+    /// Headers and one chunk, then silence until the chat hangs up, which it notifies.
+    Hold(Arc<Notify>),
     /// This body as it is.
     Raw(&'static str),
     /// This many text chunks, one every interval (each gap under the read timeout).
@@ -183,6 +185,20 @@ async fn answer(State(inner): State<Arc<Mutex<Inner>>>, req: axum::extract::Requ
                 .into_response()
         }
         Reply::Raw(text) => (sse, text).into_response(),
+        Reply::Hold(hung_up) => {
+            let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(1);
+            tokio::spawn(async move {
+                let first = format!("data: {}\n\n", text_chunk("Thinking"));
+                let _ = tx.send(Ok(Bytes::from(first))).await;
+                tx.closed().await;
+                hung_up.notify_one();
+            });
+            (
+                sse,
+                Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
+            )
+                .into_response()
+        }
         Reply::Trickle(n, every) => {
             let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(1);
             tokio::spawn(async move {
@@ -609,6 +625,33 @@ async fn the_insights_are_tools_answering_what_their_routes_answer_to_the_same_c
             .as_str()
             .is_some_and(|e| e.contains("limit"))
     );
+}
+
+#[tokio::test]
+async fn a_user_who_leaves_ends_the_chat_and_its_provider_connection_at_once() {
+    let app = spawn_with(Options {
+        env: vec![
+            ("AFFTOK_ASSISTANT_TIMEOUT_SECS", "300".to_owned()),
+            ("AFFTOK_ASSISTANT_READ_TIMEOUT_SECS", "300".to_owned()),
+        ],
+        ..Options::default()
+    })
+    .await;
+    let provider = Provider::start().await;
+    let pat = app.promoter("leaver").await;
+    assert_eq!(store(&app, &pat, &provider.base).await.status(), 200);
+    let hung_up = Arc::new(Notify::new());
+    provider.script(vec![Reply::Hold(hung_up.clone())]);
+    let mut resp = ask(&app, &pat, "Long question").await;
+    assert_eq!(resp.status(), 200);
+    // The first words arrive; then the provider says nothing, and the user leaves.
+    let first = resp.chunk().await.expect("reads").expect("a chunk");
+    assert!(String::from_utf8_lossy(&first).contains("Thinking"));
+    drop(resp);
+    // Not after the 300 s limits: the chat hangs up on the provider now.
+    tokio::time::timeout(Duration::from_secs(20), hung_up.notified())
+        .await
+        .expect("the provider's connection was closed");
 }
 
 #[tokio::test]

@@ -1907,7 +1907,7 @@ export interface components {
         /** @description The analysis of the window. */
         AnalysisAnswer: {
             /** @description Most useful first. */
-            findings: components["schemas"]["FindingView"][];
+            findings: components["schemas"]["AssistantFinding"][];
             /** @description The window's first UTC day. */
             from: string;
             /** @description The language of the texts. */
@@ -1924,6 +1924,44 @@ export interface components {
          * @description An API key.
          */
         ApiKeyId: string;
+        /** @description A finding. */
+        AssistantFinding: {
+            /**
+             * @description What it is about (`best_offer_epc`, `cr_below_platform`, `top_countries`, …; the
+             *     README lists them).
+             */
+            code: string;
+            /** @description The numbers behind it (shares and CRs from 0 to 1, amounts as strings). */
+            figures: Record<string, never>;
+            /** @description What to do about it. */
+            recommendation: string;
+            /** @description `good`, `info` or `warning`. */
+            severity: string;
+            /** @description In words. */
+            text: string;
+        };
+        /** @description A promoter's level. */
+        AssistantLevel: {
+            /** @description The level now. */
+            level: string;
+            /**
+             * Format: int64
+             * @description Lifetime points (levels go by them).
+             */
+            lifetime_points: number;
+            /** @description The next level (null at the top). */
+            next_level?: string | null;
+            /**
+             * Format: int64
+             * @description Points still needed for it.
+             */
+            points_to_next?: number | null;
+            /**
+             * Format: double
+             * @description How far from this level's start to the next's, 0 to 1.
+             */
+            progress: number;
+        };
         /** @description One attempt. */
         AttemptView: {
             /**
@@ -3565,7 +3603,7 @@ export interface components {
             best_offer?: null | components["schemas"]["BestOffer"];
             /** @description The language of `summary`. */
             lang: string;
-            level?: null | components["schemas"]["LevelView"];
+            level?: null | components["schemas"]["AssistantLevel"];
             /** @description Today, 7 and 30 days. */
             periods: components["schemas"]["PeriodView"][];
             /** @description Whose numbers: `promoter`, `advertiser` or `platform` (admins). */

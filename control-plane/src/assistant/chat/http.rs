@@ -308,7 +308,13 @@ pub(super) async fn chat(
         tx: tx.clone(),
     };
     tokio::spawn(async move {
-        let outcome = tokio::time::timeout(settings.timeout, conversation.run(messages)).await;
+        // The user leaving (Stop, a closed tab) ends the chat at once, the provider's
+        // connection with it, even while the provider is silent.
+        let gone = tx.clone();
+        let outcome = tokio::select! {
+            outcome = tokio::time::timeout(settings.timeout, conversation.run(messages)) => outcome,
+            () = gone.closed() => return,
+        };
         let ended = match outcome {
             Ok(Ok(content)) => Some(event("message", &json!({"content": content}))),
             Ok(Err(Stop::Error(e))) => Some(error_event(&e)),
