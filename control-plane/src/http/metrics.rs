@@ -233,3 +233,57 @@ pub async fn exposition(State(state): State<AppState>) -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// Every metric the alert rules and the dashboard in `ops/` name is one this registry
+    /// exports (or the scrape's own `up` and the blackbox exporter's `probe_*`).
+    #[test]
+    fn the_ops_files_name_only_exported_metrics() {
+        let exported: BTreeSet<String> = {
+            let m = super::Metrics::new();
+            m.count_events("http", &crate::tracking::Report::default());
+            m.count_edge_push("redis", "pushed", 0);
+            m.count_webhook_attempt("webhook", "delivered", 0.1);
+            m.observe("GET", "/x", 200, 0.1);
+            m.observe_ingest_lag("http", 1.0);
+            m.set_stream(0, 0);
+            m.render()
+                .lines()
+                .filter_map(|l| l.strip_prefix("# TYPE "))
+                .filter_map(|l| l.split(' ').next())
+                .map(str::to_owned)
+                .collect()
+        };
+        assert!(exported.contains("afftok_stream_pending"), "{exported:?}");
+        for (file, text) in [
+            (
+                "alerts.yml",
+                include_str!("../../../ops/prometheus/alerts.yml"),
+            ),
+            (
+                "afftok.json",
+                include_str!("../../../ops/grafana/afftok.json"),
+            ),
+        ] {
+            let mut named = BTreeSet::new();
+            for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if word.starts_with("afftok_") || word.starts_with("http_") {
+                    let base = ["_bucket", "_sum", "_count"]
+                        .iter()
+                        .find_map(|s| word.strip_suffix(s))
+                        .unwrap_or(word);
+                    named.insert(base.to_owned());
+                }
+            }
+            assert!(named.len() >= 6, "{file}: {named:?}");
+            let unknown: Vec<_> = named.difference(&exported).collect();
+            assert!(
+                unknown.is_empty(),
+                "{file} names metrics nobody exports: {unknown:?}"
+            );
+        }
+    }
+}
