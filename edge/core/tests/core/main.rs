@@ -3,6 +3,7 @@
 mod fake;
 
 mod cache;
+mod campaign;
 mod postback;
 mod redirect;
 mod robustness;
