@@ -115,3 +115,135 @@ async fn the_web_app_endpoints_are_documented() {
     };
     assert_eq!(body("patch"), body("get"));
 }
+
+/// The cross-tenant probe, generated from the document: every `GET` route with a numeric or
+/// UUID path parameter is called, by a promoter and an advertiser who own nothing, with the
+/// ids of everything other tenants own (offers, links, conversions, teams, contests,
+/// webhooks, promoter postbacks…); none answers with data, except the routes meant to be
+/// public (the marketplace's approved offers, open contests, a team's name and size) and the
+/// caller's own figures. A route added later is probed without anyone writing a line here.
+#[tokio::test]
+async fn no_route_shows_an_outsider_another_tenants_object() {
+    use crate::tracking::{Click, Conversion, market};
+
+    let m = market(serde_json::json!({})).await;
+    let app = &m.app;
+    // The others' world: the market's approved offer joined by its promoter, a click and a
+    // conversion, a draft offer, a team, a webhook endpoint and a promoter postback.
+    crate::webhooks::join(app, &m.promoter, m.offer).await;
+    let click = Click::new(m.offer, m.promoter.id, time::OffsetDateTime::now_utc());
+    let conversion = Conversion::new(
+        m.advertiser_id(),
+        click.id,
+        click.ts + time::Duration::minutes(1),
+    );
+    app.ingest(&[click.event(), conversion.event()]).await;
+    let _draft = app.create_offer(&m.adv, serde_json::json!({})).await;
+    for (who, path, body) in [
+        (
+            &m.promoter,
+            "/v1/teams",
+            serde_json::json!({"name": "Probe Team"}),
+        ),
+        (
+            &m.adv,
+            "/v1/webhooks/endpoints",
+            serde_json::json!({"url": "http://127.0.0.1:9/hook", "event_types": ["conversion.created"]}),
+        ),
+        (
+            &m.promoter,
+            "/v1/promoter-postbacks",
+            serde_json::json!({"url": "http://127.0.0.1:9/pb?c={click_id}"}),
+        ),
+    ] {
+        let resp = app
+            .post(path)
+            .bearer_auth(&who.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert!(
+            resp.status().is_success(),
+            "POST {path}: {}",
+            resp.text().await.unwrap_or_default()
+        );
+    }
+    let outsiders = [
+        app.promoter("outsider").await,
+        app.advertiser("outsider-co").await,
+    ];
+    let doc: Value = app
+        .get("/openapi.json")
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let public = [
+        "/v1/marketplace/offers/{id}",
+        "/v1/contests/{id}",
+        "/v1/contests/{id}/standings",
+    ];
+    let uuids = [conversion.id.to_string(), click.id.to_string()];
+    let mut probed = 0;
+    let mut leaks = Vec::new();
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        let Some(get) = ops.get("get") else { continue };
+        let params: Vec<(&str, &str)> = get["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "path")
+            .filter_map(|p| {
+                Some((
+                    p["name"].as_str()?,
+                    p["schema"]["type"].as_str().unwrap_or(""),
+                ))
+            })
+            .collect();
+        let [(name, kind)] = params.as_slice() else {
+            continue;
+        };
+        let candidates: Vec<String> = match *kind {
+            "integer" => (1..=12).map(|i| i.to_string()).collect(),
+            "string" => uuids.to_vec(),
+            _ => continue,
+        };
+        for who in &outsiders {
+            for id in &candidates {
+                let url = path.replace(&format!("{{{name}}}"), id);
+                let resp = app
+                    .get(&url)
+                    .bearer_auth(&who.token)
+                    .send()
+                    .await
+                    .expect("request");
+                probed += 1;
+                let status = resp.status().as_u16();
+                assert_ne!(status, 500, "GET {url}");
+                if !(200..300).contains(&status) || public.contains(&path.as_str()) {
+                    continue;
+                }
+                let body: Value = resp.json().await.unwrap_or_default();
+                // A promoter's own figures (its traffic on any offer) are its own to read.
+                let own = body["promoter_id"].as_i64() == Some(who.id);
+                // Teams are public by name, points and size; members and the invite code
+                // are for members only.
+                let team = path == "/v1/teams/{id}"
+                    && body["invite_code"].is_null()
+                    && body["members"].as_array().is_some_and(Vec::is_empty);
+                if !own && !team {
+                    leaks.push(format!("{} GET {url}: {status} {body}", who.email));
+                }
+            }
+        }
+    }
+    assert!(probed > 200, "{probed} probes");
+    assert!(
+        leaks.is_empty(),
+        "an outsider read others' objects:\n{}",
+        leaks.join("\n")
+    );
+}
