@@ -108,29 +108,41 @@ pub(super) async fn daily(
     )
     .fetch_all(pool)
     .await?;
-    let mut out: BTreeMap<Date, Sums> = BTreeMap::new();
-    for c in clicks {
-        let day = out.entry(c.day).or_default();
-        *day.clicks.entry(c.currency).or_default() += c.clicks;
-        day.unique_clicks += c.unique_clicks;
-    }
-    for v in conversions {
-        let day = out.entry(v.day).or_default();
-        day.conversions += v.conversions;
-        if !v.currency.is_empty() {
-            *day.payout.entry(v.currency).or_default() += v.payout;
-        }
-    }
-    for day in out.values_mut() {
-        tidy(day);
-    }
-    Ok(out)
+    Ok(fold(
+        clicks
+            .into_iter()
+            .map(|c| (c.day, c.currency, c.clicks, c.unique_clicks)),
+        conversions
+            .into_iter()
+            .map(|v| (v.day, v.currency, v.conversions, v.payout)),
+    ))
 }
 
-/// Zero clicks and payouts left by reversals are noise.
-fn tidy(s: &mut Sums) {
-    s.clicks.retain(|_, n| *n != 0);
-    s.payout.retain(|_, v| !v.is_zero());
+/// Click rows `(key, currency, clicks, unique clicks)` and conversion rows `(key, payout
+/// currency, conversions, payout)` summed by key; zero clicks and payouts left by reversals
+/// are dropped as noise.
+fn fold<K: Ord>(
+    clicks: impl IntoIterator<Item = (K, String, i64, i64)>,
+    conversions: impl IntoIterator<Item = (K, String, i64, Decimal)>,
+) -> BTreeMap<K, Sums> {
+    let mut out: BTreeMap<K, Sums> = BTreeMap::new();
+    for (key, currency, clicks, unique) in clicks {
+        let s = out.entry(key).or_default();
+        *s.clicks.entry(currency).or_default() += clicks;
+        s.unique_clicks += unique;
+    }
+    for (key, currency, conversions, payout) in conversions {
+        let s = out.entry(key).or_default();
+        s.conversions += conversions;
+        if !currency.is_empty() {
+            *s.payout.entry(currency).or_default() += payout;
+        }
+    }
+    for s in out.values_mut() {
+        s.clicks.retain(|_, n| *n != 0);
+        s.payout.retain(|_, v| !v.is_zero());
+    }
+    out
 }
 
 /// Counted traffic by offer over some days (only these offers, when given).
@@ -173,23 +185,14 @@ async fn by_offer(
     )
     .fetch_all(pool)
     .await?;
-    let mut out: BTreeMap<OfferId, Sums> = BTreeMap::new();
-    for c in clicks {
-        let s = out.entry(c.offer_id).or_default();
-        *s.clicks.entry(c.currency).or_default() += c.clicks;
-        s.unique_clicks += c.unique_clicks;
-    }
-    for v in conversions {
-        let s = out.entry(v.offer_id).or_default();
-        s.conversions += v.conversions;
-        if !v.currency.is_empty() {
-            *s.payout.entry(v.currency).or_default() += v.payout;
-        }
-    }
-    for s in out.values_mut() {
-        tidy(s);
-    }
-    Ok(out)
+    Ok(fold(
+        clicks
+            .into_iter()
+            .map(|c| (c.offer_id, c.currency, c.clicks, c.unique_clicks)),
+        conversions
+            .into_iter()
+            .map(|v| (v.offer_id, v.currency, v.conversions, v.payout)),
+    ))
 }
 
 /// What the assistant shows of an offer.
@@ -450,26 +453,16 @@ async fn promoters_of(
     )
     .fetch_all(pool)
     .await?;
-    let mut out: BTreeMap<PromoterId, Sums> = BTreeMap::new();
-    for c in clicks {
-        let s = out.entry(c.promoter_id).or_default();
-        *s.clicks.entry(c.currency).or_default() += c.clicks;
-        s.unique_clicks += c.unique_clicks;
-    }
-    for v in conversions {
-        let s = out.entry(v.promoter_id).or_default();
-        s.conversions += v.conversions;
-        if !v.currency.is_empty() {
-            *s.payout.entry(v.currency).or_default() += v.payout;
-        }
-    }
-    Ok(out
-        .into_iter()
-        .map(|(p, mut s)| {
-            tidy(&mut s);
-            (p, s)
-        })
-        .collect())
+    Ok(fold(
+        clicks
+            .into_iter()
+            .map(|c| (c.promoter_id, c.currency, c.clicks, c.unique_clicks)),
+        conversions
+            .into_iter()
+            .map(|v| (v.promoter_id, v.currency, v.conversions, v.payout)),
+    )
+    .into_iter()
+    .collect())
 }
 
 /// Everything the analysis reads over `days`, for a promoter or an advertiser.

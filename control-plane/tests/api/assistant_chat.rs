@@ -138,86 +138,64 @@ async fn answer(State(inner): State<Arc<Mutex<Inner>>>, req: axum::extract::Requ
         Some(other) => other,
         None => words(&["(unscripted)"]),
     };
-    let sse = [("content-type", "text/event-stream")];
+    let data = |json: String| Ok(Bytes::from(format!("data: {json}\n\n")));
     match reply {
-        Reply::Stream(lines, gate) => {
-            let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(16);
-            tokio::spawn(async move {
-                for (i, line) in lines.into_iter().enumerate() {
-                    if let Some((after, gate)) = &gate
-                        && i == *after
-                    {
-                        gate.notified().await;
-                    }
-                    if tx
-                        .send(Ok(Bytes::from(format!("data: {line}\n\n"))))
-                        .await
-                        .is_err()
-                    {
-                        return;
-                    }
+        Reply::Stream(lines, gate) => streamed(async move |tx| {
+            for (i, line) in lines.into_iter().enumerate() {
+                if let Some((after, gate)) = &gate
+                    && i == *after
+                {
+                    gate.notified().await;
                 }
-            });
-            let body = Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx));
-            (sse, body).into_response()
-        }
+                if tx.send(data(line)).await.is_err() {
+                    return;
+                }
+            }
+        }),
         Reply::Status(status) => (
             StatusCode::from_u16(status).expect("a status"),
             axum::Json(json!({"error": {"message": format!("Incorrect API key provided: {KEY}")}})),
         )
             .into_response(),
-        Reply::Stall(d) => {
-            let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(1);
-            tokio::spawn(async move {
-                let _ = tx
-                    .send(Ok(Bytes::from(format!(
-                        "data: {}\n\n",
-                        text_chunk("Thinking")
-                    ))))
-                    .await;
-                tokio::time::sleep(d).await;
-                drop(tx);
-            });
-            (
-                sse,
-                Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
-            )
-                .into_response()
-        }
-        Reply::Raw(text) => (sse, text).into_response(),
-        Reply::Hold(hung_up) => {
-            let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(1);
-            tokio::spawn(async move {
-                let first = format!("data: {}\n\n", text_chunk("Thinking"));
-                let _ = tx.send(Ok(Bytes::from(first))).await;
-                tx.closed().await;
-                hung_up.notify_one();
-            });
-            (
-                sse,
-                Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
-            )
-                .into_response()
-        }
-        Reply::Trickle(n, every) => {
-            let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(1);
-            tokio::spawn(async move {
-                for i in 0..n {
-                    let line = format!("data: {}\n\n", text_chunk(&format!("part {i} ")));
-                    if tx.send(Ok(Bytes::from(line))).await.is_err() {
-                        return;
-                    }
-                    tokio::time::sleep(every).await;
+        Reply::Stall(d) => streamed(async move |tx| {
+            let _ = tx.send(data(text_chunk("Thinking"))).await;
+            tokio::time::sleep(d).await;
+        }),
+        Reply::Raw(text) => ([("content-type", "text/event-stream")], text).into_response(),
+        Reply::Hold(hung_up) => streamed(async move |tx| {
+            let _ = tx.send(data(text_chunk("Thinking"))).await;
+            tx.closed().await;
+            hung_up.notify_one();
+        }),
+        Reply::Trickle(n, every) => streamed(async move |tx| {
+            for i in 0..n {
+                if tx
+                    .send(data(text_chunk(&format!("part {i} "))))
+                    .await
+                    .is_err()
+                {
+                    return;
                 }
-            });
-            (
-                sse,
-                Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
-            )
-                .into_response()
-        }
+                tokio::time::sleep(every).await;
+            }
+        }),
         Reply::EchoTool => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+/// An event-stream answer whose body `write` sends, chunk by chunk, while it runs; the body
+/// ends when `write` returns (its sender dropped).
+fn streamed<F>(write: impl FnOnce(mpsc::Sender<Result<Bytes, Infallible>>) -> F) -> Response
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(1);
+    tokio::spawn(write(tx));
+    (
+        [("content-type", "text/event-stream")],
+        Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx)),
+    )
+        .into_response()
 }
 
 /// PUTs `body` to `path` as the holder of `token`.
