@@ -12,7 +12,7 @@
 
 use afftok_tests::eventually;
 use afftok_tests::fixtures::{self, client};
-use afftok_tests::platform::ControlPlane;
+use afftok_tests::platform::{ControlPlane, market};
 use afftok_tests::stack::Stack;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -20,79 +20,6 @@ use uuid::Uuid;
 
 /// Edges cache KV reads this long here (the default is 10 s), so pushes show quickly.
 const CACHE_SECS: u64 = 2;
-
-/// The accounts and the offer of one market.
-struct Market {
-    admin: String,
-    adv: String,
-    promoter: String,
-    offer: i64,
-    /// The link's path (`/c/{token}`), the same on every edge.
-    link: String,
-    postback_key: String,
-}
-
-async fn market(cp: &ControlPlane) -> Market {
-    cp.signing_key(true).await;
-    let admin = cp.admin().await;
-    let adv = cp.register("advertiser", "ads@acme.e2e").await;
-    let offer = cp
-        .post(
-            201,
-            "/v1/offers",
-            &adv,
-            json!({
-                "name": "Spring sale", "category": "shopping",
-                "url_template": "https://shop.example/landing?c={click_id}&s={sub1}",
-                "payout_model": "cpa", "payout_amount": "2.50", "currency": "USD",
-            }),
-        )
-        .await["id"]
-        .as_i64()
-        .expect("offer id");
-    cp.post(200, &format!("/v1/offers/{offer}/submit"), &adv, json!({}))
-        .await;
-    cp.post(
-        200,
-        &format!("/v1/admin/offers/{offer}/approve"),
-        &admin,
-        json!({}),
-    )
-    .await;
-    let key = cp
-        .post(
-            201,
-            "/v1/postback-keys",
-            &adv,
-            json!({"name": "shop server", "ip_allow": []}),
-        )
-        .await;
-    let postback_key = key["key"].as_str().expect("key shown once").to_owned();
-    assert!(
-        key["postback_url"]
-            .as_str()
-            .is_some_and(|u| u.contains(&format!("/postback/{postback_key}?click_id="))),
-        "{key}"
-    );
-    let promoter = cp.register("promoter", "pat@promo.e2e").await;
-    let link = cp
-        .post(
-            201,
-            &format!("/v1/marketplace/offers/{offer}/join"),
-            &promoter,
-            json!({}),
-        )
-        .await;
-    let token = link["token"].as_str().expect("token");
-    Market {
-        admin,
-        adv,
-        promoter,
-        offer,
-        link: format!("/c/{token}"),
-        postback_key,
-    }
-}
 
 /// Clicks `path` on `base` until the edge has the pushed config and redirects; the click id.
 async fn click_through(base: &str, path: &str) -> Uuid {

@@ -11,6 +11,9 @@ pub mod fixtures;
 pub mod platform;
 /// The event receiver standing in for the control plane.
 pub mod receiver;
+/// Private Postgres and Redis servers and the platform's binaries as processes, for the
+/// chaos suite to kill and restart.
+pub mod services;
 /// The Spin component under the Spin test host.
 pub mod spin_host;
 /// The control plane, both edges and the worker's gate, wired together.

@@ -22,11 +22,13 @@ pub const INGEST_SECRET: &str = "e2e-ingest-secret";
 pub const PASSWORD: &str = "a long e2e password";
 const KEK_B64: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
-fn redis_url() -> String {
+/// `REDIS_URL`, or the local default.
+pub fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
-fn postgres_url(database: &str) -> String {
+/// `DATABASE_URL` (or the local default) with its database replaced by `database`.
+pub fn postgres_url(database: &str) -> String {
     let base = std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let (server, _) = base.rsplit_once('/').unwrap_or((base.as_str(), ""));
@@ -65,6 +67,32 @@ impl Default for Run {
     }
 }
 
+/// The environment of a control plane in these tests: the run's Redis names, `database_url`,
+/// and the secrets and settings every test shares.
+pub fn control_plane_env<'a>(run: &Run, database_url: String) -> HashMap<&'a str, String> {
+    HashMap::from([
+        ("AFFTOK_LISTEN", "127.0.0.1:0".to_owned()),
+        ("DATABASE_URL", database_url),
+        ("REDIS_URL", redis_url()),
+        ("AFFTOK_REDIS_KEY_PREFIX", run.prefix.clone()),
+        ("AFFTOK_EVENT_STREAM", run.stream()),
+        ("AFFTOK_KV_PREFIX", run.kv_prefix()),
+        ("AFFTOK_EDGE_TARGETS", "redis".to_owned()),
+        ("AFFTOK_EDGE_PUSH_INTERVAL_MS", "100".to_owned()),
+        ("AFFTOK_STREAM_CLAIM_IDLE_MS", "1000".to_owned()),
+        ("AFFTOK_INGEST_SECRET", INGEST_SECRET.to_owned()),
+        (
+            "AFFTOK_JWT_SECRET",
+            "e2e-jwt-secret-e2e-jwt-secret-e2e".to_owned(),
+        ),
+        ("AFFTOK_KEY_ENCRYPTION_KEY", KEK_B64.to_owned()),
+        ("AFFTOK_EDGE_BASE_URL", "https://edge.e2e.test".to_owned()),
+        // The tests post a conversion right after its click: sooner than the fraud
+        // minimum a real visitor takes (control-plane/tests/api/fraud.rs tests it).
+        ("AFFTOK_FRAUD_MIN_CTIT_SECS", "0".to_owned()),
+    ])
+}
+
 /// The control plane, serving.
 #[derive(Debug)]
 pub struct ControlPlane {
@@ -90,27 +118,7 @@ impl ControlPlane {
             .await
             .unwrap_or_else(|e| panic!("create database: {e}"));
         admin.close().await;
-        let mut env: HashMap<&str, String> = HashMap::from([
-            ("AFFTOK_LISTEN", "127.0.0.1:0".to_owned()),
-            ("DATABASE_URL", postgres_url(&name)),
-            ("REDIS_URL", redis_url()),
-            ("AFFTOK_REDIS_KEY_PREFIX", run.prefix.clone()),
-            ("AFFTOK_EVENT_STREAM", run.stream()),
-            ("AFFTOK_KV_PREFIX", run.kv_prefix()),
-            ("AFFTOK_EDGE_TARGETS", "redis".to_owned()),
-            ("AFFTOK_EDGE_PUSH_INTERVAL_MS", "100".to_owned()),
-            ("AFFTOK_STREAM_CLAIM_IDLE_MS", "1000".to_owned()),
-            ("AFFTOK_INGEST_SECRET", INGEST_SECRET.to_owned()),
-            (
-                "AFFTOK_JWT_SECRET",
-                "e2e-jwt-secret-e2e-jwt-secret-e2e".to_owned(),
-            ),
-            ("AFFTOK_KEY_ENCRYPTION_KEY", KEK_B64.to_owned()),
-            ("AFFTOK_EDGE_BASE_URL", "https://edge.e2e.test".to_owned()),
-            // The tests post a conversion right after its click: sooner than the fraud
-            // minimum a real visitor takes (control-plane/tests/api/fraud.rs tests it).
-            ("AFFTOK_FRAUD_MIN_CTIT_SECS", "0".to_owned()),
-        ]);
+        let mut env = control_plane_env(run, postgres_url(&name));
         env.extend(extra.iter().cloned());
         let settings = Settings::from_sources(None, |n| env.get(n).cloned(), Need::Serve)
             .unwrap_or_else(|e| panic!("settings: {e}"));
@@ -124,6 +132,22 @@ impl ControlPlane {
         tokio::spawn(app.run_until(std::future::pending()));
         Self {
             base: format!("http://{addr}"),
+            db,
+            settings,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// A control plane serving at `base` in another process, started with `env`.
+    pub async fn attach(base: String, env: &HashMap<&str, String>) -> Self {
+        let settings = Settings::from_sources(None, |n| env.get(n).cloned(), Need::Serve)
+            .unwrap_or_else(|e| panic!("settings: {e}"));
+        let url = env.get("DATABASE_URL").cloned().unwrap_or_default();
+        let db = PgPool::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("Postgres: {e}"));
+        Self {
+            base,
             db,
             settings,
             http: reqwest::Client::new(),
@@ -269,6 +293,88 @@ impl ControlPlane {
     }
 }
 
+/// The accounts and the offer of one market: an advertiser's approved CPA offer (2.50 USD,
+/// destination `https://shop.example/landing?c={click_id}&s={sub1}`), its postback key, and a
+/// promoter's link to it.
+#[derive(Debug)]
+pub struct Market {
+    /// An admin's access token.
+    pub admin: String,
+    /// The advertiser's access token.
+    pub adv: String,
+    /// The promoter's access token.
+    pub promoter: String,
+    /// The offer's id.
+    pub offer: i64,
+    /// The link's path (`/c/{token}`), the same on every edge.
+    pub link: String,
+    /// The advertiser's postback key (shown once, kept here).
+    pub postback_key: String,
+}
+
+/// Makes the market on `cp` as its users do, over the API (a link signing key first).
+pub async fn market(cp: &ControlPlane) -> Market {
+    cp.signing_key(true).await;
+    let admin = cp.admin().await;
+    let adv = cp.register("advertiser", "ads@acme.e2e").await;
+    let offer = cp
+        .post(
+            201,
+            "/v1/offers",
+            &adv,
+            json!({
+                "name": "Spring sale", "category": "shopping",
+                "url_template": "https://shop.example/landing?c={click_id}&s={sub1}",
+                "payout_model": "cpa", "payout_amount": "2.50", "currency": "USD",
+            }),
+        )
+        .await["id"]
+        .as_i64()
+        .expect("offer id");
+    cp.post(200, &format!("/v1/offers/{offer}/submit"), &adv, json!({}))
+        .await;
+    cp.post(
+        200,
+        &format!("/v1/admin/offers/{offer}/approve"),
+        &admin,
+        json!({}),
+    )
+    .await;
+    let key = cp
+        .post(
+            201,
+            "/v1/postback-keys",
+            &adv,
+            json!({"name": "shop server", "ip_allow": []}),
+        )
+        .await;
+    let postback_key = key["key"].as_str().expect("key shown once").to_owned();
+    assert!(
+        key["postback_url"]
+            .as_str()
+            .is_some_and(|u| u.contains(&format!("/postback/{postback_key}?click_id="))),
+        "{key}"
+    );
+    let promoter = cp.register("promoter", "pat@promo.e2e").await;
+    let link = cp
+        .post(
+            201,
+            &format!("/v1/marketplace/offers/{offer}/join"),
+            &promoter,
+            json!({}),
+        )
+        .await;
+    let token = link["token"].as_str().expect("token");
+    Market {
+        admin,
+        adv,
+        promoter,
+        offer,
+        link: format!("/c/{token}"),
+        postback_key,
+    }
+}
+
 /// The native edge (`afftok-edge`), serving.
 #[derive(Debug)]
 pub struct NativeEdge {
@@ -303,7 +409,8 @@ impl NativeEdge {
 
 #[derive(Debug, Default)]
 struct GateState {
-    upstream: Mutex<Option<String>>,
+    upstreams: Mutex<Vec<String>>,
+    next: AtomicUsize,
     closed: AtomicBool,
     held: AtomicUsize,
 }
@@ -343,11 +450,16 @@ impl Gate {
 
     /// Forwards to `base` from now on.
     pub fn forward_to(&self, base: &str) {
+        self.forward_to_all(&[base.to_owned()]);
+    }
+
+    /// Forwards to each of `bases` in turn from now on (control planes behind a balancer).
+    pub fn forward_to_all(&self, bases: &[String]) {
         *self
             .state
-            .upstream
+            .upstreams
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(base.to_owned());
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = bases.to_vec();
     }
 
     /// Holds every batch back (answers 503) until [`Self::open`].
@@ -367,11 +479,14 @@ impl Gate {
 }
 
 async fn forward(State(gate): State<Arc<GateState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let upstream = gate
-        .upstream
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone();
+    let upstream = {
+        let upstreams = gate
+            .upstreams
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let turn = gate.next.fetch_add(1, Ordering::SeqCst);
+        upstreams.get(turn % upstreams.len().max(1)).cloned()
+    };
     let Some(upstream) = upstream.filter(|_| !gate.closed.load(Ordering::SeqCst)) else {
         gate.held.fetch_add(1, Ordering::SeqCst);
         return StatusCode::SERVICE_UNAVAILABLE.into_response();

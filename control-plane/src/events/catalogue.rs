@@ -40,6 +40,9 @@ pub enum EventKind {
     /// An API key was revoked.
     #[serde(rename = "api_key.revoked")]
     ApiKeyRevoked,
+    /// The networks an API key may be used from changed.
+    #[serde(rename = "api_key.updated")]
+    ApiKeyUpdated,
     /// A postback key was created ([`PostbackKeyChanged`]).
     #[serde(rename = "postback_key.created")]
     PostbackKeyCreated,
@@ -62,7 +65,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 14] = [
         Self::ClickStored,
         Self::ConversionDecided,
         Self::ConversionReversed,
@@ -71,6 +74,7 @@ impl EventKind {
         Self::ApiKeyCreated,
         Self::ApiKeyRotated,
         Self::ApiKeyRevoked,
+        Self::ApiKeyUpdated,
         Self::PostbackKeyCreated,
         Self::PostbackKeyRevoked,
         Self::WebhookEndpointDisabled,
@@ -89,6 +93,7 @@ impl EventKind {
             Self::ApiKeyCreated => "api_key.created",
             Self::ApiKeyRotated => "api_key.rotated",
             Self::ApiKeyRevoked => "api_key.revoked",
+            Self::ApiKeyUpdated => "api_key.updated",
             Self::PostbackKeyCreated => "postback_key.created",
             Self::PostbackKeyRevoked => "postback_key.revoked",
             Self::WebhookEndpointDisabled => "webhook_endpoint.disabled",

@@ -2,6 +2,7 @@
 //! (read by [`crate::http::decode`], which lists every field at fault), and the
 //! authenticated caller.
 
+use afftok_shared::kv::IpAllowList;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -228,6 +229,20 @@ impl FromRequestParts<AppState> for Auth {
             let (key, user) = crate::accounts::authenticate_api_key(&state.db, credential)
                 .await?
                 .ok_or(ApiError::Unauthorized("the API key is not valid"))?;
+            // A list that does not read (never written so) allows no one.
+            let ip = crate::http::rate_limit::client_ip_of(parts, state);
+            if !IpAllowList::parse(&key.ip_allow).is_ok_and(|allow| allow.allows(ip)) {
+                return Err(ApiError::Refused {
+                    code: "ip_not_allowed",
+                    detail: match ip {
+                        Some(ip) => format!(
+                            "this API key is not allowed from {ip}: add the address to its ip_allow"
+                        )
+                        .into(),
+                        None => "this API key is not allowed from an unknown address".into(),
+                    },
+                });
+            }
             Principal {
                 user_id: user.id,
                 role: user.role,

@@ -124,6 +124,11 @@ pub fn client_ip(
     peer.map(|addr| addr.ip().to_canonical())
 }
 
+/// The caller's IP of a request's parts: the configured trusted header, else the peer.
+pub fn client_ip_of(parts: &Parts, state: &AppState) -> Option<IpAddr> {
+    client_ip(&parts.headers, peer(parts), state)
+}
+
 fn peer(parts: &Parts) -> Option<SocketAddr> {
     parts
         .extensions

@@ -12,6 +12,8 @@ pub mod email;
 pub mod error;
 /// Typed ids.
 pub mod ids;
+/// The networks a key may be used from (`ip_allow`).
+pub mod ip_allow;
 /// Money amounts: written with their currency's decimals, read exactly.
 pub mod money;
 /// Page sizes, cursors and instants in list queries.

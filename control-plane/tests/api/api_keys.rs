@@ -394,3 +394,176 @@ async fn revocation_is_immediate_and_tenant_scoped() {
     )
     .await;
 }
+
+/// `GET /v1/offers` with `key` from `ip` (the test settings trust `x-test-client-ip`).
+async fn offers_from(app: &crate::helpers::TestApp, key: &str, ip: &str) -> reqwest::Response {
+    app.get("/v1/offers")
+        .bearer_auth(key)
+        .header("x-test-client-ip", ip)
+        .send()
+        .await
+        .expect("request")
+}
+
+#[tokio::test]
+async fn a_key_with_networks_works_from_them_only() {
+    let app = spawn_app().await;
+    let adv = app.advertiser("acme").await;
+    let created: Value = app
+        .post("/v1/api-keys")
+        .bearer_auth(&adv.token)
+        .json(&json!({"name": "server", "scopes": ["offers:read"],
+                      "ip_allow": ["203.0.113.0/24", " 2001:db8::7 "]}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        created["ip_allow"],
+        json!(["203.0.113.0/24", "2001:db8::7/128"])
+    );
+    let id = created["id"].as_str().expect("id").to_owned();
+    let key = created["key"].as_str().expect("key").to_owned();
+
+    for ip in ["203.0.113.9", "2001:db8::7", "::ffff:203.0.113.200"] {
+        assert_eq!(offers_from(&app, &key, ip).await.status(), 200, "{ip}");
+    }
+    for ip in ["198.51.100.1", "203.0.114.1", "2001:db8::8"] {
+        let body = problem(offers_from(&app, &key, ip).await, 403, "ip_not_allowed").await;
+        let detail = body["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(ip), "{detail}");
+        assert!(!detail.contains(&key[9..]), "the key never shows: {detail}");
+    }
+    // Without the trusted header the peer (loopback) is the caller: not in the list.
+    let peer = app
+        .get("/v1/offers")
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .expect("request");
+    problem(peer, 403, "ip_not_allowed").await;
+    // Access tokens are not API keys: the list does not bind them.
+    assert_eq!(
+        app.get("/v1/offers")
+            .bearer_auth(&adv.token)
+            .header("x-test-client-ip", "198.51.100.1")
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        200
+    );
+
+    // Listed with the key; a rotation hands the list to the successor.
+    let list: Value = app
+        .get("/v1/api-keys")
+        .bearer_auth(&adv.token)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["data"][0]["ip_allow"], created["ip_allow"]);
+    let rotated: Value = app
+        .post(&format!("/v1/api-keys/{id}/rotate"))
+        .bearer_auth(&adv.token)
+        .json(&json!({"grace_seconds": 0}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(rotated["ip_allow"], created["ip_allow"]);
+    let successor = rotated["key"].as_str().expect("key").to_owned();
+    let successor_id = rotated["id"].as_str().expect("id").to_owned();
+    problem(
+        offers_from(&app, &successor, "198.51.100.1").await,
+        403,
+        "ip_not_allowed",
+    )
+    .await;
+
+    // The owner widens it to anywhere, with an access token only; recorded as an event.
+    let path = format!("/v1/api-keys/{successor_id}");
+    let by_key = app
+        .patch(&path)
+        .bearer_auth(&successor)
+        .header("x-test-client-ip", "203.0.113.9")
+        .json(&json!({"ip_allow": []}))
+        .send()
+        .await
+        .expect("request");
+    problem(by_key, 403, "forbidden").await;
+    let updated: Value = app
+        .patch(&path)
+        .bearer_auth(&adv.token)
+        .json(&json!({"ip_allow": []}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(updated["ip_allow"], json!([]));
+    assert!(
+        updated.get("key").is_none(),
+        "the secret is not shown again"
+    );
+    assert_eq!(
+        offers_from(&app, &successor, "198.51.100.1").await.status(),
+        200
+    );
+    let events: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM domain_events WHERE kind = 'api_key.updated'")
+            .fetch_one(&app.db)
+            .await
+            .expect("events");
+    assert_eq!(events, 1);
+
+    // Another account's key is not found; bad networks are named, and change nothing.
+    let other = app.advertiser("other").await;
+    let foreign = app
+        .patch(&path)
+        .bearer_auth(&other.token)
+        .json(&json!({"ip_allow": ["10.0.0.0/8"]}))
+        .send()
+        .await
+        .expect("request");
+    problem(foreign, 404, "not_found").await;
+    let bad = app
+        .patch(&path)
+        .bearer_auth(&adv.token)
+        .json(&json!({"ip_allow": ["10.0.0.0/8", "10.0.0.0/33", "example.com"]}))
+        .send()
+        .await
+        .expect("request");
+    let body = problem(bad, 422, "validation_failed").await;
+    assert_eq!(fields(&body), ["ip_allow[1]", "ip_allow[2]"]);
+    let missing = app
+        .patch(&path)
+        .bearer_auth(&adv.token)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("request");
+    let body = problem(missing, 400, "invalid_body").await;
+    assert_eq!(fields(&body), ["ip_allow"], "ip_allow is required");
+    let create_bad = app
+        .post("/v1/api-keys")
+        .bearer_auth(&adv.token)
+        .json(&json!({"name": "x", "scopes": ["offers:read"], "ip_allow": ["nope"]}))
+        .send()
+        .await
+        .expect("request");
+    let body = problem(create_bad, 422, "validation_failed").await;
+    assert_eq!(fields(&body), ["ip_allow[0]"]);
+    assert_eq!(
+        offers_from(&app, &successor, "198.51.100.1").await.status(),
+        200,
+        "the refused changes changed nothing"
+    );
+}

@@ -244,7 +244,8 @@ export interface paths {
         delete: operations["api_keys_revoke"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Changes the networks a key may be used from (a rotated key's successor keeps its own). */
+        patch: operations["api_keys_update"];
         trace?: never;
     };
     "/v1/api-keys/{id}/rotate": {
@@ -2528,6 +2529,11 @@ export interface components {
         /** @description A key to create. */
         CreateKey: {
             /**
+             * @description Networks the key may be used from (CIDR networks or single addresses, at most 100);
+             *     empty (the default): anywhere.
+             */
+            ip_allow?: string[];
+            /**
              * @description `live` (default) or `test` (`afk_test_…`): what a test key reports and creates is
              *     sandbox traffic, and what it lists defaults to test traffic.
              */
@@ -2905,6 +2911,8 @@ export interface components {
             expires_at?: string | null;
             /** @description Id. */
             id: components["schemas"]["ApiKeyId"];
+            /** @description Networks it may be used from; empty: anywhere. */
+            ip_allow: string[];
             /**
              * Format: date-time
              * @description Last used (to the minute).
@@ -4444,6 +4452,14 @@ export interface components {
             /** @description A new URL. */
             url?: string | null;
         };
+        /** @description What to change on a key. */
+        UpdateKey: {
+            /**
+             * @description Networks the key may be used from from now on (CIDR networks or single addresses,
+             *     at most 100); empty: anywhere.
+             */
+            ip_allow: string[];
+        };
         /** @description Changes to the caller's account; absent fields keep their value. */
         UpdateMe: {
             /**
@@ -5144,6 +5160,45 @@ export interface operations {
             };
             /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    api_keys_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateKey"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyView"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -39,6 +39,8 @@ pub struct ApiKeyRow {
     pub revoked_at: Option<OffsetDateTime>,
     /// Its successor after a rotation.
     pub replaced_by: Option<ApiKeyId>,
+    /// The networks it may be used from (CIDR text); empty: anywhere.
+    pub ip_allow: Vec<String>,
 }
 
 impl ApiKeyRow {
@@ -67,24 +69,41 @@ macro_rules! key_row {
             ApiKeyRow,
             $head + r#" id AS "id: ApiKeyId", user_id AS "user_id: UserId", name, prefix,
                 key_hash, scopes AS "scopes: Vec<Scope>", mode, created_at, last_used_at, expires_at,
-                revoked_at, replaced_by AS "replaced_by: ApiKeyId" "# + $rest
+                revoked_at, replaced_by AS "replaced_by: ApiKeyId", ip_allow "# + $rest
             $(, $arg)*
         )
     };
 }
 
+/// What a new key is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NewKey<'a> {
+    /// Label.
+    pub name: &'a str,
+    /// What it may do.
+    pub scopes: &'a [Scope],
+    /// Live or test.
+    pub mode: Mode,
+    /// The networks it may be used from (CIDR text); empty: anywhere.
+    pub ip_allow: &'a [String],
+}
+
 async fn insert(
     executor: impl sqlx::PgExecutor<'_>,
     user_id: UserId,
-    name: &str,
-    scopes: &[Scope],
-    mode: Mode,
+    key: NewKey<'_>,
 ) -> sqlx::Result<(ApiKeyRow, String)> {
+    let NewKey {
+        name,
+        scopes,
+        mode,
+        ip_allow,
+    } = key;
     let new = api_key::generate(mode);
     let scope_names: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
     let row = key_row!(
-        "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, mode)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING",
+        "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, mode, ip_allow)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING",
         "",
         Uuid::now_v7(),
         user_id.0,
@@ -93,6 +112,7 @@ async fn insert(
         new.hash.as_slice(),
         scope_names.as_slice(),
         mode.as_str(),
+        ip_allow,
     )
     .fetch_one(executor)
     .await?;
@@ -103,12 +123,10 @@ async fn insert(
 pub(crate) async fn create(
     pool: &PgPool,
     user_id: UserId,
-    name: &str,
-    scopes: &[Scope],
-    mode: Mode,
+    new: NewKey<'_>,
 ) -> sqlx::Result<(ApiKeyRow, String)> {
     let mut tx = pool.begin().await?;
-    let (row, key) = insert(&mut *tx, user_id, name, scopes, mode).await?;
+    let (row, key) = insert(&mut *tx, user_id, new).await?;
     record(&mut tx, EventKind::ApiKeyCreated, &row, None).await?;
     tx.commit().await?;
     Ok((row, key))
@@ -165,7 +183,13 @@ pub(crate) async fn rotate(
         return Err(RotateError::AlreadyRotated);
     }
     let mode = Mode::from_stored(&old.mode);
-    let (new, key) = insert(&mut *tx, user_id, &old.name, &old.scopes, mode).await?;
+    let successor = NewKey {
+        name: &old.name,
+        scopes: &old.scopes,
+        mode,
+        ip_allow: &old.ip_allow,
+    };
+    let (new, key) = insert(&mut *tx, user_id, successor).await?;
     let expires = match old.expires_at {
         Some(at) if at < now + grace => at,
         _ => now + grace,
@@ -181,6 +205,31 @@ pub(crate) async fn rotate(
     record(&mut tx, EventKind::ApiKeyRotated, &new, Some((id, expires))).await?;
     tx.commit().await?;
     Ok(Some((new, key)))
+}
+
+/// Replaces the networks one of the user's keys may be used from; the key, or `None` if the
+/// user has no such key.
+pub(crate) async fn set_ip_allow(
+    pool: &PgPool,
+    user_id: UserId,
+    id: ApiKeyId,
+    ip_allow: &[String],
+) -> sqlx::Result<Option<ApiKeyRow>> {
+    let mut tx = pool.begin().await?;
+    let row = key_row!(
+        "UPDATE api_keys SET ip_allow = $3 WHERE id = $1 AND user_id = $2 RETURNING",
+        "",
+        id.0,
+        user_id.0,
+        ip_allow
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(row) = &row {
+        record(&mut tx, EventKind::ApiKeyUpdated, row, None).await?;
+    }
+    tx.commit().await?;
+    Ok(row)
 }
 
 /// Revokes one of the user's keys at once; false if there is no such key.

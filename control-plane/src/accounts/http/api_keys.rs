@@ -16,7 +16,7 @@ use crate::accounts::Scope;
 use crate::accounts::db::api_keys::{self, ApiKeyRow, RotateError};
 use crate::http::extract::{Auth, Json, Path};
 use crate::kernel::error::{ApiError, FieldError};
-use crate::kernel::{ApiKeyId, Mode, text};
+use crate::kernel::{ApiKeyId, Mode, ip_allow, text};
 
 use crate::app::startup::AppState;
 
@@ -37,6 +37,19 @@ pub(super) struct CreateKey {
     /// sandbox traffic, and what it lists defaults to test traffic.
     #[serde(default)]
     pub mode: Mode,
+    /// Networks the key may be used from (CIDR networks or single addresses, at most 100);
+    /// empty (the default): anywhere.
+    #[serde(default)]
+    pub ip_allow: Vec<String>,
+}
+
+/// What to change on a key.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct UpdateKey {
+    /// Networks the key may be used from from now on (CIDR networks or single addresses,
+    /// at most 100); empty: anywhere.
+    pub ip_allow: Vec<String>,
 }
 
 /// How to rotate.
@@ -94,6 +107,8 @@ pub(super) struct KeyView {
     pub revoked_at: Option<OffsetDateTime>,
     /// Its successor, after a rotation.
     pub replaced_by: Option<ApiKeyId>,
+    /// Networks it may be used from; empty: anywhere.
+    pub ip_allow: Vec<String>,
 }
 
 impl From<ApiKeyRow> for KeyView {
@@ -117,6 +132,7 @@ impl From<ApiKeyRow> for KeyView {
             expires_at: k.expires_at,
             revoked_at: k.revoked_at,
             replaced_by: k.replaced_by,
+            ip_allow: k.ip_allow,
         }
     }
 }
@@ -182,6 +198,7 @@ pub(super) async fn create(
             ));
         }
     }
+    let allow = ip_allow::parse(&req.ip_allow, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -191,8 +208,13 @@ pub(super) async fn create(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let (row, key) =
-        api_keys::create(&state.db, principal.user_id, name, &scopes, req.mode).await?;
+    let new = api_keys::NewKey {
+        name,
+        scopes: &scopes,
+        mode: req.mode,
+        ip_allow: &allow.entries(),
+    };
+    let (row, key) = api_keys::create(&state.db, principal.user_id, new).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(NewKeyView {
@@ -258,6 +280,29 @@ pub(super) async fn rotate(
     ))
 }
 
+/// Changes the networks a key may be used from (a rotated key's successor keeps its own).
+#[utoipa::path(patch, path = "/v1/api-keys/{id}", tag = "api-keys", request_body = UpdateKey,
+    params(("id" = Uuid, Path)), security(("bearer" = [])),
+    responses((status = 200, body = KeyView), (status = 404, description = "not_found"),
+              (status = 422, description = "validation_failed")))]
+pub(super) async fn update(
+    State(state): State<AppState>,
+    Auth(principal): Auth,
+    Path(id): Path<ApiKeyId>,
+    Json(req): Json<UpdateKey>,
+) -> Result<axum::Json<KeyView>, ApiError> {
+    principal.access_token()?;
+    let mut errors = Vec::new();
+    let allow = ip_allow::parse(&req.ip_allow, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let row = api_keys::set_ip_allow(&state.db, principal.user_id, id, &allow.entries())
+        .await?
+        .ok_or(ApiError::NotFound("API key"))?;
+    Ok(axum::Json(row.into()))
+}
+
 /// Revokes a key at once.
 #[utoipa::path(delete, path = "/v1/api-keys/{id}", tag = "api-keys", params(("id" = Uuid, Path)),
     security(("bearer" = [])), responses((status = 204, description = "revoked"), (status = 404, description = "not_found")))]
@@ -279,5 +324,5 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, list))
         .routes(routes!(rotate))
-        .routes(routes!(revoke))
+        .routes(routes!(revoke, update))
 }

@@ -1,7 +1,7 @@
 //! Postback keys: advertisers create (shown once, with the ready-made postback URL), list and
 //! revoke them.
 
-use afftok_shared::kv::{self, IpAllowList, PostbackKeyKind};
+use afftok_shared::kv::{self, PostbackKeyKind};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -16,7 +16,7 @@ use crate::app::startup::AppState;
 use crate::conversions::db::postback_keys::{self, PostbackKeyRow};
 use crate::http::extract::{Auth, Json, Path};
 use crate::kernel::error::{ApiError, FieldError};
-use crate::kernel::{Mode, PostbackKeyId, text};
+use crate::kernel::{Mode, PostbackKeyId, ip_allow, text};
 
 /// The query every postback URL carries: the macros the advertiser's system fills in.
 pub(super) const POSTBACK_QUERY: &str =
@@ -166,20 +166,7 @@ pub(super) async fn create(
     } else if let Err(why) = text::check(name, false) {
         errors.push(FieldError::new("name", why));
     }
-    if req.ip_allow.len() > 100 {
-        errors.push(FieldError::new(
-            "ip_allow",
-            "must list at most 100 networks",
-        ));
-    }
-    for (i, entry) in req.ip_allow.iter().enumerate() {
-        if IpAllowList::parse(&[entry]).is_err() {
-            errors.push(FieldError::new(
-                format!("ip_allow[{i}]"),
-                "must be an address or a CIDR network",
-            ));
-        }
-    }
+    let allow = ip_allow::parse(&req.ip_allow, &mut errors);
     let mut origins = Vec::new();
     match req.kind {
         KeyKind::Secret if !req.origins.is_empty() => errors.push(FieldError::new(
@@ -208,8 +195,6 @@ pub(super) async fn create(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let allow =
-        IpAllowList::parse(&req.ip_allow).map_err(|e| ApiError::field("ip_allow", e.detail))?;
     let new = postback_keys::NewPostbackKey {
         name,
         ip_allow: &allow,
