@@ -239,6 +239,7 @@ ensure_spin_host() {
 # (control-plane/tests/smtp_server.py). Installed into $AFFTOK_TOOLS/python when python3
 # cannot import it, and that folder is put on PYTHONPATH (the tests look there too).
 AIOSMTPD_VERSION=1.4.6
+SCHEMATHESIS_VERSION=4.32.5
 
 ensure_aiosmtpd() {
   export PYTHONPATH="$AFFTOK_TOOLS/python${PYTHONPATH:+:$PYTHONPATH}"
@@ -249,4 +250,17 @@ ensure_aiosmtpd() {
   step "installing aiosmtpd $AIOSMTPD_VERSION (PyPI) into $AFFTOK_TOOLS/python (the mail tests' SMTP server)"
   python3 -m pip install --quiet --target "$AFFTOK_TOOLS/python" "aiosmtpd==$AIOSMTPD_VERSION"
   python3 -c 'import aiosmtpd.smtp' || die "aiosmtpd is still not importable after installing it"
+}
+
+# schemathesis, the API fuzzer of the attack suite (tests/attack.rs), in the same place.
+ensure_schemathesis() {
+  export PYTHONPATH="$AFFTOK_TOOLS/python${PYTHONPATH:+:$PYTHONPATH}"
+  if python3 -c "import schemathesis, sys; sys.exit(schemathesis.__version__ != '$SCHEMATHESIS_VERSION')" \
+    >/dev/null 2>&1; then
+    return 0
+  fi
+  python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+  step "installing schemathesis $SCHEMATHESIS_VERSION (PyPI) into $AFFTOK_TOOLS/python (the API attack suite)"
+  python3 -m pip install --quiet --target "$AFFTOK_TOOLS/python" "schemathesis==$SCHEMATHESIS_VERSION"
+  python3 -c 'import schemathesis.cli' || die "schemathesis is still not importable after installing it"
 }

@@ -44,6 +44,7 @@ pub(super) struct SuggestionsQuery {
     /// `en` or `ar`; without it, the `Accept-Language` header's choice of the two, else `en`.
     pub lang: Option<String>,
     /// How many offers, 1–50 (default 10), best fit first.
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<u32>,
 }
 

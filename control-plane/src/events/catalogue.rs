@@ -332,7 +332,7 @@ mod tests {
     #[test]
     fn the_migration_allows_every_kind() {
         // The latest migration that lists the kinds.
-        let sql = include_str!("../../../migrations/20261210000021_contests.sql");
+        let sql = include_str!("../../../migrations/20261213000025_api_key_ip_allow.sql");
         for kind in EventKind::ALL {
             assert!(sql.contains(&format!("'{}'", kind.as_str())), "{kind:?}");
         }

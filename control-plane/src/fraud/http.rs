@@ -559,6 +559,7 @@ pub(super) struct QueueQuery {
     /// From `next_cursor`.
     pub cursor: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -870,6 +871,7 @@ pub(super) struct HistoryQuery {
     /// From `next_cursor`.
     pub cursor: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

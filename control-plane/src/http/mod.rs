@@ -31,6 +31,8 @@ pub mod extract;
 pub mod health;
 /// `Idempotency-Key` for POST routes.
 pub mod idempotency;
+/// OpenAPI links from creations to the created object's operations.
+mod links;
 /// Prometheus metrics.
 pub mod metrics;
 /// Rate limits.
@@ -88,9 +90,16 @@ impl Modify for BearerAuth {
 /// The OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = api_router().split_for_parts().1;
-    name_operations(&mut doc);
-    crate::webhooks::payloads::describe(&mut doc);
+    finish(&mut doc);
     doc
+}
+
+/// What the routes' annotations do not say: unique operation ids, the webhooks' payloads,
+/// the links from each creation to its object's operations.
+fn finish(doc: &mut utoipa::openapi::OpenApi) {
+    name_operations(doc);
+    crate::webhooks::payloads::describe(doc);
+    links::link_creations(doc);
 }
 
 /// Operation ids are the handlers' names, and several features name theirs `list`, `create`
@@ -147,8 +156,7 @@ fn api_router() -> OpenApiRouter<AppState> {
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let (api, mut doc) = api_router().split_for_parts();
-    name_operations(&mut doc);
-    crate::webhooks::payloads::describe(&mut doc);
+    finish(&mut doc);
     let doc_json = doc.to_pretty_json().unwrap_or_default();
 
     // Rate limits: credential endpoints (and those that take a mailed token or send a mail

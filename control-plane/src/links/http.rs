@@ -151,6 +151,7 @@ pub(super) struct LinkQuery {
     /// From `next_cursor`.
     pub cursor: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -123,6 +123,7 @@ pub(super) struct LedgerQuery {
     /// From `next_cursor`.
     pub cursor: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -131,6 +132,7 @@ pub(super) struct LedgerQuery {
 #[serde(deny_unknown_fields)]
 pub(super) struct Adjustment {
     /// Points to add (negative: take away), not 0, at most 1,000,000 either way.
+    #[schema(minimum = -1_000_000, maximum = 1_000_000)]
     pub points: i64,
     /// Why (1–500 characters): shown to the promoter in the ledger.
     pub reason: String,
@@ -246,7 +248,7 @@ pub(super) async fn adjust(
 ) -> Result<impl IntoResponse, ApiError> {
     principal.admin()?;
     let mut errors = Vec::new();
-    if req.points == 0 || req.points.abs() > 1_000_000 {
+    if req.points == 0 || req.points.unsigned_abs() > 1_000_000 {
         errors.push(FieldError::new(
             "points",
             "must be -1000000 to 1000000, not 0",

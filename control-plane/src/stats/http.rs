@@ -26,12 +26,16 @@ use crate::stats::rules;
 #[serde(deny_unknown_fields)]
 pub(super) struct StatsParams {
     /// First day (YYYY-MM-DD, in `tz`).
+    #[param(format = Date)]
     pub from: String,
     /// Last day, inclusive (YYYY-MM-DD, in `tz`).
+    #[param(format = Date)]
     pub to: String,
     /// `hour`, `day` (default), `week` (ISO, Monday) or `month`.
+    #[param(value_type = Option<Granularity>)]
     pub granularity: Option<String>,
     /// `offer`, `promoter`, `advertiser`, `country` or `sub1`; none: one row per period.
+    #[param(value_type = Option<GroupBy>)]
     pub group_by: Option<String>,
     /// IANA time zone (default UTC).
     pub tz: Option<String>,

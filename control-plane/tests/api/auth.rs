@@ -165,8 +165,25 @@ async fn tampered_tokens_are_refused() {
         URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#),
         URL_SAFE_NO_PAD.encode(claims(pat.id, 600, "afftok-api").to_string())
     );
+    // HS/RS confusion: an RS256 header over an HMAC made with the secret (a verifier that
+    // trusted the header would take its key for an RSA key, or the secret for a public key).
+    let confused = {
+        use hmac::{Hmac, Mac};
+        let head = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#),
+            URL_SAFE_NO_PAD.encode(claims(pat.id, 600, "afftok-api").to_string())
+        );
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(JWT_SECRET.as_bytes()).expect("key");
+        mac.update(head.as_bytes());
+        format!(
+            "{head}.{}",
+            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        )
+    };
     let forged = [
         ("alg none", none),
+        ("RS256 header, HMAC signature", confused),
         (
             "wrong key",
             sign(

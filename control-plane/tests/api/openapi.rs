@@ -83,17 +83,113 @@ async fn every_ref_resolves_to_a_component() {
     }
 }
 
-#[tokio::test]
-async fn the_web_app_endpoints_are_documented() {
-    let app = spawn_app().await;
-    let doc: Value = app
-        .get("/openapi.json")
+/// The document the app serves.
+async fn document(app: &crate::helpers::TestApp) -> Value {
+    app.get("/openapi.json")
         .send()
         .await
         .expect("request")
         .json()
         .await
-        .expect("json");
+        .expect("json")
+}
+
+/// The operation ids of `doc`, by path and method.
+fn operation_ids(doc: &Value) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if let Some(id) = op["operationId"].as_str() {
+                out.push((path.clone(), method.clone(), id.to_owned()));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn each_creation_links_to_the_operations_on_what_it_created() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let ops = operation_ids(&doc);
+    let id_of = |path: &str, method: &str| {
+        ops.iter()
+            .find(|(p, m, _)| p == path && m == method)
+            .map(|(_, _, id)| id.clone())
+            .unwrap_or_else(|| panic!("{method} {path} is not documented"))
+    };
+    let links = |path: &str, status: &str| -> Vec<(String, Value)> {
+        doc["paths"][path]["post"]["responses"][status]["links"]
+            .as_object()
+            .map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    };
+
+    // An offer's creation leads to its reads and actions, with the created id.
+    let offer_links = links("/v1/offers", "201");
+    for (path, method) in [
+        ("/v1/offers/{id}", "get"),
+        ("/v1/offers/{id}", "patch"),
+        ("/v1/offers/{id}/submit", "post"),
+        ("/v1/offers/{id}/history", "get"),
+    ] {
+        let target = id_of(path, method);
+        let link = offer_links
+            .iter()
+            .find(|(_, l)| l["operationId"] == target.as_str())
+            .unwrap_or_else(|| panic!("POST /v1/offers does not link to {method} {path}"));
+        assert_eq!(link.1["parameters"]["id"], "$response.body#/id");
+    }
+    // A key's (its answer flattens the key's details, the id among them).
+    let key_targets: Vec<Value> = links("/v1/api-keys", "201")
+        .into_iter()
+        .map(|(_, l)| l["operationId"].clone())
+        .collect();
+    for (path, method) in [
+        ("/v1/api-keys/{id}/rotate", "post"),
+        ("/v1/api-keys/{id}", "patch"),
+        ("/v1/api-keys/{id}", "delete"),
+    ] {
+        assert!(
+            key_targets.contains(&Value::from(id_of(path, method))),
+            "POST /v1/api-keys does not link to {method} {path}: {key_targets:?}"
+        );
+    }
+
+    // Every link names a documented operation, and passes only `id`, to a path under the
+    // creating one that has no other parameter.
+    let mut count = 0;
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (status, response) in item["post"]["responses"].as_object().into_iter().flatten() {
+            for (name, link) in response["links"].as_object().into_iter().flatten() {
+                count += 1;
+                let target = ops
+                    .iter()
+                    .find(|(_, _, id)| link["operationId"] == id.as_str())
+                    .unwrap_or_else(|| panic!("{path} {status} links to unknown {name}"));
+                let rest = target.0.strip_prefix(&format!("{path}/{{id}}"));
+                assert!(
+                    rest.is_some_and(|r| !r.contains('{')),
+                    "{path} links to {} {}",
+                    target.1,
+                    target.0
+                );
+                assert_eq!(
+                    link["parameters"],
+                    serde_json::json!({"id": "$response.body#/id"})
+                );
+            }
+        }
+    }
+    assert!(count >= 20, "only {count} links");
+    // A creation whose answer has no id (registration answers tokens) links nowhere.
+    assert!(links("/v1/auth/register", "201").is_empty());
+}
+
+#[tokio::test]
+async fn the_web_app_endpoints_are_documented() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
     for (path, method, tag) in [
         ("/v1/me", "get", "auth"),
         ("/v1/me", "patch", "auth"),
@@ -173,14 +269,7 @@ async fn no_route_shows_an_outsider_another_tenants_object() {
         app.promoter("outsider").await,
         app.advertiser("outsider-co").await,
     ];
-    let doc: Value = app
-        .get("/openapi.json")
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
+    let doc = document(app).await;
     let public = [
         "/v1/marketplace/offers/{id}",
         "/v1/contests/{id}",

@@ -308,6 +308,14 @@ async fn points_are_the_promoters_own() {
             422,
             "validation_failed",
         ),
+        // The smallest whole number has no positive counterpart (schemathesis found it
+        // answering 500).
+        (
+            &m.admin.token,
+            json!({"points": i64::MIN, "reason": "far too little"}),
+            422,
+            "validation_failed",
+        ),
         (
             &m.admin.token,
             json!({"points": "5", "reason": "text"}),

@@ -118,3 +118,50 @@ async fn api_calls_are_limited_per_user_and_per_key() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_flood_is_refused_with_retry_after_and_others_are_served_meanwhile() {
+    let app = spawn_with(Options {
+        user_per_minute: 10,
+        ..Options::default()
+    })
+    .await;
+    let flooder = app.advertiser("flood").await;
+    let other = app.advertiser("calm").await;
+    // 300 requests at once from one account, and another account's requests among them.
+    let mut flood = tokio::task::JoinSet::new();
+    for _ in 0..300 {
+        let req = app.get("/v1/offers").bearer_auth(&flooder.token);
+        flood.spawn(async move { req.send().await.expect("request") });
+    }
+    let mut calm = tokio::task::JoinSet::new();
+    for _ in 0..5 {
+        let req = app.get("/v1/offers").bearer_auth(&other.token);
+        calm.spawn(async move { req.send().await.expect("request") });
+    }
+    let mut ok = 0;
+    while let Some(resp) = flood.join_next().await {
+        let resp = resp.expect("task");
+        match resp.status().as_u16() {
+            200 => ok += 1,
+            429 => {
+                let retry: u64 = resp.headers()["retry-after"]
+                    .to_str()
+                    .expect("ascii")
+                    .parse()
+                    .expect("seconds");
+                assert!((1..=60).contains(&retry), "{retry}");
+            }
+            status => panic!("a flooded request answered {status}"),
+        }
+    }
+    // At most the account's burst (the limit a minute) is served, and not one more.
+    assert!((1..=10).contains(&ok), "{ok} of the flood served");
+    while let Some(resp) = calm.join_next().await {
+        assert_eq!(
+            resp.expect("task").status(),
+            200,
+            "the other account is served during the flood"
+        );
+    }
+}

@@ -5215,9 +5215,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RotateKey"];
+                "application/json": null | components["schemas"]["RotateKey"];
             };
         };
         responses: {
@@ -7933,9 +7933,9 @@ export interface operations {
                 /** @description Last day, inclusive (YYYY-MM-DD, in `tz`). */
                 to: string;
                 /** @description `hour`, `day` (default), `week` (ISO, Monday) or `month`. */
-                granularity?: string | null;
+                granularity?: null | components["schemas"]["Granularity"];
                 /** @description `offer`, `promoter`, `advertiser`, `country` or `sub1`; none: one row per period. */
-                group_by?: string | null;
+                group_by?: null | components["schemas"]["GroupBy"];
                 /** @description IANA time zone (default UTC). */
                 tz?: string | null;
                 /** @description Only this offer. */

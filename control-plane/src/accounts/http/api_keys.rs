@@ -30,8 +30,10 @@ pub(super) const DEFAULT_GRACE_SECS: i64 = 86_400;
 #[serde(deny_unknown_fields)]
 pub(super) struct CreateKey {
     /// A label, 1–100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// What the key may do; each must suit the account's role.
+    #[schema(min_items = 1)]
     pub scopes: Vec<Scope>,
     /// `live` (default) or `test` (`afk_test_…`): what a test key reports and creates is
     /// sandbox traffic, and what it lists defaults to test traffic.
@@ -40,6 +42,7 @@ pub(super) struct CreateKey {
     /// Networks the key may be used from (CIDR networks or single addresses, at most 100);
     /// empty (the default): anywhere.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub ip_allow: Vec<String>,
 }
 
@@ -49,6 +52,7 @@ pub(super) struct CreateKey {
 pub(super) struct UpdateKey {
     /// Networks the key may be used from from now on (CIDR networks or single addresses,
     /// at most 100); empty: anywhere.
+    #[schema(max_items = 100)]
     pub ip_allow: Vec<String>,
 }
 
@@ -57,6 +61,7 @@ pub(super) struct UpdateKey {
 #[serde(deny_unknown_fields)]
 pub(super) struct RotateKey {
     /// How long the old key keeps working, 0 to 2592000 seconds (default 86400).
+    #[schema(minimum = 0, maximum = 2592000)]
     pub grace_seconds: Option<i64>,
 }
 
@@ -240,7 +245,7 @@ pub(super) async fn list(
 
 /// Rotates a key: a new key with the same name and scopes; the old one works for the grace
 /// period, then stops.
-#[utoipa::path(post, path = "/v1/api-keys/{id}/rotate", tag = "api-keys", request_body = RotateKey,
+#[utoipa::path(post, path = "/v1/api-keys/{id}/rotate", tag = "api-keys", request_body = Option<RotateKey>,
     params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses((status = 201, body = NewKeyView), (status = 404, description = "no such live key")))]
 pub(super) async fn rotate(

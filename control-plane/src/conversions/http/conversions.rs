@@ -168,6 +168,7 @@ pub(super) struct ListQuery {
     /// From `next_cursor`.
     pub cursor: Option<String>,
     /// 1–200 (JSON) or 1–10000 (CSV); default 50.
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<u32>,
     /// `csv` for text/csv (or send `Accept: text/csv`).
     pub format: Option<String>,

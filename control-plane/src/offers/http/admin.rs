@@ -24,6 +24,7 @@ pub(super) struct QueueQuery {
     /// From `next_cursor`.
     pub cursor: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -32,6 +33,7 @@ pub(super) struct QueueQuery {
 #[serde(deny_unknown_fields)]
 pub(super) struct RejectRequest {
     /// Shown to the advertiser, 1–1000 characters.
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
 }
 

@@ -124,6 +124,7 @@ pub(super) struct MarketQuery {
     /// From `next_cursor` (of the same sort).
     pub cursor: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

@@ -31,6 +31,7 @@ pub(super) struct BoardQuery {
     /// `all` (default), `month` (this calendar month, UTC) or `week` (this ISO week, UTC).
     pub period: Option<Period>,
     /// Places per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

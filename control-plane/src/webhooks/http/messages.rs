@@ -127,6 +127,7 @@ pub(super) struct MessageQuery {
     /// From `next_cursor`.
     pub cursor: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
