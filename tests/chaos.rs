@@ -1,7 +1,8 @@
 //! The zero-drop guarantee under faults (issue "Reliability"): clicks and postbacks go through
 //! the native edge (Redis stream) and the Cloudflare worker in workerd (queue → signed batches)
 //! at a steady rate while the suite SIGKILLs the control plane twice, crashes Postgres once
-//! and restarts Redis once; then with two control planes sharing Postgres and Redis. Each
+//! and stops Redis for a while (its append-only file kept), probing the API meanwhile; then
+//! with two control planes sharing Postgres and Redis. Each
 //! piece runs as its own process on private Postgres and Redis servers (tests/support/
 //! services.rs), so killing them disturbs nothing else.
 //!
@@ -13,7 +14,8 @@
 //!
 //! Sizes (quick by default, for scripts/test; `scripts/chaos` runs the full form):
 //! `AFFTOK_CHAOS_CLICKS` (3000), `AFFTOK_CHAOS_POSTBACKS` (150), `AFFTOK_CHAOS_RATE` clicks a
-//! second (150), `AFFTOK_CHAOS_CONTROL_PLANES` the scenarios to run (`1,2`).
+//! second (150), `AFFTOK_CHAOS_REDIS_OUTAGE_SECS` how long Redis stays down (5),
+//! `AFFTOK_CHAOS_CONTROL_PLANES` the scenarios to run (`1,2`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -34,6 +36,7 @@ struct Size {
     clicks: usize,
     postbacks: usize,
     rate: f64,
+    redis_outage: Duration,
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -52,6 +55,7 @@ impl Size {
             clicks: env_or("AFFTOK_CHAOS_CLICKS", 3000),
             postbacks: env_or("AFFTOK_CHAOS_POSTBACKS", 150),
             rate: env_or("AFFTOK_CHAOS_RATE", 150.0),
+            redis_outage: Duration::from_secs_f64(env_or("AFFTOK_CHAOS_REDIS_OUTAGE_SECS", 5.0)),
         };
         assert!(
             size.clicks >= 100 && size.postbacks >= 1 && size.postbacks <= size.clicks,
@@ -70,7 +74,8 @@ struct EdgeTally {
     redirected: Vec<Uuid>,
     /// Any other answer, by status (or "no answer: …").
     other: BTreeMap<String, usize>,
-    latency_ms: Vec<f64>,
+    /// (seconds since the load began, milliseconds the answer took) of every click.
+    latency_ms: Vec<(f64, f64)>,
     postbacks_sent: usize,
     /// The event ids of the accepted postbacks.
     accepted: Vec<Uuid>,
@@ -93,6 +98,7 @@ struct Edges {
 struct Load {
     tallies: Mutex<[EdgeTally; 2]>,
     sent: AtomicUsize,
+    began: std::time::Instant,
 }
 
 impl Load {
@@ -165,8 +171,9 @@ async fn click(
     let began = std::time::Instant::now();
     let outcome = click_once(http, edges, edge, n).await;
     let ms = began.elapsed().as_secs_f64() * 1000.0;
+    let at = began.duration_since(load.began).as_secs_f64();
     load.tally(edge, |t| {
-        t.latency_ms.push(ms);
+        t.latency_ms.push((at, ms));
         match outcome {
             Ok(id) => {
                 t.redirected.push(id);
@@ -267,7 +274,29 @@ async fn drive(load: Arc<Load>, edges: Edges, pb: String, size: Size) {
 enum Fault {
     KillControlPlane(usize),
     CrashPostgres,
-    RestartRedis,
+    StopRedis(Duration),
+}
+
+/// What a fault did: in words, the time it lasted (seconds since the load began), and what
+/// went wrong meanwhile.
+struct Injected {
+    words: String,
+    window: (f64, f64),
+    problems: Vec<String>,
+}
+
+/// Answers to one probe of the API, by status (`503 with Retry-After`).
+type Answers = BTreeMap<String, usize>;
+
+async fn probe(http: &reqwest::Client, url: &str, token: &str, answers: &mut Answers) {
+    let what = match http.get(url).bearer_auth(token).send().await {
+        Ok(resp) if resp.status() == 503 && resp.headers().contains_key("retry-after") => {
+            "503 with Retry-After".to_owned()
+        }
+        Ok(resp) => resp.status().as_u16().to_string(),
+        Err(_) => "no answer".to_owned(),
+    };
+    *answers.entry(what).or_default() += 1;
 }
 
 struct Platform {
@@ -418,41 +447,86 @@ async fn warm_up(load: &Load, edges: &Edges, pb: &str) {
 
 impl Fault {
     /// The schedule: at these shares of the clicks sent (`planes` control planes).
-    fn schedule(planes: usize) -> [(f64, Fault); 4] {
+    fn schedule(planes: usize, size: Size) -> [(f64, Fault); 4] {
         [
             (0.15, Fault::KillControlPlane(0)),
             (0.35, Fault::CrashPostgres),
             (0.55, Fault::KillControlPlane(planes - 1)),
-            (0.75, Fault::RestartRedis),
+            (0.7, Fault::StopRedis(size.redis_outage)),
         ]
     }
 
-    /// Injects it and waits for the piece to be back; what happened, in words.
-    async fn inject(self, p: &mut Platform, at: usize) -> String {
-        match self {
+    /// Injects it and waits for the piece to be back.
+    async fn inject(self, p: &mut Platform, m: &Market, load: &Load, at: usize) -> Injected {
+        let start = load.began.elapsed().as_secs_f64();
+        let (words, problems) = match self {
             Fault::KillControlPlane(i) => {
                 let away = p.planes[i].kill_and_restart().await;
-                format!(
+                let words = format!(
                     "{} SIGKILLed at click {at}, serving again after {:.1} s",
                     p.planes[i].name,
                     away.as_secs_f64()
-                )
+                );
+                (words, Vec::new())
             }
             Fault::CrashPostgres => {
                 let away = p.pg.crash_and_restart().await;
-                format!(
+                let words = format!(
                     "Postgres crashed (immediate stop) at click {at}, accepting connections after {:.1} s",
                     away.as_secs_f64()
-                )
+                );
+                (words, Vec::new())
             }
-            Fault::RestartRedis => {
-                let away = p.redis.restart().await;
-                format!(
-                    "Redis restarted (SIGTERM, append-only file kept) at click {at}, back after {:.1} s",
-                    away.as_secs_f64()
-                )
-            }
+            Fault::StopRedis(outage) => Self::redis_outage(p, m, at, outage).await,
+        };
+        Injected {
+            words,
+            window: (start, load.began.elapsed().as_secs_f64()),
+            problems,
         }
+    }
+
+    /// Stops Redis for `outage`, asking the API meanwhile for what needs Redis (the live
+    /// counters: 503 with Retry-After, documented) and what does not (a list behind the rate
+    /// limiter, which lets calls through while it cannot count them).
+    async fn redis_outage(
+        p: &mut Platform,
+        m: &Market,
+        at: usize,
+        outage: Duration,
+    ) -> (String, Vec<String>) {
+        p.redis.stop().await;
+        let http = http();
+        let base = &p.planes[0].base;
+        let (live_url, offers_url) = (format!("{base}/v1/stats/live"), format!("{base}/v1/offers"));
+        let (mut live, mut offers) = (Answers::new(), Answers::new());
+        let until = tokio::time::Instant::now() + outage;
+        while tokio::time::Instant::now() < until {
+            probe(&http, &live_url, &m.admin, &mut live).await;
+            probe(&http, &offers_url, &m.adv, &mut offers).await;
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        p.redis.start_again().await;
+        let mut problems = Vec::new();
+        if live
+            .keys()
+            .any(|k| k != "503 with Retry-After" && k != "200")
+        {
+            problems.push(format!(
+                "GET /v1/stats/live during the Redis outage: {live:?}"
+            ));
+        }
+        if offers.keys().any(|k| k != "200") {
+            problems.push(format!(
+                "GET /v1/offers during the Redis outage: {offers:?}"
+            ));
+        }
+        let words = format!(
+            "Redis stopped (SIGTERM) at click {at} for {:.1} s, then started on its append-only \
+             file; meanwhile GET /v1/stats/live answered {live:?} and GET /v1/offers {offers:?}",
+            outage.as_secs_f64()
+        );
+        (words, problems)
     }
 }
 
@@ -617,6 +691,7 @@ async fn scenario(planes: usize, size: Size) -> Outcome {
     let load = Arc::new(Load {
         tallies: Mutex::new(Default::default()),
         sent: AtomicUsize::new(0),
+        began: std::time::Instant::now(),
     });
     warm_up(&load, &edges, &market.postback_key).await;
 
@@ -628,12 +703,12 @@ async fn scenario(planes: usize, size: Size) -> Outcome {
         size,
     ));
     let mut faults = Vec::new();
-    for (share, fault) in Fault::schedule(planes) {
+    for (share, fault) in Fault::schedule(planes, size) {
         let at = (share * size.clicks as f64) as usize;
         while load.sent.load(Ordering::SeqCst) < at {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        faults.push(fault.inject(&mut p, at).await);
+        faults.push(fault.inject(&mut p, &market, &load, at).await);
     }
     driver.await.unwrap_or_else(|e| panic!("load: {e}"));
     let rate = size.clicks as f64 / began.elapsed().as_secs_f64();
@@ -656,7 +731,7 @@ async fn scenario(planes: usize, size: Size) -> Outcome {
             let lost_clicks = t.redirected.len() as i64 - clicks.found;
             let lost_conversions = t.accepted.len() as i64 - conversions.found;
             let dup_clicks = clicks.rows - clicks.found;
-            let mut ms = t.latency_ms.clone();
+            let mut ms: Vec<f64> = t.latency_ms.iter().map(|(_, ms)| *ms).collect();
             ms.sort_by(f64::total_cmp);
             let _ = writeln!(
                 table,
@@ -728,7 +803,33 @@ async fn scenario(planes: usize, size: Size) -> Outcome {
         (size.clicks / size.postbacks).max(1)
     );
     for fault in &faults {
-        let _ = writeln!(table, "- {fault}");
+        let (from, to) = fault.window;
+        let meanwhile: Vec<String> = (0..2)
+            .map(|e| {
+                load.tally(e, |t| {
+                    let mut ms: Vec<f64> = t
+                        .latency_ms
+                        .iter()
+                        .filter(|(at, _)| (from..=to).contains(at))
+                        .map(|(_, ms)| *ms)
+                        .collect();
+                    ms.sort_by(f64::total_cmp);
+                    format!(
+                        "{} {} clicks (p99 {:.1} ms)",
+                        edges.names[e],
+                        ms.len(),
+                        percentile(&ms, 99.0)
+                    )
+                })
+            })
+            .collect();
+        let _ = writeln!(
+            table,
+            "- {}; clicks meanwhile: {}",
+            fault.words,
+            meanwhile.join(", ")
+        );
+        problems.extend(fault.problems.iter().cloned());
     }
     let _ = writeln!(
         table,

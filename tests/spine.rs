@@ -152,6 +152,68 @@ async fn a_click_and_its_conversion_through_both_edges_reach_both_tenants_stats(
 }
 
 #[tokio::test]
+async fn a_batch_whose_answer_was_lost_is_delivered_again_and_stored_once() {
+    let p = Stack::start(CACHE_SECS, &[]).await;
+    let m = market(&p.cp).await;
+    // The worker has the config and its queue reaches the control plane.
+    click_through(&p.worker.base, &m.link).await;
+    eventually("the first click to be stored", || async {
+        (stored_clicks(&p.cp).await == 1).then_some(())
+    })
+    .await;
+    let before = 1;
+    // The control plane commits the next batch, but its answer never reaches the queue
+    // consumer, which retries the batch as it is: the redelivery is answered 200 (its events
+    // duplicates), and the queue stops retrying.
+    p.gate.lose_answers(1);
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(click_through(&p.worker.base, &m.link).await);
+    }
+    eventually("the clicks to be stored", || async {
+        (stored_clicks(&p.cp).await == before + 5).then_some(())
+    })
+    .await;
+    assert_eq!(p.gate.lost(), 1, "an answer was lost");
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM clicks WHERE id = ANY($1)")
+        .bind(&ids)
+        .fetch_one(&p.cp.db)
+        .await
+        .expect("clicks");
+    assert_eq!(rows, 5, "each click stored once");
+    // The queue's retry reached the control plane (the batch came twice) and was taken.
+    eventually("the redelivery to be counted", || async {
+        let metrics = client()
+            .get(format!("{}/metrics", p.cp.base))
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        metrics
+            .lines()
+            .filter(|l| {
+                l.starts_with("afftok_events_total{")
+                    && l.contains(r#"outcome="duplicate""#)
+                    && l.contains(r#"source="http""#)
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .any(|n| n > 0.0)
+            .then_some(())
+    })
+    .await;
+}
+
+/// Clicks the control plane has stored.
+async fn stored_clicks(cp: &ControlPlane) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM clicks")
+        .fetch_one(&cp.db)
+        .await
+        .expect("clicks")
+}
+
+#[tokio::test]
 async fn pauses_rotations_and_revocations_reach_both_edges() {
     let p = Stack::start(CACHE_SECS, &[]).await;
     let m = market(&p.cp).await;

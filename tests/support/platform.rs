@@ -413,6 +413,9 @@ struct GateState {
     next: AtomicUsize,
     closed: AtomicBool,
     held: AtomicUsize,
+    /// Batches still to forward whose answer the worker then does not get (a 502 instead).
+    lose: AtomicUsize,
+    lost: AtomicUsize,
 }
 
 /// Stands between the worker's queue consumer and the control plane's
@@ -476,6 +479,18 @@ impl Gate {
     pub fn held(&self) -> usize {
         self.state.held.load(Ordering::SeqCst)
     }
+
+    /// Forwards the next `n` batches but answers the worker 502 instead of the control
+    /// plane's answer, as a connection cut after the control plane committed does: the
+    /// queue delivers them again.
+    pub fn lose_answers(&self, n: usize) {
+        self.state.lose.store(n, Ordering::SeqCst);
+    }
+
+    /// Answers lost so far.
+    pub fn lost(&self) -> usize {
+        self.state.lost.load(Ordering::SeqCst)
+    }
 }
 
 async fn forward(State(gate): State<Arc<GateState>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -500,6 +515,16 @@ async fn forward(State(gate): State<Arc<GateState>>, headers: HeaderMap, body: B
         }
     }
     match req.send().await {
+        Ok(resp)
+            if resp.status().is_success()
+                && gate
+                    .lose
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok() =>
+        {
+            gate.lost.fetch_add(1, Ordering::SeqCst);
+            StatusCode::BAD_GATEWAY.into_response()
+        }
         Ok(resp) => {
             let status =
                 StatusCode::from_u16(resp.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);

@@ -248,10 +248,8 @@ impl PrivateRedis {
         wait_for_port(self.port, "Redis").await;
     }
 
-    /// Stops it as an operator does (SIGTERM: the append-only file is flushed) and starts it
-    /// again on the same files; the time it was away.
-    pub async fn restart(&mut self) -> Duration {
-        let began = tokio::time::Instant::now();
+    /// Stops it as an operator does (SIGTERM: the append-only file is flushed).
+    pub async fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             if let Some(pid) = child.id() {
                 let _ = Command::new("kill")
@@ -261,8 +259,13 @@ impl PrivateRedis {
             }
             let _ = child.wait().await;
         }
-        self.spawn().await;
-        began.elapsed()
+    }
+
+    /// Starts it again on the same port and files.
+    pub async fn start_again(&mut self) {
+        if self.child.is_none() {
+            self.spawn().await;
+        }
     }
 }
 

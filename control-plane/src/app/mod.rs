@@ -7,6 +7,8 @@ pub mod cli;
 pub mod config;
 /// Background work: each feature's jobs, started and stopped together.
 pub mod jobs;
+/// Redis on the request path, under a timeout and a pause after failures.
+pub mod redis_guard;
 /// The demo of `scripts/dev` through the API (`afftok dev`), and the API client the tests
 /// share with it.
 pub mod seed;

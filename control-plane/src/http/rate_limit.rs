@@ -143,10 +143,16 @@ async fn apply(
     req: Request,
     next: Next,
 ) -> Response {
-    let decision = match state.limiter.check(&subject, per_minute).await {
+    let decision = match state
+        .redis_guard
+        .call(state.limiter.check(&subject, per_minute))
+        .await
+    {
         Ok(decision) => decision,
+        // Logged once a pause, not once a request.
+        Err(crate::app::redis_guard::Unavailable::Recently) => return next.run(req).await,
         Err(e) => {
-            tracing::warn!(error = %e, "rate limiter unavailable; letting the request through");
+            tracing::warn!(error = %e, "rate limiter unavailable; letting requests through");
             return next.run(req).await;
         }
     };

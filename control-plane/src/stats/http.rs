@@ -413,7 +413,20 @@ pub(super) async fn live_stats(
         (None, Tenant::Advertiser(a)) => LiveScope::Advertiser(a),
         (None, Tenant::Promoter(id)) => LiveScope::Promoter(id),
     };
-    let c = live::read(&state.redis, &state.settings.redis_key_prefix, scope).await?;
+    let c = state
+        .redis_guard
+        .call(live::read(
+            &state.redis,
+            &state.settings.redis_key_prefix,
+            scope,
+        ))
+        .await
+        .map_err(|e| {
+            if !matches!(e, crate::app::redis_guard::Unavailable::Recently) {
+                tracing::warn!(error = %e, "live counters unavailable");
+            }
+            ApiError::Unavailable("the live counters are unavailable (Redis); try again shortly")
+        })?;
     let today = OffsetDateTime::now_utc().date();
     Ok(axum::Json(LiveAnswer {
         day: format!(

@@ -10,6 +10,7 @@
 //! | `AFFTOK_CLIENT_IP_HEADER` | unset: the peer address | header a trusted proxy sets to the visitor's IP |
 //! | `AFFTOK_EDGE_NAME` | `native` | the `edge` field of events, e.g. `native:fra1` |
 //! | `AFFTOK_KV_CACHE_SECS` | `10` | how long KV entries are cached (0–30) |
+//! | `AFFTOK_KV_READ_TIMEOUT_MS` | `50` | a KV read slower than this counts as failed and opens the circuit breaker (1–5000) |
 //! | `AFFTOK_EVENT_BUFFER` | `100000` | click events held in memory while Redis is slow or down |
 //! | `AFFTOK_EVENT_SPOOL` | unset: no spool | a directory where click events wait on disk while Redis is down |
 //! | `AFFTOK_EVENT_SPOOL_MAX_MB` | `1024` | the spool file's bound, in MiB |
@@ -41,6 +42,8 @@ pub struct Config {
     pub edge_name: String,
     /// KV cache TTL.
     pub kv_cache_ttl: Duration,
+    /// A KV read slower than this counts as failed (and opens the breaker).
+    pub kv_read_timeout: Duration,
     /// Capacity of the in-memory click event queue.
     pub event_buffer: usize,
     /// Where click events wait on disk while Redis is down (none: in memory only).
@@ -62,6 +65,7 @@ impl fmt::Debug for Config {
             .field("client_ip_header", &self.client_ip_header)
             .field("edge_name", &self.edge_name)
             .field("kv_cache_ttl", &self.kv_cache_ttl)
+            .field("kv_read_timeout", &self.kv_read_timeout)
             .field("event_buffer", &self.event_buffer)
             .field("event_spool", &self.event_spool)
             .field("event_spool_max_bytes", &self.event_spool_max_bytes)
@@ -141,6 +145,20 @@ impl Config {
                     )
                 })?,
         };
+        let kv_read_timeout_ms = match get("AFFTOK_KV_READ_TIMEOUT_MS") {
+            None => 50,
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|&ms| (1..=5000).contains(&ms))
+                .ok_or_else(|| {
+                    err(
+                        "AFFTOK_KV_READ_TIMEOUT_MS",
+                        format!("{v:?} is not a number of milliseconds from 1 to 5000"),
+                    )
+                })?,
+        };
         let event_buffer = match get("AFFTOK_EVENT_BUFFER") {
             None => 100_000,
             Some(v) => v
@@ -188,6 +206,7 @@ impl Config {
             client_ip_header: header("AFFTOK_CLIENT_IP_HEADER")?,
             edge_name: get("AFFTOK_EDGE_NAME").unwrap_or_else(|| "native".into()),
             kv_cache_ttl: Duration::from_secs(kv_cache_secs),
+            kv_read_timeout: Duration::from_millis(kv_read_timeout_ms),
             event_buffer,
             event_spool: get("AFFTOK_EVENT_SPOOL").map(std::path::PathBuf::from),
             event_spool_max_bytes: event_spool_mb * 1024 * 1024,
@@ -231,9 +250,11 @@ mod tests {
             ("AFFTOK_COUNTRY_HEADER", "CF-IPCountry"),
             ("AFFTOK_CLIENT_IP_HEADER", "X-Real-IP"),
             ("AFFTOK_KV_CACHE_SECS", "0"),
+            ("AFFTOK_KV_READ_TIMEOUT_MS", "120"),
             ("AFFTOK_KV_PREFIX", ""),
         ])
         .expect("valid");
+        assert_eq!(c.kv_read_timeout, Duration::from_millis(120));
         assert_eq!(c.listen.port(), 80);
         assert_eq!(
             c.country_header.map(|h| h.to_string()),
@@ -254,6 +275,7 @@ mod tests {
             ("REDIS_URL", "http://x"),
             ("AFFTOK_COUNTRY_HEADER", "bad header"),
             ("AFFTOK_KV_CACHE_SECS", "31"),
+            ("AFFTOK_KV_READ_TIMEOUT_MS", "0"),
             ("AFFTOK_EVENT_BUFFER", "0"),
             ("AFFTOK_EVENT_SPOOL_MAX_MB", "0"),
             ("AFFTOK_LOG_FORMAT", "xml"),

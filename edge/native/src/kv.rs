@@ -11,8 +11,6 @@ use afftok_edge_core::PlatformError;
 
 use crate::breaker::Breaker;
 
-/// The longest a KV read may take: past it the cache serves its last good value.
-pub const READ_TIMEOUT: Duration = Duration::from_millis(250);
 /// How often Redis is probed while reads fail.
 pub const PROBE_EVERY: Duration = Duration::from_secs(1);
 
@@ -34,12 +32,13 @@ impl std::fmt::Debug for RedisKv {
 }
 
 impl RedisKv {
-    /// KV entries under `prefix` through `conn`.
-    pub fn new(conn: ConnectionManager, prefix: String) -> Self {
+    /// KV entries under `prefix` through `conn`; a read slower than `read_timeout` counts
+    /// as failed (the cache then serves its last good value).
+    pub fn new(conn: ConnectionManager, prefix: String, read_timeout: Duration) -> Self {
         Self {
             conn,
             prefix,
-            breaker: Breaker::new(READ_TIMEOUT, PROBE_EVERY),
+            breaker: Breaker::new(read_timeout, PROBE_EVERY),
         }
     }
 

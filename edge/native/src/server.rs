@@ -98,7 +98,7 @@ impl Edge {
         );
         let shared = Arc::new(Shared {
             cache: EdgeCache::new(config.kv_cache_ttl),
-            kv: RedisKv::new(conn, config.kv_prefix.clone()),
+            kv: RedisKv::new(conn, config.kv_prefix.clone(), config.kv_read_timeout),
             events,
             edge_name: config.edge_name.clone(),
             country_header: config.country_header.clone(),
