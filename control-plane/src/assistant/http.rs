@@ -34,6 +34,7 @@ use crate::programme::rules::progress;
 #[serde(deny_unknown_fields)]
 pub(super) struct LangQuery {
     /// `en` or `ar`; without it, the `Accept-Language` header's choice of the two, else `en`.
+    #[param(pattern = "^(en|ar)$")]
     pub lang: Option<String>,
 }
 
@@ -42,6 +43,7 @@ pub(super) struct LangQuery {
 #[serde(deny_unknown_fields)]
 pub(super) struct SuggestionsQuery {
     /// `en` or `ar`; without it, the `Accept-Language` header's choice of the two, else `en`.
+    #[param(pattern = "^(en|ar)$")]
     pub lang: Option<String>,
     /// How many offers, 1–50 (default 10), best fit first.
     #[param(minimum = 1, maximum = 50)]

@@ -61,9 +61,15 @@ impl From<ChangeError> for ApiError {
 pub(super) struct PromoterInsightQuery {
     /// From this instant (RFC 3339) or the start of this UTC day (YYYY-MM-DD); default: 30
     /// days before `to`.
+    #[param(
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     pub from: Option<String>,
     /// Before this instant (RFC 3339), or to the end of this UTC day (YYYY-MM-DD); default:
     /// now. At most 92 days after `from`.
+    #[param(
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     pub to: Option<String>,
     /// Only the promoter's traffic on this offer.
     #[param(value_type = Option<i64>)]
@@ -76,9 +82,15 @@ pub(super) struct PromoterInsightQuery {
 pub(super) struct RangeQuery {
     /// From this instant (RFC 3339) or the start of this UTC day (YYYY-MM-DD); default: 30
     /// days before `to`.
+    #[param(
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     pub from: Option<String>,
     /// Before this instant (RFC 3339), or to the end of this UTC day (YYYY-MM-DD); default:
     /// now. At most 92 days after `from`.
+    #[param(
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     pub to: Option<String>,
 }
 
@@ -550,11 +562,18 @@ pub(super) async fn offer_insight(
 pub(super) struct QueueQuery {
     /// From this instant (RFC 3339) or the start of this UTC day (YYYY-MM-DD); default: 30
     /// days before `to`.
+    #[param(
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     pub from: Option<String>,
     /// Before this instant (RFC 3339), or to the end of this UTC day (YYYY-MM-DD); default:
     /// now. At most 92 days after `from`.
+    #[param(
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     pub to: Option<String>,
     /// Only promoters at this level: `low`, `medium` or `high`.
+    #[param(pattern = "^(low|medium|high)$")]
     pub risk: Option<String>,
     /// From `next_cursor`.
     pub cursor: Option<String>,

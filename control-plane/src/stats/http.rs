@@ -271,8 +271,10 @@ fn label(period: PrimitiveDateTime, g: Granularity) -> String {
 #[serde(deny_unknown_fields)]
 pub(super) struct FilteredParams {
     /// First UTC day (YYYY-MM-DD).
+    #[param(format = Date)]
     pub from: String,
     /// Last UTC day, inclusive (YYYY-MM-DD); at most 366 days after `from`.
+    #[param(format = Date)]
     pub to: String,
     /// Only this offer.
     #[param(value_type = Option<i64>)]

@@ -99,6 +99,16 @@ pub fn start(
 }
 
 impl EventSink {
+    /// Click events accepted and not yet written to Redis.
+    pub fn unsent(&self) -> usize {
+        self.counters.unsent.load(Ordering::Relaxed)
+    }
+
+    /// Click events dropped since the start (the queue was full, or the spool).
+    pub fn dropped(&self) -> u64 {
+        self.counters.dropped.load(Ordering::Relaxed)
+    }
+
     /// Queues a click event; never waits.
     pub fn emit(&self, event: Event) {
         match self.queue.try_send(event) {

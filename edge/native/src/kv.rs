@@ -42,6 +42,11 @@ impl RedisKv {
         }
     }
 
+    /// Whether reads fail at once (Redis failed lately; being probed).
+    pub fn breaker_open(&self) -> bool {
+        self.breaker.is_open()
+    }
+
     /// The value of `key` (without prefix), `None` when absent; an error at once while
     /// Redis is failing (see [`crate::breaker`]).
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PlatformError> {

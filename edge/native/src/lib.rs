@@ -11,6 +11,8 @@ pub mod config;
 pub mod events;
 /// KV entries in Redis.
 pub mod kv;
+/// `GET /metrics`.
+pub mod metrics;
 /// The core's platform on a server.
 pub mod platform;
 /// The click writer's raw RESP connection to Redis.

@@ -27,6 +27,8 @@ pub struct Shared {
     pub country_header: Option<HeaderName>,
     /// Header with the visitor's IP, if a trusted proxy sets one.
     pub client_ip_header: Option<HeaderName>,
+    /// What `GET /metrics` reports.
+    pub metrics: crate::metrics::EdgeMetrics,
 }
 
 impl Shared {

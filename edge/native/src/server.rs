@@ -103,6 +103,7 @@ impl Edge {
             edge_name: config.edge_name.clone(),
             country_header: config.country_header.clone(),
             client_ip_header: config.client_ip_header.clone(),
+            metrics: crate::metrics::EdgeMetrics::default(),
         });
         let listener = TcpListener::bind(config.listen)
             .await
@@ -200,7 +201,11 @@ async fn serve(
     peer: SocketAddr,
     request: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
+    let began = std::time::Instant::now();
     let (parts, body) = request.into_parts();
+    if parts.uri.path() == "/metrics" && parts.method == hyper::Method::GET {
+        return metrics(shared);
+    }
     let method = Method::from_name(parts.method.as_str());
     // An oversized body is not read; the core answers 413 once the postback key is checked.
     let (body, body_too_large) = if method == Method::Post {
@@ -237,7 +242,24 @@ async fn serve(
         body_too_large,
     };
     let platform = shared.for_request(&parts.headers, peer);
-    into_hyper(afftok_edge_core::handle(&req, &platform).await)
+    let resp = afftok_edge_core::handle(&req, &platform).await;
+    shared.metrics.observe(resp.status, began.elapsed());
+    into_hyper(resp)
+}
+
+/// `GET /metrics`: the edge's counters in Prometheus' text format.
+fn metrics(shared: &Shared) -> hyper::Response<Full<Bytes>> {
+    let text = shared.metrics.render(crate::metrics::Gauges {
+        events_unsent: shared.events.unsent(),
+        events_dropped: shared.events.dropped(),
+        breaker_open: shared.kv.breaker_open(),
+    });
+    let mut out = hyper::Response::new(Full::new(Bytes::from(text)));
+    out.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    out
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {

@@ -272,6 +272,55 @@ async fn redirects_a_signed_link_and_records_the_click() {
 }
 
 #[tokio::test]
+async fn metrics_count_answers_by_status_and_time() {
+    let edge = TestEdge::start(&[]).await;
+    edge.put_offer(
+        7,
+        json!({"status": "active", "url": "https://a.example/", "advertiser_id": 5}),
+    )
+    .await;
+    let link = format!("/c/{}", token(1, 7, 1, 0));
+    for _ in 0..3 {
+        assert_eq!(edge.get(&link).send().await.expect("request").status(), 302);
+    }
+    assert_eq!(
+        edge.get("/c/not-a-token")
+            .send()
+            .await
+            .expect("request")
+            .status(),
+        404
+    );
+    edge.wait_for_events(3).await;
+    let resp = edge.get("/metrics").send().await.expect("request");
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("text/plain")),
+    );
+    let text = resp.text().await.expect("text");
+    for line in [
+        r#"afftok_native_edge_answers_total{status="302"} 3"#,
+        r#"afftok_native_edge_answers_total{status="404"} 1"#,
+        r#"afftok_native_edge_answer_seconds_bucket{le="+Inf"} 4"#,
+        "afftok_native_edge_answer_seconds_count 4",
+        "afftok_native_edge_events_dropped_total 0",
+        "afftok_native_edge_kv_breaker_open 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+    }
+    // Reading the metrics is not an answer they count.
+    let again = edge.get("/metrics").send().await.expect("request");
+    let again = again.text().await.expect("text");
+    assert!(
+        again.contains("afftok_native_edge_answer_seconds_count 4"),
+        "{again}"
+    );
+    assert!(edge.stop().await.success());
+}
+
+#[tokio::test]
 async fn refuses_bad_expired_and_unknown_links_without_events() {
     let edge = TestEdge::start(&[]).await;
     edge.put_offer(

@@ -4013,9 +4013,12 @@ export interface components {
             company_name?: string | null;
             /** @description The name others see, 1–100 characters. */
             display_name: string;
-            /** @description Email, unique. */
+            /**
+             * Format: email
+             * @description Email, unique.
+             */
             email: string;
-            /** @description At least 10 characters. */
+            /** @description At least 10 characters, at most 256 bytes. */
             password: string;
             /** @description `promoter` or `advertiser` (admins are created with `afftok admin create`). */
             role: components["schemas"]["Role"];
@@ -5989,7 +5992,7 @@ export interface operations {
                 cursor?: string | null;
                 /** @description 1–200 (JSON) or 1–10000 (CSV); default 50. */
                 limit?: number | null;
-                /** @description `csv` for text/csv (or send `Accept: text/csv`). */
+                /** @description `csv` for text/csv (or send `Accept: text/csv`), or `json`. */
                 format?: string | null;
             };
             header?: never;
@@ -6441,7 +6444,7 @@ export interface operations {
                 cursor?: string | null;
                 /** @description 1–200 (JSON) or 1–10000 (CSV); default 50. */
                 limit?: number | null;
-                /** @description `csv` for text/csv (or send `Accept: text/csv`). */
+                /** @description `csv` for text/csv (or send `Accept: text/csv`), or `json`. */
                 format?: string | null;
             };
             header?: never;

@@ -33,12 +33,16 @@ pub(super) struct RegisterRequest {
     /// `promoter` or `advertiser` (admins are created with `afftok admin create`).
     pub role: Role,
     /// Email, unique.
+    #[schema(format = Email)]
     pub email: String,
-    /// At least 10 characters.
+    /// At least 10 characters, at most 256 bytes.
+    #[schema(min_length = 10)]
     pub password: String,
     /// The name others see, 1–100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub display_name: String,
     /// For advertisers: the company, 1–200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub company_name: Option<String>,
     /// How the refresh token is handed over (default `token`).
     #[serde(default)]

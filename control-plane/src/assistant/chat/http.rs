@@ -200,6 +200,7 @@ pub(super) struct ChatRequest {
     #[serde(default)]
     pub messages: Vec<ChatMessage>,
     /// `en` (default) or `ar`: the language the assistant answers in.
+    #[schema(pattern = "^(en|ar)$")]
     pub lang: Option<String>,
 }
 

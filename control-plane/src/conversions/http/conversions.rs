@@ -170,7 +170,8 @@ pub(super) struct ListQuery {
     /// 1–200 (JSON) or 1–10000 (CSV); default 50.
     #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<u32>,
-    /// `csv` for text/csv (or send `Accept: text/csv`).
+    /// `csv` for text/csv (or send `Accept: text/csv`), or `json`.
+    #[param(pattern = "^(csv|json)$")]
     pub format: Option<String>,
 }
 

@@ -117,6 +117,7 @@ pub(super) struct MessagePage {
 #[serde(deny_unknown_fields)]
 pub(super) struct MessageQuery {
     /// `pending`, `delivered` or `failed`.
+    #[param(pattern = "^(pending|delivered|failed)$")]
     pub status: Option<String>,
     /// One event type.
     pub event_type: Option<String>,
