@@ -4443,7 +4443,7 @@ export interface components {
         };
         /** @description Changes to an endpoint; absent fields stay as they are. */
         UpdateEndpoint: {
-            /** @description A new description. */
+            /** @description A new description (up to 500 characters). */
             description?: string | null;
             /**
              * @description `false` stops sending; `true` sends again (messages left pending go out, and the

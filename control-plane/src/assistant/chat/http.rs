@@ -41,9 +41,11 @@ pub(super) struct PutProvider {
     /// The OpenAI-compatible API's base URL (`https://api.openai.com/v1`); https, or http
     /// where the operator allows it; public addresses only.
     #[serde(default)]
+    #[schema(pattern = "^https?://")]
     pub base_url: Option<String>,
     /// The model (1 to 200 characters).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
     pub model: Option<String>,
     /// The API key (1 to 500 characters); stored encrypted, never shown again.
     #[serde(default)]
@@ -187,8 +189,10 @@ pub(super) async fn delete_provider(
 #[serde(deny_unknown_fields)]
 pub(super) struct ChatMessage {
     /// `user` or `assistant`.
+    #[schema(pattern = "^(user|assistant)$")]
     pub role: String,
     /// The text (1 to 8000 characters).
+    #[schema(min_length = 1, max_length = 8000)]
     pub content: String,
 }
 

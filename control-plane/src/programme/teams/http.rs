@@ -115,6 +115,7 @@ async fn view(state: &AppState, team: TeamRow, member: bool) -> Result<TeamView,
 #[serde(deny_unknown_fields)]
 pub(super) struct CreateTeam {
     /// 2 to 60 characters, unique whatever the case.
+    #[schema(min_length = 2, max_length = 60)]
     pub name: String,
 }
 

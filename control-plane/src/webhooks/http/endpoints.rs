@@ -108,9 +108,11 @@ pub(super) struct NewEndpointView {
 #[serde(deny_unknown_fields)]
 pub(super) struct CreateEndpoint {
     /// https URL (http only where the operator allows it); public addresses only.
+    #[schema(pattern = "^https?://")]
     pub url: String,
     /// What it is for (up to 500 characters).
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub description: String,
     /// The event types to send; empty or absent: every type the owner may see.
     #[serde(default)]
@@ -122,8 +124,10 @@ pub(super) struct CreateEndpoint {
 #[serde(deny_unknown_fields)]
 pub(super) struct UpdateEndpoint {
     /// A new URL.
+    #[schema(pattern = "^https?://")]
     pub url: Option<String>,
-    /// A new description.
+    /// A new description (up to 500 characters).
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     /// New event types (empty: all).
     pub event_types: Option<Vec<EventType>>,

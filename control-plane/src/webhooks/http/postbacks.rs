@@ -84,6 +84,7 @@ impl From<EndpointRow> for PostbackView {
 #[serde(deny_unknown_fields)]
 pub(super) struct CreatePostback {
     /// The URL template (https; http only where the operator allows it).
+    #[schema(pattern = "^https?://")]
     pub url: String,
     /// An offer you joined; absent or null: all your offers without a postback of their own.
     pub offer_id: Option<OfferId>,
@@ -97,6 +98,7 @@ pub(super) struct CreatePostback {
 #[serde(deny_unknown_fields)]
 pub(super) struct UpdatePostback {
     /// A new URL template.
+    #[schema(pattern = "^https?://")]
     pub url: Option<String>,
     /// Fire on reversals too.
     pub on_reversal: Option<bool>,
