@@ -150,6 +150,8 @@ struct Run {
     rss_mib: f64,
     /// HTTP with points: events per second until the points consumer had caught up too.
     points_rate: Option<f64>,
+    /// HTTP with points: the ledger entries the points consumer wrote.
+    ledger_entries: i64,
 }
 
 /// The run with the median rate (runs are noisy on a shared machine: disks, checkpoints).
@@ -207,22 +209,23 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>, String> {
     let dir = std::env::temp_dir().join(format!("afftok-bench-{}", ctx.run));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let result = async {
-        let mut measured = Vec::new();
-        for path in [
+        let paths = [
             Path::Copy,
             Path::Http,
             Path::Stream,
             Path::HttpUnscored,
             Path::HttpNoPoints,
-        ] {
-            let mut all = Vec::new();
-            for _ in 0..runs {
-                all.push(one_run(ctx, path, &name, range, &g, &dir).await?);
+        ];
+        // Round by round, every path once a round: a ratio's two sides see the same drift of a
+        // shared machine (its other tenants, the disk's state) rather than one side all of it.
+        let mut all: Vec<Vec<Run>> = vec![Vec::new(); paths.len()];
+        for _ in 0..runs {
+            for (i, &path) in paths.iter().enumerate() {
+                all[i].push(one_run(ctx, path, &name, range, &g, &dir).await?);
                 ctx.drop_database(&name).await;
             }
-            measured.push(median(all));
         }
-        Ok::<_, String>(measured)
+        Ok::<_, String>(all.into_iter().map(median).collect::<Vec<_>>())
     }
     .await;
     let _ = std::fs::remove_dir_all(&dir);
@@ -295,6 +298,10 @@ async fn one_run(
     } else {
         None
     };
+    let ledger_entries: i64 = sqlx::query_scalar("SELECT count(*) FROM points_ledger")
+        .fetch_one(&db)
+        .await
+        .map_err(|e| format!("counting ledger entries: {e}"))?;
     let cpu = (
         cp.as_ref().map_or(0.0, Service::cpu_secs) - cp_cpu,
         procs::postgres_cpu_secs() - pg_cpu,
@@ -315,6 +322,7 @@ async fn one_run(
         cpu,
         rss_mib,
         points_rate,
+        ledger_entries,
     })
 }
 
@@ -395,8 +403,8 @@ fn rows(
     let runs = copy_rates.len();
     let data = format!(
         "{n} events a run ({} clicks, {} conversions; {PROMOTERS} promoters, {} offers, 10 minutes of event \
-         time); {runs} run(s) of each path, each on a fresh database with the same offers right after a \
-         CHECKPOINT, the median shown; PostgreSQL {pg_version} and Redis on the same machine, nothing pinned; \
+         time); {runs} round(s) of runs, every path once a round, each run on a fresh database with the same \
+         offers right after a CHECKPOINT, the median of each path shown; PostgreSQL {pg_version} and Redis on the same machine, nothing pinned; \
          {cores} cores",
         g.clicks,
         g.conversions,
@@ -494,7 +502,10 @@ fn rows(
                 "POST /internal/v1/events, points on, until they were paid",
                 with,
             )
-            .with("ingest_only_events_per_s", http.rate);
+            .with("ingest_only_events_per_s", http.rate)
+            .with("ledger_entries", http.ledger_entries as f64)
+            .with("control_plane_cpu_s", http.cpu.0)
+            .with("postgres_cpu_s", http.cpu.1);
             let mut baseline =
                 Figure::new("the same, AFFTOK_POINTS_CONSUMER=false", no_points.rate)
                     .with("control_plane_cpu_s", no_points.cpu.0)
@@ -515,8 +526,10 @@ fn rows(
                 how: format!(
                     "the HTTP path as in ingest-http, timed until the last batch was answered and the \
                      points consumer had handled every domain event (its ledger entries, sums and \
-                     leaderboard totals written), against the same with the points consumer off, \
-                     timed until the last batch was answered; {data}"
+                     leaderboard totals written; {} ledger entries in the median run), against the \
+                     same with the points consumer off, timed until the last batch was answered; \
+                     {data}",
+                    http.ledger_entries
                 ),
                 notes: None,
                 extra: serde_json::Map::new(),

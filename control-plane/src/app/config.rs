@@ -234,6 +234,11 @@ const ENV: &[(&str, &str, Kind)] = &[
         Kind::Bool,
     ),
     (
+        "AFFTOK_POINTS_GATHER_MS",
+        "programme.points_gather_ms",
+        Kind::Integer,
+    ),
+    (
         "AFFTOK_CONTEST_SETTLE_SECS",
         "programme.contest_settle_secs",
         Kind::Integer,

@@ -5,7 +5,7 @@
 //! events in batches rather than one commit at a time.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
@@ -51,13 +51,30 @@ async fn feed(state: AppState, consumer: Arc<dyn Consumer>, mut stop: Stop) {
             }
         }
     }
+    let gather = consumer.gather(&state).filter(|g| !g.is_zero());
+    let mut gathering = Gathering::new(Instant::now());
+    let mut behind = false;
     loop {
         if stop.is_stopped() {
             return;
         }
-        let wait = match feed_once(&state, consumer.as_ref()).await {
+        if let (Some(limit), false) = (gather, behind) {
+            // A failed look is no reason to wait: the round runs.
+            let head = newest_event(&state.db).await.unwrap_or(i64::MIN);
+            if !gathering.ready(head, limit, Instant::now()) {
+                if stop.after(poll).await {
+                    return;
+                }
+                continue;
+            }
+        }
+        let result = feed_once(&state, consumer.as_ref()).await;
+        gathering.handled(Instant::now());
+        behind = false;
+        let wait = match result {
             Ok(n) if n as i64 >= BATCH => {
                 failures = 0;
+                behind = true;
                 continue;
             }
             Ok(_) => {
@@ -74,6 +91,46 @@ async fn feed(state: AppState, consumer: Arc<dyn Consumer>, mut stop: Stop) {
             return;
         }
     }
+}
+
+/// When a gathering consumer's next round is due: once the stream has been quiet for a poll
+/// (its newest event is the one seen at the poll before), or once its limit has passed since
+/// the last round while events keep arriving.
+#[derive(Debug)]
+struct Gathering {
+    last_round: Instant,
+    head: Option<i64>,
+}
+
+impl Gathering {
+    fn new(now: Instant) -> Self {
+        Self {
+            last_round: now,
+            head: None,
+        }
+    }
+
+    /// Whether a round is due, given the newest event id now.
+    fn ready(&mut self, head: i64, limit: Duration, now: Instant) -> bool {
+        let quiet = self.head == Some(head);
+        self.head = Some(head);
+        quiet || now.saturating_duration_since(self.last_round) >= limit
+    }
+
+    fn handled(&mut self, now: Instant) {
+        self.last_round = now;
+    }
+}
+
+/// The newest domain event's id (0 when there is none): a change means events keep coming.
+/// Read backwards along the primary key (`tx_id`, `id`), one row.
+async fn newest_event(db: &PgPool) -> sqlx::Result<i64> {
+    Ok(
+        sqlx::query_scalar!("SELECT id FROM domain_events ORDER BY tx_id DESC, id DESC LIMIT 1")
+            .fetch_optional(db)
+            .await?
+            .unwrap_or(0),
+    )
 }
 
 /// Hands the consumer the events after its position and moves the position past them, in
@@ -195,4 +252,42 @@ pub async fn prune(
     .execute(db)
     .await?
     .rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMIT: Duration = Duration::from_secs(1);
+    const POLL: Duration = Duration::from_millis(100);
+
+    #[test]
+    fn a_busy_stream_gathers_until_the_limit() {
+        let start = Instant::now();
+        let mut g = Gathering::new(start);
+        // A new event at every poll: no round until the limit has passed.
+        for i in 1..10 {
+            assert!(!g.ready(i, LIMIT, start + POLL * i as u32), "poll {i}");
+        }
+        assert!(g.ready(10, LIMIT, start + LIMIT));
+        g.handled(start + LIMIT);
+        assert!(!g.ready(11, LIMIT, start + LIMIT + POLL));
+    }
+
+    #[test]
+    fn a_quiet_stream_is_handled_at_the_next_poll() {
+        let start = Instant::now();
+        let mut g = Gathering::new(start);
+        assert!(!g.ready(5, LIMIT, start + POLL), "the first look sees news");
+        assert!(
+            g.ready(5, LIMIT, start + POLL * 2),
+            "nothing new since: quiet"
+        );
+        g.handled(start + POLL * 2);
+        // Still quiet: every poll runs a round (it finds nothing, as without gathering).
+        assert!(g.ready(5, LIMIT, start + POLL * 3));
+        // Traffic again, then it stops: one poll of news, then a round.
+        assert!(!g.ready(9, LIMIT, start + POLL * 4));
+        assert!(g.ready(9, LIMIT, start + POLL * 5));
+    }
 }

@@ -180,4 +180,12 @@ pub trait Consumer: Send + Sync + 'static {
     /// Called after a batch it handled has committed (to wake whoever acts on what it
     /// wrote); nothing by default.
     fn committed(&self, _state: &AppState) {}
+
+    /// How long it lets events gather while more keep arriving: a consumer whose writes
+    /// per event fall with its batch's size (sums per promoter and day) is handed a busy
+    /// stream's events in fewer, larger batches, and those of a stream gone quiet at the next
+    /// poll. `None` (the default): at every poll.
+    fn gather(&self, _state: &AppState) -> Option<std::time::Duration> {
+        None
+    }
 }

@@ -35,6 +35,10 @@ impl Consumer for Points {
     fn committed(&self, state: &AppState) {
         state.leaderboard_wake.notify_one();
     }
+
+    fn gather(&self, state: &AppState) -> Option<std::time::Duration> {
+        Some(state.settings.programme.points_gather)
+    }
 }
 
 async fn earn(

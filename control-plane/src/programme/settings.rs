@@ -16,6 +16,7 @@ pub(crate) struct RawProgramme {
     levels: String,
     team_max_members: i64,
     points_consumer: bool,
+    points_gather_ms: i64,
     contest_settle_secs: i64,
     contest_tick_ms: i64,
 }
@@ -35,6 +36,8 @@ pub struct ProgrammeSettings {
     pub team_max_members: i64,
     /// Whether this control plane runs the points consumer.
     pub points_consumer: bool,
+    /// How long the points consumer lets a busy stream's events gather into one round.
+    pub points_gather: Duration,
     /// How long after a contest's end its standings are frozen (late postbacks still count).
     pub contest_settle: Duration,
     /// How often the contests tick starts and finishes contests.
@@ -61,6 +64,9 @@ pub(crate) fn programme(raw: RawProgramme) -> Result<ProgrammeSettings, ConfigEr
     if !(1..=10_000).contains(&raw.team_max_members) {
         return Err(err("AFFTOK_TEAM_MAX_MEMBERS", "must be 1 to 10000"));
     }
+    if !(0..=60_000).contains(&raw.points_gather_ms) {
+        return Err(err("AFFTOK_POINTS_GATHER_MS", "must be 0 to 60000"));
+    }
     if !(0..=86_400).contains(&raw.contest_settle_secs) {
         return Err(err("AFFTOK_CONTEST_SETTLE_SECS", "must be 0 to 86400"));
     }
@@ -74,6 +80,7 @@ pub(crate) fn programme(raw: RawProgramme) -> Result<ProgrammeSettings, ConfigEr
         levels,
         team_max_members: raw.team_max_members,
         points_consumer: raw.points_consumer,
+        points_gather: Duration::from_millis(raw.points_gather_ms.unsigned_abs()),
         contest_settle: Duration::from_secs(raw.contest_settle_secs.unsigned_abs()),
         contest_tick: Duration::from_millis(raw.contest_tick_ms.unsigned_abs()),
     })

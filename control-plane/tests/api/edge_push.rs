@@ -132,6 +132,66 @@ async fn offer_changes_reach_redis_by_themselves() {
     app.eventually("SELECT count(*) FROM edge_outbox", 0).await;
 }
 
+/// The entries a control plane says it pushed to Redis (`afftok_edge_push_total`).
+async fn pushed_entries(app: &TestApp) -> u64 {
+    let text = app.metrics().await;
+    text.lines()
+        .find_map(|l| l.strip_prefix(r#"afftok_edge_push_total{outcome="pushed",target="redis"} "#))
+        .map_or(0, |n| n.trim().parse().expect("a count"))
+}
+
+/// Changes queued for the edge so far (the queue's sequence; rows leave once pushed).
+async fn queued_so_far(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT coalesce(last_value, 0) FROM pg_sequences
+         WHERE sequencename = pg_get_serial_sequence('edge_outbox', 'id')::regclass::name",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("the queue's sequence")
+}
+
+#[tokio::test]
+async fn two_control_planes_push_each_change_once() {
+    let app = spawn_with(Options::default()).await;
+    let twin = app.twin().await;
+    app.signing_key(true).await;
+    let admin = app.admin().await;
+    let adv = app.advertiser("acme").await;
+    let id = app.approved_offer(&adv, &admin, json!({})).await;
+    let key = format!("offer:{id}");
+    offer_when(&app, &key, OfferStatus::Active).await;
+    app.eventually("SELECT count(*) FROM edge_outbox", 0).await;
+    let (queued, pushed) = (
+        queued_so_far(&app).await,
+        pushed_entries(&app).await + pushed_entries(&twin).await,
+    );
+
+    // Both push loops run every 100 ms on the same queue: each change reaches Redis, and is
+    // pushed by one of them only.
+    let changes = 12;
+    for i in 0..changes {
+        let (action, status) = if i % 2 == 0 {
+            ("pause", OfferStatus::Paused)
+        } else {
+            ("resume", OfferStatus::Active)
+        };
+        // Through either control plane's API.
+        let via = if i % 3 == 0 { &app } else { &twin };
+        offer_action(via, &adv.token, &format!("/v1/offers/{id}/{action}")).await;
+        offer_when(&app, &key, status).await;
+        app.eventually("SELECT count(*) FROM edge_outbox", 0).await;
+    }
+    let queued = queued_so_far(&app).await - queued;
+    let pushed = pushed_entries(&app).await + pushed_entries(&twin).await - pushed;
+    assert!(queued >= changes, "{queued} changes queued");
+    assert_eq!(
+        pushed,
+        u64::try_from(queued).expect("a count"),
+        "entries pushed by the two control planes against changes queued"
+    );
+}
+
 #[tokio::test]
 async fn a_kv_that_lost_its_data_gets_everything_again_by_itself() {
     let app = spawn_with(Options::default()).await;

@@ -54,14 +54,7 @@ async fn metrics_count_requests_by_route_template() {
         app.get("/v1/offers/12345").send().await.expect("request");
     }
     app.get("/v1/no/such/route").send().await.expect("request");
-    let text = app
-        .get("/metrics")
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("text");
+    let text = app.metrics().await;
     assert!(
         text.contains(
             r#"http_requests_total{method="GET",route="/v1/offers/{id}",status="401"} 3"#

@@ -202,6 +202,17 @@ impl TestApp {
         body
     }
 
+    /// The Prometheus exposition at `/metrics`.
+    pub(crate) async fn metrics(&self) -> String {
+        self.get("/metrics")
+            .send()
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("text")
+    }
+
     pub(crate) fn head(&self, path: &str) -> RequestBuilder {
         self.http.head(format!("{}{path}", self.base))
     }

@@ -178,14 +178,7 @@ async fn pages_client_routes_and_files_are_served_with_their_headers() {
     }
 
     // The web app's answers are counted under one label.
-    let metrics = app
-        .get("/metrics")
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains(r#"http_requests_total{method="GET",route="web",status="200"}"#),
         "{metrics}"

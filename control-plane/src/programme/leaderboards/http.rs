@@ -1,10 +1,10 @@
 //! The leaderboards API: a board's top places, page by page, and the caller's place with its
 //! neighbours. Redis answers while its boards are complete; otherwise (Redis away, emptied or
 //! being rebuilt) Postgres does, with the same numbers, more slowly; if both are away, 503
-//! with `Retry-After`.
+//! with `Retry-After`. Redis is read through the request path's guard (`app/redis_guard.rs`):
+//! a read that fails or is slow sends the next second's reads straight to Postgres.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::app::redis_guard::Unavailable;
 use crate::app::startup::AppState;
 use crate::http::extract::{Auth, Path, Query};
 use crate::kernel::cursor;
@@ -20,9 +21,6 @@ use crate::kernel::error::ApiError;
 use crate::programme::leaderboards::rules::{Board, Period};
 use crate::programme::leaderboards::store::{self, Keys, Place};
 use crate::programme::leaderboards::totals::{self, Row};
-
-/// How long a Redis read may take before Postgres answers instead.
-const REDIS_WAIT: Duration = Duration::from_millis(300);
 
 /// Which board and period.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -141,15 +139,21 @@ pub(super) async fn board(
     };
     let keys = Keys::new(&state.settings.redis_key_prefix);
     let mut redis = state.redis.clone();
-    let cached = tokio::time::timeout(
-        REDIS_WAIT,
-        store::page(&mut redis, &keys, board, &period_key, from, limit),
-    )
-    .await;
+    let cached = state
+        .redis_guard
+        .call(store::page(
+            &mut redis,
+            &keys,
+            board,
+            &period_key,
+            from,
+            limit,
+        ))
+        .await;
     let (source, size, places) = match cached {
-        Ok(Ok(Some((size, places)))) => ("redis", size, places),
+        Ok(Some((size, places))) => ("redis", size, places),
         other => {
-            note_fallback(&state, other.map(|r| r.map(|_| ())));
+            note_fallback(&state, other.map(|_| ()));
             let size = totals::count(&state.db, board, &period_key).await?;
             let rows = totals::page(&state.db, board, &period_key, from, limit).await?;
             ("postgres", size, rows.into_iter().map(place_of).collect())
@@ -213,15 +217,21 @@ pub(super) async fn mine(
     };
     let keys = Keys::new(&state.settings.redis_key_prefix);
     let mut redis = state.redis.clone();
-    let cached = tokio::time::timeout(
-        REDIS_WAIT,
-        store::around(&mut redis, &keys, board, &period_key, subject, n),
-    )
-    .await;
+    let cached = state
+        .redis_guard
+        .call(store::around(
+            &mut redis,
+            &keys,
+            board,
+            &period_key,
+            subject,
+            n,
+        ))
+        .await;
     let (source, size, at, from, places) = match cached {
-        Ok(Ok(Some((size, at, from, places)))) => ("redis", size, at, from, places),
+        Ok(Some((size, at, from, places))) => ("redis", size, at, from, places),
         other => {
-            note_fallback(&state, other.map(|r| r.map(|_| ())));
+            note_fallback(&state, other.map(|_| ()));
             let size = totals::count(&state.db, board, &period_key).await?;
             match totals::position(&state.db, board, &period_key, subject).await? {
                 None => ("postgres", size, None, 0, vec![]),
@@ -271,17 +281,15 @@ fn place_of(r: Row) -> Place {
     }
 }
 
-/// Logs why Redis did not answer, and wakes the syncer when its boards are incomplete.
-fn note_fallback(
-    state: &AppState,
-    outcome: Result<redis::RedisResult<()>, tokio::time::error::Elapsed>,
-) {
+/// Logs why Redis did not answer (once per pause of the Redis guard, not per request), and
+/// wakes the syncer when its boards are incomplete.
+fn note_fallback(state: &AppState, outcome: Result<(), Unavailable>) {
     match outcome {
-        Ok(Ok(())) => state.leaderboard_wake.notify_one(),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "leaderboards: Redis failed; answering from Postgres")
+        Ok(()) => state.leaderboard_wake.notify_one(),
+        Err(Unavailable::Recently) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "leaderboards: Redis cannot answer; answering from Postgres")
         }
-        Err(_) => tracing::warn!("leaderboards: Redis too slow; answering from Postgres"),
     }
 }
 

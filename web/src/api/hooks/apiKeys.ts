@@ -32,6 +32,21 @@ export function useRotateApiKey() {
   });
 }
 
+/** Replaces the networks a key may be used from (empty: anywhere); answers the key. */
+export function useUpdateApiKey() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ipAllow }: { id: string; ipAllow: string[] }) =>
+      call(
+        api.PATCH("/v1/api-keys/{id}", {
+          params: { path: { id } },
+          body: { ip_allow: ipAllow },
+        }),
+      ),
+    onSuccess: () => client.invalidateQueries({ queryKey: apiKeysKey }),
+  });
+}
+
 /** Revokes a key at once. */
 export function useRevokeApiKey() {
   const client = useQueryClient();

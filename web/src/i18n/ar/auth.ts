@@ -149,5 +149,17 @@ export default {
     revokeHint: "يتوقف المفتاح عن العمل فورًا: تُرفض الطلبات المرسلة به. لا يمكن التراجع عن ذلك.",
     revokeSubmit: "إلغاء المفتاح",
     revoked: "تم إلغاء المفتاح «{{name}}».",
+    ipAllow: "الشبكات المسموحة",
+    ipAllowHint:
+      "عنوان أو شبكة CIDR في كل سطر، مثل 203.0.113.10 أو 203.0.113.0/24، بحد أقصى {{max}}. فارغ: يعمل المفتاح من أي عنوان.",
+    lineError: "السطر {{line}} ({{entry}}): {{message}}",
+    anyAddress: "أي عنوان",
+    editNetworks: "تعديل الشبكات",
+    editNetworksNamed: "تعديل شبكات {{name}}",
+    editNetworksTitle: "شبكات «{{name}}»",
+    editNetworksHint:
+      "من الآن تُرفض الطلبات المرسلة بهذا المفتاح من أي عنوان آخر. يتغيّر هذا المفتاح وحده: المفتاح الجديد الناتج عن تبديله يحتفظ بقائمته.",
+    saveNetworks: "حفظ الشبكات",
+    networksSaved: "تم حفظ شبكات المفتاح «{{name}}».",
   },
 } satisfies Shape<typeof en>;

@@ -147,5 +147,17 @@ export default {
       "The key stops working at once: calls made with it are refused. This cannot be undone.",
     revokeSubmit: "Revoke key",
     revoked: "The key “{{name}}” is revoked.",
+    ipAllow: "Allowed networks",
+    ipAllowHint:
+      "One address or CIDR network per line, such as 203.0.113.10 or 203.0.113.0/24, at most {{max}}. Empty: the key works from any address.",
+    lineError: "Line {{line}} ({{entry}}): {{message}}",
+    anyAddress: "Any address",
+    editNetworks: "Edit networks",
+    editNetworksNamed: "Edit the networks of {{name}}",
+    editNetworksTitle: "Networks of “{{name}}”",
+    editNetworksHint:
+      "From now on, calls made with this key from any other address are refused. Only this key changes: the new key made by rotating it keeps its own list.",
+    saveNetworks: "Save networks",
+    networksSaved: "The networks of “{{name}}” are saved.",
   },
 };

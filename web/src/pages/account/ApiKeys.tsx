@@ -6,24 +6,35 @@ import {
   useCreateApiKey,
   useRevokeApiKey,
   useRotateApiKey,
+  useUpdateApiKey,
 } from "../../api/hooks/apiKeys";
 import { type Mode, useTestModeSwitch } from "../../api/testMode";
 import { useUser } from "../../auth/useSession";
 import { Dialog } from "../../components/Dialog";
 import { ErrorNotice } from "../../components/ErrorNotice";
-import { SelectField, TextField } from "../../components/Field";
+import { SelectField, TextArea, TextField } from "../../components/Field";
 import { PageHeader } from "../../components/PageHeader";
 import { QueryState } from "../../components/QueryState";
 import { TestBadge } from "../../components/TestBadge";
 import { useApiForm } from "../../components/useApiForm";
 import { currentLanguage } from "../../i18n";
+import {
+  type AllowList,
+  type AtLine,
+  allowListErrors,
+  allowListText,
+  linesText,
+  parseAllowList,
+} from "../../lib/allowList";
 import { formatDateTime } from "../../lib/format";
 import { NewKey } from "./components/NewKey";
 import {
+  canEditNetworks,
   canRevoke,
   canRotate,
   defaultGraceSeconds,
   graceChoices,
+  MAX_IP_ALLOW,
   type Role,
   type Scope,
   scopeErrors,
@@ -39,12 +50,53 @@ type NewKeyView = Schemas["NewKeyView"];
 
 const MODES: readonly Mode[] = ["live", "test"];
 
+const NO_LIST: AllowList = { entries: [], lines: [] };
+
+/**
+ * The networks a key may be used from, typed one per line, with the API's errors at their
+ * lines (`ip_allow[i]` is the i-th entry of `sent`, the list last sent).
+ */
+function NetworksField({
+  value,
+  onChange,
+  fields,
+  sent,
+}: {
+  value: string;
+  onChange: (text: string) => void;
+  fields: Record<string, string>;
+  sent: AllowList;
+}) {
+  const { t } = useTranslation("auth");
+  const atLine = (l: AtLine) =>
+    t("apiKeys.lineError", { line: l.line, entry: l.entry, message: l.message });
+  return (
+    <div className="lines-field">
+      <TextArea
+        label={t("apiKeys.ipAllow")}
+        name="ip_allow"
+        dir="ltr"
+        spellCheck={false}
+        autoCapitalize="none"
+        autoComplete="off"
+        rows={4}
+        hint={t("apiKeys.ipAllowHint", { max: MAX_IP_ALLOW })}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        error={linesText(allowListErrors(fields, sent), atLine)}
+      />
+    </div>
+  );
+}
+
 function CreateKeyForm({ role, onCreated }: { role: Role; onCreated: (k: NewKeyView) => void }) {
   const { t } = useTranslation("auth");
   const create = useCreateApiKey();
   const form = useApiForm();
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Scope[]>([]);
+  const [ips, setIps] = useState("");
+  const [sent, setSent] = useState<AllowList>(NO_LIST);
   const testing = useTestModeSwitch();
   // In test mode a new key is a test key unless the user says otherwise.
   const [mode, setMode] = useState<Mode>(testing ? "test" : "live");
@@ -52,10 +104,15 @@ function CreateKeyForm({ role, onCreated }: { role: Role; onCreated: (k: NewKeyV
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
-    const key = await form.submit(() => create.mutateAsync({ name, scopes, mode }));
+    const allow = parseAllowList(ips);
+    setSent(allow);
+    const key = await form.submit(() =>
+      create.mutateAsync({ name, scopes, mode, ip_allow: allow.entries }),
+    );
     if (key) {
       setName("");
       setScopes([]);
+      setIps("");
       onCreated(key);
     }
   }
@@ -127,6 +184,7 @@ function CreateKeyForm({ role, onCreated }: { role: Role; onCreated: (k: NewKeyV
           </small>
         )}
       </fieldset>
+      <NetworksField value={ips} onChange={setIps} fields={form.fields} sent={sent} />
       <div>
         <button type="submit" className="btn btn-primary" disabled={form.pending}>
           {form.pending ? t("apiKeys.creating") : t("apiKeys.create")}
@@ -140,10 +198,12 @@ function KeyCard({
   k,
   onRotate,
   onRevoke,
+  onEditNetworks,
 }: {
   k: KeyView;
   onRotate: () => void;
   onRevoke: () => void;
+  onEditNetworks: () => void;
 }) {
   const { t } = useTranslation("auth");
   const lang = currentLanguage();
@@ -175,6 +235,21 @@ function KeyCard({
             ))}
           </ul>
         </dd>
+        <dt>{t("apiKeys.ipAllow")}</dt>
+        <dd data-testid="api-key-networks">
+          {k.ip_allow.length === 0 ? (
+            t("apiKeys.anyAddress")
+          ) : (
+            <ul className="inline-list">
+              {/* The API keeps the list as sent: a network typed twice is shown once. */}
+              {[...new Set(k.ip_allow)].map((n) => (
+                <li key={n}>
+                  <code dir="ltr">{n}</code>
+                </li>
+              ))}
+            </ul>
+          )}
+        </dd>
         <dt>{t("apiKeys.created")}</dt>
         <dd>{formatDateTime(k.created_at, lang)}</dd>
         <dt>{t("apiKeys.lastUsed")}</dt>
@@ -192,7 +267,7 @@ function KeyCard({
         ) : null}
       </dl>
       {k.state === "expiring" && <p className="muted">{t("apiKeys.expiringHint")}</p>}
-      {(canRotate(k.state) || canRevoke(k.state)) && (
+      {(canRotate(k.state) || canEditNetworks(k.state) || canRevoke(k.state)) && (
         <div className="row">
           {canRotate(k.state) && (
             <button
@@ -202,6 +277,16 @@ function KeyCard({
               onClick={onRotate}
             >
               {t("apiKeys.rotate")}
+            </button>
+          )}
+          {canEditNetworks(k.state) && (
+            <button
+              type="button"
+              className="btn btn-small"
+              aria-label={t("apiKeys.editNetworksNamed", { name: k.name })}
+              onClick={onEditNetworks}
+            >
+              {t("apiKeys.editNetworks")}
             </button>
           )}
           {canRevoke(k.state) && (
@@ -270,6 +355,47 @@ function RotateForm({
   );
 }
 
+function NetworksForm({
+  k,
+  onSaved,
+  onCancel,
+}: {
+  k: KeyView;
+  onSaved: (k: KeyView) => void;
+  onCancel: () => void;
+}) {
+  const { t } = useTranslation("auth");
+  const { t: tc } = useTranslation();
+  const update = useUpdateApiKey();
+  const form = useApiForm();
+  const [ips, setIps] = useState(() => allowListText(k.ip_allow));
+  const [sent, setSent] = useState<AllowList>(NO_LIST);
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    const allow = parseAllowList(ips);
+    setSent(allow);
+    const saved = await form.submit(() => update.mutateAsync({ id: k.id, ipAllow: allow.entries }));
+    if (saved) onSaved(saved);
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="stack">
+      <p>{t("apiKeys.editNetworksHint")}</p>
+      {form.error ? <ErrorNotice error={form.error} /> : null}
+      <NetworksField value={ips} onChange={setIps} fields={form.fields} sent={sent} />
+      <div className="row dialog-actions">
+        <button type="button" className="btn" onClick={onCancel}>
+          {tc("actions.cancel")}
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={form.pending}>
+          {form.pending ? tc("state.saving") : t("apiKeys.saveNetworks")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
 function RevokeForm({
   k,
   onRevoked,
@@ -316,17 +442,20 @@ export default function ApiKeys() {
   const [shown, setShown] = useState<{ key: NewKeyView; rotated: boolean } | null>(null);
   const [rotating, setRotating] = useState<KeyView | null>(null);
   const [revoking, setRevoking] = useState<KeyView | null>(null);
-  // The name of the key just revoked (translated when shown, so a language switch follows).
-  const [revokedName, setRevokedName] = useState<string | null>(null);
+  const [editing, setEditing] = useState<KeyView | null>(null);
+  // What was just done to which key (translated when shown, so a language switch follows).
+  const [done, setDone] = useState<{ what: "revoked" | "networksSaved"; name: string } | null>(
+    null,
+  );
 
   return (
     <section>
       <PageHeader title={t("apiKeys.title")} />
       <div className="stack">
         <p className="muted">{t("apiKeys.intro")}</p>
-        {revokedName !== null && (
-          <p className="notice notice-ok" role="status">
-            {t("apiKeys.revoked", { name: revokedName })}
+        {done !== null && (
+          <p className="notice notice-ok" role="status" data-testid="api-keys-done">
+            {t(`apiKeys.${done.what}`, { name: done.name })}
           </p>
         )}
         {shown && (
@@ -335,7 +464,7 @@ export default function ApiKeys() {
         <CreateKeyForm
           role={user.role}
           onCreated={(key) => {
-            setRevokedName(null);
+            setDone(null);
             setShown({ key, rotated: false });
           }}
         />
@@ -352,6 +481,7 @@ export default function ApiKeys() {
                     k={k}
                     onRotate={() => setRotating(k)}
                     onRevoke={() => setRevoking(k)}
+                    onEditNetworks={() => setEditing(k)}
                   />
                 ))}
               </ul>
@@ -369,7 +499,7 @@ export default function ApiKeys() {
               onCancel={() => setRotating(null)}
               onRotated={(key) => {
                 setRotating(null);
-                setRevokedName(null);
+                setDone(null);
                 setShown({ key, rotated: true });
               }}
             />
@@ -385,8 +515,24 @@ export default function ApiKeys() {
               k={revoking}
               onCancel={() => setRevoking(null)}
               onRevoked={() => {
-                setRevokedName(revoking.name);
+                setDone({ what: "revoked", name: revoking.name });
                 setRevoking(null);
+              }}
+            />
+          )}
+        </Dialog>
+        <Dialog
+          open={editing !== null}
+          title={t("apiKeys.editNetworksTitle", { name: editing?.name ?? "" })}
+          onClose={() => setEditing(null)}
+        >
+          {editing && (
+            <NetworksForm
+              k={editing}
+              onCancel={() => setEditing(null)}
+              onSaved={(saved) => {
+                setDone({ what: "networksSaved", name: saved.name });
+                setEditing(null);
               }}
             />
           )}

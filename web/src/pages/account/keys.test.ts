@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   allScopes,
+  canEditNetworks,
   canRevoke,
   canRotate,
   graceChoices,
@@ -72,6 +73,12 @@ describe("key states", () => {
     expect(canRevoke("expiring")).toBe(true);
     expect(canRevoke("expired")).toBe(false);
     expect(canRevoke("revoked")).toBe(false);
+  });
+  it("edits the networks of keys that still work, never of revoked or expired ones", () => {
+    expect(canEditNetworks("active")).toBe(true);
+    expect(canEditNetworks("expiring")).toBe(true);
+    expect(canEditNetworks("revoked")).toBe(false);
+    expect(canEditNetworks("expired")).toBe(false);
   });
   it("offers grace periods within what the API takes (0 to 30 days)", () => {
     for (const g of graceChoices) {

@@ -85,6 +85,17 @@ export function canRevoke(state: KeyState): boolean {
   return state === "active" || state === "expiring";
 }
 
+/**
+ * A key that still works (active, or rotated and in its grace period) can have the networks
+ * it may be used from changed; a revoked or expired key never works again.
+ */
+export function canEditNetworks(state: KeyState): boolean {
+  return state === "active" || state === "expiring";
+}
+
+/** Most networks one key may list (the API's limit). */
+export const MAX_IP_ALLOW = 100;
+
 /** The badge class of a key state. */
 export function stateBadge(state: KeyState): string {
   switch (state) {

@@ -15,10 +15,17 @@ import { TableWrap } from "../../components/TableWrap";
 import { TestBadge } from "../../components/TestBadge";
 import { useApiForm } from "../../components/useApiForm";
 import { currentLanguage } from "../../i18n";
+import {
+  type AllowList,
+  type AtLine,
+  allowListErrors,
+  type LineError,
+  linesText,
+  parseAllowList,
+} from "../../lib/allowList";
 import { formatDateTime } from "../../lib/format";
 import { ConfirmDialog } from "./components/ConfirmDialog";
 import { CopyBlock } from "./components/CopyBlock";
-import { type AllowList, allowListErrors, type LineError, parseAllowList } from "./lib/allowList";
 import {
   conversionSnippet,
   edgeBaseUrl,
@@ -116,17 +123,6 @@ function CreatedKey({ created, onDone }: { created: NewKey; onDone: () => void }
   );
 }
 
-/** Line errors as one text for a textarea's error, each with its line (`atLine`'s words). */
-function linesText(
-  errors: LineError[],
-  atLine: (l: { line: number; entry: string | null; message: string }) => string,
-) {
-  if (errors.length === 0) return undefined;
-  return errors
-    .map((l) => (l.line === null ? l.message : atLine({ ...l, line: l.line })))
-    .join("\n");
-}
-
 /** A group of radio buttons, each with its hint. */
 function Choice<T extends string>({
   legend,
@@ -192,7 +188,7 @@ function CreateForm({ onCreated }: { onCreated: (k: NewKey) => void }) {
   // The origins' problems found here (before sending), shown until the text changes.
   const [originCheck, setOriginCheck] = useState<ReturnType<typeof originProblems> | null>(null);
   const publishable = kind === "publishable";
-  const atLine = (l: { line: number; entry: string | null; message: string }) =>
+  const atLine = (l: AtLine) =>
     t("postbackKeys.lineError", { line: l.line, entry: l.entry, message: l.message });
   const ipErrors = allowListErrors(form.fields, sent);
   const originErrors: LineError[] = originCheck
@@ -281,7 +277,7 @@ function CreateForm({ onCreated }: { onCreated: (k: NewKey) => void }) {
         hint={(m) => t(`postbackKeys.modeHints.${m}`)}
         error={form.fields.mode}
       />
-      <div className="adv-lines">
+      <div className="lines-field">
         {publishable ? (
           <TextArea
             label={t("postbackKeys.origins")}

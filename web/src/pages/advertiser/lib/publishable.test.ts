@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allowListErrors, parseAllowList } from "./allowList";
+import { allowListErrors, parseAllowList } from "../../../lib/allowList";
 import {
   checkOrigin,
   conversionSnippet,

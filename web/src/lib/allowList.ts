@@ -1,6 +1,6 @@
-// A postback key's IP allowlist (or a publishable key's origins) as typed, one entry per line,
-// and the API's errors for it: `ip_allow[i]` names the i-th entry sent, which is a line of the
-// text.
+// A key's IP allowlist (an API key's or a postback key's `ip_allow`, or a publishable postback
+// key's origins) as typed, one entry per line, and the API's errors for it: `ip_allow[i]`
+// names the i-th entry sent, which is a line of the text.
 
 export interface AllowList {
   /** The entries to send, blank lines left out. */
@@ -20,6 +20,11 @@ export function parseAllowList(text: string): AllowList {
     }
   });
   return { entries, lines };
+}
+
+/** A list as the textarea shows it: one entry per line (the inverse of parseAllowList). */
+export function allowListText(entries: readonly string[]): string {
+  return entries.join("\n");
 }
 
 export interface LineError {
@@ -49,4 +54,26 @@ export function allowListErrors(
     }
   }
   return out.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+
+/** A line error with its line, as `linesText`'s `atLine` words it. */
+export interface AtLine {
+  line: number;
+  entry: string | null;
+  message: string;
+}
+
+/**
+ * Line errors as one text for a textarea's error (one per line: its field shows them with
+ * `white-space: pre-line`, see `.lines-field`), each with its line in `atLine`'s words; an
+ * error about the whole list as is. Undefined when there is none.
+ */
+export function linesText(
+  errors: readonly LineError[],
+  atLine: (l: AtLine) => string,
+): string | undefined {
+  if (errors.length === 0) return undefined;
+  return errors
+    .map((l) => (l.line === null ? l.message : atLine({ ...l, line: l.line })))
+    .join("\n");
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { allowListErrors, parseAllowList } from "./allowList";
+import {
+  type AtLine,
+  allowListErrors,
+  allowListText,
+  linesText,
+  parseAllowList,
+} from "./allowList";
 
 describe("parseAllowList", () => {
   it("takes one entry per line, skipping blank lines", () => {
@@ -28,5 +34,32 @@ describe("allowListErrors", () => {
       { line: 3, entry: "nope", message: "must be an address or a CIDR network" },
       { line: 4, entry: "300.1.1.1", message: "must be an address or a CIDR network" },
     ]);
+  });
+});
+
+describe("allowListText", () => {
+  it("puts one entry per line, read back as it was", () => {
+    const entries = ["203.0.113.0/24", "2001:db8::1"];
+    expect(allowListText(entries)).toBe("203.0.113.0/24\n2001:db8::1");
+    expect(parseAllowList(allowListText(entries)).entries).toEqual(entries);
+    expect(allowListText([])).toBe("");
+  });
+});
+
+describe("linesText", () => {
+  const atLine = (l: AtLine) => `line ${l.line} (${l.entry}): ${l.message}`;
+  it("words each error at its line, the list's own as is, one per line", () => {
+    expect(
+      linesText(
+        [
+          { line: null, entry: null, message: "must list at most 100 networks" },
+          { line: 3, entry: "nope", message: "must be an address or a CIDR network" },
+        ],
+        atLine,
+      ),
+    ).toBe("must list at most 100 networks\nline 3 (nope): must be an address or a CIDR network");
+  });
+  it("is undefined without errors (the field shows none)", () => {
+    expect(linesText([], atLine)).toBeUndefined();
   });
 });
