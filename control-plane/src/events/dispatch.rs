@@ -60,8 +60,11 @@ async fn feed(state: AppState, consumer: Arc<dyn Consumer>, mut stop: Stop) {
         }
         if let (Some(limit), false) = (gather, behind) {
             // A failed look is no reason to wait: the round runs.
-            let head = newest_event(&state.db).await.unwrap_or(i64::MIN);
-            if !gathering.ready(head, limit, Instant::now()) {
+            let ready = match newest_event(&state.db).await {
+                Ok(head) => gathering.ready(head, limit, Instant::now()),
+                Err(_) => true,
+            };
+            if !ready {
                 if stop.after(poll).await {
                     return;
                 }

@@ -183,8 +183,16 @@ async fn two_control_planes_push_each_change_once() {
         app.eventually("SELECT count(*) FROM edge_outbox", 0).await;
     }
     let queued = queued_so_far(&app).await - queued;
-    let pushed = pushed_entries(&app).await + pushed_entries(&twin).await - pushed;
     assert!(queued >= changes, "{queued} changes queued");
+    // A round counts what it pushed just after it commits: wait for the last count, then
+    // compare (a change pushed twice shows as more entries than changes).
+    let before = pushed;
+    let mut pushed = 0;
+    wait_until("the last push to be counted", async || {
+        pushed = pushed_entries(&app).await + pushed_entries(&twin).await - before;
+        pushed >= u64::try_from(queued).unwrap_or(u64::MAX)
+    })
+    .await;
     assert_eq!(
         pushed,
         u64::try_from(queued).expect("a count"),
