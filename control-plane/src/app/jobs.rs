@@ -58,6 +58,10 @@ impl Jobs {
                 state.clone(),
                 stopped.clone(),
             )),
+            tokio::spawn(crate::fraud::forget_old_counts(
+                state.clone(),
+                stopped.clone(),
+            )),
             tokio::spawn(crate::stats::compact_rollups(
                 state.clone(),
                 stopped.clone(),

@@ -9,6 +9,7 @@ mod cache;
 mod db;
 mod http;
 pub mod insights;
+mod jobs;
 mod ranges;
 pub mod rules;
 mod scoring;
@@ -19,9 +20,12 @@ pub use db::ranges::{
 };
 pub use db::suspensions::{is_suspended, suspended_among};
 pub use http::router;
+pub use jobs::forget_old_counts;
 pub use ranges::{
     BadLine, BadRange, ParsedRanges, PrefixTable, RangeKind, RangeSet, UnknownKind, count_families,
     parse_ranges,
 };
 pub use rules::{FloodLimits, Reason};
-pub use scoring::{NewClick, Restamped, Scored, Scoring, lock_windows, score_clicks};
+pub use scoring::{
+    NewClick, Restamped, Scored, Scoring, Windows, count_windows, lock_windows, score_clicks,
+};

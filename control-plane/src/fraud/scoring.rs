@@ -1,20 +1,38 @@
 //! Click scoring at ingest (DESIGN §11), one batch at a time and without a query per click:
-//! the IP ranges are in memory; suspended promoters are one query; the flood windows are one
-//! query for the stored ok clicks of the batch's IPs around the batch's times, read behind a
-//! lock per IP, so batches of the same IP are scored one after the other whichever control
-//! plane takes them.
+//! the IP ranges are in memory; suspended promoters are one query; the flood windows are
+//! exact, whatever order clicks arrive in and whichever control plane takes them.
 //!
 //! A flood flag depends on the clicks before a click in its window, and clicks arrive in any
 //! order: a late click can make stored clicks after it the 6th (or 61st) of their window.
 //! Those come back as [`Restamped`], for ingest to write with their counts moved. Flags are
 //! only ever added (a click added to a window never clears a flag), so the outcome is the
 //! same whatever order the clicks arrive in.
+//!
+//! Most IPs never come near a limit, and reading their windows under an exclusive lock would
+//! make batches that share one wait on each other for nothing. So before its transaction a
+//! batch counts its clicks per IP and minute ([`count_windows`], committed at once, so
+//! batches in flight see each other) and reads the counts around each click: an IP is *hot*
+//! when the clicks counted within a window either side of one of its clicks could pass the
+//! smaller limit, or when those minutes are not all counted (old enough to be forgotten, or
+//! from before counting began: after a crash, which empties the unlogged counts); *cold*
+//! otherwise.
+//! [`lock_windows`] locks hot IPs exclusively and cold ones shared, then reads the counts of
+//! the cold ones again: one that turned hot meanwhile (a batch in flight counted clicks near
+//! it) is locked again, exclusively. Scoring then reads the stored windows of hot IPs only.
+//!
+//! Why a cold IP needs no window: if at most `limit` clicks are counted within a window
+//! either side of a new click, no window holding that click can pass the limit, so the click
+//! flags nothing and is flagged by nothing. A batch that counts clicks of the IP later sees
+//! this batch's counts; if that makes the IP hot there, its exclusive lock waits for this
+//! batch's shared one, so it reads this batch's clicks stored. A batch that counted earlier
+//! is in this batch's second read. Counts only ever over-count (a redelivery counts again),
+//! which only makes more IPs hot.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
-use sqlx::{Postgres, Transaction};
-use time::OffsetDateTime;
+use sqlx::{PgPool, Postgres, Transaction};
+use time::{Duration, OffsetDateTime};
 
 use crate::fraud::db::{suspensions, windows};
 use crate::fraud::ranges::RangeSet;
@@ -85,14 +103,164 @@ pub struct Scoring {
     pub ranges: std::sync::Arc<RangeSet>,
 }
 
-/// Takes the flood-window locks of the IPs of a batch's clicks until the transaction ends.
-/// Call it before reading which of the clicks are stored already, so a concurrent delivery
-/// of the same clicks is seen whole.
+/// How long the flood counts of a minute are kept: clicks later than this (a queue's retries
+/// after an outage) are scored with their windows read, as hot IPs.
+const COUNT_HORIZON: Duration = Duration::hours(2);
+
+/// The counts' minutes.
+const MINUTE: i64 = 60;
+
+/// The minute `ts` lies in.
+fn minute_of(ts: OffsetDateTime) -> OffsetDateTime {
+    let start = ts.unix_timestamp().div_euclid(MINUTE) * MINUTE;
+    OffsetDateTime::from_unix_timestamp(start).unwrap_or(ts)
+}
+
+/// The minutes a window either side of `ts` touches.
+fn minutes_around(ts: OffsetDateTime, window: Duration) -> Vec<OffsetDateTime> {
+    let (Some(lo), Some(hi)) = (ts.checked_sub(window), ts.checked_add(window)) else {
+        return vec![minute_of(ts)];
+    };
+    let mut out = Vec::new();
+    let mut m = minute_of(lo);
+    while m <= hi {
+        out.push(m);
+        m += Duration::seconds(MINUTE);
+    }
+    out
+}
+
+/// A batch's flood windows: its ok clicks' times by IP, and which IPs are hot (their windows
+/// are read and locked exclusively) and which cold (locked shared, nothing read).
+#[derive(Debug, Default)]
+pub struct Windows {
+    ips: BTreeMap<IpAddr, IpWindows>,
+    /// The most clicks a window may hold without a flag (the smaller limit).
+    limit: i64,
+}
+
+#[derive(Debug, Default)]
+struct IpWindows {
+    /// The minutes around each of the IP's clicks (one list per click).
+    around: Vec<Vec<OffsetDateTime>>,
+    hot: bool,
+}
+
+impl Windows {
+    /// Whether `ip`'s windows are read (false for an IP not in the batch).
+    pub fn is_hot(&self, ip: IpAddr) -> bool {
+        self.ips.get(&ip).is_some_and(|w| w.hot)
+    }
+
+    /// How many of the batch's IPs are hot, and how many cold.
+    pub fn heat(&self) -> (usize, usize) {
+        let hot = self.ips.values().filter(|w| w.hot).count();
+        (hot, self.ips.len() - hot)
+    }
+
+    /// The span of minutes (first, last) around the IPs' clicks, cold ones only or all.
+    fn spans(&self, cold_only: bool) -> Vec<(IpAddr, OffsetDateTime, OffsetDateTime)> {
+        self.ips
+            .iter()
+            .filter(|(_, w)| !(cold_only && w.hot))
+            .filter_map(|(ip, w)| {
+                let minutes = w.around.iter().flatten();
+                Some((*ip, *minutes.clone().min()?, *minutes.max()?))
+            })
+            .collect()
+    }
+
+    /// Marks hot every IP with a click whose minutes around hold more than the limit.
+    fn heat_up(&mut self, counts: &HashMap<(IpAddr, OffsetDateTime), i64>) -> usize {
+        let limit = self.limit;
+        let mut turned = 0;
+        for (ip, w) in self.ips.iter_mut().filter(|(_, w)| !w.hot) {
+            let over = w.around.iter().any(|minutes| {
+                minutes
+                    .iter()
+                    .map(|m| counts.get(&(*ip, *m)).copied().unwrap_or(0))
+                    .sum::<i64>()
+                    > limit
+            });
+            if over {
+                w.hot = true;
+                turned += 1;
+            }
+        }
+        turned
+    }
+}
+
+/// Counts a batch's ok clicks (IP and time; test clicks and clicks without an IP are in no
+/// window) in the flood counts, committed at once, and tells hot IPs from cold ones. Call it
+/// before the batch's transaction.
+pub async fn count_windows(
+    pool: &PgPool,
+    limits: &FloodLimits,
+    clicks: impl IntoIterator<Item = (IpAddr, OffsetDateTime)>,
+) -> sqlx::Result<Windows> {
+    let mut windows = Windows {
+        ips: BTreeMap::new(),
+        limit: limits.per_visitor.min(limits.per_ip) as i64,
+    };
+    let mut add: BTreeMap<(IpAddr, OffsetDateTime), i32> = BTreeMap::new();
+    for (ip, ts) in clicks {
+        *add.entry((ip, minute_of(ts))).or_default() += 1;
+        windows
+            .ips
+            .entry(ip)
+            .or_default()
+            .around
+            .push(minutes_around(ts, limits.window));
+    }
+    if add.is_empty() {
+        return Ok(windows);
+    }
+    let add: Vec<(IpAddr, OffsetDateTime, i32)> =
+        add.into_iter().map(|((ip, m), n)| (ip, m, n)).collect();
+    let counted = windows::count(pool, &add, &windows.spans(false)).await?;
+    // Minutes old enough to be forgotten, or from before counting began, are not all counted.
+    let trusted_from = match counted.since {
+        Some(since) => since.max(counted.now - COUNT_HORIZON),
+        None => OffsetDateTime::now_utc().max(counted.now) + Duration::minutes(2),
+    };
+    for w in windows.ips.values_mut() {
+        w.hot = w.around.iter().flatten().any(|m| *m < trusted_from);
+    }
+    windows.heat_up(&counted.counts);
+    Ok(windows)
+}
+
+/// Takes the flood-window locks of a batch's IPs until the transaction ends: exclusive for
+/// hot IPs, shared for cold ones whose counts still say cold once the lock is held (an IP
+/// that turned hot is locked again, exclusively). Call it before reading which of the clicks
+/// are stored already, so a concurrent delivery of the same clicks is seen whole.
 pub async fn lock_windows(
     tx: &mut Transaction<'_, Postgres>,
-    ips: impl IntoIterator<Item = IpAddr>,
+    windows: &mut Windows,
 ) -> sqlx::Result<()> {
-    windows::lock(tx, ips).await
+    loop {
+        // A savepoint: rolling back to it lets go of the locks taken since.
+        let mut locking = sqlx::Connection::begin(&mut **tx).await?;
+        windows::lock(&mut locking, windows.ips.iter().map(|(ip, w)| (*ip, w.hot))).await?;
+        let cold = windows.spans(true);
+        if cold.is_empty() {
+            locking.commit().await?;
+            return Ok(());
+        }
+        let counts = windows::counts_now(&mut locking, &cold).await?;
+        if windows.heat_up(&counts) == 0 {
+            locking.commit().await?;
+            return Ok(());
+        }
+        locking.rollback().await?;
+    }
+}
+
+/// Forgets the flood counts of minutes past [`COUNT_HORIZON`] (with a margin for clocks);
+/// returns how many rows went.
+pub(super) async fn forget_counts(pool: &PgPool) -> sqlx::Result<u64> {
+    windows::forget_counts(pool, COUNT_HORIZON + Duration::minutes(10)).await
 }
 
 /// The reasons that depend on the click alone.
@@ -126,10 +294,11 @@ enum Member {
 }
 
 /// Scores a batch's new ok clicks (none stored yet), with [`lock_windows`] held for their
-/// IPs.
+/// IPs: the windows of hot IPs are read, cold ones hold none of their stored clicks.
 pub async fn score_clicks(
     tx: &mut Transaction<'_, Postgres>,
     scoring: &Scoring,
+    windows: &Windows,
     clicks: &[NewClick<'_>],
 ) -> sqlx::Result<Scored> {
     let mut out = Scored::default();
@@ -148,13 +317,13 @@ pub async fn score_clicks(
         .map(|c| own_reasons(c, &scoring.ranges, suspended.contains(&c.promoter_id)))
         .collect();
 
-    // Each IP's window bounds: a click's flags depend on the window before it, and it can
+    // Each hot IP's window bounds: a click's flags depend on the window before it, and it can
     // flag clicks in the window after it. Per click, merged where they overlap, so an old
     // click redelivered beside new ones does not read all the IP's clicks in between.
     let window = scoring.limits.window;
     let mut times: BTreeMap<IpAddr, Vec<OffsetDateTime>> = BTreeMap::new();
     for c in clicks {
-        if let Some(ip) = c.ip {
+        if let Some(ip) = c.ip.filter(|ip| windows.is_hot(*ip)) {
             times.entry(ip).or_default().push(c.ts);
         }
     }
@@ -270,4 +439,66 @@ pub async fn score_clicks(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(secs: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_765_000_000 - 1_765_000_000 % 60 + secs)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn a_window_either_side_touches_the_minutes_it_overlaps() {
+        let w = Duration::seconds(60);
+        assert_eq!(minutes_around(at(0), w), vec![at(-60), at(0), at(60)]);
+        assert_eq!(minutes_around(at(59), w), vec![at(-60), at(0), at(60)]);
+        assert_eq!(minutes_around(at(30), Duration::seconds(10)), vec![at(0)]);
+        assert_eq!(
+            minutes_around(at(55), Duration::seconds(10)),
+            vec![at(0), at(60)]
+        );
+        assert_eq!(minute_of(at(-1)), at(-60));
+    }
+
+    fn batch(limit: i64, clicks: &[(&str, i64)]) -> Windows {
+        let mut windows = Windows {
+            ips: BTreeMap::new(),
+            limit,
+        };
+        for (ip, secs) in clicks {
+            let ip: IpAddr = ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+            windows
+                .ips
+                .entry(ip)
+                .or_default()
+                .around
+                .push(minutes_around(at(*secs), Duration::seconds(60)));
+        }
+        windows
+    }
+
+    #[test]
+    fn an_ip_is_hot_when_the_minutes_around_one_of_its_clicks_pass_the_limit() {
+        let a: IpAddr = "192.0.2.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let b: IpAddr = "192.0.2.2".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let mut windows = batch(5, &[("192.0.2.1", 0), ("192.0.2.2", 0)]);
+        let mut counts = HashMap::new();
+        // Five around a's click (the limit): cold; six around b's: hot.
+        counts.insert((a, at(-60)), 2);
+        counts.insert((a, at(60)), 3);
+        counts.insert((b, at(0)), 6);
+        // Counts two minutes away are outside every window of the click.
+        counts.insert((a, at(120)), 50);
+        assert_eq!(windows.heat_up(&counts), 1);
+        assert!(!windows.is_hot(a) && windows.is_hot(b));
+        assert_eq!(windows.heat(), (1, 1));
+        // Only the cold IP's minutes are read again; one more click there turns it.
+        assert_eq!(windows.spans(true), vec![(a, at(-60), at(60))]);
+        counts.insert((a, at(0)), 1);
+        assert_eq!(windows.heat_up(&counts), 1);
+        assert!(windows.is_hot(a) && windows.spans(true).is_empty());
+    }
 }

@@ -21,7 +21,7 @@ use crate::conversions::NewConversion;
 use crate::events::catalogue::ClicksStored;
 use crate::events::{self, EventKind};
 use crate::fraud::rules::{self as fraud_rules, blocked};
-use crate::fraud::{self, NewClick, Reason, Scored, Scoring};
+use crate::fraud::{self, NewClick, Reason, Scored, Scoring, Windows};
 use crate::kernel::event_time;
 use crate::kernel::{AdvertiserId, ClickId, ConversionId, OfferId, PromoterId};
 use crate::stats::{self as rollups, ClickKey, FilteredKey};
@@ -228,13 +228,30 @@ async fn ingest_once(
             .collect()
     };
 
+    // The flood counts of the batch's ok clicks, committed before its transaction so that
+    // batches in flight see each other (fraud::scoring).
+    let mut windows = match &scoring {
+        Some(scoring) => Some(
+            fraud::count_windows(
+                &state.db,
+                &scoring.limits,
+                clicks
+                    .iter()
+                    .filter(|c| c.verdict.is_counted() && !test_kids.contains(&(c.kid as i64)))
+                    .filter_map(|c| Some((c.ip?, event_time(c.ts)))),
+            )
+            .await?,
+        ),
+        None => None,
+    };
+
     let mut tx = state.db.begin().await?;
     if !dead.is_empty() {
         store_dead_letters(&mut tx, source, &dead).await?;
         report.dead_lettered = dead.len();
     }
-    let (new_clicks, newly_blocked) =
-        store_clicks(&mut tx, &clicks, &test_kids, scoring.as_ref()).await?;
+    let scorer = scoring.as_ref().zip(windows.as_mut());
+    let (new_clicks, newly_blocked) = store_clicks(&mut tx, &clicks, &test_kids, scorer).await?;
     report.stored += new_clicks.len();
     report.duplicates += clicks.len() - new_clicks.len();
     let new_conversions = store_conversions(&mut tx, &conversions_in).await?;
@@ -423,24 +440,21 @@ async fn store_clicks(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     clicks: &[ClickEvent],
     test_kids: &HashSet<i64>,
-    scoring: Option<&Scoring>,
+    scoring: Option<(&Scoring, &mut Windows)>,
 ) -> Result<(Vec<ClickId>, Vec<ClickId>), IngestError> {
     if clicks.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
     let is_test = |c: &ClickEvent| test_kids.contains(&(c.kid as i64));
-    if scoring.is_some() {
-        // Before reading what is stored: a delivery of the same IPs' clicks that holds the
-        // locks commits first, and its clicks are then found stored.
-        fraud::lock_windows(
-            tx,
-            clicks
-                .iter()
-                .filter(|c| c.verdict.is_counted() && !is_test(c))
-                .filter_map(|c| c.ip),
-        )
-        .await?;
-    }
+    let scoring = match scoring {
+        Some((scoring, windows)) => {
+            // Before reading what is stored: a delivery of the same IPs' clicks that holds
+            // the locks exclusively commits first, and its clicks are then found stored.
+            fraud::lock_windows(tx, windows).await?;
+            Some((scoring, &*windows))
+        }
+        None => None,
+    };
     let mut owners = owners_of(tx, clicks.iter().map(offer_of)).await?;
     let all_ids: Vec<Uuid> = clicks.iter().map(|c| c.id).collect();
     let (earliest, latest) = clicks.iter().map(|c| event_time(c.ts)).fold(
@@ -473,7 +487,7 @@ async fn store_clicks(
 
     // Fraud reasons of the new ok clicks, and the stored clicks they flag.
     let scored = match scoring {
-        Some(scoring) => {
+        Some((scoring, windows)) => {
             let new: Vec<NewClick<'_>> = fresh
                 .iter()
                 .filter(|c| c.verdict.is_counted())
@@ -486,7 +500,7 @@ async fn store_clicks(
                     user_agent: &c.user_agent,
                 })
                 .collect();
-            fraud::score_clicks(tx, scoring, &new).await?
+            fraud::score_clicks(tx, scoring, windows, &new).await?
         }
         None => Scored::default(),
     };

@@ -1148,3 +1148,151 @@ async fn a_recheck_left_by_an_interrupted_batch_is_done_by_the_sweeper() {
     app.eventually("SELECT count(*) FROM fraud_rechecks", 0)
         .await;
 }
+
+/// The flags of a stored click.
+async fn fraud_of(db: &sqlx::PgPool, id: Uuid) -> Vec<String> {
+    sqlx::query_scalar("SELECT fraud FROM clicks WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await
+        .expect("stored")
+}
+
+#[tokio::test]
+async fn a_batch_that_counts_later_waits_for_a_cold_batch_in_flight_and_sees_its_clicks() {
+    use afftok_control_plane::fraud;
+    let m = market(json!({})).await;
+    let app = &m.app;
+    let t0 = start_of_traffic();
+    let visitor = |secs: i64| {
+        let mut c = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(secs));
+        c.ip = "100.64.20.1".to_owned();
+        c.user_agent = "Mozilla/5.0 (in flight)".to_owned();
+        c
+    };
+    let ip: std::net::IpAddr = "100.64.20.1".parse().expect("an IP");
+    // A batch of five clicks of one visitor within 5 s is in flight, as ingest runs it: its
+    // clicks counted, its IP cold (five is the limit) and locked shared, its rows written
+    // but not committed.
+    let five: Vec<Click> = (0..5).map(visitor).collect();
+    let limits = app.settings.fraud.flood;
+    let mut windows = fraud::count_windows(&app.db, &limits, five.iter().map(|c| (ip, c.ts)))
+        .await
+        .expect("counted");
+    assert_eq!(windows.heat(), (0, 1), "five clicks in a window are cold");
+    let mut tx = app.db.begin().await.expect("begin");
+    fraud::lock_windows(&mut tx, &mut windows)
+        .await
+        .expect("locked");
+    for c in &five {
+        sqlx::query(
+            "INSERT INTO clicks (id, ts, offer_id, promoter_id, kid, verdict, ip, user_agent, edge)
+             VALUES ($1, $2, $3, $4, 1, 'ok', $5::inet, $6, 'native')",
+        )
+        .bind(c.id)
+        .bind(c.ts)
+        .bind(c.offer_id)
+        .bind(c.promoter_id)
+        .bind(&c.ip)
+        .bind(&c.user_agent)
+        .execute(&mut *tx)
+        .await
+        .expect("a click of the batch in flight");
+    }
+    // The sixth arrives through the API meanwhile: its count makes the IP hot, so it waits for
+    // the batch in flight and then reads its clicks.
+    let sixth = visitor(6);
+    let in_flight = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let stored = scalar(
+            &app.db,
+            &format!("SELECT count(*) FROM clicks WHERE id = '{}'", sixth.id),
+        )
+        .await;
+        tx.commit().await.expect("the batch in flight commits");
+        stored
+    };
+    let ((), stored_meanwhile) = tokio::join!(
+        async {
+            app.ingest(&[sixth.event()]).await;
+        },
+        in_flight
+    );
+    assert_eq!(
+        stored_meanwhile, 0,
+        "the sixth waited for the batch in flight"
+    );
+    assert_eq!(fraud_of(&app.db, sixth.id).await, vec!["click_flood"]);
+    for c in &five {
+        assert!(fraud_of(&app.db, c.id).await.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn clicks_are_counted_per_ip_and_minute_and_late_ones_are_scored_from_their_windows() {
+    let m = market(json!({})).await;
+    let app = &m.app;
+    let at = |base: OffsetDateTime, secs: i64, ip: &str| {
+        let mut c = Click::new(m.offer, m.promoter.id, base + Duration::seconds(secs));
+        c.ip = ip.to_owned();
+        c.user_agent = "Mozilla/5.0 (counted)".to_owned();
+        c
+    };
+    // Recent clicks, one a batch, one delivered twice: counted per IP and UTC minute, a
+    // redelivery again (counts only over-count).
+    let minute = |t: OffsetDateTime| {
+        t.replace_second(0)
+            .and_then(|t| t.replace_nanosecond(0))
+            .expect("a minute")
+    };
+    let t0 = minute(start_of_traffic()) + Duration::minutes(1);
+    let recent = [
+        at(t0, 1, "100.64.21.1"),
+        at(t0, 59, "100.64.21.1"),
+        at(t0, 61, "100.64.21.1"),
+    ];
+    for c in &recent {
+        app.ingest(&[c.event()]).await;
+    }
+    app.ingest(&[recent[0].event()]).await;
+    let counts: Vec<(OffsetDateTime, i32)> = sqlx::query_as(
+        "SELECT minute, clicks FROM flood_counts WHERE ip = '100.64.21.1' ORDER BY minute",
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("counts");
+    assert_eq!(counts, vec![(t0, 3), (t0 + Duration::minutes(1), 1)]);
+
+    // A crash empties the unlogged counts: the visitor's five clicks are stored but counted
+    // nowhere, and the sixth, a batch of its own, is still flagged from its window.
+    let five: Vec<Click> = (0..5).map(|k| at(t0, 10 + k, "100.64.21.3")).collect();
+    app.ingest(&five.iter().map(Click::event).collect::<Vec<_>>())
+        .await;
+    sqlx::query("TRUNCATE flood_counts, flood_counts_since")
+        .execute(&app.db)
+        .await
+        .expect("emptied");
+    let sixth = at(t0, 16, "100.64.21.3");
+    app.ingest(&[sixth.event()]).await;
+    assert_eq!(fraud_of(&app.db, sixth.id).await, vec!["click_flood"]);
+    let since: OffsetDateTime = sqlx::query_scalar("SELECT since FROM flood_counts_since")
+        .fetch_one(&app.db)
+        .await
+        .expect("counting started again");
+    assert!(since > OffsetDateTime::now_utc(), "{since}");
+
+    // Clicks three hours old, past the counts' horizon, one a batch: their windows are read.
+    let old = OffsetDateTime::now_utc() - Duration::hours(3);
+    let late: Vec<Click> = (0..7).map(|k| at(old, k, "100.64.21.2")).collect();
+    for c in late.iter().rev() {
+        app.ingest(&[c.event()]).await;
+    }
+    for (k, c) in late.iter().enumerate() {
+        let expected: Vec<String> = if k >= 5 {
+            vec!["click_flood".to_owned()]
+        } else {
+            Vec::new()
+        };
+        assert_eq!(fraud_of(&app.db, c.id).await, expected, "click {k}");
+    }
+}

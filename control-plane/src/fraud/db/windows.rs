@@ -1,11 +1,12 @@
-//! What click scoring reads from Postgres: the stored ok clicks of the flood windows around a
-//! batch, behind a lock per IP so batches carrying clicks of the same IP (on this control
-//! plane or another) score one after the other.
+//! What click scoring reads and writes in Postgres: the flood counts per IP and minute, the
+//! stored ok clicks of the flood windows around a batch, and the lock per IP under which
+//! batches carrying clicks of the same IP (on this control plane or another) score.
 
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use sqlx::{Postgres, Transaction};
+use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
 use crate::kernel::{AdvertiserId, ClickId, OfferId, PromoterId};
@@ -24,26 +25,154 @@ fn lock_key(ip: IpAddr) -> i32 {
     h as i32
 }
 
-/// Takes the window locks of these IPs until the transaction ends, in key order (so two
-/// batches never wait on each other in a circle).
+/// Takes the window locks of these IPs until the transaction ends (or the savepoint `tx`
+/// is rolled back), exclusive for the IPs marked so and shared for the others, in key order
+/// (so two batches never wait on each other in a circle). Two IPs that share a key share
+/// its lock, exclusive if either asks for it.
 pub(crate) async fn lock(
     tx: &mut Transaction<'_, Postgres>,
-    ips: impl IntoIterator<Item = IpAddr>,
+    ips: impl IntoIterator<Item = (IpAddr, bool)>,
 ) -> sqlx::Result<()> {
-    let mut keys: Vec<i32> = ips.into_iter().map(lock_key).collect();
+    let mut keys: BTreeMap<i32, bool> = BTreeMap::new();
+    for (ip, exclusive) in ips {
+        *keys.entry(lock_key(ip)).or_default() |= exclusive;
+    }
     if keys.is_empty() {
         return Ok(());
     }
-    keys.sort_unstable();
-    keys.dedup();
+    let (keys, exclusive): (Vec<i32>, Vec<bool>) = keys.into_iter().unzip();
     sqlx::query!(
-        "SELECT pg_advisory_xact_lock($1, k) FROM (SELECT unnest($2::int4[]) AS k ORDER BY 1) s",
+        "SELECT CASE WHEN x THEN pg_advisory_xact_lock($1, k)::text
+                     ELSE pg_advisory_xact_lock_shared($1, k)::text END
+         FROM (SELECT k, x FROM unnest($2::int4[], $3::bool[]) AS u(k, x) ORDER BY k) s",
         WINDOW_LOCK_CLASS,
         &keys,
+        &exclusive,
     )
-    .execute(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The clicks counted in some minutes of some IPs (a minute not in it counted none).
+pub(crate) type Counts = HashMap<(IpAddr, OffsetDateTime), i64>;
+
+/// What [`count`] saw: the counts in the asked spans, since when every click is counted
+/// (none: the counts were lost, and counting starts again now), and Postgres's clock.
+#[derive(Debug, Clone)]
+pub(crate) struct Counted {
+    pub counts: Counts,
+    pub since: Option<OffsetDateTime>,
+    pub now: OffsetDateTime,
+}
+
+/// The columns of spans (IP, first minute, last minute).
+fn span_columns(
+    spans: &[(IpAddr, OffsetDateTime, OffsetDateTime)],
+) -> (Vec<IpNet>, Vec<OffsetDateTime>, Vec<OffsetDateTime>) {
+    (
+        spans.iter().map(|s| IpNet::from(s.0)).collect(),
+        spans.iter().map(|s| s.1).collect(),
+        spans.iter().map(|s| s.2).collect(),
+    )
+}
+
+/// Adds `add` (IP, minute, clicks) to the flood counts and commits at once, then reads the
+/// counts in the `read` spans (IP, first minute, last minute), the ones just added included.
+pub(crate) async fn count(
+    pool: &PgPool,
+    add: &[(IpAddr, OffsetDateTime, i32)],
+    read: &[(IpAddr, OffsetDateTime, OffsetDateTime)],
+) -> sqlx::Result<Counted> {
+    let add_ips: Vec<IpNet> = add.iter().map(|a| IpNet::from(a.0)).collect();
+    let add_minutes: Vec<OffsetDateTime> = add.iter().map(|a| a.1).collect();
+    let add_clicks: Vec<i32> = add.iter().map(|a| a.2).collect();
+    let (ips, los, his) = span_columns(read);
+    // The added rows in key order, so two batches never wait on each other in a circle. The
+    // spans are read as the table was before this statement: the rows added come from
+    // RETURNING, and win.
+    let rows = sqlx::query!(
+        r#"WITH added AS (
+               INSERT INTO flood_counts (ip, minute, clicks)
+               SELECT * FROM UNNEST($1::inet[], $2::timestamptz[], $3::int4[]) ORDER BY 1, 2
+               ON CONFLICT (ip, minute) DO UPDATE SET clicks = flood_counts.clicks + excluded.clicks
+               RETURNING ip, minute, clicks)
+           SELECT ip AS "ip!: IpNet", minute AS "minute!", clicks::int8 AS "clicks!",
+                  added AS "added!", (SELECT since FROM flood_counts_since) AS since,
+                  now() AS "now!"
+           FROM (SELECT ip, minute, clicks, true AS added FROM added
+                 UNION ALL
+                 SELECT f.ip, f.minute, f.clicks, false
+                 FROM UNNEST($4::inet[], $5::timestamptz[], $6::timestamptz[]) AS r(ip, lo, hi)
+                 JOIN flood_counts f ON f.ip = r.ip AND f.minute >= r.lo AND f.minute <= r.hi) c"#,
+        &add_ips,
+        &add_minutes,
+        &add_clicks,
+        &ips,
+        &los,
+        &his,
+    )
+    .fetch_all(pool)
+    .await?;
+    let (since, now) = match rows.first() {
+        Some(r) => (r.since, r.now),
+        None => (None, OffsetDateTime::now_utc()),
+    };
+    if since.is_none() {
+        // Lost (a crash empties unlogged tables): counting starts again, trusted from a couple
+        // of minutes on (clicks stamped a little ahead by an edge's clock were counted before).
+        sqlx::query!(
+            "INSERT INTO flood_counts_since (since)
+             VALUES (date_trunc('minute', now(), 'UTC') + interval '2 minutes')
+             ON CONFLICT DO NOTHING"
+        )
+        .execute(pool)
+        .await?;
+    }
+    let mut counts = Counts::new();
+    for r in &rows {
+        let key = (r.ip.addr(), r.minute);
+        if r.added {
+            counts.insert(key, r.clicks);
+        } else {
+            counts.entry(key).or_insert(r.clicks);
+        }
+    }
+    Ok(Counted { counts, since, now })
+}
+
+/// The clicks counted now in the spans (IP, first minute, last minute).
+pub(crate) async fn counts_now(
+    tx: &mut Transaction<'_, Postgres>,
+    spans: &[(IpAddr, OffsetDateTime, OffsetDateTime)],
+) -> sqlx::Result<Counts> {
+    let (ips, los, his) = span_columns(spans);
+    Ok(sqlx::query!(
+        r#"SELECT f.ip AS "ip: IpNet", f.minute, f.clicks::int8 AS "clicks!"
+           FROM UNNEST($1::inet[], $2::timestamptz[], $3::timestamptz[]) AS r(ip, lo, hi)
+           JOIN flood_counts f ON f.ip = r.ip AND f.minute >= r.lo AND f.minute <= r.hi"#,
+        &ips,
+        &los,
+        &his,
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(|r| ((r.ip.addr(), r.minute), r.clicks))
+    .collect())
+}
+
+/// Forgets the counts of the minutes that began more than `horizon` ago (by Postgres's
+/// clock); returns how many rows went.
+pub(crate) async fn forget_counts(pool: &PgPool, horizon: time::Duration) -> sqlx::Result<u64> {
+    let seconds = horizon.whole_seconds() as f64;
+    Ok(sqlx::query!(
+        "DELETE FROM flood_counts WHERE minute < now() - make_interval(secs => $1)",
+        seconds,
+    )
+    .execute(pool)
+    .await?
+    .rows_affected())
 }
 
 /// A stored ok click in a window.
