@@ -8,7 +8,12 @@
 //! missing one gets a stand-in (`""`, `0`, `false`, `[]`, `{}`, or an enum's first value)
 //! until the rest of the input has been checked. The stand-ins are only ever used to find
 //! faults; a request with any fault is refused.
+//!
+//! A number with a zero fraction (`3.0`) is the integer it equals: the OpenAPI document is
+//! JSON Schema 2020-12, whose `integer` admits it, and clients that keep every number as a
+//! float (JavaScript's `JSON.stringify` does not, Python's `json.dumps(3.0)` does) send it.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::de::DeserializeOwned;
@@ -22,6 +27,7 @@ const MAX_ATTEMPTS: usize = 64;
 
 /// Reads a JSON body (already checked to be JSON) into `T`.
 pub fn json<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    let text = &*whole_numbers(text);
     let first = serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text));
     let fault = match first {
         Ok(value) => return Ok(value),
@@ -88,6 +94,74 @@ pub fn query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         str::to_owned,
     );
     Err(malformed("invalid_query", errors))
+}
+
+/// `text` (valid JSON) with every number whose fraction is all zeros and that has no
+/// exponent (`3.0`, `-12.00`) written as the integer it equals (`3`, `-12`); strings are left
+/// as they are. Borrowed when there is none.
+fn whole_numbers(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    // Bytes of `text` already copied to `out`.
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let dot = i;
+                if bytes.get(i) != Some(&b'.') {
+                    // An integer, or a number with an exponent: as it is.
+                    while i < bytes.len()
+                        && matches!(bytes[i], b'0'..=b'9' | b'e' | b'E' | b'+' | b'-')
+                    {
+                        i += 1;
+                    }
+                    continue;
+                }
+                i += 1;
+                let mut zeros = true;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    zeros &= bytes[i] == b'0';
+                    i += 1;
+                }
+                let exponent = matches!(bytes.get(i), Some(b'e' | b'E'));
+                while i < bytes.len() && matches!(bytes[i], b'0'..=b'9' | b'e' | b'E' | b'+' | b'-')
+                {
+                    i += 1;
+                }
+                if zeros && !exponent {
+                    let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                    o.push_str(&text[copied..dot]);
+                    copied = i;
+                    // `-0.0` is 0.
+                    if &text[start..dot] == "-0" {
+                        o.truncate(o.len() - 2);
+                        o.push('0');
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    match out {
+        None => Cow::Borrowed(text),
+        Some(mut o) => {
+            o.push_str(&text[copied..]);
+            Cow::Owned(o)
+        }
+    }
 }
 
 /// A 400 listing `errors`.
@@ -417,6 +491,30 @@ mod tests {
             pairs(&[("", "the body must be a JSON object")])
         );
         assert!(json::<Request>(r#"{"email": "a", "password": "b", "role": "promoter"}"#).is_ok());
+    }
+
+    #[test]
+    fn a_zero_fraction_is_the_integer_it_equals() {
+        assert_eq!(
+            whole_numbers(
+                r#"{"a": 3.0, "b": [-12.00, 1.5, 2e3, 4.0e1], "c": "5.0", "d": "\"6.0", "e": -0.0}"#
+            ),
+            r#"{"a": 3, "b": [-12, 1.5, 2e3, 4.0e1], "c": "5.0", "d": "\"6.0", "e": 0}"#
+        );
+        assert!(matches!(
+            whole_numbers(r#"{"a": 1, "b": "x.0"}"#),
+            Cow::Borrowed(_)
+        ));
+        let got: Request =
+            json(r#"{"email": "a", "password": "b", "role": "promoter", "limit": 3500.0}"#)
+                .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(got.limit, Some(3500));
+        assert_eq!(
+            errors(json::<Request>(
+                r#"{"email": "a", "password": "b", "role": "promoter", "limit": 3.5}"#
+            )),
+            pairs(&[("limit", "must be a whole number from 0 to 4294967295")])
+        );
     }
 
     #[test]

@@ -7,6 +7,28 @@ use crate::kernel::error::FieldError;
 /// Most networks one key lists.
 pub const MAX_NETWORKS: usize = 100;
 
+/// An entry of `ip_allow` in the OpenAPI document: the pattern describes IPv4 (an address,
+/// or a network as `address/bits`); IPv6 addresses and networks are taken as well.
+#[derive(Debug)]
+pub struct Network;
+
+impl utoipa::PartialSchema for Network {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(
+                r"^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}(/([0-9]|[12][0-9]|3[0-2]))?$",
+            ))
+            .description(Some(
+                "An address or a CIDR network (`203.0.113.7`, `198.51.100.0/24`); the pattern \
+                 describes IPv4, IPv6 is taken as well.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Network {}
+
 /// Reads `entries` (CIDR networks or single addresses) as the field `ip_allow`; every entry at
 /// fault is added to `errors` (and the list is then empty).
 pub fn parse(entries: &[String], errors: &mut Vec<FieldError>) -> IpAllowList {

@@ -8,4 +8,4 @@ mod rules;
 
 pub use db::{OfferRow, first, get};
 pub use http::router;
-pub use rules::{FraudPolicy, OfferStatus, PayoutModel};
+pub use rules::{CurrencyCode, FraudPolicy, OfferStatus, PayoutModel};

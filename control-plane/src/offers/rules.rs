@@ -299,45 +299,77 @@ pub(super) const DEFAULT_WINDOW_HOURS: i32 = 720;
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct OfferInput {
-    /// 1–200 characters.
+    /// 1–200 characters once trimmed, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: Option<String>,
-    /// Up to 5000 characters.
+    /// Up to 5000 characters, no control characters but line breaks and tabs.
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: Option<String>,
-    /// A slug: 1–50 of `a-z 0-9 - _`.
+    /// A slug: 1–50 of `a-z 0-9 - _` (capitals are taken and lowered).
+    #[schema(pattern = r"^[a-z0-9_-]{1,50}$")]
     pub category: Option<String>,
-    /// The destination, `http(s)://…` with DESIGN §4 macros such as `{click_id}`.
+    /// The destination, `http(s)://` and a host, with DESIGN §4 macros such as `{click_id}`;
+    /// at most 2048 bytes, no spaces or control characters.
+    #[schema(
+        max_length = 2048,
+        pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/\s\u0000-\u001F\u007F-\u009F][^\s\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub url_template: Option<String>,
-    /// Where paused or geo-blocked visitors go (macros allowed); `null` removes it.
+    /// Where paused or geo-blocked visitors go (macros allowed, as for `url_template`);
+    /// `null` removes it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(
+        max_length = 2048,
+        pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/\s\u0000-\u001F\u007F-\u009F][^\s\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub fallback_url: Option<Option<String>>,
-    /// A page promoters can look at before joining; `null` removes it.
+    /// A page promoters can look at before joining (as `url_template`, without macros);
+    /// `null` removes it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(
+        max_length = 2048,
+        pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/{\s\u0000-\u001F\u007F-\u009F][^{\s\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub preview_url: Option<Option<String>>,
     /// cpa, cpl, cps or revshare.
     pub payout_model: Option<PayoutModel>,
-    /// For cpa/cpl: the amount per conversion, a decimal string such as "12.50" or a number,
-    /// with at most the currency's decimals (2, or 4 for BHD, KWD, XAU…).
+    /// For cpa/cpl (and only them): the amount per conversion, above 0 and below 10^14, a
+    /// decimal string such as "12.50" or a number, with at most the currency's decimals (2,
+    /// 4 for BHD, KWD, XAU…, none for JPY…; the pattern describes 2).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^([1-9][0-9]{0,13}(\.[0-9]{1,2})?|0\.([1-9][0-9]?|0[1-9]))$")]
     pub payout_amount: Option<Option<DecimalText>>,
-    /// For cps/revshare: the percentage of the sale, a decimal string such as "7.5" or a
-    /// number, with at most 4 decimals.
+    /// For cps/revshare (and only them): the percentage of the sale, above 0 and at most 100,
+    /// a decimal string such as "7.5" or a number, with at most 4 decimals.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^(100(\.0{1,4})?|[1-9][0-9]?(\.[0-9]{1,4})?|0\.[0-9]{0,3}[1-9])$")]
     pub payout_percent: Option<Option<DecimalText>>,
-    /// ISO 4217 code.
+    /// ISO 4217 code (in any case; the list is the codes the standard assigns).
+    #[schema(value_type = Option<CurrencyCode>)]
     pub currency: Option<String>,
     /// Hours after a click in which a conversion is attributed (1–8760, default 720).
+    #[schema(minimum = 1, maximum = 8760)]
     pub attribution_window_hours: Option<i32>,
-    /// Most approved conversions per UTC day; `null` removes the cap.
+    /// Most approved conversions per UTC day, at most `total_cap`; `null` removes the cap.
     #[serde(default, deserialize_with = "present")]
+    #[schema(minimum = 1)]
     pub daily_cap: Option<Option<i32>>,
     /// Most approved conversions in all; `null` removes the cap.
     #[serde(default, deserialize_with = "present")]
+    #[schema(minimum = 1)]
     pub total_cap: Option<Option<i32>>,
-    /// If not empty, only these countries (two-letter codes).
+    /// If not empty, only these countries (ISO 3166 two-letter codes), at most 250.
+    #[schema(value_type = Option<Vec<CountryCode>>, max_items = 250)]
     pub geo_allow: Option<Vec<String>>,
-    /// Never these countries.
+    /// Never these countries (as `geo_allow`).
+    #[schema(value_type = Option<Vec<CountryCode>>, max_items = 250)]
     pub geo_deny: Option<Vec<String>>,
     /// Hold conversions for the advertiser's review instead of approving them.
     pub hold_conversions: Option<bool>,
@@ -346,9 +378,120 @@ pub(super) struct OfferInput {
     /// The shortest time from click to conversion accepted, in seconds (0–86400); a sooner
     /// one is flagged `ctit_short`. `null`: the platform's setting (10 s by default).
     #[serde(default, deserialize_with = "present")]
+    #[schema(minimum = 0, maximum = 86400)]
     pub min_ctit_seconds: Option<Option<i32>>,
     /// `reject` (default) or `review`: what becomes of conversions flagged as fraud.
     pub fraud_policy: Option<FraudPolicy>,
+}
+
+/// An offer to create, in the OpenAPI document: [`OfferInput`] with the fields creation
+/// needs given (a partial update takes the same shape with none of them required).
+#[derive(Debug)]
+pub(super) struct NewOffer;
+
+impl utoipa::PartialSchema for NewOffer {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::Ref;
+        use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Type};
+        let string = || ObjectBuilder::new().schema_type(Type::String);
+        AllOfBuilder::new()
+            .item(Ref::from_schema_name("OfferInput"))
+            .item(
+                ObjectBuilder::new()
+                    .property("name", string())
+                    .property("category", string())
+                    .property("url_template", string())
+                    .property("currency", string())
+                    .property("payout_model", Ref::from_schema_name("PayoutModel"))
+                    .required("name")
+                    .required("category")
+                    .required("url_template")
+                    .required("currency")
+                    .required("payout_model"),
+            )
+            .description(Some(
+                "An offer to create: name, category, url_template, currency and payout_model \
+                 are required; payout_amount goes with (and only with) cpa and cpl, \
+                 payout_percent with cps and revshare; daily_cap is at most total_cap.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for NewOffer {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push((
+            "OfferInput".to_owned(),
+            <OfferInput as utoipa::PartialSchema>::schema(),
+        ));
+        <OfferInput as ToSchema>::schemas(schemas);
+        schemas.push((
+            "PayoutModel".to_owned(),
+            <PayoutModel as utoipa::PartialSchema>::schema(),
+        ));
+    }
+}
+
+/// An ISO 4217 currency code, as the document lists them: every code [`Currency::parse`]
+/// takes, in capitals.
+#[derive(Debug)]
+pub struct CurrencyCode;
+
+impl utoipa::PartialSchema for CurrencyCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        codes("An ISO 4217 currency code (any case is taken).", 3, |c| {
+            Currency::parse(c).is_ok()
+        })
+    }
+}
+
+impl ToSchema for CurrencyCode {}
+
+/// A two-letter country code (ISO 3166 alpha-2, such as `US`; any case is taken).
+#[derive(Debug)]
+pub(super) struct CountryCode;
+
+impl utoipa::PartialSchema for CountryCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[A-Za-z]{2}$"))
+            .description(Some(
+                "A two-letter country code (ISO 3166 alpha-2, such as US; any case is taken).",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for CountryCode {}
+
+/// A string enum of the `len`-letter capital codes `takes` accepts (every one is tried: 17,576
+/// for three letters, at the document's build).
+fn codes(
+    description: &str,
+    len: u32,
+    takes: impl Fn(&str) -> bool,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let known: Vec<String> = (0..26_u32.pow(len))
+        .map(|n| {
+            (0..len)
+                .rev()
+                .map(|i| char::from(b'A' + (n / 26_u32.pow(i) % 26) as u8))
+                .collect::<String>()
+        })
+        .filter(|code| takes(code))
+        .collect();
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(known))
+        .description(Some(description))
+        .into()
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).

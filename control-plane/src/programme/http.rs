@@ -116,11 +116,18 @@ pub(super) struct LedgerPage {
 
 /// Which ledger to read.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(super) struct LedgerQuery {
-    /// Admins: the promoter (promoters read their own).
+    /// The promoter: required for admins; a promoter reads its own ledger and may leave it out
+    /// or name itself.
     pub promoter_id: Option<i64>,
-    /// From `next_cursor`.
+    /// From `next_cursor`, as it was given (any other text is refused).
+    #[param(
+        min_length = 1,
+        pattern = "^[A-Za-z0-9_-]+$",
+        example = "eyJpZCI6MTAwfQ"
+    )]
     pub cursor: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]
@@ -132,10 +139,37 @@ pub(super) struct LedgerQuery {
 #[serde(deny_unknown_fields)]
 pub(super) struct Adjustment {
     /// Points to add (negative: take away), not 0, at most 1,000,000 either way.
-    #[schema(minimum = -1_000_000, maximum = 1_000_000)]
+    #[schema(schema_with = adjustment_points)]
     pub points: i64,
-    /// Why (1–500 characters): shown to the promoter in the ledger.
+    /// Why (1–500 characters once trimmed, no control characters): shown to the promoter in
+    /// the ledger.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub reason: String,
+}
+
+/// The schema of [`Adjustment::points`]: -1,000,000 to 1,000,000 without 0, which one range
+/// cannot say.
+fn adjustment_points() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    let range = |min: i64, max: i64| {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(min))
+            .maximum(Some(max))
+    };
+    OneOfBuilder::new()
+        .item(range(-1_000_000, -1))
+        .item(range(1, 1_000_000))
+        .description(Some(
+            "Points to add (negative: take away), not 0, at most 1,000,000 either way.",
+        ))
+        .build()
+        .into()
 }
 
 async fn standing(state: &AppState, promoter: PromoterId) -> Result<PointsView, ApiError> {

@@ -30,10 +30,13 @@ const EDGE: &str = "sandbox";
 pub(super) struct SandboxClick {
     /// The offer (an advertiser's own, an approved one for a promoter, any for an admin).
     pub offer_id: OfferId,
-    /// The promoter credited: a promoter's own id (the default for promoters); for an
-    /// advertiser or admin any promoter id, default 0 (the sandbox's own).
+    /// The promoter credited, not negative: a promoter's own id (the default for promoters;
+    /// a promoter may name no other); for an advertiser or admin any promoter id, default 0
+    /// (the sandbox's own).
+    #[schema(value_type = Option<i64>, minimum = 0)]
     pub promoter_id: Option<PromoterId>,
     /// The visitor's country (two letters), as an edge would have seen it.
+    #[schema(pattern = "^[A-Za-z]{2}$")]
     pub country: Option<String>,
     /// Sub-IDs (longer values are cut to 128 bytes, as on the edge).
     #[serde(default)]

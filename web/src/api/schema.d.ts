@@ -1885,12 +1885,12 @@ export interface components {
         Actor: "advertiser" | "admin";
         /** @description An admin's adjustment. */
         Adjustment: {
-            /**
-             * Format: int64
-             * @description Points to add (negative: take away), not 0, at most 1,000,000 either way.
-             */
+            /** @description Points to add (negative: take away), not 0, at most 1,000,000 either way. */
             points: number;
-            /** @description Why (1–500 characters): shown to the promoter in the ledger. */
+            /**
+             * @description Why (1–500 characters once trimmed, no control characters): shown to the promoter in
+             *     the ledger.
+             */
             reason: string;
         };
         /**
@@ -2093,7 +2093,7 @@ export interface components {
         };
         /** @description Why the contest is called off. */
         Cancel: {
-            /** @description 1 to 500 characters, shown with the contest. */
+            /** @description 1 to 500 characters once trimmed, no control characters; shown with the contest. */
             reason: string;
         };
         /** @description A password change. */
@@ -2149,7 +2149,7 @@ export interface components {
         };
         /** @description A message of the conversation so far. */
         ChatMessage: {
-            /** @description The text (1 to 8000 characters). */
+            /** @description The text (1 to 8000 characters once trimmed). */
             content: string;
             /** @description `user` or `assistant`. */
             role: string;
@@ -2158,8 +2158,11 @@ export interface components {
         ChatRequest: {
             /** @description `en` (default) or `ar`: the language the assistant answers in. */
             lang?: string | null;
-            /** @description The conversation, oldest first, ending with the user's question (1 to 50 messages). */
-            messages?: components["schemas"]["ChatMessage"][];
+            /**
+             * @description The conversation, oldest first, ending with the user's question (1 to 50 messages;
+             *     the last one's `role` is `user`).
+             */
+            messages: components["schemas"]["ChatMessage"][];
         };
         /** @description Dependency checks. */
         Checks: {
@@ -2248,26 +2251,30 @@ export interface components {
         };
         /** @description Changes to a draft (what is left out stays). */
         ContestChanges: {
-            /** @description The payout metric's currency; an empty text removes it. */
+            /** @description The payout metric's currency (three capital letters); an empty text removes it. */
             currency?: string | null;
-            /** @description Up to 2000 characters; an empty text removes it. */
+            /**
+             * @description Up to 2000 characters, no control characters but line breaks and tabs; an empty
+             *     text removes it.
+             */
             description?: string | null;
             /**
              * Format: date-time
-             * @description RFC 3339.
+             * @description RFC 3339 (years 1970 to 9000 in UTC); the result's end is after its start, at most
+             *     366 days after it.
              */
             ends_at?: string | null;
             kind?: null | components["schemas"]["Kind"];
             metric?: null | components["schemas"]["Metric"];
-            /** @description 2 to 100 characters. */
+            /** @description 2 to 100 characters once trimmed, no control characters. */
             name?: string | null;
-            /** @description Replaces the offers. */
+            /** @description Replaces the offers (as for a new contest). */
             offer_ids?: number[] | null;
-            /** @description Replaces the prizes. */
+            /** @description Replaces the prizes (as for a new contest). */
             prizes?: components["schemas"]["PrizeInput"][] | null;
             /**
              * Format: date-time
-             * @description RFC 3339.
+             * @description RFC 3339 (years 1970 to 9000 in UTC).
              */
             starts_at?: string | null;
         };
@@ -2450,6 +2457,31 @@ export interface components {
             next_cursor?: string | null;
         };
         /**
+         * @description A conversion as `POST /v1/conversions` takes it, in a JSON or a form body (or the query);
+         *     the document's shape only: the body is read as the edge's postback reads it.
+         */
+        ConversionReport: {
+            /**
+             * @description The sale amount: a non-negative decimal with at most 4 decimals (a JSON string, or
+             *     a number in a JSON body).
+             */
+            amount?: string | null;
+            /**
+             * Format: uuid
+             * @description The click converted (`cid`, `clickid` and `transaction_id` are taken too). A click
+             *     not seen yet is no error: the conversion waits for it (`attribution: pending`).
+             */
+            click_id: string;
+            currency?: null | components["schemas"]["CurrencyCode"];
+            /** @description The kind of conversion, at most 64 of `A-Z a-z 0-9 _ . -`. */
+            event?: string | null;
+            /**
+             * @description The advertiser's transaction id: at most 128 bytes, no control characters (the
+             *     pattern describes printable ASCII; other text is taken as well).
+             */
+            txid?: string | null;
+        };
+        /**
          * @description How a conversion was reported.
          * @enum {string}
          */
@@ -2517,13 +2549,23 @@ export interface components {
              */
             pct?: number | null;
         };
+        /** @description A two-letter country code (ISO 3166 alpha-2, such as US; any case is taken). */
+        CountryCode: string;
         /** @description An endpoint to create. */
         CreateEndpoint: {
-            /** @description What it is for (up to 500 characters). */
+            /** @description What it is for (up to 500 characters once trimmed, no control characters). */
             description?: string;
-            /** @description The event types to send; empty or absent: every type the owner may see. */
+            /**
+             * @description The event types to send; empty or absent: every type the owner may see. Only the
+             *     types `GET /v1/webhooks/event-types` lists for the caller's role (an advertiser cannot
+             *     take `points.level_reached`, for one).
+             */
             event_types?: components["schemas"]["EventType"][];
-            /** @description https URL (http only where the operator allows it); public addresses only. */
+            /**
+             * @description https URL (http only where the operator allows it), up to 2048 characters; public
+             *     addresses only (the pattern describes https with a host name: http where the operator allows it, and a
+             *     public IP address, are taken too).
+             */
             url: string;
         };
         /** @description A key to create. */
@@ -2532,7 +2574,7 @@ export interface components {
              * @description Networks the key may be used from (CIDR networks or single addresses, at most 100);
              *     empty (the default): anywhere.
              */
-            ip_allow?: string[];
+            ip_allow?: components["schemas"]["Network"][];
             /**
              * @description `live` (default) or `test` (`afk_test_…`): what a test key reports and creates is
              *     sandbox traffic, and what it lists defaults to test traffic.
@@ -2548,18 +2590,22 @@ export interface components {
             offer_id?: null | components["schemas"]["OfferId"];
             /** @description Fire on reversals too. */
             on_reversal?: boolean;
-            /** @description The URL template (https; http only where the operator allows it). */
+            /**
+             * @description The URL template (https; http only where the operator allows it), up to 2048
+             *     characters, a public address once its macros are filled (the pattern describes https with a host name: http where the operator allows it, and a
+             *     public IP address, are taken too).
+             */
             url: string;
         };
         /** @description A key to create. */
         CreatePostbackKey: {
-            /** @description Networks allowed to call (CIDR or single addresses); empty: any. */
-            ip_allow?: string[];
+            /** @description Networks allowed to call (CIDR or single addresses), at most 100; empty: any. */
+            ip_allow?: components["schemas"]["Network"][];
             /** @description `secret` (default: for servers) or `publishable` (for web pages, with `origins`). */
             kind?: components["schemas"]["KeyKind"];
             /** @description `live` (default) or `test`: a test key's conversions are sandbox traffic. */
             mode?: components["schemas"]["Mode"];
-            /** @description A label, 1–100 characters. */
+            /** @description A label, 1–100 characters once trimmed, no control characters. */
             name: string;
             /**
              * @description The web origins a publishable key may be used from (`https://shop.example`), 1–20;
@@ -2605,9 +2651,17 @@ export interface components {
              */
             under_10s_share: number;
         };
+        /**
+         * @description An ISO 4217 currency code (any case is taken).
+         * @enum {string}
+         */
+        CurrencyCode: "AED" | "AFN" | "ALL" | "AMD" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BOV" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHE" | "CHF" | "CHW" | "CLF" | "CLP" | "CNY" | "COP" | "COU" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HRK" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MXV" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SLL" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "USN" | "UYI" | "UYU" | "UYW" | "UZS" | "VED" | "VES" | "VND" | "VUV" | "WST" | "XAD" | "XAF" | "XAG" | "XAU" | "XBA" | "XBB" | "XBC" | "XBD" | "XCD" | "XCG" | "XDR" | "XOF" | "XPD" | "XPF" | "XPT" | "XSU" | "XTS" | "XUA" | "XXX" | "YER" | "ZAR" | "ZMW" | "ZWG" | "ZWL";
         /** @description Why an advertiser decides. */
         Decision: {
-            /** @description Recorded in the audit trail, up to 1000 characters. */
+            /**
+             * @description Recorded in the audit trail, up to 1000 characters once trimmed, no control
+             *     characters but line breaks and tabs.
+             */
             reason?: string | null;
         };
         /** @description A page of endpoints. */
@@ -2772,7 +2826,10 @@ export interface components {
         };
         /** @description Who forgot their password. */
         ForgotRequest: {
-            /** @description The account's email. */
+            /**
+             * Format: email
+             * @description The account's email (the shape `POST /v1/auth/register` takes).
+             */
             email: string;
         };
         /**
@@ -3303,33 +3360,41 @@ export interface components {
              */
             subject_id?: number | null;
         };
+        /** @description An address or a CIDR network (`203.0.113.7`, `198.51.100.0/24`); the pattern describes IPv4, IPv6 is taken as well. */
+        Network: string;
         /** @description A contest to create (a draft). */
         NewContest: {
-            /** @description Required for (and only for) the payout metric: payouts in this currency are summed. */
+            /**
+             * @description Required for (and only for) the payout metric: payouts in this currency (three
+             *     capital letters) are summed.
+             */
             currency?: string | null;
-            /** @description Up to 2000 characters. */
+            /** @description Up to 2000 characters, no control characters but line breaks and tabs. */
             description?: string | null;
             /**
              * Format: date-time
-             * @description RFC 3339: counted until this instant (not included); at most 366 days after the start.
+             * @description RFC 3339 (years 1970 to 9000 in UTC): counted until this instant (not included);
+             *     after the start, at most 366 days after it.
+             * @example 2026-12-31T00:00:00Z
              */
             ends_at: string;
             /** @description `individual` or `team`. */
             kind: components["schemas"]["Kind"];
             /** @description `conversions`, `points`, `unique_clicks` or `payout`. */
             metric: components["schemas"]["Metric"];
-            /** @description 2 to 100 characters. */
+            /** @description 2 to 100 characters once trimmed, no control characters. */
             name: string;
             /**
-             * @description The offers counted (empty: every offer). Advertisers name their own (required);
-             *     the points metric takes none.
+             * @description The offers counted (empty: every offer), at most 100, each named once. Advertisers name
+             *     their own (required); admins any offer; the points metric takes none.
              */
             offer_ids?: number[];
-            /** @description Prizes by rank. */
+            /** @description Prizes, at most 100, one per rank. */
             prizes?: components["schemas"]["PrizeInput"][];
             /**
              * Format: date-time
-             * @description RFC 3339: counted from this instant.
+             * @description RFC 3339 (years 1970 to 9000 in UTC): counted from this instant.
+             * @example 2026-12-01T00:00:00Z
              */
             starts_at: string;
         };
@@ -3342,6 +3407,14 @@ export interface components {
         NewKeyView: components["schemas"]["KeyView"] & {
             /** @description The whole key: send as `Authorization: Bearer <key>` or `X-Api-Key: <key>`. */
             key: string;
+        };
+        /** @description An offer to create: name, category, url_template, currency and payout_model are required; payout_amount goes with (and only with) cpa and cpl, payout_percent with cps and revshare; daily_cap is at most total_cap. */
+        NewOffer: components["schemas"]["OfferInput"] & {
+            category: string;
+            currency: string;
+            name: string;
+            payout_model: components["schemas"]["PayoutModel"];
+            url_template: string;
         };
         /** @description A new key: the only time the key and its full URL are shown. */
         NewPostbackKey: components["schemas"]["PostbackKeyView"] & {
@@ -3496,24 +3569,26 @@ export interface components {
              * @description Hours after a click in which a conversion is attributed (1–8760, default 720).
              */
             attribution_window_hours?: number | null;
-            /** @description A slug: 1–50 of `a-z 0-9 - _`. */
+            /** @description A slug: 1–50 of `a-z 0-9 - _` (capitals are taken and lowered). */
             category?: string | null;
-            /** @description ISO 4217 code. */
-            currency?: string | null;
+            currency?: null | components["schemas"]["CurrencyCode"];
             /**
              * Format: int32
-             * @description Most approved conversions per UTC day; `null` removes the cap.
+             * @description Most approved conversions per UTC day, at most `total_cap`; `null` removes the cap.
              */
             daily_cap?: number | null;
-            /** @description Up to 5000 characters. */
+            /** @description Up to 5000 characters, no control characters but line breaks and tabs. */
             description?: string | null;
-            /** @description Where paused or geo-blocked visitors go (macros allowed); `null` removes it. */
+            /**
+             * @description Where paused or geo-blocked visitors go (macros allowed, as for `url_template`);
+             *     `null` removes it.
+             */
             fallback_url?: string | null;
             fraud_policy?: null | components["schemas"]["FraudPolicy"];
-            /** @description If not empty, only these countries (two-letter codes). */
-            geo_allow?: string[] | null;
-            /** @description Never these countries. */
-            geo_deny?: string[] | null;
+            /** @description If not empty, only these countries (ISO 3166 two-letter codes), at most 250. */
+            geo_allow?: components["schemas"]["CountryCode"][] | null;
+            /** @description Never these countries (as `geo_allow`). */
+            geo_deny?: components["schemas"]["CountryCode"][] | null;
             /** @description Hold conversions for the advertiser's review instead of approving them. */
             hold_conversions?: boolean | null;
             /**
@@ -3522,20 +3597,24 @@ export interface components {
              *     one is flagged `ctit_short`. `null`: the platform's setting (10 s by default).
              */
             min_ctit_seconds?: number | null;
-            /** @description 1–200 characters. */
+            /** @description 1–200 characters once trimmed, no control characters. */
             name?: string | null;
             /**
-             * @description For cpa/cpl: the amount per conversion, a decimal string such as "12.50" or a number,
-             *     with at most the currency's decimals (2, or 4 for BHD, KWD, XAU…).
+             * @description For cpa/cpl (and only them): the amount per conversion, above 0 and below 10^14, a
+             *     decimal string such as "12.50" or a number, with at most the currency's decimals (2,
+             *     4 for BHD, KWD, XAU…, none for JPY…; the pattern describes 2).
              */
             payout_amount?: string | null;
             payout_model?: null | components["schemas"]["PayoutModel"];
             /**
-             * @description For cps/revshare: the percentage of the sale, a decimal string such as "7.5" or a
-             *     number, with at most 4 decimals.
+             * @description For cps/revshare (and only them): the percentage of the sale, above 0 and at most 100,
+             *     a decimal string such as "7.5" or a number, with at most 4 decimals.
              */
             payout_percent?: string | null;
-            /** @description A page promoters can look at before joining; `null` removes it. */
+            /**
+             * @description A page promoters can look at before joining (as `url_template`, without macros);
+             *     `null` removes it.
+             */
             preview_url?: string | null;
             /** @description Hold conversions posted from web pages (the Web SDK, `source: browser`) for review. */
             review_browser?: boolean | null;
@@ -3544,7 +3623,10 @@ export interface components {
              * @description Most approved conversions in all; `null` removes the cap.
              */
             total_cap?: number | null;
-            /** @description The destination, `http(s)://…` with DESIGN §4 macros such as `{click_id}`. */
+            /**
+             * @description The destination, `http(s)://` and a host, with DESIGN §4 macros such as `{click_id}`;
+             *     at most 2048 bytes, no spaces or control characters.
+             */
             url_template?: string | null;
         };
         /** @description A page of offers. */
@@ -3812,11 +3894,11 @@ export interface components {
         };
         /** @description A prize to award. */
         PrizeInput: {
-            /** @description An amount (a decimal string, up to 4 decimals), with `currency`. */
+            /** @description An amount (a decimal string, up to 4 decimals), with `currency` (both or neither). */
             amount?: string | null;
-            /** @description The amount's ISO 4217 code. */
+            /** @description The amount's currency code (three capital letters), with `amount` (both or neither). */
             currency?: string | null;
-            /** @description 1 to 200 characters. */
+            /** @description 1 to 200 characters once trimmed, no control characters. */
             prize: string;
             /**
              * Format: int32
@@ -3858,15 +3940,20 @@ export interface components {
         };
         /** @description A provider to store. */
         PutProvider: {
-            /** @description The API key (1 to 500 characters); stored encrypted, never shown again. */
-            api_key?: string | null;
             /**
-             * @description The OpenAI-compatible API's base URL (`https://api.openai.com/v1`); https, or http
-             *     where the operator allows it; public addresses only.
+             * @description The API key (1 to 500 characters of printable ASCII, no spaces); stored encrypted,
+             *     never shown again.
              */
-            base_url?: string | null;
-            /** @description The model (1 to 200 characters). */
-            model?: string | null;
+            api_key: string;
+            /**
+             * @description The OpenAI-compatible API's base URL (`https://api.openai.com/v1`), up to 2048
+             *     characters, without a query, a fragment or credentials; https, or http where the
+             *     operator allows it; public addresses only (the pattern describes https with a host name: http where the operator allows it, and a
+             *     public IP address, are taken too).
+             */
+            base_url: string;
+            /** @description The model (1 to 200 characters once trimmed, no control characters). */
+            model: string;
         };
         /** @description A promoter in the review queue, with its insight's summary. */
         QueueItem: {
@@ -3975,10 +4062,10 @@ export interface components {
         /** @description Why a promoter is suspended or reinstated. */
         ReasonRequest: {
             /**
-             * @description Recorded in the promoter's history (and, for a suspension, on its account), 1–500
-             *     characters.
+             * @description Recorded in the promoter's history (and, for a suspension, on its account): required,
+             *     1–500 characters once trimmed, no control characters but line breaks and tabs.
              */
-            reason?: string | null;
+            reason: string;
         };
         /** @description Why an offer is suggested. */
         ReasonView: {
@@ -3994,9 +4081,19 @@ export interface components {
         };
         /** @description The range of failed messages to redeliver. */
         RedeliverRange: {
-            /** @description Made at or after (RFC 3339); absent: since the first. */
+            /**
+             * Format: date-time
+             * @description Made at or after this instant (RFC 3339, years 1970 to 9000 in UTC); absent: since
+             *     the first.
+             * @example 2026-11-01T00:00:00Z
+             */
             from?: string | null;
-            /** @description Made before (RFC 3339); absent: until now. */
+            /**
+             * Format: date-time
+             * @description Made before this instant (RFC 3339, years 1970 to 9000 in UTC), after `from`;
+             *     absent: until now.
+             * @example 2026-12-01T00:00:00Z
+             */
             to?: string | null;
         };
         /**
@@ -4009,25 +4106,32 @@ export interface components {
         };
         /** @description A new account. */
         RegisterRequest: {
-            /** @description For advertisers: the company, 1–200 characters. */
+            /**
+             * @description The company, 1–200 characters once trimmed, no control characters: required for an
+             *     advertiser, refused for a promoter.
+             */
             company_name?: string | null;
-            /** @description The name others see, 1–100 characters. */
+            /** @description The name others see, 1–100 characters once trimmed, no control characters. */
             display_name: string;
             /**
              * Format: email
-             * @description Email, unique.
+             * @description Email, unique: one `@`, a dotted domain, no spaces, at most 254 bytes (the pattern
+             *     describes ASCII addresses; internationalised ones are taken too).
              */
             email: string;
             /** @description At least 10 characters, at most 256 bytes. */
             password: string;
             /** @description `promoter` or `advertiser` (admins are created with `afftok admin create`). */
-            role: components["schemas"]["Role"];
+            role: components["schemas"]["SignUpRole"];
             /** @description How the refresh token is handed over (default `token`). */
             session?: components["schemas"]["SessionMode"];
         };
         /** @description Why an offer is refused. */
         RejectRequest: {
-            /** @description Shown to the advertiser, 1–1000 characters. */
+            /**
+             * @description Shown to the advertiser, 1–1000 characters once trimmed, no control characters but
+             *     line breaks and tabs.
+             */
             reason: string;
         };
         /** @description What became of a batch. */
@@ -4050,7 +4154,7 @@ export interface components {
         };
         /** @description A new password, with the token of a reset link. */
         ResetRequest: {
-            /** @description The new password: at least 10 characters. */
+            /** @description The new password: at least 10 characters, at most 256 bytes. */
             password: string;
             /** @description The `token` query parameter of the link. */
             token: string;
@@ -4098,7 +4202,13 @@ export interface components {
             country?: string | null;
             /** @description The offer (an advertiser's own, an approved one for a promoter, any for an admin). */
             offer_id: components["schemas"]["OfferId"];
-            promoter_id?: null | components["schemas"]["PromoterId"];
+            /**
+             * Format: int64
+             * @description The promoter credited, not negative: a promoter's own id (the default for promoters;
+             *     a promoter may name no other); for an advertiser or admin any promoter id, default 0
+             *     (the sandbox's own).
+             */
+            promoter_id?: number | null;
             /** @description Sub-IDs (longer values are cut to 128 bytes, as on the edge). */
             subs?: components["schemas"]["SubsInput"];
         };
@@ -4131,6 +4241,11 @@ export interface components {
          * @enum {string}
          */
         SessionMode: "token" | "cookie";
+        /**
+         * @description The roles one can sign up for (admins are created with `afftok admin create`).
+         * @enum {string}
+         */
+        SignUpRole: "promoter" | "advertiser";
         /** @description A place in the standings. */
         StandingView: {
             /**
@@ -4443,16 +4558,16 @@ export interface components {
         };
         /** @description Changes to an endpoint; absent fields stay as they are. */
         UpdateEndpoint: {
-            /** @description A new description (up to 500 characters). */
+            /** @description A new description (up to 500 characters once trimmed, no control characters). */
             description?: string | null;
             /**
              * @description `false` stops sending; `true` sends again (messages left pending go out, and the
              *     failure record starts afresh).
              */
             enabled?: boolean | null;
-            /** @description New event types (empty: all). */
+            /** @description New event types (empty: all), as for a new endpoint. */
             event_types?: components["schemas"]["EventType"][] | null;
-            /** @description A new URL. */
+            /** @description A new URL, as for a new endpoint. */
             url?: string | null;
         };
         /** @description What to change on a key. */
@@ -4461,7 +4576,7 @@ export interface components {
              * @description Networks the key may be used from from now on (CIDR networks or single addresses,
              *     at most 100); empty: anywhere.
              */
-            ip_allow: string[];
+            ip_allow: components["schemas"]["Network"][];
         };
         /** @description Changes to the caller's account; absent fields keep their value. */
         UpdateMe: {
@@ -4479,7 +4594,7 @@ export interface components {
             enabled?: boolean | null;
             /** @description Fire on reversals too. */
             on_reversal?: boolean | null;
-            /** @description A new URL template. */
+            /** @description A new URL template, as for a new postback. */
             url?: string | null;
         };
         /**
@@ -4644,7 +4759,7 @@ export interface operations {
                 to?: string | null;
                 /** @description Only promoters at this level: `low`, `medium` or `high`. */
                 risk?: string | null;
-                /** @description From `next_cursor`. */
+                /** @description From `next_cursor`, as it was given (any other text is refused). */
                 cursor?: string | null;
                 /** @description 1–200, default 50. */
                 limit?: number | null;
@@ -4966,7 +5081,10 @@ export interface operations {
     fraud_suspension_history: {
         parameters: {
             query?: {
-                /** @description From `next_cursor`. */
+                /**
+                 * @description From `next_cursor`, as it was given (any other text is refused).
+                 * @example eyJpZCI6MTAwfQ
+                 */
                 cursor?: string | null;
                 /** @description 1–200, default 50. */
                 limit?: number | null;
@@ -5014,7 +5132,10 @@ export interface operations {
     admin_review_queue: {
         parameters: {
             query?: {
-                /** @description From `next_cursor`. */
+                /**
+                 * @description From `next_cursor`, as it was given (any other text is refused).
+                 * @example eyJpZCI6MTAwfQ
+                 */
                 cursor?: string | null;
                 /** @description 1–200, default 50. */
                 limit?: number | null;
@@ -5052,7 +5173,10 @@ export interface operations {
                  *     `_` match themselves).
                  */
                 q?: string | null;
-                /** @description From `next_cursor`. */
+                /**
+                 * @description From `next_cursor`, as it was given (any other text is refused).
+                 * @example eyJpZCI6MTAwfQ
+                 */
                 cursor?: string | null;
                 /** @description 1–200, default 50. */
                 limit?: number | null;
@@ -5984,11 +6108,17 @@ export interface operations {
                  *     `Afftok-Mode`'s test, else live).
                  */
                 mode?: string | null;
-                /** @description From this instant (RFC 3339, default: 7 days before `to`). */
+                /** @description From this instant (RFC 3339, years 1970 to 9000 in UTC; default: 7 days before `to`). */
                 from?: string | null;
-                /** @description Before this instant (RFC 3339, default: now). At most 93 days after `from`. */
+                /**
+                 * @description Before this instant (RFC 3339, years 1970 to 9000 in UTC; default: now). At most 93
+                 *     days after `from`.
+                 */
                 to?: string | null;
-                /** @description From `next_cursor`. */
+                /**
+                 * @description From `next_cursor`, as it was given (any other text is refused).
+                 * @example eyJ0cyI6IjIwMjYtMTEtMjRUMDA6MDA6MDBaIiwiaWQiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAifQ
+                 */
                 cursor?: string | null;
                 /** @description 1–200 (JSON) or 1–10000 (CSV); default 50. */
                 limit?: number | null;
@@ -6029,7 +6159,10 @@ export interface operations {
                 metric?: null | components["schemas"]["Metric"];
                 /** @description Promoters: only those you (or your team) entered. */
                 mine?: boolean | null;
-                /** @description From `next_cursor`. */
+                /**
+                 * @description From `next_cursor`, as it was given (any other text is refused).
+                 * @example eyJpZCI6MTAwfQ
+                 */
                 cursor?: string | null;
                 /** @description 1–200, default 50. */
                 limit?: number | null;
@@ -6385,7 +6518,10 @@ export interface operations {
     contests_standings: {
         parameters: {
             query?: {
-                /** @description From `next_cursor`. */
+                /**
+                 * @description From `next_cursor`, as it was given (any other text is refused).
+                 * @example eyJpZCI6MTAwfQ
+                 */
                 cursor?: string | null;
                 /** @description 1–200, default 50. */
                 limit?: number | null;
@@ -6436,11 +6572,14 @@ export interface operations {
                  *     `Afftok-Mode`'s test, else live).
                  */
                 mode?: string | null;
-                /** @description From this instant (RFC 3339, inclusive). */
+                /** @description From this instant (RFC 3339, inclusive; years 1970 to 9000 in UTC). */
                 from?: string | null;
-                /** @description Before this instant (RFC 3339). */
+                /** @description Before this instant (RFC 3339; years 1970 to 9000 in UTC). */
                 to?: string | null;
-                /** @description From `next_cursor`. */
+                /**
+                 * @description From `next_cursor`, as it was given (any other text is refused).
+                 * @example eyJ0cyI6IjIwMjYtMTEtMjRUMDA6MDA6MDBaIiwiaWQiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAifQ
+                 */
                 cursor?: string | null;
                 /** @description 1–200 (JSON) or 1–10000 (CSV); default 50. */
                 limit?: number | null;
@@ -6483,7 +6622,8 @@ export interface operations {
         /** @description click_id, txid, amount, currency, event (and their aliases) */
         requestBody: {
             content: {
-                "text/plain": string;
+                "application/json": components["schemas"]["ConversionReport"];
+                "application/x-www-form-urlencoded": components["schemas"]["ConversionReport"];
             };
         };
         responses: {
@@ -6875,7 +7015,10 @@ export interface operations {
     links_list: {
         parameters: {
             query?: {
-                /** @description From `next_cursor`. */
+                /**
+                 * @description From `next_cursor`, as it was given (any other text is refused).
+                 * @example eyJpZCI6MTAwfQ
+                 */
                 cursor?: string | null;
                 /** @description 1–200, default 50. */
                 limit?: number | null;
@@ -6948,7 +7091,7 @@ export interface operations {
                 q?: string | null;
                 /** @description `newest` (default) or `payout`. */
                 sort?: null | ("newest" | "payout");
-                /** @description From `next_cursor` (of the same sort). */
+                /** @description From `next_cursor` (of the same sort), as it was given (any other text is refused). */
                 cursor?: string | null;
                 /** @description 1–200, default 50. */
                 limit?: number | null;
@@ -7130,7 +7273,10 @@ export interface operations {
             query?: {
                 /** @description Only this status. */
                 status?: null | components["schemas"]["OfferStatus"];
-                /** @description From `next_cursor`. */
+                /**
+                 * @description From `next_cursor`, as it was given (any other text is refused).
+                 * @example eyJpZCI6MTAwfQ
+                 */
                 cursor?: string | null;
                 /** @description 1–200, default 50. */
                 limit?: number | null;
@@ -7167,7 +7313,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["OfferInput"];
+                "application/json": components["schemas"]["NewOffer"];
             };
         };
         responses: {
@@ -7468,12 +7614,18 @@ export interface operations {
     programme_ledger: {
         parameters: {
             query?: {
-                /** @description Admins: the promoter (promoters read their own). */
-                promoter_id?: number | null;
-                /** @description From `next_cursor`. */
-                cursor?: string | null;
+                /**
+                 * @description The promoter: required for admins; a promoter reads its own ledger and may leave it out
+                 *     or name itself.
+                 */
+                promoter_id?: number;
+                /**
+                 * @description From `next_cursor`, as it was given (any other text is refused).
+                 * @example eyJpZCI6MTAwfQ
+                 */
+                cursor?: string;
                 /** @description 1–200, default 50. */
-                limit?: number | null;
+                limit?: number;
             };
             header?: never;
             path?: never;
@@ -7631,7 +7783,10 @@ export interface operations {
             query?: {
                 /** @description Only enabled (true) or disabled (false) ones. */
                 enabled?: boolean | null;
-                /** @description From `next_cursor`. */
+                /**
+                 * @description From `next_cursor`, as it was given (any other text is refused).
+                 * @example eyJpZCI6MTAwfQ
+                 */
                 cursor?: string | null;
                 /** @description 1–200, default 50. */
                 limit?: number | null;
@@ -7790,11 +7945,14 @@ export interface operations {
                 status?: string | null;
                 /** @description One event type. */
                 event_type?: string | null;
-                /** @description Made at or after (RFC 3339). */
+                /** @description Made at or after this instant (RFC 3339, years 1970 to 9000 in UTC). */
                 from?: string | null;
-                /** @description Made before (RFC 3339). */
+                /** @description Made before this instant (RFC 3339, years 1970 to 9000 in UTC). */
                 to?: string | null;
-                /** @description From `next_cursor`. */
+                /**
+                 * @description From `next_cursor`, as it was given (any other text is refused).
+                 * @example eyJ0cyI6IjIwMjYtMTEtMjRUMDA6MDA6MDBaIiwiaWQiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAifQ
+                 */
                 cursor?: string | null;
                 /** @description 1–200, default 50. */
                 limit?: number | null;
@@ -8322,7 +8480,10 @@ export interface operations {
             query?: {
                 /** @description Only enabled (true) or disabled (false) ones. */
                 enabled?: boolean | null;
-                /** @description From `next_cursor`. */
+                /**
+                 * @description From `next_cursor`, as it was given (any other text is refused).
+                 * @example eyJpZCI6MTAwfQ
+                 */
                 cursor?: string | null;
                 /** @description 1–200, default 50. */
                 limit?: number | null;
@@ -8474,11 +8635,14 @@ export interface operations {
                 status?: string | null;
                 /** @description One event type. */
                 event_type?: string | null;
-                /** @description Made at or after (RFC 3339). */
+                /** @description Made at or after this instant (RFC 3339, years 1970 to 9000 in UTC). */
                 from?: string | null;
-                /** @description Made before (RFC 3339). */
+                /** @description Made before this instant (RFC 3339, years 1970 to 9000 in UTC). */
                 to?: string | null;
-                /** @description From `next_cursor`. */
+                /**
+                 * @description From `next_cursor`, as it was given (any other text is refused).
+                 * @example eyJ0cyI6IjIwMjYtMTEtMjRUMDA6MDA6MDBaIiwiaWQiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAifQ
+                 */
                 cursor?: string | null;
                 /** @description 1–200, default 50. */
                 limit?: number | null;

@@ -27,7 +27,12 @@ pub(super) struct UserQuery {
     /// Text the email or the display name contains, in any case, 1–100 characters (`%` and
     /// `_` match themselves).
     pub q: Option<String>,
-    /// From `next_cursor`.
+    /// From `next_cursor`, as it was given (any other text is refused).
+    #[param(
+        min_length = 1,
+        pattern = "^[A-Za-z0-9_-]+$",
+        example = "eyJpZCI6MTAwfQ"
+    )]
     pub cursor: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]

@@ -42,7 +42,7 @@ pub(super) struct CreateKey {
     /// Networks the key may be used from (CIDR networks or single addresses, at most 100);
     /// empty (the default): anywhere.
     #[serde(default)]
-    #[schema(max_items = 100)]
+    #[schema(value_type = Vec<crate::kernel::ip_allow::Network>, max_items = 100)]
     pub ip_allow: Vec<String>,
 }
 
@@ -52,7 +52,7 @@ pub(super) struct CreateKey {
 pub(super) struct UpdateKey {
     /// Networks the key may be used from from now on (CIDR networks or single addresses,
     /// at most 100); empty: anywhere.
-    #[schema(max_items = 100)]
+    #[schema(value_type = Vec<crate::kernel::ip_allow::Network>, max_items = 100)]
     pub ip_allow: Vec<String>,
 }
 

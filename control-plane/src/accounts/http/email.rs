@@ -31,6 +31,7 @@ use crate::kernel::error::ApiError;
 #[serde(deny_unknown_fields)]
 pub(super) struct VerifyRequest {
     /// The `token` query parameter of the link.
+    #[schema(min_length = 1)]
     pub token: String,
 }
 
@@ -38,7 +39,8 @@ pub(super) struct VerifyRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ForgotRequest {
-    /// The account's email.
+    /// The account's email (the shape `POST /v1/auth/register` takes).
+    #[schema(format = Email, max_length = 254, pattern = r"^[!-?A-~]{1,64}@[!-\-/-?A-~]+(\.[!-\-/-?A-~]+)+$")]
     pub email: String,
 }
 
@@ -47,8 +49,10 @@ pub(super) struct ForgotRequest {
 #[serde(deny_unknown_fields)]
 pub(super) struct ResetRequest {
     /// The `token` query parameter of the link.
+    #[schema(min_length = 1)]
     pub token: String,
-    /// The new password: at least 10 characters.
+    /// The new password: at least 10 characters, at most 256 bytes.
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
 }
 

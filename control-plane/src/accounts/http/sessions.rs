@@ -31,22 +31,44 @@ use crate::kernel::{AdvertiserId, UserId, email, text};
 #[serde(deny_unknown_fields)]
 pub(super) struct RegisterRequest {
     /// `promoter` or `advertiser` (admins are created with `afftok admin create`).
+    #[schema(value_type = SignUpRole)]
     pub role: Role,
-    /// Email, unique.
-    #[schema(format = Email)]
+    /// Email, unique: one `@`, a dotted domain, no spaces, at most 254 bytes (the pattern
+    /// describes ASCII addresses; internationalised ones are taken too).
+    #[schema(format = Email, max_length = 254, pattern = r"^[!-?A-~]{1,64}@[!-\-/-?A-~]+(\.[!-\-/-?A-~]+)+$")]
     pub email: String,
     /// At least 10 characters, at most 256 bytes.
-    #[schema(min_length = 10)]
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
-    /// The name others see, 1–100 characters.
-    #[schema(min_length = 1, max_length = 100)]
+    /// The name others see, 1–100 characters once trimmed, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub display_name: String,
-    /// For advertisers: the company, 1–200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    /// The company, 1–200 characters once trimmed, no control characters: required for an
+    /// advertiser, refused for a promoter.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub company_name: Option<String>,
     /// How the refresh token is handed over (default `token`).
     #[serde(default)]
     pub session: SessionMode,
+}
+
+/// The roles one can sign up for (admins are created with `afftok admin create`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(super) enum SignUpRole {
+    /// Promotes offers.
+    Promoter,
+    /// Publishes offers.
+    Advertiser,
 }
 
 /// How a session's refresh token travels.

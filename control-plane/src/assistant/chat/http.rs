@@ -38,18 +38,21 @@ use crate::webhooks::guard::{GuardedResolver, Refused, SystemLookup};
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PutProvider {
-    /// The OpenAI-compatible API's base URL (`https://api.openai.com/v1`); https, or http
-    /// where the operator allows it; public addresses only.
+    /// The OpenAI-compatible API's base URL (`https://api.openai.com/v1`), up to 2048
+    /// characters, without a query, a fragment or credentials; https, or http where the
+    /// operator allows it; public addresses only (the pattern describes https with a host name: http where the operator allows it, and a
+    /// public IP address, are taken too).
     #[serde(default)]
-    #[schema(pattern = "^https?://")]
+    #[schema(value_type = String, required = true, max_length = 2048, pattern = r#"^https://([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?(:[0-9]{1,4})?(/[!"$->@-~]*)?$"#)]
     pub base_url: Option<String>,
-    /// The model (1 to 200 characters).
+    /// The model (1 to 200 characters once trimmed, no control characters).
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     pub model: Option<String>,
-    /// The API key (1 to 500 characters); stored encrypted, never shown again.
+    /// The API key (1 to 500 characters of printable ASCII, no spaces); stored encrypted,
+    /// never shown again.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500, pattern = "^[!-~]+$")]
     pub api_key: Option<SecretString>,
 }
 
@@ -191,8 +194,8 @@ pub(super) struct ChatMessage {
     /// `user` or `assistant`.
     #[schema(pattern = "^(user|assistant)$")]
     pub role: String,
-    /// The text (1 to 8000 characters).
-    #[schema(min_length = 1, max_length = 8000)]
+    /// The text (1 to 8000 characters once trimmed).
+    #[schema(min_length = 1, max_length = 8000, pattern = r"\S")]
     pub content: String,
 }
 
@@ -200,8 +203,10 @@ pub(super) struct ChatMessage {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ChatRequest {
-    /// The conversation, oldest first, ending with the user's question (1 to 50 messages).
+    /// The conversation, oldest first, ending with the user's question (1 to 50 messages;
+    /// the last one's `role` is `user`).
     #[serde(default)]
+    #[schema(required = true, min_items = 1, max_items = 50)]
     pub messages: Vec<ChatMessage>,
     /// `en` (default) or `ar`: the language the assistant answers in.
     #[schema(pattern = "^(en|ar)$")]

@@ -161,11 +161,18 @@ pub(super) struct ListQuery {
     /// `live`, `test` (sandbox) or `all`; default: the caller's mode (a test API key's or
     /// `Afftok-Mode`'s test, else live).
     pub mode: Option<String>,
-    /// From this instant (RFC 3339, inclusive).
+    /// From this instant (RFC 3339, inclusive; years 1970 to 9000 in UTC).
+    #[param(format = DateTime, pattern = r"^(19[7-9][0-9]|[2-8][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")]
     pub from: Option<String>,
-    /// Before this instant (RFC 3339).
+    /// Before this instant (RFC 3339; years 1970 to 9000 in UTC).
+    #[param(format = DateTime, pattern = r"^(19[7-9][0-9]|[2-8][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")]
     pub to: Option<String>,
-    /// From `next_cursor`.
+    /// From `next_cursor`, as it was given (any other text is refused).
+    #[param(
+        min_length = 1,
+        pattern = "^[A-Za-z0-9_-]+$",
+        example = "eyJ0cyI6IjIwMjYtMTEtMjRUMDA6MDA6MDBaIiwiaWQiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAifQ"
+    )]
     pub cursor: Option<String>,
     /// 1–200 (JSON) or 1–10000 (CSV); default 50.
     #[param(minimum = 1, maximum = 10000)]
@@ -285,12 +292,38 @@ pub(super) struct Reported {
     pub attribution: ConversionStatus,
 }
 
+/// A conversion as `POST /v1/conversions` takes it, in a JSON or a form body (or the query);
+/// the document's shape only: the body is read as the edge's postback reads it.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub(super) struct ConversionReport {
+    /// The click converted (`cid`, `clickid` and `transaction_id` are taken too). A click
+    /// not seen yet is no error: the conversion waits for it (`attribution: pending`).
+    #[schema(value_type = String, format = Uuid)]
+    click_id: String,
+    /// The advertiser's transaction id: at most 128 bytes, no control characters (the
+    /// pattern describes printable ASCII; other text is taken as well).
+    #[schema(pattern = "^[ -~]{0,128}$")]
+    txid: Option<String>,
+    /// The sale amount: a non-negative decimal with at most 4 decimals (a JSON string, or
+    /// a number in a JSON body).
+    #[schema(pattern = r"^[0-9]+(\.[0-9]{1,4})?$")]
+    amount: Option<String>,
+    /// The amount's currency.
+    #[schema(value_type = Option<crate::offers::CurrencyCode>)]
+    currency: Option<String>,
+    /// The kind of conversion, at most 64 of `A-Z a-z 0-9 _ . -`.
+    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
+    event: Option<String>,
+}
+
 /// Reports a conversion from a server, like the edge's postback: parameters in the query or
 /// a form or JSON body, with the same aliases and checks. With an `Idempotency-Key` header, a
 /// retry with the same key and request gets the first answer again.
 #[utoipa::path(post, path = "/v1/conversions", tag = "conversions", security(("bearer" = [])),
     params(IdempotencyKeyHeader),
-    request_body(content = String, description = "click_id, txid, amount, currency, event (and their aliases)"),
+    request_body(content((ConversionReport = "application/json"), (ConversionReport = "application/x-www-form-urlencoded")),
+        description = "click_id, txid, amount, currency, event (and their aliases)"),
     responses((status = 201, body = Reported, description = "accepted; a repeated Idempotency-Key gets the first answer again, with `Idempotent-Replayed: true`"),
               (status = 400, description = "missing_click_id, invalid_amount, …"), (status = 409, description = "idempotency_key_reused: the key came with another request")))]
 pub(super) async fn report(
@@ -362,7 +395,12 @@ pub(super) async fn report(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Decision {
-    /// Recorded in the audit trail, up to 1000 characters.
+    /// Recorded in the audit trail, up to 1000 characters once trimmed, no control
+    /// characters but line breaks and tabs.
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub reason: Option<String>,
 }
 

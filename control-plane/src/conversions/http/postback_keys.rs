@@ -26,10 +26,16 @@ pub(super) const POSTBACK_QUERY: &str =
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct CreatePostbackKey {
-    /// A label, 1–100 characters.
+    /// A label, 1–100 characters once trimmed, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
-    /// Networks allowed to call (CIDR or single addresses); empty: any.
+    /// Networks allowed to call (CIDR or single addresses), at most 100; empty: any.
     #[serde(default)]
+    #[schema(value_type = Vec<crate::kernel::ip_allow::Network>, max_items = 100)]
     pub ip_allow: Vec<String>,
     /// `secret` (default: for servers) or `publishable` (for web pages, with `origins`).
     #[serde(default)]

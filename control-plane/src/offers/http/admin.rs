@@ -21,7 +21,12 @@ use crate::offers::rules::Action;
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub(super) struct QueueQuery {
-    /// From `next_cursor`.
+    /// From `next_cursor`, as it was given (any other text is refused).
+    #[param(
+        min_length = 1,
+        pattern = "^[A-Za-z0-9_-]+$",
+        example = "eyJpZCI6MTAwfQ"
+    )]
     pub cursor: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]
@@ -32,8 +37,13 @@ pub(super) struct QueueQuery {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RejectRequest {
-    /// Shown to the advertiser, 1–1000 characters.
-    #[schema(min_length = 1, max_length = 1000)]
+    /// Shown to the advertiser, 1–1000 characters once trimmed, no control characters but
+    /// line breaks and tabs.
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub reason: String,
 }
 

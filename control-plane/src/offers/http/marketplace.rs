@@ -121,7 +121,8 @@ pub(super) struct MarketQuery {
     /// `newest` (default) or `payout`.
     #[param(inline)]
     pub sort: Option<SortBy>,
-    /// From `next_cursor` (of the same sort).
+    /// From `next_cursor` (of the same sort), as it was given (any other text is refused).
+    #[param(min_length = 1, pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]

@@ -18,7 +18,7 @@ use crate::kernel::money::Money;
 use crate::kernel::page::{next_cursor, page_params};
 use crate::kernel::{AdvertiserId, OfferId, UserId};
 use crate::offers::db::{self, EditError, ListFilter, MoveError, OfferEventRow, OfferRow};
-use crate::offers::rules::{Action, Actor, Change, OfferFields, OfferInput, OfferStatus};
+use crate::offers::rules::{Action, Actor, Change, NewOffer, OfferFields, OfferInput, OfferStatus};
 use crate::{accounts::Principal, kernel::Tenant};
 
 /// An offer as its advertiser (and admins) see it.
@@ -104,7 +104,12 @@ pub(super) struct OfferPage {
 pub(super) struct ListQuery {
     /// Only this status.
     pub status: Option<OfferStatus>,
-    /// From `next_cursor`.
+    /// From `next_cursor`, as it was given (any other text is refused).
+    #[param(
+        min_length = 1,
+        pattern = "^[A-Za-z0-9_-]+$",
+        example = "eyJpZCI6MTAwfQ"
+    )]
     pub cursor: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]
@@ -190,7 +195,7 @@ pub(super) async fn list(
 }
 
 /// Creates a draft offer.
-#[utoipa::path(post, path = "/v1/offers", tag = "offers", request_body = OfferInput, security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/offers", tag = "offers", request_body = NewOffer, security(("bearer" = [])),
     responses((status = 201, body = OfferView), (status = 422, description = "validation_failed")))]
 pub(super) async fn create(
     State(state): State<AppState>,

@@ -173,13 +173,20 @@ pub(super) struct ContestPage {
 #[serde(deny_unknown_fields)]
 pub(super) struct PrizeInput {
     /// 1 to 100, one prize per rank.
+    #[schema(minimum = 1, maximum = 100)]
     pub rank: i32,
-    /// 1 to 200 characters.
+    /// 1 to 200 characters once trimmed, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub prize: String,
-    /// An amount (a decimal string, up to 4 decimals), with `currency`.
-    #[schema(value_type = Option<String>)]
+    /// An amount (a decimal string, up to 4 decimals), with `currency` (both or neither).
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]+(\.[0-9]{1,4})?$")]
     pub amount: Option<DecimalText>,
-    /// The amount's ISO 4217 code.
+    /// The amount's currency code (three capital letters), with `amount` (both or neither).
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
 }
 
@@ -187,9 +194,18 @@ pub(super) struct PrizeInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct NewContest {
-    /// 2 to 100 characters.
+    /// 2 to 100 characters once trimmed, no control characters.
+    #[schema(
+        min_length = 2,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
-    /// Up to 2000 characters.
+    /// Up to 2000 characters, no control characters but line breaks and tabs.
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: Option<String>,
     /// `individual` or `team`.
     #[schema(value_type = Kind)]
@@ -197,20 +213,25 @@ pub(super) struct NewContest {
     /// `conversions`, `points`, `unique_clicks` or `payout`.
     #[schema(value_type = Metric)]
     pub metric: String,
-    /// Required for (and only for) the payout metric: payouts in this currency are summed.
+    /// Required for (and only for) the payout metric: payouts in this currency (three
+    /// capital letters) are summed.
+    #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: Option<String>,
-    /// RFC 3339: counted from this instant.
-    #[schema(value_type = String, format = DateTime)]
+    /// RFC 3339 (years 1970 to 9000 in UTC): counted from this instant.
+    #[schema(value_type = String, format = DateTime, pattern = r"^(19[7-9][0-9]|[2-8][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$", example = "2026-12-01T00:00:00Z")]
     pub starts_at: String,
-    /// RFC 3339: counted until this instant (not included); at most 366 days after the start.
-    #[schema(value_type = String, format = DateTime)]
+    /// RFC 3339 (years 1970 to 9000 in UTC): counted until this instant (not included);
+    /// after the start, at most 366 days after it.
+    #[schema(value_type = String, format = DateTime, pattern = r"^(19[7-9][0-9]|[2-8][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$", example = "2026-12-31T00:00:00Z")]
     pub ends_at: String,
-    /// The offers counted (empty: every offer). Advertisers name their own (required);
-    /// the points metric takes none.
+    /// The offers counted (empty: every offer), at most 100, each named once. Advertisers name
+    /// their own (required); admins any offer; the points metric takes none.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub offer_ids: Vec<i64>,
-    /// Prizes by rank.
+    /// Prizes, at most 100, one per rank.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub prizes: Vec<PrizeInput>,
 }
 
@@ -218,9 +239,19 @@ pub(super) struct NewContest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ContestChanges {
-    /// 2 to 100 characters.
+    /// 2 to 100 characters once trimmed, no control characters.
+    #[schema(
+        min_length = 2,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: Option<String>,
-    /// Up to 2000 characters; an empty text removes it.
+    /// Up to 2000 characters, no control characters but line breaks and tabs; an empty
+    /// text removes it.
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: Option<String>,
     /// `individual` or `team`.
     #[schema(value_type = Option<Kind>)]
@@ -228,17 +259,21 @@ pub(super) struct ContestChanges {
     /// `conversions`, `points`, `unique_clicks` or `payout`.
     #[schema(value_type = Option<Metric>)]
     pub metric: Option<String>,
-    /// The payout metric's currency; an empty text removes it.
+    /// The payout metric's currency (three capital letters); an empty text removes it.
+    #[schema(pattern = "^([A-Z]{3})?$")]
     pub currency: Option<String>,
-    /// RFC 3339.
-    #[schema(value_type = Option<String>, format = DateTime)]
+    /// RFC 3339 (years 1970 to 9000 in UTC).
+    #[schema(value_type = Option<String>, format = DateTime, pattern = r"^(19[7-9][0-9]|[2-8][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")]
     pub starts_at: Option<String>,
-    /// RFC 3339.
-    #[schema(value_type = Option<String>, format = DateTime)]
+    /// RFC 3339 (years 1970 to 9000 in UTC); the result's end is after its start, at most
+    /// 366 days after it.
+    #[schema(value_type = Option<String>, format = DateTime, pattern = r"^(19[7-9][0-9]|[2-8][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")]
     pub ends_at: Option<String>,
-    /// Replaces the offers.
+    /// Replaces the offers (as for a new contest).
+    #[schema(max_items = 100)]
     pub offer_ids: Option<Vec<i64>>,
-    /// Replaces the prizes.
+    /// Replaces the prizes (as for a new contest).
+    #[schema(max_items = 100)]
     pub prizes: Option<Vec<PrizeInput>>,
 }
 
@@ -246,7 +281,12 @@ pub(super) struct ContestChanges {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Cancel {
-    /// 1 to 500 characters, shown with the contest.
+    /// 1 to 500 characters once trimmed, no control characters; shown with the contest.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub reason: String,
 }
 
@@ -265,7 +305,12 @@ pub(super) struct ListQuery {
     pub metric: Option<String>,
     /// Promoters: only those you (or your team) entered.
     pub mine: Option<bool>,
-    /// From `next_cursor`.
+    /// From `next_cursor`, as it was given (any other text is refused).
+    #[param(
+        min_length = 1,
+        pattern = "^[A-Za-z0-9_-]+$",
+        example = "eyJpZCI6MTAwfQ"
+    )]
     pub cursor: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]
@@ -276,7 +321,12 @@ pub(super) struct ListQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub(super) struct StandingsQuery {
-    /// From `next_cursor`.
+    /// From `next_cursor`, as it was given (any other text is refused).
+    #[param(
+        min_length = 1,
+        pattern = "^[A-Za-z0-9_-]+$",
+        example = "eyJpZCI6MTAwfQ"
+    )]
     pub cursor: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]

@@ -99,11 +99,19 @@ pub(super) struct ClickQuery {
     /// `live`, `test` (sandbox) or `all`; default: the caller's mode (a test API key's or
     /// `Afftok-Mode`'s test, else live).
     pub mode: Option<String>,
-    /// From this instant (RFC 3339, default: 7 days before `to`).
+    /// From this instant (RFC 3339, years 1970 to 9000 in UTC; default: 7 days before `to`).
+    #[param(format = DateTime, pattern = r"^(19[7-9][0-9]|[2-8][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")]
     pub from: Option<String>,
-    /// Before this instant (RFC 3339, default: now). At most 93 days after `from`.
+    /// Before this instant (RFC 3339, years 1970 to 9000 in UTC; default: now). At most 93
+    /// days after `from`.
+    #[param(format = DateTime, pattern = r"^(19[7-9][0-9]|[2-8][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")]
     pub to: Option<String>,
-    /// From `next_cursor`.
+    /// From `next_cursor`, as it was given (any other text is refused).
+    #[param(
+        min_length = 1,
+        pattern = "^[A-Za-z0-9_-]+$",
+        example = "eyJ0cyI6IjIwMjYtMTEtMjRUMDA6MDA6MDBaIiwiaWQiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAifQ"
+    )]
     pub cursor: Option<String>,
     /// 1–200 (JSON) or 1–10000 (CSV); default 50.
     #[param(minimum = 1, maximum = 10000)]

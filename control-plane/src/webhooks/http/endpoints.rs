@@ -107,14 +107,21 @@ pub(super) struct NewEndpointView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct CreateEndpoint {
-    /// https URL (http only where the operator allows it); public addresses only.
-    #[schema(pattern = "^https?://")]
+    /// https URL (http only where the operator allows it), up to 2048 characters; public
+    /// addresses only (the pattern describes https with a host name: http where the operator allows it, and a
+    /// public IP address, are taken too).
+    #[schema(
+        max_length = 2048,
+        pattern = r#"^https://([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][!-~]*)?$"#
+    )]
     pub url: String,
-    /// What it is for (up to 500 characters).
+    /// What it is for (up to 500 characters once trimmed, no control characters).
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(max_length = 500, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub description: String,
-    /// The event types to send; empty or absent: every type the owner may see.
+    /// The event types to send; empty or absent: every type the owner may see. Only the
+    /// types `GET /v1/webhooks/event-types` lists for the caller's role (an advertiser cannot
+    /// take `points.level_reached`, for one).
     #[serde(default)]
     pub event_types: Vec<EventType>,
 }
@@ -123,13 +130,16 @@ pub(super) struct CreateEndpoint {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct UpdateEndpoint {
-    /// A new URL.
-    #[schema(pattern = "^https?://")]
+    /// A new URL, as for a new endpoint.
+    #[schema(
+        max_length = 2048,
+        pattern = r#"^https://([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][!-~]*)?$"#
+    )]
     pub url: Option<String>,
-    /// A new description (up to 500 characters).
-    #[schema(max_length = 500)]
+    /// A new description (up to 500 characters once trimmed, no control characters).
+    #[schema(max_length = 500, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub description: Option<String>,
-    /// New event types (empty: all).
+    /// New event types (empty: all), as for a new endpoint.
     pub event_types: Option<Vec<EventType>>,
     /// `false` stops sending; `true` sends again (messages left pending go out, and the
     /// failure record starts afresh).
@@ -151,7 +161,12 @@ pub(super) struct EndpointPage {
 pub(super) struct EndpointQuery {
     /// Only enabled (true) or disabled (false) ones.
     pub enabled: Option<bool>,
-    /// From `next_cursor`.
+    /// From `next_cursor`, as it was given (any other text is refused).
+    #[param(
+        min_length = 1,
+        pattern = "^[A-Za-z0-9_-]+$",
+        example = "eyJpZCI6MTAwfQ"
+    )]
     pub cursor: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]

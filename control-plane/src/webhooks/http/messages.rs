@@ -121,11 +121,18 @@ pub(super) struct MessageQuery {
     pub status: Option<String>,
     /// One event type.
     pub event_type: Option<String>,
-    /// Made at or after (RFC 3339).
+    /// Made at or after this instant (RFC 3339, years 1970 to 9000 in UTC).
+    #[param(format = DateTime, pattern = r"^(19[7-9][0-9]|[2-8][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")]
     pub from: Option<String>,
-    /// Made before (RFC 3339).
+    /// Made before this instant (RFC 3339, years 1970 to 9000 in UTC).
+    #[param(format = DateTime, pattern = r"^(19[7-9][0-9]|[2-8][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$")]
     pub to: Option<String>,
-    /// From `next_cursor`.
+    /// From `next_cursor`, as it was given (any other text is refused).
+    #[param(
+        min_length = 1,
+        pattern = "^[A-Za-z0-9_-]+$",
+        example = "eyJ0cyI6IjIwMjYtMTEtMjRUMDA6MDA6MDBaIiwiaWQiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAifQ"
+    )]
     pub cursor: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]
@@ -183,9 +190,13 @@ pub(super) async fn list_of(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RedeliverRange {
-    /// Made at or after (RFC 3339); absent: since the first.
+    /// Made at or after this instant (RFC 3339, years 1970 to 9000 in UTC); absent: since
+    /// the first.
+    #[schema(format = DateTime, pattern = r"^(19[7-9][0-9]|[2-8][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$", example = "2026-11-01T00:00:00Z")]
     pub from: Option<String>,
-    /// Made before (RFC 3339); absent: until now.
+    /// Made before this instant (RFC 3339, years 1970 to 9000 in UTC), after `from`;
+    /// absent: until now.
+    #[schema(format = DateTime, pattern = r"^(19[7-9][0-9]|[2-8][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$", example = "2026-12-01T00:00:00Z")]
     pub to: Option<String>,
 }
 

@@ -83,8 +83,13 @@ impl From<EndpointRow> for PostbackView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct CreatePostback {
-    /// The URL template (https; http only where the operator allows it).
-    #[schema(pattern = "^https?://")]
+    /// The URL template (https; http only where the operator allows it), up to 2048
+    /// characters, a public address once its macros are filled (the pattern describes https with a host name: http where the operator allows it, and a
+    /// public IP address, are taken too).
+    #[schema(
+        max_length = 2048,
+        pattern = r#"^https://([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][!-~]*)?$"#
+    )]
     pub url: String,
     /// An offer you joined; absent or null: all your offers without a postback of their own.
     pub offer_id: Option<OfferId>,
@@ -97,8 +102,11 @@ pub(super) struct CreatePostback {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct UpdatePostback {
-    /// A new URL template.
-    #[schema(pattern = "^https?://")]
+    /// A new URL template, as for a new postback.
+    #[schema(
+        max_length = 2048,
+        pattern = r#"^https://([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][!-~]*)?$"#
+    )]
     pub url: Option<String>,
     /// Fire on reversals too.
     pub on_reversal: Option<bool>,
@@ -121,7 +129,12 @@ pub(super) struct PostbackPage {
 pub(super) struct PostbackQuery {
     /// Only enabled (true) or disabled (false) ones.
     pub enabled: Option<bool>,
-    /// From `next_cursor`.
+    /// From `next_cursor`, as it was given (any other text is refused).
+    #[param(
+        min_length = 1,
+        pattern = "^[A-Za-z0-9_-]+$",
+        example = "eyJpZCI6MTAwfQ"
+    )]
     pub cursor: Option<String>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]

@@ -9,6 +9,7 @@ import { api, call, type Schemas } from "../client";
 
 type OfferStatus = Schemas["OfferStatus"];
 type OfferInput = Schemas["OfferInput"];
+type NewOffer = Schemas["NewOffer"];
 
 export const offerKeys = {
   all: ["offers"] as const,
@@ -68,7 +69,8 @@ export function useOfferHistory(id: number) {
 export function useCreateOffer() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: OfferInput) => call(api.POST("/v1/offers", { body })),
+    // The form's body as it is: the API names a required field left empty (NewOffer).
+    mutationFn: (body: OfferInput) => call(api.POST("/v1/offers", { body: body as NewOffer })),
     onSuccess: (offer) => {
       qc.setQueryData(offerKeys.one(offer.id), offer);
       return qc.invalidateQueries({ queryKey: offerKeys.all });

@@ -132,7 +132,8 @@ export function formToBody(f: OfferForm): OfferInput {
     payout_model: f.payout_model,
     payout_amount: fixed ? textOrNull(f.payout_amount) : null,
     payout_percent: fixed ? null : textOrNull(f.payout_percent),
-    currency: f.currency.trim().toUpperCase(),
+    // As typed: the API names a code it does not know.
+    currency: f.currency.trim().toUpperCase() as OfferInput["currency"],
     daily_cap: intOrNull(f.daily_cap),
     total_cap: intOrNull(f.total_cap),
     geo_allow: [...f.geo_allow],
