@@ -350,6 +350,12 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
     )
 }
 
+/// Whether Postgres ended the statement to break a deadlock (SQLSTATE 40P01): running the
+/// transaction again is the cure.
+pub fn is_deadlock(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("40P01"))
+}
+
 /// Whether a database error is a unique-constraint violation (of `constraint`, if given).
 pub fn is_unique_violation(e: &sqlx::Error, constraint: Option<&str>) -> bool {
     match e {

@@ -255,3 +255,67 @@ async fn postbacks_belong_to_promoters() {
         .expect("request");
     problem(resp, 404, "not_found").await;
 }
+
+#[tokio::test]
+async fn a_delete_that_meets_the_sender_settling_in_a_deadlock_runs_again() {
+    let m = market(json!({})).await;
+    let app = &m.app;
+    let rx = Receiver::start().await;
+    let created: Value = app
+        .post("/v1/promoter-postbacks")
+        .bearer_auth(&m.promoter.token)
+        .json(&json!({"url": rx.url("/x")}))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("an id in {created}"));
+    sqlx::query(
+        "INSERT INTO webhook_messages (id, endpoint_id, event_type, body, next_attempt_at)
+         VALUES (gen_random_uuid(), $1, 'conversion.updated', 'https://example.com/',
+                 now() + interval '1 hour')",
+    )
+    .bind(id)
+    .execute(&app.db)
+    .await
+    .expect("a message");
+    // The sender settling an attempt: its message first, then its endpoint.
+    let mut settling = app.db.begin().await.expect("begin");
+    sqlx::query("UPDATE webhook_messages SET last_status = 500 WHERE endpoint_id = $1")
+        .bind(id)
+        .execute(&mut *settling)
+        .await
+        .expect("the message locked");
+    let settle = async {
+        // Once the delete waits on the message, the endpoint's update closes the circle.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let updated =
+            sqlx::query("UPDATE webhook_endpoints SET failing_since = now() WHERE id = $1")
+                .bind(id)
+                .execute(&mut *settling)
+                .await;
+        match updated {
+            Ok(_) => settling.commit().await.expect("commit"),
+            Err(_) => settling.rollback().await.expect("rollback"),
+        }
+    };
+    let delete = async {
+        app.delete(&format!("/v1/promoter-postbacks/{id}"))
+            .bearer_auth(&m.promoter.token)
+            .send()
+            .await
+            .expect("request")
+    };
+    let (resp, ()) = tokio::join!(delete, settle);
+    assert_eq!(resp.status(), 204, "{:?}", resp.text().await);
+    let left = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM webhook_endpoints WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(left, 0);
+}

@@ -281,6 +281,11 @@ pub(crate) async fn update(
 }
 
 /// Deletes an endpoint with its messages and their attempts; whether there was one.
+///
+/// The delete locks the endpoint and then, by cascade, its messages, while the sender settles
+/// an attempt by locking its messages and then the endpoint: when the two meet, Postgres ends
+/// one of them to break the deadlock. The delete then runs again (the sender's settlement, if
+/// it was the one ended, is retried by its lease).
 pub(crate) async fn delete(
     db: &PgPool,
     tenant: Tenant,
@@ -288,19 +293,25 @@ pub(crate) async fn delete(
     id: i64,
 ) -> Result<bool, sqlx::Error> {
     let (admin, advertiser, promoter) = owner(tenant);
-    Ok(sqlx::query!(
-        "DELETE FROM webhook_endpoints
-         WHERE id = $1 AND kind = $2 AND ($3 OR advertiser_id = $4 OR promoter_id = $5)",
-        id,
-        kind.as_str(),
-        admin,
-        advertiser,
-        promoter,
-    )
-    .execute(db)
-    .await?
-    .rows_affected()
-        == 1)
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let deleted = sqlx::query!(
+            "DELETE FROM webhook_endpoints
+             WHERE id = $1 AND kind = $2 AND ($3 OR advertiser_id = $4 OR promoter_id = $5)",
+            id,
+            kind.as_str(),
+            admin,
+            advertiser,
+            promoter,
+        )
+        .execute(db)
+        .await;
+        match deleted {
+            Err(e) if tries < 3 && crate::kernel::error::is_deadlock(&e) => continue,
+            deleted => return Ok(deleted?.rows_affected() == 1),
+        }
+    }
 }
 
 /// Gives a webhook a new secret (returned once); the current one keeps signing beside it
