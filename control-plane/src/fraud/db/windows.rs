@@ -90,7 +90,8 @@ pub(crate) async fn count(
     let (ips, los, his) = span_columns(read);
     // The added rows in key order, so two batches never wait on each other in a circle. The
     // spans are read as the table was before this statement: the rows added come from
-    // RETURNING, and win.
+    // RETURNING, and win. Each span is an index range scan (`OFFSET 0` keeps the subquery
+    // apart): knowing a hundred spans, the planner would rather hash the whole table.
     let rows = sqlx::query!(
         r#"WITH added AS (
                INSERT INTO flood_counts (ip, minute, clicks)
@@ -104,7 +105,9 @@ pub(crate) async fn count(
                  UNION ALL
                  SELECT f.ip, f.minute, f.clicks, false
                  FROM UNNEST($4::inet[], $5::timestamptz[], $6::timestamptz[]) AS r(ip, lo, hi)
-                 JOIN flood_counts f ON f.ip = r.ip AND f.minute >= r.lo AND f.minute <= r.hi) c"#,
+                 CROSS JOIN LATERAL (
+                     SELECT * FROM flood_counts f
+                     WHERE f.ip = r.ip AND f.minute >= r.lo AND f.minute <= r.hi OFFSET 0) f) c"#,
         &add_ips,
         &add_minutes,
         &add_clicks,
@@ -150,7 +153,9 @@ pub(crate) async fn counts_now(
     Ok(sqlx::query!(
         r#"SELECT f.ip AS "ip: IpNet", f.minute, f.clicks::int8 AS "clicks!"
            FROM UNNEST($1::inet[], $2::timestamptz[], $3::timestamptz[]) AS r(ip, lo, hi)
-           JOIN flood_counts f ON f.ip = r.ip AND f.minute >= r.lo AND f.minute <= r.hi"#,
+           CROSS JOIN LATERAL (
+               SELECT * FROM flood_counts f
+               WHERE f.ip = r.ip AND f.minute >= r.lo AND f.minute <= r.hi OFFSET 0) f"#,
         &ips,
         &los,
         &his,
@@ -203,7 +208,9 @@ pub(crate) async fn stored_in(
     let ips: Vec<String> = spans.iter().map(|s| s.0.to_string()).collect();
     let los: Vec<OffsetDateTime> = spans.iter().map(|s| s.1).collect();
     let his: Vec<OffsetDateTime> = spans.iter().map(|s| s.2).collect();
-    // The overall bounds let Postgres look in the partitions that can hold them only.
+    // The overall bounds let Postgres look in the partitions that can hold them only; each
+    // span is an index range scan (`OFFSET 0` keeps the subquery apart, or the planner may
+    // hash a whole partition).
     sqlx::query_as!(
         StoredClick,
         r#"SELECT c.id AS "id: ClickId", c.ts, c.offer_id AS "offer_id: OfferId",
@@ -211,8 +218,11 @@ pub(crate) async fn stored_in(
             c.advertiser_id AS "advertiser_id: AdvertiserId", c.ip AS "ip!: IpNet",
             c.user_agent, c.fraud, c.is_unique, c.country, c.sub1
          FROM UNNEST($1::text[], $2::timestamptz[], $3::timestamptz[]) AS k(ip, lo, hi)
-         JOIN clicks c ON c.ip = k.ip::inet AND c.ts >= k.lo AND c.ts <= k.hi
-         WHERE c.verdict = 'ok' AND NOT c.test AND c.ts >= $4 AND c.ts <= $5"#,
+         CROSS JOIN LATERAL (
+             SELECT * FROM clicks c
+             WHERE c.ip = k.ip::inet AND c.ts >= k.lo AND c.ts <= k.hi
+               AND c.verdict = 'ok' AND NOT c.test AND c.ts >= $4 AND c.ts <= $5
+             OFFSET 0) c"#,
         &ips,
         &los,
         &his,
