@@ -488,9 +488,10 @@ fn rows(
                 target: "≥ 0.9× without scoring".to_owned(),
                 met: ratio >= 0.9,
                 how: format!(
-                    "the HTTP path as in ingest-http, once with scoring on (ranges in memory, the flood \
-                     windows of each batch's IPs read under a lock per IP, suspended promoters) and once \
-                     with it off; {data}"
+                    "the HTTP path as in ingest-http, once with scoring on (ranges in memory, each \
+                     batch's clicks counted per IP and minute, the windows of IPs that can pass a \
+                     limit read under an exclusive lock per IP, suspended promoters) and once with it \
+                     off; {data}"
                 ),
                 notes: None,
                 extra: serde_json::Map::new(),
