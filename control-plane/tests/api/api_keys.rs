@@ -566,4 +566,27 @@ async fn a_key_with_networks_works_from_them_only() {
         200,
         "the refused changes changed nothing"
     );
+
+    // A revoked key's networks no longer change.
+    let revoked = app
+        .delete(&path)
+        .bearer_auth(&adv.token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(revoked.status(), 204);
+    let late = app
+        .patch(&path)
+        .bearer_auth(&adv.token)
+        .json(&json!({"ip_allow": ["10.0.0.0/8"]}))
+        .send()
+        .await
+        .expect("request");
+    problem(late, 409, "key_revoked").await;
+    let events: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM domain_events WHERE kind = 'api_key.updated'")
+            .fetch_one(&app.db)
+            .await
+            .expect("events");
+    assert_eq!(events, 1, "nothing recorded for the refused change");
 }

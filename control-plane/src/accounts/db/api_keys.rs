@@ -207,29 +207,50 @@ pub(crate) async fn rotate(
     Ok(Some((new, key)))
 }
 
-/// Replaces the networks one of the user's keys may be used from; the key, or `None` if the
-/// user has no such key.
+/// What changing a key's networks found.
+#[derive(Debug)]
+pub(crate) enum IpAllowChange {
+    /// Changed: the key now.
+    Changed(Box<ApiKeyRow>),
+    /// The key is revoked: nothing changed.
+    Revoked,
+    /// The user has no such key.
+    Missing,
+}
+
+/// Sets the networks one of the user's keys may be used from (not a revoked one's).
 pub(crate) async fn set_ip_allow(
     pool: &PgPool,
     user_id: UserId,
     id: ApiKeyId,
     ip_allow: &[String],
-) -> sqlx::Result<Option<ApiKeyRow>> {
+) -> sqlx::Result<IpAllowChange> {
     let mut tx = pool.begin().await?;
-    let row = key_row!(
-        "UPDATE api_keys SET ip_allow = $3 WHERE id = $1 AND user_id = $2 RETURNING",
-        "",
+    let Some(current) = key_row!(
+        "SELECT",
+        "FROM api_keys WHERE id = $1 AND user_id = $2 FOR UPDATE",
         id.0,
-        user_id.0,
-        ip_allow
+        user_id.0
     )
     .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(row) = &row {
-        record(&mut tx, EventKind::ApiKeyUpdated, row, None).await?;
+    .await?
+    else {
+        return Ok(IpAllowChange::Missing);
+    };
+    if current.revoked_at.is_some() {
+        return Ok(IpAllowChange::Revoked);
     }
+    let row = key_row!(
+        "UPDATE api_keys SET ip_allow = $2 WHERE id = $1 RETURNING",
+        "",
+        id.0,
+        ip_allow
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    record(&mut tx, EventKind::ApiKeyUpdated, &row, None).await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(IpAllowChange::Changed(Box::new(row)))
 }
 
 /// Revokes one of the user's keys at once; false if there is no such key.

@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::accounts::Scope;
-use crate::accounts::db::api_keys::{self, ApiKeyRow, RotateError};
+use crate::accounts::db::api_keys::{self, ApiKeyRow, IpAllowChange, RotateError};
 use crate::http::extract::{Auth, Json, Path};
 use crate::kernel::error::{ApiError, FieldError};
 use crate::kernel::{ApiKeyId, Mode, ip_allow, text};
@@ -289,6 +289,7 @@ pub(super) async fn rotate(
 #[utoipa::path(patch, path = "/v1/api-keys/{id}", tag = "api-keys", request_body = UpdateKey,
     params(("id" = Uuid, Path)), security(("bearer" = [])),
     responses((status = 200, body = KeyView), (status = 404, description = "not_found"),
+              (status = 409, description = "key_revoked"),
               (status = 422, description = "validation_failed")))]
 pub(super) async fn update(
     State(state): State<AppState>,
@@ -302,10 +303,14 @@ pub(super) async fn update(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let row = api_keys::set_ip_allow(&state.db, principal.user_id, id, &allow.entries())
-        .await?
-        .ok_or(ApiError::NotFound("API key"))?;
-    Ok(axum::Json(row.into()))
+    match api_keys::set_ip_allow(&state.db, principal.user_id, id, &allow.entries()).await? {
+        IpAllowChange::Changed(row) => Ok(axum::Json((*row).into())),
+        IpAllowChange::Revoked => Err(ApiError::conflict(
+            "key_revoked",
+            "this key is revoked and can no longer be used: create a new key",
+        )),
+        IpAllowChange::Missing => Err(ApiError::NotFound("API key")),
+    }
 }
 
 /// Revokes a key at once.
