@@ -232,6 +232,16 @@ impl GuardedResolver {
         }
         Ok(allowed)
     }
+
+    /// The refusal of `host` if, as far as an answer within `limit` tells, it resolves now
+    /// only to addresses webhooks may not reach. A name that does not resolve, or not in time,
+    /// is not refused: the sender checks it again at every connection.
+    pub async fn refusal_now(&self, host: &str, limit: std::time::Duration) -> Option<Refused> {
+        match tokio::time::timeout(limit, self.resolve_host(host)).await {
+            Ok(Err(refused @ Refused::Resolved { .. })) => Some(refused),
+            _ => None,
+        }
+    }
 }
 
 impl Resolve for GuardedResolver {
@@ -431,5 +441,34 @@ mod tests {
             resolver.resolve_host("nowhere.test").await,
             Err(Refused::Unresolved { .. })
         ));
+    }
+
+    /// A resolver that never answers.
+    struct Silent;
+
+    impl Lookup for Silent {
+        fn lookup(
+            &self,
+            _host: String,
+        ) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>> {
+            Box::pin(std::future::pending())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_name_checked_now_is_refused_only_for_an_answer_in_time() {
+        let limit = std::time::Duration::from_millis(50);
+        let silent = GuardedResolver::new(Arc::new(Guard::default()), Arc::new(Silent));
+        assert!(
+            silent.refusal_now("slow.test", limit).await.is_none(),
+            "a resolver that does not answer in time refuses nothing"
+        );
+        let answers = HashMap::from([("inside.test".to_owned(), vec![vec![ip("10.1.2.3")]])]);
+        let fake = GuardedResolver::new(
+            Arc::new(Guard::default()),
+            Arc::new(Fake(Mutex::new(answers))),
+        );
+        assert!(fake.refusal_now("inside.test", limit).await.is_some());
+        assert!(fake.refusal_now("nowhere.test", limit).await.is_none());
     }
 }

@@ -5324,6 +5324,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description key_revoked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description validation_failed */
             422: {
                 headers: {

@@ -32,7 +32,7 @@ use crate::app::startup::AppState;
 use crate::http::extract::{Auth, Json};
 use crate::kernel::error::{ApiError, FieldError};
 use crate::kernel::{Tenant, UserId};
-use crate::webhooks::guard::{GuardedResolver, Refused, SystemLookup};
+use crate::webhooks::guard::{GuardedResolver, SystemLookup};
 
 /// A provider to store.
 #[derive(Deserialize, ToSchema)]
@@ -118,7 +118,11 @@ async fn check_base_url(state: &AppState, url: &str) -> Result<(), FieldError> {
     }
     if let Some(url::Host::Domain(host)) = parsed.host() {
         let resolver = GuardedResolver::new(Arc::new(guard.clone()), Arc::new(SystemLookup));
-        if let Err(refused @ Refused::Resolved { .. }) = resolver.resolve_host(host).await {
+        // A name that does not resolve now, or not in time, is checked again at every call.
+        if let Some(refused) = resolver
+            .refusal_now(host, std::time::Duration::from_secs(2))
+            .await
+        {
             return Err(FieldError::new("base_url", refused.to_string()));
         }
     }
