@@ -35,8 +35,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// Redis calls on the request path (rate limits, live counters).
     pub redis_guard: Arc<crate::app::redis_guard::RedisGuard>,
-    /// The imported fraud ranges, as of the latest import this instance has seen.
-    pub fraud_ranges: Arc<crate::fraud::RangeCache>,
+    /// What fraud scoring holds in memory (the imported ranges, the suspended promoters).
+    pub fraud_scoring: Arc<crate::fraud::ScoringCache>,
     /// Wakes the webhook sender when messages were made or became due.
     pub webhook_wake: Arc<tokio::sync::Notify>,
     /// Wakes the leaderboard syncer when points were written.
@@ -109,7 +109,7 @@ impl Application {
                 Duration::from_millis(200),
                 Duration::from_secs(1),
             )),
-            fraud_ranges: Arc::new(crate::fraud::RangeCache::default()),
+            fraud_scoring: Arc::new(crate::fraud::ScoringCache::default()),
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
             leaderboard_wake: Arc::new(tokio::sync::Notify::new()),
             settings: Arc::new(settings),

@@ -1,48 +1,74 @@
-//! The imported ranges as this instance holds them: loaded from Postgres at first use and
-//! again whenever a newer import has committed (every batch asks, with one small query), so
-//! every control plane sees an import from its next batch on.
+//! What click scoring holds in memory on this instance: the imported ranges and the
+//! suspended promoters, loaded from Postgres at first use and again whenever their version
+//! (`fraud_state`) moved. Ingest reads the version with every batch, in the statement that
+//! counts the batch's clicks, so every control plane sees an import or a suspension from its
+//! next batch on.
 
+use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
 use sqlx::PgPool;
 
-use crate::fraud::db::ranges as stored;
+use crate::fraud::db::state;
 use crate::fraud::ranges::RangeSet;
+use crate::kernel::PromoterId;
 
-/// The ranges in memory, swapped whole when a new import is seen.
+/// What scoring holds, as of one version.
 #[derive(Debug, Default)]
-pub struct RangeCache {
-    current: RwLock<Arc<RangeSet>>,
-    /// Serialises reloads, so a new import is loaded once however many batches see it.
+pub struct Held {
+    /// The version it was loaded at.
+    pub version: i64,
+    /// The imported ranges.
+    pub ranges: Arc<RangeSet>,
+    /// The suspended promoters.
+    pub suspended: Arc<HashSet<PromoterId>>,
+}
+
+/// The held state (none before the first load), swapped whole when a new version is seen.
+#[derive(Debug, Default)]
+pub struct ScoringCache {
+    current: RwLock<Option<Arc<Held>>>,
+    /// Serialises reloads, so a new version is loaded once however many batches see it.
     reload: tokio::sync::Mutex<()>,
 }
 
-impl RangeCache {
-    /// The ranges as of the latest committed import.
-    pub async fn fresh(&self, pool: &PgPool) -> sqlx::Result<Arc<RangeSet>> {
-        let latest = stored::generation(pool).await?;
-        let held = self.held();
-        if held.generation == latest {
+impl ScoringCache {
+    /// The state as of the version committed now (one small query, and a load when it moved).
+    pub async fn fresh(&self, pool: &PgPool) -> sqlx::Result<Arc<Held>> {
+        let version = state::version(pool).await?;
+        self.at(pool, version).await
+    }
+
+    /// The state as of `version` or later, `version` having been read from Postgres.
+    pub async fn at(&self, pool: &PgPool, version: i64) -> sqlx::Result<Arc<Held>> {
+        let current = |cache: &Self| cache.held().filter(|h| h.version >= version);
+        if let Some(held) = current(self) {
             return Ok(held);
         }
         let _one = self.reload.lock().await;
-        let held = self.held();
-        if held.generation == latest {
+        if let Some(held) = current(self) {
             return Ok(held);
         }
-        let loaded = Arc::new(stored::load(pool).await?);
+        let loaded = state::load(pool).await?;
         tracing::info!(
-            generation = loaded.generation,
-            datacenter = ?loaded.datacenter.intervals(),
-            vpn = ?loaded.vpn.intervals(),
-            "fraud ranges loaded"
+            version = loaded.version,
+            ranges = loaded.ranges.generation,
+            datacenter = ?loaded.ranges.datacenter.intervals(),
+            vpn = ?loaded.ranges.vpn.intervals(),
+            suspended = loaded.suspended.len(),
+            "fraud scoring state loaded"
         );
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = loaded.clone();
+        let loaded = Arc::new(Held {
+            version: loaded.version,
+            ranges: Arc::new(loaded.ranges),
+            suspended: Arc::new(loaded.suspended),
+        });
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(loaded.clone());
         Ok(loaded)
     }
 
-    /// The ranges held now, without asking Postgres.
-    pub fn held(&self) -> Arc<RangeSet> {
+    /// The state held now (none before the first load), without asking Postgres.
+    pub fn held(&self) -> Option<Arc<Held>> {
         self.current
             .read()
             .unwrap_or_else(|p| p.into_inner())

@@ -14,11 +14,11 @@ mod ranges;
 pub mod rules;
 mod scoring;
 
-pub use cache::RangeCache;
+pub use cache::{Held, ScoringCache};
 pub use db::ranges::{
     ImportRecord, Imported, KindSummary, import as import_ranges, list as list_ranges,
 };
-pub use db::suspensions::{is_suspended, suspended_among};
+pub use db::suspensions::is_suspended;
 pub use http::router;
 pub use jobs::forget_old_counts;
 pub use ranges::{
@@ -27,5 +27,5 @@ pub use ranges::{
 };
 pub use rules::{FloodLimits, Reason};
 pub use scoring::{
-    NewClick, Restamped, Scored, Scoring, Windows, count_windows, lock_windows, score_clicks,
+    NewClick, Restamped, Scored, Scoring, Windows, lock_windows, prepare, score_clicks,
 };

@@ -1,5 +1,5 @@
 //! Click scoring at ingest (DESIGN §11), one batch at a time and without a query per click:
-//! the IP ranges are in memory; suspended promoters are one query; the flood windows are
+//! the IP ranges and the suspended promoters are in memory; the flood windows are
 //! exact, whatever order clicks arrive in and whichever control plane takes them.
 //!
 //! A flood flag depends on the clicks before a click in its window, and clicks arrive in any
@@ -10,15 +10,15 @@
 //!
 //! Most IPs never come near a limit, and reading their windows under an exclusive lock would
 //! make batches that share one wait on each other for nothing. So before its transaction a
-//! batch counts its clicks per IP and minute ([`count_windows`], committed at once, so
+//! batch counts its clicks per IP and minute ([`prepare`], committed at once, so
 //! batches in flight see each other) and reads the counts around each click: an IP is *hot*
 //! when the clicks counted within a window either side of one of its clicks could pass the
 //! smaller limit, or when those minutes are not all counted (old enough to be forgotten, or
 //! from before counting began: after a crash, which empties the unlogged counts); *cold*
 //! otherwise.
 //! [`lock_windows`] locks hot IPs exclusively and cold ones shared, then reads the counts of
-//! the cold ones again: one that turned hot meanwhile (a batch in flight counted clicks near
-//! it) is locked again, exclusively. Scoring then reads the stored windows of hot IPs only.
+//! the cold ones again: if one turned hot meanwhile (a batch in flight counted clicks near
+//! it), the transaction starts again and locks it exclusively. Scoring then reads the stored windows of hot IPs only.
 //!
 //! Why a cold IP needs no window: if at most `limit` clicks are counted within a window
 //! either side of a new click, no window holding that click can pass the limit, so the click
@@ -28,13 +28,16 @@
 //! is in this batch's second read. Counts only ever over-count (a redelivery counts again),
 //! which only makes more IPs hot.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 use sqlx::{PgPool, Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
 
-use crate::fraud::db::{suspensions, windows};
+use std::sync::Arc;
+
+use crate::fraud::cache::{Held, ScoringCache};
+use crate::fraud::db::windows;
 use crate::fraud::ranges::RangeSet;
 use crate::fraud::rules::{self, FloodLimits, Reason, Timed};
 use crate::kernel::{AdvertiserId, ClickId, OfferId, PromoterId};
@@ -99,8 +102,8 @@ pub struct Scored {
 pub struct Scoring {
     /// The flood windows.
     pub limits: FloodLimits,
-    /// The imported ranges.
-    pub ranges: std::sync::Arc<RangeSet>,
+    /// The imported ranges and the suspended promoters.
+    pub held: Arc<Held>,
 }
 
 /// How long the flood counts of a minute are kept: clicks later than this (a queue's retries
@@ -191,14 +194,16 @@ impl Windows {
     }
 }
 
-/// Counts a batch's ok clicks (IP and time; test clicks and clicks without an IP are in no
-/// window) in the flood counts, committed at once, and tells hot IPs from cold ones. Call it
-/// before the batch's transaction.
-pub async fn count_windows(
+/// Prepares a batch's scoring before its transaction: counts its ok clicks (IP and time; test
+/// clicks and clicks without an IP are in no window) in the flood counts, committed at once,
+/// tells hot IPs from cold ones, and takes what scoring holds in memory (reloaded when its
+/// version, read by the same statement, moved).
+pub async fn prepare(
     pool: &PgPool,
-    limits: &FloodLimits,
+    cache: &ScoringCache,
+    limits: FloodLimits,
     clicks: impl IntoIterator<Item = (IpAddr, OffsetDateTime)>,
-) -> sqlx::Result<Windows> {
+) -> sqlx::Result<(Scoring, Windows)> {
     let mut windows = Windows {
         ips: BTreeMap::new(),
         limit: limits.per_visitor.min(limits.per_ip) as i64,
@@ -214,11 +219,13 @@ pub async fn count_windows(
             .push(minutes_around(ts, limits.window));
     }
     if add.is_empty() {
-        return Ok(windows);
+        let held = cache.fresh(pool).await?;
+        return Ok((Scoring { limits, held }, windows));
     }
     let add: Vec<(IpAddr, OffsetDateTime, i32)> =
         add.into_iter().map(|((ip, m), n)| (ip, m, n)).collect();
     let counted = windows::count(pool, &add, &windows.spans(false)).await?;
+    let held = cache.at(pool, counted.version).await?;
     // Minutes old enough to be forgotten, or from before counting began, are not all counted.
     let trusted_from = match counted.since {
         Some(since) => since.max(counted.now - COUNT_HORIZON),
@@ -228,33 +235,26 @@ pub async fn count_windows(
         w.hot = w.around.iter().flatten().any(|m| *m < trusted_from);
     }
     windows.heat_up(&counted.counts);
-    Ok(windows)
+    Ok((Scoring { limits, held }, windows))
 }
 
 /// Takes the flood-window locks of a batch's IPs until the transaction ends: exclusive for
-/// hot IPs, shared for cold ones whose counts still say cold once the lock is held (an IP
-/// that turned hot is locked again, exclusively). Call it before reading which of the clicks
-/// are stored already, so a concurrent delivery of the same clicks is seen whole.
+/// hot IPs, shared for cold ones, then reads the counts of the cold ones again. Answers
+/// whether they all still say cold. If not, the IPs that turned hot (a batch in flight counted
+/// clicks near them) are marked so: roll the transaction back (which lets go of the locks)
+/// and call this again in a new one. Call it before reading which of the clicks are stored
+/// already, so a concurrent delivery of the same clicks is seen whole.
 pub async fn lock_windows(
     tx: &mut Transaction<'_, Postgres>,
     windows: &mut Windows,
-) -> sqlx::Result<()> {
-    loop {
-        // A savepoint: rolling back to it lets go of the locks taken since.
-        let mut locking = sqlx::Connection::begin(&mut **tx).await?;
-        windows::lock(&mut locking, windows.ips.iter().map(|(ip, w)| (*ip, w.hot))).await?;
-        let cold = windows.spans(true);
-        if cold.is_empty() {
-            locking.commit().await?;
-            return Ok(());
-        }
-        let counts = windows::counts_now(&mut locking, &cold).await?;
-        if windows.heat_up(&counts) == 0 {
-            locking.commit().await?;
-            return Ok(());
-        }
-        locking.rollback().await?;
+) -> sqlx::Result<bool> {
+    windows::lock(tx, windows.ips.iter().map(|(ip, w)| (*ip, w.hot))).await?;
+    let cold = windows.spans(true);
+    if cold.is_empty() {
+        return Ok(true);
     }
+    let counts = windows::counts_now(tx, &cold).await?;
+    Ok(windows.heat_up(&counts) == 0)
 }
 
 /// Forgets the flood counts of minutes past [`COUNT_HORIZON`] (with a margin for clocks);
@@ -305,16 +305,10 @@ pub async fn score_clicks(
     if clicks.is_empty() {
         return Ok(out);
     }
-    let promoters: Vec<PromoterId> = clicks
-        .iter()
-        .map(|c| c.promoter_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let suspended = suspensions::suspended_among(&mut **tx, &promoters).await?;
+    let held = &scoring.held;
     let mut reasons: Vec<Vec<Reason>> = clicks
         .iter()
-        .map(|c| own_reasons(c, &scoring.ranges, suspended.contains(&c.promoter_id)))
+        .map(|c| own_reasons(c, &held.ranges, held.suspended.contains(&c.promoter_id)))
         .collect();
 
     // Each hot IP's window bounds: a click's flags depend on the window before it, and it can

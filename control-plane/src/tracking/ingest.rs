@@ -203,15 +203,6 @@ async fn ingest_once(
     clicks.sort_by_key(|c| c.id);
     conversions_in.sort_by_key(|c| c.id);
 
-    let scoring = if state.settings.fraud.scoring {
-        Some(Scoring {
-            limits: state.settings.fraud.flood,
-            ranges: state.fraud_ranges.fresh(&state.db).await?,
-        })
-    } else {
-        None
-    };
-
     // Clicks on links signed with a test key are sandbox traffic (DESIGN §16).
     let test_kids: HashSet<i64> = if clicks.is_empty() {
         HashSet::new()
@@ -230,27 +221,43 @@ async fn ingest_once(
 
     // The flood counts of the batch's ok clicks, committed before its transaction so that
     // batches in flight see each other (fraud::scoring).
-    let mut windows = match &scoring {
-        Some(scoring) => Some(
-            fraud::count_windows(
+    let mut scoring = if state.settings.fraud.scoring {
+        Some(
+            fraud::prepare(
                 &state.db,
-                &scoring.limits,
+                &state.fraud_scoring,
+                state.settings.fraud.flood,
                 clicks
                     .iter()
                     .filter(|c| c.verdict.is_counted() && !test_kids.contains(&(c.kid as i64)))
                     .filter_map(|c| Some((c.ip?, event_time(c.ts)))),
             )
             .await?,
-        ),
-        None => None,
+        )
+    } else {
+        None
     };
 
-    let mut tx = state.db.begin().await?;
+    // The flood-window locks first, before anything reads what is stored: a delivery of the
+    // same IPs' clicks that holds them exclusively commits first, and its clicks are then
+    // found stored. An IP that turned hot since it was counted is locked again, exclusively,
+    // in a new transaction (rolling back lets go of the locks taken).
+    let mut tx = loop {
+        let mut tx = state.db.begin().await?;
+        let held = match scoring.as_mut() {
+            Some((_, windows)) => fraud::lock_windows(&mut tx, windows).await?,
+            None => true,
+        };
+        if held {
+            break tx;
+        }
+        tx.rollback().await?;
+    };
     if !dead.is_empty() {
         store_dead_letters(&mut tx, source, &dead).await?;
         report.dead_lettered = dead.len();
     }
-    let scorer = scoring.as_ref().zip(windows.as_mut());
+    let scorer = scoring.as_ref().map(|(s, w)| (s, w));
     let (new_clicks, newly_blocked) = store_clicks(&mut tx, &clicks, &test_kids, scorer).await?;
     report.stored += new_clicks.len();
     report.duplicates += clicks.len() - new_clicks.len();
@@ -431,8 +438,9 @@ async fn owners_of(
 }
 
 /// Stores new clicks with their fraud reasons, uniqueness and rollups, and records their
-/// `click.stored` event; returns the ids stored now, and the stored clicks they blocked. A click already stored (a redelivery) is
-/// left as it is: its reasons, uniqueness and counts were settled when it was first stored
+/// `click.stored` event, the flood-window locks of their IPs held (`fraud::lock_windows`);
+/// returns the ids stored now, and the stored clicks they blocked. A click already stored (a
+/// redelivery) is left as it is: its reasons, uniqueness and counts were settled when it was first stored
 /// (or since, by the clicks of its flood windows: `rescore`). Test clicks (their kid is in
 /// `test_kids`) are stored marked `test` and nothing else: no scoring, no uniqueness, no
 /// rollups, no event.
@@ -440,21 +448,12 @@ async fn store_clicks(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     clicks: &[ClickEvent],
     test_kids: &HashSet<i64>,
-    scoring: Option<(&Scoring, &mut Windows)>,
+    scoring: Option<(&Scoring, &Windows)>,
 ) -> Result<(Vec<ClickId>, Vec<ClickId>), IngestError> {
     if clicks.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
     let is_test = |c: &ClickEvent| test_kids.contains(&(c.kid as i64));
-    let scoring = match scoring {
-        Some((scoring, windows)) => {
-            // Before reading what is stored: a delivery of the same IPs' clicks that holds
-            // the locks exclusively commits first, and its clicks are then found stored.
-            fraud::lock_windows(tx, windows).await?;
-            Some((scoring, &*windows))
-        }
-        None => None,
-    };
     let mut owners = owners_of(tx, clicks.iter().map(offer_of)).await?;
     let all_ids: Vec<Uuid> = clicks.iter().map(|c| c.id).collect();
     let (earliest, latest) = clicks.iter().map(|c| event_time(c.ts)).fold(

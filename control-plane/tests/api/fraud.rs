@@ -96,12 +96,17 @@ async fn import_ranges(db: &sqlx::PgPool) {
     }
 }
 
+/// Suspends `promoter` as the admin's suspension does: the state, and the version that tells
+/// every control plane to load the suspended promoters again.
 async fn suspend(db: &sqlx::PgPool, promoter: i64) {
-    sqlx::query("UPDATE users SET suspended_at = now(), suspended_reason = 'test' WHERE id = $1")
-        .bind(promoter)
-        .execute(db)
-        .await
-        .expect("suspended");
+    sqlx::query(
+        "WITH moved AS (UPDATE fraud_state SET version = version + 1)
+         UPDATE users SET suspended_at = now(), suspended_reason = 'test' WHERE id = $1",
+    )
+    .bind(promoter)
+    .execute(db)
+    .await
+    .expect("suspended");
 }
 
 /// Where a batch goes.
@@ -1176,14 +1181,18 @@ async fn a_batch_that_counts_later_waits_for_a_cold_batch_in_flight_and_sees_its
     // but not committed.
     let five: Vec<Click> = (0..5).map(visitor).collect();
     let limits = app.settings.fraud.flood;
-    let mut windows = fraud::count_windows(&app.db, &limits, five.iter().map(|c| (ip, c.ts)))
+    let cache = fraud::ScoringCache::default();
+    let (_, mut windows) = fraud::prepare(&app.db, &cache, limits, five.iter().map(|c| (ip, c.ts)))
         .await
         .expect("counted");
     assert_eq!(windows.heat(), (0, 1), "five clicks in a window are cold");
     let mut tx = app.db.begin().await.expect("begin");
-    fraud::lock_windows(&mut tx, &mut windows)
-        .await
-        .expect("locked");
+    assert!(
+        fraud::lock_windows(&mut tx, &mut windows)
+            .await
+            .expect("locked"),
+        "still cold under the lock"
+    );
     for c in &five {
         sqlx::query(
             "INSERT INTO clicks (id, ts, offer_id, promoter_id, kid, verdict, ip, user_agent, edge)
@@ -1226,6 +1235,60 @@ async fn a_batch_that_counts_later_waits_for_a_cold_batch_in_flight_and_sees_its
     for c in &five {
         assert!(fraud_of(&app.db, c.id).await.is_empty());
     }
+}
+
+#[tokio::test]
+async fn a_cold_ip_that_a_batch_counted_meanwhile_turns_hot_is_locked_again_exclusively() {
+    use afftok_control_plane::fraud;
+    let m = market(json!({})).await;
+    let app = &m.app;
+    let t0 = start_of_traffic();
+    let ip: std::net::IpAddr = "100.64.22.1".parse().expect("an IP");
+    let three = |from: i64| (from..from + 3).map(move |s| (ip, t0 + Duration::seconds(s)));
+    let limits = app.settings.fraud.flood;
+    let cache = fraud::ScoringCache::default();
+    // Batch A counts three clicks: cold. Batch B counts three more before A takes its locks:
+    // six around them, hot.
+    let (_, mut a) = fraud::prepare(&app.db, &cache, limits, three(0))
+        .await
+        .expect("A counted");
+    assert_eq!(a.heat(), (0, 1));
+    let (_, b) = fraud::prepare(&app.db, &cache, limits, three(3))
+        .await
+        .expect("B counted");
+    assert_eq!(b.heat(), (1, 0));
+    // A reads its counts again under the lock: the IP turned hot, so A starts again.
+    let mut tx = app.db.begin().await.expect("begin");
+    assert!(
+        !fraud::lock_windows(&mut tx, &mut a).await.expect("locked"),
+        "turned hot under the lock"
+    );
+    assert_eq!(a.heat(), (1, 0));
+    tx.rollback().await.expect("lets go of the shared lock");
+    // Now exclusively: a cold batch of the same IP (a click ten minutes on), whose shared lock
+    // waits only for an exclusive one, waits for A.
+    let mut tx = app.db.begin().await.expect("begin");
+    assert!(fraud::lock_windows(&mut tx, &mut a).await.expect("locked"));
+    let later = std::iter::once((ip, t0 + Duration::minutes(10)));
+    let (_, mut c) = fraud::prepare(&app.db, &cache, limits, later)
+        .await
+        .expect("C counted");
+    assert_eq!(c.heat(), (0, 1));
+    let mut other = app.db.begin().await.expect("begin");
+    let waited = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        fraud::lock_windows(&mut other, &mut c),
+    )
+    .await;
+    assert!(waited.is_err(), "C waits for A's exclusive lock");
+    drop(other);
+    tx.commit().await.expect("A commits");
+    let mut again = app.db.begin().await.expect("begin");
+    assert!(
+        fraud::lock_windows(&mut again, &mut c)
+            .await
+            .expect("locked")
+    );
 }
 
 #[tokio::test]

@@ -161,6 +161,10 @@ async fn an_admin_suspends_and_reinstates_a_promoter_with_reasons() {
             .await
             .expect("query")
     );
+    // What ingest holds in memory, loaded before the suspension.
+    let cache = fraud::ScoringCache::default();
+    let held = cache.fresh(&app.db).await.expect("loads");
+    assert!(held.suspended.is_empty());
     let resp = post(
         app,
         &suspend,
@@ -178,22 +182,16 @@ async fn an_admin_suspends_and_reinstates_a_promoter_with_reasons() {
     assert_eq!(done["change"]["actor_id"], m.admin.id);
     assert_eq!(done["change"]["reason"], "Click flooding on offer 1");
 
-    // What ingest asks.
+    // What attribution asks, and what ingest loads again (the suspension moved the version).
     assert!(
         fraud::is_suspended(&app.db, PromoterId(pat.id))
             .await
             .expect("query")
     );
-    let among = fraud::suspended_among(&app.db, &[PromoterId(pat.id), PromoterId(999_999)])
-        .await
-        .expect("query");
-    assert_eq!(among.into_iter().collect::<Vec<_>>(), ids.to_vec());
-    assert!(
-        fraud::suspended_among(&app.db, &[])
-            .await
-            .expect("query")
-            .is_empty()
-    );
+    let suspended = cache.fresh(&app.db).await.expect("reloads");
+    assert!(suspended.version > held.version);
+    let among: Vec<PromoterId> = suspended.suspended.iter().copied().collect();
+    assert_eq!(among, ids.to_vec());
 
     // The state shows where the account is read: the promoter's own, the admins' list.
     let me = app.get_json("/v1/me", &pat.token).await;
@@ -255,6 +253,9 @@ async fn an_admin_suspends_and_reinstates_a_promoter_with_reasons() {
             .await
             .expect("query")
     );
+    let reinstated = cache.fresh(&app.db).await.expect("reloads");
+    assert!(reinstated.version > suspended.version);
+    assert!(reinstated.suspended.is_empty());
     let me = app.get_json("/v1/me", &pat.token).await;
     assert!(me["user"].get("suspended_at").is_none(), "{me}");
 

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use afftok_control_plane::fraud::RangeCache;
+use afftok_control_plane::fraud::ScoringCache;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -237,28 +237,29 @@ async fn fraud_ranges_a_cache_loaded_before_an_import_sees_it() {
     let (url, pool) = database().await;
     let lists = Lists::new();
     let ip = |s: &str| s.parse::<IpAddr>().expect(s);
-    let cache = RangeCache::default();
-    let before = cache.fresh(&pool).await.expect("loads");
+    let cache = ScoringCache::default();
+    let before = cache.fresh(&pool).await.expect("loads").ranges.clone();
     assert_eq!(before.generation, 0);
     assert!(!before.datacenter.contains(ip("203.0.113.9")));
 
     let dc = lists.file("dc.txt", V4);
     let (code, out, err) = import(&url, "datacenter", &[&dc]);
     assert_eq!(code, 0, "{out}{err}");
-    let after = cache.fresh(&pool).await.expect("reloads");
+    let held = cache.fresh(&pool).await.expect("reloads");
+    let after = held.ranges.clone();
     assert_eq!(after.generation, 1);
     assert!(after.datacenter.contains(ip("203.0.113.9")));
     assert!(after.datacenter.contains(ip("10.200.0.1")));
     assert!(!after.vpn.contains(ip("203.0.113.9")));
     assert!(std::sync::Arc::ptr_eq(
-        &after,
+        &held,
         &cache.fresh(&pool).await.expect("held")
     ));
 
     let vpn = lists.file("vpn.txt", "2001:db8::/32\n");
     let (code, out, err) = import(&url, "vpn", &[&vpn]);
     assert_eq!(code, 0, "{out}{err}");
-    let latest = cache.fresh(&pool).await.expect("reloads");
+    let latest = cache.fresh(&pool).await.expect("reloads").ranges.clone();
     assert_eq!(latest.generation, 2);
     assert!(latest.vpn.contains(ip("2001:db8::42")));
     assert!(latest.datacenter.contains(ip("203.0.113.9")), "kept");

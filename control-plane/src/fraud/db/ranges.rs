@@ -1,34 +1,23 @@
 //! The imported ranges in Postgres (`fraud_ranges`, `fraud_range_imports`).
 
 use ipnet::IpNet;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
 use crate::fraud::ranges::{PrefixTable, RangeKind, RangeSet};
 
-/// The id of the latest import (0 before the first): a set loaded after it is current.
-pub(crate) async fn generation(pool: &PgPool) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(r#"SELECT coalesce(max(id), 0) AS "id!" FROM fraud_range_imports"#)
-        .fetch_one(pool)
-        .await
-}
-
-/// Every kind's ranges with the generation they are as of, read in one snapshot.
-pub(crate) async fn load(pool: &PgPool) -> sqlx::Result<RangeSet> {
-    let mut tx = pool.begin().await?;
-    sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute(&mut *tx)
-        .await?;
+/// Every kind's ranges and the id of the latest import (0 before the first), read in the
+/// caller's snapshot.
+pub(crate) async fn load(conn: &mut PgConnection) -> sqlx::Result<RangeSet> {
     let generation =
         sqlx::query_scalar!(r#"SELECT coalesce(max(id), 0) AS "id!" FROM fraud_range_imports"#)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *conn)
             .await?;
     let rows = sqlx::query!(
         r#"SELECT kind AS "kind: RangeKind", range AS "range: IpNet" FROM fraud_ranges"#
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?;
-    tx.commit().await?;
     let (mut datacenter, mut vpn) = (Vec::new(), Vec::new());
     for row in rows {
         match row.kind {
@@ -92,6 +81,7 @@ pub async fn import(
         .execute(&mut *tx)
         .await?;
     }
+    super::state::moved(&mut tx).await?;
     let id = sqlx::query_scalar!(
         "INSERT INTO fraud_range_imports (kind, ranges, skipped, sources) VALUES ($1, $2, $3, $4)
          RETURNING id",

@@ -130,6 +130,7 @@ pub(crate) async fn change(
     )
     .fetch_one(&mut *tx)
     .await?;
+    super::state::moved(&mut tx).await?;
     let change = sqlx::query_as!(
         Change,
         r#"INSERT INTO promoter_suspensions (promoter_id, actor_id, action, reason)
@@ -179,21 +180,15 @@ pub(crate) async fn history(
     .await
 }
 
-/// The suspended promoters among `promoters`, in one query (ingest asks once per batch).
-pub async fn suspended_among(
-    exec: impl sqlx::PgExecutor<'_>,
-    promoters: &[PromoterId],
+/// Every suspended promoter (what scoring holds in memory; few, and read again only when a
+/// suspension changes).
+pub(crate) async fn all_suspended(
+    conn: &mut sqlx::PgConnection,
 ) -> sqlx::Result<HashSet<PromoterId>> {
-    if promoters.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let ids: Vec<i64> = promoters.iter().map(|p| p.0).collect();
     let rows = sqlx::query_scalar!(
-        r#"SELECT id AS "id: PromoterId" FROM users
-           WHERE id = ANY($1) AND suspended_at IS NOT NULL"#,
-        &ids,
+        r#"SELECT id AS "id: PromoterId" FROM users WHERE suspended_at IS NOT NULL"#
     )
-    .fetch_all(exec)
+    .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().collect())
 }

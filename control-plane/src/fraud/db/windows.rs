@@ -58,12 +58,14 @@ pub(crate) async fn lock(
 pub(crate) type Counts = HashMap<(IpAddr, OffsetDateTime), i64>;
 
 /// What [`count`] saw: the counts in the asked spans, since when every click is counted
-/// (none: the counts were lost, and counting starts again now), and Postgres's clock.
+/// (none: the counts were lost, and counting starts again now), Postgres's clock, and the
+/// version of what scoring holds in memory (`fraud_state`).
 #[derive(Debug, Clone)]
 pub(crate) struct Counted {
     pub counts: Counts,
     pub since: Option<OffsetDateTime>,
     pub now: OffsetDateTime,
+    pub version: i64,
 }
 
 /// The columns of spans (IP, first minute, last minute).
@@ -78,7 +80,8 @@ fn span_columns(
 }
 
 /// Adds `add` (IP, minute, clicks) to the flood counts and commits at once, then reads the
-/// counts in the `read` spans (IP, first minute, last minute), the ones just added included.
+/// counts in the `read` spans (IP, first minute, last minute), the ones just added included,
+/// and the version of what scoring holds (one statement: one round trip a batch).
 pub(crate) async fn count(
     pool: &PgPool,
     add: &[(IpAddr, OffsetDateTime, i32)],
@@ -100,7 +103,7 @@ pub(crate) async fn count(
                RETURNING ip, minute, clicks)
            SELECT ip AS "ip!: IpNet", minute AS "minute!", clicks::int8 AS "clicks!",
                   added AS "added!", (SELECT since FROM flood_counts_since) AS since,
-                  now() AS "now!"
+                  now() AS "now!", (SELECT version FROM fraud_state) AS "version!"
            FROM (SELECT ip, minute, clicks, true AS added FROM added
                  UNION ALL
                  SELECT f.ip, f.minute, f.clicks, false
@@ -117,9 +120,9 @@ pub(crate) async fn count(
     )
     .fetch_all(pool)
     .await?;
-    let (since, now) = match rows.first() {
-        Some(r) => (r.since, r.now),
-        None => (None, OffsetDateTime::now_utc()),
+    let (since, now, version) = match rows.first() {
+        Some(r) => (r.since, r.now, r.version),
+        None => (None, OffsetDateTime::now_utc(), 0),
     };
     if since.is_none() {
         // Lost (a crash empties unlogged tables): counting starts again, trusted from a couple
@@ -141,7 +144,12 @@ pub(crate) async fn count(
             counts.entry(key).or_insert(r.clicks);
         }
     }
-    Ok(Counted { counts, since, now })
+    Ok(Counted {
+        counts,
+        since,
+        now,
+        version,
+    })
 }
 
 /// The clicks counted now in the spans (IP, first minute, last minute).
