@@ -188,6 +188,13 @@ impl TestApp {
         self.http.get(format!("{}{path}", self.base))
     }
 
+    /// A request with any method (`method` as the OpenAPI document writes it: lower case).
+    pub(crate) fn request(&self, method: &str, path: &str) -> RequestBuilder {
+        let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes())
+            .unwrap_or_else(|_| panic!("{method} is no method"));
+        self.http.request(method, format!("{}{path}", self.base))
+    }
+
     /// GETs `path` as the holder of `token`; the answer must be 200 with JSON.
     pub(crate) async fn get_json(&self, path: &str, token: &str) -> Value {
         let resp = self

@@ -336,3 +336,194 @@ async fn no_route_shows_an_outsider_another_tenants_object() {
         leaks.join("\n")
     );
 }
+
+/// A body each write operation accepts, so an outsider's call reaches the question of whose
+/// object it names (a body refused first would prove nothing).
+fn probe_body(method: &str, path: &str) -> Option<Value> {
+    use serde_json::json;
+    let body = match (method, path) {
+        ("patch", "/v1/offers/{id}") | ("patch", "/v1/contests/{id}") => {
+            json!({"name": "Probe"})
+        }
+        ("patch", "/v1/api-keys/{id}") => json!({"ip_allow": ["192.0.2.0/24"]}),
+        ("patch", "/v1/webhooks/endpoints/{id}") => json!({"enabled": false}),
+        ("patch", "/v1/promoter-postbacks/{id}") => {
+            json!({"url": "http://127.0.0.1:9/probe?c={click_id}"})
+        }
+        ("post", p) if p.ends_with("/redeliver") => json!({}),
+        ("post", "/v1/api-keys/{id}/rotate") => json!({}),
+        ("post", "/v1/admin/promoters/{id}/points") => json!({"points": 1, "reason": "probe"}),
+        ("post", _) | ("patch", _) => json!({"reason": "probe"}),
+        _ => return None,
+    };
+    Some(body)
+}
+
+/// The write side of the cross-tenant probe, generated from the document: every `POST`,
+/// `PATCH`, `PUT` and `DELETE` route with an id in its path is called, by a promoter and an
+/// advertiser who own nothing, with the ids of what other tenants own and a body the route
+/// accepts; each answers 403 (a role's route) or 404 (never another's object), except
+/// joining an approved offer, which is what the marketplace is for. Then the owners' objects
+/// are as they were.
+#[tokio::test]
+async fn no_route_lets_an_outsider_change_another_tenants_object() {
+    use crate::tracking::{Click, Conversion, market};
+    use serde_json::json;
+
+    let m = market(json!({})).await;
+    let app = &m.app;
+    crate::webhooks::join(app, &m.promoter, m.offer).await;
+    let click = Click::new(m.offer, m.promoter.id, time::OffsetDateTime::now_utc());
+    let conversion = Conversion::new(
+        m.advertiser_id(),
+        click.id,
+        click.ts + time::Duration::minutes(1),
+    );
+    app.ingest(&[click.event(), conversion.event()]).await;
+    let _draft = app.create_offer(&m.adv, json!({})).await;
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .expect("a time")
+    };
+    let mut string_ids = vec![conversion.id.to_string()];
+    for (who, path, body) in [
+        (&m.promoter, "/v1/teams", json!({"name": "Probe Team"})),
+        (
+            &m.adv,
+            "/v1/webhooks/endpoints",
+            json!({"url": "http://127.0.0.1:9/hook", "event_types": ["conversion.created"]}),
+        ),
+        (
+            &m.promoter,
+            "/v1/promoter-postbacks",
+            json!({"url": "http://127.0.0.1:9/pb?c={click_id}"}),
+        ),
+        (
+            &m.adv,
+            "/v1/api-keys",
+            json!({"name": "server", "scopes": ["offers:read"]}),
+        ),
+        (&m.adv, "/v1/postback-keys", json!({"name": "shop"})),
+        (
+            &m.adv,
+            "/v1/contests",
+            json!({"name": "Sprint", "kind": "individual", "metric": "conversions",
+                   "starts_at": stamp(now + time::Duration::hours(1)),
+                   "ends_at": stamp(now + time::Duration::hours(2)),
+                   "offer_ids": [m.offer], "prizes": [{"rank": 1, "prize": "Gold"}]}),
+        ),
+    ] {
+        let resp = app
+            .post(path)
+            .bearer_auth(&who.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        let created: Value = resp.json().await.unwrap_or_default();
+        assert!(status.is_success(), "POST {path}: {status} {created}");
+        if let Some(id) = created["id"].as_str() {
+            string_ids.push(id.to_owned());
+        }
+    }
+    assert_eq!(
+        string_ids.len(),
+        3,
+        "a conversion, an API key, a postback key"
+    );
+
+    // What the owners hold, as stored (columns a caller could change, none a job moves).
+    let snapshot = || async {
+        let mut out = Vec::new();
+        for query in [
+            "SELECT id, name, status, payout_amount, updated_at FROM offers",
+            "SELECT id, name, scopes, revoked_at, expires_at, ip_allow, replaced_by FROM api_keys",
+            "SELECT id, name, ip_allow, revoked_at, origins FROM postback_keys",
+            "SELECT id, url, event_types, enabled, secret_nonce, on_reversal FROM webhook_endpoints",
+            "SELECT id, status, payout, fraud_overruled FROM conversions",
+            "SELECT id, name, owner_id, invite_code, disbanded_at FROM teams",
+            "SELECT id, team_id, promoter_id, left_at FROM team_memberships",
+            "SELECT id, name, status, updated_at FROM contests",
+            "SELECT id, suspended_at FROM users",
+            "SELECT count(*) FROM points_ledger",
+        ] {
+            let rows: Vec<String> = sqlx::query_scalar(&format!(
+                "SELECT coalesce(string_agg(t::text, '|' ORDER BY t::text), '') FROM ({query}) t"
+            ))
+            .fetch_all(&app.db)
+            .await
+            .expect("snapshot");
+            out.push(format!("{query}: {}", rows.concat()));
+        }
+        out
+    };
+    let outsiders = [
+        app.promoter("outsider").await,
+        app.advertiser("outsider-co").await,
+    ];
+    let before = snapshot().await;
+    let doc = document(app).await;
+    let mut probed = 0;
+    let mut findings = Vec::new();
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in ops.as_object().into_iter().flatten() {
+            if !["post", "patch", "put", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            let params: Vec<(&str, &str)> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .filter_map(|p| {
+                    Some((
+                        p["name"].as_str()?,
+                        p["schema"]["type"].as_str().unwrap_or(""),
+                    ))
+                })
+                .collect();
+            let [(name, kind)] = params.as_slice() else {
+                continue;
+            };
+            let candidates: Vec<String> = match *kind {
+                "integer" => (1..=12).map(|i| i.to_string()).collect(),
+                "string" => string_ids.clone(),
+                _ => continue,
+            };
+            let public = method == "post" && path == "/v1/marketplace/offers/{id}/join";
+            for who in &outsiders {
+                for id in &candidates {
+                    let url = path.replace(&format!("{{{name}}}"), id);
+                    let mut req = app.request(method, &url).bearer_auth(&who.token);
+                    if let Some(body) = probe_body(method, path) {
+                        req = req.json(&body);
+                    }
+                    let resp = req.send().await.expect("request");
+                    probed += 1;
+                    let status = resp.status().as_u16();
+                    if status == 404 || status == 403 || public && status < 500 {
+                        continue;
+                    }
+                    let body = resp.text().await.unwrap_or_default();
+                    findings.push(format!(
+                        "{} {} {url}: {status} {body}",
+                        who.email,
+                        method.to_uppercase()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(probed > 300, "{probed} probes");
+    assert!(
+        findings.is_empty(),
+        "an outsider's call on others' objects answered other than 403 or 404:\n{}",
+        findings.join("\n")
+    );
+    let after = snapshot().await;
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(b, a, "an outsider changed what others own");
+    }
+}
