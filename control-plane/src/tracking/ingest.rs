@@ -221,7 +221,7 @@ async fn ingest_once(
 
     // The flood counts of the batch's ok clicks, committed before its transaction so that
     // batches in flight see each other (fraud::scoring).
-    let mut scoring = if state.settings.fraud.scoring {
+    let mut scoring = if state.settings.fraud.scoring && !clicks.is_empty() {
         Some(
             fraud::prepare(
                 &state.db,

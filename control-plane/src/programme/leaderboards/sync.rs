@@ -1,8 +1,8 @@
 //! The syncer: copies what changed in `leaderboard_totals` to Redis, and rebuilds the Redis
 //! boards from Postgres when it finds them incomplete (a Redis that lost its data, or a
 //! rebuild that was interrupted). One syncer works at a time across control planes (a
-//! Postgres advisory lock held for the copy); a row is marked copied only if it did not
-//! change while it was being copied.
+//! Postgres advisory lock held for the copy). It takes the changes noted with the totals and
+//! copies the totals as they are then; a copy that fails leaves the changes to take again.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -78,7 +78,8 @@ pub async fn sync(state: AppState, mut stop: Stop) {
     }
 }
 
-/// One round: a rebuild if the boards are incomplete, else a copy of what changed.
+/// One round: a rebuild if the boards are incomplete, else a copy of what changed. Returns
+/// how many noted changes it took.
 async fn round(
     db: &PgPool,
     redis: &mut redis::aio::ConnectionManager,
@@ -99,7 +100,7 @@ async fn round(
     if !try_lock(&mut tx).await? {
         return Ok(0);
     }
-    let rows = totals::dirty(&mut tx, ROUND).await?;
+    let (rows, taken) = totals::take_changes(&mut tx, ROUND).await?;
     if rows.is_empty() {
         return Ok(0);
     }
@@ -113,7 +114,7 @@ async fn round(
                 .or_default()
                 .push(Move {
                     subject_id: r.subject_id,
-                    row: (!r.gone).then_some((r.points, r.reached_at)),
+                    row: r.now,
                 });
         }
     }
@@ -127,9 +128,9 @@ async fn round(
             .and_then(|(_, e)| *e);
         store::apply(redis, keys, board, period, expires, &moves).await?;
     }
-    totals::copied(&mut tx, &rows).await?;
+    totals::forget_gone(&mut tx, &rows).await?;
     tx.commit().await?;
-    Ok(rows.len())
+    Ok(taken as usize)
 }
 
 async fn try_lock(conn: &mut sqlx::PgConnection) -> sqlx::Result<bool> {
@@ -139,7 +140,7 @@ async fn try_lock(conn: &mut sqlx::PgConnection) -> sqlx::Result<bool> {
 }
 
 /// Copies every current board to Redis from Postgres (the advisory lock held by the caller's
-/// transaction). Rows changed meanwhile stay marked and are copied by the next round.
+/// transaction). Changes noted meanwhile stay noted and are copied again by the next round.
 async fn copy_all(
     conn: &mut sqlx::PgConnection,
     redis: &mut redis::aio::ConnectionManager,

@@ -1,6 +1,7 @@
 //! The boards in Postgres (`leaderboard_totals`): moved with the ledger in its transaction,
 //! recomputed from the ledger by a rebuild, copied to Redis by the syncer, and read when Redis
-//! cannot answer.
+//! cannot answer. Every change of a total also writes a row to `leaderboard_changes`, which
+//! the syncer takes when it copies.
 
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
@@ -8,7 +9,8 @@ use time::OffsetDateTime;
 use crate::programme::leaderboards::rules::Board;
 
 /// Adds the ledger entries `ids` (just written) to their promoters' boards, and to the teams
-/// their promoters were in when they were written, for all time, their month and their week.
+/// their promoters were in when they were written, for all time, their month and their week,
+/// and notes each total changed for the syncer.
 pub(crate) async fn add(conn: &mut PgConnection, ids: &[i64]) -> sqlx::Result<()> {
     if ids.is_empty() {
         return Ok(());
@@ -33,14 +35,17 @@ pub(crate) async fn add(conn: &mut PgConnection, ids: &[i64]) -> sqlx::Result<()
            ), sums AS (
              SELECT board, period, subject_id, sum(points)::bigint AS points, max(at) AS at
              FROM s GROUP BY board, period, subject_id
+           ), moved AS (
+             INSERT INTO leaderboard_totals AS t (board, period, subject_id, points, reached_at)
+             SELECT board, period, subject_id, points, at
+             FROM sums ORDER BY board, period, subject_id
+             ON CONFLICT (board, period, subject_id) DO UPDATE
+               SET points = t.points + excluded.points,
+                   reached_at = greatest(t.reached_at, excluded.reached_at)
+             RETURNING board, period, subject_id
            )
-           INSERT INTO leaderboard_totals AS t (board, period, subject_id, points, reached_at, version)
-           SELECT board, period, subject_id, points, at, nextval('leaderboard_versions')
-           FROM sums ORDER BY board, period, subject_id
-           ON CONFLICT (board, period, subject_id) DO UPDATE
-             SET points = t.points + excluded.points,
-                 reached_at = greatest(t.reached_at, excluded.reached_at),
-                 version = excluded.version, dirty = true"#,
+           INSERT INTO leaderboard_changes (board, period, subject_id)
+           SELECT board, period, subject_id FROM moved"#,
         ids,
     )
     .execute(conn)
@@ -51,9 +56,13 @@ pub(crate) async fn add(conn: &mut PgConnection, ids: &[i64]) -> sqlx::Result<()
 /// Takes a disbanded team off the boards (the syncer removes it from Redis, then the rows).
 pub(crate) async fn remove_team(conn: &mut PgConnection, team: i64) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE leaderboard_totals
-         SET gone = true, dirty = true, version = nextval('leaderboard_versions')
-         WHERE board = 'teams' AND subject_id = $1",
+        "WITH gone AS (
+           UPDATE leaderboard_totals SET gone = true
+           WHERE board = 'teams' AND subject_id = $1
+           RETURNING board, period, subject_id
+         )
+         INSERT INTO leaderboard_changes (board, period, subject_id)
+         SELECT board, period, subject_id FROM gone",
         team,
     )
     .execute(conn)
@@ -95,8 +104,8 @@ pub(crate) async fn recompute(db: &PgPool) -> sqlx::Result<u64> {
              UNION ALL
              SELECT 'teams', period, team_id, points, at FROM p WHERE team_id IS NOT NULL
            )
-           INSERT INTO leaderboard_totals (board, period, subject_id, points, reached_at, version, dirty)
-           SELECT board, period, subject_id, sum(points)::bigint, max(at), 0, false
+           INSERT INTO leaderboard_totals (board, period, subject_id, points, reached_at)
+           SELECT board, period, subject_id, sum(points)::bigint, max(at)
            FROM s GROUP BY board, period, subject_id
            ORDER BY board, period, subject_id"#,
     )
@@ -107,11 +116,11 @@ pub(crate) async fn recompute(db: &PgPool) -> sqlx::Result<u64> {
     Ok(made)
 }
 
-/// Forgets the boards of past months and weeks (nothing reads them), except rows the syncer
-/// has still to look at. Returns how many rows went.
+/// Forgets the boards of past months and weeks (nothing reads them, and Redis holds only the
+/// current ones). Returns how many rows went.
 pub(crate) async fn forget_past(db: &PgPool, current: &[String]) -> sqlx::Result<u64> {
     Ok(sqlx::query!(
-        "DELETE FROM leaderboard_totals WHERE period <> ALL($1) AND NOT dirty",
+        "DELETE FROM leaderboard_totals WHERE period <> ALL($1)",
         current,
     )
     .execute(db)
@@ -127,51 +136,71 @@ pub(crate) struct Row {
     pub reached_at: OffsetDateTime,
 }
 
-/// A row the syncer copies.
+/// A total the syncer copies, as it is now (none: no longer on the board).
 #[derive(Debug, Clone)]
-pub(crate) struct Dirty {
+pub(crate) struct Changed {
     pub board: String,
     pub period: String,
     pub subject_id: i64,
-    pub points: i64,
-    pub reached_at: OffsetDateTime,
-    pub version: i64,
+    pub now: Option<(i64, OffsetDateTime)>,
     pub gone: bool,
 }
 
-/// Up to `limit` rows changed since the syncer last copied them, oldest change first.
-pub(crate) async fn dirty(conn: &mut PgConnection, limit: i64) -> sqlx::Result<Vec<Dirty>> {
-    sqlx::query_as!(
-        Dirty,
-        "SELECT board, period, subject_id, points, reached_at, version, gone
-         FROM leaderboard_totals WHERE dirty ORDER BY version LIMIT $1",
+/// Takes up to `limit` noted changes (in the caller's transaction: rolled back, they stay)
+/// and reads the totals they name, in one snapshot, so every change taken is in what is
+/// read. Returns the totals and how many changes were taken (`limit`: there may be more).
+pub(crate) async fn take_changes(
+    conn: &mut PgConnection,
+    limit: i64,
+) -> sqlx::Result<(Vec<Changed>, i64)> {
+    let rows = sqlx::query!(
+        r#"WITH taken AS (
+             DELETE FROM leaderboard_changes
+             WHERE ctid = ANY (ARRAY(SELECT ctid FROM leaderboard_changes LIMIT $1))
+             RETURNING board, period, subject_id
+           ), k AS (SELECT DISTINCT board, period, subject_id FROM taken)
+           SELECT k.board AS "board!", k.period AS "period!", k.subject_id AS "subject_id!",
+                  t.points AS "points?", t.reached_at AS "reached_at?",
+                  coalesce(t.gone, false) AS "gone!", (SELECT count(*) FROM taken) AS "taken!"
+           FROM k LEFT JOIN leaderboard_totals t
+             ON t.board = k.board AND t.period = k.period AND t.subject_id = k.subject_id"#,
         limit,
     )
     .fetch_all(conn)
-    .await
+    .await?;
+    let taken = rows.first().map_or(0, |r| r.taken);
+    let changed = rows
+        .into_iter()
+        .map(|r| Changed {
+            now: match (r.points, r.reached_at, r.gone) {
+                (Some(points), Some(at), false) => Some((points, at)),
+                _ => None,
+            },
+            board: r.board,
+            period: r.period,
+            subject_id: r.subject_id,
+            gone: r.gone,
+        })
+        .collect();
+    Ok((changed, taken))
 }
 
-/// Marks `rows` copied, unless they changed again meanwhile; deletes the copied gone ones.
-pub(crate) async fn copied(conn: &mut PgConnection, rows: &[Dirty]) -> sqlx::Result<()> {
-    let boards: Vec<&str> = rows.iter().map(|r| r.board.as_str()).collect();
-    let periods: Vec<&str> = rows.iter().map(|r| r.period.as_str()).collect();
-    let subjects: Vec<i64> = rows.iter().map(|r| r.subject_id).collect();
-    let versions: Vec<i64> = rows.iter().map(|r| r.version).collect();
+/// Deletes the gone totals among `rows` once Redis has forgotten them.
+pub(crate) async fn forget_gone(conn: &mut PgConnection, rows: &[Changed]) -> sqlx::Result<()> {
+    let gone: Vec<&Changed> = rows.iter().filter(|r| r.gone).collect();
+    if gone.is_empty() {
+        return Ok(());
+    }
+    let boards: Vec<&str> = gone.iter().map(|r| r.board.as_str()).collect();
+    let periods: Vec<&str> = gone.iter().map(|r| r.period.as_str()).collect();
+    let subjects: Vec<i64> = gone.iter().map(|r| r.subject_id).collect();
     sqlx::query!(
-        "WITH r AS (
-           SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS r(b, p, s, v)
-         ), forgotten AS (
-           DELETE FROM leaderboard_totals t USING r
-           WHERE t.board = r.b AND t.period = r.p AND t.subject_id = r.s AND t.version = r.v
-             AND t.gone
-         )
-         UPDATE leaderboard_totals t SET dirty = false FROM r
-         WHERE t.board = r.b AND t.period = r.p AND t.subject_id = r.s AND t.version = r.v
-           AND NOT t.gone",
+        "DELETE FROM leaderboard_totals t
+         USING UNNEST($1::text[], $2::text[], $3::bigint[]) AS r(b, p, s)
+         WHERE t.board = r.b AND t.period = r.p AND t.subject_id = r.s AND t.gone",
         &boards as &[&str],
         &periods as &[&str],
         &subjects,
-        &versions,
     )
     .execute(conn)
     .await?;
