@@ -212,6 +212,26 @@ async fn the_web_app_endpoints_are_documented() {
     assert_eq!(body("patch"), body("get"));
 }
 
+/// The one path parameter of an operation that names an object, and the ids a probe tries
+/// for it: the first dozen of every numbered kind, or the others' `strings` (UUIDs, keys).
+fn probe_ids(op: &Value, strings: &[String]) -> Option<(String, Vec<String>)> {
+    let params: Vec<&Value> = op["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["in"] == "path")
+        .collect();
+    let [param] = params.as_slice() else {
+        return None;
+    };
+    let candidates = match param["schema"]["type"].as_str()? {
+        "integer" => (1..=12).map(|i| i.to_string()).collect(),
+        "string" => strings.to_vec(),
+        _ => return None,
+    };
+    Some((param["name"].as_str()?.to_owned(), candidates))
+}
+
 /// The cross-tenant probe, generated from the document: every `GET` route with a numeric or
 /// UUID path parameter is called, by a promoter and an advertiser who own nothing, with the
 /// ids of everything other tenants own (offers, links, conversions, teams, contests,
@@ -280,25 +300,8 @@ async fn no_route_shows_an_outsider_another_tenants_object() {
     let mut leaks = Vec::new();
     for (path, ops) in doc["paths"].as_object().expect("paths") {
         let Some(get) = ops.get("get") else { continue };
-        let params: Vec<(&str, &str)> = get["parameters"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|p| p["in"] == "path")
-            .filter_map(|p| {
-                Some((
-                    p["name"].as_str()?,
-                    p["schema"]["type"].as_str().unwrap_or(""),
-                ))
-            })
-            .collect();
-        let [(name, kind)] = params.as_slice() else {
+        let Some((name, candidates)) = probe_ids(get, &uuids) else {
             continue;
-        };
-        let candidates: Vec<String> = match *kind {
-            "integer" => (1..=12).map(|i| i.to_string()).collect(),
-            "string" => uuids.to_vec(),
-            _ => continue,
         };
         for who in &outsiders {
             for id in &candidates {
@@ -472,25 +475,8 @@ async fn no_route_lets_an_outsider_change_another_tenants_object() {
             if !["post", "patch", "put", "delete"].contains(&method.as_str()) {
                 continue;
             }
-            let params: Vec<(&str, &str)> = op["parameters"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|p| p["in"] == "path")
-                .filter_map(|p| {
-                    Some((
-                        p["name"].as_str()?,
-                        p["schema"]["type"].as_str().unwrap_or(""),
-                    ))
-                })
-                .collect();
-            let [(name, kind)] = params.as_slice() else {
+            let Some((name, candidates)) = probe_ids(op, &string_ids) else {
                 continue;
-            };
-            let candidates: Vec<String> = match *kind {
-                "integer" => (1..=12).map(|i| i.to_string()).collect(),
-                "string" => string_ids.clone(),
-                _ => continue,
             };
             let public = method == "post" && path == "/v1/marketplace/offers/{id}/join";
             for who in &outsiders {
