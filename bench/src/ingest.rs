@@ -154,6 +154,29 @@ struct Run {
     ledger_entries: i64,
 }
 
+/// The median of some ratios (none: 0).
+fn median_of(mut ratios: Vec<f64>) -> f64 {
+    ratios.sort_by(f64::total_cmp);
+    ratios.get(ratios.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// The ratios of each round's runs of two paths (`on` against `off`), in round order: a
+/// feature's cost measured by runs minutes apart, which share the machine's drift.
+fn round_ratios(on: &[Run], off: &[Run], rate: impl Fn(&Run) -> f64) -> Vec<f64> {
+    on.iter()
+        .zip(off)
+        .map(|(a, b)| crate::results::round3(rate(a) / b.rate))
+        .collect()
+}
+
+/// What a feature costs, round by round: scoring (HTTP against HTTP unscored) and points
+/// (HTTP until paid against HTTP without points).
+#[derive(Debug, Clone, Default)]
+struct Paired {
+    scoring: Vec<f64>,
+    points: Vec<f64>,
+}
+
 /// The run with the median rate (runs are noisy on a shared machine: disks, checkpoints).
 fn median(mut runs: Vec<Run>) -> (Run, Vec<f64>) {
     runs.sort_by(|a, b| a.rate.total_cmp(&b.rate));
@@ -191,7 +214,7 @@ impl Path {
 /// Runs the row.
 pub async fn run(ctx: &Ctx) -> Result<Vec<Row>, String> {
     let n = if ctx.quick { 20_000 } else { 100_000 };
-    let runs = if ctx.quick { 1 } else { 3 };
+    let runs = if ctx.quick { 1 } else { 5 };
     let now = OffsetDateTime::now_utc();
     let end_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
     let range = (
@@ -225,16 +248,20 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>, String> {
                 ctx.drop_database(&name).await;
             }
         }
-        Ok::<_, String>(all.into_iter().map(median).collect::<Vec<_>>())
+        let paired = Paired {
+            scoring: round_ratios(&all[1], &all[3], |r| r.rate),
+            points: round_ratios(&all[1], &all[4], |r| r.points_rate.unwrap_or(0.0)),
+        };
+        Ok::<_, String>((all.into_iter().map(median).collect::<Vec<_>>(), paired))
     }
     .await;
     let _ = std::fs::remove_dir_all(&dir);
     if result.is_err() {
         ctx.drop_database(&name).await;
     }
-    let measured = result?;
+    let (measured, paired) = result?;
     let pg_version = crate::pg::server_version(ctx).await?;
-    rows(n, &g, &measured, &pg_version)
+    rows(n, &g, &measured, &paired, &pg_version)
 }
 
 async fn one_run(
@@ -383,10 +410,20 @@ async fn copy(url: &str, g: &Generated, dir: &std::path::Path) -> Result<f64, St
     Ok(started.elapsed().as_secs_f64())
 }
 
+/// Ratios as the row's text says them: `0.91×, 0.85×, 0.88×`.
+fn ratios_text(ratios: &[f64]) -> String {
+    ratios
+        .iter()
+        .map(|r| format!("{r:.2}×"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn rows(
     n: usize,
     g: &Generated,
     measured: &[(Run, Vec<f64>)],
+    paired: &Paired,
     pg_version: &str,
 ) -> Result<Vec<Row>, String> {
     let [
@@ -477,7 +514,10 @@ fn rows(
             baseline
                 .extra
                 .insert("runs".to_owned(), unscored_rates.clone().into());
-            let ratio = http.rate / unscored.rate;
+            // The median of the rounds' own ratios: each round's two runs share its drift.
+            let ratio = median_of(paired.scoring.clone());
+            let mut extra = serde_json::Map::new();
+            extra.insert("round_ratios".to_owned(), paired.scoring.clone().into());
             Row {
                 id: "ingest-fraud-scoring".to_owned(),
                 title: "Ingest with fraud scoring, against without".to_owned(),
@@ -490,11 +530,12 @@ fn rows(
                 how: format!(
                     "the HTTP path as in ingest-http, once with scoring on (ranges in memory, each \
                      batch's clicks counted per IP and minute, the windows of IPs that can pass a \
-                     limit read under an exclusive lock per IP, suspended promoters) and once with it \
-                     off; {data}"
+                     limit read under an exclusive lock per IP, the suspended promoters in memory) and \
+                     once with it off; {data}; the ratio is the median of each round's own ratio ({})",
+                    ratios_text(&paired.scoring)
                 ),
                 notes: None,
-                extra: serde_json::Map::new(),
+                extra,
             }
         },
         {
@@ -514,7 +555,9 @@ fn rows(
             baseline
                 .extra
                 .insert("runs".to_owned(), no_points_rates.clone().into());
-            let ratio = with / no_points.rate;
+            let ratio = median_of(paired.points.clone());
+            let mut extra = serde_json::Map::new();
+            extra.insert("round_ratios".to_owned(), paired.points.clone().into());
             Row {
                 id: "ingest-points".to_owned(),
                 title: "Ingest with the points consumer, against without".to_owned(),
@@ -529,11 +572,12 @@ fn rows(
                      points consumer had handled every domain event (its ledger entries, sums and \
                      leaderboard totals written; {} ledger entries in the median run), against the \
                      same with the points consumer off, timed until the last batch was answered; \
-                     {data}",
-                    http.ledger_entries
+                     {data}; the ratio is the median of each round's own ratio ({})",
+                    http.ledger_entries,
+                    ratios_text(&paired.points)
                 ),
                 notes: None,
-                extra: serde_json::Map::new(),
+                extra,
             }
         },
         Row {
