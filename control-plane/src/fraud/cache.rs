@@ -4,25 +4,12 @@
 //! counts the batch's clicks, so every control plane sees an import or a suspension from its
 //! next batch on.
 
-use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
 use sqlx::PgPool;
 
 use crate::fraud::db::state;
-use crate::fraud::ranges::RangeSet;
-use crate::kernel::PromoterId;
-
-/// What scoring holds, as of one version.
-#[derive(Debug, Default)]
-pub struct Held {
-    /// The version it was loaded at.
-    pub version: i64,
-    /// The imported ranges.
-    pub ranges: Arc<RangeSet>,
-    /// The suspended promoters.
-    pub suspended: Arc<HashSet<PromoterId>>,
-}
+pub use crate::fraud::db::state::Held;
 
 /// The held state (none before the first load), swapped whole when a new version is seen.
 #[derive(Debug, Default)]
@@ -58,11 +45,7 @@ impl ScoringCache {
             suspended = loaded.suspended.len(),
             "fraud scoring state loaded"
         );
-        let loaded = Arc::new(Held {
-            version: loaded.version,
-            ranges: Arc::new(loaded.ranges),
-            suspended: Arc::new(loaded.suspended),
-        });
+        let loaded = Arc::new(loaded);
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(loaded.clone());
         Ok(loaded)
     }

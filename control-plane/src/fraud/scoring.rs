@@ -18,7 +18,8 @@
 //! otherwise.
 //! [`lock_windows`] locks hot IPs exclusively and cold ones shared, then reads the counts of
 //! the cold ones again: if one turned hot meanwhile (a batch in flight counted clicks near
-//! it), the transaction starts again and locks it exclusively. Scoring then reads the stored windows of hot IPs only.
+//! it), the transaction starts again and locks it exclusively. Scoring then reads the stored
+//! windows of hot IPs only.
 //!
 //! Why a cold IP needs no window: if at most `limit` clicks are counted within a window
 //! either side of a new click, no window holding that click can pass the limit, so the click
@@ -30,11 +31,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use sqlx::{PgPool, Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
-
-use std::sync::Arc;
 
 use crate::fraud::cache::{Held, ScoringCache};
 use crate::fraud::db::windows;

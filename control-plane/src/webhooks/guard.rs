@@ -56,6 +56,10 @@ pub enum Refused {
     },
 }
 
+/// How long a target's name may take to resolve when it is saved (a resolver slow to say
+/// that a made-up name does not exist must not hold the request).
+pub const SAVE_LOOKUP_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// What the guard lets through.
 #[derive(Debug, Clone, Default)]
 pub struct Guard {
@@ -85,6 +89,20 @@ impl Guard {
             Some(url::Host::Ipv4(ip)) => self.check_ip(IpAddr::V4(ip))?,
             Some(url::Host::Ipv6(ip)) => self.check_ip(IpAddr::V6(ip))?,
             Some(url::Host::Domain(_)) => {}
+        }
+        Ok(parsed)
+    }
+
+    /// Checks a target URL as it is saved, as every connection to it will: [`Self::check_url`],
+    /// and for a name its current addresses. A name that does not resolve now, or not within
+    /// [`SAVE_LOOKUP_LIMIT`], is accepted: it may later, and every connection checks again.
+    pub async fn check_target_now(&self, url: &str) -> Result<Url, Refused> {
+        let parsed = self.check_url(url)?;
+        if let Some(url::Host::Domain(host)) = parsed.host() {
+            let resolver = GuardedResolver::new(Arc::new(self.clone()), Arc::new(SystemLookup));
+            if let Some(refused) = resolver.refusal_now(host, SAVE_LOOKUP_LIMIT).await {
+                return Err(refused);
+            }
         }
         Ok(parsed)
     }

@@ -238,7 +238,8 @@ async fn fraud_ranges_a_cache_loaded_before_an_import_sees_it() {
     let lists = Lists::new();
     let ip = |s: &str| s.parse::<IpAddr>().expect(s);
     let cache = ScoringCache::default();
-    let before = cache.fresh(&pool).await.expect("loads").ranges.clone();
+    let held = cache.fresh(&pool).await.expect("loads");
+    let before = &held.ranges;
     assert_eq!(before.generation, 0);
     assert!(!before.datacenter.contains(ip("203.0.113.9")));
 
@@ -246,7 +247,7 @@ async fn fraud_ranges_a_cache_loaded_before_an_import_sees_it() {
     let (code, out, err) = import(&url, "datacenter", &[&dc]);
     assert_eq!(code, 0, "{out}{err}");
     let held = cache.fresh(&pool).await.expect("reloads");
-    let after = held.ranges.clone();
+    let after = &held.ranges;
     assert_eq!(after.generation, 1);
     assert!(after.datacenter.contains(ip("203.0.113.9")));
     assert!(after.datacenter.contains(ip("10.200.0.1")));
@@ -259,7 +260,8 @@ async fn fraud_ranges_a_cache_loaded_before_an_import_sees_it() {
     let vpn = lists.file("vpn.txt", "2001:db8::/32\n");
     let (code, out, err) = import(&url, "vpn", &[&vpn]);
     assert_eq!(code, 0, "{out}{err}");
-    let latest = cache.fresh(&pool).await.expect("reloads").ranges.clone();
+    let held = cache.fresh(&pool).await.expect("reloads");
+    let latest = &held.ranges;
     assert_eq!(latest.generation, 2);
     assert!(latest.vpn.contains(ip("2001:db8::42")));
     assert!(latest.datacenter.contains(ip("203.0.113.9")), "kept");

@@ -232,20 +232,15 @@ fn probe_ids(op: &Value, strings: &[String]) -> Option<(String, Vec<String>)> {
     Some((param["name"].as_str()?.to_owned(), candidates))
 }
 
-/// The cross-tenant probe, generated from the document: every `GET` route with a numeric or
-/// UUID path parameter is called, by a promoter and an advertiser who own nothing, with the
-/// ids of everything other tenants own (offers, links, conversions, teams, contests,
-/// webhooks, promoter postbacks…); none answers with data, except the routes meant to be
-/// public (the marketplace's approved offers, open contests, a team's name and size) and the
-/// caller's own figures. A route added later is probed without anyone writing a line here.
-#[tokio::test]
-async fn no_route_shows_an_outsider_another_tenants_object() {
-    use crate::tracking::{Click, Conversion, market};
+/// The others' world the cross-tenant probes try to reach: the market's approved offer joined
+/// by its promoter, a click and a conversion, a draft offer, a team, a webhook endpoint, a
+/// promoter postback, an API key, a postback key and a draft contest. Returns the ids that
+/// are not numbers: the conversion's, the click's, the API key's and the postback key's.
+async fn others_world(m: &crate::tracking::Market) -> Vec<String> {
+    use crate::tracking::{Click, Conversion};
+    use serde_json::json;
 
-    let m = market(serde_json::json!({})).await;
     let app = &m.app;
-    // The others' world: the market's approved offer joined by its promoter, a click and a
-    // conversion, a draft offer, a team, a webhook endpoint and a promoter postback.
     crate::webhooks::join(app, &m.promoter, m.offer).await;
     let click = Click::new(m.offer, m.promoter.id, time::OffsetDateTime::now_utc());
     let conversion = Conversion::new(
@@ -254,22 +249,38 @@ async fn no_route_shows_an_outsider_another_tenants_object() {
         click.ts + time::Duration::minutes(1),
     );
     app.ingest(&[click.event(), conversion.event()]).await;
-    let _draft = app.create_offer(&m.adv, serde_json::json!({})).await;
+    let _draft = app.create_offer(&m.adv, json!({})).await;
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .expect("a time")
+    };
+    let mut string_ids = vec![conversion.id.to_string(), click.id.to_string()];
     for (who, path, body) in [
-        (
-            &m.promoter,
-            "/v1/teams",
-            serde_json::json!({"name": "Probe Team"}),
-        ),
+        (&m.promoter, "/v1/teams", json!({"name": "Probe Team"})),
         (
             &m.adv,
             "/v1/webhooks/endpoints",
-            serde_json::json!({"url": "http://127.0.0.1:9/hook", "event_types": ["conversion.created"]}),
+            json!({"url": "http://127.0.0.1:9/hook", "event_types": ["conversion.created"]}),
         ),
         (
             &m.promoter,
             "/v1/promoter-postbacks",
-            serde_json::json!({"url": "http://127.0.0.1:9/pb?c={click_id}"}),
+            json!({"url": "http://127.0.0.1:9/pb?c={click_id}"}),
+        ),
+        (
+            &m.adv,
+            "/v1/api-keys",
+            json!({"name": "server", "scopes": ["offers:read"]}),
+        ),
+        (&m.adv, "/v1/postback-keys", json!({"name": "shop"})),
+        (
+            &m.adv,
+            "/v1/contests",
+            json!({"name": "Sprint", "kind": "individual", "metric": "conversions",
+                   "starts_at": stamp(now + time::Duration::hours(1)),
+                   "ends_at": stamp(now + time::Duration::hours(2)),
+                   "offer_ids": [m.offer], "prizes": [{"rank": 1, "prize": "Gold"}]}),
         ),
     ] {
         let resp = app
@@ -279,12 +290,33 @@ async fn no_route_shows_an_outsider_another_tenants_object() {
             .send()
             .await
             .expect("request");
-        assert!(
-            resp.status().is_success(),
-            "POST {path}: {}",
-            resp.text().await.unwrap_or_default()
-        );
+        let status = resp.status();
+        let created: Value = resp.json().await.unwrap_or_default();
+        assert!(status.is_success(), "POST {path}: {status} {created}");
+        if let Some(id) = created["id"].as_str() {
+            string_ids.push(id.to_owned());
+        }
     }
+    assert_eq!(
+        string_ids.len(),
+        4,
+        "a conversion, a click, an API key, a postback key"
+    );
+    string_ids
+}
+
+/// The cross-tenant probe, generated from the document: every `GET` route with a numeric or
+/// UUID path parameter is called, by a promoter and an advertiser who own nothing, with the
+/// ids of everything other tenants own ([`others_world`]); none answers with data, except the routes meant to be
+/// public (the marketplace's approved offers, open contests, a team's name and size) and the
+/// caller's own figures. A route added later is probed without anyone writing a line here.
+#[tokio::test]
+async fn no_route_shows_an_outsider_another_tenants_object() {
+    use crate::tracking::market;
+
+    let m = market(serde_json::json!({})).await;
+    let app = &m.app;
+    let string_ids = others_world(&m).await;
     let outsiders = [
         app.promoter("outsider").await,
         app.advertiser("outsider-co").await,
@@ -295,12 +327,11 @@ async fn no_route_shows_an_outsider_another_tenants_object() {
         "/v1/contests/{id}",
         "/v1/contests/{id}/standings",
     ];
-    let uuids = [conversion.id.to_string(), click.id.to_string()];
     let mut probed = 0;
     let mut leaks = Vec::new();
     for (path, ops) in doc["paths"].as_object().expect("paths") {
         let Some(get) = ops.get("get") else { continue };
-        let Some((name, candidates)) = probe_ids(get, &uuids) else {
+        let Some((name, candidates)) = probe_ids(get, &string_ids) else {
             continue;
         };
         for who in &outsiders {
@@ -370,72 +401,12 @@ fn probe_body(method: &str, path: &str) -> Option<Value> {
 /// are as they were.
 #[tokio::test]
 async fn no_route_lets_an_outsider_change_another_tenants_object() {
-    use crate::tracking::{Click, Conversion, market};
+    use crate::tracking::market;
     use serde_json::json;
 
     let m = market(json!({})).await;
     let app = &m.app;
-    crate::webhooks::join(app, &m.promoter, m.offer).await;
-    let click = Click::new(m.offer, m.promoter.id, time::OffsetDateTime::now_utc());
-    let conversion = Conversion::new(
-        m.advertiser_id(),
-        click.id,
-        click.ts + time::Duration::minutes(1),
-    );
-    app.ingest(&[click.event(), conversion.event()]).await;
-    let _draft = app.create_offer(&m.adv, json!({})).await;
-    let now = time::OffsetDateTime::now_utc();
-    let stamp = |t: time::OffsetDateTime| {
-        t.format(&time::format_description::well_known::Rfc3339)
-            .expect("a time")
-    };
-    let mut string_ids = vec![conversion.id.to_string()];
-    for (who, path, body) in [
-        (&m.promoter, "/v1/teams", json!({"name": "Probe Team"})),
-        (
-            &m.adv,
-            "/v1/webhooks/endpoints",
-            json!({"url": "http://127.0.0.1:9/hook", "event_types": ["conversion.created"]}),
-        ),
-        (
-            &m.promoter,
-            "/v1/promoter-postbacks",
-            json!({"url": "http://127.0.0.1:9/pb?c={click_id}"}),
-        ),
-        (
-            &m.adv,
-            "/v1/api-keys",
-            json!({"name": "server", "scopes": ["offers:read"]}),
-        ),
-        (&m.adv, "/v1/postback-keys", json!({"name": "shop"})),
-        (
-            &m.adv,
-            "/v1/contests",
-            json!({"name": "Sprint", "kind": "individual", "metric": "conversions",
-                   "starts_at": stamp(now + time::Duration::hours(1)),
-                   "ends_at": stamp(now + time::Duration::hours(2)),
-                   "offer_ids": [m.offer], "prizes": [{"rank": 1, "prize": "Gold"}]}),
-        ),
-    ] {
-        let resp = app
-            .post(path)
-            .bearer_auth(&who.token)
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        let status = resp.status();
-        let created: Value = resp.json().await.unwrap_or_default();
-        assert!(status.is_success(), "POST {path}: {status} {created}");
-        if let Some(id) = created["id"].as_str() {
-            string_ids.push(id.to_owned());
-        }
-    }
-    assert_eq!(
-        string_ids.len(),
-        3,
-        "a conversion, an API key, a postback key"
-    );
+    let string_ids = others_world(&m).await;
 
     // What the owners hold, as stored (columns a caller could change, none a job moves).
     let snapshot = || async {

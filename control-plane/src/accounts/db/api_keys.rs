@@ -167,14 +167,7 @@ pub(crate) async fn rotate(
     grace: Duration,
 ) -> Result<Option<(ApiKeyRow, String)>, RotateError> {
     let mut tx = pool.begin().await?;
-    let old = key_row!(
-        "SELECT",
-        "FROM api_keys WHERE id = $1 AND user_id = $2 FOR UPDATE",
-        id.0,
-        user_id.0
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    let old = locked(&mut tx, user_id, id).await?;
     let now = OffsetDateTime::now_utc();
     let Some(old) = old.filter(|k| k.is_live(now)) else {
         return Ok(None);
@@ -218,6 +211,22 @@ pub(crate) enum IpAllowChange {
     Missing,
 }
 
+/// One of the user's keys, locked until the transaction ends (none: the user has no such key).
+async fn locked(
+    tx: &mut sqlx::PgConnection,
+    user_id: UserId,
+    id: ApiKeyId,
+) -> sqlx::Result<Option<ApiKeyRow>> {
+    key_row!(
+        "SELECT",
+        "FROM api_keys WHERE id = $1 AND user_id = $2 FOR UPDATE",
+        id.0,
+        user_id.0
+    )
+    .fetch_optional(tx)
+    .await
+}
+
 /// Sets the networks one of the user's keys may be used from (not a revoked one's).
 pub(crate) async fn set_ip_allow(
     pool: &PgPool,
@@ -226,15 +235,7 @@ pub(crate) async fn set_ip_allow(
     ip_allow: &[String],
 ) -> sqlx::Result<IpAllowChange> {
     let mut tx = pool.begin().await?;
-    let Some(current) = key_row!(
-        "SELECT",
-        "FROM api_keys WHERE id = $1 AND user_id = $2 FOR UPDATE",
-        id.0,
-        user_id.0
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    else {
+    let Some(current) = locked(&mut tx, user_id, id).await? else {
         return Ok(IpAllowChange::Missing);
     };
     if current.revoked_at.is_some() {
@@ -256,15 +257,7 @@ pub(crate) async fn set_ip_allow(
 /// Revokes one of the user's keys at once; false if there is no such key.
 pub(crate) async fn revoke(pool: &PgPool, user_id: UserId, id: ApiKeyId) -> sqlx::Result<bool> {
     let mut tx = pool.begin().await?;
-    let Some(row) = key_row!(
-        "SELECT",
-        "FROM api_keys WHERE id = $1 AND user_id = $2 FOR UPDATE",
-        id.0,
-        user_id.0
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    else {
+    let Some(row) = locked(&mut tx, user_id, id).await? else {
         return Ok(false);
     };
     if row.revoked_at.is_none() {

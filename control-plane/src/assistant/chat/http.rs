@@ -32,7 +32,7 @@ use crate::app::startup::AppState;
 use crate::http::extract::{Auth, Json};
 use crate::kernel::error::{ApiError, FieldError};
 use crate::kernel::{Tenant, UserId};
-use crate::webhooks::guard::{GuardedResolver, SystemLookup};
+use crate::webhooks::guard::SystemLookup;
 
 /// A provider to store.
 #[derive(Deserialize, ToSchema)]
@@ -102,29 +102,21 @@ fn kek(state: &AppState) -> Result<&[u8; 32], ApiError> {
     Ok(state.settings.key_encryption_key.expose_secret())
 }
 
-/// Checks a base URL as the client will connect: the scheme, an address in the URL, and a
-/// name's current addresses (a name that does not resolve now is accepted: it may later;
-/// every connection checks again).
+/// Checks a base URL as the client will connect (`Guard::check_target_now`: the scheme, an
+/// address in the URL, a name's current addresses), with no query, fragment or credentials.
 async fn check_base_url(state: &AppState, url: &str) -> Result<(), FieldError> {
-    let guard = &state.settings.webhooks.guard;
-    let parsed = guard
-        .check_url(url)
+    let parsed = state
+        .settings
+        .webhooks
+        .guard
+        .check_target_now(url)
+        .await
         .map_err(|e| FieldError::new("base_url", e.to_string()))?;
     if parsed.query().is_some() || parsed.fragment().is_some() || !parsed.username().is_empty() {
         return Err(FieldError::new(
             "base_url",
             "must not hold a query, a fragment or credentials (the key goes in api_key)",
         ));
-    }
-    if let Some(url::Host::Domain(host)) = parsed.host() {
-        let resolver = GuardedResolver::new(Arc::new(guard.clone()), Arc::new(SystemLookup));
-        // A name that does not resolve now, or not in time, is checked again at every call.
-        if let Some(refused) = resolver
-            .refusal_now(host, std::time::Duration::from_secs(2))
-            .await
-        {
-            return Err(FieldError::new("base_url", refused.to_string()));
-        }
     }
     Ok(())
 }

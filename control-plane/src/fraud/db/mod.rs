@@ -1,5 +1,5 @@
-//! Postgres: the imported ranges, suspensions, the version of what scoring holds, the windows scoring reads, the facts insights
-//! read.
+//! Postgres: the imported ranges, suspensions, the version of what scoring holds, the
+//! windows scoring reads, the facts insights read.
 
 pub(super) mod insights;
 pub(super) mod ranges;

@@ -9,10 +9,13 @@ use crate::fraud::ranges::RangeSet;
 use crate::kernel::PromoterId;
 
 /// What scoring holds, as of one version.
-#[derive(Debug, Default)]
-pub(crate) struct Loaded {
+#[derive(Debug)]
+pub struct Held {
+    /// The version it was loaded at.
     pub version: i64,
+    /// The imported ranges.
     pub ranges: RangeSet,
+    /// The suspended promoters.
     pub suspended: HashSet<PromoterId>,
 }
 
@@ -33,7 +36,7 @@ pub(crate) async fn version(pool: &PgPool) -> sqlx::Result<i64> {
 }
 
 /// The ranges and the suspended promoters with their version, read in one snapshot.
-pub(crate) async fn load(pool: &PgPool) -> sqlx::Result<Loaded> {
+pub(crate) async fn load(pool: &PgPool) -> sqlx::Result<Held> {
     let mut tx = pool.begin().await?;
     sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .execute(&mut *tx)
@@ -44,7 +47,7 @@ pub(crate) async fn load(pool: &PgPool) -> sqlx::Result<Loaded> {
     let ranges = super::ranges::load(&mut tx).await?;
     let suspended = super::suspensions::all_suspended(&mut tx).await?;
     tx.commit().await?;
-    Ok(Loaded {
+    Ok(Held {
         version,
         ranges,
         suspended,

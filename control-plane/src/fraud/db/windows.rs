@@ -25,10 +25,10 @@ fn lock_key(ip: IpAddr) -> i32 {
     h as i32
 }
 
-/// Takes the window locks of these IPs until the transaction ends (or the savepoint `tx`
-/// is rolled back), exclusive for the IPs marked so and shared for the others, in key order
-/// (so two batches never wait on each other in a circle). Two IPs that share a key share
-/// its lock, exclusive if either asks for it.
+/// Takes the window locks of these IPs until the transaction ends (or is rolled back),
+/// exclusive for the IPs marked so and shared for the others, in key order (so two batches
+/// never wait on each other in a circle). Two IPs that share a key share its lock, exclusive
+/// if either asks for it.
 pub(crate) async fn lock(
     tx: &mut Transaction<'_, Postgres>,
     ips: impl IntoIterator<Item = (IpAddr, bool)>,
