@@ -48,7 +48,7 @@ pub(crate) async fn apply(
            -- redirect until the edge forgets them) earns nothing and holds nothing up.
            WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = e.promoter_id AND u.role = 'promoter')
            ON CONFLICT DO NOTHING
-           RETURNING id, promoter_id AS "promoter_id: PromoterId", points"#,
+           RETURNING id, promoter_id AS "promoter_id: PromoterId", points, created_at, cause, day"#,
         &entries.iter().map(|e| e.promoter_id.0).collect::<Vec<_>>(),
         &entries.iter().map(|e| e.points).collect::<Vec<_>>(),
         &entries.iter().map(|e| e.cause).collect::<Vec<_>>() as &[&str],
@@ -70,8 +70,37 @@ pub(crate) async fn apply(
     )
     .fetch_all(&mut *conn)
     .await?;
-    let ids: Vec<i64> = written.iter().map(|w| w.id).collect();
-    leaderboards::totals::add(conn, &ids).await?;
+    let paid: Vec<leaderboards::totals::Paid> = written
+        .iter()
+        .map(|w| leaderboards::totals::Paid {
+            promoter_id: w.promoter_id.0,
+            points: w.points,
+            at: w.created_at,
+        })
+        .collect();
+    leaderboards::totals::add(conn, &paid).await?;
+    // The day's click points (the cap), from the click entries written.
+    let mut click_days: BTreeMap<(i64, Date), i64> = BTreeMap::new();
+    for w in written.iter().filter(|w| w.cause == "unique_clicks") {
+        if let Some(day) = w.day {
+            *click_days.entry((w.promoter_id.0, day)).or_default() += w.points;
+        }
+    }
+    if !click_days.is_empty() {
+        let ((promoters, days), points): ((Vec<i64>, Vec<Date>), Vec<i64>) =
+            click_days.into_iter().unzip();
+        // In key order, so concurrent writers lock the rows in one order.
+        sqlx::query!(
+            "INSERT INTO points_click_days AS d (promoter_id, day, points)
+             SELECT * FROM UNNEST($1::bigint[], $2::date[], $3::bigint[])
+             ON CONFLICT (promoter_id, day) DO UPDATE SET points = d.points + excluded.points",
+            &promoters,
+            &days,
+            &points,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     let mut deltas: BTreeMap<i64, i64> = BTreeMap::new();
     for w in &written {
         *deltas.entry(w.promoter_id.0).or_default() += w.points;
@@ -133,11 +162,9 @@ pub(crate) async fn click_points(
     let promoters: Vec<i64> = keys.iter().map(|k| k.0.0).collect();
     let days: Vec<Date> = keys.iter().map(|k| k.1).collect();
     Ok(sqlx::query!(
-        r#"SELECT l.promoter_id AS "promoter_id: PromoterId", l.day AS "day!", sum(l.points)::bigint AS "points!"
+        r#"SELECT d.promoter_id AS "promoter_id: PromoterId", d.day, d.points
            FROM UNNEST($1::bigint[], $2::date[]) AS k(promoter_id, day)
-           JOIN points_ledger l ON l.promoter_id = k.promoter_id AND l.day = k.day
-                AND l.cause = 'unique_clicks'
-           GROUP BY l.promoter_id, l.day"#,
+           JOIN points_click_days d ON d.promoter_id = k.promoter_id AND d.day = k.day"#,
         &promoters,
         &days,
     )

@@ -116,8 +116,10 @@ async fn click_points_stop_at_the_daily_cap() {
         .expect("a day")
         .midnight()
         .assume_utc();
-    // 150 unique clicks in two batches on one day: 100 points; 30 on the day before: 30.
+    // 150 unique clicks in two batches on one day, paid in two rounds (the second finds the
+    // first's 80 points of the day): 100 points; 30 on the day before: 30.
     unique_clicks(&m, yesterday, 80, 0).await;
+    app.settled().await;
     unique_clicks(&m, yesterday + Duration::from_secs(6 * 3600), 70, 80).await;
     unique_clicks(&m, yesterday - Duration::from_secs(86_400), 30, 200).await;
     app.settled().await;
@@ -144,6 +146,22 @@ async fn click_points_stop_at_the_daily_cap() {
     assert_eq!(
         sums.get(&day(yesterday.date().previous_day().expect("a day"))),
         Some(&30)
+    );
+    // The day's click points kept for the cap are the entries' sums.
+    let kept: Vec<(time::Date, i64)> = sqlx::query_as(
+        "SELECT day, points FROM points_click_days WHERE promoter_id = $1 ORDER BY day",
+    )
+    .bind(m.promoter.id)
+    .fetch_all(&app.db)
+    .await
+    .expect("click days");
+    let yesterday = yesterday.date();
+    assert_eq!(
+        kept,
+        vec![
+            (yesterday.previous_day().expect("a day"), 30),
+            (yesterday, 100)
+        ]
     );
 }
 

@@ -100,23 +100,22 @@ async fn round(
     if !try_lock(&mut tx).await? {
         return Ok(0);
     }
-    let (rows, taken) = totals::take_changes(&mut tx, ROUND).await?;
+    // Only the current periods live in Redis; older ones are read from Postgres.
+    let current = store::current_periods(OffsetDateTime::now_utc());
+    let periods: Vec<String> = current.iter().map(|(p, _)| p.clone()).collect();
+    let (rows, taken) = totals::take_changes(&mut tx, ROUND, &periods).await?;
     if rows.is_empty() {
         return Ok(0);
     }
-    // Only the current periods live in Redis; older ones are read from Postgres.
-    let current = store::current_periods(OffsetDateTime::now_utc());
     let mut moves: BTreeMap<(&str, &str), Vec<Move>> = BTreeMap::new();
     for r in &rows {
-        if current.iter().any(|(p, _)| *p == r.period) {
-            moves
-                .entry((r.board.as_str(), r.period.as_str()))
-                .or_default()
-                .push(Move {
-                    subject_id: r.subject_id,
-                    row: r.now,
-                });
-        }
+        moves
+            .entry((r.board.as_str(), r.period.as_str()))
+            .or_default()
+            .push(Move {
+                subject_id: r.subject_id,
+                row: r.now,
+            });
     }
     for ((board, period), moves) in moves {
         let Some(board) = Board::from_column(board) else {

@@ -8,22 +8,32 @@ use time::OffsetDateTime;
 
 use crate::programme::leaderboards::rules::Board;
 
-/// Adds the ledger entries `ids` (just written) to their promoters' boards, and to the teams
-/// their promoters were in when they were written, for all time, their month and their week,
-/// and notes each total changed for the syncer.
-pub(crate) async fn add(conn: &mut PgConnection, ids: &[i64]) -> sqlx::Result<()> {
-    if ids.is_empty() {
+/// A ledger entry just written, as the boards count it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Paid {
+    pub promoter_id: i64,
+    pub points: i64,
+    /// When it was written (`points_ledger.created_at`).
+    pub at: OffsetDateTime,
+}
+
+/// Adds ledger entries just written to their promoters' boards, and to the teams their
+/// promoters were in when they were written, for all time, their month and their week, and
+/// notes each subject whose totals changed for the syncer.
+pub(crate) async fn add(conn: &mut PgConnection, paid: &[Paid]) -> sqlx::Result<()> {
+    if paid.is_empty() {
         return Ok(());
     }
+    let promoters: Vec<i64> = paid.iter().map(|p| p.promoter_id).collect();
+    let points: Vec<i64> = paid.iter().map(|p| p.points).collect();
+    let at: Vec<OffsetDateTime> = paid.iter().map(|p| p.at).collect();
     // In key order, so two writers lock the rows in one order.
     sqlx::query!(
         r#"WITH e AS (
-             SELECT l.promoter_id, l.points, date_trunc('milliseconds', l.created_at) AS at,
-                    m.team_id
-             FROM points_ledger l
-             LEFT JOIN team_memberships m ON m.promoter_id = l.promoter_id
-                  AND m.joined_at <= l.created_at AND (m.left_at IS NULL OR l.created_at < m.left_at)
-             WHERE l.id = ANY($1)
+             SELECT w.promoter_id, w.points, date_trunc('milliseconds', w.at) AS at, m.team_id
+             FROM UNNEST($1::bigint[], $2::bigint[], $3::timestamptz[]) AS w(promoter_id, points, at)
+             LEFT JOIN team_memberships m ON m.promoter_id = w.promoter_id
+                  AND m.joined_at <= w.at AND (m.left_at IS NULL OR w.at < m.left_at)
            ), p AS (
              SELECT e.*, x.period FROM e CROSS JOIN LATERAL (VALUES ('all'),
                  ('month:' || to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM')),
@@ -42,11 +52,13 @@ pub(crate) async fn add(conn: &mut PgConnection, ids: &[i64]) -> sqlx::Result<()
              ON CONFLICT (board, period, subject_id) DO UPDATE
                SET points = t.points + excluded.points,
                    reached_at = greatest(t.reached_at, excluded.reached_at)
-             RETURNING board, period, subject_id
+             RETURNING board, subject_id
            )
-           INSERT INTO leaderboard_changes (board, period, subject_id)
-           SELECT board, period, subject_id FROM moved"#,
-        ids,
+           INSERT INTO leaderboard_changes (board, subject_id)
+           SELECT DISTINCT board, subject_id FROM moved"#,
+        &promoters,
+        &points,
+        &at,
     )
     .execute(conn)
     .await?;
@@ -59,10 +71,10 @@ pub(crate) async fn remove_team(conn: &mut PgConnection, team: i64) -> sqlx::Res
         "WITH gone AS (
            UPDATE leaderboard_totals SET gone = true
            WHERE board = 'teams' AND subject_id = $1
-           RETURNING board, period, subject_id
+           RETURNING board, subject_id
          )
-         INSERT INTO leaderboard_changes (board, period, subject_id)
-         SELECT board, period, subject_id FROM gone",
+         INSERT INTO leaderboard_changes (board, subject_id)
+         SELECT DISTINCT board, subject_id FROM gone",
         team,
     )
     .execute(conn)
@@ -147,24 +159,29 @@ pub(crate) struct Changed {
 }
 
 /// Takes up to `limit` noted changes (in the caller's transaction: rolled back, they stay)
-/// and reads the totals they name, in one snapshot, so every change taken is in what is
-/// read. Returns the totals and how many changes were taken (`limit`: there may be more).
+/// and reads the totals of the subjects they name in `periods`, in one snapshot, so every
+/// change taken is in what is read (a subject without a total in a period comes back with
+/// none there). Returns the totals and how many changes were taken (`limit`: there may be
+/// more).
 pub(crate) async fn take_changes(
     conn: &mut PgConnection,
     limit: i64,
+    periods: &[String],
 ) -> sqlx::Result<(Vec<Changed>, i64)> {
     let rows = sqlx::query!(
         r#"WITH taken AS (
              DELETE FROM leaderboard_changes
              WHERE ctid = ANY (ARRAY(SELECT ctid FROM leaderboard_changes LIMIT $1))
-             RETURNING board, period, subject_id
-           ), k AS (SELECT DISTINCT board, period, subject_id FROM taken)
-           SELECT k.board AS "board!", k.period AS "period!", k.subject_id AS "subject_id!",
+             RETURNING board, subject_id
+           ), k AS (SELECT DISTINCT board, subject_id FROM taken)
+           SELECT k.board AS "board!", p.period AS "period!", k.subject_id AS "subject_id!",
                   t.points AS "points?", t.reached_at AS "reached_at?",
                   coalesce(t.gone, false) AS "gone!", (SELECT count(*) FROM taken) AS "taken!"
-           FROM k LEFT JOIN leaderboard_totals t
-             ON t.board = k.board AND t.period = k.period AND t.subject_id = k.subject_id"#,
+           FROM k CROSS JOIN UNNEST($2::text[]) AS p(period)
+           LEFT JOIN leaderboard_totals t
+             ON t.board = k.board AND t.period = p.period AND t.subject_id = k.subject_id"#,
         limit,
+        periods,
     )
     .fetch_all(conn)
     .await?;
