@@ -1,12 +1,14 @@
-//! What click scoring holds in memory on this instance: the imported ranges and the
-//! suspended promoters, loaded from Postgres at first use and again whenever their version
-//! (`fraud_state`) moved. Ingest reads the version with every batch, in the statement that
-//! counts the batch's clicks, so every control plane sees an import or a suspension from its
-//! next batch on.
+//! What click scoring holds on this instance: the imported ranges and the suspended
+//! promoters, loaded from Postgres at first use and again whenever their version
+//! (`fraud_state`) moved, and the connections the flood counts are taken on. Ingest reads the
+//! version with every batch, in the call that counts the batch's clicks, so every control
+//! plane sees an import or a suspension from its next batch on.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Duration;
 
 use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
 
 use crate::fraud::db::state;
 pub use crate::fraud::db::state::Held;
@@ -17,7 +19,15 @@ pub struct ScoringCache {
     current: RwLock<Option<Arc<Held>>>,
     /// Serialises reloads, so a new version is loaded once however many batches see it.
     reload: tokio::sync::Mutex<()>,
+    /// A few connections of their own for the counts, made at first use with the main
+    /// pool's settings: a batch counts while its transaction holds a connection of the main
+    /// pool, and with one pool, batches holding every connection would wait for a second one
+    /// forever. A count waits for nothing but other counts.
+    counting: OnceLock<PgPool>,
 }
+
+/// The connections the counts are taken on.
+const COUNTING_CONNECTIONS: u32 = 4;
 
 impl ScoringCache {
     /// The state as of the version committed now (one small query, and a load when it moved).
@@ -48,6 +58,18 @@ impl ScoringCache {
         let loaded = Arc::new(loaded);
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(loaded.clone());
         Ok(loaded)
+    }
+
+    /// The pool the flood counts are taken on (made from `pool`'s settings at first use).
+    pub fn counting(&self, pool: &PgPool) -> &PgPool {
+        self.counting.get_or_init(|| {
+            PgPoolOptions::new()
+                .max_connections(COUNTING_CONNECTIONS)
+                .min_connections(0)
+                .acquire_timeout(Duration::from_secs(5))
+                .idle_timeout(Duration::from_secs(60))
+                .connect_lazy_with(pool.connect_options().as_ref().clone())
+        })
     }
 
     /// The state held now (none before the first load), without asking Postgres.

@@ -9,25 +9,28 @@
 //! same whatever order the clicks arrive in.
 //!
 //! Most IPs never come near a limit, and reading their windows under an exclusive lock would
-//! make batches that share one wait on each other for nothing. So before its transaction a
-//! batch counts its clicks per IP and minute ([`prepare`], committed at once, so
-//! batches in flight see each other) and reads the counts around each click: an IP is *hot*
-//! when the clicks counted within a window either side of one of its clicks could pass the
-//! smaller limit, or when those minutes are not all counted (old enough to be forgotten, or
-//! from before counting began: after a crash, which empties the unlogged counts); *cold*
-//! otherwise.
-//! [`lock_windows`] locks hot IPs exclusively and cold ones shared, then reads the counts of
-//! the cold ones again: if one turned hot meanwhile (a batch in flight counted clicks near
-//! it), the transaction starts again and locks it exclusively. Scoring then reads the stored
-//! windows of hot IPs only.
+//! make batches that share one wait on each other for nothing. So a batch first takes a
+//! shared lock per IP in its transaction, then counts its clicks per IP and minute
+//! ([`prepare`]: committed at once on a connection of its own, so batches in flight see each
+//! other) and reads the counts around each click: an IP is *hot* when the clicks counted
+//! within a window either side of one of its clicks could pass the smaller limit, or when
+//! those minutes are not all counted (old enough to be forgotten, or from before counting
+//! began: after a crash, which empties the unlogged counts); *cold* otherwise. A batch whose
+//! IPs are all cold goes on with its shared locks. One with a hot IP starts its transaction
+//! again: [`lock_windows`] locks hot IPs exclusively and cold ones shared, then reads the
+//! counts of the cold ones again (counted before these locks, one may have turned hot
+//! meanwhile: then the transaction starts once more). Scoring reads the stored windows of hot
+//! IPs only.
 //!
 //! Why a cold IP needs no window: if at most `limit` clicks are counted within a window
 //! either side of a new click, no window holding that click can pass the limit, so the click
-//! flags nothing and is flagged by nothing. A batch that counts clicks of the IP later sees
-//! this batch's counts; if that makes the IP hot there, its exclusive lock waits for this
-//! batch's shared one, so it reads this batch's clicks stored. A batch that counted earlier
-//! is in this batch's second read. Counts only ever over-count (a redelivery counts again),
-//! which only makes more IPs hot.
+//! flags nothing and is flagged by nothing. Counts of one IP take turns (a lock per IP held
+//! by the count alone, and a read after the lock), so each count sees every count of its IPs
+//! before it. A batch that counts the IP after this batch sees this batch's clicks; if that
+//! makes the IP hot there, its exclusive lock is asked for after this batch's shared one was
+//! held (this batch counted under it), so it waits for this batch's commit and reads this
+//! batch's clicks stored. Counts only ever over-count (a redelivery counts again), which only
+//! makes more IPs hot.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -194,16 +197,20 @@ impl Windows {
     }
 }
 
-/// Prepares a batch's scoring before its transaction: counts its ok clicks (IP and time; test
-/// clicks and clicks without an IP are in no window) in the flood counts, committed at once,
-/// tells hot IPs from cold ones, and takes what scoring holds in memory (reloaded when its
-/// version, read by the same statement, moved).
+/// Prepares a batch's scoring at the start of its transaction: takes the flood-window locks
+/// of its IPs shared, then counts its ok clicks (IP and time; test clicks and clicks without
+/// an IP are in no window) in the flood counts, committed at once on a connection of their
+/// own, tells hot IPs from cold ones, and takes what scoring holds in memory (reloaded when
+/// its version, read by the same call, moved). Answers whether every IP is cold: the shared
+/// locks are then all the batch needs. If not, roll the transaction back and call
+/// [`lock_windows`] in a new one until it answers true.
 pub async fn prepare(
+    tx: &mut Transaction<'_, Postgres>,
     pool: &PgPool,
     cache: &ScoringCache,
     limits: FloodLimits,
     clicks: impl IntoIterator<Item = (IpAddr, OffsetDateTime)>,
-) -> sqlx::Result<(Scoring, Windows)> {
+) -> sqlx::Result<(Scoring, Windows, bool)> {
     let mut windows = Windows {
         ips: BTreeMap::new(),
         limit: limits.per_visitor.min(limits.per_ip) as i64,
@@ -220,11 +227,12 @@ pub async fn prepare(
     }
     if add.is_empty() {
         let held = cache.fresh(pool).await?;
-        return Ok((Scoring { limits, held }, windows));
+        return Ok((Scoring { limits, held }, windows, true));
     }
+    windows::lock(tx, windows.ips.keys().map(|ip| (*ip, false))).await?;
     let add: Vec<(IpAddr, OffsetDateTime, i32)> =
         add.into_iter().map(|((ip, m), n)| (ip, m, n)).collect();
-    let counted = windows::count(pool, &add, &windows.spans(false)).await?;
+    let counted = windows::count(cache.counting(pool), &add, &windows.spans(false)).await?;
     let held = cache.at(pool, counted.version).await?;
     // Minutes old enough to be forgotten, or from before counting began, are not all counted.
     let trusted_from = match counted.since {
@@ -235,15 +243,17 @@ pub async fn prepare(
         w.hot = w.around.iter().flatten().any(|m| *m < trusted_from);
     }
     windows.heat_up(&counted.counts);
-    Ok((Scoring { limits, held }, windows))
+    let all_cold = windows.heat().0 == 0;
+    Ok((Scoring { limits, held }, windows, all_cold))
 }
 
-/// Takes the flood-window locks of a batch's IPs until the transaction ends: exclusive for
-/// hot IPs, shared for cold ones, then reads the counts of the cold ones again. Answers
-/// whether they all still say cold. If not, the IPs that turned hot (a batch in flight counted
-/// clicks near them) are marked so: roll the transaction back (which lets go of the locks)
-/// and call this again in a new one. Call it before reading which of the clicks are stored
-/// already, so a concurrent delivery of the same clicks is seen whole.
+/// Takes the flood-window locks of a batch whose [`prepare`] found a hot IP, until the
+/// transaction ends: exclusive for hot IPs, shared for cold ones, then reads the counts of the
+/// cold ones again (counted before these locks: a batch may have counted clicks near one
+/// since, and taken its exclusive lock first). Answers whether they all still say cold. If
+/// not, the IPs that turned hot are marked so: roll the transaction back (which lets go of
+/// the locks) and call this again in a new one. Call it before reading which of the clicks
+/// are stored already, so a concurrent delivery of the same clicks is seen whole.
 pub async fn lock_windows(
     tx: &mut Transaction<'_, Postgres>,
     windows: &mut Windows,

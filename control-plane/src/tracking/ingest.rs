@@ -219,39 +219,38 @@ async fn ingest_once(
             .collect()
     };
 
-    // The flood counts of the batch's ok clicks, committed before its transaction so that
-    // batches in flight see each other (fraud::scoring).
-    let mut scoring = if state.settings.fraud.scoring && !clicks.is_empty() {
-        Some(
-            fraud::prepare(
-                &state.db,
-                &state.fraud_scoring,
-                state.settings.fraud.flood,
-                clicks
-                    .iter()
-                    .filter(|c| c.verdict.is_counted() && !test_kids.contains(&(c.kid as i64)))
-                    .filter_map(|c| Some((c.ip?, event_time(c.ts)))),
-            )
-            .await?,
-        )
-    } else {
-        None
-    };
-
     // The flood-window locks first, before anything reads what is stored: a delivery of the
     // same IPs' clicks that holds them exclusively commits first, and its clicks are then
-    // found stored. An IP that turned hot since it was counted is locked again, exclusively,
-    // in a new transaction (rolling back lets go of the locks taken).
-    let mut tx = loop {
-        let mut tx = state.db.begin().await?;
-        let held = match scoring.as_mut() {
-            Some((_, windows)) => fraud::lock_windows(&mut tx, windows).await?,
-            None => true,
-        };
-        if held {
-            break tx;
+    // found stored. Scoring takes them shared, then counts the batch's ok clicks (committed
+    // at once, so that batches in flight see each other: fraud::scoring). When an IP is hot,
+    // the transaction starts again with that IP locked exclusively (rolling back lets go of
+    // the locks taken), and again while one turns hot.
+    let mut tx = state.db.begin().await?;
+    let scoring = if state.settings.fraud.scoring && !clicks.is_empty() {
+        let (scoring, mut windows, all_cold) = fraud::prepare(
+            &mut tx,
+            &state.db,
+            &state.fraud_scoring,
+            state.settings.fraud.flood,
+            clicks
+                .iter()
+                .filter(|c| c.verdict.is_counted() && !test_kids.contains(&(c.kid as i64)))
+                .filter_map(|c| Some((c.ip?, event_time(c.ts)))),
+        )
+        .await?;
+        if !all_cold {
+            tx.rollback().await?;
+            tx = loop {
+                let mut tx = state.db.begin().await?;
+                if fraud::lock_windows(&mut tx, &mut windows).await? {
+                    break tx;
+                }
+                tx.rollback().await?;
+            };
         }
-        tx.rollback().await?;
+        Some((scoring, windows))
+    } else {
+        None
     };
     if !dead.is_empty() {
         store_dead_letters(&mut tx, source, &dead).await?;

@@ -1177,22 +1177,23 @@ async fn a_batch_that_counts_later_waits_for_a_cold_batch_in_flight_and_sees_its
     };
     let ip: std::net::IpAddr = "100.64.20.1".parse().expect("an IP");
     // A batch of five clicks of one visitor within 5 s is in flight, as ingest runs it: its
-    // clicks counted, its IP cold (five is the limit) and locked shared, its rows written
+    // IP locked shared, its clicks counted, the IP cold (five is the limit), its rows written
     // but not committed.
     let five: Vec<Click> = (0..5).map(visitor).collect();
     let limits = app.settings.fraud.flood;
     let cache = fraud::ScoringCache::default();
-    let (_, mut windows) = fraud::prepare(&app.db, &cache, limits, five.iter().map(|c| (ip, c.ts)))
-        .await
-        .expect("counted");
-    assert_eq!(windows.heat(), (0, 1), "five clicks in a window are cold");
     let mut tx = app.db.begin().await.expect("begin");
-    assert!(
-        fraud::lock_windows(&mut tx, &mut windows)
-            .await
-            .expect("locked"),
-        "still cold under the lock"
-    );
+    let (_, windows, all_cold) = fraud::prepare(
+        &mut tx,
+        &app.db,
+        &cache,
+        limits,
+        five.iter().map(|c| (ip, c.ts)),
+    )
+    .await
+    .expect("counted");
+    assert!(all_cold, "five clicks in a window are cold");
+    assert_eq!(windows.heat(), (0, 1));
     for c in &five {
         sqlx::query(
             "INSERT INTO clicks (id, ts, offer_id, promoter_id, kid, verdict, ip, user_agent, edge)
@@ -1238,57 +1239,132 @@ async fn a_batch_that_counts_later_waits_for_a_cold_batch_in_flight_and_sees_its
 }
 
 #[tokio::test]
-async fn a_cold_ip_that_a_batch_counted_meanwhile_turns_hot_is_locked_again_exclusively() {
+async fn a_batch_that_counts_an_ip_hot_waits_for_the_cold_batches_counted_before_it() {
     use afftok_control_plane::fraud;
     let m = market(json!({})).await;
     let app = &m.app;
     let t0 = start_of_traffic();
     let ip: std::net::IpAddr = "100.64.22.1".parse().expect("an IP");
-    let three = |from: i64| (from..from + 3).map(move |s| (ip, t0 + Duration::seconds(s)));
+    let other: std::net::IpAddr = "100.64.22.2".parse().expect("an IP");
+    let three = |ip, from: i64| (from..from + 3).map(move |s| (ip, t0 + Duration::seconds(s)));
     let limits = app.settings.fraud.flood;
     let cache = fraud::ScoringCache::default();
-    // Batch A counts three clicks: cold. Batch B counts three more before A takes its locks:
-    // six around them, hot.
-    let (_, mut a) = fraud::prepare(&app.db, &cache, limits, three(0))
-        .await
-        .expect("A counted");
-    assert_eq!(a.heat(), (0, 1));
-    let (_, b) = fraud::prepare(&app.db, &cache, limits, three(3))
-        .await
-        .expect("B counted");
-    assert_eq!(b.heat(), (1, 0));
-    // A reads its counts again under the lock: the IP turned hot, so A starts again.
-    let mut tx = app.db.begin().await.expect("begin");
-    assert!(
-        !fraud::lock_windows(&mut tx, &mut a).await.expect("locked"),
-        "turned hot under the lock"
-    );
-    assert_eq!(a.heat(), (1, 0));
-    tx.rollback().await.expect("lets go of the shared lock");
-    // Now exclusively: a cold batch of the same IP (a click ten minutes on), whose shared lock
-    // waits only for an exclusive one, waits for A.
-    let mut tx = app.db.begin().await.expect("begin");
-    assert!(fraud::lock_windows(&mut tx, &mut a).await.expect("locked"));
-    let later = std::iter::once((ip, t0 + Duration::minutes(10)));
-    let (_, mut c) = fraud::prepare(&app.db, &cache, limits, later)
-        .await
-        .expect("C counted");
-    assert_eq!(c.heat(), (0, 1));
-    let mut other = app.db.begin().await.expect("begin");
+    let prepare = async |tx: &mut sqlx::Transaction<'static, sqlx::Postgres>, clicks: Vec<_>| {
+        fraud::prepare(tx, &app.db, &cache, limits, clicks)
+            .await
+            .expect("counted")
+    };
+    // Batch A counts three clicks under its shared lock: cold, it goes on (its rows not yet
+    // committed). Batch B counts three more: six around them, hot, so B starts again.
+    let mut a = app.db.begin().await.expect("begin");
+    let (_, _, all_cold) = prepare(&mut a, three(ip, 0).collect()).await;
+    assert!(all_cold);
+    let mut b = app.db.begin().await.expect("begin");
+    let (_, mut b_windows, all_cold) = prepare(&mut b, three(ip, 3).collect()).await;
+    assert!(!all_cold);
+    assert_eq!(b_windows.heat(), (1, 0));
+    b.rollback().await.expect("lets go of B's shared lock");
+    // B's exclusive lock waits for A, whose count it saw, until A commits.
+    let mut b = app.db.begin().await.expect("begin");
     let waited = tokio::time::timeout(
         std::time::Duration::from_millis(300),
-        fraud::lock_windows(&mut other, &mut c),
+        fraud::lock_windows(&mut b, &mut b_windows),
     )
     .await;
-    assert!(waited.is_err(), "C waits for A's exclusive lock");
-    drop(other);
-    tx.commit().await.expect("A commits");
-    let mut again = app.db.begin().await.expect("begin");
+    assert!(waited.is_err(), "B waits for A's shared lock");
+    drop(b);
+    a.commit().await.expect("A commits");
+    let mut b = app.db.begin().await.expect("begin");
     assert!(
-        fraud::lock_windows(&mut again, &mut c)
+        fraud::lock_windows(&mut b, &mut b_windows)
             .await
             .expect("locked")
     );
+    b.commit().await.expect("B commits");
+
+    // Batch C: three clicks of another IP ten minutes on (cold) and one three hours old
+    // (past the counts' horizon: hot), so C starts again. Meanwhile D counts three clicks
+    // next to C's: C's cold IP turns hot in C's second read, and C starts once more.
+    let later = t0 + Duration::minutes(10);
+    let mut c = app.db.begin().await.expect("begin");
+    let mut clicks: Vec<_> = (0..3)
+        .map(|s| (other, later + Duration::seconds(s)))
+        .collect();
+    clicks.push((ip, t0 - Duration::hours(3)));
+    let (_, mut c_windows, all_cold) = prepare(&mut c, clicks).await;
+    assert!(!all_cold);
+    assert_eq!(c_windows.heat(), (1, 1));
+    c.rollback().await.expect("rolled back");
+    let mut d = app.db.begin().await.expect("begin");
+    let d_clicks = (3..6)
+        .map(|s| (other, later + Duration::seconds(s)))
+        .collect();
+    let (_, _, all_cold) = prepare(&mut d, d_clicks).await;
+    assert!(!all_cold, "six around D's clicks");
+    d.rollback().await.expect("rolled back");
+    let mut c = app.db.begin().await.expect("begin");
+    assert!(
+        !fraud::lock_windows(&mut c, &mut c_windows)
+            .await
+            .expect("locked"),
+        "C's cold IP turned hot under the lock"
+    );
+    assert_eq!(c_windows.heat(), (2, 0));
+    c.rollback().await.expect("rolled back");
+    let mut c = app.db.begin().await.expect("begin");
+    assert!(
+        fraud::lock_windows(&mut c, &mut c_windows)
+            .await
+            .expect("locked")
+    );
+}
+
+#[tokio::test]
+async fn counts_of_one_ip_take_turns_and_each_sees_the_ones_before() {
+    use afftok_control_plane::fraud;
+    let m = market(json!({})).await;
+    let app = &m.app;
+    let t0 = start_of_traffic();
+    let ip: std::net::IpAddr = "100.64.23.1".parse().expect("an IP");
+    // A count of three clicks of the IP, as `flood_count` runs one: its turn taken (the lock
+    // class of counts and the IP's key), its rows added, not yet committed.
+    let mut first = app.db.begin().await.expect("begin");
+    sqlx::query("SELECT pg_advisory_xact_lock(183959554, hashinet('100.64.23.1'::inet))")
+        .execute(&mut *first)
+        .await
+        .expect("the count's turn");
+    sqlx::query(
+        "INSERT INTO flood_counts (ip_key, minute, clicks)
+         VALUES (hashinetextended('100.64.23.1', 0), date_trunc('minute', $1::timestamptz), 3)",
+    )
+    .bind(t0)
+    .execute(&mut *first)
+    .await
+    .expect("its rows");
+    // A batch counting three more clicks of the IP waits for its turn, then reads the first
+    // count's rows: six around its clicks, hot. Read in the snapshot it started with, it
+    // would have seen three, and gone on cold.
+    let limits = app.settings.fraud.flood;
+    let cache = fraud::ScoringCache::default();
+    let mut tx = app.db.begin().await.expect("begin");
+    let second = fraud::prepare(
+        &mut tx,
+        &app.db,
+        &cache,
+        limits,
+        (1..4).map(|s| (ip, t0 + Duration::seconds(s))),
+    );
+    tokio::pin!(second);
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(300), &mut second)
+            .await
+            .is_err(),
+        "the second count waits for its turn"
+    );
+    first.commit().await.expect("the first count commits");
+    let (_, windows, all_cold) = second.await.expect("counted");
+    assert!(!all_cold);
+    assert_eq!(windows.heat(), (1, 0));
 }
 
 #[tokio::test]
@@ -1318,8 +1394,9 @@ async fn clicks_are_counted_per_ip_and_minute_and_late_ones_are_scored_from_thei
         app.ingest(&[c.event()]).await;
     }
     app.ingest(&[recent[0].event()]).await;
-    let counts: Vec<(OffsetDateTime, i32)> = sqlx::query_as(
-        "SELECT minute, clicks FROM flood_counts WHERE ip = '100.64.21.1' ORDER BY minute",
+    let counts: Vec<(OffsetDateTime, i64)> = sqlx::query_as(
+        "SELECT minute, sum(clicks)::int8 FROM flood_counts
+         WHERE ip_key = hashinetextended('100.64.21.1', 0) GROUP BY minute ORDER BY minute",
     )
     .fetch_all(&app.db)
     .await

@@ -79,9 +79,11 @@ fn span_columns(
     )
 }
 
-/// Adds `add` (IP, minute, clicks) to the flood counts and commits at once, then reads the
-/// counts in the `read` spans (IP, first minute, last minute), the ones just added included,
-/// and the version of what scoring holds (one statement: one round trip a batch).
+/// Adds `add` (IP, minute, clicks) to the flood counts and commits at once (call it on a
+/// connection of its own, not in a batch's transaction), then reads the counts in the `read`
+/// spans (IP, first minute, last minute), the ones just added included, after every earlier
+/// count of the same IPs committed; and the version of what scoring holds. One call of
+/// `flood_count` (migrations/20261216000030_flood_counts_appended.sql): one round trip.
 pub(crate) async fn count(
     pool: &PgPool,
     add: &[(IpAddr, OffsetDateTime, i32)],
@@ -91,26 +93,11 @@ pub(crate) async fn count(
     let add_minutes: Vec<OffsetDateTime> = add.iter().map(|a| a.1).collect();
     let add_clicks: Vec<i32> = add.iter().map(|a| a.2).collect();
     let (ips, los, his) = span_columns(read);
-    // The added rows in key order, so two batches never wait on each other in a circle. The
-    // spans are read as the table was before this statement: the rows added come from
-    // RETURNING, and win. Each span is an index range scan (`OFFSET 0` keeps the subquery
-    // apart): knowing a hundred spans, the planner would rather hash the whole table.
     let rows = sqlx::query!(
-        r#"WITH added AS (
-               INSERT INTO flood_counts (ip, minute, clicks)
-               SELECT * FROM UNNEST($1::inet[], $2::timestamptz[], $3::int4[]) ORDER BY 1, 2
-               ON CONFLICT (ip, minute) DO UPDATE SET clicks = flood_counts.clicks + excluded.clicks
-               RETURNING ip, minute, clicks)
-           SELECT ip AS "ip!: IpNet", minute AS "minute!", clicks::int8 AS "clicks!",
-                  added AS "added!", (SELECT since FROM flood_counts_since) AS since,
-                  now() AS "now!", (SELECT version FROM fraud_state) AS "version!"
-           FROM (SELECT ip, minute, clicks, true AS added FROM added
-                 UNION ALL
-                 SELECT f.ip, f.minute, f.clicks, false
-                 FROM UNNEST($4::inet[], $5::timestamptz[], $6::timestamptz[]) AS r(ip, lo, hi)
-                 CROSS JOIN LATERAL (
-                     SELECT * FROM flood_counts f
-                     WHERE f.ip = r.ip AND f.minute >= r.lo AND f.minute <= r.hi OFFSET 0) f) c"#,
+        r#"SELECT ip AS "ip!: IpNet", minute AS "minute!", clicks AS "clicks!", since,
+                  now AS "now!", version AS "version!"
+           FROM flood_count($1::inet[], $2::timestamptz[], $3::int4[],
+                            $4::inet[], $5::timestamptz[], $6::timestamptz[])"#,
         &add_ips,
         &add_minutes,
         &add_clicks,
@@ -135,15 +122,10 @@ pub(crate) async fn count(
         .execute(pool)
         .await?;
     }
-    let mut counts = Counts::new();
-    for r in &rows {
-        let key = (r.ip.addr(), r.minute);
-        if r.added {
-            counts.insert(key, r.clicks);
-        } else {
-            counts.entry(key).or_insert(r.clicks);
-        }
-    }
+    let counts = rows
+        .iter()
+        .map(|r| ((r.ip.addr(), r.minute), r.clicks))
+        .collect();
     Ok(Counted {
         counts,
         since,
@@ -159,11 +141,13 @@ pub(crate) async fn counts_now(
 ) -> sqlx::Result<Counts> {
     let (ips, los, his) = span_columns(spans);
     Ok(sqlx::query!(
-        r#"SELECT f.ip AS "ip: IpNet", f.minute, f.clicks::int8 AS "clicks!"
-           FROM UNNEST($1::inet[], $2::timestamptz[], $3::timestamptz[]) AS r(ip, lo, hi)
+        r#"SELECT s.ip AS "ip!: IpNet", f.minute AS "minute!", sum(f.clicks)::int8 AS "clicks!"
+           FROM UNNEST($1::inet[], $2::timestamptz[], $3::timestamptz[]) AS s(ip, lo, hi)
            CROSS JOIN LATERAL (
-               SELECT * FROM flood_counts f
-               WHERE f.ip = r.ip AND f.minute >= r.lo AND f.minute <= r.hi OFFSET 0) f"#,
+               SELECT f.minute, f.clicks FROM flood_counts f
+               WHERE f.ip_key = hashinetextended(s.ip, 0) AND f.minute >= s.lo
+                 AND f.minute <= s.hi OFFSET 0) f
+           GROUP BY s.ip, f.minute"#,
         &ips,
         &los,
         &his,

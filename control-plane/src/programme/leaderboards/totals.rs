@@ -3,10 +3,12 @@
 //! cannot answer. Every change of a total also writes a row to `leaderboard_changes`, which
 //! the syncer takes when it copies.
 
+use std::collections::BTreeMap;
+
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use crate::programme::leaderboards::rules::Board;
+use crate::programme::leaderboards::rules::{Board, Period};
 
 /// A ledger entry just written, as the boards count it.
 #[derive(Debug, Clone, Copy)]
@@ -21,47 +23,53 @@ pub(crate) struct Paid {
 /// promoters were in when they were written, for all time, their month and their week, and
 /// notes each subject whose totals changed for the syncer.
 pub(crate) async fn add(conn: &mut PgConnection, paid: &[Paid]) -> sqlx::Result<()> {
-    if paid.is_empty() {
-        return Ok(());
+    // Entries written by one statement share their time (`created_at` is the transaction's),
+    // so each time is one statement, with its periods named here, and its points summed by
+    // promoter first.
+    let mut by_time: BTreeMap<OffsetDateTime, BTreeMap<i64, i64>> = BTreeMap::new();
+    for p in paid {
+        *by_time
+            .entry(p.at)
+            .or_default()
+            .entry(p.promoter_id)
+            .or_default() += p.points;
     }
-    let promoters: Vec<i64> = paid.iter().map(|p| p.promoter_id).collect();
-    let points: Vec<i64> = paid.iter().map(|p| p.points).collect();
-    let at: Vec<OffsetDateTime> = paid.iter().map(|p| p.at).collect();
-    // In key order, so two writers lock the rows in one order.
-    sqlx::query!(
-        r#"WITH e AS (
-             SELECT w.promoter_id, w.points, date_trunc('milliseconds', w.at) AS at, m.team_id
-             FROM UNNEST($1::bigint[], $2::bigint[], $3::timestamptz[]) AS w(promoter_id, points, at)
-             LEFT JOIN team_memberships m ON m.promoter_id = w.promoter_id
-                  AND m.joined_at <= w.at AND (m.left_at IS NULL OR w.at < m.left_at)
-           ), p AS (
-             SELECT e.*, x.period FROM e CROSS JOIN LATERAL (VALUES ('all'),
-                 ('month:' || to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM')),
-                 ('week:' || to_char(e.at AT TIME ZONE 'UTC', 'IYYY-"W"IW'))) AS x(period)
-           ), s AS (
-             SELECT 'promoters' AS board, period, promoter_id AS subject_id, points, at FROM p
-             UNION ALL
-             SELECT 'teams', period, team_id, points, at FROM p WHERE team_id IS NOT NULL
-           ), sums AS (
-             SELECT board, period, subject_id, sum(points)::bigint AS points, max(at) AS at
-             FROM s GROUP BY board, period, subject_id
-           ), moved AS (
-             INSERT INTO leaderboard_totals AS t (board, period, subject_id, points, reached_at)
-             SELECT board, period, subject_id, points, at
-             FROM sums ORDER BY board, period, subject_id
-             ON CONFLICT (board, period, subject_id) DO UPDATE
-               SET points = t.points + excluded.points,
-                   reached_at = greatest(t.reached_at, excluded.reached_at)
-             RETURNING board, subject_id
-           )
-           INSERT INTO leaderboard_changes (board, subject_id)
-           SELECT DISTINCT board, subject_id FROM moved"#,
-        &promoters,
-        &points,
-        &at,
-    )
-    .execute(conn)
-    .await?;
+    for (at, sums) in by_time {
+        let periods: Vec<String> = Period::ALL.iter().map(|p| p.key_at(at)).collect();
+        let (promoters, points): (Vec<i64>, Vec<i64>) = sums.into_iter().unzip();
+        // In key order, so two writers lock the rows in one order.
+        sqlx::query!(
+            r#"WITH e AS (
+                 SELECT w.promoter_id, w.points, m.team_id
+                 FROM UNNEST($1::bigint[], $2::bigint[]) AS w(promoter_id, points)
+                 LEFT JOIN team_memberships m ON m.promoter_id = w.promoter_id
+                      AND m.joined_at <= $3 AND (m.left_at IS NULL OR $3 < m.left_at)
+               ), s AS (
+                 SELECT 'promoters' AS board, promoter_id AS subject_id, points FROM e
+                 UNION ALL
+                 SELECT 'teams', team_id, sum(points)::bigint FROM e
+                 WHERE team_id IS NOT NULL GROUP BY team_id
+               ), moved AS (
+                 INSERT INTO leaderboard_totals AS t (board, period, subject_id, points, reached_at)
+                 SELECT s.board, p.period, s.subject_id, s.points,
+                        date_trunc('milliseconds', $3::timestamptz)
+                 FROM s CROSS JOIN UNNEST($4::text[]) AS p(period)
+                 ORDER BY 1, 2, 3
+                 ON CONFLICT (board, period, subject_id) DO UPDATE
+                   SET points = t.points + excluded.points,
+                       reached_at = greatest(t.reached_at, excluded.reached_at)
+                 RETURNING board, subject_id
+               )
+               INSERT INTO leaderboard_changes (board, subject_id)
+               SELECT DISTINCT board, subject_id FROM moved"#,
+            &promoters,
+            &points,
+            at,
+            &periods,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
