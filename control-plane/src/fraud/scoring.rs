@@ -303,8 +303,9 @@ enum Member {
     Stored(usize),
 }
 
-/// Scores a batch's new ok clicks (none stored yet), with [`lock_windows`] held for their
-/// IPs: the windows of hot IPs are read, cold ones hold none of their stored clicks.
+/// Scores a batch's new ok clicks (none stored yet), with their IPs' window locks held (by
+/// [`prepare`] when all were cold, else by [`lock_windows`]): the windows of hot IPs are
+/// read, cold ones hold none of their stored clicks.
 pub async fn score_clicks(
     tx: &mut Transaction<'_, Postgres>,
     scoring: &Scoring,

@@ -437,7 +437,8 @@ async fn owners_of(
 }
 
 /// Stores new clicks with their fraud reasons, uniqueness and rollups, and records their
-/// `click.stored` event, the flood-window locks of their IPs held (`fraud::lock_windows`);
+/// `click.stored` event, the flood-window locks of their IPs held (`fraud::prepare`, then
+/// `fraud::lock_windows` if an IP was hot);
 /// returns the ids stored now, and the stored clicks they blocked. A click already stored (a
 /// redelivery) is left as it is: its reasons, uniqueness and counts were settled when it was
 /// first stored (or since, by the clicks of its flood windows: `rescore`). Test clicks (their kid is in
