@@ -19,7 +19,7 @@ use tokio::sync::{Notify, mpsc};
 use crate::helpers::{
     Account, Options, TestApp, fields, problem, spawn_app, spawn_with, wait_until,
 };
-use crate::tracking::{Click, at, market_with};
+use crate::tracking::{Click, at, earlier_today, market_with};
 
 const KEY: &str = "sk-test-7f3c9a1e5b2d8c4f6a0e";
 
@@ -495,11 +495,16 @@ fn echoed(seen: &[(String, Value)]) -> Value {
 
 #[tokio::test]
 async fn the_insights_are_tools_answering_what_their_routes_answer_to_the_same_caller() {
+    // The clicks are today's, in the overview's today as in the route's.
+    crate::helpers::clear_of_midnight(Duration::from_secs(120)).await;
     let m = market_with(Options::default(), json!({})).await;
-    let today = time::OffsetDateTime::now_utc();
     let clicks: Vec<Value> = (0..4)
         .map(|i| {
-            let mut c = Click::new(m.offer, m.promoter.id, today - time::Duration::minutes(i));
+            let mut c = Click::new(
+                m.offer,
+                m.promoter.id,
+                earlier_today(time::Duration::minutes(i)),
+            );
             c.ip = format!("198.18.7.{i}");
             c.event()
         })

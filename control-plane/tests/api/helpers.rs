@@ -358,7 +358,6 @@ fn account(session: Session) -> Account {
     }
 }
 
-/// Asserts a problem document with `status` and `code`; returns it.
 /// Waits until `condition` holds, checking every 50 ms; after 20 s, fails the test with
 /// `what` (what was being waited for).
 pub(crate) async fn wait_until(what: &str, mut condition: impl AsyncFnMut() -> bool) {
@@ -375,6 +374,19 @@ pub(crate) async fn wait_until(what: &str, mut condition: impl AsyncFnMut() -> b
     }
 }
 
+/// Waits out a UTC midnight closer than `margin`, for a test whose expectations hold within
+/// one UTC day (today's counters, this week's board): a test that began just before midnight
+/// would compare what it computed for one day with what the service answers for the next.
+pub(crate) async fn clear_of_midnight(margin: std::time::Duration) {
+    let now = time::OffsetDateTime::now_utc();
+    let left = (now.date() + time::Duration::DAY).midnight().assume_utc() - now;
+    if left < margin {
+        let wait = left + time::Duration::SECOND;
+        tokio::time::sleep(wait.try_into().unwrap_or_default()).await;
+    }
+}
+
+/// Asserts a problem document with `status` and `code`; returns it.
 pub(crate) async fn problem(resp: Response, status: u16, code: &str) -> Value {
     assert_eq!(resp.status().as_u16(), status, "status for {code}");
     assert_eq!(

@@ -214,13 +214,19 @@ async fn generate(app: &TestApp) -> Vec<i64> {
     .execute(&app.db)
     .await
     .expect("memberships");
-    // Entries: every promoter some, at spread times; equal totals happen (points from a
-    // small set); a pair written at the same instant.
+    // Entries: every promoter some, at spread times over 70 days, and three in this week and
+    // this month (which may have begun minutes ago); equal totals happen (points from a small
+    // set); a pair written at the same instant.
     sqlx::query(
-        "INSERT INTO points_ledger (promoter_id, points, cause, source_event, day, created_at)
+        "WITH recent AS (
+             SELECT greatest(date_trunc('week', now() AT TIME ZONE 'UTC'),
+                             date_trunc('month', now() AT TIME ZONE 'UTC')) AT TIME ZONE 'UTC' AS since)
+         INSERT INTO points_ledger (promoter_id, points, cause, source_event, day, created_at)
          SELECT p, (ARRAY[1, 5, 20, -20, 10])[1 + (p * k) % 5], 'unique_clicks', -(p * 100 + k),
-                CURRENT_DATE, now() - ((p * 37 + k * 101) % (70 * 24)) * interval '1 hour'
-         FROM unnest($1::bigint[]) AS p, generate_series(1, 12) AS k",
+                CURRENT_DATE,
+                CASE WHEN k <= 3 THEN now() - (now() - r.since) * ((p * 37 + k * 101) % 1000) / 1000
+                     ELSE now() - ((p * 37 + k * 101) % (70 * 24)) * interval '1 hour' END
+         FROM unnest($1::bigint[]) AS p, generate_series(1, 12) AS k, recent AS r",
     )
     .bind(&promoters)
     .execute(&app.db)
@@ -311,6 +317,8 @@ async fn redis_conn() -> redis::aio::MultiplexedConnection {
 
 #[tokio::test]
 async fn boards_equal_a_recount_after_a_rebuild_and_after_redis_loses_them() {
+    // The recount and the service must agree on this week and this month.
+    crate::helpers::clear_of_midnight(Duration::from_secs(180)).await;
     let app = spawn_app().await;
     let promoters = generate(&app).await;
     let viewer = app.promoter("gen-viewer").await;
