@@ -1,7 +1,7 @@
 //! The ledger in Postgres: entries written with the promoters' sums in one transaction, the
 //! day's click points (the cap), reads of a promoter's standing and ledger.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sqlx::{PgConnection, PgPool};
 use time::{Date, OffsetDateTime};
@@ -27,8 +27,10 @@ pub(crate) struct Entry {
 }
 
 /// Writes `entries` (one already written for the same event, promoter, cause and day is
-/// skipped, and so is one of a promoter that no longer exists), moves the promoters' sums and their leaderboards, and records `points.level_reached` for each level a
-/// promoter reaches for the first time. Returns the ids of the entries written.
+/// skipped, and so is one of a promoter that no longer exists: the ledger has no foreign key,
+/// this is its check), moves the promoters' sums and their leaderboards, and records
+/// `points.level_reached` for each level a promoter reaches for the first time, holding the
+/// points writers' lock until the transaction ends. Returns the ids of the entries written.
 pub(crate) async fn apply(
     conn: &mut PgConnection,
     entries: &[Entry],
@@ -38,6 +40,8 @@ pub(crate) async fn apply(
     if entries.is_empty() {
         return Ok(vec![]);
     }
+    // One writer of the points at a time, until commit (leaderboards::totals::lock_writers).
+    leaderboards::totals::lock_writers(conn).await?;
     let written = sqlx::query!(
         r#"INSERT INTO points_ledger (promoter_id, points, cause, source_event, conversion_id,
                                       offer_id, day, reason, actor_id)
@@ -89,36 +93,82 @@ pub(crate) async fn apply(
     if !click_days.is_empty() {
         let ((promoters, days), points): ((Vec<i64>, Vec<Date>), Vec<i64>) =
             click_days.into_iter().unzip();
-        // In key order, so concurrent writers lock the rows in one order.
-        sqlx::query!(
-            "INSERT INTO points_click_days AS d (promoter_id, day, points)
-             SELECT * FROM UNNEST($1::bigint[], $2::date[], $3::bigint[])
-             ON CONFLICT (promoter_id, day) DO UPDATE SET points = d.points + excluded.points",
+        // Rows that exist are updated in place (cheaper than an upsert that finds its row;
+        // the writers' lock makes the order of their locks safe), then the missing ones made.
+        let updated: HashSet<(i64, Date)> = sqlx::query!(
+            "UPDATE points_click_days d SET points = d.points + k.points
+             FROM UNNEST($1::bigint[], $2::date[], $3::bigint[]) AS k(promoter_id, day, points)
+             WHERE d.promoter_id = k.promoter_id AND d.day = k.day
+             RETURNING d.promoter_id, d.day",
             &promoters,
             &days,
             &points,
         )
-        .execute(&mut *conn)
-        .await?;
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.promoter_id, r.day))
+        .collect();
+        if updated.len() < promoters.len() {
+            let ((promoters, days), points): ((Vec<i64>, Vec<Date>), Vec<i64>) = promoters
+                .into_iter()
+                .zip(days)
+                .zip(points)
+                .filter(|(key, _)| !updated.contains(key))
+                .unzip();
+            sqlx::query!(
+                "INSERT INTO points_click_days AS d (promoter_id, day, points)
+                 SELECT * FROM UNNEST($1::bigint[], $2::date[], $3::bigint[])
+                 ON CONFLICT (promoter_id, day) DO UPDATE SET points = d.points + excluded.points",
+                &promoters,
+                &days,
+                &points,
+            )
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     let mut deltas: BTreeMap<i64, i64> = BTreeMap::new();
     for w in &written {
         *deltas.entry(w.promoter_id.0).or_default() += w.points;
     }
     let (promoters, amounts): (Vec<i64>, Vec<i64>) = deltas.into_iter().unzip();
-    // In promoter order, so concurrent writers lock the sums in one order.
-    let sums = sqlx::query!(
-        r#"INSERT INTO points_balances AS b (promoter_id, balance, lifetime)
-           SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $2::bigint[])
-           ON CONFLICT (promoter_id) DO UPDATE
-             SET balance = b.balance + excluded.balance, lifetime = b.lifetime + excluded.lifetime,
-                 updated_at = now()
-           RETURNING promoter_id AS "promoter_id: PromoterId", lifetime, best_level"#,
+    // Sums that exist are updated in place, then the missing ones made (as the click days).
+    let mut sums: Vec<Sums> = sqlx::query_as!(
+        Sums,
+        r#"UPDATE points_balances b
+           SET balance = b.balance + d.amount, lifetime = b.lifetime + d.amount, updated_at = now()
+           FROM UNNEST($1::bigint[], $2::bigint[]) AS d(promoter_id, amount)
+           WHERE b.promoter_id = d.promoter_id
+           RETURNING b.promoter_id AS "promoter_id: PromoterId", b.lifetime, b.best_level"#,
         &promoters,
         &amounts,
     )
     .fetch_all(&mut *conn)
     .await?;
+    if sums.len() < promoters.len() {
+        let updated: HashSet<i64> = sums.iter().map(|s| s.promoter_id.0).collect();
+        let (promoters, amounts): (Vec<i64>, Vec<i64>) = promoters
+            .into_iter()
+            .zip(amounts)
+            .filter(|(p, _)| !updated.contains(p))
+            .unzip();
+        sums.extend(
+            sqlx::query_as!(
+                Sums,
+                r#"INSERT INTO points_balances AS b (promoter_id, balance, lifetime)
+                   SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $2::bigint[])
+                   ON CONFLICT (promoter_id) DO UPDATE
+                     SET balance = b.balance + excluded.balance,
+                         lifetime = b.lifetime + excluded.lifetime, updated_at = now()
+                   RETURNING promoter_id AS "promoter_id: PromoterId", lifetime, best_level"#,
+                &promoters,
+                &amounts,
+            )
+            .fetch_all(&mut *conn)
+            .await?,
+        );
+    }
     let mut reached = Vec::new();
     let mut raised: Vec<(i64, i32)> = Vec::new();
     for s in sums {
@@ -175,6 +225,14 @@ pub(crate) async fn click_points(
     .collect())
 }
 
+/// A promoter's sums as a write left them.
+#[derive(Debug)]
+struct Sums {
+    promoter_id: PromoterId,
+    lifetime: i64,
+    best_level: i32,
+}
+
 /// A promoter's sums.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Standing {
@@ -207,7 +265,8 @@ pub(crate) struct LedgerRow {
     pub created_at: OffsetDateTime,
 }
 
-/// A page of a promoter's ledger, newest first.
+/// A page of a promoter's ledger, newest first (by time, then id), after the entry
+/// `before_id` (none: from the newest; an id not in this ledger: from the newest too).
 pub(crate) async fn ledger(
     db: &PgPool,
     promoter: PromoterId,
@@ -217,8 +276,12 @@ pub(crate) async fn ledger(
     sqlx::query_as!(
         LedgerRow,
         r#"SELECT id, points, cause, conversion_id, offer_id AS "offer_id: OfferId", day, reason, created_at
-           FROM points_ledger WHERE promoter_id = $1 AND id < $2
-           ORDER BY id DESC LIMIT $3"#,
+           FROM points_ledger
+           WHERE promoter_id = $1
+             AND (created_at, id) < (coalesce((SELECT c.created_at FROM points_ledger c
+                                                WHERE c.id = $2 AND c.promoter_id = $1),
+                                               'infinity'), $2)
+           ORDER BY created_at DESC, id DESC LIMIT $3"#,
         promoter.0,
         before_id.unwrap_or(i64::MAX),
         i64::from(limit),

@@ -400,3 +400,99 @@ async fn traffic_of_a_promoter_that_is_no_account_earns_nothing_and_holds_nothin
             .expect("count");
     assert_eq!(ghosts, 0);
 }
+
+#[tokio::test]
+async fn the_ledger_pages_through_entries_written_together_each_once_newest_first() {
+    let m = market(json!({})).await;
+    let app = &m.app;
+    // Entries written by one transaction share their time (as a consumer round's do): two
+    // rounds of three, and an adjustment between them.
+    let round = async |event: i64| {
+        sqlx::query(
+            "INSERT INTO points_ledger (promoter_id, points, cause, source_event, day)
+             SELECT $1, d, 'unique_clicks', $2, current_date - d FROM generate_series(1, 3) d",
+        )
+        .bind(m.promoter.id)
+        .bind(event)
+        .execute(&app.db)
+        .await
+        .expect("entries");
+    };
+    round(1).await;
+    let resp = app
+        .post(&format!("/v1/admin/promoters/{}/points", m.promoter.id))
+        .bearer_auth(&m.admin.token)
+        .json(&json!({"points": 7, "reason": "between the rounds"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 201);
+    round(2).await;
+    let all: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT created_at::text, id FROM points_ledger WHERE promoter_id = $1
+         ORDER BY created_at DESC, id DESC",
+    )
+    .bind(m.promoter.id)
+    .fetch_all(&app.db)
+    .await
+    .expect("entries");
+    assert_eq!(all.len(), 7);
+
+    for limit in [1, 2, 4] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/v1/points/ledger?limit={limit}&cursor={c}"),
+                None => format!("/v1/points/ledger?limit={limit}"),
+            };
+            let page = app.get_json(&path, &m.promoter.token).await;
+            let rows = page["data"].as_array().expect("data");
+            assert!(rows.len() <= limit);
+            seen.extend(rows.iter().map(|r| r["id"].as_i64().unwrap_or(0)));
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        let ids: Vec<i64> = all.iter().map(|(_, id)| *id).collect();
+        assert_eq!(seen, ids, "limit {limit}: every entry once, newest first");
+    }
+    // The adjustment, written between the rounds, is listed between them.
+    let page = app
+        .get_json("/v1/points/ledger?limit=7", &m.promoter.token)
+        .await;
+    assert_eq!(page["data"][3]["cause"], "adjustment");
+    assert_eq!(page["data"][3]["points"], 7);
+}
+
+#[tokio::test]
+async fn a_promoter_deleted_from_the_database_takes_its_ledger_along() {
+    let m = market(json!({})).await;
+    let app = &m.app;
+    let other = app.promoter("other").await;
+    for who in [m.promoter.id, other.id] {
+        let resp = app
+            .post(&format!("/v1/admin/promoters/{who}/points"))
+            .bearer_auth(&m.admin.token)
+            .json(&json!({"points": 5, "reason": "welcome"}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), 201);
+    }
+    // Nothing in AffTok deletes accounts; an operator may, in SQL.
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(other.id)
+        .execute(&app.db)
+        .await
+        .expect("delete");
+    let left: Vec<i64> = sqlx::query_scalar(
+        "SELECT promoter_id FROM points_ledger WHERE promoter_id = ANY($1) ORDER BY 1",
+    )
+    .bind(vec![m.promoter.id, other.id])
+    .fetch_all(&app.db)
+    .await
+    .expect("entries");
+    assert_eq!(left, vec![m.promoter.id]);
+}
