@@ -305,7 +305,7 @@ enum Member {
 
 /// Scores a batch's new ok clicks (none stored yet), with their IPs' window locks held (by
 /// [`prepare`] when all were cold, else by [`lock_windows`]): the windows of hot IPs are
-/// read, cold ones hold none of their stored clicks.
+/// read, and only their clicks are looked at for floods (a cold IP's clicks can pass no limit).
 pub async fn score_clicks(
     tx: &mut Transaction<'_, Postgres>,
     scoring: &Scoring,
@@ -348,10 +348,12 @@ pub async fn score_clicks(
     }
     let stored = windows::stored_in(tx, &bounds).await?;
 
-    // Windows by IP, and within them by visitor on one offer and promoter.
+    // Windows by IP, and within them by visitor on one offer and promoter: of hot IPs only
+    // (a cold IP's clicks flag nothing and are flagged by nothing, the batch's own included:
+    // they were counted before it was found cold).
     let mut by_ip: HashMap<IpAddr, Vec<(Timed, Member)>> = HashMap::new();
     for (i, c) in clicks.iter().enumerate() {
-        if let Some(ip) = c.ip {
+        if let Some(ip) = c.ip.filter(|ip| windows.is_hot(*ip)) {
             let t = Timed {
                 ts: c.ts,
                 id: c.id.0,
