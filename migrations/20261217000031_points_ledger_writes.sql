@@ -26,3 +26,22 @@ CREATE TRIGGER users_points_ledger AFTER DELETE ON users
 CREATE INDEX points_ledger_promoter_at ON points_ledger (promoter_id, created_at, id);
 DROP INDEX points_ledger_promoter;
 DROP INDEX points_ledger_promoter_time;
+
+-- The subjects a round of points moves on the boards, with their points: each promoter paid
+-- ($1, $2), and each team its promoters were members of at the entries' time ($3)
+-- (`programme::leaderboards::totals::add`, which moves the totals that exist and then makes
+-- the missing ones, both from these).
+CREATE FUNCTION leaderboard_subjects(bigint[], bigint[], timestamptz)
+RETURNS TABLE (board text, subject_id bigint, points bigint)
+LANGUAGE sql STABLE AS $$
+    WITH e AS (
+        SELECT w.promoter_id, w.points, m.team_id
+        FROM unnest($1, $2) AS w(promoter_id, points)
+        LEFT JOIN team_memberships m ON m.promoter_id = w.promoter_id
+             AND m.joined_at <= $3 AND (m.left_at IS NULL OR $3 < m.left_at)
+    )
+    SELECT 'promoters', promoter_id, points FROM e
+    UNION ALL
+    SELECT 'teams', team_id, sum(points)::bigint FROM e
+    WHERE team_id IS NOT NULL GROUP BY team_id
+$$;

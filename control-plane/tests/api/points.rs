@@ -31,6 +31,19 @@ async fn ledger(app: &TestApp, token: &str) -> Vec<(i64, String)> {
         .collect()
 }
 
+/// An admin's adjustment of `promoter`'s points, which must be accepted.
+async fn adjusted(m: &Market, promoter: i64, points: i64, reason: &str) {
+    let resp = m
+        .app
+        .post(&format!("/v1/admin/promoters/{promoter}/points"))
+        .bearer_auth(&m.admin.token)
+        .json(&json!({"points": points, "reason": reason}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 201);
+}
+
 /// `n` clicks of distinct visitors for the market's promoter on `day_start`'s UTC day.
 async fn unique_clicks(m: &Market, day_start: OffsetDateTime, n: usize, first: usize) {
     let events: Vec<Value> = (first..first + n)
@@ -419,14 +432,7 @@ async fn the_ledger_pages_through_entries_written_together_each_once_newest_firs
         .expect("entries");
     };
     round(1).await;
-    let resp = app
-        .post(&format!("/v1/admin/promoters/{}/points", m.promoter.id))
-        .bearer_auth(&m.admin.token)
-        .json(&json!({"points": 7, "reason": "between the rounds"}))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(resp.status(), 201);
+    adjusted(&m, m.promoter.id, 7, "between the rounds").await;
     round(2).await;
     let all: Vec<(String, i64)> = sqlx::query_as(
         "SELECT created_at::text, id FROM points_ledger WHERE promoter_id = $1
@@ -472,14 +478,7 @@ async fn a_promoter_deleted_from_the_database_takes_its_ledger_along() {
     let app = &m.app;
     let other = app.promoter("other").await;
     for who in [m.promoter.id, other.id] {
-        let resp = app
-            .post(&format!("/v1/admin/promoters/{who}/points"))
-            .bearer_auth(&m.admin.token)
-            .json(&json!({"points": 5, "reason": "welcome"}))
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(resp.status(), 201);
+        adjusted(&m, who, 5, "welcome").await;
     }
     // Nothing in AffTok deletes accounts; an operator may, in SQL.
     sqlx::query("DELETE FROM users WHERE id = $1")

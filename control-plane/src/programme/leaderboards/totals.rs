@@ -61,16 +61,8 @@ pub(crate) async fn add(conn: &mut PgConnection, paid: &[Paid]) -> sqlx::Result<
         // that finds its row does, which locks the row first: README "Performance"); the
         // statement answers how many it moved of how many it should have.
         let moved = sqlx::query!(
-            r#"WITH e AS (
-                 SELECT w.promoter_id, w.points, m.team_id
-                 FROM UNNEST($1::bigint[], $2::bigint[]) AS w(promoter_id, points)
-                 LEFT JOIN team_memberships m ON m.promoter_id = w.promoter_id
-                      AND m.joined_at <= $3 AND (m.left_at IS NULL OR $3 < m.left_at)
-               ), s AS (
-                 SELECT 'promoters' AS board, promoter_id AS subject_id, points FROM e
-                 UNION ALL
-                 SELECT 'teams', team_id, sum(points)::bigint FROM e
-                 WHERE team_id IS NOT NULL GROUP BY team_id
+            r#"WITH s AS (
+                 SELECT * FROM leaderboard_subjects($1::bigint[], $2::bigint[], $3::timestamptz)
                ), u AS (
                  SELECT s.board, p.period, s.subject_id, s.points
                  FROM s CROSS JOIN UNNEST($4::text[]) AS p(period)
@@ -99,21 +91,11 @@ pub(crate) async fn add(conn: &mut PgConnection, paid: &[Paid]) -> sqlx::Result<
         // The first points of a subject in a period: its rows are made (the ones just moved
         // exist now and are left out).
         sqlx::query!(
-            r#"WITH e AS (
-                 SELECT w.promoter_id, w.points, m.team_id
-                 FROM UNNEST($1::bigint[], $2::bigint[]) AS w(promoter_id, points)
-                 LEFT JOIN team_memberships m ON m.promoter_id = w.promoter_id
-                      AND m.joined_at <= $3 AND (m.left_at IS NULL OR $3 < m.left_at)
-               ), s AS (
-                 SELECT 'promoters' AS board, promoter_id AS subject_id, points FROM e
-                 UNION ALL
-                 SELECT 'teams', team_id, sum(points)::bigint FROM e
-                 WHERE team_id IS NOT NULL GROUP BY team_id
-               )
-               INSERT INTO leaderboard_totals AS t (board, period, subject_id, points, reached_at)
+            r#"INSERT INTO leaderboard_totals AS t (board, period, subject_id, points, reached_at)
                SELECT s.board, p.period, s.subject_id, s.points,
                       date_trunc('milliseconds', $3::timestamptz)
-               FROM s CROSS JOIN UNNEST($4::text[]) AS p(period)
+               FROM leaderboard_subjects($1::bigint[], $2::bigint[], $3::timestamptz) AS s
+               CROSS JOIN UNNEST($4::text[]) AS p(period)
                WHERE NOT EXISTS (SELECT 1 FROM leaderboard_totals x
                                  WHERE x.board = s.board AND x.period = p.period
                                    AND x.subject_id = s.subject_id)
