@@ -37,12 +37,10 @@ pub(crate) async fn lock_writers(conn: &mut PgConnection) -> sqlx::Result<()> {
 
 /// Adds ledger entries just written to their promoters' boards, and to the teams their
 /// promoters were in when they were written, for all time, their month and their week, and
-/// notes each subject whose totals changed for the syncer. Takes the writers' lock.
+/// notes each subject whose totals changed for the syncer. Call it holding the writers' lock
+/// (`programme::db::apply`, its one caller, takes it first): its `UPDATE` locks rows in no
+/// set order.
 pub(crate) async fn add(conn: &mut PgConnection, paid: &[Paid]) -> sqlx::Result<()> {
-    if paid.is_empty() {
-        return Ok(());
-    }
-    lock_writers(conn).await?;
     // Entries written by one statement share their time (`created_at` is the transaction's),
     // so each time is one statement, with its periods named here, and its points summed by
     // promoter first.
