@@ -174,6 +174,12 @@ async fn a_batch_whose_answer_was_lost_is_delivered_again_and_stored_once() {
         (stored_clicks(&p.cp).await == before + 5).then_some(())
     })
     .await;
+    // The gate counts the answer it drops as it drops it, which may come a moment after the
+    // commit that made the clicks visible.
+    eventually("the answer to be lost", || async {
+        (p.gate.lost() >= 1).then_some(())
+    })
+    .await;
     assert_eq!(p.gate.lost(), 1, "an answer was lost");
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM clicks WHERE id = ANY($1)")
         .bind(&ids)
