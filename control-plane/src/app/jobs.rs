@@ -58,10 +58,6 @@ impl Jobs {
                 state.clone(),
                 stopped.clone(),
             )),
-            tokio::spawn(crate::fraud::forget_old_counts(
-                state.clone(),
-                stopped.clone(),
-            )),
             tokio::spawn(crate::stats::compact_rollups(
                 state.clone(),
                 stopped.clone(),

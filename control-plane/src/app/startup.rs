@@ -37,6 +37,8 @@ pub struct AppState {
     pub redis_guard: Arc<crate::app::redis_guard::RedisGuard>,
     /// What fraud scoring holds in memory (the imported ranges, the suspended promoters).
     pub fraud_scoring: Arc<crate::fraud::ScoringCache>,
+    /// The flood counts fraud scoring keeps in Redis.
+    pub flood_counts: crate::fraud::FloodCounts,
     /// Wakes the webhook sender when messages were made or became due.
     pub webhook_wake: Arc<tokio::sync::Notify>,
     /// Wakes the leaderboard syncer when points were written.
@@ -96,6 +98,12 @@ impl Application {
         crate::tracking::partitions::ensure(&db, 2)
             .await
             .context("creating click partitions failed")?;
+        if !settings.fraud.scoring {
+            // Its clicks are stored uncounted: the flood counts fall behind (fraud::scoring).
+            crate::fraud::counts_not_kept(&db)
+                .await
+                .context("moving the flood counts' epoch failed")?;
+        }
         let redis = connect_redis(&settings).await?;
         let listener = TcpListener::bind(settings.listen)
             .await
@@ -110,6 +118,7 @@ impl Application {
                 Duration::from_secs(1),
             )),
             fraud_scoring: Arc::new(crate::fraud::ScoringCache::default()),
+            flood_counts: crate::fraud::FloodCounts::new(redis.clone(), &settings.redis_key_prefix),
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
             leaderboard_wake: Arc::new(tokio::sync::Notify::new()),
             settings: Arc::new(settings),

@@ -1,8 +1,8 @@
 //! What click scoring holds on this instance: the imported ranges and the suspended
 //! promoters, loaded from Postgres at first use and again whenever their version
-//! (`fraud_state`) moved, and the connections the flood counts are taken on. Ingest reads the
-//! version with every batch, in the call that counts the batch's clicks, so every control
-//! plane sees an import or a suspension from its next batch on.
+//! (`fraud_state`) moved, and a connection aside for the epoch of the flood counts. Ingest
+//! reads the version with every batch, in the call that takes its window locks, so every
+//! control plane sees an import or a suspension from its next batch on.
 
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
@@ -19,15 +19,15 @@ pub struct ScoringCache {
     current: RwLock<Option<Arc<Held>>>,
     /// Serialises reloads, so a new version is loaded once however many batches see it.
     reload: tokio::sync::Mutex<()>,
-    /// A few connections of their own for the counts, made at first use with the main
-    /// pool's settings: a batch counts while its transaction holds a connection of the main
-    /// pool, and with one pool, batches holding every connection would wait for a second one
-    /// forever. A count waits for nothing but other counts.
-    counting: OnceLock<PgPool>,
+    /// A few connections of their own for moving the epoch of the flood counts when a batch
+    /// cannot count, made at first use with the main pool's settings: the batch's transaction
+    /// holds a connection of the main pool, and with one pool, batches holding every
+    /// connection would wait for a second one forever.
+    aside: OnceLock<PgPool>,
 }
 
-/// The connections the counts are taken on.
-const COUNTING_CONNECTIONS: u32 = 4;
+/// The connections aside.
+const ASIDE_CONNECTIONS: u32 = 2;
 
 impl ScoringCache {
     /// The state as of the version committed now (one small query, and a load when it moved).
@@ -60,11 +60,11 @@ impl ScoringCache {
         Ok(loaded)
     }
 
-    /// The pool the flood counts are taken on (made from `pool`'s settings at first use).
-    pub fn counting(&self, pool: &PgPool) -> &PgPool {
-        self.counting.get_or_init(|| {
+    /// The connections aside (made from `pool`'s settings at first use).
+    pub(crate) fn aside(&self, pool: &PgPool) -> &PgPool {
+        self.aside.get_or_init(|| {
             PgPoolOptions::new()
-                .max_connections(COUNTING_CONNECTIONS)
+                .max_connections(ASIDE_CONNECTIONS)
                 .min_connections(0)
                 .acquire_timeout(Duration::from_secs(5))
                 .idle_timeout(Duration::from_secs(60))

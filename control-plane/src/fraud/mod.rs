@@ -6,26 +6,27 @@
 //! calls neither.
 
 mod cache;
+mod counts;
 mod db;
 mod http;
 pub mod insights;
-mod jobs;
 mod ranges;
 pub mod rules;
 mod scoring;
 
 pub use cache::{Held, ScoringCache};
+pub use counts::FloodCounts;
 pub use db::ranges::{
     ImportRecord, Imported, KindSummary, import as import_ranges, list as list_ranges,
 };
 pub use db::suspensions::is_suspended;
 pub use http::router;
-pub use jobs::forget_old_counts;
 pub use ranges::{
     BadLine, BadRange, ParsedRanges, PrefixTable, RangeKind, RangeSet, UnknownKind, count_families,
     parse_ranges,
 };
 pub use rules::{FloodLimits, Reason};
 pub use scoring::{
-    NewClick, Restamped, Scored, Scoring, Windows, lock_windows, prepare, score_clicks,
+    NewClick, Prepared, Restamped, Scored, Scoring, Windows, counts_not_kept, lock_windows,
+    prepare, score_clicks, start_counting,
 };

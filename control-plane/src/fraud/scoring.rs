@@ -10,27 +10,34 @@
 //!
 //! Most IPs never come near a limit, and reading their windows under an exclusive lock would
 //! make batches that share one wait on each other for nothing. So a batch first takes a
-//! shared lock per IP in its transaction, then counts its clicks per IP and minute
-//! ([`prepare`]: committed at once on a connection of its own, so batches in flight see each
-//! other) and reads the counts around each click: an IP is *hot* when the clicks counted
-//! within a window either side of one of its clicks could pass the smaller limit, or when
-//! those minutes are not all counted (old enough to be forgotten, or from before counting
-//! began: after a crash, which empties the unlogged counts); *cold* otherwise. A batch whose
-//! IPs are all cold goes on with its shared locks. One with a hot IP starts its transaction
-//! again: [`lock_windows`] locks hot IPs exclusively and cold ones shared, then reads the
-//! counts of the cold ones again (counted before these locks, one may have turned hot
-//! meanwhile: then the transaction starts once more). Scoring reads the stored windows of hot
-//! IPs only.
+//! shared lock per IP in its transaction, then counts its clicks per IP and minute in Redis
+//! ([`prepare`]; `counts`: one script, which runs alone, so batches in flight see each other)
+//! and reads the counts around each click: an IP is *hot* when the clicks counted within a
+//! window either side of one of its clicks could pass the smaller limit, or when those minutes
+//! are not all counted (older than the horizon, or from before counting began); *cold*
+//! otherwise. A batch whose IPs are all cold goes on with its shared locks. One with a hot IP
+//! starts its transaction again: [`lock_windows`] locks hot IPs exclusively and cold ones
+//! shared, then reads the counts of the cold ones again (counted before these locks, one may
+//! have turned hot meanwhile: then the transaction starts once more). Scoring reads the stored
+//! windows of hot IPs only.
 //!
 //! Why a cold IP needs no window: if at most `limit` clicks are counted within a window
 //! either side of a new click, no window holding that click can pass the limit, so the click
-//! flags nothing and is flagged by nothing. Counts of one IP take turns (a lock per IP held
-//! by the count alone, and a read after the lock), so each count sees every count of its IPs
+//! flags nothing and is flagged by nothing. Counts take turns, so each count sees every count
 //! before it. A batch that counts the IP after this batch sees this batch's clicks; if that
 //! makes the IP hot there, its exclusive lock is asked for after this batch's shared one was
 //! held (this batch counted under it), so it waits for this batch's commit and reads this
 //! batch's clicks stored. Counts only ever over-count (a redelivery counts again), which only
 //! makes more IPs hot.
+//!
+//! When the counts are not whole (Redis lost them, or restarted; see `counts`), a batch
+//! starts them again ([`start_counting`]): alone (every batch holds a shared lock that this
+//! takes exclusively, so none is in flight), from the stored clicks, under a new generation
+//! that Postgres records. When Redis cannot count a batch's clicks, the batch moves the epoch
+//! in Postgres and commits that before it asks for its exclusive locks (all its IPs are hot):
+//! a batch that reads the new epoch under its locks finds the counts behind it, and starts
+//! them again, which waits for this batch; one that read the old epoch held its locks before
+//! this batch asked for them, and this batch waits for it and reads its clicks.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -40,6 +47,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use time::{Duration, OffsetDateTime};
 
 use crate::fraud::cache::{Held, ScoringCache};
+use crate::fraud::counts::{Count, FloodCounts};
 use crate::fraud::db::windows;
 use crate::fraud::ranges::RangeSet;
 use crate::fraud::rules::{self, FloodLimits, Reason, Timed};
@@ -109,9 +117,13 @@ pub struct Scoring {
     pub held: Arc<Held>,
 }
 
-/// How long the flood counts of a minute are kept: clicks later than this (a queue's retries
-/// after an outage) are scored with their windows read, as hot IPs.
+/// How long the flood counts of a minute are trusted: clicks later than this (a queue's
+/// retries after an outage) are scored with their windows read, as hot IPs.
 const COUNT_HORIZON: Duration = Duration::hours(2);
+
+/// How long the flood counts of a minute are kept after it began (the horizon, and a margin
+/// for clocks).
+const COUNT_KEEP: Duration = Duration::minutes(130);
 
 /// The counts' minutes.
 const MINUTE: i64 = 60;
@@ -143,6 +155,11 @@ pub struct Windows {
     ips: BTreeMap<IpAddr, IpWindows>,
     /// The most clicks a window may hold without a flag (the smaller limit).
     limit: i64,
+    /// The batch's clicks per IP and minute, as counted.
+    add: Vec<(IpAddr, OffsetDateTime, i32)>,
+    /// The generation of the counts the batch's clicks are in (or which no batch can use: not
+    /// whole for any batch that could miss them). None: not counted yet.
+    counted_in: Option<i64>,
 }
 
 #[derive(Debug, Default)]
@@ -176,17 +193,23 @@ impl Windows {
             .collect()
     }
 
-    /// Marks hot every IP with a click whose minutes around hold more than the limit.
-    fn heat_up(&mut self, counts: &HashMap<(IpAddr, OffsetDateTime), i64>) -> usize {
+    /// Marks hot every IP with a click whose minutes around hold more than the limit, or are
+    /// not all counted (before `trusted_from`).
+    fn heat_up(
+        &mut self,
+        counts: &HashMap<(IpAddr, OffsetDateTime), i64>,
+        trusted_from: OffsetDateTime,
+    ) -> usize {
         let limit = self.limit;
         let mut turned = 0;
         for (ip, w) in self.ips.iter_mut().filter(|(_, w)| !w.hot) {
             let over = w.around.iter().any(|minutes| {
-                minutes
-                    .iter()
-                    .map(|m| counts.get(&(*ip, *m)).copied().unwrap_or(0))
-                    .sum::<i64>()
-                    > limit
+                minutes.iter().any(|m| *m < trusted_from)
+                    || minutes
+                        .iter()
+                        .map(|m| counts.get(&(*ip, *m)).copied().unwrap_or(0))
+                        .sum::<i64>()
+                        > limit
             });
             if over {
                 w.hot = true;
@@ -195,25 +218,49 @@ impl Windows {
         }
         turned
     }
+
+    /// Marks every IP hot; answers how many turned.
+    fn all_hot(&mut self) -> usize {
+        let cold = self.heat().1;
+        for w in self.ips.values_mut() {
+            w.hot = true;
+        }
+        cold
+    }
+}
+
+/// What [`prepare`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prepared {
+    /// Every IP is cold: the shared locks taken are all the batch needs.
+    AllCold,
+    /// An IP is hot: roll the transaction back and call [`lock_windows`] in a new one until
+    /// it answers true.
+    SomeHot,
+    /// The flood counts are not whole (Redis lost them, or a batch could not count): roll the
+    /// transaction back, call [`start_counting`], and prepare the batch again.
+    CountsLost,
 }
 
 /// Prepares a batch's scoring at the start of its transaction: takes the flood-window locks
 /// of its IPs shared, then counts its ok clicks (IP and time; test clicks and clicks without
-/// an IP are in no window) in the flood counts, committed at once on a connection of their
-/// own, tells hot IPs from cold ones, and takes what scoring holds in memory (reloaded when
-/// its version, read by the same call, moved). Answers whether every IP is cold: the shared
-/// locks are then all the batch needs. If not, roll the transaction back and call
-/// [`lock_windows`] in a new one until it answers true.
+/// an IP are in no window) in the flood counts in Redis, and tells hot IPs from cold ones;
+/// takes what scoring holds in memory (reloaded when its version, read with the locks,
+/// moved). When Redis cannot count, the batch's IPs are all hot, and the epoch moves first
+/// (see `counts`). `lost_again`: counting was started again for this batch already and the
+/// counts are lost once more: go on with every IP hot instead of [`Prepared::CountsLost`].
 pub async fn prepare(
     tx: &mut Transaction<'_, Postgres>,
     pool: &PgPool,
     cache: &ScoringCache,
+    counts: &FloodCounts,
     limits: FloodLimits,
     clicks: impl IntoIterator<Item = (IpAddr, OffsetDateTime)>,
-) -> sqlx::Result<(Scoring, Windows, bool)> {
+    lost_again: bool,
+) -> sqlx::Result<(Scoring, Windows, Prepared)> {
     let mut windows = Windows {
-        ips: BTreeMap::new(),
         limit: limits.per_visitor.min(limits.per_ip) as i64,
+        ..Windows::default()
     };
     let mut add: BTreeMap<(IpAddr, OffsetDateTime), i32> = BTreeMap::new();
     for (ip, ts) in clicks {
@@ -227,50 +274,143 @@ pub async fn prepare(
     }
     if add.is_empty() {
         let held = cache.fresh(pool).await?;
-        return Ok((Scoring { limits, held }, windows, true));
+        return Ok((Scoring { limits, held }, windows, Prepared::AllCold));
     }
-    windows::lock(tx, windows.ips.keys().map(|ip| (*ip, false))).await?;
-    let add: Vec<(IpAddr, OffsetDateTime, i32)> =
-        add.into_iter().map(|((ip, m), n)| (ip, m, n)).collect();
-    let counted = windows::count(cache.counting(pool), &add, &windows.spans(false)).await?;
-    let held = cache.at(pool, counted.version).await?;
-    // Minutes old enough to be forgotten, or from before counting began, are not all counted.
-    let trusted_from = match counted.since {
-        Some(since) => since.max(counted.now - COUNT_HORIZON),
-        None => OffsetDateTime::now_utc().max(counted.now) + Duration::minutes(2),
+    windows.add = add.into_iter().map(|((ip, m), n)| (ip, m, n)).collect();
+    let locked = windows::lock(tx, windows.ips.keys().map(|ip| (*ip, false))).await?;
+    let held = cache.at(pool, locked.version).await?;
+    let scoring = Scoring { limits, held };
+    let counted = counts
+        .count(
+            locked.against,
+            None,
+            &windows.add,
+            &windows.spans(false),
+            COUNT_KEEP,
+        )
+        .await;
+    let generation = locked.against.generation;
+    let prepared = match counted {
+        Ok(Count::Whole { counts, now, since }) => {
+            windows.counted_in = Some(generation);
+            windows.heat_up(&counts, since.max(now - COUNT_HORIZON));
+            if windows.heat().0 == 0 {
+                Prepared::AllCold
+            } else {
+                Prepared::SomeHot
+            }
+        }
+        Ok(Count::Lost) if !lost_again => Prepared::CountsLost,
+        Ok(Count::Lost) => {
+            // Lost for every batch that could miss these clicks: they start counting again,
+            // which waits for this batch to end.
+            windows.counted_in = Some(generation);
+            windows.all_hot();
+            Prepared::SomeHot
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "flood count failed: the batch's windows are read");
+            windows::missed_count(cache.aside(pool)).await?;
+            windows.counted_in = Some(generation);
+            windows.all_hot();
+            Prepared::SomeHot
+        }
     };
-    for w in windows.ips.values_mut() {
-        w.hot = w.around.iter().flatten().any(|m| *m < trusted_from);
-    }
-    windows.heat_up(&counted.counts);
-    let all_cold = windows.heat().0 == 0;
-    Ok((Scoring { limits, held }, windows, all_cold))
+    Ok((scoring, windows, prepared))
 }
 
 /// Takes the flood-window locks of a batch whose [`prepare`] found a hot IP, until the
 /// transaction ends: exclusive for hot IPs, shared for cold ones, then reads the counts of the
 /// cold ones again (counted before these locks: a batch may have counted clicks near one
-/// since, and taken its exclusive lock first). Answers whether they all still say cold. If
-/// not, the IPs that turned hot are marked so: roll the transaction back (which lets go of
-/// the locks) and call this again in a new one. Call it before reading which of the clicks
-/// are stored already, so a concurrent delivery of the same clicks is seen whole.
+/// since, and taken its exclusive lock first), and counts the batch's clicks again if counting
+/// started again meanwhile. Answers whether they all still say cold. If not, the IPs that
+/// turned hot are marked so: roll the transaction back (which lets go of the locks) and call
+/// this again in a new one. Call it before reading which of the clicks are stored already, so
+/// a concurrent delivery of the same clicks is seen whole.
 pub async fn lock_windows(
     tx: &mut Transaction<'_, Postgres>,
+    pool: &PgPool,
+    cache: &ScoringCache,
+    counts: &FloodCounts,
     windows: &mut Windows,
 ) -> sqlx::Result<bool> {
-    windows::lock(tx, windows.ips.iter().map(|(ip, w)| (*ip, w.hot))).await?;
+    let locked = windows::lock(tx, windows.ips.iter().map(|(ip, w)| (*ip, w.hot))).await?;
+    let generation = locked.against.generation;
+    let recount = windows.counted_in != Some(generation);
     let cold = windows.spans(true);
-    if cold.is_empty() {
+    if cold.is_empty() && !recount {
         return Ok(true);
     }
-    let counts = windows::counts_now(tx, &cold).await?;
-    Ok(windows.heat_up(&counts) == 0)
+    let add: &[_] = if recount { &windows.add } else { &[] };
+    let counted = counts
+        .count(locked.against, windows.counted_in, add, &cold, COUNT_KEEP)
+        .await;
+    let turned = match counted {
+        Ok(Count::Whole { counts, now, since }) => {
+            windows.counted_in = Some(generation);
+            windows.heat_up(&counts, since.max(now - COUNT_HORIZON))
+        }
+        Ok(Count::Lost) => {
+            windows.counted_in = Some(generation);
+            windows.all_hot()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "flood count failed: the batch's windows are read");
+            if recount {
+                // The epoch moves before this batch's exclusive locks are asked for.
+                windows::missed_count(cache.aside(pool)).await?;
+                windows.counted_in = Some(generation);
+                windows.all_hot();
+                return Ok(false);
+            }
+            windows.all_hot()
+        }
+    };
+    Ok(turned == 0)
 }
 
-/// Forgets the flood counts of minutes past [`COUNT_HORIZON`] (with a margin for clocks);
-/// returns how many rows went.
-pub(super) async fn forget_counts(pool: &PgPool) -> sqlx::Result<u64> {
-    windows::forget_counts(pool, COUNT_HORIZON + Duration::minutes(10)).await
+/// Starts the flood counts again after [`prepare`] found them lost: takes the lock every batch
+/// shares alone (waiting for the batches in flight), and unless another control plane started
+/// them meanwhile, counts the stored ok clicks of the horizon under a new generation, marks
+/// the counts whole from the horizon's first minute, and records the generation. Redis failing
+/// is not an error here: the batch prepared again finds it failing, and goes on without it.
+pub async fn start_counting(pool: &PgPool, counts: &FloodCounts) -> sqlx::Result<()> {
+    let _one = counts.starting.lock().await;
+    let mut tx = pool.begin().await?;
+    let (against, now) = windows::lock_alone(&mut tx).await?;
+    match counts.count(against, None, &[], &[], COUNT_KEEP).await {
+        Ok(Count::Whole { .. }) => return Ok(()),
+        Ok(Count::Lost) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "flood counts cannot start again: Redis failed");
+            return Ok(());
+        }
+    }
+    let since = minute_of(now - COUNT_HORIZON - Duration::minutes(5));
+    let stored = windows::stored_counts(&mut tx, since).await?;
+    let generation = against.generation + 1;
+    if let Err(e) = counts
+        .start(generation, since, against.epoch, &stored, COUNT_KEEP)
+        .await
+    {
+        tracing::warn!(error = %e, "flood counts cannot start again: Redis failed");
+        return Ok(());
+    }
+    windows::record_gen(&mut tx, generation).await?;
+    tx.commit().await?;
+    tracing::info!(
+        generation,
+        minutes_from = %since,
+        rows = stored.len(),
+        "flood counts started again from the stored clicks"
+    );
+    Ok(())
+}
+
+/// Says that clicks will be stored without being counted (scoring off): the counts fall
+/// behind, and start again at the next count.
+pub async fn counts_not_kept(pool: &PgPool) -> sqlx::Result<()> {
+    windows::missed_count(pool).await
 }
 
 /// The reasons that depend on the click alone.
@@ -472,8 +612,8 @@ mod tests {
 
     fn batch(limit: i64, clicks: &[(&str, i64)]) -> Windows {
         let mut windows = Windows {
-            ips: BTreeMap::new(),
             limit,
+            ..Windows::default()
         };
         for (ip, secs) in clicks {
             let ip: IpAddr = ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
@@ -499,13 +639,26 @@ mod tests {
         counts.insert((b, at(0)), 6);
         // Counts two minutes away are outside every window of the click.
         counts.insert((a, at(120)), 50);
-        assert_eq!(windows.heat_up(&counts), 1);
+        assert_eq!(windows.heat_up(&counts, at(-3600)), 1);
         assert!(!windows.is_hot(a) && windows.is_hot(b));
         assert_eq!(windows.heat(), (1, 1));
         // Only the cold IP's minutes are read again; one more click there turns it.
         assert_eq!(windows.spans(true), vec![(a, at(-60), at(60))]);
         counts.insert((a, at(0)), 1);
-        assert_eq!(windows.heat_up(&counts), 1);
+        assert_eq!(windows.heat_up(&counts, at(-3600)), 1);
         assert!(windows.is_hot(a) && windows.spans(true).is_empty());
+    }
+
+    #[test]
+    fn an_ip_is_hot_when_a_minute_around_one_of_its_clicks_is_not_counted() {
+        let a: IpAddr = "192.0.2.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let b: IpAddr = "192.0.2.2".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        // a's click at 0 reaches back into minute -60; b's at 150 starts at minute 60.
+        let mut windows = batch(5, &[("192.0.2.1", 0), ("192.0.2.2", 150)]);
+        assert_eq!(windows.heat_up(&HashMap::new(), at(0)), 1);
+        assert!(windows.is_hot(a) && !windows.is_hot(b));
+        assert_eq!(windows.heat_up(&HashMap::new(), at(60)), 0);
+        assert_eq!(windows.heat_up(&HashMap::new(), at(120)), 1);
+        assert_eq!(windows.all_hot(), 0);
     }
 }

@@ -221,34 +221,60 @@ async fn ingest_once(
 
     // The flood-window locks first, before anything reads what is stored: a delivery of the
     // same IPs' clicks that holds them exclusively commits first, and its clicks are then
-    // found stored. Scoring takes them shared, then counts the batch's ok clicks (committed
-    // at once, so that batches in flight see each other: fraud::scoring). When an IP is hot,
-    // the transaction starts again with that IP locked exclusively (rolling back lets go of
-    // the locks taken), and again while one turns hot.
+    // found stored. Scoring takes them shared, then counts the batch's ok clicks in Redis
+    // (fraud::scoring). When an IP is hot, the transaction starts again with that IP locked
+    // exclusively (rolling back lets go of the locks taken), and again while one turns hot.
+    // When the counts were lost, they start again from the stored clicks, and the batch with
+    // them.
+    let scored_clicks = || {
+        clicks
+            .iter()
+            .filter(|c| c.verdict.is_counted() && !test_kids.contains(&(c.kid as i64)))
+            .filter_map(|c| Some((c.ip?, event_time(c.ts))))
+    };
     let mut tx = state.db.begin().await?;
     let scoring = if state.settings.fraud.scoring && !clicks.is_empty() {
-        let (scoring, mut windows, all_cold) = fraud::prepare(
-            &mut tx,
-            &state.db,
-            &state.fraud_scoring,
-            state.settings.fraud.flood,
-            clicks
-                .iter()
-                .filter(|c| c.verdict.is_counted() && !test_kids.contains(&(c.kid as i64)))
-                .filter_map(|c| Some((c.ip?, event_time(c.ts)))),
-        )
-        .await?;
-        if !all_cold {
-            tx.rollback().await?;
-            tx = loop {
-                let mut tx = state.db.begin().await?;
-                if fraud::lock_windows(&mut tx, &mut windows).await? {
-                    break tx;
+        let mut restarted = false;
+        loop {
+            let (scoring, mut windows, prepared) = fraud::prepare(
+                &mut tx,
+                &state.db,
+                &state.fraud_scoring,
+                &state.flood_counts,
+                state.settings.fraud.flood,
+                scored_clicks(),
+                restarted,
+            )
+            .await?;
+            match prepared {
+                fraud::Prepared::AllCold => break Some((scoring, windows)),
+                fraud::Prepared::SomeHot => {
+                    tx.rollback().await?;
+                    tx = loop {
+                        let mut tx = state.db.begin().await?;
+                        if fraud::lock_windows(
+                            &mut tx,
+                            &state.db,
+                            &state.fraud_scoring,
+                            &state.flood_counts,
+                            &mut windows,
+                        )
+                        .await?
+                        {
+                            break tx;
+                        }
+                        tx.rollback().await?;
+                    };
+                    break Some((scoring, windows));
                 }
-                tx.rollback().await?;
-            };
+                fraud::Prepared::CountsLost => {
+                    tx.rollback().await?;
+                    fraud::start_counting(&state.db, &state.flood_counts).await?;
+                    restarted = true;
+                    tx = state.db.begin().await?;
+                }
+            }
         }
-        Some((scoring, windows))
     } else {
         None
     };

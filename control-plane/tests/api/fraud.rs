@@ -1163,6 +1163,60 @@ async fn fraud_of(db: &sqlx::PgPool, id: Uuid) -> Vec<String> {
         .expect("stored")
 }
 
+/// The flood counts as the app keeps them, started (a new database has no clicks: they are
+/// whole from the start), and a connection to look at them.
+async fn flood_counts(
+    app: &TestApp,
+) -> (
+    afftok_control_plane::fraud::FloodCounts,
+    redis::aio::MultiplexedConnection,
+) {
+    use afftok_control_plane::fraud;
+    let redis = afftok_control_plane::app::startup::connect_redis(&app.settings)
+        .await
+        .expect("Redis");
+    let counts = fraud::FloodCounts::new(redis, &app.settings.redis_key_prefix);
+    fraud::start_counting(&app.db, &counts)
+        .await
+        .expect("counting started");
+    (counts, app.redis().await)
+}
+
+/// Writes an ok click in a batch's transaction, as ingest stores one.
+async fn write_in_flight(tx: &mut sqlx::Transaction<'static, sqlx::Postgres>, c: &Click) {
+    sqlx::query(
+        "INSERT INTO clicks (id, ts, offer_id, promoter_id, kid, verdict, ip, user_agent, edge)
+         VALUES ($1, $2, $3, $4, 1, 'ok', $5::inet, $6, 'native')",
+    )
+    .bind(c.id)
+    .bind(c.ts)
+    .bind(c.offer_id)
+    .bind(c.promoter_id)
+    .bind(&c.ip)
+    .bind(&c.user_agent)
+    .execute(&mut **tx)
+    .await
+    .expect("a click of the batch in flight");
+}
+
+/// The generation of the flood counts and the clicks counted for `ip` in the minute `at` lies
+/// in, as Redis has them.
+async fn counted(
+    app: &TestApp,
+    redis: &mut redis::aio::MultiplexedConnection,
+    ip: &str,
+    at: OffsetDateTime,
+) -> (i64, i64) {
+    let generation = scalar(&app.db, "SELECT flood_gen FROM fraud_state").await;
+    let minute = at.unix_timestamp() - at.unix_timestamp().rem_euclid(60);
+    let key = format!(
+        "{}flood:{generation}:{minute}",
+        app.settings.redis_key_prefix
+    );
+    let n: Option<i64> = redis.hget(key, ip).await.expect("a count");
+    (generation, n.unwrap_or(0))
+}
+
 #[tokio::test]
 async fn a_batch_that_counts_later_waits_for_a_cold_batch_in_flight_and_sees_its_clicks() {
     use afftok_control_plane::fraud;
@@ -1182,32 +1236,27 @@ async fn a_batch_that_counts_later_waits_for_a_cold_batch_in_flight_and_sees_its
     let five: Vec<Click> = (0..5).map(visitor).collect();
     let limits = app.settings.fraud.flood;
     let cache = fraud::ScoringCache::default();
+    let (counts, _) = flood_counts(app).await;
     let mut tx = app.db.begin().await.expect("begin");
-    let (_, windows, all_cold) = fraud::prepare(
+    let (_, windows, prepared) = fraud::prepare(
         &mut tx,
         &app.db,
         &cache,
+        &counts,
         limits,
         five.iter().map(|c| (ip, c.ts)),
+        false,
     )
     .await
     .expect("counted");
-    assert!(all_cold, "five clicks in a window are cold");
+    assert_eq!(
+        prepared,
+        fraud::Prepared::AllCold,
+        "five clicks in a window are cold"
+    );
     assert_eq!(windows.heat(), (0, 1));
     for c in &five {
-        sqlx::query(
-            "INSERT INTO clicks (id, ts, offer_id, promoter_id, kid, verdict, ip, user_agent, edge)
-             VALUES ($1, $2, $3, $4, 1, 'ok', $5::inet, $6, 'native')",
-        )
-        .bind(c.id)
-        .bind(c.ts)
-        .bind(c.offer_id)
-        .bind(c.promoter_id)
-        .bind(&c.ip)
-        .bind(&c.user_agent)
-        .execute(&mut *tx)
-        .await
-        .expect("a click of the batch in flight");
+        write_in_flight(&mut tx, c).await;
     }
     // The sixth arrives through the API meanwhile: its count makes the IP hot, so it waits for
     // the batch in flight and then reads its clicks.
@@ -1249,10 +1298,17 @@ async fn a_batch_that_counts_an_ip_hot_waits_for_the_cold_batches_counted_before
     let three = |ip, from: i64| (from..from + 3).map(move |s| (ip, t0 + Duration::seconds(s)));
     let limits = app.settings.fraud.flood;
     let cache = fraud::ScoringCache::default();
+    let (counts, _) = flood_counts(app).await;
     let prepare = async |tx: &mut sqlx::Transaction<'static, sqlx::Postgres>, clicks: Vec<_>| {
-        fraud::prepare(tx, &app.db, &cache, limits, clicks)
-            .await
-            .expect("counted")
+        let (scoring, windows, prepared) =
+            fraud::prepare(tx, &app.db, &cache, &counts, limits, clicks, false)
+                .await
+                .expect("counted");
+        (scoring, windows, prepared == fraud::Prepared::AllCold)
+    };
+    let lock_windows = async |tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+                              windows: &mut fraud::Windows| {
+        fraud::lock_windows(tx, &app.db, &cache, &counts, windows).await
     };
     // Batch A counts three clicks under its shared lock: cold, it goes on (its rows not yet
     // committed). Batch B counts three more: six around them, hot, so B starts again.
@@ -1268,18 +1324,14 @@ async fn a_batch_that_counts_an_ip_hot_waits_for_the_cold_batches_counted_before
     let mut b = app.db.begin().await.expect("begin");
     let waited = tokio::time::timeout(
         std::time::Duration::from_millis(300),
-        fraud::lock_windows(&mut b, &mut b_windows),
+        lock_windows(&mut b, &mut b_windows),
     )
     .await;
     assert!(waited.is_err(), "B waits for A's shared lock");
     drop(b);
     a.commit().await.expect("A commits");
     let mut b = app.db.begin().await.expect("begin");
-    assert!(
-        fraud::lock_windows(&mut b, &mut b_windows)
-            .await
-            .expect("locked")
-    );
+    assert!(lock_windows(&mut b, &mut b_windows).await.expect("locked"));
     b.commit().await.expect("B commits");
 
     // Batch C: three clicks of another IP ten minutes on (cold) and one three hours old
@@ -1304,67 +1356,190 @@ async fn a_batch_that_counts_an_ip_hot_waits_for_the_cold_batches_counted_before
     d.rollback().await.expect("rolled back");
     let mut c = app.db.begin().await.expect("begin");
     assert!(
-        !fraud::lock_windows(&mut c, &mut c_windows)
-            .await
-            .expect("locked"),
+        !lock_windows(&mut c, &mut c_windows).await.expect("locked"),
         "C's cold IP turned hot under the lock"
     );
     assert_eq!(c_windows.heat(), (2, 0));
     c.rollback().await.expect("rolled back");
     let mut c = app.db.begin().await.expect("begin");
-    assert!(
-        fraud::lock_windows(&mut c, &mut c_windows)
-            .await
-            .expect("locked")
-    );
+    assert!(lock_windows(&mut c, &mut c_windows).await.expect("locked"));
 }
 
 #[tokio::test]
-async fn counts_of_one_ip_take_turns_and_each_sees_the_ones_before() {
+async fn a_batch_of_thousands_of_ips_in_one_minute_is_counted_whole() {
     use afftok_control_plane::fraud;
     let m = market(json!({})).await;
     let app = &m.app;
     let t0 = start_of_traffic();
-    let ip: std::net::IpAddr = "100.64.23.1".parse().expect("an IP");
-    // A count of three clicks of the IP, as `flood_count` runs one: its turn taken (the lock
-    // class of counts and the IP's key), its rows added, not yet committed.
-    let mut first = app.db.begin().await.expect("begin");
-    sqlx::query("SELECT pg_advisory_xact_lock(183959554, hashinet('100.64.23.1'::inet))")
-        .execute(&mut *first)
-        .await
-        .expect("the count's turn");
-    sqlx::query(
-        "INSERT INTO flood_counts (ip_key, minute, clicks)
-         VALUES (hashinetextended('100.64.23.1', 0), date_trunc('minute', $1::timestamptz), 3)",
-    )
-    .bind(t0)
-    .execute(&mut *first)
-    .await
-    .expect("its rows");
-    // A batch counting three more clicks of the IP waits for its turn, then reads the first
-    // count's rows: six around its clicks, hot. Read in the snapshot it started with, it
-    // would have seen three, and gone on cold.
-    let limits = app.settings.fraud.flood;
+    let (counts, mut redis) = flood_counts(app).await;
+    let ips: Vec<std::net::IpAddr> = (0..9_000u32)
+        .map(|i| std::net::IpAddr::from([100, 65, (i >> 8) as u8, i as u8]))
+        .collect();
     let cache = fraud::ScoringCache::default();
     let mut tx = app.db.begin().await.expect("begin");
-    let second = fraud::prepare(
+    let (_, windows, prepared) = fraud::prepare(
         &mut tx,
         &app.db,
         &cache,
-        limits,
-        (1..4).map(|s| (ip, t0 + Duration::seconds(s))),
+        &counts,
+        app.settings.fraud.flood,
+        ips.iter().map(|ip| (*ip, t0)),
+        false,
+    )
+    .await
+    .expect("counted");
+    assert_eq!(prepared, fraud::Prepared::AllCold);
+    assert_eq!(windows.heat(), (0, 9_000));
+    assert_eq!(counted(app, &mut redis, "100.65.35.39", t0).await, (1, 1));
+    assert_eq!(
+        scalar(&app.db, "SELECT flood_epoch FROM fraud_state").await,
+        0
     );
-    tokio::pin!(second);
+}
+
+#[tokio::test]
+async fn counting_starts_again_from_the_stored_clicks_once_no_batch_is_in_flight() {
+    use afftok_control_plane::fraud;
+    let m = market(json!({})).await;
+    let app = &m.app;
+    let t0 = start_of_traffic();
+    let visitor = |secs: i64, ip: &str| {
+        let mut c = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(secs));
+        c.ip = ip.to_owned();
+        c.user_agent = "Mozilla/5.0 (counted again)".to_owned();
+        c
+    };
+    let (counts, mut redis) = flood_counts(app).await;
+    // Five clicks of a visitor, stored and counted.
+    let five: Vec<Click> = (0..5).map(|s| visitor(s, "100.64.23.1")).collect();
+    app.ingest(&five.iter().map(Click::event).collect::<Vec<_>>())
+        .await;
+    assert_eq!(counted(app, &mut redis, "100.64.23.1", t0).await, (1, 5));
+    // A batch of three clicks of another IP in flight: counted, its rows not committed.
+    let other: std::net::IpAddr = "100.64.23.2".parse().expect("an IP");
+    let cache = fraud::ScoringCache::default();
+    let mut in_flight = app.db.begin().await.expect("begin");
+    let (_, _, prepared) = fraud::prepare(
+        &mut in_flight,
+        &app.db,
+        &cache,
+        &counts,
+        app.settings.fraud.flood,
+        (0..3).map(|s| (other, t0 + Duration::seconds(s))),
+        false,
+    )
+    .await
+    .expect("counted");
+    assert_eq!(prepared, fraud::Prepared::AllCold);
+    for c in (0..3).map(|s| visitor(s, "100.64.23.2")) {
+        write_in_flight(&mut in_flight, &c).await;
+    }
+    // Redis restarts on a file that lacks its last counts: the counts say another Redis
+    // process made them, so they are not whole. Counting starts again, once the batch in
+    // flight is over, and counts it.
+    let state = format!("{}flood:state", app.settings.redis_key_prefix);
+    let _: () = redis
+        .hset(&state, "run", "0000000000000000000000000000000000000000")
+        .await
+        .expect("another run");
+    let start = fraud::start_counting(&app.db, &counts);
+    tokio::pin!(start);
     assert!(
-        tokio::time::timeout(std::time::Duration::from_millis(300), &mut second)
+        tokio::time::timeout(std::time::Duration::from_millis(300), &mut start)
             .await
             .is_err(),
-        "the second count waits for its turn"
+        "counting starts again once no batch is in flight"
     );
-    first.commit().await.expect("the first count commits");
-    let (_, windows, all_cold) = second.await.expect("counted");
-    assert!(!all_cold);
-    assert_eq!(windows.heat(), (1, 0));
+    in_flight.commit().await.expect("the batch in flight ends");
+    start.await.expect("counting started again");
+    assert_eq!(counted(app, &mut redis, "100.64.23.1", t0).await, (2, 5));
+    assert_eq!(counted(app, &mut redis, "100.64.23.2", t0).await, (2, 3));
+    let since: i64 = redis.hget(&state, "since").await.expect("since");
+    assert!(
+        since <= (OffsetDateTime::now_utc() - Duration::hours(2)).unix_timestamp(),
+        "whole over the horizon: {since}"
+    );
+    // Started, it is not started again; the visitor's sixth click is flagged, counted cold.
+    fraud::start_counting(&app.db, &counts)
+        .await
+        .expect("whole already");
+    let sixth = visitor(6, "100.64.23.1");
+    app.ingest(&[sixth.event()]).await;
+    assert_eq!(fraud_of(&app.db, sixth.id).await, vec!["click_flood"]);
+    assert_eq!(counted(app, &mut redis, "100.64.23.1", t0).await, (2, 6));
+}
+
+#[tokio::test]
+async fn a_batch_that_cannot_count_reads_its_windows_and_counting_then_starts_again() {
+    let m = market(json!({})).await;
+    let app = &m.app;
+    let t0 = start_of_traffic();
+    let visitor = |secs: i64| {
+        let mut c = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(secs));
+        c.ip = "100.64.24.1".to_owned();
+        c.user_agent = "Mozilla/5.0 (uncounted)".to_owned();
+        c
+    };
+    let (_, mut redis) = flood_counts(app).await;
+    let five: Vec<Click> = (0..5).map(visitor).collect();
+    app.ingest(&five.iter().map(Click::event).collect::<Vec<_>>())
+        .await;
+    // Redis fails the counts (the state is not a hash: every count errs): the sixth click's
+    // batch cannot count, moves the epoch, and is scored from its windows.
+    let state = format!("{}flood:state", app.settings.redis_key_prefix);
+    let whole: Vec<(String, String)> = redis.hgetall(&state).await.expect("the state");
+    let _: () = redis.del(&state).await.expect("deleted");
+    let _: () = redis.set(&state, "not a hash").await.expect("set");
+    let sixth = visitor(6);
+    app.ingest(&[sixth.event()]).await;
+    assert_eq!(fraud_of(&app.db, sixth.id).await, vec!["click_flood"]);
+    assert!(scalar(&app.db, "SELECT flood_epoch FROM fraud_state").await >= 1);
+    assert_eq!(
+        scalar(&app.db, "SELECT flood_gen FROM fraud_state").await,
+        1
+    );
+    // Redis counts again (after the pause that follows a failed count), its state as before:
+    // its counts are behind the epoch, so counting starts again from the stored clicks, the
+    // uncounted sixth among them, and the seventh is flagged.
+    let _: () = redis.del(&state).await.expect("deleted");
+    let _: () = redis.hset_multiple(&state, &whole).await.expect("restored");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let seventh = visitor(7);
+    app.ingest(&[seventh.event()]).await;
+    assert_eq!(fraud_of(&app.db, seventh.id).await, vec!["click_flood"]);
+    assert_eq!(counted(app, &mut redis, "100.64.24.1", t0).await, (2, 7));
+    for c in &five {
+        assert!(fraud_of(&app.db, c.id).await.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn clicks_stored_by_a_control_plane_with_scoring_off_are_counted_when_one_with_it_on_counts()
+{
+    let m = market(json!({})).await;
+    let app = &m.app;
+    let t0 = start_of_traffic();
+    let visitor = |secs: i64| {
+        let mut c = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(secs));
+        c.ip = "100.64.25.1".to_owned();
+        c.user_agent = "Mozilla/5.0 (scoring off)".to_owned();
+        c
+    };
+    let (_, mut redis) = flood_counts(app).await;
+    // Five clicks through a control plane with scoring off: stored, not counted.
+    let off = app
+        .twin_changed(vec![("AFFTOK_FRAUD_SCORING", "false".to_owned())])
+        .await;
+    let five: Vec<Click> = (0..5).map(visitor).collect();
+    off.ingest(&five.iter().map(Click::event).collect::<Vec<_>>())
+        .await;
+    assert_eq!(counted(app, &mut redis, "100.64.25.1", t0).await, (1, 0));
+    // The sixth through this one, with scoring on: the counts start again from the stored
+    // clicks (the other moved the epoch as it started), and the sixth is flagged.
+    let sixth = visitor(6);
+    app.ingest(&[sixth.event()]).await;
+    assert_eq!(fraud_of(&app.db, sixth.id).await, vec!["click_flood"]);
+    assert_eq!(counted(app, &mut redis, "100.64.25.1", t0).await, (2, 6));
 }
 
 #[tokio::test]
@@ -1394,32 +1569,35 @@ async fn clicks_are_counted_per_ip_and_minute_and_late_ones_are_scored_from_thei
         app.ingest(&[c.event()]).await;
     }
     app.ingest(&[recent[0].event()]).await;
-    let counts: Vec<(OffsetDateTime, i64)> = sqlx::query_as(
-        "SELECT minute, sum(clicks)::int8 FROM flood_counts
-         WHERE ip_key = hashinetextended('100.64.21.1', 0) GROUP BY minute ORDER BY minute",
-    )
-    .fetch_all(&app.db)
-    .await
-    .expect("counts");
-    assert_eq!(counts, vec![(t0, 3), (t0 + Duration::minutes(1), 1)]);
+    let mut redis = app.redis().await;
+    let generation = scalar(&app.db, "SELECT flood_gen FROM fraud_state").await;
+    assert_eq!(
+        counted(app, &mut redis, "100.64.21.1", t0).await,
+        (generation, 3)
+    );
+    assert_eq!(
+        counted(app, &mut redis, "100.64.21.1", t0 + Duration::minutes(1)).await,
+        (generation, 1)
+    );
 
-    // A crash empties the unlogged counts: the visitor's five clicks are stored but counted
-    // nowhere, and the sixth, a batch of its own, is still flagged from its window.
+    // Redis loses the counts (emptied): the visitor's five clicks are stored but counted
+    // nowhere, and the sixth, a batch of its own, is still flagged: counting starts again
+    // from the stored clicks.
     let five: Vec<Click> = (0..5).map(|k| at(t0, 10 + k, "100.64.21.3")).collect();
     app.ingest(&five.iter().map(Click::event).collect::<Vec<_>>())
         .await;
-    sqlx::query("TRUNCATE flood_counts, flood_counts_since")
-        .execute(&app.db)
+    let keys: Vec<String> = redis
+        .keys(format!("{}flood:*", app.settings.redis_key_prefix))
         .await
-        .expect("emptied");
+        .expect("keys");
+    let _: () = redis.del(keys).await.expect("emptied");
     let sixth = at(t0, 16, "100.64.21.3");
     app.ingest(&[sixth.event()]).await;
     assert_eq!(fraud_of(&app.db, sixth.id).await, vec!["click_flood"]);
-    let since: OffsetDateTime = sqlx::query_scalar("SELECT since FROM flood_counts_since")
-        .fetch_one(&app.db)
-        .await
-        .expect("counting started again");
-    assert!(since > OffsetDateTime::now_utc(), "{since}");
+    assert_eq!(
+        counted(app, &mut redis, "100.64.21.3", t0).await,
+        (generation + 1, 6)
+    );
 
     // Clicks three hours old, past the counts' horizon, one a batch: their windows are read.
     let old = OffsetDateTime::now_utc() - Duration::hours(3);

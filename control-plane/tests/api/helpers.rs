@@ -168,7 +168,22 @@ impl TestApp {
     /// A second control plane on the same database, Redis and stream (as when two run behind
     /// a load balancer).
     pub(crate) async fn twin(&self) -> TestApp {
-        let app = Application::build(self.settings.clone())
+        self.twin_with(self.settings.clone()).await
+    }
+
+    /// A second control plane on the same database, Redis and stream, with these settings
+    /// changed (`env`, as in [`Options::env`]).
+    pub(crate) async fn twin_changed(&self, env: Vec<(&'static str, String)>) -> TestApp {
+        let opts = Options {
+            env,
+            ..Options::default()
+        };
+        let settings = settings_for(&self.db_url, &self.settings.redis_key_prefix, &opts);
+        self.twin_with(settings).await
+    }
+
+    async fn twin_with(&self, settings: Settings) -> TestApp {
+        let app = Application::build(settings.clone())
             .await
             .expect("the twin builds");
         let addr = app.local_addr().expect("bound");
@@ -179,7 +194,7 @@ impl TestApp {
             base,
             db: self.db.clone(),
             db_url: self.db_url.clone(),
-            settings: self.settings.clone(),
+            settings,
             http: reqwest::Client::new(),
         }
     }

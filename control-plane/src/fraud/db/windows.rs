@@ -1,14 +1,16 @@
-//! What click scoring reads and writes in Postgres: the flood counts per IP and minute, the
-//! stored ok clicks of the flood windows around a batch, and the lock per IP under which
-//! batches carrying clicks of the same IP (on this control plane or another) score.
+//! What click scoring reads and writes in Postgres: the lock per IP under which batches
+//! carrying clicks of the same IP (on this control plane or another) score, the lock they all
+//! share, what the flood counts in Redis are taken against, and the stored ok clicks of the
+//! flood windows around a batch.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 use sqlx::{PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 
+use crate::fraud::counts::Against;
 use crate::kernel::{AdvertiserId, ClickId, OfferId, PromoterId};
 
 /// The advisory lock class of flood windows (the two-key form: apart from the offer locks
@@ -25,151 +27,112 @@ fn lock_key(ip: IpAddr) -> i32 {
     h as i32
 }
 
-/// Takes the window locks of these IPs until the transaction ends (or is rolled back),
-/// exclusive for the IPs marked so and shared for the others, in key order (so two batches
-/// never wait on each other in a circle). Two IPs that share a key share its lock, exclusive
-/// if either asks for it.
+/// What [`lock`] read under the locks: the version of what scoring holds in memory, and what
+/// the flood counts are taken against.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Locked {
+    pub version: i64,
+    pub against: Against,
+}
+
+/// Takes the window locks of these IPs until the transaction ends (or is rolled back): the
+/// lock every batch shares (see [`lock_alone`]), then each IP's, exclusive for the IPs marked
+/// so and shared for the others, in key order (so two batches never wait on each other in a
+/// circle); two IPs that share a key share its lock, exclusive if either asks for it. Then
+/// reads, in a snapshot taken with the locks held, what [`Locked`] says. One call of
+/// `flood_window_locks` (migrations/20261218000033_flood_counts_in_redis.sql).
 pub(crate) async fn lock(
     tx: &mut Transaction<'_, Postgres>,
     ips: impl IntoIterator<Item = (IpAddr, bool)>,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<Locked> {
     let mut keys: BTreeMap<i32, bool> = BTreeMap::new();
     for (ip, exclusive) in ips {
         *keys.entry(lock_key(ip)).or_default() |= exclusive;
     }
-    if keys.is_empty() {
-        return Ok(());
-    }
     let (keys, exclusive): (Vec<i32>, Vec<bool>) = keys.into_iter().unzip();
-    sqlx::query!(
-        "SELECT CASE WHEN x THEN pg_advisory_xact_lock($1, k)::text
-                     ELSE pg_advisory_xact_lock_shared($1, k)::text END
-         FROM (SELECT k, x FROM unnest($2::int4[], $3::bool[]) AS u(k, x) ORDER BY k) s",
+    let row = sqlx::query!(
+        r#"SELECT version AS "version!", epoch AS "epoch!", gen AS "generation!"
+           FROM flood_window_locks($1, $2::int4[], $3::bool[])"#,
         WINDOW_LOCK_CLASS,
         &keys,
         &exclusive,
     )
-    .fetch_all(&mut **tx)
+    .fetch_one(&mut **tx)
     .await?;
-    Ok(())
-}
-
-/// The clicks counted in some minutes of some IPs (a minute not in it counted none).
-pub(crate) type Counts = HashMap<(IpAddr, OffsetDateTime), i64>;
-
-/// What [`count`] saw: the counts in the asked spans, since when every click is counted
-/// (none: the counts were lost, and counting starts again now), Postgres's clock, and the
-/// version of what scoring holds in memory (`fraud_state`).
-#[derive(Debug, Clone)]
-pub(crate) struct Counted {
-    pub counts: Counts,
-    pub since: Option<OffsetDateTime>,
-    pub now: OffsetDateTime,
-    pub version: i64,
-}
-
-/// The columns of spans (IP, first minute, last minute).
-fn span_columns(
-    spans: &[(IpAddr, OffsetDateTime, OffsetDateTime)],
-) -> (Vec<IpNet>, Vec<OffsetDateTime>, Vec<OffsetDateTime>) {
-    (
-        spans.iter().map(|s| IpNet::from(s.0)).collect(),
-        spans.iter().map(|s| s.1).collect(),
-        spans.iter().map(|s| s.2).collect(),
-    )
-}
-
-/// Adds `add` (IP, minute, clicks) to the flood counts and commits at once (call it on a
-/// connection of its own, not in a batch's transaction), then reads the counts in the `read`
-/// spans (IP, first minute, last minute), the ones just added included, after every earlier
-/// count of the same IPs committed; and the version of what scoring holds. One call of
-/// `flood_count` (migrations/20261216000030_flood_counts_appended.sql): one round trip.
-pub(crate) async fn count(
-    pool: &PgPool,
-    add: &[(IpAddr, OffsetDateTime, i32)],
-    read: &[(IpAddr, OffsetDateTime, OffsetDateTime)],
-) -> sqlx::Result<Counted> {
-    let add_ips: Vec<IpNet> = add.iter().map(|a| IpNet::from(a.0)).collect();
-    let add_minutes: Vec<OffsetDateTime> = add.iter().map(|a| a.1).collect();
-    let add_clicks: Vec<i32> = add.iter().map(|a| a.2).collect();
-    let (ips, los, his) = span_columns(read);
-    let rows = sqlx::query!(
-        r#"SELECT ip AS "ip!: IpNet", minute AS "minute!", clicks AS "clicks!", since,
-                  now AS "now!", version AS "version!"
-           FROM flood_count($1::inet[], $2::timestamptz[], $3::int4[],
-                            $4::inet[], $5::timestamptz[], $6::timestamptz[])"#,
-        &add_ips,
-        &add_minutes,
-        &add_clicks,
-        &ips,
-        &los,
-        &his,
-    )
-    .fetch_all(pool)
-    .await?;
-    let (since, now, version) = match rows.first() {
-        Some(r) => (r.since, r.now, r.version),
-        None => (None, OffsetDateTime::now_utc(), 0),
-    };
-    if since.is_none() {
-        // Lost (a crash empties unlogged tables): counting starts again, trusted from a couple
-        // of minutes on (clicks stamped a little ahead by an edge's clock were counted before).
-        sqlx::query!(
-            "INSERT INTO flood_counts_since (since)
-             VALUES (date_trunc('minute', now(), 'UTC') + interval '2 minutes')
-             ON CONFLICT DO NOTHING"
-        )
-        .execute(pool)
-        .await?;
-    }
-    let counts = rows
-        .iter()
-        .map(|r| ((r.ip.addr(), r.minute), r.clicks))
-        .collect();
-    Ok(Counted {
-        counts,
-        since,
-        now,
-        version,
+    Ok(Locked {
+        version: row.version,
+        against: Against {
+            epoch: row.epoch,
+            generation: row.generation,
+        },
     })
 }
 
-/// The clicks counted now in the spans (IP, first minute, last minute).
-pub(crate) async fn counts_now(
+/// Takes the lock every batch shares, alone, until the transaction ends: it waits for every
+/// batch in flight to end, and holds new ones back. Then reads what the flood counts are
+/// taken against, and Postgres's clock.
+pub(crate) async fn lock_alone(
     tx: &mut Transaction<'_, Postgres>,
-    spans: &[(IpAddr, OffsetDateTime, OffsetDateTime)],
-) -> sqlx::Result<Counts> {
-    let (ips, los, his) = span_columns(spans);
+) -> sqlx::Result<(Against, OffsetDateTime)> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock($1 + 1, 0)::text",
+        WINDOW_LOCK_CLASS
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    // A statement of its own: its snapshot is taken with the lock held.
+    let row = sqlx::query!(r#"SELECT flood_epoch, flood_gen, now() AS "now!" FROM fraud_state"#)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok((
+        Against {
+            epoch: row.flood_epoch,
+            generation: row.flood_gen,
+        },
+        row.now,
+    ))
+}
+
+/// The stored ok clicks from `since` on (test clicks and clicks without an IP are in no
+/// window), by IP and UTC minute.
+pub(crate) async fn stored_counts(
+    tx: &mut Transaction<'_, Postgres>,
+    since: OffsetDateTime,
+) -> sqlx::Result<Vec<(IpAddr, OffsetDateTime, i64)>> {
     Ok(sqlx::query!(
-        r#"SELECT s.ip AS "ip!: IpNet", f.minute AS "minute!", sum(f.clicks)::int8 AS "clicks!"
-           FROM UNNEST($1::inet[], $2::timestamptz[], $3::timestamptz[]) AS s(ip, lo, hi)
-           CROSS JOIN LATERAL (
-               SELECT f.minute, f.clicks FROM flood_counts f
-               WHERE f.ip_key = hashinetextended(s.ip, 0) AND f.minute >= s.lo
-                 AND f.minute <= s.hi OFFSET 0) f
-           GROUP BY s.ip, f.minute"#,
-        &ips,
-        &los,
-        &his,
+        r#"SELECT ip AS "ip!: IpNet", date_trunc('minute', ts, 'UTC') AS "minute!",
+                  count(*) AS "clicks!"
+           FROM clicks
+           WHERE verdict = 'ok' AND NOT test AND ip IS NOT NULL AND ts >= $1
+           GROUP BY 1, 2"#,
+        since,
     )
     .fetch_all(&mut **tx)
     .await?
     .into_iter()
-    .map(|r| ((r.ip.addr(), r.minute), r.clicks))
+    .map(|r| (r.ip.addr(), r.minute, r.clicks))
     .collect())
 }
 
-/// Forgets the counts of the minutes that began more than `horizon` ago (by Postgres's
-/// clock); returns how many rows went.
-pub(crate) async fn forget_counts(pool: &PgPool, horizon: time::Duration) -> sqlx::Result<u64> {
-    let seconds = horizon.whole_seconds() as f64;
-    Ok(sqlx::query!(
-        "DELETE FROM flood_counts WHERE minute < now() - make_interval(secs => $1)",
-        seconds,
-    )
-    .execute(pool)
-    .await?
-    .rows_affected())
+/// Records the generation counting started again under (in the transaction holding the lock
+/// alone, after the counts were made).
+pub(crate) async fn record_gen(
+    tx: &mut Transaction<'_, Postgres>,
+    generation: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE fraud_state SET flood_gen = $1", generation)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Moves the epoch: a batch could not count its clicks. Call it on a connection of its own
+/// (committed at once), before the batch takes its exclusive locks.
+pub(crate) async fn missed_count(pool: &PgPool) -> sqlx::Result<()> {
+    sqlx::query!("UPDATE fraud_state SET flood_epoch = flood_epoch + 1")
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// A stored ok click in a window.
