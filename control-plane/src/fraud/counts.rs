@@ -110,6 +110,10 @@ impl FloodCounts {
         format!("{}flood:state", self.prefix)
     }
 
+    fn generations_key(&self) -> String {
+        format!("{}flood:generations", self.prefix)
+    }
+
     fn minute_key(&self, generation: i64, minute: i64) -> String {
         format!("{}flood:{generation}:{minute}", self.prefix)
     }
@@ -186,20 +190,29 @@ impl FloodCounts {
         })
     }
 
-    /// Starts counting again under generation `generation` with `counts` (IP, minute, clicks: every
-    /// stored ok click from `since` on), whole up to `epoch`. Call it while no batch is in
-    /// flight and none can start (the counts' lock held alone), then record `gen` in
-    /// Postgres in the same transaction. A start that fails half way leaves a generation that
-    /// is never marked whole.
+    /// Starts counting again under a new generation with `counts` (IP, minute, clicks: every
+    /// stored ok click from `since` on), whole up to `epoch`, and answers the generation. Call
+    /// it while no batch is in flight and none can start (the counts' lock held alone), then
+    /// record the generation in Postgres in the same transaction. Generations come from a
+    /// counter in Redis, so a new one never meets keys left by another (a database restored
+    /// from a backup holds an old one; a Redis that restarts on its file has its counter as
+    /// it had the keys). A start that fails half way leaves a generation never marked whole.
     pub(crate) async fn start(
         &self,
-        generation: i64,
         since: OffsetDateTime,
         epoch: i64,
         counts: &[(IpAddr, OffsetDateTime, i64)],
         keep: time::Duration,
-    ) -> Result<(), Unavailable> {
+    ) -> Result<i64, Unavailable> {
         let mut conn = self.redis.clone();
+        let generation: i64 = self
+            .guard
+            .call(
+                redis::cmd("INCR")
+                    .arg(self.generations_key())
+                    .query_async(&mut conn),
+            )
+            .await?;
         for chunk in counts.chunks(START_CHUNK) {
             let mut by_minute: BTreeMap<i64, Vec<(String, i64)>> = BTreeMap::new();
             for (ip, minute, n) in chunk {
@@ -225,6 +238,6 @@ impl FloodCounts {
         self.guard
             .call(script.invoke_async::<i64>(&mut conn))
             .await?;
-        Ok(())
+        Ok(generation)
     }
 }

@@ -388,14 +388,16 @@ pub async fn start_counting(pool: &PgPool, counts: &FloodCounts) -> sqlx::Result
     }
     let since = minute_of(now - COUNT_HORIZON - Duration::minutes(5));
     let stored = windows::stored_counts(&mut tx, since).await?;
-    let generation = against.generation + 1;
-    if let Err(e) = counts
-        .start(generation, since, against.epoch, &stored, COUNT_KEEP)
+    let generation = match counts
+        .start(since, against.epoch, &stored, COUNT_KEEP)
         .await
     {
-        tracing::warn!(error = %e, "flood counts cannot start again: Redis failed");
-        return Ok(());
-    }
+        Ok(generation) => generation,
+        Err(e) => {
+            tracing::warn!(error = %e, "flood counts cannot start again: Redis failed");
+            return Ok(());
+        }
+    };
     windows::record_gen(&mut tx, generation).await?;
     tx.commit().await?;
     tracing::info!(
@@ -414,7 +416,12 @@ pub async fn counts_not_kept(pool: &PgPool) -> sqlx::Result<()> {
 }
 
 /// The reasons that depend on the click alone.
-fn own_reasons(click: &NewClick<'_>, ranges: &RangeSet, suspended: bool) -> Vec<Reason> {
+fn own_reasons(
+    click: &NewClick<'_>,
+    ranges: &RangeSet,
+    suspended: bool,
+    suspicious_agent: bool,
+) -> Vec<Reason> {
     let mut reasons = Vec::new();
     if let Some(ip) = click.ip {
         if ranges.datacenter.contains(ip) {
@@ -424,7 +431,7 @@ fn own_reasons(click: &NewClick<'_>, ranges: &RangeSet, suspended: bool) -> Vec<
             reasons.push(Reason::VpnIp);
         }
     }
-    if rules::suspicious_agent(click.user_agent) {
+    if suspicious_agent {
         reasons.push(Reason::SuspiciousAgent);
     }
     if suspended {
@@ -457,9 +464,17 @@ pub async fn score_clicks(
         return Ok(out);
     }
     let held = &scoring.held;
+    // A batch's clicks share few user agents: each is looked at once.
+    let mut agents: HashMap<&str, bool> = HashMap::new();
     let mut reasons: Vec<Vec<Reason>> = clicks
         .iter()
-        .map(|c| own_reasons(c, &held.ranges, held.suspended.contains(&c.promoter_id)))
+        .map(|c| {
+            let suspicious = *agents
+                .entry(c.user_agent)
+                .or_insert_with(|| rules::suspicious_agent(c.user_agent));
+            let suspended = held.suspended.contains(&c.promoter_id);
+            own_reasons(c, &held.ranges, suspended, suspicious)
+        })
         .collect();
 
     // Each hot IP's window bounds: a click's flags depend on the window before it, and it can

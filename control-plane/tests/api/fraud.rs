@@ -188,6 +188,14 @@ fn start_of_traffic() -> OffsetDateTime {
     (now - Duration::minutes(30)).max(now.replace_time(time::Time::MIDNIGHT) + Duration::SECOND)
 }
 
+/// The start of the minute [`start_of_traffic`] lies in (still today): a few seconds of
+/// clicks from it fall in one minute of the flood counts.
+fn minute_of_traffic() -> OffsetDateTime {
+    let t = start_of_traffic();
+    t - Duration::seconds(t.unix_timestamp().rem_euclid(60))
+        - Duration::nanoseconds(t.nanosecond() as i64)
+}
+
 struct World {
     m: Market,
     twin: TestApp,
@@ -1366,11 +1374,79 @@ async fn a_batch_that_counts_an_ip_hot_waits_for_the_cold_batches_counted_before
 }
 
 #[tokio::test]
+async fn a_new_database_on_the_same_redis_keys_counts_none_of_the_old_ones_clicks() {
+    use afftok_control_plane::fraud;
+    let m = market(json!({})).await;
+    let app = &m.app;
+    let t0 = minute_of_traffic();
+    let (counts, mut redis) = flood_counts(app).await;
+    let five: Vec<Click> = (0..5)
+        .map(|s| {
+            let mut c = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(s));
+            c.ip = "100.64.26.1".to_owned();
+            c
+        })
+        .collect();
+    app.ingest(&five.iter().map(Click::event).collect::<Vec<_>>())
+        .await;
+    assert_eq!(counted(app, &mut redis, "100.64.26.1", t0).await, (1, 5));
+    // Another database (a new one, or one restored from a backup) under the same key prefix:
+    // its counts start under a generation of their own, without the first one's clicks.
+    let (_, url) = crate::helpers::fresh_database().await;
+    let settings = crate::helpers::settings_for(
+        &url,
+        &app.settings.redis_key_prefix,
+        &crate::helpers::Options::default(),
+    );
+    let other = afftok_control_plane::app::Application::build(settings)
+        .await
+        .expect("migrated");
+    let db = other.state().db.clone();
+    let ip: std::net::IpAddr = "100.64.26.1".parse().expect("an IP");
+    let mut tx = db.begin().await.expect("begin");
+    let (_, _, prepared) = fraud::prepare(
+        &mut tx,
+        &db,
+        &fraud::ScoringCache::default(),
+        &counts,
+        app.settings.fraud.flood,
+        [(ip, t0 + Duration::seconds(5))],
+        false,
+    )
+    .await
+    .expect("prepared");
+    assert_eq!(prepared, fraud::Prepared::CountsLost);
+    tx.rollback().await.expect("rolled back");
+    fraud::start_counting(&db, &counts)
+        .await
+        .expect("counting started");
+    let mut tx = db.begin().await.expect("begin");
+    let (_, _, prepared) = fraud::prepare(
+        &mut tx,
+        &db,
+        &fraud::ScoringCache::default(),
+        &counts,
+        app.settings.fraud.flood,
+        [(ip, t0 + Duration::seconds(5))],
+        false,
+    )
+    .await
+    .expect("prepared");
+    assert_eq!(prepared, fraud::Prepared::AllCold, "one click counted");
+    tx.commit().await.expect("committed");
+    let generation: i64 = sqlx::query_scalar("SELECT flood_gen FROM fraud_state")
+        .fetch_one(&db)
+        .await
+        .expect("its generation");
+    assert_eq!(generation, 2);
+}
+
+#[tokio::test]
 async fn a_batch_of_thousands_of_ips_in_one_minute_is_counted_whole() {
     use afftok_control_plane::fraud;
     let m = market(json!({})).await;
     let app = &m.app;
-    let t0 = start_of_traffic();
+    let t0 = minute_of_traffic();
     let (counts, mut redis) = flood_counts(app).await;
     let ips: Vec<std::net::IpAddr> = (0..9_000u32)
         .map(|i| std::net::IpAddr::from([100, 65, (i >> 8) as u8, i as u8]))
@@ -1402,7 +1478,7 @@ async fn counting_starts_again_from_the_stored_clicks_once_no_batch_is_in_flight
     use afftok_control_plane::fraud;
     let m = market(json!({})).await;
     let app = &m.app;
-    let t0 = start_of_traffic();
+    let t0 = minute_of_traffic();
     let visitor = |secs: i64, ip: &str| {
         let mut c = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(secs));
         c.ip = ip.to_owned();
@@ -1473,7 +1549,7 @@ async fn counting_starts_again_from_the_stored_clicks_once_no_batch_is_in_flight
 async fn a_batch_that_cannot_count_reads_its_windows_and_counting_then_starts_again() {
     let m = market(json!({})).await;
     let app = &m.app;
-    let t0 = start_of_traffic();
+    let t0 = minute_of_traffic();
     let visitor = |secs: i64| {
         let mut c = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(secs));
         c.ip = "100.64.24.1".to_owned();
@@ -1518,7 +1594,7 @@ async fn clicks_stored_by_a_control_plane_with_scoring_off_are_counted_when_one_
 {
     let m = market(json!({})).await;
     let app = &m.app;
-    let t0 = start_of_traffic();
+    let t0 = minute_of_traffic();
     let visitor = |secs: i64| {
         let mut c = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(secs));
         c.ip = "100.64.25.1".to_owned();
@@ -1594,10 +1670,8 @@ async fn clicks_are_counted_per_ip_and_minute_and_late_ones_are_scored_from_thei
     let sixth = at(t0, 16, "100.64.21.3");
     app.ingest(&[sixth.event()]).await;
     assert_eq!(fraud_of(&app.db, sixth.id).await, vec!["click_flood"]);
-    assert_eq!(
-        counted(app, &mut redis, "100.64.21.3", t0).await,
-        (generation + 1, 6)
-    );
+    // Counted again from the stored clicks (the generations' counter went too: it begins again).
+    assert_eq!(counted(app, &mut redis, "100.64.21.3", t0).await, (1, 6));
 
     // Clicks three hours old, past the counts' horizon, one a batch: their windows are read.
     let old = OffsetDateTime::now_utc() - Duration::hours(3);
