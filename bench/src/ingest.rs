@@ -529,7 +529,7 @@ fn rows(
                 met: ratio >= 0.9,
                 how: format!(
                     "the HTTP path as in ingest-http, once with scoring on (ranges in memory, each \
-                     batch's clicks counted per IP and minute, the windows of IPs that can pass a \
+                     batch's clicks counted per IP and minute in Redis, the windows of IPs that can pass a \
                      limit read under an exclusive lock per IP, the suspended promoters in memory) and \
                      once with it off; {data}; the ratio is the median of each round's own ratio ({})",
                     ratios_text(&paired.scoring)
