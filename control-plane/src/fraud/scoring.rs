@@ -219,6 +219,22 @@ impl Windows {
         turned
     }
 
+    /// The batch's clicks could not be counted (`why`): moves the epoch (committed at once on
+    /// `aside`, before the batch asks for exclusive locks), so that the counts are not whole
+    /// for any batch that reads it, and marks every IP hot.
+    async fn count_missed(
+        &mut self,
+        aside: &PgPool,
+        generation: i64,
+        why: &crate::app::redis_guard::Unavailable,
+    ) -> sqlx::Result<()> {
+        tracing::warn!(error = %why, "flood count failed: the batch's windows are read");
+        windows::missed_count(aside).await?;
+        self.counted_in = Some(generation);
+        self.all_hot();
+        Ok(())
+    }
+
     /// Marks every IP hot; answers how many turned.
     fn all_hot(&mut self) -> usize {
         let cold = self.heat().1;
@@ -309,10 +325,9 @@ pub async fn prepare(
             Prepared::SomeHot
         }
         Err(e) => {
-            tracing::warn!(error = %e, "flood count failed: the batch's windows are read");
-            windows::missed_count(cache.aside(pool)).await?;
-            windows.counted_in = Some(generation);
-            windows.all_hot();
+            windows
+                .count_missed(cache.aside(pool), generation, &e)
+                .await?;
             Prepared::SomeHot
         }
     };
@@ -354,15 +369,16 @@ pub async fn lock_windows(
             windows.counted_in = Some(generation);
             windows.all_hot()
         }
+        Err(e) if recount => {
+            // The epoch moves before this batch's exclusive locks are asked for: in a new
+            // transaction.
+            windows
+                .count_missed(cache.aside(pool), generation, &e)
+                .await?;
+            return Ok(false);
+        }
         Err(e) => {
             tracing::warn!(error = %e, "flood count failed: the batch's windows are read");
-            if recount {
-                // The epoch moves before this batch's exclusive locks are asked for.
-                windows::missed_count(cache.aside(pool)).await?;
-                windows.counted_in = Some(generation);
-                windows.all_hot();
-                return Ok(false);
-            }
             windows.all_hot()
         }
     };
@@ -378,21 +394,21 @@ pub async fn start_counting(pool: &PgPool, counts: &FloodCounts) -> sqlx::Result
     let _one = counts.starting.lock().await;
     let mut tx = pool.begin().await?;
     let (against, now) = windows::lock_alone(&mut tx).await?;
-    match counts.count(against, None, &[], &[], COUNT_KEEP).await {
-        Ok(Count::Whole { .. }) => return Ok(()),
-        Ok(Count::Lost) => {}
-        Err(e) => {
-            tracing::warn!(error = %e, "flood counts cannot start again: Redis failed");
-            return Ok(());
-        }
-    }
     let since = minute_of(now - COUNT_HORIZON - Duration::minutes(5));
-    let stored = windows::stored_counts(&mut tx, since).await?;
-    let generation = match counts
-        .start(since, against.epoch, &stored, COUNT_KEEP)
-        .await
-    {
-        Ok(generation) => generation,
+    let started = match counts.count(against, None, &[], &[], COUNT_KEEP).await {
+        Ok(Count::Whole { .. }) => return Ok(()),
+        Ok(Count::Lost) => {
+            let stored = windows::stored_counts(&mut tx, since).await?;
+            let rows = stored.len();
+            counts
+                .start(since, against.epoch, &stored, COUNT_KEEP)
+                .await
+                .map(|generation| (generation, rows))
+        }
+        Err(e) => Err(e),
+    };
+    let (generation, rows) = match started {
+        Ok(started) => started,
         Err(e) => {
             tracing::warn!(error = %e, "flood counts cannot start again: Redis failed");
             return Ok(());
@@ -403,7 +419,7 @@ pub async fn start_counting(pool: &PgPool, counts: &FloodCounts) -> sqlx::Result
     tracing::info!(
         generation,
         minutes_from = %since,
-        rows = stored.len(),
+        rows,
         "flood counts started again from the stored clicks"
     );
     Ok(())

@@ -1190,6 +1190,14 @@ async fn flood_counts(
     (counts, app.redis().await)
 }
 
+/// A click on `m`'s offer by its promoter's link, at `ts` from `ip` with `user_agent`.
+fn click_from(m: &Market, ts: OffsetDateTime, ip: &str, user_agent: &str) -> Click {
+    let mut c = Click::new(m.offer, m.promoter.id, ts);
+    c.ip = ip.to_owned();
+    c.user_agent = user_agent.to_owned();
+    c
+}
+
 /// Writes an ok click in a batch's transaction, as ingest stores one.
 async fn write_in_flight(tx: &mut sqlx::Transaction<'static, sqlx::Postgres>, c: &Click) {
     sqlx::query(
@@ -1381,11 +1389,7 @@ async fn a_new_database_on_the_same_redis_keys_counts_none_of_the_old_ones_click
     let t0 = minute_of_traffic();
     let (counts, mut redis) = flood_counts(app).await;
     let five: Vec<Click> = (0..5)
-        .map(|s| {
-            let mut c = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(s));
-            c.ip = "100.64.26.1".to_owned();
-            c
-        })
+        .map(|s| click_from(&m, t0 + Duration::seconds(s), "100.64.26.1", "Mozilla/5.0"))
         .collect();
     app.ingest(&five.iter().map(Click::event).collect::<Vec<_>>())
         .await;
@@ -1480,10 +1484,12 @@ async fn counting_starts_again_from_the_stored_clicks_once_no_batch_is_in_flight
     let app = &m.app;
     let t0 = minute_of_traffic();
     let visitor = |secs: i64, ip: &str| {
-        let mut c = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(secs));
-        c.ip = ip.to_owned();
-        c.user_agent = "Mozilla/5.0 (counted again)".to_owned();
-        c
+        click_from(
+            &m,
+            t0 + Duration::seconds(secs),
+            ip,
+            "Mozilla/5.0 (counted again)",
+        )
     };
     let (counts, mut redis) = flood_counts(app).await;
     // Five clicks of a visitor, stored and counted.
@@ -1551,10 +1557,12 @@ async fn a_batch_that_cannot_count_reads_its_windows_and_counting_then_starts_ag
     let app = &m.app;
     let t0 = minute_of_traffic();
     let visitor = |secs: i64| {
-        let mut c = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(secs));
-        c.ip = "100.64.24.1".to_owned();
-        c.user_agent = "Mozilla/5.0 (uncounted)".to_owned();
-        c
+        click_from(
+            &m,
+            t0 + Duration::seconds(secs),
+            "100.64.24.1",
+            "Mozilla/5.0 (uncounted)",
+        )
     };
     let (_, mut redis) = flood_counts(app).await;
     let five: Vec<Click> = (0..5).map(visitor).collect();
@@ -1596,10 +1604,12 @@ async fn clicks_stored_by_a_control_plane_with_scoring_off_are_counted_when_one_
     let app = &m.app;
     let t0 = minute_of_traffic();
     let visitor = |secs: i64| {
-        let mut c = Click::new(m.offer, m.promoter.id, t0 + Duration::seconds(secs));
-        c.ip = "100.64.25.1".to_owned();
-        c.user_agent = "Mozilla/5.0 (scoring off)".to_owned();
-        c
+        click_from(
+            &m,
+            t0 + Duration::seconds(secs),
+            "100.64.25.1",
+            "Mozilla/5.0 (scoring off)",
+        )
     };
     let (_, mut redis) = flood_counts(app).await;
     // Five clicks through a control plane with scoring off: stored, not counted.
