@@ -145,13 +145,48 @@ async fn check(db: &PgPool, g: &Generated, path: Path) -> Result<(), String> {
 struct Run {
     secs: f64,
     rate: f64,
-    /// CPU seconds: (control plane, PostgreSQL).
-    cpu: (f64, f64),
+    cpu: Cpu,
     rss_mib: f64,
     /// HTTP with points: events per second until the points consumer had caught up too.
     points_rate: Option<f64>,
     /// HTTP with points: the ledger entries the points consumer wrote.
     ledger_entries: i64,
+}
+
+/// CPU seconds a run used.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cpu {
+    control_plane: f64,
+    postgres: f64,
+    redis: f64,
+}
+
+impl Cpu {
+    /// The CPU used so far by the control plane (if any), PostgreSQL and Redis.
+    fn now(cp: Option<&Service>) -> Self {
+        Cpu {
+            control_plane: cp.map_or(0.0, Service::cpu_secs),
+            postgres: procs::postgres_cpu_secs(),
+            redis: procs::redis_cpu_secs(),
+        }
+    }
+
+    /// What was used since `before`.
+    fn since(self, before: Cpu) -> Self {
+        Cpu {
+            control_plane: self.control_plane - before.control_plane,
+            postgres: self.postgres - before.postgres,
+            redis: self.redis - before.redis,
+        }
+    }
+
+    /// The figure's CPU fields.
+    fn on(self, figure: Figure) -> Figure {
+        figure
+            .with("control_plane_cpu_s", self.control_plane)
+            .with("postgres_cpu_s", self.postgres)
+            .with("redis_cpu_s", self.redis)
+    }
 }
 
 /// The median of some ratios (none: 0).
@@ -303,10 +338,7 @@ async fn one_run(
         .execute(&db)
         .await
         .map_err(|e| format!("CHECKPOINT: {e}"))?;
-    let (pg_cpu, cp_cpu) = (
-        procs::postgres_cpu_secs(),
-        cp.as_ref().map_or(0.0, Service::cpu_secs),
-    );
+    let cpu_before = Cpu::now(cp.as_ref());
     let started = Instant::now();
     let secs = match (&cp, path) {
         (_, Path::Copy) => copy(&url, g, dir).await?,
@@ -329,10 +361,7 @@ async fn one_run(
         .fetch_one(&db)
         .await
         .map_err(|e| format!("counting ledger entries: {e}"))?;
-    let cpu = (
-        cp.as_ref().map_or(0.0, Service::cpu_secs) - cp_cpu,
-        procs::postgres_cpu_secs() - pg_cpu,
-    );
+    let cpu = Cpu::now(cp.as_ref()).since(cpu_before);
     let rss_mib = match cp {
         Some(cp) => {
             let rss = cp.peak_rss_mib()?;
@@ -449,16 +478,15 @@ fn rows(
     );
     let baseline = Figure::new("COPY with psql", copy.rate)
         .with("seconds", copy.secs)
-        .with("postgres_cpu_s", copy.cpu.1);
+        .with("postgres_cpu_s", copy.cpu.postgres);
     let mut baseline_runs = baseline.clone();
     baseline_runs
         .extra
         .insert("runs".to_owned(), copy_rates.clone().into());
     let row = |id: &str, title: &str, name: &str, run: &Run, rates: &[f64], how: &str| {
-        let mut subject = Figure::new(name, run.rate)
-            .with("seconds", run.secs)
-            .with("control_plane_cpu_s", run.cpu.0)
-            .with("postgres_cpu_s", run.cpu.1);
+        let mut subject = run
+            .cpu
+            .on(Figure::new(name, run.rate).with("seconds", run.secs));
         subject
             .extra
             .insert("runs".to_owned(), rates.to_vec().into());
@@ -476,7 +504,7 @@ fn rows(
                 "CPU used per run: the control plane {:.1} s, PostgreSQL {:.1} s (COPY: PostgreSQL {:.1} s); \
                  besides storing the rows, the control plane decides unique clicks, keeps two levels of \
                  rollups, attributes the conversions and bumps the live counters",
-                run.cpu.0, run.cpu.1, copy.cpu.1
+                run.cpu.control_plane, run.cpu.postgres, copy.cpu.postgres
             )),
             extra: serde_json::Map::new(),
         }
@@ -502,15 +530,17 @@ fn rows(
              entry was acknowledged",
         ),
         {
-            let mut subject = Figure::new("POST /internal/v1/events, scoring on", http.rate)
-                .with("control_plane_cpu_s", http.cpu.0)
-                .with("postgres_cpu_s", http.cpu.1);
+            let mut subject = http.cpu.on(Figure::new(
+                "POST /internal/v1/events, scoring on",
+                http.rate,
+            ));
             subject
                 .extra
                 .insert("runs".to_owned(), http_rates.clone().into());
-            let mut baseline = Figure::new("the same, AFFTOK_FRAUD_SCORING=false", unscored.rate)
-                .with("control_plane_cpu_s", unscored.cpu.0)
-                .with("postgres_cpu_s", unscored.cpu.1);
+            let mut baseline = unscored.cpu.on(Figure::new(
+                "the same, AFFTOK_FRAUD_SCORING=false",
+                unscored.rate,
+            ));
             baseline
                 .extra
                 .insert("runs".to_owned(), unscored_rates.clone().into());
@@ -540,18 +570,16 @@ fn rows(
         },
         {
             let with = http.points_rate.unwrap_or(0.0);
-            let subject = Figure::new(
+            let subject = http.cpu.on(Figure::new(
                 "POST /internal/v1/events, points on, until they were paid",
                 with,
             )
             .with("ingest_only_events_per_s", http.rate)
-            .with("ledger_entries", http.ledger_entries as f64)
-            .with("control_plane_cpu_s", http.cpu.0)
-            .with("postgres_cpu_s", http.cpu.1);
-            let mut baseline =
-                Figure::new("the same, AFFTOK_POINTS_CONSUMER=false", no_points.rate)
-                    .with("control_plane_cpu_s", no_points.cpu.0)
-                    .with("postgres_cpu_s", no_points.cpu.1);
+            .with("ledger_entries", http.ledger_entries as f64));
+            let mut baseline = no_points.cpu.on(Figure::new(
+                "the same, AFFTOK_POINTS_CONSUMER=false",
+                no_points.rate,
+            ));
             baseline
                 .extra
                 .insert("runs".to_owned(), no_points_rates.clone().into());

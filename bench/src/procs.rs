@@ -152,14 +152,23 @@ fn cpu_secs(pid: u32, children: bool) -> f64 {
 /// CPU seconds used by every PostgreSQL process of the machine (the postmaster counts the
 /// backends that have exited): the difference over a run is what the database did.
 pub fn postgres_cpu_secs() -> f64 {
+    cpu_secs_of("postgres")
+}
+
+/// CPU seconds used by every Redis server of the machine.
+pub fn redis_cpu_secs() -> f64 {
+    cpu_secs_of("redis-server")
+}
+
+/// CPU seconds used by every process whose command is `comm`, with their reaped children.
+fn cpu_secs_of(comm: &str) -> f64 {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return 0.0;
     };
     dir.filter_map(Result::ok)
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|c| c.trim() == "postgres")
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == comm)
         })
         .map(|pid| cpu_secs(pid, true))
         .sum()

@@ -105,6 +105,15 @@ impl Application {
                 .context("moving the flood counts' epoch failed")?;
         }
         let redis = connect_redis(&settings).await?;
+        let flood_counts =
+            crate::fraud::FloodCounts::new(redis.clone(), &settings.redis_key_prefix);
+        if settings.fraud.scoring {
+            // Counted from the first batch on, rather than once the first batches find the
+            // counts lost (a new database, Redis emptied) and wait for each other to start them.
+            crate::fraud::start_counting(&db, &flood_counts)
+                .await
+                .context("starting the flood counts failed")?;
+        }
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on AFFTOK_LISTEN {}", settings.listen))?;
@@ -118,7 +127,7 @@ impl Application {
                 Duration::from_secs(1),
             )),
             fraud_scoring: Arc::new(crate::fraud::ScoringCache::default()),
-            flood_counts: crate::fraud::FloodCounts::new(redis.clone(), &settings.redis_key_prefix),
+            flood_counts,
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
             leaderboard_wake: Arc::new(tokio::sync::Notify::new()),
             settings: Arc::new(settings),

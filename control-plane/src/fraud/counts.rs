@@ -43,8 +43,9 @@ pub(crate) enum Count {
     Lost,
 }
 
-/// What a count asks of one minute: the IPs to add to (with their clicks) and the IPs to read.
-type MinuteAsked = (Vec<(String, i32)>, Vec<IpAddr>);
+/// What a count asks of one minute: the IPs to add to (their text, with their clicks) and the
+/// IPs to read (with their text).
+type MinuteAsked<'a> = (Vec<(&'a str, i32)>, Vec<(IpAddr, &'a str)>);
 
 /// What the counts are taken against: the epoch and generation read in Postgres under the
 /// batch's locks.
@@ -129,16 +130,25 @@ impl FloodCounts {
         read: &[(IpAddr, OffsetDateTime, OffsetDateTime)],
         keep: time::Duration,
     ) -> Result<Count, Unavailable> {
+        // Each IP's text once (an IP is in up to four minutes of a batch's count).
+        let mut texts: HashMap<IpAddr, String> = HashMap::new();
+        for ip in add.iter().map(|a| a.0).chain(read.iter().map(|r| r.0)) {
+            texts.entry(ip).or_insert_with(|| ip.to_string());
+        }
         // Per minute: the IPs to add to and the IPs to read.
-        let mut minutes: BTreeMap<i64, MinuteAsked> = BTreeMap::new();
+        let mut minutes: BTreeMap<i64, MinuteAsked<'_>> = BTreeMap::new();
         for (ip, minute, n) in add {
             let m = minutes.entry(minute.unix_timestamp()).or_default();
-            m.0.push((ip.to_string(), *n));
+            m.0.push((&texts[ip], *n));
         }
         for (ip, lo, hi) in read {
             let mut m = *lo;
             while m <= *hi {
-                minutes.entry(m.unix_timestamp()).or_default().1.push(*ip);
+                minutes
+                    .entry(m.unix_timestamp())
+                    .or_default()
+                    .1
+                    .push((*ip, &texts[ip]));
                 m += time::Duration::MINUTE;
             }
         }
@@ -155,11 +165,11 @@ impl FloodCounts {
                 .arg(*minute)
                 .arg(adds.len());
             for (ip, n) in adds {
-                script.arg(ip).arg(*n);
+                script.arg(*ip).arg(*n);
             }
             script.arg(reads.len());
-            for ip in reads {
-                script.arg(ip.to_string());
+            for (_, text) in reads {
+                script.arg(*text);
             }
         }
         let mut conn = self.redis.clone();
@@ -176,7 +186,7 @@ impl FloodCounts {
         let mut counts = Counts::new();
         let mut got = got.iter();
         for (minute, (_, reads)) in &minutes {
-            for ip in reads {
+            for (ip, _) in reads {
                 let n = got.next().copied().unwrap_or(0);
                 if n != 0 {
                     counts.insert((*ip, at(*minute)), n);

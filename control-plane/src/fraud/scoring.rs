@@ -385,13 +385,21 @@ pub async fn lock_windows(
     Ok(turned == 0)
 }
 
-/// Starts the flood counts again after [`prepare`] found them lost: takes the lock every batch
-/// shares alone (waiting for the batches in flight), and unless another control plane started
-/// them meanwhile, counts the stored ok clicks of the horizon under a new generation, marks
-/// the counts whole from the horizon's first minute, and records the generation. Redis failing
-/// is not an error here: the batch prepared again finds it failing, and goes on without it.
+/// Starts the flood counts again after [`prepare`] found them lost (and when a control plane
+/// that scores starts): unless they are whole by now, takes the lock every batch shares alone
+/// (waiting for the batches in flight), and unless another control plane started them
+/// meanwhile, counts the stored ok clicks of the horizon under a new generation, marks the
+/// counts whole from the horizon's first minute, and records the generation. Redis failing is
+/// not an error here: the batch prepared again finds it failing, and goes on without it.
 pub async fn start_counting(pool: &PgPool, counts: &FloodCounts) -> sqlx::Result<()> {
     let _one = counts.starting.lock().await;
+    // The batches in flight on this control plane when the counts were lost all come here;
+    // the first starts them, and the others find them whole without holding every batch back.
+    // (Lost again before a batch counts, they are found lost by its count: `lost_again`.)
+    let now = windows::against(pool).await?;
+    if let Ok(Count::Whole { .. }) = counts.count(now, None, &[], &[], COUNT_KEEP).await {
+        return Ok(());
+    }
     let mut tx = pool.begin().await?;
     let (against, now) = windows::lock_alone(&mut tx).await?;
     let since = minute_of(now - COUNT_HORIZON - Duration::minutes(5));

@@ -1395,7 +1395,8 @@ async fn a_new_database_on_the_same_redis_keys_counts_none_of_the_old_ones_click
         .await;
     assert_eq!(counted(app, &mut redis, "100.64.26.1", t0).await, (1, 5));
     // Another database (a new one, or one restored from a backup) under the same key prefix:
-    // its counts start under a generation of their own, without the first one's clicks.
+    // its counts start under a generation of their own, without the first one's clicks, when
+    // its control plane starts.
     let (_, url) = crate::helpers::fresh_database().await;
     let settings = crate::helpers::settings_for(
         &url,
@@ -1419,25 +1420,13 @@ async fn a_new_database_on_the_same_redis_keys_counts_none_of_the_old_ones_click
     )
     .await
     .expect("prepared");
-    assert_eq!(prepared, fraud::Prepared::CountsLost);
-    tx.rollback().await.expect("rolled back");
-    fraud::start_counting(&db, &counts)
-        .await
-        .expect("counting started");
-    let mut tx = db.begin().await.expect("begin");
-    let (_, _, prepared) = fraud::prepare(
-        &mut tx,
-        &db,
-        &fraud::ScoringCache::default(),
-        &counts,
-        app.settings.fraud.flood,
-        [(ip, t0 + Duration::seconds(5))],
-        false,
-    )
-    .await
-    .expect("prepared");
     assert_eq!(prepared, fraud::Prepared::AllCold, "one click counted");
     tx.commit().await.expect("committed");
+    assert_eq!(
+        counted(app, &mut redis, "100.64.26.1", t0).await,
+        (1, 5),
+        "the first database's counts are its own"
+    );
     let generation: i64 = sqlx::query_scalar("SELECT flood_gen FROM fraud_state")
         .fetch_one(&db)
         .await
@@ -1475,6 +1464,57 @@ async fn a_batch_of_thousands_of_ips_in_one_minute_is_counted_whole() {
         scalar(&app.db, "SELECT flood_epoch FROM fraud_state").await,
         0
     );
+}
+
+#[tokio::test]
+async fn a_control_plane_that_scores_starts_the_counts_and_leaves_whole_ones_alone() {
+    use afftok_control_plane::fraud;
+    let m = market(json!({})).await;
+    let app = &m.app;
+    let t0 = minute_of_traffic();
+    let (counts, mut redis) = flood_counts(app).await;
+    // Started when the control plane was built, before any batch came.
+    let state = format!("{}flood:state", app.settings.redis_key_prefix);
+    let started: i64 = redis
+        .hget(&state, "gen")
+        .await
+        .expect("the counts' generation");
+    assert_eq!(started, 1);
+    assert_eq!(
+        scalar(&app.db, "SELECT flood_gen FROM fraud_state").await,
+        1
+    );
+    // A batch in flight holds the lock every batch shares. Asked to start the counts (as by
+    // the other batches in flight when they were found lost, after the first started them),
+    // this control plane finds them whole: it does not wait for that batch, and the
+    // generation stays.
+    let ip: std::net::IpAddr = "100.64.27.1".parse().expect("an IP");
+    let mut in_flight = app.db.begin().await.expect("begin");
+    let (_, _, prepared) = fraud::prepare(
+        &mut in_flight,
+        &app.db,
+        &fraud::ScoringCache::default(),
+        &counts,
+        app.settings.fraud.flood,
+        [(ip, t0)],
+        false,
+    )
+    .await
+    .expect("counted");
+    assert_eq!(prepared, fraud::Prepared::AllCold);
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        fraud::start_counting(&app.db, &counts),
+    )
+    .await
+    .expect("not held back by the batch in flight")
+    .expect("whole already");
+    assert_eq!(
+        scalar(&app.db, "SELECT flood_gen FROM fraud_state").await,
+        1
+    );
+    in_flight.commit().await.expect("the batch ends");
+    assert_eq!(counted(app, &mut redis, "100.64.27.1", t0).await, (1, 1));
 }
 
 #[tokio::test]

@@ -93,6 +93,18 @@ pub(crate) async fn lock_alone(
     ))
 }
 
+/// What the flood counts are taken against now, read without any lock (a check before
+/// [`lock_alone`]: what it reads may move before a batch counts).
+pub(crate) async fn against(pool: &PgPool) -> sqlx::Result<Against> {
+    let row = sqlx::query!("SELECT flood_epoch, flood_gen FROM fraud_state")
+        .fetch_one(pool)
+        .await?;
+    Ok(Against {
+        epoch: row.flood_epoch,
+        generation: row.flood_gen,
+    })
+}
+
 /// The stored ok clicks from `since` on (test clicks and clicks without an IP are in no
 /// window), by IP and UTC minute.
 pub(crate) async fn stored_counts(
