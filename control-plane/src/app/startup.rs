@@ -98,12 +98,6 @@ impl Application {
         crate::tracking::partitions::ensure(&db, 2)
             .await
             .context("creating click partitions failed")?;
-        if !settings.fraud.scoring {
-            // Its clicks are stored uncounted: the flood counts fall behind (fraud::scoring).
-            crate::fraud::counts_not_kept(&db)
-                .await
-                .context("moving the flood counts' epoch failed")?;
-        }
         let redis = connect_redis(&settings).await?;
         let flood_counts =
             crate::fraud::FloodCounts::new(redis.clone(), &settings.redis_key_prefix);
@@ -113,6 +107,11 @@ impl Application {
             crate::fraud::start_counting(&db, &flood_counts)
                 .await
                 .context("starting the flood counts failed")?;
+        } else {
+            // Its clicks are stored uncounted: the flood counts fall behind (fraud::scoring).
+            crate::fraud::counts_not_kept(&db)
+                .await
+                .context("moving the flood counts' epoch failed")?;
         }
         let listener = TcpListener::bind(settings.listen)
             .await

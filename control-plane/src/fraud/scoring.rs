@@ -396,8 +396,8 @@ pub async fn start_counting(pool: &PgPool, counts: &FloodCounts) -> sqlx::Result
     // The batches in flight on this control plane when the counts were lost all come here;
     // the first starts them, and the others find them whole without holding every batch back.
     // (Lost again before a batch counts, they are found lost by its count: `lost_again`.)
-    let now = windows::against(pool).await?;
-    if let Ok(Count::Whole { .. }) = counts.count(now, None, &[], &[], COUNT_KEEP).await {
+    let current = windows::against(pool).await?;
+    if let Ok(Count::Whole { .. }) = counts.count(current, None, &[], &[], COUNT_KEEP).await {
         return Ok(());
     }
     let mut tx = pool.begin().await?;
