@@ -5,8 +5,8 @@
 //! events in batches rather than one commit at a time.
 //!
 //! A consumer that gathers ([`super::Consumer::gather`]) runs a round once the stream has been
-//! quiet for a poll or its limit has passed, looking at the newest event four times a poll
-//! while events wait and once a poll while its position is the newest; it takes up to
+//! quiet for half a poll or its limit has passed, looking at the newest event four times a
+//! poll while events wait and once a poll while its position is the newest; it takes up to
 //! [`GATHERED_BATCH`] events a round.
 
 use std::sync::Arc;
@@ -121,15 +121,19 @@ async fn feed(state: AppState, consumer: Arc<dyn Consumer>, mut stop: Stop) {
 }
 
 /// How often a gathering consumer looks at the newest event while events wait, in a poll
-/// interval: a stream that stops is handled between one and one and a quarter polls after its
-/// last event (one look a poll took one to two).
+/// interval: with a quiet of half a poll, a stream that stops is handled between a half and
+/// three quarters of a poll after its last event (with a quiet of a whole poll and one look a
+/// poll, it took one to two polls; a busy stream's events are milliseconds apart, so half a
+/// poll without one still means it stopped).
 const LOOKS_PER_POLL: u32 = 4;
 
-/// When a gathering consumer's next round is due: once the stream has been quiet for a poll
-/// (its newest event has not changed since), or once its limit has passed since the last
+/// When a gathering consumer's next round is due: once the stream has been quiet for half a
+/// poll (its newest event has not changed since), or once its limit has passed since the last
 /// round while events keep arriving; never while its position is the newest event.
 #[derive(Debug)]
 struct Gathering {
+    /// How long a caught-up consumer waits before it looks again.
+    poll: Duration,
     /// How long the newest event stays the newest before the stream counts as quiet.
     quiet: Duration,
     limit: Duration,
@@ -140,9 +144,10 @@ struct Gathering {
 }
 
 impl Gathering {
-    fn new(now: Instant, quiet: Duration, limit: Duration) -> Self {
+    fn new(now: Instant, poll: Duration, limit: Duration) -> Self {
         Self {
-            quiet,
+            poll,
+            quiet: poll / 2,
             limit,
             last_round: now,
             head: None,
@@ -163,14 +168,14 @@ impl Gathering {
             self.moved_at = now;
         }
         if head == 0 || at == head {
-            return Some(self.quiet);
+            return Some(self.poll);
         }
         let quiet = now.saturating_duration_since(self.moved_at) >= self.quiet;
         let due = now.saturating_duration_since(self.last_round) >= self.limit;
         if quiet || due {
             None
         } else {
-            Some(self.quiet / LOOKS_PER_POLL)
+            Some(self.poll / LOOKS_PER_POLL)
         }
     }
 
@@ -342,18 +347,19 @@ mod tests {
     }
 
     #[test]
-    fn a_stream_that_stops_is_handled_a_poll_after_its_newest_event_was_seen() {
+    fn a_stream_that_stops_is_handled_half_a_poll_after_its_newest_event_was_seen() {
         let start = Instant::now();
         let mut g = Gathering::new(start, POLL, LIMIT);
         assert_eq!(g.next(1, 0, start), Some(LOOK));
         assert_eq!(g.next(2, 0, start + LOOK), Some(LOOK));
-        // Event 2 stays the newest: not quiet until a whole poll after it was seen.
+        // Event 2 stays the newest: not quiet until half a poll after it was seen.
         assert_eq!(g.next(2, 0, start + LOOK * 2), Some(LOOK));
-        assert_eq!(g.next(2, 0, start + LOOK * LOOKS_PER_POLL), Some(LOOK));
-        assert_eq!(g.next(2, 0, start + LOOK * (LOOKS_PER_POLL + 1)), None);
+        let quiet = start + LOOK + POLL / 2;
+        assert_eq!(g.next(2, 0, quiet - Duration::from_millis(1)), Some(LOOK));
+        assert_eq!(g.next(2, 0, quiet), None);
         // The round read up to event 2: caught up, it looks again a poll later, and runs no
         // round until the head moves.
-        let later = start + LOOK * (LOOKS_PER_POLL + 1);
+        let later = quiet;
         g.handled(later);
         assert_eq!(g.next(2, 2, later), Some(POLL));
         assert_eq!(g.next(2, 2, later + POLL * 3), Some(POLL));
