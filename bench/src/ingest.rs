@@ -276,10 +276,18 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>, String> {
         ];
         // Round by round, every path once a round: a ratio's two sides see the same drift of a
         // shared machine (its other tenants, the disk's state) rather than one side all of it.
+        // HTTP runs between its two baselines (scoring off, points off), which swap places
+        // every round, so each baseline runs right before it half the time and right after it
+        // the other half.
         let mut all: Vec<Vec<Run>> = vec![Vec::new(); paths.len()];
-        for _ in 0..runs {
-            for (i, &path) in paths.iter().enumerate() {
-                all[i].push(one_run(ctx, path, &name, range, &g, &dir).await?);
+        for round in 0..runs {
+            let order: [usize; 5] = if round % 2 == 0 {
+                [0, 2, 3, 1, 4]
+            } else {
+                [0, 2, 4, 1, 3]
+            };
+            for i in order {
+                all[i].push(one_run(ctx, paths[i], &name, range, &g, &dir).await?);
                 ctx.drop_database(&name).await;
             }
         }
@@ -469,7 +477,8 @@ fn rows(
     let runs = copy_rates.len();
     let data = format!(
         "{n} events a run ({} clicks, {} conversions; {PROMOTERS} promoters, {} offers, 10 minutes of event \
-         time); {runs} round(s) of runs, every path once a round, each run on a fresh database with the same \
+         time); {runs} round(s) of runs, every path once a round (HTTP between its two baselines, which swap \
+         places every round), each run on a fresh database with the same \
          offers right after a CHECKPOINT, the median of each path shown; PostgreSQL {pg_version} and Redis on the same machine, nothing pinned; \
          {cores} cores",
         g.clicks,

@@ -122,9 +122,8 @@ async fn feed(state: AppState, consumer: Arc<dyn Consumer>, mut stop: Stop) {
 
 /// How often a gathering consumer looks at the newest event while events wait, in a poll
 /// interval: with a quiet of half a poll, a stream that stops is handled between a half and
-/// three quarters of a poll after its last event (with a quiet of a whole poll and one look a
-/// poll, it took one to two polls; a busy stream's events are milliseconds apart, so half a
-/// poll without one still means it stopped).
+/// three quarters of a poll after its last event (a busy stream's events are milliseconds
+/// apart, so half a poll without one means it stopped).
 const LOOKS_PER_POLL: u32 = 4;
 
 /// When a gathering consumer's next round is due: once the stream has been quiet for half a
