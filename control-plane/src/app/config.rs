@@ -20,6 +20,11 @@ const ENV: &[(&str, &str, Kind)] = &[
     ("REDIS_URL", "redis_url", Kind::Text),
     ("AFFTOK_EVENT_STREAM", "event_stream", Kind::Text),
     ("AFFTOK_REDIS_KEY_PREFIX", "redis_key_prefix", Kind::Text),
+    (
+        "AFFTOK_REDIS_CALL_TIMEOUT_MS",
+        "redis_call_timeout_ms",
+        Kind::Integer,
+    ),
     ("AFFTOK_STREAM_GROUP", "stream_group", Kind::Text),
     (
         "AFFTOK_ATTRIBUTION_WAIT_SECS",
@@ -322,6 +327,7 @@ struct Raw {
     database_url: Option<String>,
     redis_url: String,
     redis_key_prefix: String,
+    redis_call_timeout_ms: u64,
     event_stream: String,
     stream_group: String,
     attribution_wait_secs: u64,
@@ -806,6 +812,9 @@ pub struct Settings {
     pub redis_url: SecretString,
     /// Prefix of the control plane's own Redis keys.
     pub redis_key_prefix: String,
+    /// How long a Redis call on the request path (rate limits, live counters, leaderboards)
+    /// may take before Redis counts as away for a second.
+    pub redis_call_timeout: Duration,
     /// Stream of events from the native and Spin edges.
     pub event_stream: String,
     /// Consumer group reading the stream.
@@ -1041,6 +1050,9 @@ impl Settings {
         if raw.attribution_wait_secs == 0 {
             return Err(err("AFFTOK_ATTRIBUTION_WAIT_SECS", "must be at least 1"));
         }
+        if !(10..=60_000).contains(&raw.redis_call_timeout_ms) {
+            return Err(err("AFFTOK_REDIS_CALL_TIMEOUT_MS", "must be 10 to 60000"));
+        }
         if raw.stream_claim_idle_ms < 100 {
             return Err(err("AFFTOK_STREAM_CLAIM_IDLE_MS", "must be at least 100"));
         }
@@ -1091,6 +1103,7 @@ impl Settings {
             database_url: database_url.into(),
             redis_url: raw.redis_url.into(),
             redis_key_prefix: raw.redis_key_prefix,
+            redis_call_timeout: Duration::from_millis(raw.redis_call_timeout_ms),
             event_stream: raw.event_stream,
             stream_group: raw.stream_group,
             attribution_wait: Duration::from_secs(raw.attribution_wait_secs),
@@ -1191,6 +1204,7 @@ mod tests {
         let s = Settings::from_sources(None, env(SERVE), Need::Serve).expect("valid");
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(s.event_stream, "afftok:events");
+        assert_eq!(s.redis_call_timeout, Duration::from_millis(200));
         assert_eq!(s.jwt.access_token_ttl, Duration::from_secs(900));
         assert_eq!(s.rate_limits.auth_per_minute, 20);
         assert_eq!(s.key_encryption_key.expose_secret()[31], 31);
@@ -1248,6 +1262,8 @@ mod tests {
             ("AFFTOK_ACCESS_TOKEN_TTL_SECS", "ten"),
             ("AFFTOK_RATE_LIMIT_USER_PER_MINUTE", "0"),
             ("AFFTOK_MAX_BODY_BYTES", "10"),
+            ("AFFTOK_REDIS_CALL_TIMEOUT_MS", "5"),
+            ("AFFTOK_REDIS_CALL_TIMEOUT_MS", "60001"),
             ("AFFTOK_EDGE_TARGETS", "redis,s3"),
             ("AFFTOK_EDGE_PUSH_INTERVAL_MS", "5"),
             ("AFFTOK_CLOUDFLARE_API_BASE", "ftp://x"),

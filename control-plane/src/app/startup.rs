@@ -122,7 +122,7 @@ impl Application {
             limiter: RateLimiter::new(redis.clone(), &settings.redis_key_prefix),
             // A Redis nearby answers in a millisecond; away, one call a second finds out.
             redis_guard: Arc::new(crate::app::redis_guard::RedisGuard::new(
-                Duration::from_millis(200),
+                settings.redis_call_timeout,
                 Duration::from_secs(1),
             )),
             fraud_scoring: Arc::new(crate::fraud::ScoringCache::default()),

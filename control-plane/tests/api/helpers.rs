@@ -82,6 +82,10 @@ pub(crate) fn settings_for(db_url: &str, redis_prefix: &str, opts: &Options) -> 
             std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
         ),
         ("AFFTOK_REDIS_KEY_PREFIX", redis_prefix.to_owned()),
+        // A test's app shares one thread with the test and its consumers, on a machine running
+        // other tests: a stall of that thread past the 200 ms default would read as Redis away
+        // (a 503 from the live counters). Tests of Redis away close its port instead.
+        ("AFFTOK_REDIS_CALL_TIMEOUT_MS", "2000".to_owned()),
         // Each test reads its own stream: parallel tests must not take each other's events.
         ("AFFTOK_EVENT_STREAM", format!("{redis_prefix}events")),
         ("AFFTOK_STREAM_CLAIM_IDLE_MS", "500".to_owned()),
