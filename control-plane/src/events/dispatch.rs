@@ -131,10 +131,9 @@ const LOOKS_PER_POLL: u32 = 4;
 /// round while events keep arriving; never while its position is the newest event.
 #[derive(Debug)]
 struct Gathering {
-    /// How long a caught-up consumer waits before it looks again.
+    /// How long a caught-up consumer waits before it looks again; the stream counts as
+    /// quiet once its newest event has stayed the newest for half of it.
     poll: Duration,
-    /// How long the newest event stays the newest before the stream counts as quiet.
-    quiet: Duration,
     limit: Duration,
     last_round: Instant,
     head: Option<i64>,
@@ -146,7 +145,6 @@ impl Gathering {
     fn new(now: Instant, poll: Duration, limit: Duration) -> Self {
         Self {
             poll,
-            quiet: poll / 2,
             limit,
             last_round: now,
             head: None,
@@ -169,7 +167,7 @@ impl Gathering {
         if head == 0 || at == head {
             return Some(self.poll);
         }
-        let quiet = now.saturating_duration_since(self.moved_at) >= self.quiet;
+        let quiet = now.saturating_duration_since(self.moved_at) >= self.poll / 2;
         let due = now.saturating_duration_since(self.last_round) >= self.limit;
         if quiet || due {
             None
