@@ -87,12 +87,13 @@ async fn feed(state: AppState, consumer: Arc<dyn Consumer>, mut stop: Stop) {
                 continue;
             }
         }
-        let result = feed_once(&state, consumer.as_ref(), batch).await;
+        let result = feed_once(&state, consumer.as_ref(), batch, gathering.is_some()).await;
         if let Some(gathering) = gathering.as_mut() {
-            gathering.handled(Instant::now());
+            let own = result.as_ref().ok().and_then(|r| r.own_newest);
+            gathering.handled(Instant::now(), own);
         }
         behind = false;
-        let wait = match result {
+        let wait = match result.map(|r| r.read) {
             Ok(n) if n as i64 >= batch => {
                 failures = 0;
                 behind = true;
@@ -176,9 +177,15 @@ impl Gathering {
         }
     }
 
-    /// A round ended at `now`.
-    fn handled(&mut self, now: Instant) {
+    /// A round ended at `now`, having recorded events itself up to the id `own` (the points
+    /// consumer records `points.level_reached`). They are the head unless the stream moved
+    /// meanwhile, and do not make a quiet stream wait to be quiet again: the round that hands
+    /// them over runs at the next look.
+    fn handled(&mut self, now: Instant, own: Option<i64>) {
         self.last_round = now;
+        if own.is_some() {
+            self.head = own;
+        }
     }
 }
 
@@ -196,14 +203,24 @@ async fn look(db: &PgPool, consumer: &str) -> sqlx::Result<(i64, i64)> {
     Ok((row.head.unwrap_or(0), row.at.unwrap_or(0)))
 }
 
+/// What a round did.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Round {
+    /// How many events it read (0 when another control plane holds the consumer, or its
+    /// position does not exist yet).
+    pub read: usize,
+    /// When asked for: the newest event the consumer recorded itself in the round.
+    pub own_newest: Option<i64>,
+}
+
 /// Hands the consumer up to `batch` events after its position and moves the position past
-/// them, in one transaction; returns how many events were read (0 when another control plane
-/// holds the consumer, or its position does not exist yet).
+/// them, in one transaction; with `own`, finds the newest event the consumer recorded in it.
 pub(super) async fn feed_once(
     state: &AppState,
     consumer: &dyn Consumer,
     batch: i64,
-) -> Result<usize, ConsumerError> {
+    own: bool,
+) -> Result<Round, ConsumerError> {
     let mut tx = state.db.begin().await?;
     let Some(at) = sqlx::query_as!(
         Position,
@@ -215,7 +232,7 @@ pub(super) async fn feed_once(
     .await?
     else {
         tx.rollback().await?;
-        return Ok(0);
+        return Ok(Round::default());
     };
     // Only events of transactions older than every running one: a transaction still running
     // may yet commit events that come before those of later, already committed ones.
@@ -234,7 +251,7 @@ pub(super) async fn feed_once(
     .await?;
     let Some(last) = rows.last() else {
         tx.rollback().await?;
-        return Ok(0);
+        return Ok(Round::default());
     };
     let last = Position {
         tx_id: last.tx_id,
@@ -256,6 +273,13 @@ pub(super) async fn feed_once(
         });
     }
     consumer.handle(state, &mut tx, &events).await?;
+    let own_newest = if own {
+        sqlx::query_scalar!("SELECT max(id) FROM domain_events WHERE tx_id = pg_current_xact_id()")
+            .fetch_one(&mut *tx)
+            .await?
+    } else {
+        None
+    };
     sqlx::query!(
         "UPDATE event_cursors SET tx_id = $2::text::xid8, event_id = $3, updated_at = now()
          WHERE consumer = $1",
@@ -267,7 +291,7 @@ pub(super) async fn feed_once(
     .await?;
     tx.commit().await?;
     consumer.committed(state);
-    Ok(read)
+    Ok(Round { read, own_newest })
 }
 
 async fn prune_every_hour(state: AppState, consumers: Vec<&'static str>, mut stop: Stop) {
@@ -339,7 +363,7 @@ mod tests {
             );
         }
         assert_eq!(g.next(40, 0, start + LIMIT), None);
-        g.handled(start + LIMIT);
+        g.handled(start + LIMIT, None);
         assert_eq!(g.next(41, 37, start + LIMIT + LOOK), Some(LOOK));
     }
 
@@ -357,13 +381,13 @@ mod tests {
         // The round read up to event 2: caught up, it looks again a poll later, and runs no
         // round until the head moves.
         let later = quiet;
-        g.handled(later);
+        g.handled(later, None);
         assert_eq!(g.next(2, 2, later), Some(POLL));
         assert_eq!(g.next(2, 2, later + POLL * 3), Some(POLL));
         assert_eq!(g.next(3, 2, later + POLL * 4), Some(LOOK));
         assert_eq!(g.next(3, 2, later + POLL * 5), None);
         // After a quiet longer than the limit, a new event is handled at the first look.
-        g.handled(later + POLL * 5);
+        g.handled(later + POLL * 5, None);
         assert_eq!(g.next(3, 3, later + POLL * 30), Some(POLL));
         assert_eq!(g.next(4, 3, later + POLL * 31), None);
     }
@@ -376,8 +400,33 @@ mod tests {
         assert_eq!(g.next(8, 0, start + POLL), None);
         // The round read up to event 6 (7 and 8 were behind a running transaction): the
         // stream is still quiet, so the next look runs a round.
-        g.handled(start + POLL);
+        g.handled(start + POLL, None);
         assert_eq!(g.next(8, 6, start + POLL), None);
+    }
+
+    #[test]
+    fn events_a_round_recorded_itself_get_a_round_at_the_next_look() {
+        let start = Instant::now();
+        let mut g = Gathering::new(start, POLL, LIMIT);
+        assert_eq!(g.next(8, 0, start), Some(LOOK));
+        let quiet = start + POLL / 2;
+        assert_eq!(g.next(8, 0, quiet), None);
+        // The round read up to event 8 and recorded 9 and 10 (levels reached): the stream
+        // was quiet and still is, so they are handed over at once.
+        g.handled(quiet, Some(10));
+        assert_eq!(g.next(10, 8, quiet), None);
+        g.handled(quiet, None);
+        assert_eq!(g.next(10, 10, quiet), Some(POLL));
+        // Had the stream moved during the round, it gathers as ever.
+        let later = quiet + POLL * 3;
+        assert_eq!(g.next(11, 10, later), Some(LOOK));
+        assert_eq!(g.next(11, 10, later + POLL / 2), None);
+        g.handled(later + POLL / 2, Some(12));
+        assert_eq!(
+            g.next(14, 12, later + POLL / 2),
+            Some(LOOK),
+            "13 and 14 are new"
+        );
     }
 
     #[test]
